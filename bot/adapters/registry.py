@@ -1,0 +1,50 @@
+"""The adapters a process may run, and the logic that starts the configured ones."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.services import Services
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+
+class Adapter(Protocol):
+    """A platform adapter as the service starts and stops it."""
+
+    name: str
+
+    def missing_settings(self, settings: Settings) -> str | None:
+        """Return why the adapter is off (the missing settings), or None when configured."""
+        ...
+
+    async def start(self, services: Services, app: web.Application) -> None:
+        """Register routes and outbound senders, and start background tasks."""
+        ...
+
+    async def stop(self) -> None: ...
+
+
+def available_adapters() -> list[Adapter]:
+    """Return one instance of every adapter this build knows."""
+    return []
+
+
+async def start_adapters(services: Services, app: web.Application) -> list[Adapter]:
+    """Start each configured adapter and log why each other one stays off."""
+    started: list[Adapter] = []
+    for adapter in available_adapters():
+        reason = adapter.missing_settings(services.settings)
+        if reason:
+            log.info("adapter %s is off: %s", adapter.name, reason)
+            continue
+        await adapter.start(services, app)
+        log.info("adapter %s is on", adapter.name)
+        started.append(adapter)
+    if not started:
+        log.info("no adapter is configured; the service runs with the HTTP server and scheduler only")
+    return started

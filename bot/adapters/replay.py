@@ -1,0 +1,223 @@
+"""Replay of an exported group-chat log through the live pipeline.
+
+The log is CSV with the header time,group,sender,text (UTF-8; other columns
+are ignored). Each line becomes an InboundMessage on the platform "replay".
+A group name nobody bound yet is bound to a compound created on the fly.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.directory import (
+    bind_chat,
+    chat_for,
+    compound_by_name,
+    compound_name_from_group,
+    create_compound,
+)
+from handlers.intake import IntakeResult, Pipeline
+from handlers.messages import InboundMessage
+from models import MessageOutcome, utcnow
+
+log = logging.getLogger("bot.replay")
+
+PLATFORM = "replay"
+REQUIRED_COLUMNS = ("time", "group", "sender", "text")
+TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+MAX_TEXT_CHARS = 5000
+
+
+class ReplayFormatError(ValueError):
+    """The file is not a chat log this replay can read."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class ReplaySummary:
+    messages: int = 0
+    opened: int = 0
+    attached: int = 0
+    ignored: int = 0
+    commands: int = 0
+    unbound: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    bad_lines: list[BadLine] = field(default_factory=list)
+    new_compounds: list[str] = field(default_factory=list)
+    by_route: Counter[str] = field(default_factory=Counter)
+    by_category: Counter[str] = field(default_factory=Counter)
+
+
+def parse_time(value: str, zone: ZoneInfo) -> datetime:
+    """Parse a log time; times without a zone are local to the compound's zone."""
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+        for fmt in TIME_FORMATS:
+            try:
+                parsed = datetime.strptime(value, fmt)  # noqa: DTZ007 - zone attached below
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            msg = f"时间格式无法识别：{value!r}"
+            raise ValueError(msg) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed
+
+
+def read_log(stream: TextIO, zone: ZoneInfo) -> Iterator[InboundMessage | BadLine]:
+    """Yield a message for each good line and a BadLine for each malformed one.
+
+    Raises:
+        ReplayFormatError: The header lacks one of the required columns.
+    """
+    reader = csv.DictReader(stream)
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        msg = f"chat log header must contain {','.join(REQUIRED_COLUMNS)}; missing: {','.join(missing)}"
+        raise ReplayFormatError(msg)
+    reader.fieldnames = header
+    seen: Counter[str] = Counter()
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            yield BadLine(line, "列数多于表头，可能是文本中的逗号没有加引号")
+            continue
+        values = {k: (row.get(k) or "").strip() for k in REQUIRED_COLUMNS}
+        empty = [k for k in ("time", "group", "sender") if not values[k]]
+        if empty:
+            yield BadLine(line, f"缺少字段：{','.join(empty)}")
+            continue
+        try:
+            sent_at = parse_time(values["time"], zone)
+        except ValueError as exc:
+            yield BadLine(line, str(exc))
+            continue
+        if len(values["text"]) > MAX_TEXT_CHARS:
+            yield BadLine(line, f"文本超过 {MAX_TEXT_CHARS} 字")
+            continue
+        # The same line replayed twice keeps its id, so a second replay of a
+        # log stores and opens nothing new.
+        key = "\x1f".join((values["time"], values["group"], values["sender"], values["text"]))
+        seen[key] += 1
+        digest = hashlib.sha1(f"{key}\x1f{seen[key]}".encode()).hexdigest()[:20]
+        yield InboundMessage(
+            platform=PLATFORM,
+            account="replay",
+            chat_id=values["group"],
+            chat_title=values["group"],
+            sender_id=values["sender"],
+            sender_name=values["sender"],
+            message_id=digest,
+            sent_at=sent_at,
+            text=values["text"],
+        )
+
+
+async def ensure_bound(
+    sessionmaker: async_sessionmaker[AsyncSession], group: str
+) -> str | None:
+    """Bind a replayed group to its compound, creating the compound if needed.
+
+    Returns the name of a compound created on the fly, or None.
+    """
+    async with sessionmaker() as session, session.begin():
+        chat = await chat_for(session, PLATFORM, group, title=group)
+        if chat.compound_id is not None:
+            return None
+        name = compound_name_from_group(group)
+        compound = await compound_by_name(session, name)
+        created = None
+        if compound is None:
+            compound = await create_compound(session, name)
+            created = f"{compound.name}（{compound.code}）"
+        await bind_chat(session, chat, compound, utcnow())
+        return created
+
+
+async def replay(
+    path: Path,
+    pipeline: Pipeline,
+    *,
+    zone: ZoneInfo,
+    progress: TextIO | None = None,
+    echo: TextIO | None = None,
+) -> ReplaySummary:
+    """Send every line of a chat log through the pipeline and count the outcomes.
+
+    Raises:
+        ReplayFormatError: The file is not UTF-8 CSV with the required header.
+    """
+    summary = ReplaySummary()
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            items = list(read_log(handle, zone))
+    except UnicodeDecodeError as exc:
+        msg = f"{path} is not UTF-8: {exc.reason} at byte {exc.start}"
+        raise ReplayFormatError(msg) from exc
+    total = len(items)
+    step = max(total // 10, 1)
+    bound: set[str] = set()
+    for index, item in enumerate(items, start=1):
+        if isinstance(item, BadLine):
+            summary.bad_lines.append(item)
+            log.warning("replay line %s skipped: %s", item.line, item.reason)
+        else:
+            if item.chat_id not in bound:
+                created = await ensure_bound(pipeline.sessionmaker, item.chat_id)
+                if created:
+                    summary.new_compounds.append(created)
+                    if echo is not None:
+                        echo.write(f"※ 群「{item.chat_id}」尚未绑定，已新建小区 {created} 并绑定。\n")
+                bound.add(item.chat_id)
+            if echo is not None:
+                local = item.sent_at.astimezone(zone).strftime("%H:%M")
+                echo.write(f"[{local}] {item.chat_id} | {item.sender_name}：{item.text}\n")
+            result = await pipeline.handle(item, now=item.sent_at)
+            _count(summary, result)
+        if progress is not None and total >= 200 and (index % step == 0 or index == total):
+            progress.write(f"进度：{index}/{total} 行\n")
+            progress.flush()
+    return summary
+
+
+def _count(summary: ReplaySummary, result: IntakeResult) -> None:
+    summary.messages += 1
+    if result.duplicate:
+        summary.duplicates += 1
+        return
+    summary.opened += result.opened
+    summary.attached += result.attached
+    summary.by_route.update(result.routes)
+    summary.by_category.update(result.categories)
+    outcome = MessageOutcome(result.outcome)
+    if outcome is MessageOutcome.IGNORED:
+        summary.ignored += 1
+    elif outcome is MessageOutcome.COMMAND:
+        summary.commands += 1
+    elif outcome is MessageOutcome.UNBOUND:
+        summary.unbound += 1
+    elif outcome is MessageOutcome.FAILED:
+        summary.failed += 1

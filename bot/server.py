@@ -1,0 +1,55 @@
+"""The long-running service: aiohttp server, adapters and scheduler in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.adapters.registry import start_adapters
+from bot.services import Services, build_services
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+
+def build_web_app(services: Services) -> web.Application:
+    """Create the aiohttp application with the routes every deployment has."""
+    app = web.Application(client_max_size=services.settings.http_max_body_bytes)
+    app["services"] = services
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/healthz", health)
+    return app
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT or SIGTERM, or until `stop` is set."""
+    services = await build_services(settings)
+    app = build_web_app(services)
+    adapters = await start_adapters(services, app)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except NotImplementedError:
+            pass
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        for adapter in reversed(adapters):
+            await adapter.stop()
+        await runner.cleanup()
+        await services.close()

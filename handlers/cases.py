@@ -1,0 +1,203 @@
+"""Opening cases, finding duplicates, adding co-reporters and writing the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.limits import Deadlines, deadlines_for
+from handlers.routing import party_for, route_for
+from handlers.similarity import similar
+from models import Case, CaseEvent, CaseReporter, CaseStatus, Compound, Member
+from nlp.findings import Finding, Location
+
+# Co-reporter counts at which the acting party hears about the case again.
+NUDGE_COUNTS = frozenset({2, 3, 5, 10, 20, 50})
+
+
+def record_event(
+    session: AsyncSession,
+    case: Case,
+    kind: str,
+    *,
+    actor: Member | None = None,
+    actor_label: str = "",
+    note: str = "",
+    at: datetime,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Add one entry to a case's audit trail."""
+    event = CaseEvent(
+        case_id=case.id,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        actor_label=actor_label or (actor.display_name if actor else "bot"),
+        note=note,
+        data=data or {},
+        at=at,
+    )
+    session.add(event)
+    return event
+
+
+async def next_case_seq(session: AsyncSession, compound: Compound) -> int:
+    """Reserve the next case number of a compound.
+
+    The counter is bumped with one UPDATE ... RETURNING, so two messages
+    handled at once can never get the same number; the row stays locked
+    until the transaction ends.
+    """
+    seq = await session.scalar(
+        update(Compound)
+        .where(Compound.id == compound.id)
+        .values(last_case_seq=Compound.last_case_seq + 1)
+        .returning(Compound.last_case_seq)
+    )
+    if seq is None:
+        msg = f"compound {compound.id} vanished while opening a case"
+        raise LookupError(msg)
+    compound.last_case_seq = seq
+    return seq
+
+
+async def find_duplicate(
+    session: AsyncSession,
+    compound: Compound,
+    finding: Finding,
+    *,
+    now: datetime,
+    window: timedelta,
+) -> Case | None:
+    """Return the open case of this compound that a new finding is about, if any.
+
+    A finding joins a case of the same category whose location overlaps, or
+    whose text is close; a location that clearly differs (another building)
+    keeps them apart whatever the text says.
+    """
+    candidates = await session.scalars(
+        select(Case)
+        .where(
+            Case.compound_id == compound.id,
+            Case.status.in_(CaseStatus.open_statuses()),
+            Case.opened_at >= now - window,
+        )
+        .order_by(Case.opened_at.desc())
+        .limit(200)
+    )
+    for case in candidates:
+        case_location = Location(case.building, case.unit, case.room, case.place)
+        if _locations_conflict(case_location, finding.location):
+            continue
+        same_category = case.category == finding.category
+        if same_category and case_location.overlaps(finding.location):
+            return case
+        if same_category and similar(case.summary, finding.text, threshold=0.3):
+            return case
+        if similar(case.summary, finding.text, threshold=0.6):
+            return case
+    return None
+
+
+def _locations_conflict(a: Location, b: Location) -> bool:
+    for mine, theirs in ((a.building, b.building), (a.unit, b.unit), (a.room, b.room)):
+        if mine and theirs and mine != theirs:
+            return True
+    return False
+
+
+async def open_case(
+    session: AsyncSession,
+    compound: Compound,
+    finding: Finding,
+    *,
+    reporter: Member,
+    chat_group_id: int | None,
+    raw_message_id: int | None,
+    now: datetime,
+    triage: bool,
+) -> tuple[Case, Deadlines]:
+    """Open a case for a finding, routed by the compound's table, with its first events."""
+    route = await route_for(session, compound, finding.category, external=finding.external)
+    party = party_for(compound, route)
+    deadlines = deadlines_for(finding.category, finding.urgent, now)
+    case = Case(
+        compound_id=compound.id,
+        seq=await next_case_seq(session, compound),
+        category=finding.category,
+        urgent=finding.urgent,
+        confidence=finding.confidence,
+        route=route,
+        party_id=party.id if party else None,
+        external=finding.external,
+        building=finding.location.building,
+        unit=finding.location.unit,
+        room=finding.location.room,
+        place=finding.location.place,
+        summary=finding.text,
+        status=CaseStatus.TRIAGE if triage else CaseStatus.NEW,
+        reporter_id=reporter.id,
+        chat_group_id=chat_group_id,
+        opened_at=now,
+        updated_at=now,
+        response_due_at=deadlines.response_due,
+        resolve_due_at=deadlines.resolve_due,
+    )
+    case.compound = compound
+    case.party = party
+    session.add(case)
+    await session.flush()
+    session.add(
+        CaseReporter(case_id=case.id, member_id=reporter.id, raw_message_id=raw_message_id, joined_at=now)
+    )
+    record_event(
+        session,
+        case,
+        "opened",
+        actor=reporter,
+        at=now,
+        data={"confidence": round(finding.confidence, 3), "route": route, "triage": triage},
+    )
+    return case, deadlines
+
+
+async def add_reporter(
+    session: AsyncSession,
+    case: Case,
+    reporter: Member,
+    *,
+    raw_message_id: int | None,
+    now: datetime,
+) -> bool:
+    """Add a co-reporter to a case; return False when they had already reported it."""
+    existing = await session.scalar(
+        select(CaseReporter.id).where(
+            CaseReporter.case_id == case.id, CaseReporter.member_id == reporter.id
+        )
+    )
+    if existing is not None:
+        record_event(session, case, "reported_again", actor=reporter, at=now)
+        return False
+    session.add(
+        CaseReporter(case_id=case.id, member_id=reporter.id, raw_message_id=raw_message_id, joined_at=now)
+    )
+    case.reporter_count += 1
+    case.updated_at = now
+    record_event(
+        session, case, "co_reporter_added", actor=reporter, at=now, data={"count": case.reporter_count}
+    )
+    return True
+
+
+async def follow_merges(session: AsyncSession, case: Case) -> Case:
+    """Return the case a merged case now lives in, following a chain of merges."""
+    seen = {case.id}
+    while case.status == CaseStatus.MERGED and case.merged_into_id is not None:
+        target = await session.get(Case, case.merged_into_id)
+        if target is None or target.id in seen:
+            break
+        seen.add(target.id)
+        case = target
+    return case

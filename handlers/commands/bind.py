@@ -1,0 +1,30 @@
+"""绑定: bind the current chat to a compound by its code."""
+
+from __future__ import annotations
+
+from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.directory import bind_chat, compound_by_code
+from handlers.errors import BadCommand, NotFound
+from handlers.messages import Reply
+
+
+async def bind(ctx: CommandContext) -> list[Reply]:
+    if not ctx.args:
+        msg = "请在“绑定”后写上小区编码，例如：绑定 XQ0001"
+        raise BadCommand(msg)
+    compound = await compound_by_code(ctx.session, ctx.args[0])
+    if compound is None:
+        msg = f"没有编码为“{ctx.args[0]}”的小区，请向社区核对小区编码。"
+        raise NotFound(msg)
+    await bind_chat(ctx.session, ctx.chat, compound, ctx.now)
+    return [reply_here(ctx, f"本群已绑定到“{compound.name}”（{compound.code}），居民在群里反映的问题将自动登记为工单。")]
+
+
+SPEC = CommandSpec(
+    name="bind",
+    verbs=("绑定",),
+    handler=bind,
+    help="把本群绑定到小区（小区专员使用）",
+    example="绑定 XQ0001",
+    audience="officer",
+)

@@ -1,0 +1,40 @@
+"""The product's exception tree.
+
+Domain failures, platform failures and configuration failures are kept apart
+from control flow. Messages of DomainError subclasses are shown to people and
+are in Chinese; the others are for logs and operators.
+"""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error this product raises on purpose."""
+
+
+class ConfigError(BotError):
+    """A setting is missing or invalid; the process cannot start."""
+
+
+class PlatformError(BotError):
+    """A remote platform rejected a request or could not be reached."""
+
+
+class DomainError(BotError):
+    """A request that breaks a business rule; the message is for the user, in Chinese."""
+
+
+class NotFound(DomainError):
+    """A case, compound or member the user named does not exist."""
+
+
+class PermissionDenied(DomainError):
+    """The user's role does not allow the command."""
+
+
+class InvalidTransition(DomainError):
+    """The case's state does not allow the requested change."""
+
+
+class BadCommand(DomainError):
+    """The command's arguments are missing or malformed."""

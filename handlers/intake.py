@@ -1,0 +1,444 @@
+"""The intake pipeline every adapter feeds: store, classify, open or join, route, reply.
+
+A message is first stored on its own and committed, so a crash later never
+loses it and a redelivery finds it; then one transaction does the rest and
+marks the message with its outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import replies as texts
+from handlers.cases import NUDGE_COUNTS, add_reporter, find_duplicate, follow_merges, open_case
+from handlers.commands import CommandContext, CommandRegistry
+from handlers.commands.base import reply_here
+from handlers.directory import chat_for, member_for
+from handlers.errors import DomainError
+from handlers.messages import ChatTarget, InboundMessage, PartyTarget, Reply
+from handlers.outbox import Outbox
+from models import (
+    Attachment,
+    Case,
+    CaseStatus,
+    ChatGroup,
+    Compound,
+    Member,
+    MessageOutcome,
+    PartyKind,
+    RawMessage,
+    utcnow,
+)
+from nlp.findings import Finding
+
+log = logging.getLogger("handlers.intake")
+
+# "Me too" replies that add the sender to a case instead of opening one.
+_ME_TOO = re.compile(
+    r"^\s*(?:\+\s*1|＋\s*1|我也是|我家也是|我家也一样|我们也是|我们家也是|同上|同问|一样|我也一样|俺也一样|同感|附议)"
+    r"[\s!！。.~～,，]*(?:\S{0,12})?$"
+)
+FOLLOW_UP_WINDOW = timedelta(hours=2)
+ATTACHMENT_WINDOW = timedelta(minutes=30)
+
+
+class Classifies(Protocol):
+    def classify(self, text: str) -> list[Finding]: ...
+
+
+@dataclass(slots=True)
+class IntakeResult:
+    """What the pipeline did with one message."""
+
+    outcome: str
+    raw_id: int | None = None
+    duplicate: bool = False
+    case_ids: list[int] = field(default_factory=list)
+    opened: int = 0
+    attached: int = 0
+    replies: list[Reply] = field(default_factory=list)
+    # Category and route of each case opened, in order.
+    categories: list[str] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)
+
+
+class Pipeline:
+    """Turns inbound messages into cases and replies."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        classifier: Classifies,
+        outbox: Outbox,
+        commands: CommandRegistry,
+        *,
+        triage_threshold: float = 0.45,
+        duplicate_window: timedelta = timedelta(hours=72),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.classifier = classifier
+        self.outbox = outbox
+        self.commands = commands
+        self.triage_threshold = triage_threshold
+        self.duplicate_window = duplicate_window
+        self.clock = clock
+
+    async def handle(self, message: InboundMessage, *, now: datetime | None = None) -> IntakeResult:
+        """Store a message, act on it once, and deliver the replies."""
+        started = time.perf_counter()
+        raw_id = await self.store(message)
+        if raw_id is None:
+            log.info(
+                "message platform=%s id=%s outcome=duplicate ms=%.1f",
+                message.platform,
+                message.message_id,
+                (time.perf_counter() - started) * 1000,
+            )
+            return IntakeResult(outcome="duplicate", duplicate=True)
+        result = await self.process(raw_id, message, now=now or self.clock())
+        await self.outbox.deliver(result.replies)
+        log.info(
+            "message platform=%s id=%s outcome=%s cases=%s ms=%.1f",
+            message.platform,
+            message.message_id,
+            result.outcome,
+            result.case_ids,
+            (time.perf_counter() - started) * 1000,
+        )
+        return result
+
+    async def store(self, message: InboundMessage) -> int | None:
+        """Store the raw message and commit; return None when it was stored before."""
+        async with self.sessionmaker() as session:
+            existing = await session.scalar(_raw_lookup(message))
+            if existing is not None:
+                return None
+            raw = RawMessage(
+                platform=message.platform,
+                account=message.account,
+                chat_id=message.chat_id,
+                sender_id=message.sender_id,
+                sender_name=message.sender_name,
+                platform_message_id=message.message_id,
+                sent_at=message.sent_at,
+                received_at=utcnow(),
+                text=message.text,
+                reply_to=message.reply_to,
+                attachments=[_attachment_json(a) for a in message.attachments],
+            )
+            session.add(raw)
+            try:
+                await session.commit()
+            except IntegrityError:
+                # A concurrent delivery of the same message won the race.
+                await session.rollback()
+                return None
+            return raw.id
+
+    async def process(self, raw_id: int, message: InboundMessage, *, now: datetime) -> IntakeResult:
+        """Act on a stored message in one transaction and record its outcome."""
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                raw = await session.get_one(RawMessage, raw_id)
+                result = await self._process(session, raw, message, now)
+                raw.outcome = result.outcome
+                raw.processed_at = utcnow()
+                raw.case_id = result.case_ids[0] if result.case_ids else None
+                result.raw_id = raw_id
+                return result
+        except Exception:
+            log.exception(
+                "message processing failed: platform=%s id=%s raw=%s",
+                message.platform,
+                message.message_id,
+                raw_id,
+            )
+            await self._mark_failed(raw_id)
+            apology = Reply(
+                target=ChatTarget(message.platform, message.chat_id),
+                text=texts.apology(),
+                reply_to=message.message_id,
+            )
+            return IntakeResult(outcome=MessageOutcome.FAILED, raw_id=raw_id, replies=[apology])
+
+    async def _mark_failed(self, raw_id: int) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            raw = await session.get(RawMessage, raw_id)
+            if raw is not None:
+                raw.outcome = MessageOutcome.FAILED
+                raw.processed_at = utcnow()
+
+    async def _process(
+        self, session: AsyncSession, raw: RawMessage, message: InboundMessage, now: datetime
+    ) -> IntakeResult:
+        chat = await chat_for(
+            session,
+            message.platform,
+            message.chat_id,
+            title=message.chat_title,
+            private=message.is_private,
+        )
+        raw.chat_group_id = chat.id
+        member = await member_for(session, message.platform, message.sender_id, message.sender_name)
+
+        parsed = self.commands.parse(message.text)
+        if parsed is not None:
+            ctx = CommandContext(
+                session=session,
+                message=message,
+                raw=raw,
+                chat=chat,
+                member=member,
+                now=now,
+                args=parsed.args,
+                rest=parsed.rest,
+            )
+            return await self._run_command(session, ctx, parsed.spec.handler)
+
+        if chat.compound_id is None or chat.compound is None:
+            return self._unbound(chat, message, now)
+        compound = chat.compound
+
+        if _ME_TOO.match(message.text):
+            return await self._me_too(session, raw, message, chat, member, now)
+
+        if not message.text.strip():
+            return await self._attachments_only(session, raw, message, chat, member, now)
+
+        findings = [f for f in self.classifier.classify(message.text) if f.actionable]
+        if not findings:
+            return IntakeResult(outcome=MessageOutcome.IGNORED)
+        return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+
+    async def _run_command(self, session: AsyncSession, ctx: CommandContext, handler) -> IntakeResult:
+        # A refused command must leave nothing half-written, so its work runs
+        # in a savepoint that is rolled back when it raises.
+        savepoint = await session.begin_nested()
+        try:
+            replies = await handler(ctx)
+        except DomainError as exc:
+            await savepoint.rollback()
+            log.info("command refused: platform=%s id=%s reason=%s", ctx.message.platform, ctx.message.message_id, type(exc).__name__)
+            return IntakeResult(outcome=MessageOutcome.COMMAND, replies=[reply_here(ctx, str(exc))])
+        await savepoint.commit()
+        case_ids = sorted({r.case_id for r in replies if r.case_id is not None})
+        return IntakeResult(outcome=MessageOutcome.COMMAND, replies=replies, case_ids=case_ids)
+
+    def _unbound(self, chat: ChatGroup, message: InboundMessage, now: datetime) -> IntakeResult:
+        result = IntakeResult(outcome=MessageOutcome.UNBOUND)
+        if chat.bind_hint_sent_at is None and not message.is_private:
+            chat.bind_hint_sent_at = now
+            result.replies.append(
+                Reply(target=ChatTarget(message.platform, message.chat_id), text=texts.bind_hint())
+            )
+        return result
+
+    async def _me_too(
+        self,
+        session: AsyncSession,
+        raw: RawMessage,
+        message: InboundMessage,
+        chat: ChatGroup,
+        member: Member,
+        now: datetime,
+    ) -> IntakeResult:
+        case = await self._case_in_context(session, message, chat, now, FOLLOW_UP_WINDOW)
+        if case is None:
+            return IntakeResult(outcome=MessageOutcome.IGNORED)
+        return await self._join(session, raw, message, case, member, now)
+
+    async def _attachments_only(
+        self,
+        session: AsyncSession,
+        raw: RawMessage,
+        message: InboundMessage,
+        chat: ChatGroup,
+        member: Member,
+        now: datetime,
+    ) -> IntakeResult:
+        if not message.attachments:
+            return IntakeResult(outcome=MessageOutcome.IGNORED)
+        case = await self._case_in_context(
+            session, message, chat, now, ATTACHMENT_WINDOW, reporter=member
+        )
+        await _store_attachments(session, raw, message, case)
+        if case is None:
+            return IntakeResult(outcome=MessageOutcome.IGNORED)
+        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1)
+
+    async def _case_in_context(
+        self,
+        session: AsyncSession,
+        message: InboundMessage,
+        chat: ChatGroup,
+        now: datetime,
+        window: timedelta,
+        *,
+        reporter: Member | None = None,
+    ) -> Case | None:
+        """Return the case a follow-up is about: the quoted message's case, or the latest one here."""
+        case: Case | None = None
+        if message.reply_to:
+            quoted_case_id = await session.scalar(
+                select(RawMessage.case_id).where(
+                    RawMessage.platform == message.platform,
+                    RawMessage.chat_id == message.chat_id,
+                    RawMessage.platform_message_id == message.reply_to,
+                )
+            )
+            if quoted_case_id is not None:
+                case = await session.get(Case, quoted_case_id)
+        if case is None:
+            query = (
+                select(Case)
+                .where(Case.chat_group_id == chat.id, Case.opened_at >= now - window)
+                .order_by(Case.opened_at.desc(), Case.id.desc())
+                .limit(1)
+            )
+            if reporter is not None:
+                query = query.where(Case.reporter_id == reporter.id)
+            case = await session.scalar(query)
+        if case is None:
+            return None
+        return await follow_merges(session, case)
+
+    async def _open_or_join(
+        self,
+        session: AsyncSession,
+        raw: RawMessage,
+        message: InboundMessage,
+        chat: ChatGroup,
+        compound: Compound,
+        member: Member,
+        findings: list[Finding],
+        now: datetime,
+    ) -> IntakeResult:
+        result = IntakeResult(outcome=MessageOutcome.OPENED)
+        group_lines: list[str] = []
+        for finding in findings:
+            duplicate = await find_duplicate(
+                session, compound, finding, now=now, window=self.duplicate_window
+            )
+            if duplicate is not None:
+                duplicate = await follow_merges(session, duplicate)
+                joined = await self._join(session, raw, message, duplicate, member, now)
+                result.attached += 1
+                result.case_ids.extend(joined.case_ids)
+                result.replies.extend(r for r in joined.replies if r.audience != "group")
+                group_lines.extend(r.text for r in joined.replies if r.audience == "group")
+                continue
+            triage = finding.confidence < self.triage_threshold
+            case, deadlines = await open_case(
+                session,
+                compound,
+                finding,
+                reporter=member,
+                chat_group_id=chat.id,
+                raw_message_id=raw.id,
+                now=now,
+                triage=triage,
+            )
+            result.opened += 1
+            result.case_ids.append(case.id)
+            result.categories.append(case.category)
+            result.routes.append(case.route)
+            if triage:
+                group_lines.append(texts.triage_for_group(case))
+                branch = compound.party(PartyKind.PARTY)
+                if branch is not None:
+                    result.replies.append(
+                        Reply(PartyTarget(branch.id, branch.name), texts.triage_for_officer(case), case.id, "officer")
+                    )
+                continue
+            group_lines.append(texts.opened_for_group(case, deadlines.response_phrase))
+            if case.party is not None:
+                party_text = texts.opened_for_party(case, member.display_name, deadlines.response_phrase)
+                result.replies.append(Reply(PartyTarget(case.party.id, case.party.name), party_text, case.id, "party"))
+                branch = compound.party(PartyKind.PARTY)
+                if case.urgent and branch is not None and branch.id != case.party.id:
+                    result.replies.append(Reply(PartyTarget(branch.id, branch.name), party_text, case.id, "officer"))
+        if result.opened == 0:
+            result.outcome = MessageOutcome.ATTACHED
+        first_case = await session.get(Case, result.case_ids[0]) if result.case_ids else None
+        await _store_attachments(session, raw, message, first_case)
+        if group_lines:
+            result.replies.insert(
+                0,
+                Reply(
+                    ChatTarget(message.platform, message.chat_id),
+                    "\n".join(group_lines),
+                    result.case_ids[0],
+                    "group",
+                    message.message_id,
+                ),
+            )
+        return result
+
+    async def _join(
+        self,
+        session: AsyncSession,
+        raw: RawMessage,
+        message: InboundMessage,
+        case: Case,
+        member: Member,
+        now: datetime,
+    ) -> IntakeResult:
+        added = await add_reporter(session, case, member, raw_message_id=raw.id, now=now)
+        result = IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1)
+        group = ChatTarget(message.platform, message.chat_id)
+        if not added:
+            result.replies.append(Reply(group, texts.already_reported(case), case.id, "group", message.message_id))
+            return result
+        result.replies.append(Reply(group, texts.joined_for_group(case), case.id, "group", message.message_id))
+        if case.reporter_count in NUDGE_COUNTS and case.party is not None and case.status != CaseStatus.TRIAGE:
+            result.replies.append(
+                Reply(PartyTarget(case.party.id, case.party.name), texts.nudge_for_party(case), case.id, "party")
+            )
+        return result
+
+
+def _raw_lookup(message: InboundMessage):  # noqa: ANN202 - a select statement
+    return select(RawMessage.id).where(
+        RawMessage.platform == message.platform,
+        RawMessage.account == message.account,
+        RawMessage.sender_id == message.sender_id,
+        RawMessage.platform_message_id == message.message_id,
+    )
+
+
+def _attachment_json(attachment) -> dict:  # noqa: ANN001
+    return {
+        "kind": attachment.kind,
+        "media_id": attachment.media_id,
+        "url": attachment.url,
+        "file_path": attachment.file_path,
+        "meta": attachment.meta,
+    }
+
+
+async def _store_attachments(
+    session: AsyncSession, raw: RawMessage, message: InboundMessage, case: Case | None
+) -> None:
+    for item in message.attachments:
+        session.add(
+            Attachment(
+                raw_message_id=raw.id,
+                case_id=case.id if case else None,
+                kind=item.kind,
+                media_id=item.media_id,
+                url=item.url,
+                file_path=item.file_path,
+                meta=item.meta,
+            )
+        )

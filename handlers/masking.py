@@ -1,0 +1,43 @@
+"""Masking of personal details in text that a whole group can read."""
+
+from __future__ import annotations
+
+import re
+
+# Mainland mobile numbers: 11 digits starting with 1[3-9], possibly split by spaces or dashes.
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+# Resident ID numbers: 17 digits and a check digit or X.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# A room after a building and/or unit: 3栋2单元1002室, 3-2-1002, 5号楼1201.
+_ROOM_AFTER_UNIT = re.compile(r"((?:\d+|[一二三四五六七八九十]+)\s*(?:栋|幢|号楼|座|单元|楼)\s*)(\d{3,4})\s*(?:室|号|房)?")
+_ROOM_DASHED = re.compile(r"(?<![\d-])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d-])")
+_ROOM_ALONE = re.compile(r"(?<!\d)(\d{3,4})\s*(?:室|房间|号房)")
+
+
+def mask_phone(phone: str) -> str:
+    """Mask a phone number as 138****1234."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_for_group(text: str) -> str:
+    """Mask phone numbers, ID numbers and room numbers for a group message.
+
+    Buildings and units stay, so neighbours can tell which problem it is:
+    3栋2单元1002室 becomes 3栋2单元****.
+    """
+    text = _ID_NUMBER.sub("******************", text)
+    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _ROOM_DASHED.sub(lambda m: f"{m.group(1)}-{m.group(2)}-****", text)
+    text = _ROOM_AFTER_UNIT.sub(lambda m: f"{m.group(1)}****", text)
+    text = _ROOM_ALONE.sub("****", text)
+    return text
+
+
+def mask_name(name: str) -> str:
+    """Keep the first character of a display name: 张三丰 becomes 张**."""
+    if not name:
+        return ""
+    return name[0] + "*" * min(len(name) - 1, 2) if len(name) > 1 else name

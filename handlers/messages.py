@@ -1,0 +1,128 @@
+"""The platform-neutral message types at the adapter boundary.
+
+Every adapter turns what its platform sends into an InboundMessage, and
+delivers Reply objects through an object that satisfies Outbound. Handlers
+and the scheduler never see WeChat XML or Telegram JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class InboundAttachment:
+    """Something that came with a message besides its text.
+
+    Attributes:
+        kind: image, voice, video, file, location or link.
+        media_id: The platform's id for fetching the media later.
+        url: A link, or a URL the media can be downloaded from.
+        file_path: Where the media was saved under the data folder, if fetched.
+        meta: What else the platform gave: recognition text of a voice note,
+            coordinates and label of a location, a file name, a title.
+    """
+
+    kind: str
+    media_id: str | None = None
+    url: str | None = None
+    file_path: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One message from a chat, whatever platform it came from.
+
+    Attributes:
+        platform: wecom, wechat_mp, wecom_aibot, wecom_archive, telegram or replay.
+        account: The bot account or corp that received it; scopes message ids.
+        chat_id: The group or private chat, as the platform names it.
+        chat_title: The chat's display name, when the platform gives one.
+        is_private: A one-to-one chat with the bot rather than a group.
+        sender_id: The platform's user id of the sender.
+        sender_name: The sender's display name.
+        message_id: The platform's message id, unique per account and sender.
+        sent_at: When the sender sent it, time-zone aware.
+        text: The text, or the caption of a photo or file.
+        reply_to: The platform id of the message this one quotes or answers.
+        attachments: Media and other non-text parts.
+        mentions_bot: The message @-mentions the bot.
+    """
+
+    platform: str
+    chat_id: str
+    sender_id: str
+    message_id: str
+    sent_at: datetime
+    text: str = ""
+    sender_name: str = ""
+    account: str = ""
+    chat_title: str = ""
+    is_private: bool = False
+    reply_to: str | None = None
+    attachments: tuple[InboundAttachment, ...] = ()
+    mentions_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChatTarget:
+    """A group or private chat on one platform."""
+
+    platform: str
+    chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserTarget:
+    """One person on one platform, reached in a private chat."""
+
+    platform: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartyTarget:
+    """Everyone who acts for a party (property firm, committee, branch) of a compound.
+
+    The outbox resolves it to the members' accounts, or to the party's staff group.
+    """
+
+    party_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message the bot sends.
+
+    Attributes:
+        target: Where it goes.
+        text: Plain text in Chinese; adapters split it to their platform's limits.
+        case_id: The case it is about, so a failed send can be recorded there.
+        audience: group, reporter, party or officer: who is meant to read it.
+        reply_to: The platform message id it answers, where the platform supports quoting.
+    """
+
+    target: ChatTarget | UserTarget | PartyTarget
+    text: str
+    case_id: int | None = None
+    audience: str = "group"
+    reply_to: str | None = None
+
+
+class Outbound(Protocol):
+    """What an adapter implements to deliver replies on its platform."""
+
+    platform: str
+
+    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+        """Deliver text to a chat or a person.
+
+        Raises:
+            handlers.errors.PlatformError: The platform rejected the message
+                after the adapter's own retries.
+        """
+        ...

@@ -1,0 +1,142 @@
+"""Delivery of replies through the adapters, with a record of every send.
+
+The outbox resolves a party to the accounts of the people who act for it,
+hands each text to the adapter of its platform, and stores a Delivery row, so
+a send that fails is recorded on its case and reported instead of lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.cases import record_event
+from handlers.errors import PlatformError
+from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, UserTarget
+from models import Case, Delivery, Identity, Party, PartyKind, Role, RoleKind, utcnow
+
+log = logging.getLogger("handlers.outbox")
+
+PARTY_ROLES: dict[PartyKind, frozenset[RoleKind]] = {
+    PartyKind.PROPERTY: frozenset({RoleKind.PROPERTY_MANAGER, RoleKind.PROPERTY_STAFF}),
+    PartyKind.COMMITTEE: frozenset({RoleKind.COMMITTEE_DIRECTOR, RoleKind.COMMITTEE_MEMBER}),
+    PartyKind.PARTY: frozenset(
+        {RoleKind.BRANCH_SECRETARY, RoleKind.LIAISON_OFFICER, RoleKind.PARTY_MEMBER}
+    ),
+}
+
+
+class Outbox:
+    """Sends replies through the registered adapters."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        adapters: Iterable[Outbound] = (),
+        *,
+        fallback: Outbound | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._adapters: dict[str, Outbound] = {a.platform: a for a in adapters}
+        self._fallback = fallback
+
+    def register(self, adapter: Outbound) -> None:
+        self._adapters[adapter.platform] = adapter
+
+    def adapter(self, platform: str) -> Outbound | None:
+        return self._adapters.get(platform)
+
+    async def deliver(self, replies: Iterable[Reply]) -> None:
+        """Send each reply; failures are recorded and never raised to the caller."""
+        for reply in replies:
+            for target in await self._resolve(reply.target):
+                await self._send_one(reply, target)
+
+    async def _resolve(self, target: ChatTarget | UserTarget | PartyTarget) -> list[ChatTarget | UserTarget]:
+        if not isinstance(target, PartyTarget):
+            return [target]
+        async with self._sessionmaker() as session:
+            targets = await party_accounts(session, target.party_id, set(self._adapters))
+        if not targets and self._fallback is not None:
+            # The replay and the console have no accounts for staff, so the
+            # party's name stands in for them.
+            return [UserTarget(platform=self._fallback.platform, user_id=target.name)]
+        if not targets:
+            log.warning("party %s has nobody reachable; message not sent", target.party_id)
+        return targets
+
+    async def _send_one(self, reply: Reply, target: ChatTarget | UserTarget) -> None:
+        adapter = self._adapters.get(target.platform) or self._fallback
+        target_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
+        delivery = Delivery(
+            case_id=reply.case_id,
+            platform=target.platform,
+            target_kind="chat" if isinstance(target, ChatTarget) else "user",
+            target_id=target_id,
+            text=reply.text,
+        )
+        error: str | None = None
+        if adapter is None:
+            error = f"no adapter for platform {target.platform}"
+        else:
+            try:
+                await adapter.send(target, reply.text, reply_to=reply.reply_to)
+            except PlatformError as exc:
+                error = str(exc)
+        delivery.attempts = 1
+        if error is None:
+            delivery.status = "sent"
+            delivery.sent_at = utcnow()
+        else:
+            delivery.status = "failed"
+            delivery.last_error = error[:1000]
+            log.error(
+                "delivery failed: platform=%s target=%s case=%s error=%s",
+                target.platform,
+                target_id,
+                reply.case_id,
+                error,
+            )
+        async with self._sessionmaker() as session, session.begin():
+            session.add(delivery)
+            if error is not None and reply.case_id is not None:
+                await _record_failure(session, reply.case_id, target.platform, error)
+
+
+async def party_accounts(
+    session: AsyncSession, party_id: int, platforms: set[str]
+) -> list[ChatTarget | UserTarget]:
+    """Return the platform accounts of everyone who acts for a party."""
+    party = await session.get(Party, party_id)
+    if party is None:
+        return []
+    roles = PARTY_ROLES[PartyKind(party.kind)]
+    rows = await session.execute(
+        select(Identity.platform, Identity.platform_user_id)
+        .join(Role, Role.member_id == Identity.member_id)
+        .where(
+            Role.compound_id == party.compound_id,
+            Role.role.in_([r.value for r in roles]),
+            Identity.platform.in_(platforms),
+        )
+        .distinct()
+    )
+    return [UserTarget(platform=p, user_id=u) for p, u in rows]
+
+
+async def _record_failure(session: AsyncSession, case_id: int, platform: str, error: str) -> None:
+    case = await session.get(Case, case_id)
+    if case is None:
+        return
+    record_event(
+        session,
+        case,
+        "delivery_failed",
+        actor_label="bot",
+        note=f"消息发送失败（{platform}）",
+        at=utcnow(),
+        data={"platform": platform, "error": error[:500]},
+    )

@@ -1,0 +1,108 @@
+"""The texts the bot sends about cases, in the tone of a public service desk."""
+
+from __future__ import annotations
+
+from handlers.masking import mask_for_group, mask_name
+from models import Case
+from nlp.labels import CATEGORY_LABELS
+from nlp.findings import Location
+
+SUMMARY_CHARS = 40
+
+
+def case_location(case: Case) -> str:
+    return Location(case.building, case.unit, case.room, case.place).describe()
+
+
+def case_title(case: Case) -> str:
+    """Return e.g. 设施报修·紧急, the label residents see next to a case number."""
+    label = CATEGORY_LABELS.get(case.category, case.category)
+    return f"{label}·紧急" if case.urgent else label
+
+
+def short_summary(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """Collapse whitespace, cut to a limit and drop trailing punctuation before our own."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        return text[: limit - 1] + "…"
+    return text.rstrip("，,。.！!？?；;～~ ")
+
+
+def party_name(case: Case) -> str:
+    return case.party.name if case.party is not None else "小区党组织"
+
+
+def group_summary(case: Case) -> str:
+    """Where and what, masked for the group: 3栋2单元****：电梯又坏了."""
+    summary = mask_for_group(short_summary(case.summary))
+    location = mask_for_group(case_location(case))
+    if location and location not in summary:
+        return f"{location}：{summary}"
+    return summary
+
+
+def opened_for_group(case: Case, response_phrase: str) -> str:
+    """Tell the group a case was opened, who handles it and by when."""
+    return (
+        f"已受理：工单 {case.number}（{case_title(case)}）{group_summary(case)}，"
+        f"已转{party_name(case)}处理，{response_phrase}。"
+        f"发送“查询 {case.number}”可看进度。"
+    )
+
+
+def triage_for_group(case: Case) -> str:
+    return (
+        f"已收到：工单 {case.number} {group_summary(case)}，"
+        f"小区专员确认类别后将尽快派单。发送“查询 {case.number}”可看进度。"
+    )
+
+
+def joined_for_group(case: Case) -> str:
+    """Tell the group a report joined an open case, so neighbours stop re-reporting."""
+    return (
+        f"已记录：该问题已有工单 {case.number}（{case_title(case)}，已有{case.reporter_count}位居民反映），"
+        f"正由{party_name(case)}处理，无需重复报告。发送“查询 {case.number}”可看进度。"
+    )
+
+
+def already_reported(case: Case) -> str:
+    return f"您已反映过该问题（工单 {case.number}），我们会持续跟进，发送“查询 {case.number}”可看进度。"
+
+
+def opened_for_party(case: Case, reporter_name: str, response_phrase: str) -> str:
+    """Tell the acting party about a new case; the party sees the full location."""
+    lines = [
+        f"【新工单】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
+        f"位置：{case_location(case) or '未注明'}",
+        f"内容：{short_summary(case.summary, 200)}",
+        f"报告人：{mask_name(reporter_name) or '居民'}",
+        f"时限：{response_phrase}。回复“受理 {case.number}”确认受理。",
+    ]
+    if case.external:
+        lines.insert(3, "提示：问题原因可能在小区之外，需协调相关职能部门。")
+    return "\n".join(lines)
+
+
+def triage_for_officer(case: Case) -> str:
+    """Ask the liaison officer to pick a category the model was unsure of."""
+    guess = CATEGORY_LABELS.get(case.category, case.category)
+    return (
+        f"【待分类】{case.compound.name} 工单 {case.number}：{short_summary(case.summary, 200)}\n"
+        f"系统初判为“{guess}”，把握不大。请回复“分类 {case.number} 类别”确认，"
+        f"例如“分类 {case.number} 设施报修”。"
+    )
+
+
+def nudge_for_party(case: Case) -> str:
+    return (
+        f"【催办】{case.compound.name} 工单 {case.number}（{case_title(case)}）"
+        f"已有{case.reporter_count}位居民反映，请尽快处理。"
+    )
+
+
+def bind_hint() -> str:
+    return "您好，本群尚未绑定小区，暂不能受理报事。请小区专员在群内发送“绑定 小区编码”完成绑定。"
+
+
+def apology() -> str:
+    return "抱歉，系统处理您的消息时出了点问题，工作人员会尽快查看。"

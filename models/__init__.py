@@ -1,0 +1,61 @@
+"""The data layer: typed SQLAlchemy models, the database engine and migrations."""
+
+from models.base import Base, utcnow
+from models.case import (
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseReporter,
+    CaseStatus,
+    Delivery,
+    RouteOverride,
+    StatusCategory,
+)
+from models.chat import ChatGroup, ChatKind, MessageOutcome, RawMessage
+from models.org import (
+    PARTY_KIND_LABELS,
+    ROLE_LABELS,
+    Community,
+    Compound,
+    Identity,
+    Member,
+    Party,
+    PartyKind,
+    Role,
+    RoleKind,
+    Street,
+)
+
+__all__ = [
+    "OUTCOME_LABELS",
+    "PARTY_KIND_LABELS",
+    "ROLE_LABELS",
+    "STATUS_LABELS",
+    "Attachment",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseOutcome",
+    "CaseReporter",
+    "CaseStatus",
+    "ChatGroup",
+    "ChatKind",
+    "Community",
+    "Compound",
+    "Delivery",
+    "Identity",
+    "Member",
+    "MessageOutcome",
+    "Party",
+    "PartyKind",
+    "RawMessage",
+    "Role",
+    "RoleKind",
+    "RouteOverride",
+    "StatusCategory",
+    "Street",
+    "utcnow",
+]

@@ -1,0 +1,74 @@
+"""Builders shared by tests: services on a test database and messages from residents."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from bot.adapters.console import ConsoleOutbound
+from bot.services import Services, build_services
+from bot.settings import Settings
+from handlers.directory import bind_chat, chat_for, create_compound
+from handlers.messages import InboundMessage
+from models import Compound
+
+T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 on a Monday in Shanghai
+_ids = itertools.count(1)
+
+
+@cache
+def shared_classifier():  # noqa: ANN201 - loading the model once per run keeps tests fast
+    from nlp import Classifier
+
+    return Classifier.load()
+
+
+async def make_services(db_url: str, **settings: object) -> tuple[Services, ConsoleOutbound]:
+    """Wire the real services on a test database, with a console that records replies."""
+    console = ConsoleOutbound(io.StringIO(), platform="test")
+    services = await build_services(
+        Settings(database_url=db_url, _env_file=None, **settings),  # type: ignore[call-arg]
+        outbound=[console],
+        classifier=shared_classifier(),
+    )
+    return services, console
+
+
+async def make_compound(services: Services, name: str = "阳光花园", *, chat_id: str = "group-1") -> Compound:
+    """Create a compound with its parties and bind the test group chat to it."""
+    async with services.sessionmaker() as session, session.begin():
+        compound = await create_compound(session, name)
+        chat = await chat_for(session, "test", chat_id, title=f"{name}业主群")
+        await bind_chat(session, chat, compound, T0)
+    return compound
+
+
+def message(
+    text: str,
+    *,
+    sender: str = "u1",
+    name: str = "",
+    chat_id: str = "group-1",
+    at: datetime | None = None,
+    message_id: str | None = None,
+    reply_to: str | None = None,
+    attachments: tuple = (),
+) -> InboundMessage:
+    """A resident's group message on the test platform."""
+    return InboundMessage(
+        platform="test",
+        chat_id=chat_id,
+        sender_id=sender,
+        sender_name=name or f"居民{sender}",
+        message_id=message_id or f"m{next(_ids)}",
+        sent_at=at or T0,
+        text=text,
+        reply_to=reply_to,
+        attachments=attachments,
+    )
+
+
+def later(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
