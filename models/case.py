@@ -116,6 +116,8 @@ class Case(Base):
     chat_group_id: Mapped[int | None] = mapped_column(ForeignKey("chat_group.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     reporter_count: Mapped[int] = mapped_column(default=1)
+    # Raised as more residents report the same problem: 0 normal, 1 high, 2 highest.
+    priority: Mapped[int] = mapped_column(default=0, server_default="0")
     escalation_level: Mapped[int] = mapped_column(default=0)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
