@@ -1,5 +1,6 @@
 """The data layer: typed SQLAlchemy models, the database engine and migrations."""
 
+from models.archive import ArchiveCursor
 from models.base import Base, utcnow
 from models.case import (
     OUTCOME_LABELS,
@@ -34,6 +35,7 @@ __all__ = [
     "PARTY_KIND_LABELS",
     "ROLE_LABELS",
     "STATUS_LABELS",
+    "ArchiveCursor",
     "Attachment",
     "Base",
     "Case",
