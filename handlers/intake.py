@@ -267,7 +267,8 @@ class Pipeline:
         member: Member,
         now: datetime,
     ) -> IntakeResult:
-        if not message.attachments:
+        # Stickers carry no information about a problem.
+        if not any(a.kind != "sticker" for a in message.attachments):
             return IntakeResult(outcome=MessageOutcome.IGNORED)
         case = await self._case_in_context(
             session, message, chat, now, ATTACHMENT_WINDOW, reporter=member

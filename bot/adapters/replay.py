@@ -28,7 +28,7 @@ from handlers.directory import (
     create_compound,
 )
 from handlers.intake import IntakeResult, Pipeline
-from handlers.messages import InboundMessage
+from handlers.messages import InboundAttachment, InboundMessage
 from models import MessageOutcome, utcnow
 
 log = logging.getLogger("bot.replay")
@@ -37,6 +37,19 @@ PLATFORM = "replay"
 REQUIRED_COLUMNS = ("time", "group", "sender", "text")
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 MAX_TEXT_CHARS = 5000
+
+# Chat exports write media as placeholders; each becomes an attachment with no text.
+PLACEHOLDERS = {
+    "[图片]": "image",
+    "[照片]": "image",
+    "[语音]": "voice",
+    "[视频]": "video",
+    "[文件]": "file",
+    "[位置]": "location",
+    "[链接]": "link",
+    "[表情]": "sticker",
+    "[动画表情]": "sticker",
+}
 
 
 class ReplayFormatError(ValueError):
@@ -120,6 +133,7 @@ def read_log(stream: TextIO, zone: ZoneInfo) -> Iterator[InboundMessage | BadLin
             continue
         # The same line replayed twice keeps its id, so a second replay of a
         # log stores and opens nothing new.
+        text, attachments = _split_placeholder(values["text"])
         key = "\x1f".join((values["time"], values["group"], values["sender"], values["text"]))
         seen[key] += 1
         digest = hashlib.sha1(f"{key}\x1f{seen[key]}".encode()).hexdigest()[:20]
@@ -132,8 +146,16 @@ def read_log(stream: TextIO, zone: ZoneInfo) -> Iterator[InboundMessage | BadLin
             sender_name=values["sender"],
             message_id=digest,
             sent_at=sent_at,
-            text=values["text"],
+            text=text,
+            attachments=attachments,
         )
+
+
+def _split_placeholder(text: str) -> tuple[str, tuple[InboundAttachment, ...]]:
+    kind = PLACEHOLDERS.get(text)
+    if kind is None:
+        return text, ()
+    return "", (InboundAttachment(kind=kind, meta={"placeholder": text}),)
 
 
 async def ensure_bound(

@@ -1,0 +1,128 @@
+"""`python -m bot replay` and `python -m bot cases` on real files and databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "data" / "demo" / "compound_day.csv"
+
+
+def write_log(path: Path, lines: list[str]) -> Path:
+    path.write_text("time,group,sender,text\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_cli(args: list[str], db_url: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["--database-url", db_url, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+async def run_cli_async(args: list[str], db_url: str) -> tuple[int, str, str]:
+    # The CLI starts its own event loop, so async tests run it in a subprocess.
+    env = {**os.environ, "DATABASE_URL": db_url}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return completed.returncode, completed.stdout, completed.stderr
+
+
+async def test_malformed_line_reported_and_skipped(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-02 07:21,翠湖苑业主群,陈先生,3栋电梯又坏了",
+            "not-a-time,翠湖苑业主群,刘姐,东门路灯不亮",
+            "2026-03-02 07:30,,孙工,没有群名",
+            '2026-03-02 07:40,翠湖苑业主群,王阿姨,"9栋下水道堵了",多出来的一列',
+            "2026-03-02 07:50,翠湖苑业主群,周女士,早上好",
+        ],
+    )
+
+    code, out, _err = await run_cli_async(["replay", str(log)], db_url)
+
+    assert code == 0
+    assert "第 3 行已跳过：时间格式无法识别" in out
+    assert "第 4 行已跳过：缺少字段：group" in out
+    assert "第 5 行已跳过" in out
+    assert "已受理：工单 0001" in out
+    assert "新建小区 翠湖苑" in out
+
+
+async def test_replay_twice_opens_nothing_new(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-02 07:21,翠湖苑业主群,陈先生,3栋电梯又坏了",
+            "2026-03-02 08:35,翠湖苑业主群,何先生,物业费凭什么涨这么多",
+        ],
+    )
+
+    await run_cli_async(["replay", str(log), "--quiet"], db_url)
+    await run_cli_async(["replay", str(log), "--quiet"], db_url)
+    code, out, _err = await run_cli_async(["cases", "--json"], db_url)
+
+    assert code == 0
+    cases = [json.loads(line) for line in out.splitlines()]
+    assert [c["number"] for c in cases] == ["0001", "0002"]
+    assert {c["route"] for c in cases} == {"property", "committee"}
+
+
+async def test_demo_log_end_to_end(db_url):
+    code, out, err = await run_cli_async(["replay", str(DEMO), "--quiet"], db_url)
+
+    assert code == 0, err
+    assert "回放汇总" in out
+    assert re.search(r"^处理失败\s+0$", out, re.MULTILINE)
+    assert re.search(r"^格式错误已跳过\s+0$", out, re.MULTILINE)
+    code, cases_out, _ = await run_cli_async(["cases", "--json"], db_url)
+    cases = [json.loads(line) for line in cases_out.splitlines()]
+    lift_cases = [c for c in cases if "电梯" in c["text"] and c["category"] == "repair"]
+    assert len(lift_cases) == 1
+    assert any(c["urgency"] == "urgent" for c in cases)
+    assert {"property", "committee", "party"} <= {c["route"] for c in cases}
+
+
+def test_replay_missing_file(tmp_path, capsys):
+    code, _out, err = run_cli(["replay", str(tmp_path / "none.csv")], f"sqlite+aiosqlite:///{tmp_path}/x.db", capsys)
+    assert code == 2
+    assert "找不到聊天记录文件" in err
+
+
+def test_replay_wrong_header(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("when,who,what\n1,2,3\n", encoding="utf-8")
+    code, _out, err = run_cli(["replay", str(bad)], f"sqlite+aiosqlite:///{tmp_path}/x.db", capsys)
+    assert code == 2
+    assert "missing: time,group,sender,text" in err
+
+
+def test_replay_not_utf8(tmp_path, capsys):
+    bad = tmp_path / "gbk.csv"
+    bad.write_bytes("time,group,sender,text\n2026-03-02 07:21,群,人,电梯坏了\n".encode("gbk"))
+    code, _out, err = run_cli(["replay", str(bad)], f"sqlite+aiosqlite:///{tmp_path}/x.db", capsys)
+    assert code == 2
+    assert "not UTF-8" in err
+
+
+def test_bad_database_url(capsys):
+    code = main(["--database-url", "mysql://x", "cases"])
+    _out, err = capsys.readouterr()
+    assert code == 2
+    assert "DATABASE_URL" in err

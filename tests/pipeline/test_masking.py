@@ -1,0 +1,32 @@
+"""Masking of personal details in group messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.masking import mask_for_group, mask_name, mask_phone
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3栋2单元1002室漏水", "3栋2单元****漏水"),
+        ("5号楼1201天天吵", "5号楼****天天吵"),
+        ("3-2-1002 楼上漏水", "3-2-**** 楼上漏水"),
+        ("电话13812341234", "电话138****1234"),
+        ("电话 138-1234-1234", "电话 138****1234"),
+        ("身份证430102199001011234", "身份证******************"),
+        ("东门路灯不亮", "东门路灯不亮"),
+    ],
+)
+def test_mask_for_group(text, expected):
+    assert mask_for_group(text) == expected
+
+
+def test_mask_phone():
+    assert mask_phone("13812341234") == "138****1234"
+
+
+def test_mask_name_keeps_first_character():
+    assert mask_name("张三丰") == "张**"
+    assert mask_name("李") == "李"
