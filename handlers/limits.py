@@ -1,17 +1,100 @@
-"""Time limits for a case: when the acting party must respond and resolve.
+"""Time limits for a case: when the acting party must acknowledge and resolve it.
 
-Modelled on city hotline practice: danger to life or property gets a response
-within 2 hours; water, power, gas or heating within 24 hours; an ordinary
-request is resolved within 7 days and a complex one within 15.
+The default table is modelled on Beijing's 12345 hotline practice: danger to
+life or property gets a response within 2 hours; water, power, gas or
+heating within 24 hours; an ordinary request is resolved within 7 working
+days and a complex one within 15. Each rule has a separate limit to
+acknowledge. A JSON file (LIMITS_FILE) can replace the table; rules are tried
+in order and the first that matches a case wins.
 """
 
 from __future__ import annotations
 
+import enum
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+
+from handlers.calendar import WorkCalendar
+
+
+class LimitUnit(enum.StrEnum):
+    HOURS = "hours"
+    DAYS = "days"
+    WORKING_DAYS = "working_days"
+
+
+_UNIT_WORDS = {LimitUnit.HOURS: "小时", LimitUnit.DAYS: "天", LimitUnit.WORKING_DAYS: "个工作日"}
+
+
+class LimitsFileError(ValueError):
+    """The limits file cannot be read or holds an invalid rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A span of time in hours, calendar days or Chinese working days."""
+
+    amount: int
+    unit: LimitUnit
+
+    def due(self, start: datetime, calendar: WorkCalendar) -> datetime:
+        """Return when the limit runs out for a clock that starts at `start`."""
+        if self.unit is LimitUnit.HOURS:
+            return start + timedelta(hours=self.amount)
+        if self.unit is LimitUnit.DAYS:
+            return start + timedelta(days=self.amount)
+        return calendar.add_workdays(start, self.amount)
+
+    def phrase(self) -> str:
+        """Return the limit as residents read it, e.g. 2小时 or 7个工作日."""
+        return f"{self.amount}{_UNIT_WORDS[self.unit]}"
+
+
+@dataclass(frozen=True, slots=True)
+class LimitRule:
+    """One row of the limits table.
+
+    Attributes:
+        name: A short key for logs and the deadline command (urgent, utilities...).
+        categories: Category keys the rule applies to; empty means every category.
+        urgent: True or False to match only urgent or only routine cases; None for both.
+        acknowledge: The limit to acknowledge (受理) the case.
+        resolve: The limit to resolve (办结) it.
+    """
+
+    name: str
+    categories: frozenset[str]
+    urgent: bool | None
+    acknowledge: Limit
+    resolve: Limit
+
+    def matches(self, category: str, urgent: bool) -> bool:
+        if self.urgent is not None and self.urgent != urgent:
+            return False
+        return not self.categories or category in self.categories
+
 
 # Categories whose cases usually need a meeting, a vote or a department.
 COMPLEX_CATEGORIES = frozenset({"fund", "committee", "illegal_use", "neighbor"})
+
+DEFAULT_RULES: tuple[LimitRule, ...] = (
+    LimitRule("urgent", frozenset(), True, Limit(2, LimitUnit.HOURS), Limit(24, LimitUnit.HOURS)),
+    LimitRule(
+        "utilities", frozenset({"utilities"}), None, Limit(4, LimitUnit.HOURS), Limit(24, LimitUnit.HOURS)
+    ),
+    LimitRule(
+        "complex",
+        COMPLEX_CATEGORIES,
+        None,
+        Limit(1, LimitUnit.WORKING_DAYS),
+        Limit(15, LimitUnit.WORKING_DAYS),
+    ),
+    LimitRule(
+        "ordinary", frozenset(), None, Limit(1, LimitUnit.WORKING_DAYS), Limit(7, LimitUnit.WORKING_DAYS)
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +104,98 @@ class Deadlines:
     response_due: datetime
     resolve_due: datetime
     response_phrase: str
+    rule: str = ""
+
+
+@dataclass(slots=True)
+class LimitTable:
+    """The rules in order, with the calendar that counts working days."""
+
+    rules: tuple[LimitRule, ...]
+    calendar: WorkCalendar
+
+    def rule_for(self, category: str, urgent: bool) -> LimitRule:
+        for rule in self.rules:
+            if rule.matches(category, urgent):
+                return rule
+        msg = f"no time-limit rule matches category={category} urgent={urgent}; add a catch-all rule"
+        raise LookupError(msg)
+
+    def deadlines(self, category: str, urgent: bool, opened_at: datetime) -> Deadlines:
+        rule = self.rule_for(category, urgent)
+        return Deadlines(
+            response_due=rule.acknowledge.due(opened_at, self.calendar),
+            resolve_due=rule.resolve.due(opened_at, self.calendar),
+            response_phrase=f"{rule.acknowledge.phrase()}内响应，{rule.resolve.phrase()}内办结",
+            rule=rule.name,
+        )
+
+
+# NOTE: open_case() calls deadlines_for() without a table, so the process's
+# table lives here; the service installs the configured one at start.
+_table = LimitTable(DEFAULT_RULES, WorkCalendar())
+
+
+def use_table(table: LimitTable) -> None:
+    """Make `table` the one deadlines_for() uses in this process."""
+    global _table
+    _table = table
+
+
+def current_table() -> LimitTable:
+    return _table
 
 
 def deadlines_for(category: str, urgent: bool, opened_at: datetime) -> Deadlines:
     """Return the response and resolution deadlines for a new case."""
-    if urgent:
-        return Deadlines(opened_at + timedelta(hours=2), opened_at + timedelta(hours=24), "2小时内响应")
-    if category == "utilities":
-        return Deadlines(opened_at + timedelta(hours=24), opened_at + timedelta(days=3), "24小时内响应")
-    if category in COMPLEX_CATEGORIES:
-        return Deadlines(opened_at + timedelta(days=1), opened_at + timedelta(days=15), "1天内响应，15天内办结")
-    return Deadlines(opened_at + timedelta(days=1), opened_at + timedelta(days=7), "1天内响应，7天内办结")
+    return _table.deadlines(category, urgent, opened_at)
+
+
+def load_rules(path: Path) -> tuple[LimitRule, ...]:
+    """Read a limits table from JSON.
+
+    The file holds a list of rules, e.g.
+    ``[{"name": "ordinary", "categories": [], "urgent": null,
+    "acknowledge": [1, "working_days"], "resolve": [7, "working_days"]}]``.
+
+    Raises:
+        LimitsFileError: The file cannot be read or a rule is invalid.
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        msg = f"cannot read limits file {path}: {exc}"
+        raise LimitsFileError(msg) from exc
+    if not isinstance(raw, list) or not raw:
+        msg = f"limits file {path} must hold a non-empty list of rules"
+        raise LimitsFileError(msg)
+    return tuple(_rule(path, index, entry) for index, entry in enumerate(raw))
+
+
+def _rule(path: Path, index: int, entry: object) -> LimitRule:
+    if not isinstance(entry, dict):
+        msg = f"limits file {path}: rule {index} must be an object"
+        raise LimitsFileError(msg)
+    try:
+        urgent = entry.get("urgent")
+        if urgent is not None and not isinstance(urgent, bool):
+            raise TypeError("urgent must be true, false or null")
+        return LimitRule(
+            name=str(entry["name"]),
+            categories=frozenset(str(c) for c in entry.get("categories", [])),
+            urgent=urgent,
+            acknowledge=_limit(entry["acknowledge"]),
+            resolve=_limit(entry["resolve"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        msg = f"limits file {path}: rule {index} is invalid: {exc}"
+        raise LimitsFileError(msg) from exc
+
+
+def _limit(value: object) -> Limit:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"a limit is [amount, unit], got {value!r}")
+    amount, unit = value
+    if not isinstance(amount, int) or amount <= 0:
+        raise ValueError(f"a limit's amount must be a positive integer, got {amount!r}")
+    return Limit(amount, LimitUnit(unit))

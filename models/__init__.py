@@ -16,6 +16,7 @@ from models.case import (
     StatusCategory,
 )
 from models.chat import ChatGroup, ChatKind, MessageOutcome, RawMessage
+from models.onboarding import PrivateChatHome
 from models.org import (
     PARTY_KIND_LABELS,
     ROLE_LABELS,
@@ -29,6 +30,7 @@ from models.org import (
     RoleKind,
     Street,
 )
+from models.scheduling import CaseTimer, DepartmentCall, Notification, NotificationStatus
 
 __all__ = [
     "OUTCOME_LABELS",
@@ -39,6 +41,7 @@ __all__ = [
     "Attachment",
     "Base",
     "Case",
+    "CaseTimer",
     "CaseEvent",
     "CaseOutcome",
     "CaseReporter",
@@ -48,11 +51,15 @@ __all__ = [
     "Community",
     "Compound",
     "Delivery",
+    "DepartmentCall",
     "Identity",
     "Member",
     "MessageOutcome",
+    "Notification",
+    "NotificationStatus",
     "Party",
     "PartyKind",
+    "PrivateChatHome",
     "RawMessage",
     "Role",
     "RoleKind",
