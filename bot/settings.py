@@ -6,10 +6,12 @@ Every key is listed with a comment in `.env.example`. The environment wins over
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.errors import ConfigError
@@ -51,6 +53,8 @@ class Settings(BaseSettings):
     wecom_aibot_token: SecretStr = SecretStr("")
     wecom_aibot_aes_key: SecretStr = SecretStr("")
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    # Group robots of staff groups as name=key pairs separated by commas.
+    wecom_webhook_keys: SecretStr = SecretStr("")
 
     # WeChat Official Account.
     wechat_mp_app_id: str = ""
@@ -78,6 +82,45 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("wecom_aes_key", "wecom_aibot_aes_key", "wechat_mp_aes_key")
+    @classmethod
+    def _check_aes_key(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        # An EncodingAESKey is 43 base64 characters; with "=" appended it
+        # decodes to the 32-byte AES-256 key. Empty means the route is off.
+        key = value.get_secret_value()
+        if key and not _is_encoding_aes_key(key):
+            name = (info.field_name or "").upper()
+            msg = (
+                f"{name} must be the 43-character EncodingAESKey from the admin console "
+                f"(letters and digits, decoding to 32 bytes); got {len(key)} characters"
+            )
+            raise ValueError(msg)
+        return value
+
+    @field_validator("wecom_agent_id")
+    @classmethod
+    def _check_agent_id(cls, value: str) -> str:
+        if value and not value.isdigit():
+            msg = f"WECOM_AGENT_ID must be the app's numeric AgentId, got {value!r}"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("wecom_webhook_keys")
+    @classmethod
+    def _check_webhook_keys(cls, value: SecretStr) -> SecretStr:
+        for pair in filter(None, (p.strip() for p in value.get_secret_value().split(","))):
+            name, _, key = pair.partition("=")
+            if not name.strip() or not key.strip():
+                msg = "WECOM_WEBHOOK_KEYS must be name=key pairs separated by commas, e.g. staff=KEY1"
+                raise ValueError(msg)
+        return value
+
+    @property
+    def webhook_keys(self) -> dict[str, str]:
+        """Return the group-robot keys of WECOM_WEBHOOK_KEYS by robot name."""
+        pairs = (p.partition("=") for p in self.wecom_webhook_keys.get_secret_value().split(","))
+        return {name.strip(): key.strip() for name, _, key in pairs if name.strip() and key.strip()}
+
     @property
     def resolved_database_url(self) -> str:
         """Return DATABASE_URL, or the embedded SQLite file under data_dir."""
@@ -86,10 +129,28 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'compound-bot.sqlite3').as_posix()}"
 
 
+def _is_encoding_aes_key(key: str) -> bool:
+    if len(key) != 43 or not key.isascii() or not key.isalnum():
+        return False
+    try:
+        return len(base64.b64decode(key + "=", validate=True)) == 32
+    except binascii.Error:
+        return False
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning validation errors into a ConfigError naming the key."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        # Input values may be secrets, so the message names settings and
+        # reasons only, and the original error is not chained.
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+        msg = f"invalid configuration: {problems}"
+        raise ConfigError(msg) from None
     except ValueError as exc:
         msg = f"invalid configuration: {exc}"
         raise ConfigError(msg) from exc
