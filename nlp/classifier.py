@@ -1,0 +1,190 @@
+"""The classifier: one message in, one or more findings out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from nlp.clauses import split_clauses
+from nlp.cues import Cues, find_cues
+from nlp.features import message_features
+from nlp.findings import Finding
+from nlp.labels import CHAT
+from nlp.locate import extract_location
+from nlp.model import LinearModel, Scores
+from nlp.normalize import normalize
+from nlp.segment import Segmenter
+
+logger = logging.getLogger("nlp")
+
+MODEL_FILE = "model/classifier.json.gz"
+
+# Default decision thresholds, used when the model file does not set them.
+DEFAULT_THRESHOLDS = {
+    # Above this, the learned urgent head alone marks a message urgent.
+    "urgent": 0.7,
+    "external": 0.5,
+    # A message is only split into clauses when its second-best actionable
+    # category has at least this probability: a cheap sign of two topics.
+    "second_topic": 0.12,
+    # A clause becomes its own finding only at this confidence or above.
+    "clause": 0.55,
+}
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    """Everything the model says about one piece of text."""
+
+    text: str
+    cues: Cues
+    scores: Scores
+
+
+class Classifier:
+    """Classifies residents' messages into findings.
+
+    Build one with Classifier.load(); it holds the jieba tokenizer and the
+    model weights and does no I/O after that, so one instance can serve the
+    whole process.
+    """
+
+    def __init__(self, model: LinearModel, segmenter: Segmenter) -> None:
+        """Wrap a loaded model and segmenter; prefer Classifier.load().
+
+        Args:
+            model: The trained weights.
+            segmenter: A ready jieba segmenter with the domain dictionary.
+        """
+        self.model = model
+        self.segmenter = segmenter
+        self.thresholds = {**DEFAULT_THRESHOLDS, **model.thresholds}
+        self._chat_index = model.categories.index(CHAT)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Classifier:
+        """Load a trained model and the segmenter.
+
+        Args:
+            path: A model file written by `python -m nlp train`; None loads the
+                model shipped in the package.
+
+        Raises:
+            FileNotFoundError: No model file at path.
+            ValueError: The file is not a model of a known format.
+        """
+        if path is None:
+            with resources.as_file(resources.files("nlp").joinpath(MODEL_FILE)) as shipped:
+                model = LinearModel.load(shipped)
+        else:
+            model = LinearModel.load(Path(path))
+        logger.info("classifier loaded: %d features", len(model.features))
+        return cls(model, Segmenter())
+
+    def normalize(self, text: str) -> str:
+        """Return the text as the classifier sees it; see nlp.normalize.normalize."""
+        return normalize(text)
+
+    def classify(self, text: str) -> list[Finding]:
+        """Classify one message.
+
+        Args:
+            text: The message as received.
+
+        Returns:
+            At least one finding. Chit-chat gives a single finding with
+            category "chat"; a message about two problems gives two findings,
+            the main one first.
+        """
+        normalized = normalize(text)
+        if not normalized:
+            return [Finding(category=CHAT, confidence=1.0, text=text)]
+
+        whole = self._analyse(normalized)
+        probabilities = whole.scores.category_probabilities
+        urgent = self._is_urgent(whole)
+        index = int(probabilities.argmax())
+        if index == self._chat_index and urgent:
+            # Danger now is never chatter, whatever the words around it.
+            index = self._best_actionable(probabilities)
+
+        secondary = self._secondary_topics(normalized, index, probabilities)
+        if not secondary:
+            return [self._finding(whole, index, urgent, normalized)]
+
+        claimed = {clause for clauses in secondary.values() for clause in clauses}
+        main_text = " ".join(c for c in split_clauses(normalized) if c not in claimed) or normalized
+        main = self._analyse(main_text)
+        findings = [self._finding(main, index, self._is_urgent(main), normalized)]
+        findings[0] = replace(findings[0], confidence=round(float(probabilities[index]), 4))
+        for category_index, clauses in secondary.items():
+            part = self._analyse(" ".join(clauses))
+            findings.append(self._finding(part, category_index, self._is_urgent(part), normalized))
+        if urgent and not any(finding.urgent for finding in findings):
+            findings[0] = replace(findings[0], urgent=True)
+        return findings
+
+    def _analyse(self, text: str) -> _Analysis:
+        cues = find_cues(text)
+        tokens = self.segmenter.cut(text)
+        scores = self.model.score(message_features(text, tokens, cues))
+        return _Analysis(text, cues, scores)
+
+    def _is_urgent(self, analysis: _Analysis) -> bool:
+        if analysis.cues.urgent:
+            return True
+        if analysis.cues.defuse:
+            return False
+        return analysis.scores.urgent_probability >= self.thresholds["urgent"]
+
+    def _best_actionable(self, probabilities: np.ndarray) -> int:
+        masked = probabilities.copy()
+        masked[self._chat_index] = -1.0
+        return int(masked.argmax())
+
+    def _secondary_topics(
+        self, text: str, main_index: int, probabilities: np.ndarray
+    ) -> dict[int, list[str]]:
+        """Find clauses about another actionable category than the main one.
+
+        Returns:
+            Category index to the clauses about it, in order of appearance.
+        """
+        if main_index == self._chat_index:
+            return {}
+        runner_up = probabilities.copy()
+        runner_up[[main_index, self._chat_index]] = 0.0
+        if runner_up.max() < self.thresholds["second_topic"]:
+            return {}
+        clauses = split_clauses(text)
+        if len(clauses) < 2:
+            return {}
+
+        topics: dict[int, list[str]] = {}
+        for clause in clauses:
+            clause_probabilities = self._analyse(clause).scores.category_probabilities
+            clause_index = int(clause_probabilities.argmax())
+            if clause_index in (main_index, self._chat_index):
+                continue
+            if clause_probabilities[clause_index] < self.thresholds["clause"]:
+                continue
+            topics.setdefault(clause_index, []).append(clause)
+        return topics
+
+    def _finding(self, analysis: _Analysis, index: int, urgent: bool, whole_text: str) -> Finding:
+        location = extract_location(analysis.text)
+        if location.is_empty and analysis.text != whole_text:
+            location = extract_location(whole_text)
+        return Finding(
+            category=self.model.categories[index],
+            urgent=urgent,
+            confidence=round(float(analysis.scores.category_probabilities[index]), 4),
+            location=location,
+            external=analysis.scores.external_probability >= self.thresholds["external"],
+            text=analysis.text,
+        )
+

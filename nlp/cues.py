@@ -1,0 +1,113 @@
+"""Hand-written cue patterns: danger now, chronic wording, jokes, notices, outside causes.
+
+The learned model sees these cues as features, and the urgency decision uses
+them directly: urgent recall matters more than any other number, and a
+handful of phrases (冒烟, 煤气味, 困在电梯里, 晕倒) carry it. The same words
+also turn up in chatter ("火锅着了哈哈", "困死了") and in chronic complaints
+("电梯经常困人"), which the defusing and chronic cues catch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+def _any_of(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+
+
+# Danger to life or property happening now.
+HAZARD = _any_of(
+    # Fire and smoke.
+    r"着火|起火|失火|火灾|烧起来|烧着了|烧着|火苗|火光|明火|冒烟|冒黑烟|浓烟|全是烟|好大的烟|自燃",
+    r"冒火花|火花|冒火星|火星子|爆炸|炸了|焦糊味|烧焦味|糊味",
+    # Gas.
+    r"煤气味|燃气味|天然气味|煤汽味|液化气味|漏气|泄漏|泄露|煤气.{0,4}味|燃气.{0,4}味|气味很大.{0,6}煤气",
+    # Water.
+    r"水管.{0,3}(?:爆|裂|破)|管子.{0,2}(?:爆|裂)|爆管|爆了|往外喷|喷水|喷出|呲呲|淹了|被淹|进水了|进水",
+    r"漫了|漫到|漫进|往下灌|往里灌|灌进|成河|泡了|泡水|哗哗|瀑布|倒灌|返水|返污水|往上返|往下流|往下淌|还在流|还在漏|跑水",
+    # Lifts.
+    r"困在电梯|电梯困人|电梯.{0,6}困|被困|困住|关在电梯|关电梯里|卡在.{0,8}中间|电梯.{0,10}(?:往下掉|下坠|溜梯|冲顶)|没轿厢|电梯里面.{0,8}(?:出不来|打不开)",
+    # Falling objects and structures.
+    r"砸下来|掉下来|往下掉|砸在|砸到|砸中|坠落|坠下|要掉|摇摇欲坠|快掉了|悬着|挂着晃|高空抛物|坍塌|塌了|塌下来|倒塌|岌岌可危|承重墙|倾斜|开裂.{0,6}(?:变大|掉渣)|地基",
+    # People in danger.
+    r"晕倒|昏倒|昏迷|倒地|晕过去|不省人事|摔倒|摔了|起不来|救命|喊救命|叫120|打120|救护车|(?<!\d)120(?!\d)|流血|出血|满脸是血|头破了|咬人|咬了|咬伤|拿着刀|持刀|动刀|打起来|打人|跳楼|楼顶边上|要跳|空调架|爬到窗外|爬出窗|锁在车里|车里.{0,4}锁着|锁着个|走失|没回来|找不到人|说不出话|嘴歪|心脏病|抽搐|没动静|没气了|触电|漏电|电线.{0,6}(?:掉|断|着火|冒火)",
+    # Calls for help right now.
+    r"快报警|报警(?!器)|快打119|打119|(?<!\d)119(?!\d)|快来人|来人啊|快救",
+    # Danger stated as imminent in a formal letter.
+    r"随时(?:都)?(?:有)?可能.{0,6}(?:起火|着火|爆炸|倒塌|坍塌|坠落|掉落|伤人|出人命)",
+)
+
+# Words that mark a report as happening right now.
+NOW = _any_of(r"刚才|刚刚|刚|现在|正在|还在|快(?!递)|赶紧|马上|此刻|这会|救命|!")
+
+# Words that turn a danger word into a chronic complaint.
+CHRONIC = _any_of(
+    r"经常|老是|总是|常常|多次|反复|时常|每次|天天|每天|好几次|三天两头|隔三差五|频繁|频发|动不动|以前|之前|上次|上回|去年|前几天|曾经|一年到头"
+)
+
+# Chatter, fiction, jokes, notices and hyperbole that carry alarming words.
+DEFUSE = _any_of(
+    r"哈哈|hhh|233|笑死|笑哭|开玩笑|逗你|段子",
+    r"火锅|烤肉|烧烤店|吃鸡|游戏|电影|电视剧|小说|综艺|新闻里|视频里|梦见|做梦|梦到",
+    r"困死|困得|困了|好困|饿死|热死|冷死|冻死|累死|气死|吓死我了|笑死|烦死|忙死|馋死",
+    r"以为|原来是|虚惊|没事了|已经好了|已经修好|已处理|处理好了|灭了|扑灭了|解决了",
+    r"演练|演习|消防检查|安全检查|安检|培训|讲座|宣传|知识|温馨提示|提醒大家|注意防范|预防|防范",
+    r"通知|公告|转发|【|告知|敬请|届时|请各位|请业主",
+    r"别的小区|隔壁市|外地|老家|听说|据说|网上|朋友圈",
+    r"杀疯了|炸裂|(?<![着起失])火了|爆款|爆单|爆满|火爆|红火|火得|太火",
+)
+
+# The cause lies outside the compound or needs a government department.
+EXTERNAL = _any_of(
+    r"工地|施工方|建筑工地|打桩|渣土|搅拌站|修地铁|地铁施工|修路|修高架|挖路|市政",
+    r"餐馆|饭店|餐饮|烧烤摊|烧烤店|夜宵|宵夜|大排档|小吃店|米粉店|饭馆|酒吧|网吧|歌厅|ktv|KTV|棋牌|麻将馆|足浴|洗脚|按摩店|菜市场|夜市|农贸市场|商铺|门面|门店|底商|临街",
+    r"马路|道路|大道|公路|路段|辅道|主干道外|高架|高速|地铁|轻轨|铁路|火车|机场|公交",
+    r"垃圾中转站|中转站|垃圾站|垃圾分拣|垃圾处理厂|污水处理厂|焚烧",
+    r"开发商|无物业|没有物业|没物业|弃管|开放式小区|无人管理",
+    r"城管|交警|环保局|住建|街道办|街道|执法|政府|市长|领导|部门|12345|市民热线",
+    r"学校|小学|中学|幼儿园|医院|工厂|厂房|加工厂|物流园|隔壁小区|对面小区|小区外|小区外面|小区旁边|小区周边|周边|附近|外面的|门口马路|围墙外|红线外",
+)
+
+# Announcements and forwarded notices: nothing for anyone to act on.
+NOTICE = _any_of(r"通知|公告|【|转发|温馨提示|告知|届时|敬请谅解|请各位业主|请大家提前")
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """Which cue families a text matches."""
+
+    hazard: bool
+    now: bool
+    chronic: bool
+    defuse: bool
+    external: bool
+    notice: bool
+
+    @property
+    def urgent(self) -> bool:
+        """Danger now: a hazard word that is neither chronic nor defused.
+
+        A chronic word does not defuse a report that also says it is
+        happening now ("经常漏水, 现在又在往下流").
+        """
+        if not self.hazard or self.defuse:
+            return False
+        return self.now or not self.chronic
+
+
+def find_cues(text: str) -> Cues:
+    """Match every cue family against normalised text.
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+    """
+    return Cues(
+        hazard=HAZARD.search(text) is not None,
+        now=NOW.search(text) is not None,
+        chronic=CHRONIC.search(text) is not None,
+        defuse=DEFUSE.search(text) is not None,
+        external=EXTERNAL.search(text) is not None,
+        notice=NOTICE.search(text) is not None,
+    )

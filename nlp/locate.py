@@ -1,0 +1,176 @@
+"""Location extraction: building, unit, room and named place.
+
+Residents write the same flat as 3栋2单元1002室, 3号楼2单元1002, 三栋二单元,
+3-2-1002 or just "1002的"; officers need the fields apart so a case can be
+matched to a block and a door.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlp.findings import Location
+
+_CN_VALUES = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+_CN_VALUES.update({"八": 8, "九": 9})
+_CN_NUMBER = "[零一二两三四五六七八九十百]{1,4}"
+_NUMBER = rf"(?:\d{{1,3}}|{_CN_NUMBER})"
+
+# 5-2-301 and 5-2-301室: building, unit, room.
+_TRIPLE = re.compile(r"(?<![\d.-])(\d{1,3})-(\d{1,2})-(\d{3,4})(?![\d-])")
+_BUILDING = re.compile(rf"(?<![\d.])({_NUMBER})\s?(?:号楼|栋|幢|#楼|#|号院)")
+# 座 only after a Latin letter or digit (A座, 3座): 一座 is "one of".
+_BUILDING_LETTER = re.compile(r"(?<![A-Za-z\d])([A-Za-z]|\d{1,2})\s?座")
+_UNIT = re.compile(rf"(?<![\d.])({_NUMBER})\s?单元")
+_ROOM_MARKED = re.compile(r"(?<![\d.-])(\d{3,4})\s?(?:室|号房|房间|房)")
+# A bare 3-4 digit number is a room unless a unit word or money follows it.
+_ROOM_BARE = re.compile(
+    r"(?<![\d.\-:/A-Za-z])(\d{3,4})(?![\d.:/%]|\s?(?:年|元|块|米|平|方|楼|层|栋|幢|号|单元"
+    r"|路|斤|个|次|天|岁|度|吨|毫|公|万|千|多|余|左右|人|户|辆|台|份|级|期|区|分|秒|点|小时|w|k))"
+)
+
+# Emergency and service numbers that look like room numbers.
+_HOTLINES = frozenset({"110", "119", "120", "122", "12345", "12315"})
+
+_DIRECTIONS = "东西南北"
+# Named places, longest first so 地下车库 wins over 车库.
+_PLACES = sorted(
+    {
+        *(f"{side}门" for side in _DIRECTIONS),
+        *(f"{side}大门" for side in _DIRECTIONS),
+        "小区门口",
+        "小区大门",
+        "正门",
+        "大门口",
+        "侧门",
+        "后门",
+        "地下车库",
+        "地下停车场",
+        "停车场",
+        "车库",
+        "地库",
+        "负一楼",
+        "负二楼",
+        "负一层",
+        "负二层",
+        "车棚",
+        "充电棚",
+        "楼道",
+        "楼梯间",
+        "电梯间",
+        "电梯口",
+        "楼顶",
+        "天台",
+        "屋顶",
+        "地下室",
+        "架空层",
+        "中心广场",
+        "广场",
+        "花园",
+        "小花园",
+        "游乐场",
+        "儿童乐园",
+        "篮球场",
+        "健身区",
+        "绿化带",
+        "草坪",
+        "垃圾站",
+        "垃圾房",
+        "岗亭",
+        "门岗",
+        "物业办公室",
+        "物业中心",
+        "快递柜",
+        "菜鸟驿站",
+        "消防通道",
+        "主干道",
+        "小区门外",
+        "马路对面",
+        "幼儿园门口",
+        "配电房",
+        "水泵房",
+        "单元门口",
+        "楼下",
+    },
+    key=len,
+    reverse=True,
+)
+_PLACE = re.compile("|".join(map(re.escape, _PLACES)))
+_GARAGE_LEVEL = re.compile(r"(?<![A-Za-z])([Bb][1-3])(?:层|车库|区)?")
+
+
+def chinese_to_int(numeral: str) -> int:
+    """Convert a small Chinese numeral (三, 十二, 二十三, 一百零五) to an int.
+
+    Args:
+        numeral: Chinese digits, optionally with 十 and 百.
+
+    Raises:
+        ValueError: The numeral contains a character that is not a digit.
+    """
+    total = 0
+    current = 0
+    for char in numeral:
+        if char == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif char in _CN_VALUES:
+            current = _CN_VALUES[char]
+        else:
+            msg = f"not a Chinese numeral: {numeral!r}"
+            raise ValueError(msg)
+    return total + current
+
+
+def _number(value: str) -> str:
+    if value.isdigit():
+        return str(int(value))
+    return str(chinese_to_int(value))
+
+
+def extract_location(text: str) -> Location:
+    """Find the building, unit, room and place named in a message.
+
+    The first mention of each field wins, since residents name the problem
+    spot before any comparison ("3栋漏水, 5栋也漏过").
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+    """
+    building = unit = room = place = None
+
+    triple = _TRIPLE.search(text)
+    if triple:
+        building, unit, room = (str(int(group)) for group in triple.groups())
+        room = triple.group(3)
+
+    if building is None:
+        match = _BUILDING.search(text) or _BUILDING_LETTER.search(text)
+        if match:
+            value = match.group(1)
+            building = value.upper() if value.isascii() and value.isalpha() else _number(value)
+    if unit is None:
+        match = _UNIT.search(text)
+        if match:
+            unit = _number(match.group(1))
+    if room is None:
+        match = _ROOM_MARKED.search(text)
+        if match is None:
+            match = next(
+                (m for m in _ROOM_BARE.finditer(text) if m.group(1) not in _HOTLINES), None
+            )
+        if match:
+            room = match.group(1)
+
+    match = _PLACE.search(text)
+    if match:
+        place = match.group(0)
+    else:
+        garage = _GARAGE_LEVEL.search(text)
+        if garage:
+            place = garage.group(1).upper()
+
+    return Location(building=building, unit=unit, room=room, place=place)

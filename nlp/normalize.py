@@ -1,0 +1,74 @@
+"""Text clean-up applied before segmentation.
+
+Group-chat messages mix full-width and half-width forms, traditional
+characters, emoji, WeChat sticker codes such as [捂脸], runs of "!!!" and
+@mentions. All of these change the tokens jieba produces without changing
+what the resident asked for, so they are folded away here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import zhconv
+
+# Full-width ASCII (U+FF01..U+FF5E) sits exactly 0xFEE0 above its half-width
+# twin; the ideographic space maps to a plain space.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH[0x3000] = 0x20
+# Chinese punctuation that has no full-width ASCII twin but the same role.
+_FULL_WIDTH.update({ord("。"): ord("."), ord("、"): ord(","), ord("～"): ord("~")})
+_FULL_WIDTH.update({ord("“"): ord('"'), ord("”"): ord('"'), ord("‘"): ord("'"), ord("’"): ord("'")})
+
+# WeChat renders its built-in stickers as a bracketed name: [捂脸], [Facepalm].
+# Notices use 【】 instead, which is left alone because it carries words.
+_STICKER = re.compile(r"\[(?:[\u4e00-\u9fff]{1,4}|[A-Za-z]{2,12})\]")
+
+# Pictographs, dingbats, flags, variation selectors and joiners.
+_EMOJI = re.compile(
+    "["
+    "\U0001f000-\U0001faff"
+    "\u2600-\u27bf"
+    "\u2b00-\u2bff"
+    "\u2300-\u23ff"
+    "\ufe0e\ufe0f\u200d\u20e3"
+    "]+"
+)
+
+# An @mention runs to the next space; WeChat ends it with U+2005.
+_MENTION = re.compile(r"@[^\s@,.!?:;\u2005]{1,20}[\u2005 ]?")
+
+_REPEATED_PUNCT = re.compile(r"([!?.,~;:…\-=*#])\1+")
+_MIXED_MARKS = re.compile(r"[!?]{2,}")
+_SPACES = re.compile(r"[ \t\u2005\u00a0]+")
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+
+
+def normalize(text: str) -> str:
+    """Fold a raw message into the form the segmenter and model expect.
+
+    The steps run in this order: @mentions are dropped (before width folding,
+    so the U+2005 that ends a WeChat mention is still there), full-width forms
+    become half-width, traditional characters become simplified, stickers and
+    emoji are removed, repeated punctuation collapses to one mark, and
+    whitespace collapses to single spaces. Numbers and their unit words are
+    left untouched, so 3栋, 2单元 and 1002室 survive as written.
+
+    Args:
+        text: The message as received.
+
+    Returns:
+        The normalised message; an empty string for an empty input.
+    """
+    if not text:
+        return ""
+    text = _MENTION.sub(" ", text)
+    text = text.translate(_FULL_WIDTH)
+    text = zhconv.convert(text, "zh-cn")
+    text = _STICKER.sub(" ", text)
+    text = _EMOJI.sub(" ", text)
+    text = _REPEATED_PUNCT.sub(r"\1", text)
+    text = _MIXED_MARKS.sub(lambda match: match.group(0)[0], text)
+    text = _NEWLINES.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    return text.strip()

@@ -1,0 +1,151 @@
+"""Training: fit the linear model on the project's labelled examples.
+
+scikit-learn (a development dependency) fits the weights; they are then
+copied into a LinearModel and saved as JSON, so the run-time classifier
+needs only numpy. The solver is deterministic and the weights are rounded
+before saving, so two runs on the same examples write the same bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+
+from nlp.cues import find_cues
+from nlp.dataset import LabelledExample, read_examples
+from nlp.features import message_features
+from nlp.labels import CATEGORIES, EXTERNAL_SENSITIVE
+from nlp.model import LinearModel
+from nlp.normalize import normalize
+from nlp.segment import Segmenter
+
+logger = logging.getLogger("nlp")
+
+DATA_DIR = Path(__file__).with_name("data")
+MODEL_PATH = Path(__file__).with_name("model") / "classifier.json.gz"
+
+# A feature seen in fewer examples than this is dropped: it would only
+# memorise one phrase.
+MIN_FEATURE_COUNT = 2
+# Inverse L2 strength for each head; chosen on the training examples by
+# cross-validation, see docs/classifier.md.
+CATEGORY_C = 4.0
+URGENT_C = 2.0
+EXTERNAL_C = 2.0
+# Weights below this after rounding are dropped to keep the file small.
+PRUNE_BELOW = 1e-3
+
+
+def training_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    """Return the labelled CSV files of a data folder, sorted by name."""
+    return sorted(data_dir.glob("*.csv"))
+
+
+def featurize(examples: list[LabelledExample], segmenter: Segmenter) -> list[list[str]]:
+    """Return each example's feature strings, as the classifier computes them."""
+    rows = []
+    for example in examples:
+        text = normalize(example.text)
+        rows.append(message_features(text, segmenter.cut(text), find_cues(text)))
+    return rows
+
+
+def _matrix(rows: list[list[str]], vocabulary: dict[str, int]) -> csr_matrix:
+    """Build the example-by-feature count matrix.
+
+    Repeated features add up at scoring time, so they count here too.
+    """
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for features in rows:
+        counts = Counter(vocabulary[f] for f in features if f in vocabulary)
+        for index in sorted(counts):
+            indices.append(index)
+            data.append(float(counts[index]))
+        indptr.append(len(indices))
+    return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocabulary)))
+
+
+def _fit(matrix: csr_matrix, labels: list[str] | list[bool], c: float) -> LogisticRegression:
+    model = LogisticRegression(C=c, max_iter=3000, solver="lbfgs", tol=1e-6)
+    model.fit(matrix, labels)
+    return model
+
+
+def train(examples: list[LabelledExample], segmenter: Segmenter | None = None) -> LinearModel:
+    """Fit the category, urgent and external heads on labelled examples.
+
+    Args:
+        examples: Labelled examples; every category should appear.
+        segmenter: A segmenter to reuse; None builds one.
+
+    Raises:
+        ValueError: A category has no example.
+    """
+    missing = sorted(set(CATEGORIES) - {example.category for example in examples})
+    if missing:
+        msg = f"no training example for categories: {', '.join(missing)}"
+        raise ValueError(msg)
+    segmenter = segmenter or Segmenter()
+    rows = featurize(examples, segmenter)
+
+    document_counts = Counter(feature for features in rows for feature in set(features))
+    features = sorted(f for f, n in document_counts.items() if n >= MIN_FEATURE_COUNT or f == "bias")
+    vocabulary = {feature: index for index, feature in enumerate(features)}
+    matrix = _matrix(rows, vocabulary)
+    bias_row = vocabulary["bias"]
+
+    weights = np.zeros((len(features), len(CATEGORIES) + 2))
+
+    category_model = _fit(matrix, [e.category for e in examples], CATEGORY_C)
+    for column, category in enumerate(CATEGORIES):
+        source = list(category_model.classes_).index(category)
+        weights[:, column] = category_model.coef_[source]
+        weights[bias_row, column] += category_model.intercept_[source]
+
+    urgent_model = _fit(matrix, [e.urgent for e in examples], URGENT_C)
+    weights[:, len(CATEGORIES)] = urgent_model.coef_[0]
+    weights[bias_row, len(CATEGORIES)] += urgent_model.intercept_[0]
+
+    sensitive = [i for i, e in enumerate(examples) if e.category in EXTERNAL_SENSITIVE]
+    external_labels = [examples[i].route == "party" for i in sensitive]
+    external_model = _fit(matrix[sensitive], external_labels, EXTERNAL_C)
+    weights[:, len(CATEGORIES) + 1] = external_model.coef_[0]
+    weights[bias_row, len(CATEGORIES) + 1] += external_model.intercept_[0]
+
+    weights = np.round(weights, 4)
+    keep = np.abs(weights).max(axis=1) >= PRUNE_BELOW
+    keep[bias_row] = True
+    kept_features = [feature for feature, flag in zip(features, keep, strict=True) if flag]
+    metadata = {
+        "examples": len(examples),
+        "urgent_examples": sum(e.urgent for e in examples),
+        "features": len(kept_features),
+    }
+    logger.info("trained on %d examples, %d features kept", len(examples), len(kept_features))
+    return LinearModel(list(CATEGORIES), kept_features, weights[keep], {}, metadata)
+
+
+def train_files(paths: list[Path], output: Path) -> LinearModel:
+    """Train on the examples of several CSV files and save the model.
+
+    Args:
+        paths: Labelled CSV files (columns text, category, urgency, route).
+        output: Where to write the gzipped JSON model.
+
+    Raises:
+        ValueError: No file was given, or a file has bad labels.
+    """
+    if not paths:
+        msg = "no training CSV files given"
+        raise ValueError(msg)
+    examples = [example for path in paths for example in read_examples(path)]
+    model = train(examples)
+    model.save(output)
+    return model
