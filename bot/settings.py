@@ -56,6 +56,30 @@ class Settings(BaseSettings):
     # Group robots of staff groups as name=key pairs separated by commas.
     wecom_webhook_keys: SecretStr = SecretStr("")
 
+    # WeCom session archive (会话内容存档); the corp id is wecom_corp_id.
+    wecom_archive_secret: SecretStr = SecretStr("")
+    # Private key PEM files by the public-key version shown in the admin console.
+    wecom_archive_private_keys: dict[int, Path] = Field(default_factory=dict)
+    wecom_archive_poll_seconds: float = Field(30, gt=0)
+    wecom_archive_batch_size: int = Field(200, ge=1, le=1000)
+    wecom_archive_timeout_seconds: int = Field(10, ge=1)
+    # Empty means data_dir/media/wecom_archive.
+    wecom_archive_media_dir: str = ""
+    wecom_archive_media_max_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    wecom_archive_include_private: bool = False
+    # Empty means the libWeWorkFinanceSdk_C.so inside the pywecomarchive wheel.
+    wecom_archive_sdk_library: str = ""
+
+    # WeCom AI bot: "callback" (HTTP callbacks) or "longconn" (WebSocket).
+    wecom_aibot_mode: Literal["callback", "longconn"] = "callback"
+    wecom_aibot_bot_id: str = ""
+    wecom_aibot_secret: SecretStr = SecretStr("")
+    wecom_aibot_ws_url: str = "wss://openws.work.weixin.qq.com"
+    wecom_aibot_heartbeat_seconds: float = Field(30, gt=0)
+    wecom_aibot_reconnect_base_seconds: float = Field(1, gt=0)
+    wecom_aibot_reconnect_max_seconds: float = Field(30, gt=0)
+    wecom_aibot_request_timeout_seconds: float = Field(10, gt=0)
+
     # WeChat Official Account.
     wechat_mp_app_id: str = ""
     wechat_mp_secret: SecretStr = SecretStr("")
