@@ -33,6 +33,11 @@ DEFAULT_THRESHOLDS = {
     "second_topic": 0.12,
     # A clause becomes its own finding only at this confidence or above.
     "clause": 0.55,
+    # Below this chat probability a chat argmax is treated as uncertain and
+    # the best actionable category is taken instead.
+    "chat": 0.4,
+    # The chat probability needed when the text uses complaint wording.
+    "chat_complaint": 0.9,
 }
 
 
@@ -108,8 +113,7 @@ class Classifier:
         probabilities = whole.scores.category_probabilities
         urgent = self._is_urgent(whole)
         index = int(probabilities.argmax())
-        if index == self._chat_index and urgent:
-            # Danger now is never chatter, whatever the words around it.
+        if index == self._chat_index and not self._is_chat(whole, urgent):
             index = self._best_actionable(probabilities)
 
         secondary = self._secondary_topics(normalized, index, probabilities)
@@ -140,6 +144,16 @@ class Classifier:
         if analysis.cues.defuse:
             return False
         return analysis.scores.urgent_probability >= self.thresholds["urgent"]
+
+    def _is_chat(self, analysis: _Analysis, urgent: bool) -> bool:
+        """Confirm a chat argmax: danger now is never chatter, and complaint
+        wording needs a confident chat score to be dismissed."""
+        if urgent:
+            return False
+        p_chat = float(analysis.scores.category_probabilities[self._chat_index])
+        if p_chat < self.thresholds["chat"]:
+            return False
+        return not analysis.cues.complaint or p_chat >= self.thresholds["chat_complaint"]
 
     def _best_actionable(self, probabilities: np.ndarray) -> int:
         masked = probabilities.copy()

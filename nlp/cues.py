@@ -70,6 +70,12 @@ EXTERNAL = _any_of(
     r"学校|小学|中学|幼儿园|医院|工厂|厂房|加工厂|物流园|隔壁小区|对面小区|小区外|小区外面|小区旁边|小区周边|周边|附近|外面的|门口马路|围墙外|红线外",
 )
 
+# The vocabulary of a complaint or request: rare in small talk.
+COMPLAINT = _any_of(
+    r"投诉|反映|举报|请求|恳请|希望.{0,10}(?:解决|处理)|请.{0,6}(?:处理|解决|督促|查处|整治)|严重|影响|扰民|隐患",
+    r"业主|住户|居民|物业|业委会|开发商|社区|街道|部门|违规|违法|问题",
+)
+
 # Announcements and forwarded notices: nothing for anyone to act on.
 NOTICE = _any_of(r"通知|公告|【|转发|温馨提示|告知|届时|敬请谅解|请各位业主|请大家提前")
 
@@ -84,6 +90,7 @@ class Cues:
     defuse: bool
     external: bool
     notice: bool
+    complaint: bool
 
     @property
     def urgent(self) -> bool:
@@ -110,4 +117,5 @@ def find_cues(text: str) -> Cues:
         defuse=DEFUSE.search(text) is not None,
         external=EXTERNAL.search(text) is not None,
         notice=NOTICE.search(text) is not None,
+        complaint=COMPLAINT.search(text) is not None,
     )

@@ -46,6 +46,8 @@ def message_features(text: str, tokens: list[str], cues: Cues) -> list[str]:
         features.append("cue:external")
     if cues.notice:
         features.append("cue:notice")
+    if cues.complaint:
+        features.append("cue:complaint")
     if len(chars) <= 6:
         features.append("len:short")
     elif len(chars) >= 40:

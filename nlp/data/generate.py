@@ -27,6 +27,8 @@ from nlp.data.phrasebank import (
     PHRASES,
     SUBJECT_FORMS,
 )
+from nlp.data.chatter import compose_chatter
+from nlp.data.letters import LETTER_PHRASES
 from nlp.data.variants import BURIED_OPENERS, CHRONIC, MIXED_TAILS
 from nlp.labels import CHAT, default_route
 
@@ -37,6 +39,8 @@ OUTPUT = Path(__file__).with_name("examples.csv")
 # has more surface variety (openings, emoji, typos) to cover.
 RENDERINGS = {"c": 7, "f": 5, "t": 5}
 CHAT_RENDERINGS = 9
+# Composed everyday chit-chat lines, see nlp.data.chatter.
+CHATTER_LINES = 700
 
 _CN_DIGITS = "一二三四五六七八九十"
 _COMPOUND_HEADS = ["阳光", "幸福", "锦绣", "金桂", "翠湖", "和园", "东方", "滨江", "紫荆", "碧水"]
@@ -92,7 +96,8 @@ class Phrase:
 def parse_phrases() -> list[Phrase]:
     """Read every `MARK|phrase` line of the phrase bank."""
     phrases = []
-    for category, block in PHRASES.items():
+    blocks = [*PHRASES.items(), *LETTER_PHRASES.items()]
+    for category, block in blocks:
         for line in block.strip().splitlines():
             mark, text = line.split("|", 1)
             phrases.append(Phrase(category, mark[0], "u" in mark[1:], "e" in mark[1:], text))
@@ -203,6 +208,8 @@ def generate(seed: int = SEED) -> Iterator[Example]:
                 seen.add(text)
                 yield Example(text, phrase.category, urgency, route)
 
+    for text in compose_chatter(rng, CHATTER_LINES):
+        yield Example(text, CHAT, "normal", "none")
     yield from _chronic_examples(rng)
     yield from _buried_examples(phrases, rng)
 
