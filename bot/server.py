@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.adapters.registry import start_adapters
 from bot.services import Services, build_services
 from bot.settings import Settings
+from scheduler import build_scheduler
 
 log = logging.getLogger("bot")
 
@@ -31,12 +32,16 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     """Run until SIGINT or SIGTERM, or until `stop` is set."""
     services = await build_services(settings)
     app = build_web_app(services)
+    # Built before the adapters so new cases already get the configured limits.
+    scheduler = build_scheduler(settings, services.sessionmaker, services.outbox)
     adapters = await start_adapters(services, app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
+    if settings.scheduler_enabled:
+        scheduler.start()
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -49,6 +54,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         await stop.wait()
     finally:
         log.info("stopping")
+        scheduler.stop()
         for adapter in reversed(adapters):
             await adapter.stop()
         await runner.cleanup()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
@@ -92,6 +93,34 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: SecretStr = SecretStr("")
     telegram_api_base_url: str = "https://api.telegram.org"
+
+    # Timers, reminders, escalation and digests.
+    scheduler_enabled: bool = True
+    scheduler_interval_seconds: float = Field(30, gt=0, le=3600)
+    scheduler_dry_run: bool = False
+    limits_file: Path | None = None
+    holidays_file: Path | None = None
+    reminder_fractions: list[float] = Field(default_factory=lambda: [0.5, 0.9])
+    quiet_hours_start: time = time(22, 0)
+    quiet_hours_end: time = time(7, 0)
+    quiet_on_rest_days: bool = True
+    rating_reminder_hours: float = Field(24, gt=0)
+    rating_close_days: float = Field(3, gt=0)
+    digest_time: time = time(8, 30)
+    weekly_digest: bool = True
+
+    @field_validator("limits_file", "holidays_file", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("reminder_fractions")
+    @classmethod
+    def _check_reminder_fractions(cls, value: list[float]) -> list[float]:
+        if not value or any(not 0 < f < 1 for f in value):
+            msg = f"REMINDER_FRACTIONS must list fractions between 0 and 1, e.g. [0.5, 0.9]; got {value}"
+            raise ValueError(msg)
+        return sorted(value)
 
     @field_validator("database_url")
     @classmethod

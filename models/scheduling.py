@@ -31,6 +31,8 @@ class CaseTimer(Base):
     due_at: Mapped[datetime | None]
     # The case status the timer was last computed for; a change reschedules it.
     status_seen: Mapped[str] = mapped_column(String(16), default="")
+    # The resolve deadline it was computed for; a restarted clock reschedules it too.
+    resolve_due_seen: Mapped[datetime | None]
     # Rung of the escalation ladder the case stands on (0 = property firm ... 4 = street).
     rung: Mapped[int | None]
     rung_due_at: Mapped[datetime | None]
@@ -43,6 +45,7 @@ class CaseTimer(Base):
 
 class NotificationStatus(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     # A later reminder of the same limit replaced it (the service was down).
     SUPERSEDED = "superseded"
@@ -79,6 +82,8 @@ class Notification(Base):
     due_at: Mapped[datetime]
     release_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when an instance takes it for sending; a stale claim means a crash mid-send.
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     sent_by: Mapped[str | None] = mapped_column(String(64))
 

@@ -1,0 +1,183 @@
+"""The escalation ladder: who is told next when a case runs past its time limit.
+
+Rungs, bottom to top: property firm, owners' committee, party branch and
+liaison officer, community office, street tri-party office. A case starts on
+the rung of the party it was routed to and climbs one rung each time the
+limit of its rung runs out. The first party stays on the case (首接负责): its
+party_id never changes here, and it is copied on every escalation.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.cases import record_event
+from handlers.errors import BadCommand, NotFound
+from handlers.workflow import escalate
+from models import Case, Community, DepartmentCall, Identity, PartyKind, Role, RoleKind
+
+log = logging.getLogger("handlers.ladder")
+
+
+class Rung(enum.IntEnum):
+    PROPERTY = 0
+    COMMITTEE = 1
+    PARTY = 2
+    COMMUNITY = 3
+    STREET = 4
+
+
+RUNG_LABELS: dict[Rung, str] = {
+    Rung.PROPERTY: "物业公司",
+    Rung.COMMITTEE: "业委会",
+    Rung.PARTY: "小区党组织和小区专员",
+    Rung.COMMUNITY: "社区",
+    Rung.STREET: "街道三方办",
+}
+
+_RUNG_OF_ROUTE = {PartyKind.PROPERTY: Rung.PROPERTY, PartyKind.COMMITTEE: Rung.COMMITTEE}
+
+# Departments the street office can call in (吹哨), by the names people type.
+DEPARTMENTS = frozenset({"住建", "城管", "消防", "公安", "市场监管", "供水", "供电", "燃气", "供热"})
+
+Target = dict[str, Any]
+
+
+def start_rung(case: Case) -> Rung:
+    """Return the rung a case starts on: its party's, or the branch for anything else."""
+    try:
+        return _RUNG_OF_ROUTE.get(PartyKind(case.route), Rung.PARTY)
+    except ValueError:
+        return Rung.PARTY
+
+
+def party_target(case: Case) -> Target | None:
+    """Return the outbox target of the case's acting party, if it has one."""
+    if case.party_id is None:
+        return None
+    name = case.party.name if case.party is not None else ""
+    return {"kind": "party", "party_id": case.party_id, "name": name}
+
+
+async def rung_targets(session: AsyncSession, case: Case, rung: Rung) -> list[Target]:
+    """Return who acts for a rung of the case's compound, as outbox targets.
+
+    A compound without a committee (some old compounds have none) yields no
+    targets for that rung; the caller moves on to the next one.
+    """
+    compound = case.compound
+    if rung in (Rung.PROPERTY, Rung.COMMITTEE, Rung.PARTY):
+        kind = {Rung.PROPERTY: PartyKind.PROPERTY, Rung.COMMITTEE: PartyKind.COMMITTEE}.get(
+            rung, PartyKind.PARTY
+        )
+        party = compound.party(kind)
+        if party is None:
+            return []
+        return [{"kind": "party", "party_id": party.id, "name": party.name}]
+    if compound.community_id is None:
+        return []
+    if rung is Rung.COMMUNITY:
+        return await role_targets(session, [RoleKind.COMMUNITY_STAFF], community_id=compound.community_id)
+    community = await session.get(Community, compound.community_id)
+    if community is None or community.street_id is None:
+        return []
+    return await role_targets(session, [RoleKind.STREET_STAFF], street_id=community.street_id)
+
+
+async def role_targets(
+    session: AsyncSession,
+    roles: list[RoleKind],
+    *,
+    compound_id: int | None = None,
+    community_id: int | None = None,
+    street_id: int | None = None,
+) -> list[Target]:
+    """Return the platform accounts of members holding any of `roles` in one scope."""
+    query = (
+        select(Identity.platform, Identity.platform_user_id)
+        .join(Role, Role.member_id == Identity.member_id)
+        .where(Role.role.in_([r.value for r in roles]))
+        .distinct()
+        .order_by(Identity.platform, Identity.platform_user_id)
+    )
+    if compound_id is not None:
+        query = query.where(Role.compound_id == compound_id)
+    if community_id is not None:
+        query = query.where(Role.community_id == community_id)
+    if street_id is not None:
+        query = query.where(Role.street_id == street_id)
+    rows = await session.execute(query)
+    return [{"kind": "user", "platform": p, "user_id": u} for p, u in rows]
+
+
+async def next_rung(session: AsyncSession, case: Case, current: Rung) -> tuple[Rung, list[Target]] | None:
+    """Return the next rung above `current` that has somebody to tell, or None at the top."""
+    rung = current + 1
+    while rung <= Rung.STREET:
+        targets = await rung_targets(session, case, Rung(rung))
+        if targets:
+            return Rung(rung), targets
+        log.warning("case %s: rung %s has nobody reachable; skipping it", case.id, Rung(rung).name)
+        rung += 1
+    return None
+
+
+def climb(session: AsyncSession, case: Case, rung: Rung, *, now: datetime, reason: str) -> None:
+    """Record one escalation of a case onto `rung` as a case event.
+
+    The escalation level counts the rungs climbed from the case's start rung.
+    """
+    level = max(case.escalation_level + 1, int(rung) - int(start_rung(case)))
+    event = escalate(session, case, "scheduler", reason, now, level=level)
+    event.data = {**event.data, "rung": rung.name.lower(), "rung_label": RUNG_LABELS[rung]}
+
+
+async def whistle(session: AsyncSession, case: Case, department: str, *, now: datetime, note: str = "") -> DepartmentCall:
+    """Record that the street office called a department in on a case (吹哨).
+
+    Raises:
+        BadCommand: The department is not one the street office can call.
+    """
+    if department not in DEPARTMENTS:
+        known = "、".join(sorted(DEPARTMENTS))
+        msg = f"“{department}”不是可吹哨的职能部门，可选：{known}。"
+        raise BadCommand(msg)
+    call = await session.scalar(
+        select(DepartmentCall).where(DepartmentCall.case_id == case.id, DepartmentCall.department == department)
+    )
+    if call is None:
+        call = DepartmentCall(case_id=case.id, department=department, called_at=now, note=note)
+        session.add(call)
+    record_event(
+        session, case, "department_called", actor_label="street", note=f"吹哨：{department}", at=now,
+        data={"department": department},
+    )
+    return call
+
+
+async def report_in(session: AsyncSession, case: Case, department: str, *, now: datetime, note: str = "") -> DepartmentCall:
+    """Record that a called department reported in on a case (报到).
+
+    Raises:
+        NotFound: The department was never called on this case.
+    """
+    call = await session.scalar(
+        select(DepartmentCall).where(DepartmentCall.case_id == case.id, DepartmentCall.department == department)
+    )
+    if call is None:
+        msg = f"工单 {case.number} 没有向“{department}”吹哨的记录，请先发送“吹哨 {case.number} {department}”。"
+        raise NotFound(msg)
+    call.reported_at = now
+    if note:
+        call.note = note
+    record_event(
+        session, case, "department_reported", actor_label="street", note=f"报到：{department}", at=now,
+        data={"department": department},
+    )
+    return call

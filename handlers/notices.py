@@ -1,0 +1,60 @@
+"""The texts of timed messages: reminders (催办), escalations (督办) and rating requests (回访)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers.ladder import RUNG_LABELS, Rung
+from handlers.replies import case_title, party_name, short_summary
+from models import Case
+
+LIMIT_WORDS = {"acknowledge": "受理", "resolve": "办结"}
+
+
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    """Return e.g. 10月9日 00:00 in the local zone."""
+    local = moment.astimezone(zone)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def reminder(case: Case, limit: str, due: datetime, zone: ZoneInfo) -> str:
+    """Remind the acting party that a limit is running out."""
+    return (
+        f"【催办】{case.compound.name} 工单 {case.number}（{case_title(case)}）"
+        f"请于{local_time(due, zone)}前{LIMIT_WORDS[limit]}。\n"
+        f"内容：{short_summary(case.summary, 80)}"
+    )
+
+
+def escalated_to_rung(case: Case, rung: Rung, due: datetime, zone: ZoneInfo) -> str:
+    """Tell the people of a new rung that a case is now theirs to supervise."""
+    return (
+        f"【督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）已超过办理时限，"
+        f"现升级至{RUNG_LABELS[rung]}督办，原承办方：{party_name(case)}。\n"
+        f"内容：{short_summary(case.summary, 80)}\n"
+        f"请于{local_time(due, zone)}前推动办结。"
+    )
+
+
+def escalated_for_party(case: Case, rung: Rung) -> str:
+    """Tell the first party that its case went up a rung and remains its responsibility."""
+    return (
+        f"【督办提醒】工单 {case.number}（{case_title(case)}）已超时，已升级至{RUNG_LABELS[rung]}督办。"
+        f"贵方仍为首接责任方，请继续办理并及时反馈进展。"
+    )
+
+
+def rating_request(case: Case) -> str:
+    return (
+        f"您好，您反映的工单 {case.number}（{case_title(case)}）已办结。"
+        f"请回复“评价 {case.number} 满意”“评价 {case.number} 基本满意”或“评价 {case.number} 不满意”，"
+        f"您的评价将帮助我们改进服务。"
+    )
+
+
+def rating_reminder(case: Case) -> str:
+    return (
+        f"您好，工单 {case.number}（{case_title(case)}）已办结一天，还未收到您的评价。"
+        f"请回复“评价 {case.number} 满意”“基本满意”或“不满意”；如问题仍在，可回复“重开 {case.number} 原因”。"
+    )

@@ -1,0 +1,151 @@
+"""Deciding the working-morning and weekly digests of compounds and streets.
+
+Each digest has a key per recipient group and day (or ISO week), so the
+sweep may call this every run: after the digest time on a working day it
+decides the digests not decided yet, and a service that was down at digest
+time sends them once when it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.calendar import WorkCalendar
+from handlers.charts import render_weekly_chart
+from handlers.digests import DigestStats, compound_digest, compute_stats, street_digest, weekly_trend
+from handlers.ladder import role_targets
+from models import Community, Compound, Notification, RoleKind, Street
+from scheduler.config import TimerConfig
+from scheduler.timers import Draft
+
+log = logging.getLogger("scheduler.digests")
+
+DIGEST_ROLES = [RoleKind.BRANCH_SECRETARY, RoleKind.LIAISON_OFFICER]
+
+
+def previous_workday(calendar: WorkCalendar, day: date) -> date:
+    day -= timedelta(days=1)
+    while not calendar.is_workday(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def first_workday_of_week(calendar: WorkCalendar, day: date) -> bool:
+    """Return whether no earlier day of the same ISO week is a working day."""
+    monday = day - timedelta(days=day.weekday())
+    return all(not calendar.is_workday(monday + timedelta(days=i)) for i in range(day.weekday()))
+
+
+async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfig) -> list[Draft]:
+    """Return the digests due at `now` that were not decided before."""
+    calendar = config.calendar
+    local = now.astimezone(config.zone)
+    today = local.date()
+    if not calendar.is_workday(today) or local.timetz().replace(tzinfo=None) < config.digest_time:
+        return []
+    end = datetime.combine(today, config.digest_time, tzinfo=config.zone)
+    start = datetime.combine(previous_workday(calendar, today), config.digest_time, tzinfo=config.zone)
+    periods = [("daily", start, end, today.isoformat())]
+    if config.weekly_digest and first_workday_of_week(calendar, today):
+        year, week, _ = today.isocalendar()
+        periods.append(("weekly", end - timedelta(days=7), end, f"{year}-W{week:02d}"))
+
+    wanted: dict[str, tuple[str, datetime, datetime, str, str, int]] = {}
+    compounds = list(await session.scalars(select(Compound).order_by(Compound.id)))
+    streets = list(await session.scalars(select(Street).order_by(Street.id)))
+    for kind, period_start, period_end, label in periods:
+        for compound in compounds:
+            wanted[f"digest:{kind}:compound:{compound.id}:{label}"] = (kind, period_start, period_end, label, "compound", compound.id)
+        for street in streets:
+            wanted[f"digest:{kind}:street:{street.id}:{label}"] = (kind, period_start, period_end, label, "street", street.id)
+    if not wanted:
+        return []
+    done = set(await session.scalars(select(Notification.key).where(Notification.key.in_(list(wanted)))))
+
+    by_id = {c.id: c for c in compounds}
+    streets_by_id = {s.id: s for s in streets}
+    drafts: list[Draft] = []
+    for key, (kind, period_start, period_end, label, scope, scope_id) in wanted.items():
+        if key in done:
+            continue
+        weekly = kind == "weekly"
+        if scope == "compound":
+            drafts.append(
+                await compound_draft(session, by_id[scope_id], key, period_start, period_end, config, weekly=weekly)
+            )
+        else:
+            drafts.append(
+                await street_draft(session, streets_by_id[scope_id], key, period_start, period_end, config, weekly=weekly)
+            )
+    return drafts
+
+
+async def compound_draft(
+    session: AsyncSession,
+    compound: Compound,
+    key: str,
+    start: datetime,
+    end: datetime,
+    config: TimerConfig,
+    *,
+    weekly: bool,
+) -> Draft:
+    """Build one compound's digest for its branch secretary and liaison officer."""
+    stats = await compute_stats(session, [compound.id], start, end)
+    text = compound_digest(compound, stats, end=end, zone=config.zone, weekly=weekly)
+    image = None
+    if weekly:
+        image = await _chart(session, f"{compound.name} 每周工单", [compound.id], stats, key, end, config)
+    return Draft(
+        key=key,
+        kind="digest",
+        text=text,
+        targets=await role_targets(session, DIGEST_ROLES, compound_id=compound.id),
+        due_at=end,
+        compound_id=compound.id,
+        image_path=image,
+    )
+
+
+async def street_draft(
+    session: AsyncSession, street: Street, key: str, start: datetime, end: datetime, config: TimerConfig, *, weekly: bool
+) -> Draft:
+    """Build the digest of every compound of a street for its tri-party office."""
+    compounds = list(
+        await session.scalars(
+            select(Compound)
+            .join(Community, Compound.community_id == Community.id)
+            .where(Community.street_id == street.id)
+            .order_by(Compound.id)
+        )
+    )
+    ids = [c.id for c in compounds]
+    rows = [(compound, await compute_stats(session, [compound.id], start, end)) for compound in compounds]
+    total = await compute_stats(session, ids, start, end)
+    text = street_digest(street.name, rows, total, end=end, zone=config.zone, weekly=weekly)
+    image = None
+    if weekly and ids:
+        image = await _chart(session, f"{street.name} 每周工单", ids, total, key, end, config)
+    return Draft(
+        key=key,
+        kind="digest",
+        text=text,
+        targets=await role_targets(session, [RoleKind.STREET_STAFF], street_id=street.id),
+        due_at=end,
+        street_id=street.id,
+        image_path=image,
+    )
+
+
+async def _chart(
+    session: AsyncSession, title: str, ids: list[int], stats: DigestStats, key: str, end: datetime, config: TimerConfig
+) -> str:
+    trend = await weekly_trend(session, ids, end)
+    path = Path(config.chart_dir) / (key.replace(":", "_") + ".png")
+    render_weekly_chart(title, stats, trend, path, zone=config.zone)
+    return str(path)

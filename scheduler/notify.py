@@ -1,0 +1,139 @@
+"""Storing decided notifications once, and sending each one once.
+
+A notification is stored with a unique key (INSERT ... ON CONFLICT DO
+NOTHING), so a second decision by a rerun or by another instance is a no-op.
+Sending claims rows first (status pending -> sending, skipping rows another
+instance has locked on PostgreSQL) and commits the claim before calling the
+adapters, so no lock is held across the network and no row is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.messages import ChatTarget, PartyTarget, Reply, UserTarget
+from handlers.outbox import Outbox
+from models import Notification, NotificationStatus
+from scheduler.config import TimerConfig
+from scheduler.timers import Draft
+
+log = logging.getLogger("scheduler.notify")
+
+# A claim older than this belongs to an instance that died mid-send.
+STALE_CLAIM = timedelta(minutes=10)
+
+
+async def store_drafts(
+    session: AsyncSession, drafts: Sequence[Draft], *, now: datetime, config: TimerConfig
+) -> int:
+    """Store drafts that were not stored before; return how many are new."""
+    if not drafts:
+        return 0
+    rows = [_row(draft, now=now, config=config) for draft in drafts]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = await session.execute(
+        insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
+    )
+    return len(result.all())
+
+
+def _row(draft: Draft, *, now: datetime, config: TimerConfig) -> dict[str, Any]:
+    release = config.quiet.release_at(max(draft.due_at, now), urgent=draft.urgent, calendar=config.calendar)
+    status = NotificationStatus.PENDING if draft.targets else NotificationStatus.NO_RECIPIENT
+    if not draft.targets:
+        log.warning("notification %s has nobody to go to; recorded, not sent", draft.key)
+    return {
+        "key": draft.key,
+        "kind": draft.kind,
+        "case_id": draft.case_id,
+        "compound_id": draft.compound_id,
+        "street_id": draft.street_id,
+        "urgent": draft.urgent,
+        "targets": draft.targets,
+        "text": draft.text,
+        "image_path": draft.image_path,
+        "status": status,
+        "due_at": draft.due_at,
+        "release_at": release,
+        "created_at": now,
+    }
+
+
+async def claim(
+    sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, instance: str, limit: int
+) -> list[Notification]:
+    """Take up to `limit` released notifications for this instance and commit the claim."""
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Notification)
+            .where(Notification.status == NotificationStatus.SENDING, Notification.claimed_at < now - STALE_CLAIM)
+            .values(status=NotificationStatus.PENDING, claimed_at=None)
+        )
+        ids = list(
+            await session.scalars(
+                select(Notification.id)
+                .where(Notification.status == NotificationStatus.PENDING, Notification.release_at <= now)
+                .order_by(Notification.release_at, Notification.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        claimed = await session.scalars(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.status == NotificationStatus.PENDING)
+            .values(status=NotificationStatus.SENDING, claimed_at=now, sent_by=instance)
+            .returning(Notification)
+        )
+        return sorted(claimed, key=lambda n: (n.release_at, n.id))
+
+
+async def send_claimed(
+    sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox, notifications: Sequence[Notification], *, now: datetime
+) -> int:
+    """Hand claimed notifications to the outbox and mark them sent; return how many."""
+    sent = 0
+    for notification in notifications:
+        replies = [
+            Reply(target=_target(t), text=notification.text, case_id=notification.case_id, audience=notification.kind)
+            for t in notification.targets
+        ]
+        # The outbox records each failed send on its case and never raises,
+        # so the row is marked sent once the adapters have been tried.
+        await outbox.deliver(replies)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Notification)
+                .where(Notification.id == notification.id)
+                .values(status=NotificationStatus.SENT, sent_at=now)
+            )
+        sent += 1
+        log.info(
+            "notification sent: id=%s kind=%s case=%s targets=%s",
+            notification.id,
+            notification.kind,
+            notification.case_id,
+            len(replies),
+        )
+    return sent
+
+
+def _target(raw: dict[str, Any]) -> ChatTarget | UserTarget | PartyTarget:
+    kind = raw.get("kind")
+    if kind == "party":
+        return PartyTarget(party_id=int(raw["party_id"]), name=str(raw.get("name", "")))
+    if kind == "chat":
+        return ChatTarget(platform=str(raw["platform"]), chat_id=str(raw["chat_id"]))
+    if kind == "user":
+        return UserTarget(platform=str(raw["platform"]), user_id=str(raw["user_id"]))
+    msg = f"unknown notification target kind {kind!r}"
+    raise ValueError(msg)

@@ -1,0 +1,201 @@
+"""The due-work sweep: one pass over the database that finds and does what is due.
+
+A pass has four steps, each in its own transactions:
+
+1. Sync: give a timer to each case that needs one and has none, and mark
+   timers whose case changed state or deadline as due now.
+2. Advance: take due timers in batches (`FOR UPDATE SKIP LOCKED` on
+   PostgreSQL, so two instances take disjoint batches), decide reminders,
+   escalations and rating follow-ups, and store them as notifications.
+3. Digests: after the digest time on a working day, store the digests not
+   stored yet.
+4. Send: claim released notifications and hand them to the outbox.
+
+SQLite has no row locks, so there the sweep is safe for one instance only.
+In a dry run every transaction is rolled back and nothing is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.outbox import Outbox
+from models import Case, CaseTimer
+from scheduler.config import TimerConfig
+from scheduler.digest_jobs import digest_drafts
+from scheduler.notify import claim, send_claimed, store_drafts
+from scheduler.timers import TIMED_STATUSES, Draft, advance
+
+log = logging.getLogger("scheduler")
+
+# A safety bound on batches per pass, so one pass cannot run forever.
+MAX_BATCHES = 1000
+
+# Advisory lock id of the sync step (any fixed 64-bit number, unique in the database).
+SYNC_LOCK_KEY = 0x5CED_0001
+
+
+@dataclass(slots=True)
+class SweepReport:
+    """What one pass did; in a dry run, what it would have done."""
+
+    timers_created: int = 0
+    timers_rescheduled: int = 0
+    timers_advanced: int = 0
+    escalations: int = 0
+    closed_unrated: int = 0
+    notifications_stored: int = 0
+    notifications_sent: int = 0
+    drafts: list[Draft] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Sweeper:
+    """Runs due-work passes for one service instance."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
+        config: TimerConfig,
+        *,
+        instance: str,
+        dry_run: bool = False,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.outbox = outbox
+        self.config = config
+        self.instance = instance
+        self.dry_run = dry_run
+
+    async def run_once(self, now: datetime) -> SweepReport:
+        """Run one pass at the moment `now` and return what it did."""
+        started = time.perf_counter()
+        report = SweepReport()
+        await self._sync(now, report)
+        await self._advance_due(now, report)
+        await self._digests(now, report)
+        if not self.dry_run:
+            await self._send(now, report)
+        report.seconds = time.perf_counter() - started
+        log.info(
+            "sweep done: instance=%s dry_run=%s created=%s advanced=%s escalated=%s stored=%s sent=%s ms=%.1f",
+            self.instance,
+            self.dry_run,
+            report.timers_created,
+            report.timers_advanced,
+            report.escalations,
+            report.notifications_stored,
+            report.notifications_sent,
+            report.seconds * 1000,
+        )
+        return report
+
+    async def _finish(self, session: AsyncSession) -> None:
+        if self.dry_run:
+            await session.rollback()
+        else:
+            await session.commit()
+
+    async def _sync(self, now: datetime, report: SweepReport) -> None:
+        async with self.sessionmaker() as session:
+            if _dialect(session) == "postgresql":
+                # Two instances syncing at once would lock the same timers in
+                # different orders; one syncs while the other skips the step.
+                got = await session.scalar(select(func.pg_try_advisory_xact_lock(SYNC_LOCK_KEY)))
+                if not got:
+                    await session.rollback()
+                    return
+            missing = select(Case.id, Case.status, Case.resolve_due_at).where(
+                Case.status.in_(list(TIMED_STATUSES)),
+                ~select(CaseTimer.case_id).where(CaseTimer.case_id == Case.id).exists(),
+            )
+            rows = [
+                {"case_id": case_id, "due_at": now, "status_seen": "", "resolve_due_seen": due, "updated_at": now}
+                for case_id, _status, due in await session.execute(missing)
+            ]
+            if rows:
+                insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+                for chunk in _chunks(rows, 5000):
+                    await session.execute(insert(CaseTimer).values(chunk).on_conflict_do_nothing())
+                report.timers_created = len(rows)
+
+            # A timer whose case changed state or got a new deadline is due now.
+            case_status = select(Case.status).where(Case.id == CaseTimer.case_id).scalar_subquery()
+            case_due = select(Case.resolve_due_at).where(Case.id == CaseTimer.case_id).scalar_subquery()
+            changed = await session.execute(
+                update(CaseTimer)
+                .where(
+                    CaseTimer.status_seen.is_distinct_from(case_status)
+                    | CaseTimer.resolve_due_seen.is_distinct_from(case_due)
+                )
+                .values(due_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            report.timers_rescheduled = changed.rowcount or 0
+            await self._finish(session)
+
+    async def _advance_due(self, now: datetime, report: SweepReport) -> None:
+        for _ in range(MAX_BATCHES):
+            async with self.sessionmaker() as session:
+                timers = list(
+                    await session.scalars(
+                        select(CaseTimer)
+                        .where(CaseTimer.due_at <= now)
+                        .order_by(CaseTimer.due_at)
+                        .limit(self.config.batch_size)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                if not timers:
+                    return
+                cases = {
+                    c.id: c
+                    for c in await session.scalars(select(Case).where(Case.id.in_([t.case_id for t in timers])))
+                }
+                drafts: list[Draft] = []
+                for timer in timers:
+                    case = cases.get(timer.case_id)
+                    if case is None:
+                        timer.due_at = None
+                        continue
+                    outcome = await advance(session, case, timer, now, self.config)
+                    drafts.extend(outcome.drafts)
+                    report.escalations += outcome.escalated_to is not None
+                    report.closed_unrated += outcome.closed_unrated
+                report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
+                report.timers_advanced += len(timers)
+                report.drafts.extend(drafts)
+                await self._finish(session)
+            if self.dry_run or len(timers) < self.config.batch_size:
+                return
+        log.warning("sweep stopped after %s batches; the rest waits for the next pass", MAX_BATCHES)
+
+    async def _digests(self, now: datetime, report: SweepReport) -> None:
+        async with self.sessionmaker() as session:
+            drafts = await digest_drafts(session, now, self.config)
+            report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
+            report.drafts.extend(drafts)
+            await self._finish(session)
+
+    async def _send(self, now: datetime, report: SweepReport) -> None:
+        for _ in range(MAX_BATCHES):
+            claimed = await claim(self.sessionmaker, now=now, instance=self.instance, limit=self.config.batch_size)
+            if not claimed:
+                return
+            report.notifications_sent += await send_claimed(self.sessionmaker, self.outbox, claimed, now=now)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _chunks(rows: list[dict[str, object]], size: int) -> list[list[dict[str, object]]]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]

@@ -1,0 +1,254 @@
+"""What is due for one case at a given moment: reminders, the next rung, rating follow-up.
+
+`advance` looks at a case and its timer, decides the notifications that are
+due now, applies escalations and unrated closes to the case, and sets the
+timer's `due_at` to the next moment anything can happen. Every decision
+carries a key that names its occasion, so deciding twice is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import notices
+from handlers.ladder import Rung, climb, next_rung, party_target, start_rung
+from handlers.workflow import close
+from models import Case, CaseStatus, CaseTimer, ChatGroup, Identity
+from scheduler.config import TimerConfig
+
+log = logging.getLogger("scheduler.timers")
+
+# States in which the acting party is on the clock.
+CLOCK_STATUSES = frozenset(
+    {CaseStatus.TRIAGE, CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}
+)
+# States still waiting for the acknowledgement (受理).
+UNACKNOWLEDGED = frozenset({CaseStatus.TRIAGE, CaseStatus.NEW, CaseStatus.REOPENED})
+# Every state a timer is kept for; a resolved case waits for its rating.
+TIMED_STATUSES = CLOCK_STATUSES | {CaseStatus.RESOLVED}
+
+
+@dataclass(slots=True)
+class Draft:
+    """A notification decided by the sweep, before it is stored."""
+
+    key: str
+    kind: str
+    text: str
+    targets: list[dict[str, Any]]
+    due_at: datetime
+    urgent: bool = False
+    case_id: int | None = None
+    compound_id: int | None = None
+    street_id: int | None = None
+    image_path: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What advancing one timer produced."""
+
+    drafts: list[Draft] = field(default_factory=list)
+    escalated_to: Rung | None = None
+    closed_unrated: bool = False
+
+
+def _stamp(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+async def advance(
+    session: AsyncSession, case: Case, timer: CaseTimer, now: datetime, config: TimerConfig
+) -> Outcome:
+    """Decide what is due for a case at `now` and reschedule its timer."""
+    outcome = Outcome()
+    status = CaseStatus(case.status)
+    if timer.resolve_due_seen != case.resolve_due_at:
+        # The clock was restarted (handed on, reopened, classified), so the
+        # ladder starts again from the new party.
+        timer.rung = None
+        timer.rung_due_at = None
+        timer.overdue_since = None
+    timer.status_seen = case.status
+    timer.resolve_due_seen = case.resolve_due_at
+    timer.updated_at = now
+
+    if timer.paused_at is not None:
+        timer.due_at = None
+    elif status in CLOCK_STATUSES:
+        timer.due_at = await _advance_clock(session, case, timer, now, config, outcome)
+    elif status is CaseStatus.RESOLVED and case.rating is None:
+        timer.due_at = await _advance_rating(session, case, now, config, outcome)
+    else:
+        timer.due_at = None
+    return outcome
+
+
+async def _advance_clock(
+    session: AsyncSession, case: Case, timer: CaseTimer, now: datetime, config: TimerConfig, outcome: Outcome
+) -> datetime | None:
+    upcoming: list[datetime] = []
+    exceeded: list[datetime] = []
+    for limit, due in _limits(case):
+        if due <= now:
+            exceeded.append(due)
+            continue
+        upcoming.append(due)
+        reminder = _reminder(case, limit, due, now, config, upcoming)
+        if reminder is not None:
+            outcome.drafts.append(reminder)
+
+    if exceeded and timer.overdue_since is None:
+        timer.overdue_since = min(exceeded)
+        timer.rung = start_rung(case)
+        timer.rung_due_at = now
+    # The ladder moves only while a limit stands exceeded: a late acknowledgement
+    # stops the climb until the resolve limit runs out too.
+    if exceeded and timer.rung_due_at is not None and timer.rung is not None:
+        if timer.rung_due_at <= now:
+            await _climb(session, case, timer, now, config, outcome)
+        if timer.rung_due_at is not None:
+            upcoming.append(timer.rung_due_at)
+    return min(upcoming) if upcoming else None
+
+
+def _limits(case: Case) -> list[tuple[str, datetime]]:
+    limits: list[tuple[str, datetime]] = []
+    if CaseStatus(case.status) in UNACKNOWLEDGED and case.acknowledged_at is None and case.response_due_at:
+        limits.append(("acknowledge", case.response_due_at))
+    if case.resolve_due_at is not None:
+        limits.append(("resolve", case.resolve_due_at))
+    return limits
+
+
+def _reminder(
+    case: Case, limit: str, due: datetime, now: datetime, config: TimerConfig, upcoming: list[datetime]
+) -> Draft | None:
+    """Return the reminder due now for one limit, and add the next reminder point to `upcoming`.
+
+    Only the latest passed point is reminded: after a restart that missed the
+    50% and the 90% point, one reminder (90%) goes out, not two.
+    """
+    span = due - case.opened_at
+    passed: float | None = None
+    for fraction in sorted(config.reminder_fractions):
+        point = case.opened_at + span * fraction
+        if point <= now:
+            passed = fraction
+        else:
+            upcoming.append(point)
+            break
+    target = party_target(case)
+    if passed is None or target is None:
+        return None
+    return Draft(
+        key=f"reminder:{case.id}:{limit}:{_stamp(due)}:{round(passed * 100)}",
+        kind="reminder",
+        text=notices.reminder(case, limit, due, config.zone),
+        targets=[target],
+        due_at=case.opened_at + span * passed,
+        urgent=case.urgent,
+        case_id=case.id,
+        compound_id=case.compound_id,
+    )
+
+
+async def _climb(
+    session: AsyncSession, case: Case, timer: CaseTimer, now: datetime, config: TimerConfig, outcome: Outcome
+) -> None:
+    """Move a case one rung up, tell that rung and the first party, and set the rung's limit.
+
+    One rung per sweep: after a long outage a case climbs one rung and gets
+    that rung's full limit, instead of jumping to the top at once.
+    """
+    current = Rung(timer.rung if timer.rung is not None else start_rung(case))
+    found = await next_rung(session, case, current)
+    if found is None:
+        timer.rung_due_at = None
+        log.info("case %s is overdue at the top rung; no rung left to escalate to", case.id)
+        return
+    rung, targets = found
+    limit = config.rung_limit(rung, urgent=case.urgent)
+    due = limit.due(now, config.calendar)
+    climb(session, case, rung, now=now, reason=f"超过办理时限，升级至{notices.RUNG_LABELS[rung]}督办")
+    timer.rung = rung
+    timer.rung_due_at = due
+    outcome.escalated_to = rung
+    key = f"escalation:{case.id}:{_stamp(case.resolve_due_at or case.opened_at)}:{rung.name.lower()}"
+    outcome.drafts.append(
+        Draft(
+            key=key,
+            kind="escalation",
+            text=notices.escalated_to_rung(case, rung, due, config.zone),
+            targets=targets,
+            due_at=now,
+            urgent=case.urgent,
+            case_id=case.id,
+            compound_id=case.compound_id,
+        )
+    )
+    first_party = party_target(case)
+    if first_party is not None and first_party not in targets:
+        outcome.drafts.append(
+            Draft(
+                key=f"{key}:first_party",
+                kind="escalation",
+                text=notices.escalated_for_party(case, rung),
+                targets=[first_party],
+                due_at=now,
+                urgent=case.urgent,
+                case_id=case.id,
+                compound_id=case.compound_id,
+            )
+        )
+    log.info("case %s escalated to rung %s", case.id, rung.name)
+
+
+async def _advance_rating(
+    session: AsyncSession, case: Case, now: datetime, config: TimerConfig, outcome: Outcome
+) -> datetime | None:
+    resolved_at = case.resolved_at or now
+    remind_at = resolved_at + config.rating_reminder_after
+    close_at = resolved_at + config.rating_close_after
+    if close_at <= now:
+        close(
+            session, case, now=now, actor_label="scheduler",
+            note="居民未在规定时间内评价，按未评价关闭（不计入满意）",
+        )
+        outcome.closed_unrated = True
+        log.info("case %s closed as unrated", case.id)
+        return None
+
+    reporter = await reporter_target(session, case)
+    if reporter is not None:
+        if remind_at <= now:
+            key, text, due = f"rating_reminder:{case.id}:{_stamp(resolved_at)}", notices.rating_reminder(case), remind_at
+        else:
+            key, text, due = f"rating_request:{case.id}:{_stamp(resolved_at)}", notices.rating_request(case), resolved_at
+        outcome.drafts.append(
+            Draft(key=key, kind=key.split(":", 1)[0], text=text, targets=[reporter], due_at=due,
+                  case_id=case.id, compound_id=case.compound_id)
+        )
+    return remind_at if remind_at > now else close_at
+
+
+async def reporter_target(session: AsyncSession, case: Case) -> dict[str, Any] | None:
+    """Return the reporter's account on the platform of the chat the case came from."""
+    if case.reporter_id is None:
+        return None
+    platform = None
+    if case.chat_group_id is not None:
+        platform = await session.scalar(select(ChatGroup.platform).where(ChatGroup.id == case.chat_group_id))
+    query = select(Identity.platform, Identity.platform_user_id).where(Identity.member_id == case.reporter_id)
+    if platform is not None:
+        query = query.where(Identity.platform == platform)
+    row = (await session.execute(query.order_by(Identity.id).limit(1))).first()
+    if row is None:
+        return None
+    return {"kind": "user", "platform": row[0], "user_id": row[1]}

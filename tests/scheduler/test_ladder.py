@@ -1,0 +1,83 @@
+"""The escalation ladder, from the property firm up to the street tri-party office."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.ladder import report_in, whistle
+from models import Case, CaseEvent, DepartmentCall
+from tests.scheduler.conftest import Desk, local
+
+
+async def test_overdue_case_climbs_every_rung(desk: Desk):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    assert case.route == "property"
+    # Nobody acknowledges by the end of Tuesday, so the case is overdue on Wednesday.
+    steps = [
+        (local(2026, 3, 4, 9), "director", "业委会"),
+        (local(2026, 3, 9, 9), "secretary", "小区党组织和小区专员"),
+        (local(2026, 3, 12, 9), "community", "社区"),
+        (local(2026, 3, 18, 9), "street", "街道三方办"),
+    ]
+
+    for level, (moment, account, label) in enumerate(steps, start=1):
+        before = len(desk.sent_to(account))
+        report = await desk.sweeper().run_once(moment)
+
+        assert report.escalations == 1, f"no escalation at {moment}"
+        new = desk.sent_to(account)[before:]
+        assert any(f"升级至{label}督办" in text for text in new), f"{account} was not told at {moment}"
+        async with desk.services.sessionmaker() as session:
+            row = await session.get_one(Case, case.id)
+            assert row.escalation_level == level
+            assert row.party_id == case.party_id
+
+    # The liaison officer hears with the secretary, and the property firm,
+    # which stays responsible, hears about every step.
+    assert any("小区党组织和小区专员督办" in text for text in desk.sent_to("liaison"))
+    first_party = [text for text in desk.sent_to("pm") if text.startswith("【督办提醒】")]
+    assert len(first_party) == 4
+    assert all("首接责任方" in text for text in first_party)
+
+    # At the top there is no rung left; the next sweeps escalate nothing.
+    top = await desk.sweeper().run_once(local(2026, 3, 25, 9))
+    assert top.escalations == 0
+
+    async with desk.services.sessionmaker() as session:
+        events = list(
+            await session.scalars(
+                select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "escalated").order_by(CaseEvent.id)
+            )
+        )
+    assert [e.data["rung"] for e in events] == ["committee", "party", "community", "street"]
+    assert [e.data["to_level"] for e in events] == [1, 2, 3, 4]
+    assert all(e.actor_label == "scheduler" for e in events)
+
+
+async def test_sweep_repeated_escalates_once(desk: Desk):
+    await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+
+    first = await desk.sweeper().run_once(local(2026, 3, 4, 9))
+    again = await desk.sweeper().run_once(local(2026, 3, 4, 9, 1))
+
+    assert first.escalations == 1
+    assert again.escalations == 0
+    assert len([t for t in desk.sent_to("director") if "督办" in t]) == 1
+
+
+async def test_street_whistles_and_department_reports(desk: Desk):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+
+    async with desk.services.sessionmaker() as session, session.begin():
+        row = await session.get_one(Case, case.id)
+        await whistle(session, row, "住建", now=local(2026, 3, 18, 10))
+        await whistle(session, row, "城管", now=local(2026, 3, 18, 10))
+        await report_in(session, row, "住建", now=local(2026, 3, 19, 15), note="已派人查看线路")
+
+    async with desk.services.sessionmaker() as session:
+        calls = {c.department: c for c in await session.scalars(select(DepartmentCall))}
+        kinds = list(await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)))
+    assert calls["住建"].reported_at == local(2026, 3, 19, 15)
+    assert calls["城管"].reported_at is None
+    assert kinds.count("department_called") == 2
+    assert kinds.count("department_reported") == 1

@@ -1,0 +1,122 @@
+"""Time limits on China's working-day calendar: Golden Week, make-up days, unknown years."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from handlers.calendar import CalendarFileError, WorkCalendar
+from handlers.limits import DEFAULT_RULES, LimitTable, LimitsFileError, load_rules
+from tests.scheduler.conftest import SHANGHAI, local
+
+
+def table(calendar: WorkCalendar | None = None) -> LimitTable:
+    return LimitTable(DEFAULT_RULES, calendar or WorkCalendar(zone=SHANGHAI))
+
+
+def test_limit_spans_golden_week_and_makeup_saturday():
+    # Opened on the eve of National Day 2026: 1-7 October are holidays and
+    # Saturday 10 October is a make-up working day.
+    deadlines = table().deadlines("repair", False, local(2026, 9, 30, 16, 0))
+
+    # Working days counted: 8, 9, 10 (Saturday), 12, 13, 14, 15 October.
+    assert deadlines.resolve_due == local(2026, 10, 16)
+    # The acknowledgement is due by the end of the next working day, 8 October.
+    assert deadlines.response_due == local(2026, 10, 9)
+    assert deadlines.response_phrase == "1个工作日内响应，7个工作日内办结"
+    assert deadlines.rule == "ordinary"
+
+
+def test_makeup_saturday_is_working_day():
+    calendar = WorkCalendar(zone=SHANGHAI)
+
+    assert calendar.is_workday(local(2026, 10, 10).date())
+    assert not calendar.is_workday(local(2026, 10, 11).date())
+    assert not calendar.is_workday(local(2026, 10, 5).date())
+
+
+def test_urgent_and_utilities_count_hours():
+    opened = local(2026, 10, 1, 23, 0)  # a holiday night
+
+    urgent = table().deadlines("safety", True, opened)
+    utilities = table().deadlines("utilities", False, opened)
+
+    assert urgent.response_due == local(2026, 10, 2, 1, 0)
+    assert urgent.rule == "urgent"
+    assert utilities.response_due == local(2026, 10, 2, 3, 0)
+    assert utilities.resolve_due == local(2026, 10, 2, 23, 0)
+
+
+def test_complex_case_gets_fifteen_working_days():
+    deadlines = table().deadlines("fund", False, local(2026, 3, 2, 9, 30))
+
+    # 3 March (Tuesday) to 23 March is 15 working days; 2026 has no holiday then.
+    assert deadlines.resolve_due == local(2026, 3, 24)
+    assert deadlines.rule == "complex"
+
+
+def test_unknown_year_falls_back_to_weekends(caplog):
+    calendar = WorkCalendar(zone=SHANGHAI)
+
+    with caplog.at_level(logging.WARNING, logger="handlers.calendar"):
+        unknown = calendar.warn_unknown_years([2026, 2027])
+        friday = calendar.is_workday(local(2027, 1, 1).date())
+
+    assert unknown == [2027]
+    # New Year's Day 2027 is a Friday; without data it counts as a working day.
+    assert friday
+    assert not calendar.is_workday(local(2027, 1, 2).date())
+    warnings = [r for r in caplog.records if "2027" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_override_file_supplies_unknown_year(tmp_path: Path):
+    path = tmp_path / "holidays.json"
+    path.write_text(
+        json.dumps({"2027": {"holidays": ["2027-01-01"], "workdays": ["2027-02-06"]}}), encoding="utf-8"
+    )
+
+    calendar = WorkCalendar.from_file(path, SHANGHAI)
+
+    assert calendar.known(2027)
+    assert not calendar.is_workday(local(2027, 1, 1).date())
+    assert calendar.is_workday(local(2027, 2, 6).date())
+    assert calendar.warn_unknown_years([2027]) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["not json", json.dumps([1, 2]), json.dumps({"2027": {"holidays": ["2027-13-01"]}}), json.dumps({"2027": {"holidays": ["2028-01-01"]}})],
+)
+def test_bad_override_file_raises(tmp_path: Path, content: str):
+    path = tmp_path / "holidays.json"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(CalendarFileError):
+        WorkCalendar.from_file(path, SHANGHAI)
+
+
+def test_limits_file_replaces_table(tmp_path: Path):
+    path = tmp_path / "limits.json"
+    path.write_text(
+        json.dumps([{"name": "all", "urgent": None, "acknowledge": [3, "hours"], "resolve": [2, "days"]}]),
+        encoding="utf-8",
+    )
+
+    rules = load_rules(path)
+    deadlines = LimitTable(rules, WorkCalendar(zone=SHANGHAI)).deadlines("repair", False, local(2026, 3, 2, 9))
+
+    assert deadlines.response_due == local(2026, 3, 2, 12)
+    assert deadlines.resolve_due == local(2026, 3, 4, 9)
+    assert deadlines.response_phrase == "3小时内响应，2天内办结"
+
+
+def test_bad_limits_file_raises(tmp_path: Path):
+    path = tmp_path / "limits.json"
+    path.write_text(json.dumps([{"name": "x", "acknowledge": [0, "hours"], "resolve": [1, "days"]}]), encoding="utf-8")
+
+    with pytest.raises(LimitsFileError):
+        load_rules(path)
