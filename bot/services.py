@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -63,5 +64,6 @@ async def build_services(
         commands,
         triage_threshold=settings.triage_threshold,
         duplicate_window=timedelta(hours=settings.duplicate_window_hours),
+        zone=ZoneInfo(settings.timezone),
     )
     return Services(settings, engine, sessionmaker, classifier, outbox, commands, pipeline)

@@ -16,6 +16,16 @@ from nlp.findings import Finding, Location
 
 # Co-reporter counts at which the acting party hears about the case again.
 NUDGE_COUNTS = frozenset({2, 3, 5, 10, 20, 50})
+# How long a group keeps talking about one problem without naming it again.
+CONVERSATION_WINDOW = timedelta(hours=1)
+
+# Reporter counts from which a case gets priority 1 (high) and 2 (highest).
+PRIORITY_STEPS = (3, 5)
+
+
+def priority_for(reporter_count: int) -> int:
+    """Return the priority that a number of reporters earns: 0, 1 or 2."""
+    return sum(1 for step in PRIORITY_STEPS if reporter_count >= step)
 
 
 def record_event(
@@ -70,12 +80,18 @@ async def find_duplicate(
     *,
     now: datetime,
     window: timedelta,
+    chat_group_id: int | None = None,
+    reporter_id: int | None = None,
+    follow_up: bool = False,
 ) -> Case | None:
     """Return the open case of this compound that a new finding is about, if any.
 
     A finding joins a case of the same category whose location overlaps, or
     whose text is close; a location that clearly differs (another building)
-    keeps them apart whatever the text says.
+    keeps them apart whatever the text says. A finding with no location also
+    joins a case of its category opened in the same chat within the last
+    hour when it comes from that case's reporter, or opens with "我也是":
+    that is a conversation going on, not a new problem.
     """
     candidates = await session.scalars(
         select(Case)
@@ -92,6 +108,15 @@ async def find_duplicate(
         if _locations_conflict(case_location, finding.location):
             continue
         same_category = case.category == finding.category
+        if (
+            same_category
+            and finding.location.is_empty
+            and chat_group_id is not None
+            and case.chat_group_id == chat_group_id
+            and case.opened_at >= now - CONVERSATION_WINDOW
+            and (follow_up or case.reporter_id == reporter_id)
+        ):
+            return case
         if same_category and case_location.overlaps(finding.location):
             return case
         if same_category and similar(case.summary, finding.text, threshold=0.3):
@@ -185,9 +210,12 @@ async def add_reporter(
     )
     case.reporter_count += 1
     case.updated_at = now
-    record_event(
-        session, case, "co_reporter_added", actor=reporter, at=now, data={"count": case.reporter_count}
-    )
+    data: dict[str, Any] = {"count": case.reporter_count}
+    priority = priority_for(case.reporter_count)
+    if priority > case.priority:
+        data["priority"] = {"from": case.priority, "to": priority}
+        case.priority = priority
+    record_event(session, case, "co_reporter_added", actor=reporter, at=now, data=data)
     return True
 
 

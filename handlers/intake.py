@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from handlers.commands.base import reply_here
 from handlers.directory import chat_for, member_for
 from handlers.errors import DomainError
 from handlers.messages import ChatTarget, InboundMessage, PartyTarget, Reply
+from handlers.onboarding import onboard
 from handlers.outbox import Outbox
 from models import (
     Attachment,
@@ -48,6 +50,8 @@ _ME_TOO = re.compile(
     r"^\s*(?:\+\s*1|＋\s*1|我也是|我家也是|我家也一样|我们也是|我们家也是|同上|同问|一样|我也一样|俺也一样|同感|附议)"
     r"[\s!！。.~～,，]*(?:\S{0,12})?$"
 )
+# The same phrases opening a longer message: "我也是，楼上每天半夜噪音".
+_ME_TOO_PREFIX = re.compile(r"^\s*(?:\+\s*1|＋\s*1|我也是|我家也是|我家也|我们也是|我们家也|同上|同样|我也一样|俺也一样|附议)")
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 ATTACHMENT_WINDOW = timedelta(minutes=30)
 
@@ -85,6 +89,7 @@ class Pipeline:
         triage_threshold: float = 0.45,
         duplicate_window: timedelta = timedelta(hours=72),
         clock: Callable[[], datetime] = utcnow,
+        zone: ZoneInfo | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.classifier = classifier
@@ -93,6 +98,7 @@ class Pipeline:
         self.triage_threshold = triage_threshold
         self.duplicate_window = duplicate_window
         self.clock = clock
+        self.zone = zone or ZoneInfo("Asia/Shanghai")
 
     async def handle(self, message: InboundMessage, *, now: datetime | None = None) -> IntakeResult:
         """Store a message, act on it once, and deliver the replies."""
@@ -203,9 +209,14 @@ class Pipeline:
                 now=now,
                 args=parsed.args,
                 rest=parsed.rest,
+                zone=self.zone,
             )
             return await self._run_command(session, ctx, parsed.spec.handler)
 
+        if message.is_private and chat.compound_id is None:
+            # Nobody binds a private chat, so the resident says where they live.
+            replies = await onboard(session, chat, member, message, now)
+            return IntakeResult(outcome=MessageOutcome.UNBOUND, replies=replies)
         if chat.compound_id is None or chat.compound is None:
             return self._unbound(chat, message, now)
         compound = chat.compound
@@ -229,7 +240,15 @@ class Pipeline:
             replies = await handler(ctx)
         except DomainError as exc:
             await savepoint.rollback()
-            log.info("command refused: platform=%s id=%s reason=%s", ctx.message.platform, ctx.message.message_id, type(exc).__name__)
+            log.info(
+                "command refused: platform=%s id=%s raw=%s member=%s chat=%s reason=%s",
+                ctx.message.platform,
+                ctx.message.message_id,
+                ctx.raw.id,
+                ctx.member.id,
+                ctx.chat.id,
+                type(exc).__name__,
+            )
             return IntakeResult(outcome=MessageOutcome.COMMAND, replies=[reply_here(ctx, str(exc))])
         await savepoint.commit()
         case_ids = sorted({r.case_id for r in replies if r.case_id is not None})
@@ -329,7 +348,14 @@ class Pipeline:
         group_lines: list[str] = []
         for finding in findings:
             duplicate = await find_duplicate(
-                session, compound, finding, now=now, window=self.duplicate_window
+                session,
+                compound,
+                finding,
+                now=now,
+                window=self.duplicate_window,
+                chat_group_id=chat.id,
+                reporter_id=member.id,
+                follow_up=bool(_ME_TOO_PREFIX.match(message.text)),
             )
             if duplicate is not None:
                 duplicate = await follow_merges(session, duplicate)

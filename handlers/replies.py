@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.masking import mask_for_group, mask_name
 from models import Case
 from nlp.labels import CATEGORY_LABELS
@@ -20,9 +22,16 @@ def case_title(case: Case) -> str:
     return f"{label}·紧急" if case.urgent else label
 
 
+# The classifier normalises punctuation to ASCII; people expect Chinese marks
+# between Chinese words.
+_ASCII_MARKS = {",": "，", "!": "！", "?": "？", ";": "；", ":": "："}
+_ASCII_MARK_AFTER_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[,!?;:]")
+
+
 def short_summary(text: str, limit: int = SUMMARY_CHARS) -> str:
     """Collapse whitespace, cut to a limit and drop trailing punctuation before our own."""
     text = " ".join(text.split())
+    text = _ASCII_MARK_AFTER_CJK.sub(lambda m: _ASCII_MARKS[m.group(0)], text)
     if len(text) > limit:
         return text[: limit - 1] + "…"
     return text.rstrip("，,。.！!？?；;～~ ")
@@ -34,9 +43,11 @@ def party_name(case: Case) -> str:
 
 def group_summary(case: Case) -> str:
     """Where and what, masked for the group: 3栋2单元****：电梯又坏了."""
-    summary = mask_for_group(short_summary(case.summary))
+    # Mask before shortening, so a cut never leaves half a phone number unmasked.
+    summary = short_summary(mask_for_group(case.summary))
     location = mask_for_group(case_location(case))
-    if location and location not in summary:
+    # A location that is only a masked room number tells neighbours nothing.
+    if location.strip("*") and location not in summary:
         return f"{location}：{summary}"
     return summary
 
@@ -96,7 +107,7 @@ def triage_for_officer(case: Case) -> str:
 def nudge_for_party(case: Case) -> str:
     return (
         f"【催办】{case.compound.name} 工单 {case.number}（{case_title(case)}）"
-        f"已有{case.reporter_count}位居民反映，请尽快处理。"
+        f"已有{case.reporter_count}位居民反映{priority_phrase(case)}，请尽快处理。"
     )
 
 
@@ -106,3 +117,35 @@ def bind_hint() -> str:
 
 def apology() -> str:
     return "抱歉，系统处理您的消息时出了点问题，工作人员会尽快查看。"
+
+
+def update_for_group(case: Case, phrase: str) -> str:
+    """A short progress note for the group; the caller masks it before sending."""
+    return f"工单 {case.number}（{case_title(case)}）{group_summary(case)}：{phrase}"
+
+
+def update_for_reporter(case: Case, phrase: str, note: str = "") -> str:
+    """The detailed status a reporter gets in a private message."""
+    lines = [f"您好，您反映的工单 {case.number}（{case_title(case)}）{phrase}"]
+    if note:
+        lines.append(f"说明：{note}")
+    lines.append(f"承办：{party_name(case)}。发送“查询 {case.number}”可看详细进度。")
+    return "\n".join(lines)
+
+
+def update_for_party(case: Case, heading: str, note: str = "") -> str:
+    """A message for the party acting on a case; staff see the full location."""
+    lines = [
+        f"【{heading}】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
+        f"位置：{case_location(case) or '未注明'}",
+        f"内容：{short_summary(case.summary, 200)}",
+        f"反映人数：{case.reporter_count}{priority_phrase(case)}",
+    ]
+    if note:
+        lines.append(f"说明：{note}")
+    return "\n".join(lines)
+
+
+def priority_phrase(case: Case) -> str:
+    """Return "（优先级：高）" for a case many residents reported, else nothing."""
+    return {1: "（优先级：高）", 2: "（优先级：最高）"}.get(case.priority, "")

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from handlers.commands import bind, query
+from handlers.commands import actions, bind, listing, merging, query, resident, stats, triage
 from handlers.commands.base import CommandContext, CommandRegistry, CommandSpec, ParsedCommand
+from handlers.commands.help import build_help
 
 
 def build_registry(bot_username: str | None = None) -> CommandRegistry:
-    """Return a registry with every command the bot knows."""
+    """Return a registry with every command the bot knows, help first."""
     registry = CommandRegistry(bot_username)
-    for module in (query, bind):
-        registry.add(module.SPEC)
+    registry.add(build_help(lambda: registry.specs))
+    for spec in (
+        query.SPEC,
+        *resident.SPECS,
+        listing.SPEC,
+        *actions.SPECS,
+        triage.SPEC,
+        *merging.SPECS,
+        stats.SPEC,
+        bind.SPEC,
+    ):
+        registry.add(spec)
     return registry
 
 

@@ -11,11 +11,15 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.messages import ChatTarget, InboundMessage, Reply
+from handlers.permissions import Level
 from models import ChatGroup, Member, RawMessage
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _MENTION = re.compile(r"^\s*@\S+\s+")
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
@@ -33,6 +37,8 @@ class CommandContext:
     now: datetime
     args: list[str] = field(default_factory=list)
     rest: str = ""
+    # The zone in which people read dates and periods such as 本月.
+    zone: ZoneInfo = SHANGHAI
 
 
 Handler = Callable[[CommandContext], Awaitable[list[Reply]]]
@@ -40,14 +46,23 @@ Handler = Callable[[CommandContext], Awaitable[list[Reply]]]
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
-    """One command: its Chinese verbs, its slash name, and a line of help."""
+    """One command: its Chinese verbs, its slash name, and a line of help.
+
+    Attributes:
+        name: The slash name (/case); Telegram allows a-z, 0-9 and _.
+        verbs: The Chinese words that start it (查询, 查看).
+        handler: The implementation both forms share.
+        help: A short Chinese description, also sent to Telegram's setMyCommands.
+        example: A Chinese example shown by 帮助.
+        audience: The lowest level that may use it; 帮助 lists it from there up.
+    """
 
     name: str
     verbs: tuple[str, ...]
     handler: Handler
     help: str
     example: str
-    audience: str = "everyone"
+    audience: Level = Level.RESIDENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +95,8 @@ class CommandRegistry:
         A slash command addressed to another bot (/case@OtherBot) is not ours
         and returns None.
         """
-        text = _MENTION.sub("", text.strip()).strip()
+        # Chinese input methods often type the full-width space U+3000.
+        text = _MENTION.sub("", text.replace("\u3000", " ").strip()).strip()
         if not text:
             return None
         slash = _SLASH.match(text)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.directory import bind_chat, compound_by_code
 from handlers.errors import BadCommand, NotFound
 from handlers.messages import Reply
+from handlers.permissions import Level, access_for, has_officer, require_officer
+
+log = logging.getLogger("handlers.commands")
 
 
 async def bind(ctx: CommandContext) -> list[Reply]:
@@ -16,6 +21,15 @@ async def bind(ctx: CommandContext) -> list[Reply]:
     if compound is None:
         msg = f"没有编码为“{ctx.args[0]}”的小区，请向社区核对小区编码。"
         raise NotFound(msg)
+    access = await access_for(ctx.session, ctx.member, compound)
+    if await has_officer(ctx.session, compound):
+        require_officer(access, "bind", "绑定群聊")
+    else:
+        # NOTE: a compound nobody runs yet may be bound by whoever holds its
+        # code, so a new deployment can start before roles are granted.
+        log.warning("chat %s bound to compound %s, which has no officer yet, by member %s", ctx.chat.id, compound.id, ctx.member.id)
+    if ctx.chat.compound_id is not None and ctx.chat.compound_id != compound.id:
+        log.info("chat %s moves from compound %s to %s", ctx.chat.id, ctx.chat.compound_id, compound.id)
     await bind_chat(ctx.session, ctx.chat, compound, ctx.now)
     return [reply_here(ctx, f"本群已绑定到“{compound.name}”（{compound.code}），居民在群里反映的问题将自动登记为工单。")]
 
@@ -24,7 +38,7 @@ SPEC = CommandSpec(
     name="bind",
     verbs=("绑定",),
     handler=bind,
-    help="把本群绑定到小区（小区专员使用）",
+    help="把本群绑定到小区",
     example="绑定 XQ0001",
-    audience="officer",
+    audience=Level.OFFICER,
 )

@@ -1,66 +1,105 @@
-"""查询: a case's status and recent history."""
+"""查询: a case's status and, for its reporters and staff, its timeline."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from handlers.cases import follow_merges
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
-from handlers.errors import BadCommand, NotFound
+from handlers.commands.common import case_by_number, command_access, first_arg
+from handlers.masking import mask_for_group, mask_name
 from handlers.messages import Reply
-from handlers.replies import case_title, group_summary, party_name
-from models import Case, STATUS_LABELS, CaseStatus
+from handlers.permissions import is_reporter
+from handlers.replies import case_location, case_title, group_summary, party_name, priority_phrase
+from handlers.workflow import ESCALATION_LABELS, status_label
+from models import OUTCOME_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind
 
+TIMELINE_LENGTH = 10
 
-def parse_case_number(text: str) -> int:
-    """Read a case number as people type it: 0034, 34, #34 or 工单34.
-
-    Raises:
-        BadCommand: The text holds no number.
-    """
-    digits = text.strip().lstrip("#＃").removeprefix("工单").strip()
-    if not digits.isdigit():
-        msg = f"“{text}”不是有效的工单号，工单号是4位数字，例如 0034。"
-        raise BadCommand(msg)
-    return int(digits)
-
-
-async def case_by_number(ctx: CommandContext, text: str) -> Case:
-    """Return the case of the chat's compound with the number the user typed.
-
-    Raises:
-        BadCommand: The chat is bound to no compound, or the number is malformed.
-        NotFound: The compound has no case with that number.
-    """
-    if ctx.chat.compound_id is None:
-        msg = "本群尚未绑定小区，无法查询工单。"
-        raise BadCommand(msg)
-    seq = parse_case_number(text)
-    case = await ctx.session.scalar(
-        select(Case).where(Case.compound_id == ctx.chat.compound_id, Case.seq == seq)
-    )
-    if case is None:
-        msg = f"没有找到工单 {seq:04d}，请核对工单号。"
-        raise NotFound(msg)
-    return case
+EVENT_LABELS: dict[str, str] = {
+    "opened": "登记",
+    "co_reporter_added": "新增反映人",
+    "reported_again": "再次反映",
+    "classified": "确认类别",
+    "acknowledged": "受理",
+    "started": "处理中",
+    "resolved": "办结",
+    "cannot_resolve": "无法解决",
+    "not_our_duty": "非本方职责",
+    "handed_on": "转交",
+    "assigned": "转派",
+    "withdrawn": "撤回",
+    "reopened": "重新打开",
+    "merged": "合并",
+    "merged_in": "并入",
+    "split": "拆分",
+    "closed": "关闭",
+    "escalated": "升级",
+    "rated": "评价",
+    "info_added": "补充信息",
+    "delivery_failed": "消息发送失败",
+}
 
 
 async def query(ctx: CommandContext) -> list[Reply]:
-    if not ctx.args:
-        msg = "请在“查询”后写上工单号，例如：查询 0034"
-        raise BadCommand(msg)
-    case = await case_by_number(ctx, ctx.args[0])
-    status = STATUS_LABELS[CaseStatus(case.status)]
-    text = (
-        f"工单 {case.number}（{case_title(case)}）{group_summary(case)}\n"
-        f"状态：{status}；承办：{party_name(case)}；反映人数：{case.reporter_count}"
+    number = first_arg(ctx, "查询 0034")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    lines: list[str] = []
+    if CaseStatus(case.status) is CaseStatus.MERGED:
+        target = await follow_merges(ctx.session, case)
+        lines.append(f"工单 {case.number} 与工单 {target.number} 是同一问题，已合并，以下是工单 {target.number} 的进度。")
+        case = target
+
+    private = ctx.chat.kind == ChatKind.PRIVATE
+    entitled = access.can_act_on(case) or await is_reporter(ctx.session, ctx.member, case)
+    lines.extend(_summary_lines(case, full=private and entitled))
+    if entitled:
+        lines.append("办理记录：")
+        lines.extend(await _timeline(ctx, case, masked=not private))
+    return [reply_here(ctx, "\n".join(lines), case_id=case.id)]
+
+
+def _summary_lines(case: Case, *, full: bool) -> list[str]:
+    where = case_location(case) if full else ""
+    head = f"工单 {case.number}（{case_title(case)}）{where + '：' if where else ''}"
+    head += case.summary[:200] if full else group_summary(case)
+    status = status_label(case)
+    if case.outcome and case.outcome != CaseOutcome.RESOLVED:
+        status = f"{status}（{OUTCOME_LABELS[CaseOutcome(case.outcome)]}）"
+    lines = [head, f"状态：{status}；承办：{party_name(case)}；反映人数：{case.reporter_count}{priority_phrase(case)}"]
+    if case.escalation_level:
+        label = ESCALATION_LABELS.get(case.escalation_level, f"第{case.escalation_level}级督办")
+        lines.append(f"督办：{label}")
+    return lines
+
+
+async def _timeline(ctx: CommandContext, case: Case, *, masked: bool) -> list[str]:
+    events = list(
+        await ctx.session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+            .limit(TIMELINE_LENGTH)
+        )
     )
-    return [reply_here(ctx, text, case_id=case.id)]
+    lines = []
+    for event in reversed(events):
+        when = event.at.astimezone(ctx.zone).strftime("%m-%d %H:%M")
+        who = event.actor_label
+        if masked and event.actor_id is not None:
+            who = mask_name(who)
+        who = "系统" if who in ("", "bot", "scheduler") else who
+        label = EVENT_LABELS.get(event.kind, event.kind)
+        note = mask_for_group(event.note) if masked else event.note
+        lines.append(f"· {when} {label}（{who}）{'：' + note if note else ''}")
+    return lines
 
 
 SPEC = CommandSpec(
     name="case",
     verbs=("查询", "查看"),
     handler=query,
-    help="查看工单的状态和进度",
+    help="查看工单的状态和办理记录",
     example="查询 0034",
 )

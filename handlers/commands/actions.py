@@ -1,0 +1,197 @@
+"""The commands staff use to move a case along: 受理, 处理中, 办结, 无法解决, 非本方职责, 转派, 重开, 升级."""
+
+from __future__ import annotations
+
+from handlers import workflow
+from handlers.commands.base import CommandContext, CommandSpec
+from handlers.commands.common import (
+    case_by_number,
+    command_access,
+    first_arg,
+    party_by_word,
+    respond,
+    text_after,
+)
+from handlers.errors import BadCommand
+from handlers.messages import Reply
+from handlers.permissions import Level, require_officer, require_staff
+from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
+from models import PARTY_KIND_LABELS, Case
+
+
+async def _staff_case(ctx: CommandContext, command: str, verb: str, usage: str) -> Case:
+    number = first_arg(ctx, usage)
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    require_staff(access, case, command, verb)
+    return case
+
+
+async def acknowledge(ctx: CommandContext) -> list[Reply]:
+    case = await _staff_case(ctx, "acknowledge", "受理", "受理 0034")
+    note = text_after(ctx, 1)
+    workflow.acknowledge(ctx.session, case, actor=ctx.member, now=ctx.now, note=note)
+    return await respond(
+        ctx,
+        case,
+        confirmation=f"已受理工单 {case.number}，请及时处理，办结后发送“办结 {case.number} 处理结果”。",
+        group_note=update_for_group(case, f"{party_name(case)}已受理，正在处理。"),
+        detail=update_for_reporter(case, f"已由{party_name(case)}受理，正在处理。", note),
+    )
+
+
+async def start(ctx: CommandContext) -> list[Reply]:
+    case = await _staff_case(ctx, "start", "更新", "处理中 0034 师傅已到现场")
+    note = text_after(ctx, 1)
+    workflow.start(ctx.session, case, actor=ctx.member, now=ctx.now, note=note)
+    return await respond(
+        ctx,
+        case,
+        confirmation=f"工单 {case.number} 已标记为处理中。",
+        group_note=update_for_group(case, f"正在处理中{'：' + note if note else '。'}"),
+        detail=update_for_reporter(case, "正在处理中。", note),
+    )
+
+
+async def resolve(ctx: CommandContext) -> list[Reply]:
+    case = await _staff_case(ctx, "resolve", "办结", "办结 0034 已更换控制板")
+    note = text_after(ctx, 1)
+    workflow.resolve(ctx.session, case, actor=ctx.member, now=ctx.now, note=note)
+    return await respond(
+        ctx,
+        case,
+        confirmation=f"工单 {case.number} 已办结，系统将请反映人评价。",
+        group_note=update_for_group(case, f"已办结，{note}。如问题仍在，反映人可发送“评价 {case.number} 不满意”。"),
+        detail=update_for_reporter(
+            case,
+            "已办结。",
+            f"{note}\n请您评价：发送“评价 {case.number} 满意”“评价 {case.number} 基本满意”或“评价 {case.number} 不满意”，也可以打1-5分并附上意见。",
+        ),
+        branch_note=update_for_party(case, "已办结", note),
+    )
+
+
+async def cannot_resolve(ctx: CommandContext) -> list[Reply]:
+    case = await _staff_case(ctx, "cannot_resolve", "标记无法解决", "无法解决 0034 原因")
+    reason = text_after(ctx, 1)
+    workflow.cannot_resolve(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
+    return await respond(
+        ctx,
+        case,
+        confirmation=f"工单 {case.number} 已标记为无法解决，原因已告知反映人。",
+        group_note=update_for_group(case, f"暂无法解决，原因：{reason}。"),
+        detail=update_for_reporter(case, "暂无法解决。", reason),
+        branch_note=update_for_party(case, "无法解决", reason),
+    )
+
+
+async def not_our_duty(ctx: CommandContext) -> list[Reply]:
+    """非本方职责 0034 [转 业委会] 原因: hand on inside the compound, or close as handed outside."""
+    case = await _staff_case(ctx, "not_our_duty", "标记非本方职责", "非本方职责 0034 转业委会 属于公共收益问题")
+    rest = text_after(ctx, 1)
+    head, _, tail = rest.partition(" ")
+    kind = party_by_word(case.compound, head.removeprefix("转")) if head.startswith("转") else None
+    if kind is not None:
+        party = case.compound.party(kind)
+        if party is None:
+            msg = f"本小区没有{PARTY_KIND_LABELS[kind]}，请改转其他承办方或联系小区专员。"
+            raise BadCommand(msg)
+        reason = tail.strip() or "不属于原承办方职责"
+        previous = party_name(case)
+        workflow.hand_on(ctx.session, case, party, actor=ctx.member, now=ctx.now, reason=reason)
+        return await respond(
+            ctx,
+            case,
+            confirmation=f"工单 {case.number} 已从{previous}转交{party.name}。",
+            group_note=update_for_group(case, f"已转由{party.name}处理。"),
+            detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
+            party_note=update_for_party(case, "转交工单", f"{previous}：{reason}。回复“受理 {case.number}”确认受理。"),
+            branch_note=update_for_party(case, "转交工单", f"{previous}转交{party.name}：{reason}"),
+        )
+    workflow.not_our_duty(ctx.session, case, actor=ctx.member, now=ctx.now, reason=rest)
+    return await respond(
+        ctx,
+        case,
+        confirmation=f"工单 {case.number} 已标记为非本方职责，去向已告知反映人。",
+        group_note=update_for_group(case, f"不属于小区内部职责，已转交：{rest}。"),
+        detail=update_for_reporter(case, "不属于小区内部职责，已转交相关部门。", rest),
+        branch_note=update_for_party(case, "非本方职责", rest),
+    )
+
+
+async def assign(ctx: CommandContext) -> list[Reply]:
+    number = first_arg(ctx, "转派 0034 业委会")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    require_officer(access, "assign", "转派工单")
+    if len(ctx.args) < 2:
+        msg = f"请写上承办方，例如：转派 {case.number} 业委会（可选：物业、业委会、党组织）"
+        raise BadCommand(msg)
+    kind = party_by_word(compound, ctx.args[1])
+    party = compound.party(kind) if kind is not None else None
+    if party is None:
+        msg = f"“{ctx.args[1]}”不是本小区的承办方，可选：物业、业委会、党组织。"
+        raise BadCommand(msg)
+    reason = text_after(ctx, 2)
+    workflow.hand_on(
+        ctx.session, case, party, actor=ctx.member, now=ctx.now, reason=reason, action=workflow.Action.ASSIGN
+    )
+    return await respond(
+        ctx,
+        case,
+        confirmation=f"工单 {case.number} 已转派{party.name}。",
+        group_note=update_for_group(case, f"已转由{party.name}处理。"),
+        detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
+        party_note=update_for_party(case, "派单", f"{reason + '。' if reason else ''}回复“受理 {case.number}”确认受理。"),
+    )
+
+
+async def reopen(ctx: CommandContext) -> list[Reply]:
+    case = await _staff_case(ctx, "reopen", "重新打开", "重开 0034 维修后仍漏水")
+    reason = text_after(ctx, 1)
+    workflow.reopen(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
+    return await respond(
+        ctx,
+        case,
+        confirmation=f"工单 {case.number} 已重新打开，已通知{party_name(case)}。",
+        group_note=update_for_group(case, "已重新打开，将继续跟进。"),
+        detail=update_for_reporter(case, "已重新打开，将继续跟进。", reason),
+        party_note=update_for_party(case, "工单重开", f"{reason}。回复“受理 {case.number}”确认受理。"),
+    )
+
+
+async def escalate(ctx: CommandContext) -> list[Reply]:
+    number = first_arg(ctx, "升级 0034 物业三天未响应")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    require_officer(access, "escalate", "升级工单")
+    reason = text_after(ctx, 1)
+    workflow.escalate(ctx.session, case, "", reason, ctx.now, actor=ctx.member)
+    label = workflow.ESCALATION_LABELS.get(case.escalation_level, f"第{case.escalation_level}级督办")
+    return await respond(
+        ctx,
+        case,
+        confirmation=f"工单 {case.number} 已升级为{label}。",
+        group_note=update_for_group(case, f"已升级为{label}，将加快处理。"),
+        detail=update_for_reporter(case, f"已升级为{label}，将加快处理。", reason),
+        party_note=update_for_party(case, f"督办·{label}", reason),
+        branch_note=update_for_party(case, f"督办·{label}", reason),
+    )
+
+
+SPECS = (
+    CommandSpec("ack", ("受理",), acknowledge, "受理工单", "受理 0034", Level.PARTY),
+    CommandSpec("progress", ("处理中", "跟进"), start, "标记工单为处理中", "处理中 0034 师傅已到现场", Level.PARTY),
+    CommandSpec("resolve", ("办结",), resolve, "办结工单并说明结果", "办结 0034 已更换控制板", Level.PARTY),
+    CommandSpec(
+        "cannot", ("无法解决",), cannot_resolve, "标记工单无法解决并说明原因",
+        "无法解决 0034 需业主大会表决", Level.PARTY,
+    ),
+    CommandSpec(
+        "notours", ("非本方职责", "不归我管"), not_our_duty, "非本方职责：转交其他承办方或部门",
+        "非本方职责 0034 转业委会 属于公共收益问题", Level.PARTY,
+    ),
+    CommandSpec("reopen", ("重开", "重新打开"), reopen, "重新打开工单", "重开 0034 维修后仍漏水", Level.PARTY),
+    CommandSpec("assign", ("转派", "派单"), assign, "把工单转派给承办方", "转派 0034 业委会", Level.OFFICER),
+    CommandSpec("escalate", ("升级", "督办"), escalate, "升级督办工单", "升级 0034 物业三天未响应", Level.OFFICER),
+)

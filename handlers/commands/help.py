@@ -1,0 +1,40 @@
+"""帮助: the commands the asking user may use, with an example each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.common import command_compound
+from handlers.errors import BadCommand
+from handlers.messages import Reply
+from handlers.permissions import LEVEL_LABELS, Level, access_for
+
+
+def build_help(specs: Callable[[], list[CommandSpec]]) -> CommandSpec:
+    """Return the help command over the registry's commands, read when it runs."""
+
+    async def show_help(ctx: CommandContext) -> list[Reply]:
+        level = Level.RESIDENT
+        try:
+            compound = await command_compound(ctx)
+        except BadCommand:
+            compound = None
+        if compound is not None:
+            level = (await access_for(ctx.session, ctx.member, compound)).level
+        lines = [f"您好！您的身份是{LEVEL_LABELS[level]}，可用指令如下（Telegram 上也可用斜杠指令）："]
+        for spec in specs():
+            if spec.audience > level or not spec.verbs:
+                continue
+            lines.append(f"· {spec.verbs[0]}（/{spec.name}）：{spec.help}。例：{spec.example}")
+        if level is Level.RESIDENT:
+            lines.append("在群里直接描述问题（如“3栋电梯坏了”）即可登记工单；别人已反映的问题，回复“我也是”即可。")
+        return [reply_here(ctx, "\n".join(lines))]
+
+    return CommandSpec(
+        name="help",
+        verbs=("帮助", "菜单"),
+        handler=show_help,
+        help="查看可用指令",
+        example="帮助",
+    )

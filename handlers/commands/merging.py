@@ -1,0 +1,78 @@
+"""合并 and 拆分: officers join two reports of one problem, or separate two problems."""
+
+from __future__ import annotations
+
+from handlers import workflow
+from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.common import case_by_number, command_access, first_arg, respond, text_after
+from handlers.errors import BadCommand
+from handlers.limits import deadlines_for
+from handlers.messages import PartyTarget, Reply
+from handlers.permissions import Level, require_officer
+from handlers.replies import (
+    opened_for_party,
+    party_name,
+    update_for_group,
+    update_for_party,
+    update_for_reporter,
+)
+from handlers.updates import announce
+
+
+async def merge(ctx: CommandContext) -> list[Reply]:
+    """合并 0035 0034: case 0035 joins case 0034."""
+    first_arg(ctx, "合并 0035 0034")
+    if len(ctx.args) < 2:
+        msg = "请写上两个工单号，前一个并入后一个，例如：合并 0035 0034"
+        raise BadCommand(msg)
+    compound, access = await command_access(ctx)
+    require_officer(access, "merge", "合并工单")
+    source = await case_by_number(ctx, compound, ctx.args[0])
+    target = await case_by_number(ctx, compound, ctx.args[1])
+    await workflow.merge(ctx.session, source, target, actor=ctx.member, now=ctx.now)
+
+    phrase = f"与工单 {target.number} 是同一问题，已合并，请发送“查询 {target.number}”看进度。"
+    replies = await respond(
+        ctx,
+        source,
+        confirmation=f"工单 {source.number} 已并入工单 {target.number}，共{target.reporter_count}位居民反映。",
+        group_note=update_for_group(source, phrase),
+        detail=update_for_reporter(source, phrase),
+    )
+    # The target's party hears that more residents are waiting on it now.
+    if target.party is not None:
+        note = update_for_party(target, "工单合并", f"工单 {source.number} 已并入本工单。")
+        replies.append(Reply(PartyTarget(target.party.id, target.party.name), note, target.id, "party"))
+    return replies
+
+
+async def split(ctx: CommandContext) -> list[Reply]:
+    """拆分 0034 2 [说明]: the 2nd reporter of 0034 gets a case of their own."""
+    number = first_arg(ctx, "拆分 0034 2")
+    if len(ctx.args) < 2 or not ctx.args[1].isdigit():
+        msg = f"请写上要拆出的反映人序号（见“查询 {number}”的办理记录），例如：拆分 {number} 2"
+        raise BadCommand(msg)
+    compound, access = await command_access(ctx)
+    require_officer(access, "split", "拆分工单")
+    source = await case_by_number(ctx, compound, number)
+    new_case = await workflow.split(
+        ctx.session, source, int(ctx.args[1]), actor=ctx.member, now=ctx.now, note=text_after(ctx, 2)
+    )
+    phrase = deadlines_for(new_case.category, new_case.urgent, ctx.now).response_phrase
+    replies = [reply_here(ctx, f"已从工单 {source.number} 拆分出工单 {new_case.number}，由{party_name(new_case)}处理。", case_id=new_case.id)]
+    replies += await announce(
+        ctx.session,
+        new_case,
+        detail=update_for_reporter(new_case, f"已单独登记为新工单，由{party_name(new_case)}处理，{phrase}。"),
+        group_note=update_for_group(new_case, f"已单独登记，由{party_name(new_case)}处理。"),
+        skip_chat_id=ctx.chat.id,
+        exclude_member_id=ctx.member.id,
+        party_note=opened_for_party(new_case, "", phrase),
+    )
+    return replies
+
+
+SPECS = (
+    CommandSpec("merge", ("合并",), merge, "把重复的工单并入另一个", "合并 0035 0034", Level.OFFICER),
+    CommandSpec("split", ("拆分",), split, "把一位反映人的问题拆成新工单", "拆分 0034 2", Level.OFFICER),
+)

@@ -1,0 +1,164 @@
+"""Commands residents use on their own cases: 补充, 撤回, 评价 and 我的工单."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers import workflow
+from handlers.cases import follow_merges, record_event
+from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.common import case_by_number, command_access, first_arg, respond, text_after
+from handlers.errors import BadCommand
+from handlers.masking import mask_for_group
+from handlers.messages import PartyTarget, Reply
+from handlers.permissions import deny, is_reporter, require_reporter_or_staff
+from handlers.replies import (
+    case_title,
+    party_name,
+    short_summary,
+    update_for_group,
+    update_for_party,
+    update_for_reporter,
+)
+from handlers.workflow import RATING_LABELS, Rating, rating_for_score, status_label
+from models import Attachment, Case, CaseReporter, ChatKind
+
+MY_CASES_SHOWN = 10
+_RATING_WORDS = {label: rating for rating, label in RATING_LABELS.items()}
+
+
+async def add_info(ctx: CommandContext) -> list[Reply]:
+    """补充 0034 文字（可附照片）: more detail for a case, forwarded to a merged case's target."""
+    number = first_arg(ctx, "补充 0034 漏水已经流到楼道了")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    await require_reporter_or_staff(ctx.session, access, ctx.member, case, "add_info", "补充信息")
+    case = await follow_merges(ctx.session, case)
+    text = text_after(ctx, 1)
+    if not text and not ctx.message.attachments:
+        msg = f"请写上补充内容或附上照片，例如：补充 {case.number} 漏水已经流到楼道了"
+        raise BadCommand(msg)
+
+    for item in ctx.message.attachments:
+        ctx.session.add(
+            Attachment(
+                raw_message_id=ctx.raw.id,
+                case_id=case.id,
+                kind=item.kind,
+                media_id=item.media_id,
+                url=item.url,
+                file_path=item.file_path,
+                meta=item.meta,
+            )
+        )
+    ctx.raw.case_id = case.id
+    record_event(
+        ctx.session, case, "info_added", actor=ctx.member, at=ctx.now, note=text,
+        data={"attachments": len(ctx.message.attachments), "raw_message_id": ctx.raw.id},
+    )
+    case.updated_at = ctx.now
+    photos = f"（附{len(ctx.message.attachments)}个附件）" if ctx.message.attachments else ""
+    party_note = update_for_party(case, "补充信息", f"{text}{photos}") if case.party else None
+    replies = [reply_here(ctx, f"已收到，补充信息{photos}已记入工单 {case.number}，并转告{party_name(case)}。", case_id=case.id)]
+    if party_note and case.party is not None:
+        replies.append(Reply(PartyTarget(case.party.id, case.party.name), party_note, case.id, "party"))
+    return replies
+
+
+async def withdraw(ctx: CommandContext) -> list[Reply]:
+    """撤回 0034 [原因]: the reporter who opened a case closes it."""
+    number = first_arg(ctx, "撤回 0034 已经自己修好了")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    if case.reporter_id != ctx.member.id:
+        raise deny(access, "withdraw", f"抱歉，只有最先反映工单 {case.number} 的居民可以撤回。")
+    if case.reporter_count > 1:
+        msg = f"工单 {case.number} 还有其他{case.reporter_count - 1}位居民反映，不能撤回。如您这边已解决，可发送“补充 {case.number} 说明”。"
+        raise BadCommand(msg)
+    reason = text_after(ctx, 1)
+    workflow.withdraw(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
+    return await respond(
+        ctx,
+        case,
+        confirmation=f"工单 {case.number} 已撤回，感谢您的反馈。",
+        group_note=update_for_group(case, "反映人已撤回。"),
+        detail=update_for_reporter(case, "已撤回。", reason),
+        party_note=update_for_party(case, "工单撤回", reason or "反映人已撤回，无需处理。"),
+    )
+
+
+def parse_rating(words: list[str]) -> tuple[Rating, int | None, int]:
+    """Read 满意 / 基本满意 / 不满意, or a score of 1-5 (also written 4分 or ５).
+
+    Returns:
+        The rating, the score if one was given, and how many words it took.
+
+    Raises:
+        BadCommand: No rating could be read.
+    """
+    if not words:
+        msg = "请写上评价：满意、基本满意、不满意，或1-5分。"
+        raise BadCommand(msg)
+    word = words[0].removesuffix("分")
+    if word in _RATING_WORDS:
+        return _RATING_WORDS[word], None, 1
+    digits = word.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if digits.isdigit():
+        score = int(digits)
+        return rating_for_score(score), score, 1
+    msg = f"“{words[0]}”不是有效的评价，请写满意、基本满意、不满意，或1-5分。"
+    raise BadCommand(msg)
+
+
+async def rate(ctx: CommandContext) -> list[Reply]:
+    """评价 0034 满意 [意见] or 评价 0034 4 [意见]."""
+    number = first_arg(ctx, "评价 0034 满意")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    if not await is_reporter(ctx.session, ctx.member, case):
+        raise deny(access, "rate", f"抱歉，只有工单 {case.number} 的反映人可以评价。")
+    rating, score, used = parse_rating(ctx.args[1:])
+    comment = text_after(ctx, 1 + used)
+    workflow.rate(ctx.session, case, rating, actor=ctx.member, now=ctx.now, score=score, comment=comment)
+    label = RATING_LABELS[rating]
+
+    if rating is Rating.UNSATISFIED:
+        note = f"居民评价不满意{'：' + comment if comment else ''}"
+        return await respond(
+            ctx,
+            case,
+            confirmation=f"很抱歉问题没有解决好。工单 {case.number} 已重新打开，{party_name(case)}将继续处理。",
+            group_note=update_for_group(case, "反映人评价不满意，工单已重新打开，将继续跟进。"),
+            detail=update_for_reporter(case, "已重新打开，将继续跟进。", note),
+            party_note=update_for_party(case, "不满意·工单重开", f"{note}。回复“受理 {case.number}”确认受理。"),
+            branch_note=update_for_party(case, "不满意·工单重开", note),
+        )
+    return [reply_here(ctx, f"感谢您的评价（{label}）！工单 {case.number} 已记录。", case_id=case.id)]
+
+
+async def my_cases(ctx: CommandContext) -> list[Reply]:
+    """我的工单: the cases the sender reported, newest first."""
+    cases = list(
+        await ctx.session.scalars(
+            select(Case)
+            .join(CaseReporter, CaseReporter.case_id == Case.id)
+            .where(CaseReporter.member_id == ctx.member.id)
+            .order_by(Case.opened_at.desc(), Case.id.desc())
+            .limit(MY_CASES_SHOWN)
+        )
+    )
+    if not cases:
+        return [reply_here(ctx, "您目前没有反映过的工单。在小区群里描述问题即可登记。")]
+    lines = ["您反映的工单："]
+    for case in cases:
+        summary = case.summary if ctx.chat.kind == ChatKind.PRIVATE else mask_for_group(case.summary)
+        lines.append(f"· {case.number} {case_title(case)} {status_label(case)} {short_summary(summary, 20)}")
+    lines.append("发送“查询 工单号”可看详细进度。")
+    return [reply_here(ctx, "\n".join(lines))]
+
+SPECS = (
+    CommandSpec("add", ("补充",), add_info, "为工单补充信息或照片", "补充 0034 漏水已经流到楼道了"),
+    CommandSpec("withdraw", ("撤回", "撤销"), withdraw, "撤回自己反映的工单", "撤回 0034 已经自己修好了"),
+    CommandSpec("rate", ("评价",), rate, "评价已办结的工单", "评价 0034 满意"),
+    CommandSpec("mine", ("我的工单",), my_cases, "查看我反映的工单", "我的工单"),
+)

@@ -1,0 +1,639 @@
+"""The case life cycle: which changes are legal in which state, and applying them.
+
+The legal transitions are data (TRANSITIONS), so the rules can be read in one
+place and tested row by row. Every change goes through `apply_transition`,
+which refuses an illegal one with a Chinese message and writes one CaseEvent
+with the actor, the time and the note. Nothing here deletes a row.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.cases import next_case_seq, priority_for, record_event
+from handlers.errors import BadCommand, InvalidTransition
+from handlers.limits import deadlines_for
+from handlers.routing import party_for, route_for
+from models import (
+    STATUS_LABELS,
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseReporter,
+    CaseStatus,
+    Member,
+    Party,
+    RawMessage,
+)
+from nlp.labels import CATEGORY_LABELS
+
+log = logging.getLogger("handlers.workflow")
+
+S = CaseStatus
+OPEN = frozenset(CaseStatus.open_statuses())
+# States in which the acting party has taken the case on.
+WORKING = frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS})
+
+
+class Action(enum.StrEnum):
+    """A change to a case; the value is also the kind of its CaseEvent."""
+
+    CLASSIFY = "classified"
+    ACKNOWLEDGE = "acknowledged"
+    START = "started"
+    RESOLVE = "resolved"
+    CANNOT_RESOLVE = "cannot_resolve"
+    NOT_OUR_DUTY = "not_our_duty"
+    HAND_ON = "handed_on"
+    ASSIGN = "assigned"
+    WITHDRAW = "withdrawn"
+    REOPEN = "reopened"
+    MERGE = "merged"
+    CLOSE = "closed"
+    ESCALATE = "escalated"
+    RATE = "rated"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One legal change: the states it starts from, where it leads, and its outcome.
+
+    Attributes:
+        sources: States the case may be in.
+        target: The new state, or None when the state stays as it is.
+        outcome: The final outcome the change records, if any.
+        verb: The Chinese verb used in messages, e.g. 办结.
+    """
+
+    sources: frozenset[CaseStatus]
+    target: CaseStatus | None
+    outcome: CaseOutcome | None
+    verb: str
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    Action.CLASSIFY: Transition(frozenset({S.TRIAGE}), S.NEW, None, "分类"),
+    Action.ACKNOWLEDGE: Transition(frozenset({S.NEW, S.REOPENED}), S.ACKNOWLEDGED, None, "受理"),
+    Action.START: Transition(frozenset({S.ACKNOWLEDGED}), S.IN_PROGRESS, None, "标记为处理中"),
+    Action.RESOLVE: Transition(WORKING, S.RESOLVED, CaseOutcome.RESOLVED, "办结"),
+    Action.CANNOT_RESOLVE: Transition(WORKING, S.CLOSED, CaseOutcome.CANNOT_RESOLVE, "标记为无法解决"),
+    # Handing a case to a body outside the compound (a department, a utility)
+    # closes it for the compound; the note says where it went.
+    Action.NOT_OUR_DUTY: Transition(OPEN - {S.TRIAGE}, S.CLOSED, CaseOutcome.NOT_OUR_DUTY, "标记为非本方职责"),
+    # Handing it to another party of the compound restarts the clock there.
+    Action.HAND_ON: Transition(OPEN - {S.TRIAGE}, S.NEW, None, "转交"),
+    Action.ASSIGN: Transition(OPEN, S.NEW, None, "转派"),
+    Action.WITHDRAW: Transition(OPEN, S.CLOSED, CaseOutcome.WITHDRAWN, "撤回"),
+    Action.REOPEN: Transition(frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED, None, "重新打开"),
+    Action.MERGE: Transition(OPEN, S.MERGED, CaseOutcome.MERGED, "合并"),
+    Action.CLOSE: Transition(frozenset({S.RESOLVED}), S.CLOSED, None, "关闭"),
+    Action.ESCALATE: Transition(OPEN, None, None, "升级"),
+    Action.RATE: Transition(frozenset({S.RESOLVED, S.CLOSED}), None, None, "评价"),
+}
+
+
+class Rating(enum.StrEnum):
+    """A reporter's rating of a resolved case."""
+
+    SATISFIED = "satisfied"
+    BASIC = "basic"
+    UNSATISFIED = "unsatisfied"
+
+
+RATING_LABELS: dict[Rating, str] = {
+    Rating.SATISFIED: "满意",
+    Rating.BASIC: "基本满意",
+    Rating.UNSATISFIED: "不满意",
+}
+
+ESCALATION_LABELS: dict[int, str] = {
+    1: "小区党组织督办",
+    2: "社区督办",
+    3: "街道三方办督办",
+}
+
+
+def rating_for_score(score: int) -> Rating:
+    """Map a 1-5 score to a rating: 4-5 满意, 3 基本满意, 1-2 不满意.
+
+    Raises:
+        BadCommand: The score is outside 1-5.
+    """
+    if not 1 <= score <= 5:
+        msg = f"评分“{score}”无效，请填 1 到 5 分，或“满意 / 基本满意 / 不满意”。"
+        raise BadCommand(msg)
+    if score >= 4:
+        return Rating.SATISFIED
+    if score == 3:
+        return Rating.BASIC
+    return Rating.UNSATISFIED
+
+
+def actor_name(actor: Member | None, actor_label: str) -> str:
+    """Return the label stored with an event: the given one, the member's name or "bot"."""
+    if actor_label:
+        return actor_label
+    return actor.display_name if actor is not None and actor.display_name else "bot"
+
+
+def status_label(case: Case) -> str:
+    """Return the Chinese label of a case's state."""
+    return STATUS_LABELS[CaseStatus(case.status)]
+
+
+def check_transition(case: Case, action: Action) -> Transition:
+    """Return the transition for an action, or refuse it in Chinese.
+
+    Raises:
+        InvalidTransition: The case's state does not allow the action.
+    """
+    transition = TRANSITIONS[action]
+    if CaseStatus(case.status) in transition.sources:
+        return transition
+    msg = f"工单 {case.number} 当前状态为“{status_label(case)}”，不能{transition.verb}。{_hint(case, action)}"
+    raise InvalidTransition(msg)
+
+
+def _hint(case: Case, action: Action) -> str:
+    status = CaseStatus(case.status)
+    if status is S.MERGED:
+        return "该工单已并入其他工单，请对合并后的工单操作。"
+    if status is S.TRIAGE:
+        return f"请小区专员先发送“分类 {case.number} 类别”确认类别。"
+    if status in (S.NEW, S.REOPENED) and action in (Action.RESOLVE, Action.CANNOT_RESOLVE, Action.START):
+        return f"请先发送“受理 {case.number}”。"
+    if status in (S.RESOLVED, S.CLOSED) and action is not Action.REOPEN:
+        return f"如问题仍未解决，可发送“重开 {case.number} 原因”。"
+    if action is Action.RATE:
+        return "工单办结后才能评价。"
+    return ""
+
+
+def apply_transition(
+    session: AsyncSession,
+    case: Case,
+    action: Action,
+    *,
+    now: datetime,
+    actor: Member | None = None,
+    actor_label: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Check and apply one change, and add its event to the case's audit trail.
+
+    Raises:
+        InvalidTransition: The case's state does not allow the action.
+    """
+    transition = check_transition(case, action)
+    previous = case.status
+    if transition.target is not None:
+        case.status = transition.target
+    if transition.outcome is not None:
+        case.outcome = transition.outcome
+        case.outcome_note = note or None
+        case.closed_at = now
+    case.updated_at = now
+    event_data = {"from": previous, "to": case.status, **(data or {})}
+    log.debug("case %s: %s -> %s by %s", case.id, previous, case.status, action.value)
+    return record_event(
+        session,
+        case,
+        action.value,
+        actor=actor,
+        actor_label=actor_name(actor, actor_label),
+        note=note,
+        at=now,
+        data=event_data,
+    )
+
+
+def _require_note(note: str, example: str) -> str:
+    note = note.strip()
+    if not note:
+        msg = f"请写明说明或原因，例如：{example}"
+        raise BadCommand(msg)
+    return note
+
+
+def acknowledge(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, note: str = "") -> CaseEvent:
+    """Record that the acting party has taken the case on (受理)."""
+    event = apply_transition(session, case, Action.ACKNOWLEDGE, actor=actor, now=now, note=note)
+    case.acknowledged_at = now
+    return event
+
+
+def start(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, note: str = "") -> CaseEvent:
+    """Record that work on the case has begun (处理中)."""
+    return apply_transition(session, case, Action.START, actor=actor, now=now, note=note)
+
+
+def resolve(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, note: str) -> CaseEvent:
+    """Resolve a case with a note saying what was done (办结).
+
+    Raises:
+        BadCommand: The note is empty.
+        InvalidTransition: The case has not been acknowledged, or is final.
+    """
+    note = _require_note(note, f"办结 {case.number} 已更换控制板")
+    event = apply_transition(session, case, Action.RESOLVE, actor=actor, now=now, note=note)
+    case.resolved_at = now
+    return event
+
+
+def cannot_resolve(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, reason: str) -> CaseEvent:
+    """Close a case that cannot be resolved, with the reason.
+
+    Raises:
+        BadCommand: The reason is empty.
+        InvalidTransition: The case has not been acknowledged, or is final.
+    """
+    reason = _require_note(reason, f"无法解决 {case.number} 需全体业主表决，暂不具备条件")
+    return apply_transition(session, case, Action.CANNOT_RESOLVE, actor=actor, now=now, note=reason)
+
+
+def hand_on(
+    session: AsyncSession,
+    case: Case,
+    party: Party,
+    *,
+    actor: Member | None,
+    now: datetime,
+    reason: str,
+    action: Action = Action.HAND_ON,
+) -> CaseEvent:
+    """Give a case to another party of its compound, with fresh time limits.
+
+    Used both for 转派 (an officer assigns) and for a party saying the case is
+    not its duty and naming who should take it. The old party stays in the
+    event's data.
+
+    Raises:
+        BadCommand: The party already has the case, or belongs to another compound.
+        InvalidTransition: The case is final.
+    """
+    if party.compound_id != case.compound_id:
+        msg = f"“{party.name}”不属于工单 {case.number} 所在的小区。"
+        raise BadCommand(msg)
+    if case.party_id == party.id and CaseStatus(case.status) is not S.TRIAGE:
+        msg = f"工单 {case.number} 已由“{party.name}”承办，无需转派。"
+        raise BadCommand(msg)
+    previous_party = case.party_id
+    event = apply_transition(
+        session,
+        case,
+        action,
+        actor=actor,
+        now=now,
+        note=reason,
+        data={"from_party_id": previous_party, "to_party_id": party.id, "route": party.kind},
+    )
+    case.party_id = party.id
+    case.party = party
+    case.route = party.kind
+    case.acknowledged_at = None
+    _restart_clock(case, now)
+    return event
+
+
+def not_our_duty(
+    session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, reason: str
+) -> CaseEvent:
+    """Close a case that belongs to a body outside the compound; the reason names that body.
+
+    The reporters are told where the case went, so it is never a dead end.
+
+    Raises:
+        BadCommand: The reason is empty.
+        InvalidTransition: The case is awaiting triage or final.
+    """
+    reason = _require_note(reason, f"非本方职责 {case.number} 已转交市政供水热线处理")
+    return apply_transition(session, case, Action.NOT_OUR_DUTY, actor=actor, now=now, note=reason)
+
+
+def withdraw(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, reason: str = "") -> CaseEvent:
+    """Close a case its reporter withdrew (撤回)."""
+    return apply_transition(session, case, Action.WITHDRAW, actor=actor, now=now, note=reason)
+
+
+def reopen(
+    session: AsyncSession,
+    case: Case,
+    *,
+    now: datetime,
+    reason: str,
+    actor: Member | None = None,
+    actor_label: str = "",
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Reopen a resolved or closed case with fresh time limits.
+
+    Raises:
+        BadCommand: The reason is empty.
+        InvalidTransition: The case is open or was merged.
+    """
+    reason = _require_note(reason, f"重开 {case.number} 维修后仍然漏水")
+    event = apply_transition(
+        session, case, Action.REOPEN, actor=actor, actor_label=actor_label, now=now, note=reason,
+        data={"outcome": case.outcome, **(data or {})},
+    )
+    case.outcome = None
+    case.outcome_note = None
+    case.resolved_at = None
+    case.closed_at = None
+    case.acknowledged_at = None
+    _restart_clock(case, now)
+    return event
+
+
+def close(session: AsyncSession, case: Case, *, now: datetime, actor: Member | None = None, actor_label: str = "", note: str = "") -> CaseEvent:
+    """Close a resolved case, after a good rating or when nobody rated it in time."""
+    return apply_transition(session, case, Action.CLOSE, actor=actor, actor_label=actor_label, now=now, note=note)
+
+
+def escalate(
+    session: AsyncSession,
+    case: Case,
+    actor_label: str,
+    reason: str,
+    now: datetime,
+    *,
+    actor: Member | None = None,
+    level: int | None = None,
+) -> CaseEvent:
+    """Raise a case's escalation level and record why.
+
+    Signature: ``escalate(session, case, actor_label, reason, now, *, actor=None, level=None)``.
+    The scheduler calls it with ``actor_label="scheduler"`` when a time limit
+    has passed; the 升级 command calls it with the officer as ``actor``.
+    ``level`` sets the rung directly (the scheduler's ladder); without it the
+    level goes up by one. The case's state does not change and its party
+    stays on the case. The caller sends the messages and commits.
+
+    Args:
+        session: The open session; nothing is committed here.
+        case: An open case.
+        actor_label: Who escalated when no member did ("scheduler").
+        reason: Why, shown to the people told about it.
+        now: The time of the escalation, time-zone aware.
+        actor: The member who escalated by command, if any.
+        level: The new escalation level; must be above the current one.
+
+    Returns:
+        The "escalated" CaseEvent, whose data holds from_level and to_level.
+
+    Raises:
+        BadCommand: The reason is empty, or the level is not above the current one.
+        InvalidTransition: The case is final.
+    """
+    reason = _require_note(reason, f"升级 {case.number} 物业三天未响应")
+    current = case.escalation_level
+    target = current + 1 if level is None else level
+    if target <= current:
+        msg = f"工单 {case.number} 已处于第{current}级督办，不能降为第{target}级。"
+        raise BadCommand(msg)
+    event = apply_transition(
+        session, case, Action.ESCALATE, actor=actor, actor_label=actor_label, now=now, note=reason,
+        data={"from_level": current, "to_level": target},
+    )
+    case.escalation_level = target
+    return event
+
+
+async def classify(
+    session: AsyncSession, case: Case, category: str, *, actor: Member | None, now: datetime
+) -> CaseEvent:
+    """Set the category of a case awaiting triage, route it and start its clock.
+
+    The event keeps the case's text with the old and new label, so the
+    correction can be exported as a labelled example for retraining.
+
+    Raises:
+        BadCommand: The category is not a known key.
+        InvalidTransition: The case is not awaiting triage.
+    """
+    if category not in CATEGORY_LABELS:
+        msg = f"“{category}”不是已知的类别。"
+        raise BadCommand(msg)
+    check_transition(case, Action.CLASSIFY)
+    route = await route_for(session, case.compound, category, external=case.external)
+    party = party_for(case.compound, route)
+    event = apply_transition(
+        session,
+        case,
+        Action.CLASSIFY,
+        actor=actor,
+        now=now,
+        note=f"类别确认为“{CATEGORY_LABELS[category]}”",
+        data={
+            "text": case.summary,
+            "label": category,
+            "previous_label": case.category,
+            "confidence": case.confidence,
+            "route": route,
+        },
+    )
+    case.category = category
+    case.route = route
+    case.party_id = party.id if party else None
+    case.party = party
+    _restart_clock(case, now)
+    return event
+
+
+async def merge(
+    session: AsyncSession, source: Case, target: Case, *, actor: Member | None, now: datetime
+) -> CaseEvent:
+    """Merge a case into another: its reporters join the target and it forwards there.
+
+    The source keeps its rows and its history; later messages about it are
+    followed to the target through Case.merged_into_id.
+
+    Raises:
+        BadCommand: The two cases are one, or belong to different compounds.
+        InvalidTransition: Either case is not open.
+    """
+    if source.id == target.id:
+        msg = "不能把工单合并到它自己。"
+        raise BadCommand(msg)
+    if source.compound_id != target.compound_id:
+        msg = "只能合并同一小区的工单。"
+        raise BadCommand(msg)
+    if not CaseStatus(target.status).is_open:
+        msg = f"工单 {target.number} 当前状态为“{status_label(target)}”，不能再并入其他工单。"
+        raise InvalidTransition(msg)
+    check_transition(source, Action.MERGE)
+
+    target_members = set(
+        await session.scalars(select(CaseReporter.member_id).where(CaseReporter.case_id == target.id))
+    )
+    moved = 0
+    for reporter in await session.scalars(
+        select(CaseReporter).where(CaseReporter.case_id == source.id).order_by(CaseReporter.id)
+    ):
+        if reporter.member_id in target_members:
+            continue
+        session.add(
+            CaseReporter(
+                case_id=target.id,
+                member_id=reporter.member_id,
+                raw_message_id=reporter.raw_message_id,
+                joined_at=now,
+            )
+        )
+        target_members.add(reporter.member_id)
+        moved += 1
+
+    event = apply_transition(
+        session, source, Action.MERGE, actor=actor, now=now, note=f"并入工单 {target.number}",
+        data={"into_case_id": target.id, "into_number": target.number},
+    )
+    source.merged_into_id = target.id
+    target.reporter_count += moved
+    target.priority = max(target.priority, source.priority, priority_for(target.reporter_count))
+    target.urgent = target.urgent or source.urgent
+    target.updated_at = now
+    record_event(
+        session,
+        target,
+        "merged_in",
+        actor=actor,
+        actor_label=actor_name(actor, ""),
+        note=f"工单 {source.number} 并入本工单",
+        at=now,
+        data={"from_case_id": source.id, "from_number": source.number, "reporters_added": moved},
+    )
+    return event
+
+
+async def split(
+    session: AsyncSession,
+    source: Case,
+    position: int,
+    *,
+    actor: Member | None,
+    now: datetime,
+    note: str = "",
+) -> Case:
+    """Move one reporter of a case, by position in join order, into a new case of their own.
+
+    The new case copies the category and party, takes the text of the
+    reporter's message as its summary and starts with fresh time limits.
+
+    Raises:
+        BadCommand: The position names no reporter, or the case has only one.
+        InvalidTransition: The case is not open.
+    """
+    if not CaseStatus(source.status).is_open:
+        msg = f"工单 {source.number} 当前状态为“{status_label(source)}”，不能拆分。"
+        raise InvalidTransition(msg)
+    reporters = list(
+        await session.scalars(
+            select(CaseReporter).where(CaseReporter.case_id == source.id).order_by(CaseReporter.joined_at, CaseReporter.id)
+        )
+    )
+    if len(reporters) < 2:
+        msg = f"工单 {source.number} 只有一位反映人，无需拆分。"
+        raise BadCommand(msg)
+    if not 1 <= position <= len(reporters):
+        msg = f"工单 {source.number} 共有{len(reporters)}位反映人，请填 1 到 {len(reporters)} 之间的序号。"
+        raise BadCommand(msg)
+    moving = reporters[position - 1]
+    text = ""
+    if moving.raw_message_id is not None:
+        raw = await session.get(RawMessage, moving.raw_message_id)
+        text = raw.text if raw is not None else ""
+
+    deadlines = deadlines_for(source.category, source.urgent, now)
+    new_case = Case(
+        compound_id=source.compound_id,
+        seq=await next_case_seq(session, source.compound),
+        category=source.category,
+        urgent=source.urgent,
+        confidence=source.confidence,
+        route=source.route,
+        party_id=source.party_id,
+        external=source.external,
+        summary=text or note or source.summary,
+        status=S.NEW,
+        reporter_id=moving.member_id,
+        chat_group_id=source.chat_group_id,
+        opened_at=now,
+        updated_at=now,
+        response_due_at=deadlines.response_due,
+        resolve_due_at=deadlines.resolve_due,
+    )
+    new_case.compound = source.compound
+    new_case.party = source.party
+    session.add(new_case)
+    await session.flush()
+
+    # The row moves with the reporter, so each report counts on one case only.
+    moving.case_id = new_case.id
+    source.reporter_count = max(1, source.reporter_count - 1)
+    if source.reporter_id == moving.member_id:
+        source.reporter_id = reporters[1 if position == 1 else 0].member_id
+    source.updated_at = now
+    record_event(
+        session, source, "split", actor=actor, actor_label=actor_name(actor, ""), at=now,
+        note=note or f"第{position}位反映人的问题拆分为工单 {new_case.number}",
+        data={"new_case_id": new_case.id, "member_id": moving.member_id},
+    )
+    record_event(
+        session, new_case, "opened", actor=actor, actor_label=actor_name(actor, ""), at=now,
+        note=f"从工单 {source.number} 拆分", data={"split_from_case_id": source.id},
+    )
+    return new_case
+
+
+def rate(
+    session: AsyncSession,
+    case: Case,
+    rating: Rating,
+    *,
+    actor: Member,
+    now: datetime,
+    score: int | None = None,
+    comment: str = "",
+) -> CaseEvent:
+    """Record a reporter's rating; 不满意 reopens the case, a good rating closes it.
+
+    The event keeps the party that was rated, so an unsatisfied rating counts
+    against that party even after the case moves on.
+
+    Raises:
+        InvalidTransition: The case was not resolved, or ended otherwise.
+    """
+    check_transition(case, Action.RATE)
+    if case.outcome != CaseOutcome.RESOLVED:
+        msg = f"工单 {case.number} 未以“已解决”结束，无需评价。如问题仍在，可发送“重开 {case.number} 原因”。"
+        raise InvalidTransition(msg)
+    label = RATING_LABELS[rating]
+    event = apply_transition(
+        session, case, Action.RATE, actor=actor, now=now, note=f"{label} {comment}".strip(),
+        data={"rating": rating.value, "score": score, "party_id": case.party_id, "route": case.route},
+    )
+    case.rating = rating.value
+    case.rating_comment = comment or None
+    if rating is Rating.UNSATISFIED:
+        reopen(
+            session, case, actor=actor, now=now,
+            reason=f"居民评价不满意：{comment}" if comment else "居民评价不满意",
+            data={"unsatisfied_party_id": case.party_id},
+        )
+    elif CaseStatus(case.status) is S.RESOLVED:
+        close(session, case, actor=actor, now=now, note=f"居民评价{label}")
+    return event
+
+
+def _restart_clock(case: Case, now: datetime) -> None:
+    deadlines = deadlines_for(case.category, case.urgent, now)
+    case.response_due_at = deadlines.response_due
+    case.resolve_due_at = deadlines.resolve_due

@@ -1,0 +1,109 @@
+"""A service desk for workflow tests: one compound, its staff, and a way to talk to the bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bot.adapters.console import ConsoleOutbound
+from bot.services import Services
+from handlers.directory import bind_chat, chat_for, member_for
+from handlers.intake import IntakeResult
+from handlers.messages import ChatTarget, InboundMessage, UserTarget
+from handlers.permissions import grant_role
+from models import Case, CaseEvent, ChatKind, Compound, PartyKind, RoleKind
+from tests.helpers import T0, make_compound, make_services, message
+
+STAFF_GROUP = "staff-group"
+
+
+@dataclass
+class Desk:
+    """The bot with one compound, a resident group, a staff group and the replies it sent."""
+
+    services: Services
+    console: ConsoleOutbound
+    compound: Compound
+    sent_before: int = 0
+    results: list[IntakeResult] = field(default_factory=list)
+
+    async def say(self, text: str, *, sender: str, chat_id: str = "group-1", at: datetime | None = None, **kwargs) -> list[str]:
+        """Send a message and return the texts the bot delivered because of it."""
+        self.sent_before = len(self.console.sent)
+        result = await self.services.pipeline.handle(message(text, sender=sender, chat_id=chat_id, at=at or T0, **kwargs))
+        self.results.append(result)
+        return [text for _target, text in self.console.sent[self.sent_before :]]
+
+    async def send(self, inbound: InboundMessage) -> list[str]:
+        self.sent_before = len(self.console.sent)
+        self.results.append(await self.services.pipeline.handle(inbound))
+        return [text for _target, text in self.console.sent[self.sent_before :]]
+
+    def last_to_group(self, chat_id: str = "group-1") -> list[str]:
+        return [
+            text
+            for target, text in self.console.sent[self.sent_before :]
+            if isinstance(target, ChatTarget) and target.chat_id == chat_id
+        ]
+
+    def last_to_user(self, user_id: str) -> list[str]:
+        return [
+            text
+            for target, text in self.console.sent[self.sent_before :]
+            if isinstance(target, UserTarget) and target.user_id == user_id
+        ]
+
+    async def case(self, seq: int) -> Case:
+        async with self.services.sessionmaker() as session:
+            return await session.scalar(select(Case).where(Case.compound_id == self.compound.id, Case.seq == seq))
+
+    async def events(self, seq: int) -> list[CaseEvent]:
+        case = await self.case(seq)
+        async with self.services.sessionmaker() as session:
+            return list(await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
+
+    async def event_count(self) -> int:
+        async with self.services.sessionmaker() as session:
+            return await session.scalar(select(func.count()).select_from(CaseEvent)) or 0
+
+    async def put_case(self, seq: int, status: str, *, outcome: str | None = None) -> None:
+        """Put a case into a state with the property firm acting, to test a command from there."""
+        async with self.services.sessionmaker() as session, session.begin():
+            case = await session.scalar(select(Case).where(Case.compound_id == self.compound.id, Case.seq == seq))
+            compound = await session.get_one(Compound, self.compound.id)
+            case.status = status
+            case.outcome = outcome
+            case.merged_into_id = None
+            case.escalation_level = 0
+            case.party_id = compound.party(PartyKind.PROPERTY).id
+            case.route = PartyKind.PROPERTY.value
+
+    async def grant(self, user_id: str, role: RoleKind, *, party: PartyKind | None = None, name: str = "") -> None:
+        """Give a platform account a role in the desk's compound."""
+        async with self.services.sessionmaker() as session, session.begin():
+            compound = await session.get_one(Compound, self.compound.id)
+            member = await member_for(session, "test", user_id, name or user_id)
+            await grant_role(session, member, role, compound=compound, party=compound.party(party) if party else None)
+
+
+@asynccontextmanager
+async def open_desk(db_url: str, **settings: object) -> AsyncIterator[Desk]:
+    """Start the services with a compound whose staff are 专员小李 (officer), 物业老王 and 业委会老陈."""
+    services, console = await make_services(db_url, **settings)
+    try:
+        compound = await make_compound(services)
+        async with services.sessionmaker() as session, session.begin():
+            staff_group = await chat_for(session, "test", STAFF_GROUP, title="阳光花园工作群")
+            staff_group.kind = ChatKind.STAFF_GROUP
+            await bind_chat(session, staff_group, await session.get_one(Compound, compound.id), T0)
+        desk = Desk(services, console, compound)
+        await desk.grant("officer", RoleKind.LIAISON_OFFICER, name="专员小李")
+        await desk.grant("wang", RoleKind.PROPERTY_STAFF, name="物业老王")
+        await desk.grant("chen", RoleKind.COMMITTEE_DIRECTOR, name="业委会老陈")
+        yield desk
+    finally:
+        await services.close()
