@@ -20,6 +20,15 @@ from models import Case, Delivery, Identity, Party, PartyKind, Role, RoleKind, u
 
 log = logging.getLogger("handlers.outbox")
 
+# Names of the delivery channels as staff know them.
+PLATFORM_LABELS = {
+    "wecom": "企业微信",
+    "wecom_aibot": "企业微信智能机器人",
+    "wecom_webhook": "企业微信群机器人",
+    "wechat_mp": "公众号",
+    "telegram": "Telegram",
+}
+
 PARTY_ROLES: dict[PartyKind, frozenset[RoleKind]] = {
     PartyKind.PROPERTY: frozenset({RoleKind.PROPERTY_MANAGER, RoleKind.PROPERTY_STAFF}),
     PartyKind.COMMITTEE: frozenset({RoleKind.COMMITTEE_DIRECTOR, RoleKind.COMMITTEE_MEMBER}),
@@ -104,6 +113,24 @@ class Outbox:
             session.add(delivery)
             if error is not None and reply.case_id is not None:
                 await _record_failure(session, reply.case_id, target.platform, error)
+        if error is not None and reply.case_id is not None and reply.audience != "officer":
+            await self._report_failure(reply.case_id, target.platform)
+
+    async def _report_failure(self, case_id: int, platform: str) -> None:
+        # The liaison officer hears of every message that never arrived, so
+        # nobody waits on it unknowingly. A failed report to the officer is
+        # recorded on the case but not reported again.
+        async with self._sessionmaker() as session:
+            case = await session.get(Case, case_id)
+            branch = case.compound.party(PartyKind.PARTY) if case is not None else None
+            if case is None or branch is None:
+                return
+            channel = PLATFORM_LABELS.get(platform, platform)
+            text = (
+                f"【发送失败】{case.compound.name} 工单 {case.number} 有一条消息未能通过{channel}送达，"
+                f"请人工联系相关人员。"
+            )
+        await self.deliver([Reply(PartyTarget(branch.id, branch.name), text, case_id, "officer")])
 
 
 async def party_accounts(

@@ -1,0 +1,89 @@
+"""Store each inbound message at once and act on it in the background.
+
+The platforms give a callback about five seconds and then send it again, so
+the endpoint only stores the message (durably, deduplicated) before it
+answers; classification, case work and replies run in a background task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+from handlers.intake import Pipeline
+from handlers.messages import InboundMessage
+
+log = logging.getLogger("bot.wecom")
+
+
+class BackgroundTasks:
+    """Named tasks with a reference kept until they finish, so none is collected mid-way."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def wait_idle(self) -> None:
+        """Wait until every task, including ones spawned meanwhile, has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Let running work finish for up to `timeout` seconds, then cancel the rest."""
+        if not self._tasks:
+            return
+        done, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
+        for task in pending:
+            log.warning("background task %s cancelled at shutdown", task.get_name())
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+class Ingestor:
+    """Feeds the pipeline: store in the request, process and reply in the background."""
+
+    def __init__(self, pipeline: Pipeline, tasks: BackgroundTasks) -> None:
+        self.pipeline = pipeline
+        self.tasks = tasks
+
+    async def accept(self, message: InboundMessage) -> bool:
+        """Store a message and schedule its processing; return False for a redelivery.
+
+        Raises:
+            Exception: Whatever the database raised; the caller answers 500 so
+                the platform sends the callback again.
+        """
+        raw_id = await self.pipeline.store(message)
+        if raw_id is None:
+            log.info("message platform=%s id=%s outcome=duplicate", message.platform, message.message_id)
+            return False
+        self.tasks.spawn(self._process(raw_id, message), name=f"{message.platform}-message-{raw_id}")
+        return True
+
+    async def _process(self, raw_id: int, message: InboundMessage) -> None:
+        started = time.perf_counter()
+        try:
+            # process() records its own failures on the message and returns
+            # an apology; anything escaping it is a bug worth a traceback.
+            result = await self.pipeline.process(raw_id, message, now=self.pipeline.clock())
+            await self.pipeline.outbox.deliver(result.replies)
+        except Exception:
+            log.exception("background processing failed: platform=%s id=%s raw=%s", message.platform, message.message_id, raw_id)
+            return
+        log.info(
+            "message platform=%s id=%s outcome=%s cases=%s ms=%.1f",
+            message.platform,
+            message.message_id,
+            result.outcome,
+            result.case_ids,
+            (time.perf_counter() - started) * 1000,
+        )

@@ -1,0 +1,175 @@
+"""Outbound senders for each WeChat route, as the outbox calls them.
+
+Each send splits the text to the route's byte limit and raises PlatformError
+when a part could not be delivered after the client's retries, so the
+outbox records the failure on the case.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.adapters.wecom.api import ApiTransport, TokenApi, WebhookApi, post_response_url
+from bot.adapters.wecom.limits import MARKDOWN_MAX_BYTES, TEXT_MAX_BYTES, SlidingWindowLimiter, split_utf8
+from bot.adapters.wecom.parsing import PLATFORM_AIBOT, PLATFORM_APP, PLATFORM_MP
+from handlers.errors import PlatformError
+from handlers.messages import ChatTarget, UserTarget
+from models import ChatGroup, ChatKind
+
+log = logging.getLogger("bot.wecom")
+
+PLATFORM_WEBHOOK = "wecom_webhook"
+# A response_url takes one POST within an hour of the message.
+RESPONSE_URL_SECONDS = 3600
+
+
+class WeComAppOutbound:
+    """Messages of a WeCom self-built app: to members one-to-one, or to groups the app created."""
+
+    platform = PLATFORM_APP
+
+    def __init__(
+        self,
+        api: TokenApi,
+        agent_id: int,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        member_limiter: SlidingWindowLimiter,
+    ) -> None:
+        self.api = api
+        self.agent_id = agent_id
+        self._sessionmaker = sessionmaker
+        self._member_limiter = member_limiter
+
+    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+        """Send text to a member (message/send) or an app group chat (appchat/send)."""
+        if isinstance(target, ChatTarget) and await self._is_group(target.chat_id):
+            for part in split_utf8(text, TEXT_MAX_BYTES):
+                await self.api.post("appchat/send", {"chatid": target.chat_id, "msgtype": "text", "text": {"content": part}})
+            return
+        user_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
+        await self.send_to_member(user_id, text)
+
+    async def send_to_member(self, user_id: str, text: str) -> None:
+        for part in split_utf8(text, TEXT_MAX_BYTES):
+            await self._member_limiter.acquire(user_id)
+            payload = {"touser": user_id, "agentid": self.agent_id, "msgtype": "text", "text": {"content": part}}
+            data = await self.api.post("message/send", payload)
+            if data.get("invaliduser"):
+                # WeCom answers errcode 0 but lists members it could not reach.
+                msg = f"message/send: member {user_id} is invalid or outside the app's visibility"
+                raise PlatformError(msg)
+
+    async def _is_group(self, chat_id: str) -> bool:
+        # Members write to the app one-to-one, so a chat the pipeline stored is
+        # private; a group chat is one the app created and an officer registered.
+        async with self._sessionmaker() as session:
+            kind = await session.scalar(
+                select(ChatGroup.kind).where(ChatGroup.platform == self.platform, ChatGroup.chat_id == chat_id)
+            )
+        return kind is not None and kind != ChatKind.PRIVATE
+
+
+class OfficialAccountOutbound:
+    """Customer-service messages of an Official Account, within 48 hours of the user's last message."""
+
+    platform = PLATFORM_MP
+
+    def __init__(self, api: TokenApi) -> None:
+        self.api = api
+
+    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+        """Send text to the user (openid) of a private chat.
+
+        45015 (outside the 48-hour window) and 45047 (20 messages without an
+        answer) are final and raised at once.
+        """
+        open_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
+        for part in split_utf8(text, TEXT_MAX_BYTES):
+            await self.api.post("message/custom/send", {"touser": open_id, "msgtype": "text", "text": {"content": part}})
+
+
+class WebhookOutbound:
+    """Staff group robots, addressed by their name in WECOM_WEBHOOK_KEYS."""
+
+    platform = PLATFORM_WEBHOOK
+
+    def __init__(self, api: WebhookApi) -> None:
+        self.api = api
+
+    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+        if isinstance(target, UserTarget):
+            msg = "a group robot reaches its group only, not a person"
+            raise PlatformError(msg)
+        for part in split_utf8(text, MARKDOWN_MAX_BYTES):
+            await self.api.send_markdown(target.chat_id, part)
+
+
+@dataclass(slots=True)
+class _ResponseUrl:
+    url: str
+    expires_at: float
+
+
+class ResponseUrls:
+    """The unused response_urls of AI-bot messages, by chat and message id.
+
+    NOTE: Kept in memory: after a restart, answers to messages received
+    before it fail and are recorded as failed deliveries.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._urls: dict[str, dict[str, _ResponseUrl]] = {}
+        self._clock = clock
+
+    def remember(self, chat_id: str, message_id: str, url: str) -> None:
+        self._urls.setdefault(chat_id, {})[message_id] = _ResponseUrl(url, self._clock() + RESPONSE_URL_SECONDS)
+
+    def take(self, chat_id: str, message_id: str | None = None) -> str | None:
+        """Return and forget the response_url of a message, or else the chat's newest one."""
+        chat = self._urls.get(chat_id, {})
+        now = self._clock()
+        for key in [k for k, v in chat.items() if v.expires_at <= now]:
+            del chat[key]
+        if message_id in chat:
+            return chat.pop(message_id).url  # type: ignore[arg-type]
+        if not chat:
+            return None
+        newest = next(reversed(chat))
+        return chat.pop(newest).url
+
+
+class AibotOutbound:
+    """Answers of the AI bot through each message's one-time response_url.
+
+    In API mode the bot cannot start a conversation, so a person is reached
+    through the WeCom app when one is configured (AI-bot user ids are the
+    corp's member ids).
+    """
+
+    platform = PLATFORM_AIBOT
+
+    def __init__(self, transport: ApiTransport, urls: ResponseUrls, app: WeComAppOutbound | None = None) -> None:
+        self.transport = transport
+        self.urls = urls
+        self.app = app
+
+    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+        chat_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
+        url = self.urls.take(chat_id, reply_to)
+        if url is None:
+            if isinstance(target, UserTarget) and self.app is not None:
+                await self.app.send_to_member(target.user_id, text)
+                return
+            msg = f"no unused response_url for AI-bot chat {chat_id}; the bot cannot write first"
+            raise PlatformError(msg)
+        parts = split_utf8(text, MARKDOWN_MAX_BYTES)
+        await post_response_url(self.transport, url, parts[0])
+        if len(parts) > 1:
+            msg = f"AI-bot answer needs {len(parts)} messages but a response_url takes one; the rest was not sent"
+            raise PlatformError(msg)
