@@ -7,6 +7,8 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.adapters.wecom_archive import WecomArchiveAdapter
+from bot.adapters.wecom_longconn import WecomLongConnAdapter
 from bot.services import Services
 from bot.settings import Settings
 
@@ -31,7 +33,7 @@ class Adapter(Protocol):
 
 def available_adapters() -> list[Adapter]:
     """Return one instance of every adapter this build knows."""
-    return []
+    return [WecomArchiveAdapter(), WecomLongConnAdapter()]
 
 
 async def start_adapters(services: Services, app: web.Application) -> list[Adapter]:
