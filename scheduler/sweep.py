@@ -79,10 +79,22 @@ class Sweeper:
         """Run one pass at the moment `now` and return what it did."""
         started = time.perf_counter()
         report = SweepReport()
-        await self._sync(now, report)
-        await self._advance_due(now, report)
-        await self._digests(now, report)
-        if not self.dry_run:
+        if self.dry_run:
+            # One transaction, rolled back: each step sees what the previous
+            # one would have written, and nothing stays.
+            async with self.sessionmaker() as session:
+                await self._sync(session, now, report)
+                await self._advance_batch(session, now, report)
+                await self._digests(session, now, report)
+                await session.rollback()
+        else:
+            async with self.sessionmaker() as session:
+                await self._sync(session, now, report)
+                await session.commit()
+            await self._advance_due(now, report)
+            async with self.sessionmaker() as session:
+                await self._digests(session, now, report)
+                await session.commit()
             await self._send(now, report)
         report.seconds = time.perf_counter() - started
         log.info(
@@ -98,92 +110,85 @@ class Sweeper:
         )
         return report
 
-    async def _finish(self, session: AsyncSession) -> None:
-        if self.dry_run:
-            await session.rollback()
-        else:
-            await session.commit()
+    async def _sync(self, session: AsyncSession, now: datetime, report: SweepReport) -> None:
+        if _dialect(session) == "postgresql":
+            # Two instances syncing at once would lock the same timers in
+            # different orders; one syncs while the other skips the step.
+            got = await session.scalar(select(func.pg_try_advisory_xact_lock(SYNC_LOCK_KEY)))
+            if not got:
+                return
+        missing = select(Case.id, Case.resolve_due_at).where(
+            Case.status.in_(list(TIMED_STATUSES)),
+            ~select(CaseTimer.case_id).where(CaseTimer.case_id == Case.id).exists(),
+        )
+        rows = [
+            {"case_id": case_id, "due_at": now, "status_seen": "", "resolve_due_seen": due, "updated_at": now}
+            for case_id, due in await session.execute(missing)
+        ]
+        if rows:
+            insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+            for chunk in _chunks(rows, 5000):
+                await session.execute(insert(CaseTimer).values(chunk).on_conflict_do_nothing())
+            report.timers_created = len(rows)
 
-    async def _sync(self, now: datetime, report: SweepReport) -> None:
-        async with self.sessionmaker() as session:
-            if _dialect(session) == "postgresql":
-                # Two instances syncing at once would lock the same timers in
-                # different orders; one syncs while the other skips the step.
-                got = await session.scalar(select(func.pg_try_advisory_xact_lock(SYNC_LOCK_KEY)))
-                if not got:
-                    await session.rollback()
-                    return
-            missing = select(Case.id, Case.status, Case.resolve_due_at).where(
-                Case.status.in_(list(TIMED_STATUSES)),
-                ~select(CaseTimer.case_id).where(CaseTimer.case_id == Case.id).exists(),
+        # A timer whose case changed state or got a new deadline is due now.
+        case_status = select(Case.status).where(Case.id == CaseTimer.case_id).scalar_subquery()
+        case_due = select(Case.resolve_due_at).where(Case.id == CaseTimer.case_id).scalar_subquery()
+        changed = await session.execute(
+            update(CaseTimer)
+            .where(
+                CaseTimer.status_seen.is_distinct_from(case_status)
+                | CaseTimer.resolve_due_seen.is_distinct_from(case_due)
             )
-            rows = [
-                {"case_id": case_id, "due_at": now, "status_seen": "", "resolve_due_seen": due, "updated_at": now}
-                for case_id, _status, due in await session.execute(missing)
-            ]
-            if rows:
-                insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-                for chunk in _chunks(rows, 5000):
-                    await session.execute(insert(CaseTimer).values(chunk).on_conflict_do_nothing())
-                report.timers_created = len(rows)
-
-            # A timer whose case changed state or got a new deadline is due now.
-            case_status = select(Case.status).where(Case.id == CaseTimer.case_id).scalar_subquery()
-            case_due = select(Case.resolve_due_at).where(Case.id == CaseTimer.case_id).scalar_subquery()
-            changed = await session.execute(
-                update(CaseTimer)
-                .where(
-                    CaseTimer.status_seen.is_distinct_from(case_status)
-                    | CaseTimer.resolve_due_seen.is_distinct_from(case_due)
-                )
-                .values(due_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            report.timers_rescheduled = changed.rowcount or 0
-            await self._finish(session)
+            .values(due_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        report.timers_rescheduled = changed.rowcount or 0
 
     async def _advance_due(self, now: datetime, report: SweepReport) -> None:
         for _ in range(MAX_BATCHES):
             async with self.sessionmaker() as session:
-                timers = list(
-                    await session.scalars(
-                        select(CaseTimer)
-                        .where(CaseTimer.due_at <= now)
-                        .order_by(CaseTimer.due_at)
-                        .limit(self.config.batch_size)
-                        .with_for_update(skip_locked=True)
-                    )
-                )
-                if not timers:
-                    return
-                cases = {
-                    c.id: c
-                    for c in await session.scalars(select(Case).where(Case.id.in_([t.case_id for t in timers])))
-                }
-                drafts: list[Draft] = []
-                for timer in timers:
-                    case = cases.get(timer.case_id)
-                    if case is None:
-                        timer.due_at = None
-                        continue
-                    outcome = await advance(session, case, timer, now, self.config)
-                    drafts.extend(outcome.drafts)
-                    report.escalations += outcome.escalated_to is not None
-                    report.closed_unrated += outcome.closed_unrated
-                report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
-                report.timers_advanced += len(timers)
-                report.drafts.extend(drafts)
-                await self._finish(session)
-            if self.dry_run or len(timers) < self.config.batch_size:
+                taken = await self._advance_batch(session, now, report)
+                await session.commit()
+            if taken < self.config.batch_size:
                 return
         log.warning("sweep stopped after %s batches; the rest waits for the next pass", MAX_BATCHES)
 
-    async def _digests(self, now: datetime, report: SweepReport) -> None:
-        async with self.sessionmaker() as session:
-            drafts = await digest_drafts(session, now, self.config)
-            report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
-            report.drafts.extend(drafts)
-            await self._finish(session)
+    async def _advance_batch(self, session: AsyncSession, now: datetime, report: SweepReport) -> int:
+        """Advance one batch of due timers in `session`; return how many were taken."""
+        timers = list(
+            await session.scalars(
+                select(CaseTimer)
+                .where(CaseTimer.due_at <= now)
+                .order_by(CaseTimer.due_at)
+                .limit(self.config.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not timers:
+            return 0
+        cases = {
+            c.id: c for c in await session.scalars(select(Case).where(Case.id.in_([t.case_id for t in timers])))
+        }
+        drafts: list[Draft] = []
+        for timer in timers:
+            case = cases.get(timer.case_id)
+            if case is None:
+                timer.due_at = None
+                continue
+            outcome = await advance(session, case, timer, now, self.config)
+            drafts.extend(outcome.drafts)
+            report.escalations += outcome.escalated_to is not None
+            report.closed_unrated += outcome.closed_unrated
+        report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
+        report.timers_advanced += len(timers)
+        report.drafts.extend(drafts)
+        return len(timers)
+
+    async def _digests(self, session: AsyncSession, now: datetime, report: SweepReport) -> None:
+        drafts = await digest_drafts(session, now, self.config)
+        report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
+        report.drafts.extend(drafts)
 
     async def _send(self, now: datetime, report: SweepReport) -> None:
         for _ in range(MAX_BATCHES):
