@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: SecretStr = SecretStr("")
     telegram_api_base_url: str = "https://api.telegram.org"
+    # Public HTTPS URL of /telegram/webhook; when set, the bot calls setWebhook with it.
+    telegram_webhook_url: str = ""
 
     # Timers, reminders, escalation and digests.
     scheduler_enabled: bool = True

@@ -1,0 +1,129 @@
+"""Conversion of aiogram messages to the platform-neutral InboundMessage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram.enums import ChatType, MessageEntityType
+from aiogram.types import Message, MessageEntity
+
+from handlers.messages import InboundAttachment, InboundMessage
+
+PLATFORM = "telegram"
+
+GROUP_CHAT_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
+HANDLED_CHAT_TYPES = GROUP_CHAT_TYPES | {ChatType.PRIVATE}
+
+
+def message_key(chat_id: int | str, message_id: int | str) -> str:
+    """Return the message id stored for a Telegram message, e.g. "-1001234:57".
+
+    Telegram numbers messages per chat, so the same sender can have message 57
+    in two groups. The chat id makes the key unique per bot account, which the
+    pipeline's duplicate check relies on.
+    """
+    return f"{chat_id}:{message_id}"
+
+
+def split_message_key(key: str) -> tuple[str, int] | None:
+    """Return (chat id, message id) of a key made by message_key, or None for another form."""
+    chat_id, separator, number = key.rpartition(":")
+    if not separator or not number.isdigit():
+        return None
+    return chat_id, int(number)
+
+
+def to_inbound(message: Message, *, account: str, bot_username: str | None) -> InboundMessage | None:
+    """Convert a group or private message; return None for what the pipeline does not take.
+
+    Service messages, channel posts and messages from other bots give None.
+    A photo's or document's caption becomes the text and the file becomes an
+    attachment whose media_id is the Telegram file_id.
+    """
+    if message.chat.type not in HANDLED_CHAT_TYPES:
+        return None
+    sender = _sender(message)
+    if sender is None:
+        return None
+    attachments = _attachments(message)
+    text = message.text if message.text is not None else (message.caption or "")
+    if not text and not attachments:
+        return None
+
+    sender_id, sender_name = sender
+    reply_to = None
+    if message.reply_to_message is not None:
+        reply_to = message_key(message.chat.id, message.reply_to_message.message_id)
+    return InboundMessage(
+        platform=PLATFORM,
+        account=account,
+        chat_id=str(message.chat.id),
+        chat_title=message.chat.title or "",
+        is_private=message.chat.type == ChatType.PRIVATE,
+        sender_id=sender_id,
+        sender_name=sender_name,
+        message_id=message_key(message.chat.id, message.message_id),
+        sent_at=_aware(message.date),
+        text=text,
+        reply_to=reply_to,
+        attachments=attachments,
+        mentions_bot=_mentions(message, text, bot_username),
+    )
+
+
+def _sender(message: Message) -> tuple[str, str] | None:
+    user = message.from_user
+    if user is not None and not user.is_bot:
+        return str(user.id), user.full_name
+    if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
+        # An anonymous group administrator writes as the group itself.
+        return str(message.sender_chat.id), message.sender_chat.title or ""
+    return None
+
+
+def _attachments(message: Message) -> tuple[InboundAttachment, ...]:
+    found: list[InboundAttachment] = []
+    if message.photo:
+        # Telegram sends several sizes of one photo, smallest first.
+        largest = message.photo[-1]
+        meta = {"width": largest.width, "height": largest.height, "file_unique_id": largest.file_unique_id}
+        found.append(InboundAttachment(kind="image", media_id=largest.file_id, meta=meta))
+    if message.document is not None:
+        document = message.document
+        meta = {
+            "file_name": document.file_name or "",
+            "mime_type": document.mime_type or "",
+            "file_unique_id": document.file_unique_id,
+        }
+        found.append(InboundAttachment(kind="file", media_id=document.file_id, meta=meta))
+    if message.voice is not None:
+        meta = {"duration": message.voice.duration, "file_unique_id": message.voice.file_unique_id}
+        found.append(InboundAttachment(kind="voice", media_id=message.voice.file_id, meta=meta))
+    if message.video is not None:
+        meta = {"duration": message.video.duration, "file_unique_id": message.video.file_unique_id}
+        found.append(InboundAttachment(kind="video", media_id=message.video.file_id, meta=meta))
+    if message.location is not None:
+        meta = {"latitude": message.location.latitude, "longitude": message.location.longitude}
+        if message.venue is not None:
+            meta["label"] = message.venue.title
+        found.append(InboundAttachment(kind="location", meta=meta))
+    if message.sticker is not None:
+        found.append(InboundAttachment(kind="sticker", media_id=message.sticker.file_id))
+    return tuple(found)
+
+
+def _mentions(message: Message, text: str, bot_username: str | None) -> bool:
+    entities: list[MessageEntity] = list(message.entities or message.caption_entities or [])
+    for entity in entities:
+        if entity.type == MessageEntityType.MENTION and bot_username:
+            # Offsets are in UTF-16 units; extract_from handles the conversion.
+            if entity.extract_from(text).lstrip("@").lower() == bot_username.lower():
+                return True
+        if entity.type == MessageEntityType.TEXT_MENTION and entity.user is not None:
+            if entity.user.is_bot and bot_username and entity.user.username == bot_username:
+                return True
+    return False
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -1,0 +1,147 @@
+"""The outgoing side: delivers replies with sendMessage, honouring flood control."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import ReplyParameters
+
+from bot.adapters.telegram.chats import ChatBindings
+from bot.adapters.telegram.convert import PLATFORM, split_message_key
+from bot.adapters.telegram.markup import PARSE_MODE, escape, split_text
+from handlers.errors import PlatformError
+from handlers.messages import ChatTarget, UserTarget
+
+log = logging.getLogger("bot.telegram")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class TelegramOutbound:
+    """Sends text to Telegram chats and users; satisfies handlers.messages.Outbound.
+
+    Every chunk is retried after flood control (HTTP 429) for as long as the
+    server's retry_after says, and after network or server errors with a
+    doubling delay, up to `max_attempts` tries per chunk.
+    """
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        bot: Bot,
+        chats: ChatBindings,
+        *,
+        max_attempts: int = 5,
+        max_retry_after: float = 300,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        """Create the sender.
+
+        Args:
+            bot: The aiogram bot whose session talks to the Bot API.
+            chats: Stored chats, to refuse inactive ones and follow migrations.
+            max_attempts: Tries per chunk before the send is reported failed.
+            max_retry_after: Longest flood-control wait in seconds this sender
+                accepts; a longer one fails the send so the outbox records it.
+            sleep: Waits between tries; tests pass a recorder.
+        """
+        self._bot = bot
+        self._chats = chats
+        self._max_attempts = max_attempts
+        self._max_retry_after = max_retry_after
+        self._sleep = sleep
+
+    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+        """Deliver text, split into as many messages as the length limit needs.
+
+        Raises:
+            PlatformError: The chat is inactive (the bot was removed), or the
+                Bot API rejected a chunk after the retries.
+        """
+        chat_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
+        if isinstance(target, ChatTarget) and not await self._chats.is_active(chat_id):
+            msg = f"chat {chat_id} is inactive because the bot was removed from it; message not sent"
+            raise PlatformError(msg)
+
+        quoted = _quoted_message(reply_to, chat_id)
+        for index, chunk in enumerate(split_text(text)):
+            # Only the first chunk quotes the resident's message.
+            chat_id = await self._send_chunk(chat_id, escape(chunk), quoted if index == 0 else None)
+
+    async def _send_chunk(self, chat_id: str, html_text: str, quoted: int | None) -> str:
+        """Send one chunk and return the chat id it finally went to."""
+        migrated = False
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._bot.send_message(
+                    chat_id=chat_id,
+                    text=html_text,
+                    parse_mode=PARSE_MODE,
+                    reply_parameters=_reply_parameters(quoted),
+                )
+                return chat_id
+            except TelegramRetryAfter as exc:
+                if exc.retry_after > self._max_retry_after:
+                    msg = f"flood control on chat {chat_id} asks for {exc.retry_after} s, more than the {self._max_retry_after} s this sender waits"
+                    raise PlatformError(msg) from exc
+                log.warning(
+                    "flood control on chat %s: waiting %s s before try %s of %s",
+                    chat_id,
+                    exc.retry_after,
+                    attempt + 1,
+                    self._max_attempts,
+                )
+                await self._sleep(exc.retry_after)
+            except TelegramMigrateToChat as exc:
+                if migrated:
+                    msg = f"chat {chat_id} reported a second migration; message not sent"
+                    raise PlatformError(msg) from exc
+                migrated = True
+                new_chat_id = str(exc.migrate_to_chat_id)
+                log.info("chat %s became supergroup %s; resending there", chat_id, new_chat_id)
+                await self._chats.migrate(chat_id, new_chat_id)
+                chat_id = new_chat_id
+                # The quoted message belongs to the old chat.
+                quoted = None
+            except TelegramForbiddenError as exc:
+                # Kicked, left, or a user who never started the bot.
+                await self._chats.set_active(chat_id, False)
+                msg = f"Telegram refused to send to chat {chat_id}: {exc.message}"
+                raise PlatformError(msg) from exc
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                delay = float(2 ** (attempt - 1))
+                log.warning("send to chat %s failed (%s); retrying in %s s", chat_id, exc, delay)
+                await self._sleep(delay)
+            except TelegramAPIError as exc:
+                msg = f"Telegram rejected a message to chat {chat_id}: {exc.message}"
+                raise PlatformError(msg) from exc
+        msg = f"message to chat {chat_id} not delivered after {self._max_attempts} tries"
+        raise PlatformError(msg)
+
+
+def _quoted_message(reply_to: str | None, chat_id: str) -> int | None:
+    if reply_to is None:
+        return None
+    parts = split_message_key(reply_to)
+    if parts is None or parts[0] != chat_id:
+        return None
+    return parts[1]
+
+
+def _reply_parameters(quoted: int | None) -> ReplyParameters | None:
+    if quoted is None:
+        return None
+    # The resident may have deleted the message; the reply still goes out.
+    return ReplyParameters(message_id=quoted, allow_sending_without_reply=True)

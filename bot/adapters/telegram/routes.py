@@ -1,0 +1,91 @@
+"""The aiogram router: which updates go to the pipeline, to edits, or to the chat bindings.
+
+Handlers get the bot's context by parameter name from the dispatcher's
+workflow data: `context` is a TelegramContext.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import F, Router
+from aiogram.enums import ChatMemberStatus
+from aiogram.types import ChatMemberUpdated, Message
+
+from bot.adapters.telegram.chats import ChatBindings
+from bot.adapters.telegram.convert import HANDLED_CHAT_TYPES, to_inbound
+from bot.services import Services
+from handlers.edits import apply_edit
+
+log = logging.getLogger("bot.telegram")
+
+REMOVED_STATUSES = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.KICKED})
+
+
+@dataclass(slots=True)
+class TelegramContext:
+    """What the update handlers share: the services, the chats, and who the bot is."""
+
+    services: Services
+    chats: ChatBindings
+    account: str
+    username: str | None = None
+
+
+def build_router() -> Router:
+    """Return a router with every Telegram update handler of the adapter."""
+    router = Router(name="compound-bot")
+    chats = F.chat.type.in_(HANDLED_CHAT_TYPES)
+    # Migration notices come first: a service message carries no text, and
+    # both the old group and the new supergroup receive one.
+    router.message.register(on_migrate_to, F.migrate_to_chat_id)
+    router.message.register(on_migrate_from, F.migrate_from_chat_id)
+    router.message.register(on_message, chats)
+    router.edited_message.register(on_edited_message, chats)
+    router.my_chat_member.register(on_my_chat_member)
+    return router
+
+
+async def on_message(message: Message, context: TelegramContext) -> None:
+    inbound = to_inbound(message, account=context.account, bot_username=context.username)
+    if inbound is None:
+        return
+    try:
+        await context.services.pipeline.handle(inbound)
+    except Exception:
+        # Raising again makes a webhook answer 500, so Telegram delivers the
+        # update again and the pipeline's duplicate check keeps it single.
+        log.exception("telegram message failed: chat=%s message=%s", message.chat.id, message.message_id)
+        raise
+
+
+async def on_edited_message(message: Message, context: TelegramContext) -> None:
+    inbound = to_inbound(message, account=context.account, bot_username=context.username)
+    if inbound is None:
+        return
+    try:
+        await apply_edit(context.services.pipeline, inbound)
+    except Exception:
+        log.exception("telegram edit failed: chat=%s message=%s", message.chat.id, message.message_id)
+        raise
+
+
+async def on_migrate_to(message: Message, context: TelegramContext) -> None:
+    await context.chats.migrate(str(message.chat.id), str(message.migrate_to_chat_id))
+
+
+async def on_migrate_from(message: Message, context: TelegramContext) -> None:
+    await context.chats.migrate(str(message.migrate_from_chat_id), str(message.chat.id))
+
+
+async def on_my_chat_member(event: ChatMemberUpdated, context: TelegramContext) -> None:
+    """Follow the bot being removed from a chat or added back."""
+    removed = event.new_chat_member.status in REMOVED_STATUSES
+    known = await context.chats.set_active(str(event.chat.id), not removed)
+    log.info(
+        "bot membership in chat %s is now %s (stored chat: %s)",
+        event.chat.id,
+        event.new_chat_member.status,
+        known,
+    )

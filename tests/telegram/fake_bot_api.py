@@ -1,0 +1,276 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for the adapter tests.
+
+The real aiogram Bot talks to it over HTTP through
+`AiohttpSession(api=TelegramAPIServer.from_base(url))`. It answers getMe,
+sendMessage, setMyCommands, setWebhook, deleteWebhook and getUpdates, checks
+HTML text the way the Bot API documents it, records every request, and
+returns canned errors queued by a test (429 with retry_after, 400 with
+migrate_to_chat_id, 403 for a chat the bot was removed from).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+TOKEN = "123456789:AAHfakeTokenForTheCompoundBotTests_x1"
+BOT_ID = 123456789
+BOT_USERNAME = "CompoundDeskBot"
+
+# Tags and entities of the Bot API's HTML parse mode
+# (core.telegram.org/bots/api#html-style).
+ALLOWED_TAGS = frozenset(
+    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre", "blockquote", "tg-emoji"}
+)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)>")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
+# Fields aiogram sends JSON-encoded in its form data.
+_JSON_FIELDS = frozenset({"reply_parameters", "commands", "allowed_updates", "scope", "offset", "timeout", "limit"})
+MAX_TEXT_UNITS = 4096
+
+
+class ParseError(ValueError):
+    """Text that the Bot API would answer with "can't parse entities"."""
+
+
+@dataclass(slots=True)
+class ApiCall:
+    """One request the fake received."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass(slots=True)
+class CannedError:
+    status: int
+    description: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+class FakeBotApi:
+    """The fake server's state and its aiohttp application."""
+
+    def __init__(self) -> None:
+        self.calls: list[ApiCall] = []
+        self.commands: list[dict[str, str]] = []
+        self.webhook: dict[str, Any] | None = None
+        self.unauthorized = False
+        self._canned: dict[str, deque[CannedError]] = defaultdict(deque)
+        self._migrated: dict[str, int] = {}
+        self._removed: set[str] = set()
+        self._updates: list[dict[str, Any]] = []
+        self._new_update = asyncio.Condition()
+        self._message_ids = iter(range(9001, 10**9))
+        self._server: TestServer | None = None
+        self.app = web.Application()
+        self.app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start the fake first"
+        return str(self._server.make_url("")).rstrip("/")
+
+    async def start(self) -> None:
+        self._server = TestServer(self.app, host="127.0.0.1")
+        await self._server.start_server()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    def fail_next(self, method: str, status: int, description: str, **parameters: Any) -> None:
+        """Queue an error answer for the next call of a method."""
+        self._canned[method].append(CannedError(status, description, parameters))
+
+    def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """Make sends to the old group fail with migrate_to_chat_id, as after an upgrade."""
+        self._migrated[str(old_chat_id)] = new_chat_id
+
+    def remove_bot_from(self, chat_id: int) -> None:
+        """Make sends to a chat fail with 403, as after the bot was kicked."""
+        self._removed.add(str(chat_id))
+
+    async def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an update for getUpdates."""
+        async with self._new_update:
+            self._updates.append(update)
+            self._new_update.notify_all()
+
+    def calls_of(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+    def sent_to(self, chat_id: int) -> list[str]:
+        """Return the texts delivered to a chat, as the client sent them."""
+        return [c.params["text"] for c in self.calls_of("sendMessage") if c.params.get("_delivered") and c.params["chat_id"] == str(chat_id)]
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _read_params(request)
+        call = ApiCall(method, params)
+        self.calls.append(call)
+
+        if request.match_info["token"] != TOKEN or self.unauthorized:
+            return _error(401, "Unauthorized")
+        if self._canned[method]:
+            canned = self._canned[method].popleft()
+            return _error(canned.status, canned.description, canned.parameters)
+
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        return await handler(call)
+
+    async def _api_getMe(self, call: ApiCall) -> web.Response:
+        return _ok(_bot_user())
+
+    async def _api_setMyCommands(self, call: ApiCall) -> web.Response:
+        commands = call.params.get("commands") or []
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
+                return _error(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(command.get("description", "")) <= 256:
+                return _error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands = commands
+        return _ok(True)
+
+    async def _api_setWebhook(self, call: ApiCall) -> web.Response:
+        self.webhook = call.params
+        return _ok(True)
+
+    async def _api_deleteWebhook(self, call: ApiCall) -> web.Response:
+        self.webhook = None
+        return _ok(True)
+
+    async def _api_getUpdates(self, call: ApiCall) -> web.Response:
+        offset = int(call.params.get("offset") or 0)
+        timeout = float(call.params.get("timeout") or 0)
+
+        def pending() -> list[dict[str, Any]]:
+            return [u for u in self._updates if u["update_id"] >= offset]
+
+        async with self._new_update:
+            if not pending() and timeout > 0:
+                try:
+                    await asyncio.wait_for(self._new_update.wait_for(lambda: bool(pending())), timeout)
+                except TimeoutError:
+                    pass
+            return _ok(pending())
+
+    async def _api_sendMessage(self, call: ApiCall) -> web.Response:
+        chat_id = str(call.params.get("chat_id", ""))
+        if chat_id in self._migrated:
+            return _error(400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": self._migrated[chat_id]})
+        if chat_id in self._removed:
+            return _error(403, "Forbidden: bot was kicked from the group chat")
+
+        text = call.params.get("text", "")
+        parse_mode = call.params.get("parse_mode")
+        try:
+            visible = visible_text(text, parse_mode)
+        except ParseError as exc:
+            return _error(400, f"Bad Request: can't parse entities: {exc}")
+        if not visible.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if utf16_units(visible) > MAX_TEXT_UNITS:
+            return _error(400, "Bad Request: message is too long")
+
+        call.params["_delivered"] = True
+        call.params["_visible"] = visible
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(int(chat_id)),
+            "from": _bot_user(),
+            "text": visible,
+        }
+        return _ok(message)
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    """Return what a chat shows for a text, or raise ParseError as the Bot API would."""
+    if not parse_mode:
+        return text
+    if parse_mode != "HTML":
+        raise ParseError(f"this fake checks only HTML, got parse_mode {parse_mode}")
+
+    out: list[str] = []
+    open_tags: list[str] = []
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char == "<":
+            tag = _TAG.match(text, position)
+            if tag is None:
+                raise ParseError(f"unexpected '<' at offset {position}")
+            closing, name = tag.group(1) == "/", tag.group(2).lower()
+            if name not in ALLOWED_TAGS:
+                raise ParseError(f"unsupported start tag \"{name}\" at offset {position}")
+            if closing:
+                if not open_tags or open_tags.pop() != name:
+                    raise ParseError(f"unmatched end tag \"{name}\" at offset {position}")
+            else:
+                open_tags.append(name)
+            position = tag.end()
+            continue
+        if char == "&":
+            entity = _ENTITY.match(text, position)
+            if entity is None:
+                raise ParseError(f"unescaped '&' at offset {position}")
+            out.append(html.unescape(entity.group(0)))
+            position = entity.end()
+            continue
+        if char == ">":
+            raise ParseError(f"unescaped '>' at offset {position}")
+        out.append(char)
+        position += 1
+    if open_tags:
+        raise ParseError(f"can't find end tag corresponding to start tag \"{open_tags[-1]}\"")
+    return "".join(out)
+
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        return dict(await request.json())
+    form = await request.post()
+    params: dict[str, Any] = dict(request.query)
+    for key, value in form.items():
+        if not isinstance(value, str):
+            continue
+        params[key] = json.loads(value) if key in _JSON_FIELDS else value
+    return params
+
+
+def _bot_user() -> dict[str, Any]:
+    return {"id": BOT_ID, "is_bot": True, "first_name": "小区服务台", "username": BOT_USERNAME}
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "居民"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": "业主群"}
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=status)

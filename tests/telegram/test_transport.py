@@ -1,0 +1,182 @@
+"""How updates reach the bot: the webhook with its secret token, long polling, and start-up checks."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+from sqlalchemy.exc import OperationalError
+
+from bot.adapters.telegram import TelegramAdapter
+from bot.server import build_web_app
+from bot.settings import Settings
+from handlers.errors import ConfigError
+from models import RawMessage
+from tests.helpers import make_services
+from tests.telegram.conftest import start_harness, stop_harness
+from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.telegram.updates import SUPERGROUP, group_message, update
+
+
+async def wait_for_send(api: FakeBotApi, chat_id: int) -> list[str]:
+    """Wait until the fake received a message for a chat; polling delivers in the background."""
+
+    async def sent() -> list[str]:
+        while not api.sent_to(chat_id):
+            await asyncio.sleep(0.05)
+        return api.sent_to(chat_id)
+
+    return await asyncio.wait_for(sent(), timeout=20)
+
+
+async def test_webhook_rejects_wrong_secret(telegram):
+    response = await telegram.deliver(update(group_message("电梯坏了")), secret="guessed")
+
+    assert response.status == 401
+    assert await telegram.count(RawMessage) == 0
+
+
+async def test_webhook_rejects_missing_secret(telegram):
+    response = await telegram.client.post("/telegram/webhook", json=update(group_message("电梯坏了")))
+
+    assert response.status == 401
+    assert await telegram.count(RawMessage) == 0
+
+
+@pytest.mark.parametrize("body", [b"not json", b'{"message": {}}', b"[1, 2]"])
+async def test_webhook_rejects_malformed_body(telegram, body):
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_for-tests", "Content-Type": "application/json"}
+
+    response = await telegram.client.post("/telegram/webhook", data=body, headers=headers)
+
+    assert response.status == 400
+    assert await telegram.count(RawMessage) == 0
+
+
+async def test_webhook_failure_lets_telegram_retry(telegram, monkeypatch):
+    await telegram.bind(SUPERGROUP)
+    report = update(group_message("11栋电梯门夹人，太危险了"))
+    pipeline = telegram.services.pipeline
+    real_store = pipeline.store
+    failures = []
+
+    async def store_once_down(message):
+        if not failures:
+            failures.append(message.message_id)
+            raise OperationalError("INSERT INTO raw_message", {}, ConnectionError("database restarting"))
+        return await real_store(message)
+
+    monkeypatch.setattr(pipeline, "store", store_once_down)
+
+    first = await telegram.deliver(report)
+    again = await telegram.deliver(report)
+
+    assert first.status == 500
+    assert again.status == 200
+    assert len(await telegram.cases()) == 1
+    assert len(telegram.api.sent_to(SUPERGROUP)) == 1
+
+
+async def test_webhook_mode_sets_webhook(db_url):
+    harness = await start_harness(db_url, telegram_webhook_url="https://bot.example.org/telegram/webhook")
+    try:
+        assert harness.api.webhook is not None
+        assert harness.api.webhook["url"] == "https://bot.example.org/telegram/webhook"
+        assert harness.api.webhook["secret_token"] == "s3cret-Token_for-tests"
+        assert "my_chat_member" in harness.api.webhook["allowed_updates"]
+        assert "edited_message" in harness.api.webhook["allowed_updates"]
+    finally:
+        await stop_harness(harness)
+
+
+async def test_polling_receives_and_replies(db_url):
+    harness = await start_harness(db_url, mode="polling")
+    try:
+        await harness.bind(SUPERGROUP)
+
+        await harness.api.push_update(update(group_message("2栋楼道里有人堆了很多纸箱，挡住了消防通道")))
+
+        replies = await wait_for_send(harness.api, SUPERGROUP)
+        assert len(replies) == 1
+        assert len(await harness.cases()) == 1
+        assert harness.api.calls_of("deleteWebhook")
+        response = await harness.deliver(update(group_message("电梯坏了")))
+        assert response.status == 404
+    finally:
+        await stop_harness(harness)
+
+
+def test_off_without_token():
+    settings = Settings(_env_file=None)
+
+    assert "TELEGRAM_BOT_TOKEN" in (TelegramAdapter().missing_settings(settings) or "")
+
+
+def test_webhook_mode_needs_secret():
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_mode="webhook")
+
+    assert "TELEGRAM_WEBHOOK_SECRET" in (TelegramAdapter().missing_settings(settings) or "")
+
+
+async def test_polling_mode_needs_no_secret():
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_mode="polling")
+
+    assert TelegramAdapter().missing_settings(settings) is None
+
+
+async def test_rejected_token_stops_start(db_url):
+    api = FakeBotApi()
+    await api.start()
+    api.unauthorized = True
+    services, _console = await make_services(db_url, telegram_bot_token=TOKEN, telegram_api_base_url=api.base_url)
+    adapter = TelegramAdapter()
+    try:
+        with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+            await adapter.start(services, build_web_app(services))
+    finally:
+        await adapter.stop()
+        await services.close()
+        await api.close()
+
+
+async def test_malformed_token_stops_start(db_url):
+    services, _console = await make_services(db_url, telegram_bot_token="not-a-token")
+    try:
+        with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+            await TelegramAdapter().start(services, build_web_app(services))
+    finally:
+        await services.close()
+
+
+async def test_malformed_webhook_secret_stops_start(db_url):
+    services, _console = await make_services(
+        db_url, telegram_bot_token=TOKEN, telegram_mode="webhook", telegram_webhook_secret="has spaces!"
+    )
+    try:
+        with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
+            await TelegramAdapter().start(services, build_web_app(services))
+    finally:
+        await services.close()
+
+
+async def test_unreachable_api_keeps_service_running(db_url):
+    # A port nothing listens on: the Bot API is unreachable, as when it is blocked.
+    closed = web.Application()
+    from aiohttp.test_utils import TestServer
+
+    server = TestServer(closed, host="127.0.0.1")
+    await server.start_server()
+    url = str(server.make_url("")).rstrip("/")
+    await server.close()
+    services, _console = await make_services(db_url, telegram_bot_token=TOKEN, telegram_api_base_url=url)
+    adapter = TelegramAdapter()
+    try:
+        await adapter.start(services, build_web_app(services))
+
+        assert adapter.outbound is not None
+        assert services.outbox.adapter("telegram") is adapter.outbound
+        assert services.commands.bot_username is None
+    finally:
+        await adapter.stop()
+        await services.close()
