@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.clauses import split_clauses
+from nlp.clauses import has_connective, split_clauses
 from nlp.cues import Cues, find_cues
 from nlp.features import message_features
 from nlp.findings import Finding
@@ -28,8 +28,9 @@ DEFAULT_THRESHOLDS = {
     # Above this, the learned urgent head alone marks a message urgent.
     "urgent": 0.7,
     "external": 0.5,
-    # A message is only split into clauses when its second-best actionable
-    # category has at least this probability: a cheap sign of two topics.
+    # A message is only split into clauses when it has a connective such as
+    # 另外, or its second-best actionable category has at least this
+    # probability: cheap signs of two topics.
     "second_topic": 0.12,
     # A clause becomes its own finding only at this confidence or above.
     "clause": 0.55,
@@ -172,7 +173,7 @@ class Classifier:
             return {}
         runner_up = probabilities.copy()
         runner_up[[main_index, self._chat_index]] = 0.0
-        if runner_up.max() < self.thresholds["second_topic"]:
+        if runner_up.max() < self.thresholds["second_topic"] and not has_connective(text):
             return {}
         clauses = split_clauses(text)
         if len(clauses) < 2:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-_BOUNDARY = re.compile(
-    r"[.!?;。！？；\n]+|,|，|\s+|(?=另外|还有就是|还有|再就是|顺便说|顺便|此外|再有|对了)"
-)
+_CONNECTIVE = "另外|还有就是|还有|再就是|顺便说|顺便|此外|再有|对了"
+_BOUNDARY = re.compile(rf"[.!?;。！？；\n]+|,|，|\s+|(?={_CONNECTIVE})")
+_HAS_CONNECTIVE = re.compile(_CONNECTIVE)
 
 # Clauses shorter than this are fragments ("对了", "谢谢"), not problems.
 MIN_CLAUSE_CHARS = 4
@@ -38,3 +38,8 @@ def split_clauses(text: str) -> list[str]:
         else:
             clauses.append(piece)
     return clauses
+
+
+def has_connective(text: str) -> bool:
+    """Tell whether the text joins statements with 另外, 还有, 顺便 and the like."""
+    return _HAS_CONNECTIVE.search(text) is not None

@@ -9,8 +9,24 @@ what the resident asked for, so they are folded away here.
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 import zhconv
+import zhconv.zhconv as _zhconv_tables
+
+
+def _load_conversion_table() -> None:
+    """Load zhconv's table once, by full path.
+
+    Left to itself zhconv loads the table on first use and leaves the file
+    open (a ResourceWarning); given a path it reads it in a with block.
+    """
+    if _zhconv_tables.zhcdicts is None:
+        with resources.as_file(resources.files("zhconv").joinpath("zhcdict.json")) as path:
+            _zhconv_tables.loaddict(str(path))
+
+
+_load_conversion_table()
 
 # Full-width ASCII (U+FF01..U+FF5E) sits exactly 0xFEE0 above its half-width
 # twin; the ideographic space maps to a plain space.

@@ -66,11 +66,10 @@ class Segmenter:
         jieba.setLogLevel(logging.WARNING)
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
-        if dictionary is None:
-            with resources.as_file(resources.files("nlp").joinpath(DOMAIN_DICTIONARY)) as path:
-                self._tokenizer.load_userdict(str(path))
-        else:
-            self._tokenizer.load_userdict(str(dictionary))
+        source = resources.files("nlp").joinpath(DOMAIN_DICTIONARY) if dictionary is None else dictionary
+        # jieba opens a path itself and never closes it; an open file avoids the leak.
+        with source.open("rb") as handle:
+            self._tokenizer.load_userdict(handle)
         logger.debug("segmenter ready")
 
     def cut(self, text: str) -> list[str]:

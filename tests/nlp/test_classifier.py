@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from nlp import Classifier, Finding, Location
+from nlp.labels import CATEGORIES
+
+
+def test_classify_returns_findings(classifier: Classifier) -> None:
+    findings = classifier.classify("3栋电梯坏了 物业快来修")
+    assert findings
+    assert all(isinstance(finding, Finding) for finding in findings)
+    assert findings[0].category in CATEGORIES
+    assert 0.0 <= findings[0].confidence <= 1.0
+
+
+@pytest.mark.parametrize("text", ["", "   ", "[捂脸]", "😂😂"])
+def test_empty_message_is_chat(classifier: Classifier, text: str) -> None:
+    findings = classifier.classify(text)
+    assert [finding.category for finding in findings] == ["chat"]
+
+
+@pytest.mark.parametrize("text", ["大家早上好", "谢谢大家", "今天好热啊", "收到"])
+def test_chit_chat_is_one_chat_finding(classifier: Classifier, text: str) -> None:
+    findings = classifier.classify(text)
+    assert len(findings) == 1
+    assert findings[0].category == "chat"
+    assert not findings[0].actionable
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("3栋2单元的电梯又坏了 物业啥时候修", "repair"),
+        ("物业费凭什么又涨了", "fees"),
+        ("业委会换届选举什么时候开始", "committee"),
+        ("楼道里有人给电瓶车飞线充电", "safety"),
+        ("楼下有人群租 一套房住了十几个人", "illegal_use"),
+        ("维修基金怎么申请使用", "fund"),
+    ],
+)
+def test_clear_problems_get_their_category(
+    classifier: Classifier, text: str, category: str
+) -> None:
+    assert classifier.classify(text)[0].category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "着火了 9栋15楼冒黑烟 快打119",
+        "2单元楼道里一股煤气味 大家别开灯",
+        "电梯困人了 5栋2单元 里面有老人 快来",
+        "地库水管爆了 水哗哗往外喷",
+        "东门有人晕倒了 快叫120",
+        "楼上刚掉下来一个花盆 差点砸到人",
+    ],
+)
+def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
+    findings = classifier.classify(text)
+    assert any(finding.urgent for finding in findings)
+    assert findings[0].actionable
+
+
+@pytest.mark.parametrize("text", ["电梯经常困人 上个月又困了一次", "楼道老有人给电动车充电"])
+def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None:
+    findings = classifier.classify(text)
+    assert not any(finding.urgent for finding in findings)
+    assert findings[0].actionable
+
+
+@pytest.mark.parametrize("text", ["火锅店着火了吗哈哈", "困死了", "这家奶茶店火了 天天排队"])
+def test_alarming_chatter_is_not_urgent(classifier: Classifier, text: str) -> None:
+    findings = classifier.classify(text)
+    assert not any(finding.urgent for finding in findings)
+
+
+def test_two_problems_give_two_findings(classifier: Classifier) -> None:
+    findings = classifier.classify("3栋电梯又坏了 爬楼累死了。另外物业费凭什么涨价 服务一点没变")
+    categories = [finding.category for finding in findings]
+    assert len(findings) == 2
+    assert categories[0] == "repair"
+    assert categories[1] == "fees"
+
+
+def test_finding_location_fields(classifier: Classifier) -> None:
+    finding = classifier.classify("5号楼2单元1002室楼上漏水")[0]
+    assert finding.location == Location(building="5", unit="2", room="1002")
+
+
+def test_outside_cause_is_external(classifier: Classifier) -> None:
+    finding = classifier.classify("旁边工地半夜还在打桩 吵得睡不着")[0]
+    assert finding.category == "noise"
+    assert finding.external
+
+
+def test_inside_noise_is_not_external(classifier: Classifier) -> None:
+    finding = classifier.classify("楼上邻居天天半夜拖椅子 吵死了")[0]
+    assert finding.category == "noise"
+    assert not finding.external
+
+
+def test_normalize_method_matches_module(classifier: Classifier) -> None:
+    assert classifier.normalize("３栋[捂脸]") == "3栋"
+
+
+def test_classify_prints_and_logs_nothing(
+    classifier: Classifier, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        classifier.classify("着火了 快来人")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ""
+    assert caplog.records == []
+
+
+def test_nlp_imports_no_other_layer() -> None:
+    # A fresh interpreter, because this test process imports every layer.
+    code = (
+        "import sys, nlp, nlp.evaluate, nlp.train\n"
+        "layers = {'bot', 'handlers', 'models', 'scheduler'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in layers))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+
+from nlp.findings import Location
+from nlp.locate import chinese_to_int, extract_location
+from nlp.normalize import normalize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3栋2单元1002室漏水", Location(building="3", unit="2", room="1002")),
+        ("3号楼电梯坏了", Location(building="3")),
+        ("三栋二单元楼道灯不亮", Location(building="3", unit="2", place="楼道")),
+        ("十二栋门口有垃圾", Location(building="12")),
+        ("5-2-301厨房煤气味", Location(building="5", unit="2", room="301")),
+        ("１２栋３单元", Location(building="12", unit="3")),
+        ("1702阳台在冒烟", Location(room="1702")),
+        ("东门口有人晕倒了", Location(place="东门")),
+        ("地下车库进水了", Location(place="地下车库")),
+        ("北门的路灯坏了", Location(place="北门")),
+        ("小区门口乱停车", Location(place="小区门口")),
+        ("9栋15楼冒黑烟 快打119", Location(building="9")),
+        ("物业费从1.8涨到2.5", Location()),
+        ("2019年以来一直漏水", Location()),
+        ("A座大堂的灯坏了", Location(building="A")),
+    ],
+)
+def test_extract_location_table(text: str, expected: Location) -> None:
+    assert extract_location(normalize(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("numeral", "value"), [("三", 3), ("十", 10), ("十二", 12), ("二十三", 23), ("一百零五", 105)]
+)
+def test_chinese_to_int(numeral: str, value: int) -> None:
+    assert chinese_to_int(numeral) == value
+
+
+def test_chinese_to_int_rejects_other_characters() -> None:
+    with pytest.raises(ValueError, match="not a Chinese numeral"):
+        chinese_to_int("三楼")

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp import Classifier
+from nlp.data.generate import SEED, generate
+from nlp.dataset import read_examples
+from nlp.evaluate import evaluate_examples
+from nlp.labels import CATEGORIES
+from nlp.train import DATA_DIR, train_files, training_files
+
+ROWS = [
+    ("3栋电梯坏了 物业快来修", "repair", "normal", "property"),
+    ("楼道灯不亮好几天了", "repair", "normal", "property"),
+    ("物业费凭什么涨价", "fees", "normal", "committee"),
+    ("着火了 9栋冒黑烟 快打119", "safety", "urgent", "party"),
+    ("旁边工地半夜打桩 吵死了", "noise", "normal", "party"),
+    ("大家早上好", "chat", "normal", "none"),
+    ("谢谢大家", "chat", "normal", "none"),
+    ("业委会什么时候换届", "committee", "normal", "committee"),
+]
+
+
+def _write_csv(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "category", "urgency", "route", "note"])
+        for index, row in enumerate(rows):
+            writer.writerow([index, *row, ""])
+
+
+def test_training_data_covers_every_category_and_urgency() -> None:
+    examples = [e for path in training_files(DATA_DIR) for e in read_examples(path)]
+    assert len(examples) >= 3000
+    assert {e.category for e in examples} == set(CATEGORIES)
+    assert {e.urgency for e in examples} == {"urgent", "normal"}
+
+
+def test_generator_is_deterministic() -> None:
+    first = [e.text for e in generate(SEED)]
+    second = [e.text for e in generate(SEED)]
+    assert first == second
+
+
+def test_shipped_examples_match_generator() -> None:
+    shipped = read_examples(DATA_DIR / "examples.csv")
+    assert [e.text for e in shipped] == [e.text for e in generate(SEED)]
+
+
+def test_training_is_deterministic(tmp_path: Path) -> None:
+    paths = training_files(DATA_DIR)
+    train_files(paths, tmp_path / "first.json.gz")
+    train_files(paths, tmp_path / "second.json.gz")
+    first = (tmp_path / "first.json.gz").read_bytes()
+    second = (tmp_path / "second.json.gz").read_bytes()
+    assert first == second
+
+
+def test_evaluate_json_on_small_csv(tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    _write_csv(path, ROWS)
+    result = subprocess.run(
+        [sys.executable, "-m", "nlp", "evaluate", str(path), "--json", "--no-baselines"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(result.stdout)
+    for key in ("macro_f1", "route_accuracy", "urgent_recall", "urgent_precision", "chat_case_rate", "n"):
+        assert key in report
+    assert report["n"] == len(ROWS)
+    assert 0.5 <= report["route_accuracy"] <= 1.0
+    assert report["urgent_recall"] == 1.0
+    assert report["chat_case_rate"] == 0.0
+
+
+def test_evaluate_reports_baseline_ratios(classifier: Classifier, tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    _write_csv(path, ROWS)
+    examples = read_examples(path)
+    training = [e for p in training_files(DATA_DIR) for e in read_examples(p)][::5]
+    report = evaluate_examples(examples, classifier, baselines=True, training=training)
+    assert set(report["baselines"]) == {"keyword", "tfidf_lr"}
+    assert set(report["ratios"]["keyword"]) >= {"macro_f1", "route_accuracy"}
+
+
+def test_read_examples_rejects_missing_column(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("text,category\n电梯坏了,repair\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing column"):
+        read_examples(path)
+
+
+def test_read_examples_rejects_unknown_label(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    _write_csv(path, [("电梯坏了", "lifts", "normal", "property")])
+    with pytest.raises(ValueError, match="unknown category 'lifts'"):
+        read_examples(path)
