@@ -317,3 +317,24 @@ async def test_backlog_worked_through_in_order(world: ArchiveWorld, caplog: pyte
     assert [seq for seq, _limit in world.archive.fetches[:3]] == [0, 2, 4]
     assert [r.platform_message_id for r in await raw_rows(world)] == [f"m{i}" for i in range(5)]
     assert any("archive backlog" in r.getMessage() for r in caplog.records)
+
+
+async def test_officer_binds_group_from_archive(world: ArchiveWorld) -> None:
+    from handlers.directory import member_for
+    from models import ChatGroup, Role, RoleKind
+
+    async with world.services.sessionmaker() as session, session.begin():
+        officer = await member_for(session, "wecom", "zhangsan", "张专员")
+        session.add(Role(member_id=officer.id, role=RoleKind.LIAISON_OFFICER, compound_id=world.compound.id))
+    world.archive.add(text("m1", "zhangsan", f"绑定 {world.compound.code}", room="wrNewGroup", msgtime=at(0)))
+    world.archive.add(text("m2", "wmResidentA", "2单元楼顶漏水", room="wrNewGroup", msgtime=at(1)))
+
+    await world.poller().poll_once()
+
+    async with world.services.sessionmaker() as session:
+        chat = await session.scalar(select(ChatGroup).where(ChatGroup.chat_id == "wrNewGroup"))
+    assert chat is not None
+    assert chat.compound_id == world.compound.id
+    rows = {r.platform_message_id: r for r in await raw_rows(world)}
+    assert rows["m1"].outcome == MessageOutcome.COMMAND
+    assert rows["m2"].outcome == MessageOutcome.OPENED

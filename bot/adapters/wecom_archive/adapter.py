@@ -14,6 +14,7 @@ from bot.adapters.wecom_archive.media import MediaStore
 from bot.adapters.wecom_archive.poller import ArchivePoller
 from bot.adapters.wecom_archive.records import PLATFORM
 from bot.adapters.wecom_archive.sdk import ArchiveSdk, NativeArchiveSdk
+from bot.adapters.wecom_archive.store import EXTERNAL_ID_PREFIXES, WECOM_APP_PLATFORM
 from bot.services import Services
 from bot.settings import Settings
 from handlers.errors import PlatformError
@@ -22,10 +23,6 @@ from handlers.outbox import Outbox
 
 log = logging.getLogger("bot.wecom_archive")
 
-# External contacts (residents on WeChat) and robots have ids with these
-# prefixes; everyone else in the archive is a staff member of the corp.
-EXTERNAL_ID_PREFIXES = ("wo", "wm", "wb")
-WECOM_APP_PLATFORM = "wecom"
 
 
 def native_sdk(settings: Settings) -> ArchiveSdk:
