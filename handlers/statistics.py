@@ -3,7 +3,8 @@
 The rates follow the product's stated definitions, which every message that
 shows them repeats:
 - response rate: cases acknowledged within their response limit / cases
-  whose response limit fell in the period (and has passed);
+  whose response limit fell in the period and has passed (a case withdrawn
+  or merged before its limit was never due);
 - resolution rate: cases that ended as resolved / cases that ended in the
   period (cannot-resolve, not-our-duty and withdrawn count apart; merged
   cases are left out because their target counts);
@@ -116,6 +117,12 @@ class CompoundStatistics:
         return self.by_party.setdefault(party_id or 0, PartyFigures())
 
 
+def _gone_before(case: Case, due: datetime) -> bool:
+    # A case withdrawn or merged before its response limit was never due for a response.
+    gone = case.outcome in (CaseOutcome.WITHDRAWN, CaseOutcome.MERGED)
+    return gone and case.closed_at is not None and case.closed_at <= due and case.acknowledged_at is None
+
+
 def rate(part: int, whole: int) -> str:
     """Format a rate as 87.5%, or 无 when nothing was counted."""
     if whole == 0:
@@ -134,7 +141,7 @@ async def compound_statistics(
             stats.opened += 1
             stats.co_reporters += case.reporter_count - 1
         due = case.response_due_at
-        if due is not None and period.start <= due < period.end and due <= now:
+        if due is not None and period.start <= due < period.end and due <= now and not _gone_before(case, due):
             stats.response_due += 1
             if case.acknowledged_at is not None and case.acknowledged_at <= due:
                 stats.responded_in_time += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -31,16 +31,26 @@ class Desk:
     sent_before: int = 0
     results: list[IntakeResult] = field(default_factory=list)
 
-    async def say(self, text: str, *, sender: str, chat_id: str = "group-1", at: datetime | None = None, **kwargs) -> list[str]:
+    async def say(
+        self,
+        text: str,
+        *,
+        sender: str,
+        chat_id: str = "group-1",
+        at: datetime | None = None,
+        private: bool = False,
+        **kwargs,
+    ) -> list[str]:
         """Send a message and return the texts the bot delivered because of it."""
-        self.sent_before = len(self.console.sent)
-        result = await self.services.pipeline.handle(message(text, sender=sender, chat_id=chat_id, at=at or T0, **kwargs))
-        self.results.append(result)
-        return [text for _target, text in self.console.sent[self.sent_before :]]
+        inbound = message(text, sender=sender, chat_id=chat_id, at=at or T0, **kwargs)
+        if private:
+            inbound = replace(inbound, is_private=True)
+        return await self.send(inbound)
 
     async def send(self, inbound: InboundMessage) -> list[str]:
         self.sent_before = len(self.console.sent)
-        self.results.append(await self.services.pipeline.handle(inbound))
+        # The message's time is the pipeline's clock, so deadlines follow the conversation.
+        self.results.append(await self.services.pipeline.handle(inbound, now=inbound.sent_at))
         return [text for _target, text in self.console.sent[self.sent_before :]]
 
     def last_to_group(self, chat_id: str = "group-1") -> list[str]:

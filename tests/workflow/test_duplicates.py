@@ -1,0 +1,49 @@
+"""Several residents reporting one problem make one case with co-reporters."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from models import Case, CaseReporter
+from tests.helpers import later
+from tests.workflow.desk import open_desk
+
+
+async def test_three_residents_one_leak_one_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", message_id="leak-1")
+        second = await desk.say("3栋2单元1002室卫生间也在漏水，很严重", sender="r2", at=later(5))
+        third = await desk.say("我也是", sender="r3", at=later(8), reply_to="leak-1")
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+            reporters = list(await session.scalars(select(CaseReporter.member_id).order_by(CaseReporter.id)))
+        case = await desk.case(1)
+        assert cases == 1
+        assert len(reporters) == 3
+        assert case.reporter_count == 3
+        assert case.priority == 1
+        assert any("已有工单 0001" in r and "已有2位居民反映" in r for r in second)
+        assert any("已有3位居民反映" in r for r in third)
+        assert any("已有3位居民反映（优先级：高）" in r for r in desk.last_to_user("wang"))
+
+
+async def test_count_shown_in_party_listing(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", message_id="leak-1")
+        for n, sender in enumerate(("r2", "r3", "r4", "r5"), start=1):
+            await desk.say("+1", sender=sender, at=later(n), reply_to="leak-1")
+
+        listing = await desk.say("工单列表", sender="wang", chat_id="staff-group")
+
+        assert (await desk.case(1)).priority == 2
+        assert "5人（优先级：最高）" in listing[0]
+
+
+async def test_same_resident_twice_counts_once(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", message_id="leak-1")
+        again = await desk.say("我也是", sender="r1", at=later(3), reply_to="leak-1")
+
+        assert (await desk.case(1)).reporter_count == 1
+        assert any("您已反映过该问题" in r for r in again)

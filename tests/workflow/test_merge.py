@@ -1,0 +1,97 @@
+"""Officers merge and split cases; a merged case forwards later messages to its target."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.messages import InboundAttachment
+from models import Attachment, CaseStatus
+from tests.helpers import later
+from tests.workflow.desk import open_desk
+
+
+async def two_reports_of_one_lamp(desk) -> None:
+    await desk.say("东门路灯不亮了", sender="r1", message_id="lamp-1")
+    await desk.say("5号楼电梯又坏了", sender="r2", message_id="lift-1", at=later(1))
+
+
+async def test_merged_case_forwards_me_too(db_url):
+    async with open_desk(db_url) as desk:
+        await two_reports_of_one_lamp(desk)
+
+        merged = await desk.say("合并 0002 0001", sender="officer")
+        joined = await desk.say("我也是", sender="r3", reply_to="lift-1", at=later(5))
+
+        source, target = await desk.case(2), await desk.case(1)
+        assert source.status == CaseStatus.MERGED
+        assert source.merged_into_id == target.id
+        assert target.reporter_count == 3
+        assert any("与工单 0001 是同一问题，已合并" in r for r in merged)
+        assert any("已有工单 0001" in r for r in joined)
+        assert [e.kind for e in await desk.events(1)][-2:] == ["merged_in", "co_reporter_added"]
+
+
+async def test_add_info_to_merged_case_goes_to_target(db_url):
+    async with open_desk(db_url) as desk:
+        await two_reports_of_one_lamp(desk)
+        await desk.say("合并 0002 0001", sender="officer")
+        photo = (InboundAttachment(kind="image", media_id="photo-7"),)
+
+        replies = await desk.say("补充 0002 晚上整条路都是黑的", sender="r2", attachments=photo)
+
+        target = await desk.case(1)
+        added = [e for e in await desk.events(1) if e.kind == "info_added"]
+        async with desk.services.sessionmaker() as session:
+            stored = await session.scalar(select(Attachment))
+        assert "已记入工单 0001" in replies[0]
+        assert added[0].note == "晚上整条路都是黑的"
+        assert stored.case_id == target.id
+        assert any("【补充信息】" in r for r in desk.last_to_user("wang"))
+
+
+async def test_query_merged_case_shows_target(db_url):
+    async with open_desk(db_url) as desk:
+        await two_reports_of_one_lamp(desk)
+        await desk.say("合并 0002 0001", sender="officer")
+
+        replies = await desk.say("查询 0002", sender="r2")
+
+        assert replies[0].startswith("工单 0002 与工单 0001 是同一问题，已合并")
+        assert "反映人数：2" in replies[0]
+
+
+async def test_merge_into_closed_case_refused(db_url):
+    async with open_desk(db_url) as desk:
+        await two_reports_of_one_lamp(desk)
+        await desk.say("撤回 0001", sender="r1")
+
+        replies = await desk.say("合并 0002 0001", sender="officer")
+
+        assert "不能再并入其他工单" in replies[0]
+        assert (await desk.case(2)).status == CaseStatus.NEW
+
+
+async def test_split_moves_reporter_to_new_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", message_id="leak-1")
+        await desk.say("我也是", sender="r2", reply_to="leak-1", at=later(2))
+
+        replies = await desk.say("拆分 0001 2", sender="officer", chat_id="staff-group")
+
+        source, new_case = await desk.case(1), await desk.case(2)
+        assert "拆分出工单 0002" in replies[0]
+        assert source.reporter_count == 1
+        assert new_case.reporter_count == 1
+        assert new_case.status == CaseStatus.NEW
+        assert new_case.category == source.category
+        assert [e.kind for e in await desk.events(1)][-1] == "split"
+        assert any("已单独登记" in r for r in desk.last_to_user("r2"))
+
+
+async def test_split_single_reporter_refused(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+
+        replies = await desk.say("拆分 0001 1", sender="officer")
+
+        assert "只有一位反映人" in replies[0]

@@ -1,0 +1,70 @@
+"""统计 and the periods people name."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handlers.errors import BadCommand
+from handlers.statistics import parse_period
+from tests.helpers import later
+from tests.workflow.desk import STAFF_GROUP, open_desk
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 3, 18, 2, 0, tzinfo=UTC)  # 10:00 on Wednesday 18 March in Shanghai
+
+
+@pytest.mark.parametrize(
+    ("word", "start", "end"),
+    [
+        ("今天", "2026-03-18", "2026-03-19"),
+        ("本周", "2026-03-16", "2026-03-23"),
+        ("上周", "2026-03-09", "2026-03-16"),
+        ("本月", "2026-03-01", "2026-04-01"),
+        ("", "2026-03-01", "2026-04-01"),
+        ("上月", "2026-02-01", "2026-03-01"),
+        ("今年", "2026-01-01", "2027-01-01"),
+        ("近7天", "2026-03-12", "2026-03-19"),
+        ("2025-12", "2025-12-01", "2026-01-01"),
+    ],
+)
+def test_parse_period(word, start, end):
+    period = parse_period(word, NOW, SHANGHAI)
+    assert period.start.date().isoformat() == start
+    assert period.end.date().isoformat() == end
+    assert period.start.tzinfo == SHANGHAI
+
+
+def test_unknown_period_refused():
+    with pytest.raises(BadCommand, match="不是可用的统计时段"):
+        parse_period("很久以前", NOW, SHANGHAI)
+
+
+async def test_stats_keep_outcomes_apart(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+        await desk.say("5号楼电梯又坏了", sender="r2", at=later(1))
+        await desk.say("东门路灯不亮了", sender="r3", at=later(2))
+        await desk.say("受理 0001", sender="wang", at=later(10))
+        await desk.say("办结 0001 已重做防水层", sender="wang", at=later(20))
+        await desk.say("受理 0002", sender="wang", at=later(30))
+        await desk.say("无法解决 0002 电梯需整体更换，须业主表决使用维修基金", sender="wang", at=later(40))
+        await desk.say("撤回 0003", sender="r3", at=later(50))
+
+        replies = await desk.say("统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(60 * 24 * 3))
+
+        text = replies[0]
+        assert "新登记 3 件" in text
+        assert "办结 3 件：已解决 1 件，无法解决1件，报告人撤回1件" in text
+        assert "解决率 33.3%（1/3）" in text
+        assert "响应率 100.0%（2/2）" in text
+        assert "口径：" in text
+
+
+async def test_resident_cannot_see_stats(db_url):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say("统计 本月", sender="r1")
+
+        assert "统计仅供承办方和小区专员查看" in replies[0]

@@ -1,0 +1,80 @@
+"""分类: the liaison officer picks the category of a case the classifier was unsure of."""
+
+from __future__ import annotations
+
+import io
+
+from handlers.corrections import export_corrections, write_corrections_csv
+from models import CaseStatus
+from tests.workflow.desk import STAFF_GROUP, open_desk
+
+UNCLEAR = "垃圾桶好几天没人清理了"
+
+
+async def test_officer_classifies_triage_case(db_url):
+    # A threshold of 1 sends every finding to triage, whatever the model's confidence.
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        opened = await desk.say(UNCLEAR, sender="r1")
+        assert (await desk.case(1)).status == CaseStatus.TRIAGE
+        assert any("【待分类】" in r for r in desk.last_to_user("officer"))
+        assert any("小区专员确认类别后将尽快派单" in r for r in opened)
+
+        replies = await desk.say("分类 0001 物业服务", sender="officer", chat_id=STAFF_GROUP)
+
+        case = await desk.case(1)
+        event = (await desk.events(1))[-1]
+        assert case.status == CaseStatus.NEW
+        assert case.category == "property_service"
+        assert case.route == "property"
+        assert "已确认为“物业服务”" in replies[0]
+        assert event.kind == "classified"
+        assert event.data["text"] == UNCLEAR
+        assert event.data["label"] == "property_service"
+        assert event.data["previous_label"] == "sanitation"
+        assert any("【新工单】" in r for r in desk.last_to_user("wang"))
+        assert any("已确认为“物业服务”" in r for r in desk.last_to_group("group-1"))
+
+
+async def test_corrections_export_as_labelled_csv(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+        await desk.say("分类 0001 物业服务", sender="officer")
+
+        async with desk.services.sessionmaker() as session:
+            examples = await export_corrections(session)
+        stream = io.StringIO()
+        rows = write_corrections_csv(examples, stream)
+
+        assert rows == 1
+        assert examples[0].case_number == "0001"
+        assert stream.getvalue().splitlines() == ["text,label", f"{UNCLEAR},property_service"]
+
+
+async def test_unknown_category_refused(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+
+        replies = await desk.say("分类 0001 修东西", sender="officer")
+
+        assert "“修东西”不是已知的类别" in replies[0]
+        assert (await desk.case(1)).status == CaseStatus.TRIAGE
+
+
+async def test_resident_cannot_classify(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+
+        replies = await desk.say("分类 0001 环境卫生", sender="r1")
+
+        assert "可以确认工单类别" in replies[0]
+        assert (await desk.case(1)).status == CaseStatus.TRIAGE
+
+
+async def test_triage_listing_for_officer(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+
+        listing = await desk.say("工单列表 待分类", sender="officer", chat_id=STAFF_GROUP)
+
+        assert listing[0].startswith("阳光花园待分类工单")
+        assert "0001" in listing[0]
