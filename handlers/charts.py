@@ -22,6 +22,7 @@ matplotlib.use("Agg")
 
 from matplotlib import font_manager  # noqa: E402 - the backend must be chosen first
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from handlers.digests import DigestStats  # noqa: E402
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS  # noqa: E402
@@ -77,6 +78,7 @@ def render_weekly_chart(
     over_time.set_xticks(range(len(trend)), labels, fontfamily=family, fontsize=8)
     over_time.set_title("近几周新增工单趋势", fontfamily=family)
     over_time.set_ylabel("件", fontfamily=family)
+    over_time.yaxis.set_major_locator(MaxNLocator(integer=True))
 
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,3 +96,4 @@ def _bars(axes, labels: list[str], values: list[int], family: str) -> None:  # n
     axes.bar(range(len(labels)), values, color="#2e86c1")
     axes.set_xticks(range(len(labels)), labels, fontfamily=family, fontsize=9)
     axes.set_ylabel("件", fontfamily=family)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))

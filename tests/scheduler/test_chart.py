@@ -1,0 +1,62 @@
+"""The weekly chart: a CJK font that has every glyph of the labels, and a PNG with the digest."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from PIL import Image
+from sqlalchemy import select
+
+from handlers.charts import cjk_font_name, cjk_font_path, render_weekly_chart
+from handlers.digests import DigestStats
+from models import Notification
+from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
+from tests.scheduler.conftest import SHANGHAI, Desk, local
+
+FIXED_LABELS = "本周新增工单（按类别）本周新增工单（按承办方）近几周新增工单趋势件月日起无"
+
+
+def test_cjk_font_has_every_label_glyph():
+    path = cjk_font_path()
+    cmap = TTFont(str(path), fontNumber=0, lazy=True).getBestCmap()
+
+    text = "".join(CATEGORY_LABELS.values()) + "".join(ROUTE_LABELS.values()) + FIXED_LABELS + "阳光花园每周"
+    missing = sorted({ch for ch in text if ord(ch) > 0x2E80 and ord(ch) not in cmap})
+
+    assert "CJK" in cjk_font_name()
+    assert missing == []
+
+
+def test_weekly_chart_renders_png(tmp_path: Path):
+    stats = DigestStats(new=6, categories=Counter({"repair": 3, "sanitation": 2, "fund": 1}))
+    stats.by_route.update({"property": 5, "committee": 1})
+    start = local(2026, 1, 5)
+    trend = [(start + timedelta(days=7 * i), count) for i, count in enumerate([2, 4, 3, 6, 5, 1, 0, 6])]
+
+    path = render_weekly_chart("阳光花园 每周工单", stats, trend, tmp_path / "week.png", zone=SHANGHAI)
+
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert image.size == (1000, 800)
+        # A blank or failed drawing would be one colour.
+        assert len(image.convert("L").getcolors(maxcolors=1 << 16) or []) > 10
+
+
+async def test_weekly_digest_carries_chart(desk: Desk):
+    await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 4, 9, 30))
+
+    # Monday 9 March is the first working day of its week.
+    await desk.sweeper().run_once(local(2026, 3, 9, 8, 31))
+
+    async with desk.services.sessionmaker() as session:
+        weekly = await session.scalar(
+            select(Notification).where(Notification.key == f"digest:weekly:compound:{desk.compound.id}:2026-W11")
+        )
+    assert weekly is not None
+    assert weekly.image_path is not None
+    assert Path(weekly.image_path).is_file()
+    assert weekly.text.startswith("【每周简报】阳光花园")
+    assert "近7天新增工单 1 件" in weekly.text

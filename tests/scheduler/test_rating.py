@@ -1,0 +1,68 @@
+"""Satisfaction follow-up: ask the reporter, remind after a day, close unrated after three."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.workflow import acknowledge, resolve
+from models import Case, CaseEvent, CaseStatus
+from tests.scheduler.conftest import Desk, local
+
+
+async def resolve_case(desk: Desk, case_id: int) -> None:
+    async with desk.services.sessionmaker() as session, session.begin():
+        case = await session.get_one(Case, case_id)
+        acknowledge(session, case, actor=None, now=local(2026, 3, 2, 10, 30))
+        resolve(session, case, actor=None, now=local(2026, 3, 3, 15, 30), note="已更换灯泡")
+
+
+def rating_texts(desk: Desk) -> list[str]:
+    return [t for t in desk.sent_to("resident-1") if "评价" in t]
+
+
+async def test_unrated_case_closes_after_reminder(desk: Desk):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    await desk.sweeper().run_once(local(2026, 3, 2, 9, 31))
+    await resolve_case(desk, case.id)
+
+    await desk.sweeper().run_once(local(2026, 3, 3, 15, 31))
+    asked = rating_texts(desk)
+    assert len(asked) == 1
+    assert "已办结" in asked[0]
+    assert f"评价 {case.number} 满意" in asked[0]
+
+    await desk.sweeper().run_once(local(2026, 3, 3, 18))
+    assert len(rating_texts(desk)) == 1
+
+    await desk.sweeper().run_once(local(2026, 3, 4, 16))
+    reminded = rating_texts(desk)
+    assert len(reminded) == 2
+    assert "还未收到您的评价" in reminded[1]
+
+    report = await desk.sweeper().run_once(local(2026, 3, 6, 16))
+    assert report.closed_unrated == 1
+    await desk.sweeper().run_once(local(2026, 3, 9, 16))
+    assert len(rating_texts(desk)) == 2
+
+    async with desk.services.sessionmaker() as session:
+        closed = await session.get_one(Case, case.id)
+        kinds = list(await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)))
+    assert closed.status == CaseStatus.CLOSED
+    # Unrated is never counted as satisfied: no rating is recorded.
+    assert closed.rating is None
+    assert kinds.count("closed") == 1
+    assert "rated" not in kinds
+
+
+async def test_rating_request_held_at_night(desk: Desk):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    async with desk.services.sessionmaker() as session, session.begin():
+        row = await session.get_one(Case, case.id)
+        acknowledge(session, row, actor=None, now=local(2026, 3, 2, 10))
+        resolve(session, row, actor=None, now=local(2026, 3, 2, 23, 30), note="已更换灯泡")
+
+    await desk.sweeper().run_once(local(2026, 3, 2, 23, 31))
+    assert rating_texts(desk) == []
+
+    await desk.sweeper().run_once(local(2026, 3, 3, 7, 1))
+    assert len(rating_texts(desk)) == 1
