@@ -7,6 +7,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.wecom_archive import WecomArchiveAdapter
 from bot.adapters.wecom_longconn import WecomLongConnAdapter
 from bot.services import Services
@@ -33,7 +34,7 @@ class Adapter(Protocol):
 
 def available_adapters() -> list[Adapter]:
     """Return one instance of every adapter this build knows."""
-    return [WecomArchiveAdapter(), WecomLongConnAdapter()]
+    return [TelegramAdapter(), WecomArchiveAdapter(), WecomLongConnAdapter()]
 
 
 async def start_adapters(services: Services, app: web.Application) -> list[Adapter]:

@@ -80,8 +80,9 @@ class FakeBotApi:
         assert self._server is not None, "start the fake first"
         return str(self._server.make_url("")).rstrip("/")
 
-    async def start(self) -> None:
-        self._server = TestServer(self.app, host="127.0.0.1")
+    async def start(self, port: int | None = None) -> None:
+        """Listen on 127.0.0.1, on the given port or a free one."""
+        self._server = TestServer(self.app, host="127.0.0.1", port=port)
         await self._server.start_server()
 
     async def close(self) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import Attachment, MessageOutcome
+from models import Attachment, MessageOutcome, RawMessage
 from tests.telegram.updates import (
+    DATE,
     NEIGHBOUR,
+    RESIDENT,
     SUPERGROUP,
     group_message,
     next_message_id,
     photo,
     update,
+    user,
 )
 
 
@@ -145,3 +148,32 @@ async def test_unbound_group_gets_bind_hint_once(telegram):
 
     assert await telegram.cases() == []
     assert len(telegram.api.sent_to(-1005550000001)) == 1
+
+
+async def test_private_chat_answered_privately(telegram):
+    private = {
+        "message_id": next_message_id(),
+        "date": DATE,
+        "chat": {"id": RESIDENT, "type": "private", "first_name": "王"},
+        "from": user(RESIDENT),
+        "text": "你好，我想反映个问题",
+    }
+
+    await telegram.deliver(update(private))
+
+    assert len(telegram.api.sent_to(RESIDENT)) == 1
+    chat = await telegram.chat(RESIDENT)
+    assert chat is not None
+    assert chat.kind == "private"
+
+
+async def test_service_and_bot_messages_ignored(telegram):
+    await telegram.bind(SUPERGROUP)
+    joined = group_message(None, new_chat_members=[user(NEIGHBOUR)])
+    from_bot = group_message("电梯坏了", **{"from": {"id": 777, "is_bot": True, "first_name": "别的机器人"}})
+
+    await telegram.deliver(update(joined))
+    await telegram.deliver(update(from_bot))
+
+    assert await telegram.count(RawMessage) == 0
+    assert telegram.api.calls_of("sendMessage") == []

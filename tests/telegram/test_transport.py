@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from sqlalchemy.exc import OperationalError
 
 from bot.adapters.telegram import TelegramAdapter
@@ -15,7 +16,7 @@ from handlers.errors import ConfigError
 from models import RawMessage
 from tests.helpers import make_services
 from tests.telegram.conftest import start_harness, stop_harness
-from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
 from tests.telegram.updates import SUPERGROUP, group_message, update
 
 
@@ -160,23 +161,33 @@ async def test_malformed_webhook_secret_stops_start(db_url):
         await services.close()
 
 
-async def test_unreachable_api_keeps_service_running(db_url):
-    # A port nothing listens on: the Bot API is unreachable, as when it is blocked.
-    closed = web.Application()
-    from aiohttp.test_utils import TestServer
-
-    server = TestServer(closed, host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("")).rstrip("/")
-    await server.close()
-    services, _console = await make_services(db_url, telegram_bot_token=TOKEN, telegram_api_base_url=url)
-    adapter = TelegramAdapter()
+async def test_unreachable_api_connects_later(db_url):
+    # Nothing listens on the port at first, as when the Bot API is blocked.
+    probe = TestServer(web.Application(), host="127.0.0.1")
+    await probe.start_server()
+    port = probe.port
+    await probe.close()
+    api = FakeBotApi()
+    services, _console = await make_services(
+        db_url, telegram_bot_token=TOKEN, telegram_api_base_url=f"http://127.0.0.1:{port}"
+    )
+    adapter = TelegramAdapter(polling_timeout=1)
     try:
         await adapter.start(services, build_web_app(services))
 
-        assert adapter.outbound is not None
         assert services.outbox.adapter("telegram") is adapter.outbound
         assert services.commands.bot_username is None
+
+        await api.start(port=port)
+
+        async def connected() -> None:
+            while services.commands.bot_username is None or not api.calls_of("getUpdates"):
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(connected(), timeout=20)
+        assert services.commands.bot_username == BOT_USERNAME
+        assert api.commands
     finally:
         await adapter.stop()
         await services.close()
+        await api.close()

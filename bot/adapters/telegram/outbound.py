@@ -75,8 +75,12 @@ class TelegramOutbound:
             msg = f"chat {chat_id} is inactive because the bot was removed from it; message not sent"
             raise PlatformError(msg)
 
+        chunks = split_text(text)
+        if not chunks:
+            log.warning("empty reply to chat %s not sent", chat_id)
+            return
         quoted = _quoted_message(reply_to, chat_id)
-        for index, chunk in enumerate(split_text(text)):
+        for index, chunk in enumerate(chunks):
             # Only the first chunk quotes the resident's message.
             chat_id = await self._send_chunk(chat_id, escape(chunk), quoted if index == 0 else None)
 

@@ -77,9 +77,12 @@ class Poller:
     async def _run(self) -> None:
         # aiogram retries failed getUpdates calls with a jittered backoff and
         # logs each delay and the reconnection.
+        # One update at a time keeps a group's messages in order, so a "+1"
+        # or a photo is handled after the report it follows.
         await self._dispatcher.start_polling(
             self._bot,
             polling_timeout=self._polling_timeout,
+            handle_as_tasks=False,
             handle_signals=False,
             close_bot_session=False,
             allowed_updates=self._dispatcher.resolve_used_update_types(),
