@@ -8,6 +8,7 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.wecom import wechat_adapters
 from bot.adapters.wecom_archive import WecomArchiveAdapter
 from bot.adapters.wecom_longconn import WecomLongConnAdapter
 from bot.services import Services
@@ -34,7 +35,7 @@ class Adapter(Protocol):
 
 def available_adapters() -> list[Adapter]:
     """Return one instance of every adapter this build knows."""
-    return [TelegramAdapter(), WecomArchiveAdapter(), WecomLongConnAdapter()]
+    return [*wechat_adapters(), TelegramAdapter(), WecomArchiveAdapter(), WecomLongConnAdapter()]
 
 
 async def start_adapters(services: Services, app: web.Application) -> list[Adapter]:

@@ -144,6 +144,9 @@ class WeComAibotAdapter(_WeChatAdapter):
     required = ("wecom_aibot_token", "wecom_aibot_aes_key")
 
     def missing_settings(self, settings: Settings) -> str | None:
+        # In long-connection mode the WebSocket adapter owns the AI bot.
+        if settings.wecom_aibot_mode != "callback":
+            return "WECOM_AIBOT_MODE is not callback"
         return _missing(settings, self.required)
 
     async def start(self, services: Services, app: web.Application) -> None:

@@ -112,7 +112,7 @@ class ApiTransport:
                 if attempt == len(self.backoff):
                     raise
                 delay = self.backoff[attempt] * random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not secrets
-                log.warning("%s: %s; retry %s in %.1fs", endpoint, exc, attempt + 1, delay)
+                log.warning("%s; retry %s in %.1fs", exc, attempt + 1, delay)
                 await self.sleep(delay)
                 continue
             return data
