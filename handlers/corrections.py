@@ -36,7 +36,9 @@ class LabelledExample:
     at: datetime
 
 
-async def export_corrections(session: AsyncSession, *, since: datetime | None = None) -> list[LabelledExample]:
+async def export_corrections(
+    session: AsyncSession, *, since: datetime | None = None
+) -> list[LabelledExample]:
     """Return every triage correction, oldest first, optionally from a point in time."""
     query = (
         select(CaseEvent, Case)

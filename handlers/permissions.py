@@ -3,8 +3,8 @@
 Residents report, query, add to, withdraw and rate their own cases. Members of
 a party (property firm, owners' committee, party branch) act on cases routed
 to their party. Liaison officers and branch secretaries act on every case of
-their compound; community staff on every compound of their community, street
-staff on every compound of their street.
+their compound. Community staff act on every compound of their community, and
+street staff on every compound of their street.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ LEVEL_LABELS: dict[Level, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    """What one member may do in one compound.
+    """The reach of one member in one compound.
 
     Attributes:
         member_id: The member.
@@ -113,10 +113,18 @@ async def access_for(session: AsyncSession, member: Member, compound: Compound |
             party_id = _party_of(compound, role, kind)
             if party_id is not None:
                 party_ids.add(party_id)
-        elif kind is RoleKind.COMMUNITY_STAFF and role.community_id is not None and role.community_id == compound.community_id:
+        elif (
+            kind is RoleKind.COMMUNITY_STAFF
+            and role.community_id is not None
+            and role.community_id == compound.community_id
+        ):
             roles.add(kind)
             wide = True
-        elif kind is RoleKind.STREET_STAFF and role.street_id is not None and role.street_id == street_id:
+        elif (
+            kind is RoleKind.STREET_STAFF
+            and role.street_id is not None
+            and role.street_id == street_id
+        ):
             roles.add(kind)
             wide = True
     return Access(
@@ -131,7 +139,9 @@ async def access_for(session: AsyncSession, member: Member, compound: Compound |
 async def _street_of(session: AsyncSession, compound: Compound) -> int | None:
     if compound.community_id is None:
         return None
-    return await session.scalar(select(Community.street_id).where(Community.id == compound.community_id))
+    return await session.scalar(
+        select(Community.street_id).where(Community.id == compound.community_id)
+    )
 
 
 def _party_of(compound: Compound, role: Role, kind: RoleKind) -> int | None:
@@ -145,10 +155,12 @@ def _party_of(compound: Compound, role: Role, kind: RoleKind) -> int | None:
 
 
 async def has_officer(session: AsyncSession, compound: Compound) -> bool:
-    """Tell whether anyone holds a liaison officer or branch secretary role in a compound."""
+    """Tell whether anyone has a liaison officer or branch secretary role in a compound."""
     found = await session.scalar(
         select(Role.id)
-        .where(Role.compound_id == compound.id, Role.role.in_([r.value for r in COMPOUND_WIDE_ROLES]))
+        .where(
+            Role.compound_id == compound.id, Role.role.in_([r.value for r in COMPOUND_WIDE_ROLES])
+        )
         .limit(1)
     )
     return found is not None
@@ -157,7 +169,9 @@ async def has_officer(session: AsyncSession, compound: Compound) -> bool:
 async def is_reporter(session: AsyncSession, member: Member, case: Case) -> bool:
     """Tell whether a member reported a case or joined it as a co-reporter."""
     found = await session.scalar(
-        select(CaseReporter.id).where(CaseReporter.case_id == case.id, CaseReporter.member_id == member.id)
+        select(CaseReporter.id).where(
+            CaseReporter.case_id == case.id, CaseReporter.member_id == member.id
+        )
     )
     return found is not None
 
@@ -165,7 +179,7 @@ async def is_reporter(session: AsyncSession, member: Member, case: Case) -> bool
 def deny(access: Access, command: str, reason: str) -> PermissionDenied:
     """Log a refused command with its ids and build the error shown to the user."""
     log.info(
-        "command refused: member=%s compound=%s command=%s level=%s",
+        "permission denied: member=%s compound=%s command=%s level=%s",
         access.member_id,
         access.compound_id,
         command,
@@ -182,7 +196,9 @@ def require_officer(access: Access, command: str, verb: str) -> None:
             secretary, or community or street staff of the compound.
     """
     if not access.compound_wide:
-        raise deny(access, command, f"抱歉，只有小区专员、党组织书记或社区、街道工作人员可以{verb}。")
+        raise deny(
+            access, command, f"抱歉，只有小区专员、党组织书记或社区、街道工作人员可以{verb}。"
+        )
 
 
 def require_staff(access: Access, case: Case, command: str, verb: str) -> None:
@@ -195,8 +211,17 @@ def require_staff(access: Access, case: Case, command: str, verb: str) -> None:
         return
     if access.party_ids:
         party = case.party.name if case.party is not None else "其他承办方"
-        raise deny(access, command, f"抱歉，工单 {case.number} 由“{party}”承办，您不能{verb}。如需转派，请联系小区专员。")
-    raise deny(access, command, f"抱歉，只有承办方工作人员或小区专员可以{verb}工单。居民可发送“查询 {case.number}”了解进度。")
+        raise deny(
+            access,
+            command,
+            f"抱歉，工单 {case.number} 由“{party}”承办，您不能{verb}。如需转派，请联系小区专员。",
+        )
+    raise deny(
+        access,
+        command,
+        f"抱歉，只有承办方工作人员或小区专员可以{verb}工单。"
+        f"居民可发送“查询 {case.number}”了解进度。",
+    )
 
 
 async def require_reporter_or_staff(

@@ -120,12 +120,12 @@ def apology() -> str:
 
 
 def update_for_group(case: Case, phrase: str) -> str:
-    """A short progress note for the group; the caller masks it before sending."""
+    """Build a short progress note for the group; the caller masks it before sending."""
     return f"工单 {case.number}（{case_title(case)}）{group_summary(case)}：{phrase}"
 
 
 def update_for_reporter(case: Case, phrase: str, note: str = "") -> str:
-    """The detailed status a reporter gets in a private message."""
+    """Build the detailed status a reporter gets in a private message."""
     lines = [f"您好，您反映的工单 {case.number}（{case_title(case)}）{phrase}"]
     if note:
         lines.append(f"说明：{note}")
@@ -134,7 +134,7 @@ def update_for_reporter(case: Case, phrase: str, note: str = "") -> str:
 
 
 def update_for_party(case: Case, heading: str, note: str = "") -> str:
-    """A message for the party acting on a case; staff see the full location."""
+    """Build a message for the party acting on a case, with the full location for staff."""
     lines = [
         f"【{heading}】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
         f"位置：{case_location(case) or '未注明'}",

@@ -6,8 +6,8 @@ shows them repeats:
   whose response limit fell in the period and has passed (a case withdrawn
   or merged before its limit was never due);
 - resolution rate: cases that ended as resolved / cases that ended in the
-  period (cannot-resolve, not-our-duty and withdrawn count apart; merged
-  cases are left out because their target counts);
+  period. Cannot-resolve, not-our-duty and withdrawn cases are counted
+  apart. Merged cases are left out because their target counts;
 - satisfaction rate: 满意 + 基本满意 / ratings given in the period.
 """
 
@@ -66,7 +66,9 @@ def parse_period(word: str, now: datetime, zone: ZoneInfo) -> Period:
     days = re.fullmatch(r"近(\d{1,3})天", word)
     if days:
         count = int(days.group(1))
-        return Period(midnight - timedelta(days=count - 1), midnight + timedelta(days=1), f"近{count}天")
+        return Period(
+            midnight - timedelta(days=count - 1), midnight + timedelta(days=1), f"近{count}天"
+        )
     month = _MONTH.match(word)
     if month and 1 <= int(month.group(2)) <= 12:
         start = month_start.replace(year=int(month.group(1)), month=int(month.group(2)))
@@ -83,7 +85,7 @@ def _next_month(start: datetime) -> datetime:
 
 @dataclass(slots=True)
 class PartyFigures:
-    """What one party did with its cases."""
+    """Counts of one party's cases."""
 
     open: int = 0
     overdue: int = 0
@@ -120,7 +122,12 @@ class CompoundStatistics:
 def _gone_before(case: Case, due: datetime) -> bool:
     # A case withdrawn or merged before its response limit was never due for a response.
     gone = case.outcome in (CaseOutcome.WITHDRAWN, CaseOutcome.MERGED)
-    return gone and case.closed_at is not None and case.closed_at <= due and case.acknowledged_at is None
+    return (
+        gone
+        and case.closed_at is not None
+        and case.closed_at <= due
+        and case.acknowledged_at is None
+    )
 
 
 def rate(part: int, whole: int) -> str:
@@ -141,7 +148,12 @@ async def compound_statistics(
             stats.opened += 1
             stats.co_reporters += case.reporter_count - 1
         due = case.response_due_at
-        if due is not None and period.start <= due < period.end and due <= now and not _gone_before(case, due):
+        if (
+            due is not None
+            and period.start <= due < period.end
+            and due <= now
+            and not _gone_before(case, due)
+        ):
             stats.response_due += 1
             if case.acknowledged_at is not None and case.acknowledged_at <= due:
                 stats.responded_in_time += 1

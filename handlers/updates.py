@@ -71,12 +71,27 @@ async def announce(
     group = await case_group(session, case)
     if group is not None:
         if group.id != skip_chat_id:
-            replies.append(Reply(ChatTarget(group.platform, group.chat_id), mask_for_group(group_note), case.id, "group"))
-        for target in await reporter_targets(session, case, group.platform, exclude_member_id=exclude_member_id):
+            replies.append(
+                Reply(
+                    ChatTarget(group.platform, group.chat_id),
+                    mask_for_group(group_note),
+                    case.id,
+                    "group",
+                )
+            )
+        for target in await reporter_targets(
+            session, case, group.platform, exclude_member_id=exclude_member_id
+        ):
             replies.append(Reply(target, detail, case.id, "reporter"))
     if party_note and case.party is not None:
-        replies.append(Reply(PartyTarget(case.party.id, case.party.name), party_note, case.id, "party"))
+        replies.append(
+            Reply(PartyTarget(case.party.id, case.party.name), party_note, case.id, "party")
+        )
     branch = case.compound.party(PartyKind.PARTY)
-    if branch_note and branch is not None and (case.party is None or branch.id != case.party.id or not party_note):
+    if (
+        branch_note
+        and branch is not None
+        and (case.party is None or branch.id != case.party.id or not party_note)
+    ):
         replies.append(Reply(PartyTarget(branch.id, branch.name), branch_note, case.id, "officer"))
     return replies

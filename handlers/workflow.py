@@ -83,10 +83,14 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.ACKNOWLEDGE: Transition(frozenset({S.NEW, S.REOPENED}), S.ACKNOWLEDGED, None, "受理"),
     Action.START: Transition(frozenset({S.ACKNOWLEDGED}), S.IN_PROGRESS, None, "标记为处理中"),
     Action.RESOLVE: Transition(WORKING, S.RESOLVED, CaseOutcome.RESOLVED, "办结"),
-    Action.CANNOT_RESOLVE: Transition(WORKING, S.CLOSED, CaseOutcome.CANNOT_RESOLVE, "标记为无法解决"),
+    Action.CANNOT_RESOLVE: Transition(
+        WORKING, S.CLOSED, CaseOutcome.CANNOT_RESOLVE, "标记为无法解决"
+    ),
     # Handing a case to a body outside the compound (a department, a utility)
-    # closes it for the compound; the note says where it went.
-    Action.NOT_OUR_DUTY: Transition(OPEN - {S.TRIAGE}, S.CLOSED, CaseOutcome.NOT_OUR_DUTY, "标记为非本方职责"),
+    # closes it for the compound, and the note names where it went.
+    Action.NOT_OUR_DUTY: Transition(
+        OPEN - {S.TRIAGE}, S.CLOSED, CaseOutcome.NOT_OUR_DUTY, "标记为非本方职责"
+    ),
     # Handing it to another party of the compound restarts the clock there.
     Action.HAND_ON: Transition(OPEN - {S.TRIAGE}, S.NEW, None, "转交"),
     Action.ASSIGN: Transition(OPEN, S.NEW, None, "转派"),
@@ -157,7 +161,10 @@ def check_transition(case: Case, action: Action) -> Transition:
     transition = TRANSITIONS[action]
     if CaseStatus(case.status) in transition.sources:
         return transition
-    msg = f"工单 {case.number} 当前状态为“{status_label(case)}”，不能{transition.verb}。{_hint(case, action)}"
+    msg = (
+        f"工单 {case.number} 当前状态为“{status_label(case)}”，"
+        f"不能{transition.verb}。{_hint(case, action)}"
+    )
     raise InvalidTransition(msg)
 
 
@@ -167,7 +174,11 @@ def _hint(case: Case, action: Action) -> str:
         return "该工单已并入其他工单，请对合并后的工单操作。"
     if status is S.TRIAGE:
         return f"请小区专员先发送“分类 {case.number} 类别”确认类别。"
-    if status in (S.NEW, S.REOPENED) and action in (Action.RESOLVE, Action.CANNOT_RESOLVE, Action.START):
+    if status in (S.NEW, S.REOPENED) and action in (
+        Action.RESOLVE,
+        Action.CANNOT_RESOLVE,
+        Action.START,
+    ):
         return f"请先发送“受理 {case.number}”。"
     if status in (S.RESOLVED, S.CLOSED) and action is not Action.REOPEN:
         return f"如问题仍未解决，可发送“重开 {case.number} 原因”。"
@@ -223,19 +234,25 @@ def _require_note(note: str, example: str) -> str:
     return note
 
 
-def acknowledge(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, note: str = "") -> CaseEvent:
+def acknowledge(
+    session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, note: str = ""
+) -> CaseEvent:
     """Record that the acting party has taken the case on (受理)."""
     event = apply_transition(session, case, Action.ACKNOWLEDGE, actor=actor, now=now, note=note)
     case.acknowledged_at = now
     return event
 
 
-def start(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, note: str = "") -> CaseEvent:
+def start(
+    session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, note: str = ""
+) -> CaseEvent:
     """Record that work on the case has begun (处理中)."""
     return apply_transition(session, case, Action.START, actor=actor, now=now, note=note)
 
 
-def resolve(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, note: str) -> CaseEvent:
+def resolve(
+    session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, note: str
+) -> CaseEvent:
     """Resolve a case with a note saying what was done (办结).
 
     Raises:
@@ -248,7 +265,9 @@ def resolve(session: AsyncSession, case: Case, *, actor: Member | None, now: dat
     return event
 
 
-def cannot_resolve(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, reason: str) -> CaseEvent:
+def cannot_resolve(
+    session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, reason: str
+) -> CaseEvent:
     """Close a case that cannot be resolved, with the reason.
 
     Raises:
@@ -308,7 +327,8 @@ def not_our_duty(
 ) -> CaseEvent:
     """Close a case that belongs to a body outside the compound; the reason names that body.
 
-    The reporters are told where the case went, so it is never a dead end.
+    The reason reaches the reporters, so they learn where the case went and
+    it is never a dead end.
 
     Raises:
         BadCommand: The reason is empty.
@@ -318,7 +338,9 @@ def not_our_duty(
     return apply_transition(session, case, Action.NOT_OUR_DUTY, actor=actor, now=now, note=reason)
 
 
-def withdraw(session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, reason: str = "") -> CaseEvent:
+def withdraw(
+    session: AsyncSession, case: Case, *, actor: Member | None, now: datetime, reason: str = ""
+) -> CaseEvent:
     """Close a case its reporter withdrew (撤回)."""
     return apply_transition(session, case, Action.WITHDRAW, actor=actor, now=now, note=reason)
 
@@ -341,7 +363,13 @@ def reopen(
     """
     reason = _require_note(reason, f"重开 {case.number} 维修后仍然漏水")
     event = apply_transition(
-        session, case, Action.REOPEN, actor=actor, actor_label=actor_label, now=now, note=reason,
+        session,
+        case,
+        Action.REOPEN,
+        actor=actor,
+        actor_label=actor_label,
+        now=now,
+        note=reason,
         data={"outcome": case.outcome, **(data or {})},
     )
     case.outcome = None
@@ -353,9 +381,19 @@ def reopen(
     return event
 
 
-def close(session: AsyncSession, case: Case, *, now: datetime, actor: Member | None = None, actor_label: str = "", note: str = "") -> CaseEvent:
+def close(
+    session: AsyncSession,
+    case: Case,
+    *,
+    now: datetime,
+    actor: Member | None = None,
+    actor_label: str = "",
+    note: str = "",
+) -> CaseEvent:
     """Close a resolved case, after a good rating or when nobody rated it in time."""
-    return apply_transition(session, case, Action.CLOSE, actor=actor, actor_label=actor_label, now=now, note=note)
+    return apply_transition(
+        session, case, Action.CLOSE, actor=actor, actor_label=actor_label, now=now, note=note
+    )
 
 
 def escalate(
@@ -381,7 +419,7 @@ def escalate(
         session: The open session; nothing is committed here.
         case: An open case.
         actor_label: Who escalated when no member did ("scheduler").
-        reason: Why, shown to the people told about it.
+        reason: The reason, shown in every message about the escalation.
         now: The time of the escalation, time-zone aware.
         actor: The member who escalated by command, if any.
         level: The new escalation level; must be above the current one.
@@ -400,7 +438,13 @@ def escalate(
         msg = f"工单 {case.number} 已处于第{current}级督办，不能降为第{target}级。"
         raise BadCommand(msg)
     event = apply_transition(
-        session, case, Action.ESCALATE, actor=actor, actor_label=actor_label, now=now, note=reason,
+        session,
+        case,
+        Action.ESCALATE,
+        actor=actor,
+        actor_label=actor_label,
+        now=now,
+        note=reason,
         data={"from_level": current, "to_level": target},
     )
     case.escalation_level = target
@@ -472,7 +516,9 @@ async def merge(
     check_transition(source, Action.MERGE)
 
     target_members = set(
-        await session.scalars(select(CaseReporter.member_id).where(CaseReporter.case_id == target.id))
+        await session.scalars(
+            select(CaseReporter.member_id).where(CaseReporter.case_id == target.id)
+        )
     )
     moved = 0
     for reporter in await session.scalars(
@@ -492,7 +538,12 @@ async def merge(
         moved += 1
 
     event = apply_transition(
-        session, source, Action.MERGE, actor=actor, now=now, note=f"并入工单 {target.number}",
+        session,
+        source,
+        Action.MERGE,
+        actor=actor,
+        now=now,
+        note=f"并入工单 {target.number}",
         data={"into_case_id": target.id, "into_number": target.number},
     )
     source.merged_into_id = target.id
@@ -536,14 +587,19 @@ async def split(
         raise InvalidTransition(msg)
     reporters = list(
         await session.scalars(
-            select(CaseReporter).where(CaseReporter.case_id == source.id).order_by(CaseReporter.joined_at, CaseReporter.id)
+            select(CaseReporter)
+            .where(CaseReporter.case_id == source.id)
+            .order_by(CaseReporter.joined_at, CaseReporter.id)
         )
     )
     if len(reporters) < 2:
         msg = f"工单 {source.number} 只有一位反映人，无需拆分。"
         raise BadCommand(msg)
     if not 1 <= position <= len(reporters):
-        msg = f"工单 {source.number} 共有{len(reporters)}位反映人，请填 1 到 {len(reporters)} 之间的序号。"
+        msg = (
+            f"工单 {source.number} 共有{len(reporters)}位反映人，"
+            f"请填 1 到 {len(reporters)} 之间的序号。"
+        )
         raise BadCommand(msg)
     moving = reporters[position - 1]
     text = ""
@@ -582,13 +638,24 @@ async def split(
         source.reporter_id = reporters[1 if position == 1 else 0].member_id
     source.updated_at = now
     record_event(
-        session, source, "split", actor=actor, actor_label=actor_name(actor, ""), at=now,
+        session,
+        source,
+        "split",
+        actor=actor,
+        actor_label=actor_name(actor, ""),
+        at=now,
         note=note or f"第{position}位反映人的问题拆分为工单 {new_case.number}",
         data={"new_case_id": new_case.id, "member_id": moving.member_id},
     )
     record_event(
-        session, new_case, "opened", actor=actor, actor_label=actor_name(actor, ""), at=now,
-        note=f"从工单 {source.number} 拆分", data={"split_from_case_id": source.id},
+        session,
+        new_case,
+        "opened",
+        actor=actor,
+        actor_label=actor_name(actor, ""),
+        at=now,
+        note=f"从工单 {source.number} 拆分",
+        data={"split_from_case_id": source.id},
     )
     return new_case
 
@@ -613,18 +680,34 @@ def rate(
     """
     check_transition(case, Action.RATE)
     if case.outcome != CaseOutcome.RESOLVED:
-        msg = f"工单 {case.number} 未以“已解决”结束，无需评价。如问题仍在，可发送“重开 {case.number} 原因”。"
+        msg = (
+            f"工单 {case.number} 未以“已解决”结束，无需评价。"
+            f"如问题仍在，可发送“重开 {case.number} 原因”。"
+        )
         raise InvalidTransition(msg)
     label = RATING_LABELS[rating]
     event = apply_transition(
-        session, case, Action.RATE, actor=actor, now=now, note=f"{label} {comment}".strip(),
-        data={"rating": rating.value, "score": score, "party_id": case.party_id, "route": case.route},
+        session,
+        case,
+        Action.RATE,
+        actor=actor,
+        now=now,
+        note=f"{label} {comment}".strip(),
+        data={
+            "rating": rating.value,
+            "score": score,
+            "party_id": case.party_id,
+            "route": case.route,
+        },
     )
     case.rating = rating.value
     case.rating_comment = comment or None
     if rating is Rating.UNSATISFIED:
         reopen(
-            session, case, actor=actor, now=now,
+            session,
+            case,
+            actor=actor,
+            now=now,
             reason=f"居民评价不满意：{comment}" if comment else "居民评价不满意",
             data={"unsatisfied_party_id": case.party_id},
         )

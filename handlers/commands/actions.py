@@ -1,4 +1,7 @@
-"""The commands staff use to move a case along: 受理, 处理中, 办结, 无法解决, 非本方职责, 转派, 重开, 升级."""
+"""The commands staff use to move a case along.
+
+受理, 处理中, 办结, 无法解决, 非本方职责, 转派, 重开 and 升级.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +37,10 @@ async def acknowledge(ctx: CommandContext) -> list[Reply]:
     return await respond(
         ctx,
         case,
-        confirmation=f"已受理工单 {case.number}，请及时处理，办结后发送“办结 {case.number} 处理结果”。",
+        confirmation=(
+            f"已受理工单 {case.number}，请及时处理，"
+            f"办结后发送“办结 {case.number} 处理结果”。"
+        ),
         group_note=update_for_group(case, f"{party_name(case)}已受理，正在处理。"),
         detail=update_for_reporter(case, f"已由{party_name(case)}受理，正在处理。", note),
     )
@@ -61,11 +67,14 @@ async def resolve(ctx: CommandContext) -> list[Reply]:
         ctx,
         case,
         confirmation=f"工单 {case.number} 已办结，系统将请反映人评价。",
-        group_note=update_for_group(case, f"已办结，{note}。如问题仍在，反映人可发送“评价 {case.number} 不满意”。"),
+        group_note=update_for_group(
+            case, f"已办结，{note}。如问题仍在，反映人可发送“评价 {case.number} 不满意”。"
+        ),
         detail=update_for_reporter(
             case,
             "已办结。",
-            f"{note}\n请您评价：发送“评价 {case.number} 满意”“评价 {case.number} 基本满意”或“评价 {case.number} 不满意”，也可以打1-5分并附上意见。",
+            f"{note}\n请您评价：发送“评价 {case.number} 满意”“评价 {case.number} 基本满意”"
+            f"或“评价 {case.number} 不满意”，也可以打1-5分并附上意见。",
         ),
         branch_note=update_for_party(case, "已办结", note),
     )
@@ -87,7 +96,9 @@ async def cannot_resolve(ctx: CommandContext) -> list[Reply]:
 
 async def not_our_duty(ctx: CommandContext) -> list[Reply]:
     """非本方职责 0034 [转 业委会] 原因: hand on inside the compound, or close as handed outside."""
-    case = await _staff_case(ctx, "not_our_duty", "标记非本方职责", "非本方职责 0034 转业委会 属于公共收益问题")
+    case = await _staff_case(
+        ctx, "not_our_duty", "标记非本方职责", "非本方职责 0034 转业委会 属于公共收益问题"
+    )
     rest = text_after(ctx, 1)
     head, _, tail = rest.partition(" ")
     kind = party_by_word(case.compound, head.removeprefix("转")) if head.startswith("转") else None
@@ -105,7 +116,9 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
             confirmation=f"工单 {case.number} 已从{previous}转交{party.name}。",
             group_note=update_for_group(case, f"已转由{party.name}处理。"),
             detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
-            party_note=update_for_party(case, "转交工单", f"{previous}：{reason}。回复“受理 {case.number}”确认受理。"),
+            party_note=update_for_party(
+                case, "转交工单", f"{previous}：{reason}。回复“受理 {case.number}”确认受理。"
+            ),
             branch_note=update_for_party(case, "转交工单", f"{previous}转交{party.name}：{reason}"),
         )
     workflow.not_our_duty(ctx.session, case, actor=ctx.member, now=ctx.now, reason=rest)
@@ -134,7 +147,13 @@ async def assign(ctx: CommandContext) -> list[Reply]:
         raise BadCommand(msg)
     reason = text_after(ctx, 2)
     workflow.hand_on(
-        ctx.session, case, party, actor=ctx.member, now=ctx.now, reason=reason, action=workflow.Action.ASSIGN
+        ctx.session,
+        case,
+        party,
+        actor=ctx.member,
+        now=ctx.now,
+        reason=reason,
+        action=workflow.Action.ASSIGN,
     )
     return await respond(
         ctx,
@@ -142,7 +161,9 @@ async def assign(ctx: CommandContext) -> list[Reply]:
         confirmation=f"工单 {case.number} 已转派{party.name}。",
         group_note=update_for_group(case, f"已转由{party.name}处理。"),
         detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
-        party_note=update_for_party(case, "派单", f"{reason + '。' if reason else ''}回复“受理 {case.number}”确认受理。"),
+        party_note=update_for_party(
+            case, "派单", f"{reason + '。' if reason else ''}回复“受理 {case.number}”确认受理。"
+        ),
     )
 
 
@@ -156,7 +177,9 @@ async def reopen(ctx: CommandContext) -> list[Reply]:
         confirmation=f"工单 {case.number} 已重新打开，已通知{party_name(case)}。",
         group_note=update_for_group(case, "已重新打开，将继续跟进。"),
         detail=update_for_reporter(case, "已重新打开，将继续跟进。", reason),
-        party_note=update_for_party(case, "工单重开", f"{reason}。回复“受理 {case.number}”确认受理。"),
+        party_note=update_for_party(
+            case, "工单重开", f"{reason}。回复“受理 {case.number}”确认受理。"
+        ),
     )
 
 
@@ -167,7 +190,9 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
     require_officer(access, "escalate", "升级工单")
     reason = text_after(ctx, 1)
     workflow.escalate(ctx.session, case, "", reason, ctx.now, actor=ctx.member)
-    label = workflow.ESCALATION_LABELS.get(case.escalation_level, f"第{case.escalation_level}级督办")
+    label = workflow.ESCALATION_LABELS.get(
+        case.escalation_level, f"第{case.escalation_level}级督办"
+    )
     return await respond(
         ctx,
         case,
@@ -181,17 +206,50 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
 
 SPECS = (
     CommandSpec("ack", ("受理",), acknowledge, "受理工单", "受理 0034", Level.PARTY),
-    CommandSpec("progress", ("处理中", "跟进"), start, "标记工单为处理中", "处理中 0034 师傅已到现场", Level.PARTY),
-    CommandSpec("resolve", ("办结",), resolve, "办结工单并说明结果", "办结 0034 已更换控制板", Level.PARTY),
     CommandSpec(
-        "cannot", ("无法解决",), cannot_resolve, "标记工单无法解决并说明原因",
-        "无法解决 0034 需业主大会表决", Level.PARTY,
+        "progress",
+        ("处理中", "跟进"),
+        start,
+        "标记工单为处理中",
+        "处理中 0034 师傅已到现场",
+        Level.PARTY,
     ),
     CommandSpec(
-        "notours", ("非本方职责", "不归我管"), not_our_duty, "非本方职责：转交其他承办方或部门",
-        "非本方职责 0034 转业委会 属于公共收益问题", Level.PARTY,
+        "resolve", ("办结",), resolve, "办结工单并说明结果", "办结 0034 已更换控制板", Level.PARTY
     ),
-    CommandSpec("reopen", ("重开", "重新打开"), reopen, "重新打开工单", "重开 0034 维修后仍漏水", Level.PARTY),
-    CommandSpec("assign", ("转派", "派单"), assign, "把工单转派给承办方", "转派 0034 业委会", Level.OFFICER),
-    CommandSpec("escalate", ("升级", "督办"), escalate, "升级督办工单", "升级 0034 物业三天未响应", Level.OFFICER),
+    CommandSpec(
+        "cannot",
+        ("无法解决",),
+        cannot_resolve,
+        "标记工单无法解决并说明原因",
+        "无法解决 0034 需业主大会表决",
+        Level.PARTY,
+    ),
+    CommandSpec(
+        "notours",
+        ("非本方职责", "不归我管"),
+        not_our_duty,
+        "非本方职责：转交其他承办方或部门",
+        "非本方职责 0034 转业委会 属于公共收益问题",
+        Level.PARTY,
+    ),
+    CommandSpec(
+        "reopen",
+        ("重开", "重新打开"),
+        reopen,
+        "重新打开工单",
+        "重开 0034 维修后仍漏水",
+        Level.PARTY,
+    ),
+    CommandSpec(
+        "assign", ("转派", "派单"), assign, "把工单转派给承办方", "转派 0034 业委会", Level.OFFICER
+    ),
+    CommandSpec(
+        "escalate",
+        ("升级", "督办"),
+        escalate,
+        "升级督办工单",
+        "升级 0034 物业三天未响应",
+        Level.OFFICER,
+    ),
 )

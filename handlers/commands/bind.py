@@ -27,11 +27,23 @@ async def bind(ctx: CommandContext) -> list[Reply]:
     else:
         # NOTE: a compound nobody runs yet may be bound by whoever holds its
         # code, so a new deployment can start before roles are granted.
-        log.warning("chat %s bound to compound %s, which has no officer yet, by member %s", ctx.chat.id, compound.id, ctx.member.id)
+        log.warning(
+            "chat %s bound to compound %s, which has no officer yet, by member %s",
+            ctx.chat.id,
+            compound.id,
+            ctx.member.id,
+        )
     if ctx.chat.compound_id is not None and ctx.chat.compound_id != compound.id:
-        log.info("chat %s moves from compound %s to %s", ctx.chat.id, ctx.chat.compound_id, compound.id)
+        log.info(
+            "chat %s moves from compound %s to %s", ctx.chat.id, ctx.chat.compound_id, compound.id
+        )
     await bind_chat(ctx.session, ctx.chat, compound, ctx.now)
-    return [reply_here(ctx, f"本群已绑定到“{compound.name}”（{compound.code}），居民在群里反映的问题将自动登记为工单。")]
+    return [
+        reply_here(
+            ctx,
+            f"本群已绑定到“{compound.name}”（{compound.code}），居民在群里反映的问题将自动登记为工单。",
+        )
+    ]
 
 
 SPEC = CommandSpec(

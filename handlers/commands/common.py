@@ -42,7 +42,9 @@ async def command_compound(ctx: CommandContext) -> Compound:
         raise BadCommand(msg)
     role_compounds = set(
         await ctx.session.scalars(
-            select(Role.compound_id).where(Role.member_id == ctx.member.id, Role.compound_id.is_not(None))
+            select(Role.compound_id).where(
+                Role.member_id == ctx.member.id, Role.compound_id.is_not(None)
+            )
         )
     )
     case_compounds = set(
@@ -78,7 +80,9 @@ async def case_by_number(ctx: CommandContext, compound: Compound, text: str) -> 
         NotFound: The compound has no case with that number.
     """
     seq = parse_case_number(text)
-    case = await ctx.session.scalar(select(Case).where(Case.compound_id == compound.id, Case.seq == seq))
+    case = await ctx.session.scalar(
+        select(Case).where(Case.compound_id == compound.id, Case.seq == seq)
+    )
     if case is None:
         msg = f"没有找到工单 {seq:04d}，请核对工单号。"
         raise NotFound(msg)

@@ -22,13 +22,17 @@ def build_help(specs: Callable[[], list[CommandSpec]]) -> CommandSpec:
             compound = None
         if compound is not None:
             level = (await access_for(ctx.session, ctx.member, compound)).level
-        lines = [f"您好！您的身份是{LEVEL_LABELS[level]}，可用指令如下（Telegram 上也可用斜杠指令）："]
+        lines = [
+            f"您好！您的身份是{LEVEL_LABELS[level]}，可用指令如下（Telegram 上也可用斜杠指令）："
+        ]
         for spec in specs():
             if spec.audience > level or not spec.verbs:
                 continue
             lines.append(f"· {spec.verbs[0]}（/{spec.name}）：{spec.help}。例：{spec.example}")
         if level is Level.RESIDENT:
-            lines.append("在群里直接描述问题（如“3栋电梯坏了”）即可登记工单；别人已反映的问题，回复“我也是”即可。")
+            lines.append(
+                "在群里直接描述问题（如“3栋电梯坏了”）即可登记工单；别人已反映的问题，回复“我也是”即可。"
+            )
         return [reply_here(ctx, "\n".join(lines))]
 
     return CommandSpec(

@@ -34,7 +34,7 @@ FILTER_TITLES = {"open": "未办结工单", "overdue": "超时工单", "triage":
 
 
 def overdue(now: datetime) -> ColumnElement[bool]:
-    """Open cases past their response limit without acknowledgement, or past their resolution limit."""
+    """Select cases past their response limit unacknowledged, or past their resolution limit."""
     return or_(
         and_(Case.acknowledged_at.is_(None), Case.response_due_at < now),
         Case.resolve_due_at < now,
@@ -49,16 +49,24 @@ async def list_cases(ctx: CommandContext) -> list[Reply]:
         raise BadCommand(msg)
     compound, access = await command_access(ctx)
     if access.level is Level.RESIDENT:
-        raise deny(access, "cases", "抱歉，工单列表仅供承办方和小区专员查看。您可以发送“我的工单”查看自己反映的问题。")
+        raise deny(
+            access,
+            "cases",
+            "抱歉，工单列表仅供承办方和小区专员查看。您可以发送“我的工单”查看自己反映的问题。",
+        )
 
-    query = select(Case).where(Case.compound_id == compound.id, Case.status.in_(CaseStatus.open_statuses()))
+    query = select(Case).where(
+        Case.compound_id == compound.id, Case.status.in_(CaseStatus.open_statuses())
+    )
     if not access.compound_wide:
         query = query.where(Case.party_id.in_(access.party_ids))
     if kind == "overdue":
         query = query.where(overdue(ctx.now))
     elif kind == "triage":
         query = query.where(Case.status == CaseStatus.TRIAGE)
-    query = query.order_by(Case.urgent.desc(), Case.priority.desc(), Case.opened_at, Case.id).limit(LISTED + 1)
+    query = query.order_by(Case.urgent.desc(), Case.priority.desc(), Case.opened_at, Case.id).limit(
+        LISTED + 1
+    )
     cases = list(await ctx.session.scalars(query))
 
     title = f"{compound.name}{FILTER_TITLES[kind]}"
@@ -79,7 +87,11 @@ async def list_cases(ctx: CommandContext) -> list[Reply]:
 
 
 def _is_late(case: Case, now: datetime) -> bool:
-    if case.acknowledged_at is None and case.response_due_at is not None and case.response_due_at < now:
+    if (
+        case.acknowledged_at is None
+        and case.response_due_at is not None
+        and case.response_due_at < now
+    ):
         return True
     return case.resolve_due_at is not None and case.resolve_due_at < now
 

@@ -35,14 +35,19 @@ async def merge(ctx: CommandContext) -> list[Reply]:
     replies = await respond(
         ctx,
         source,
-        confirmation=f"工单 {source.number} 已并入工单 {target.number}，共{target.reporter_count}位居民反映。",
+        confirmation=(
+            f"工单 {source.number} 已并入工单 {target.number}，"
+            f"共{target.reporter_count}位居民反映。"
+        ),
         group_note=update_for_group(source, phrase),
         detail=update_for_reporter(source, phrase),
     )
     # The target's party hears that more residents are waiting on it now.
     if target.party is not None:
         note = update_for_party(target, "工单合并", f"工单 {source.number} 已并入本工单。")
-        replies.append(Reply(PartyTarget(target.party.id, target.party.name), note, target.id, "party"))
+        replies.append(
+            Reply(PartyTarget(target.party.id, target.party.name), note, target.id, "party")
+        )
     return replies
 
 
@@ -56,14 +61,28 @@ async def split(ctx: CommandContext) -> list[Reply]:
     require_officer(access, "split", "拆分工单")
     source = await case_by_number(ctx, compound, number)
     new_case = await workflow.split(
-        ctx.session, source, int(ctx.args[1]), actor=ctx.member, now=ctx.now, note=text_after(ctx, 2)
+        ctx.session,
+        source,
+        int(ctx.args[1]),
+        actor=ctx.member,
+        now=ctx.now,
+        note=text_after(ctx, 2),
     )
     phrase = deadlines_for(new_case.category, new_case.urgent, ctx.now).response_phrase
-    replies = [reply_here(ctx, f"已从工单 {source.number} 拆分出工单 {new_case.number}，由{party_name(new_case)}处理。", case_id=new_case.id)]
+    replies = [
+        reply_here(
+            ctx,
+            f"已从工单 {source.number} 拆分出工单 {new_case.number}，"
+            f"由{party_name(new_case)}处理。",
+            case_id=new_case.id,
+        )
+    ]
     replies += await announce(
         ctx.session,
         new_case,
-        detail=update_for_reporter(new_case, f"已单独登记为新工单，由{party_name(new_case)}处理，{phrase}。"),
+        detail=update_for_reporter(
+            new_case, f"已单独登记为新工单，由{party_name(new_case)}处理，{phrase}。"
+        ),
         group_note=update_for_group(new_case, f"已单独登记，由{party_name(new_case)}处理。"),
         skip_chat_id=ctx.chat.id,
         exclude_member_id=ctx.member.id,
@@ -73,6 +92,10 @@ async def split(ctx: CommandContext) -> list[Reply]:
 
 
 SPECS = (
-    CommandSpec("merge", ("合并",), merge, "把重复的工单并入另一个", "合并 0035 0034", Level.OFFICER),
-    CommandSpec("split", ("拆分",), split, "把一位反映人的问题拆成新工单", "拆分 0034 2", Level.OFFICER),
+    CommandSpec(
+        "merge", ("合并",), merge, "把重复的工单并入另一个", "合并 0035 0034", Level.OFFICER
+    ),
+    CommandSpec(
+        "split", ("拆分",), split, "把一位反映人的问题拆成新工单", "拆分 0034 2", Level.OFFICER
+    ),
 )

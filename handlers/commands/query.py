@@ -38,6 +38,8 @@ EVENT_LABELS: dict[str, str] = {
     "rated": "评价",
     "info_added": "补充信息",
     "delivery_failed": "消息发送失败",
+    "department_called": "吹哨",
+    "department_reported": "部门报到",
 }
 
 
@@ -48,7 +50,10 @@ async def query(ctx: CommandContext) -> list[Reply]:
     lines: list[str] = []
     if CaseStatus(case.status) is CaseStatus.MERGED:
         target = await follow_merges(ctx.session, case)
-        lines.append(f"工单 {case.number} 与工单 {target.number} 是同一问题，已合并，以下是工单 {target.number} 的进度。")
+        lines.append(
+            f"工单 {case.number} 与工单 {target.number} 是同一问题，已合并，"
+            f"以下是工单 {target.number} 的进度。"
+        )
         case = target
 
     private = ctx.chat.kind == ChatKind.PRIVATE
@@ -67,7 +72,10 @@ def _summary_lines(case: Case, *, full: bool) -> list[str]:
     status = status_label(case)
     if case.outcome and case.outcome != CaseOutcome.RESOLVED:
         status = f"{status}（{OUTCOME_LABELS[CaseOutcome(case.outcome)]}）"
-    lines = [head, f"状态：{status}；承办：{party_name(case)}；反映人数：{case.reporter_count}{priority_phrase(case)}"]
+    lines = [
+        head,
+        f"状态：{status}；承办：{party_name(case)}；反映人数：{case.reporter_count}{priority_phrase(case)}",
+    ]
     if case.escalation_level:
         label = ESCALATION_LABELS.get(case.escalation_level, f"第{case.escalation_level}级督办")
         lines.append(f"督办：{label}")
@@ -86,13 +94,14 @@ async def _timeline(ctx: CommandContext, case: Case, *, masked: bool) -> list[st
     lines = []
     for event in reversed(events):
         when = event.at.astimezone(ctx.zone).strftime("%m-%d %H:%M")
-        who = event.actor_label
+        actor = event.actor_label
         if masked and event.actor_id is not None:
-            who = mask_name(who)
-        who = "系统" if who in ("", "bot", "scheduler") else who
+            actor = mask_name(actor)
+        if actor in ("", "bot", "scheduler"):
+            actor = "系统"
         label = EVENT_LABELS.get(event.kind, event.kind)
         note = mask_for_group(event.note) if masked else event.note
-        lines.append(f"· {when} {label}（{who}）{'：' + note if note else ''}")
+        lines.append(f"· {when} {label}（{actor}）{'：' + note if note else ''}")
     return lines
 
 

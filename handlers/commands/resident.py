@@ -53,15 +53,28 @@ async def add_info(ctx: CommandContext) -> list[Reply]:
         )
     ctx.raw.case_id = case.id
     record_event(
-        ctx.session, case, "info_added", actor=ctx.member, at=ctx.now, note=text,
+        ctx.session,
+        case,
+        "info_added",
+        actor=ctx.member,
+        at=ctx.now,
+        note=text,
         data={"attachments": len(ctx.message.attachments), "raw_message_id": ctx.raw.id},
     )
     case.updated_at = ctx.now
     photos = f"（附{len(ctx.message.attachments)}个附件）" if ctx.message.attachments else ""
     party_note = update_for_party(case, "补充信息", f"{text}{photos}") if case.party else None
-    replies = [reply_here(ctx, f"已收到，补充信息{photos}已记入工单 {case.number}，并转告{party_name(case)}。", case_id=case.id)]
+    replies = [
+        reply_here(
+            ctx,
+            f"已收到，补充信息{photos}已记入工单 {case.number}，并转告{party_name(case)}。",
+            case_id=case.id,
+        )
+    ]
     if party_note and case.party is not None:
-        replies.append(Reply(PartyTarget(case.party.id, case.party.name), party_note, case.id, "party"))
+        replies.append(
+            Reply(PartyTarget(case.party.id, case.party.name), party_note, case.id, "party")
+        )
     return replies
 
 
@@ -73,7 +86,10 @@ async def withdraw(ctx: CommandContext) -> list[Reply]:
     if case.reporter_id != ctx.member.id:
         raise deny(access, "withdraw", f"抱歉，只有最先反映工单 {case.number} 的居民可以撤回。")
     if case.reporter_count > 1:
-        msg = f"工单 {case.number} 还有其他{case.reporter_count - 1}位居民反映，不能撤回。如您这边已解决，可发送“补充 {case.number} 说明”。"
+        msg = (
+            f"工单 {case.number} 还有其他{case.reporter_count - 1}位居民反映，不能撤回。"
+            f"如您这边已解决，可发送“补充 {case.number} 说明”。"
+        )
         raise BadCommand(msg)
     reason = text_after(ctx, 1)
     workflow.withdraw(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
@@ -119,7 +135,9 @@ async def rate(ctx: CommandContext) -> list[Reply]:
         raise deny(access, "rate", f"抱歉，只有工单 {case.number} 的反映人可以评价。")
     rating, score, used = parse_rating(ctx.args[1:])
     comment = text_after(ctx, 1 + used)
-    workflow.rate(ctx.session, case, rating, actor=ctx.member, now=ctx.now, score=score, comment=comment)
+    workflow.rate(
+        ctx.session, case, rating, actor=ctx.member, now=ctx.now, score=score, comment=comment
+    )
     label = RATING_LABELS[rating]
 
     if rating is Rating.UNSATISFIED:
@@ -127,13 +145,20 @@ async def rate(ctx: CommandContext) -> list[Reply]:
         return await respond(
             ctx,
             case,
-            confirmation=f"很抱歉问题没有解决好。工单 {case.number} 已重新打开，{party_name(case)}将继续处理。",
+            confirmation=(
+                f"很抱歉问题没有解决好。工单 {case.number} 已重新打开，"
+                f"{party_name(case)}将继续处理。"
+            ),
             group_note=update_for_group(case, "反映人评价不满意，工单已重新打开，将继续跟进。"),
             detail=update_for_reporter(case, "已重新打开，将继续跟进。", note),
-            party_note=update_for_party(case, "不满意·工单重开", f"{note}。回复“受理 {case.number}”确认受理。"),
+            party_note=update_for_party(
+                case, "不满意·工单重开", f"{note}。回复“受理 {case.number}”确认受理。"
+            ),
             branch_note=update_for_party(case, "不满意·工单重开", note),
         )
-    return [reply_here(ctx, f"感谢您的评价（{label}）！工单 {case.number} 已记录。", case_id=case.id)]
+    return [
+        reply_here(ctx, f"感谢您的评价（{label}）！工单 {case.number} 已记录。", case_id=case.id)
+    ]
 
 
 async def my_cases(ctx: CommandContext) -> list[Reply]:
@@ -151,14 +176,21 @@ async def my_cases(ctx: CommandContext) -> list[Reply]:
         return [reply_here(ctx, "您目前没有反映过的工单。在小区群里描述问题即可登记。")]
     lines = ["您反映的工单："]
     for case in cases:
-        summary = case.summary if ctx.chat.kind == ChatKind.PRIVATE else mask_for_group(case.summary)
-        lines.append(f"· {case.number} {case_title(case)} {status_label(case)} {short_summary(summary, 20)}")
+        summary = (
+            case.summary if ctx.chat.kind == ChatKind.PRIVATE else mask_for_group(case.summary)
+        )
+        lines.append(
+            f"· {case.number} {case_title(case)} {status_label(case)} {short_summary(summary, 20)}"
+        )
     lines.append("发送“查询 工单号”可看详细进度。")
     return [reply_here(ctx, "\n".join(lines))]
 
+
 SPECS = (
     CommandSpec("add", ("补充",), add_info, "为工单补充信息或照片", "补充 0034 漏水已经流到楼道了"),
-    CommandSpec("withdraw", ("撤回", "撤销"), withdraw, "撤回自己反映的工单", "撤回 0034 已经自己修好了"),
+    CommandSpec(
+        "withdraw", ("撤回", "撤销"), withdraw, "撤回自己反映的工单", "撤回 0034 已经自己修好了"
+    ),
     CommandSpec("rate", ("评价",), rate, "评价已办结的工单", "评价 0034 满意"),
     CommandSpec("mine", ("我的工单",), my_cases, "查看我反映的工单", "我的工单"),
 )

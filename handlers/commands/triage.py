@@ -46,7 +46,9 @@ async def triage(ctx: CommandContext) -> list[Reply]:
         ctx,
         case,
         confirmation=f"工单 {case.number} 已确认为“{label}”，已派{party_name(case)}处理。",
-        group_note=update_for_group(case, f"已确认为“{label}”，已转{party_name(case)}处理，{phrase}。"),
+        group_note=update_for_group(
+            case, f"已确认为“{label}”，已转{party_name(case)}处理，{phrase}。"
+        ),
         detail=update_for_reporter(case, f"已转{party_name(case)}处理，{phrase}。"),
         party_note=opened_for_party(case, "", phrase),
     )

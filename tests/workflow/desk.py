@@ -69,12 +69,18 @@ class Desk:
 
     async def case(self, seq: int) -> Case:
         async with self.services.sessionmaker() as session:
-            return await session.scalar(select(Case).where(Case.compound_id == self.compound.id, Case.seq == seq))
+            return await session.scalar(
+                select(Case).where(Case.compound_id == self.compound.id, Case.seq == seq)
+            )
 
     async def events(self, seq: int) -> list[CaseEvent]:
         case = await self.case(seq)
         async with self.services.sessionmaker() as session:
-            return list(await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
+            return list(
+                await session.scalars(
+                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+                )
+            )
 
     async def event_count(self) -> int:
         async with self.services.sessionmaker() as session:
@@ -83,7 +89,9 @@ class Desk:
     async def put_case(self, seq: int, status: str, *, outcome: str | None = None) -> None:
         """Put a case into a state with the property firm acting, to test a command from there."""
         async with self.services.sessionmaker() as session, session.begin():
-            case = await session.scalar(select(Case).where(Case.compound_id == self.compound.id, Case.seq == seq))
+            case = await session.scalar(
+                select(Case).where(Case.compound_id == self.compound.id, Case.seq == seq)
+            )
             compound = await session.get_one(Compound, self.compound.id)
             case.status = status
             case.outcome = outcome
@@ -92,17 +100,25 @@ class Desk:
             case.party_id = compound.party(PartyKind.PROPERTY).id
             case.route = PartyKind.PROPERTY.value
 
-    async def grant(self, user_id: str, role: RoleKind, *, party: PartyKind | None = None, name: str = "") -> None:
+    async def grant(
+        self, user_id: str, role: RoleKind, *, party: PartyKind | None = None, name: str = ""
+    ) -> None:
         """Give a platform account a role in the desk's compound."""
         async with self.services.sessionmaker() as session, session.begin():
             compound = await session.get_one(Compound, self.compound.id)
             member = await member_for(session, "test", user_id, name or user_id)
-            await grant_role(session, member, role, compound=compound, party=compound.party(party) if party else None)
+            await grant_role(
+                session,
+                member,
+                role,
+                compound=compound,
+                party=compound.party(party) if party else None,
+            )
 
 
 @asynccontextmanager
 async def open_desk(db_url: str, **settings: object) -> AsyncIterator[Desk]:
-    """Start the services with a compound whose staff are 专员小李 (officer), 物业老王 and 业委会老陈."""
+    """Start the services with a compound and its staff: 专员小李, 物业老王 and 业委会老陈."""
     services, console = await make_services(db_url, **settings)
     try:
         compound = await make_compound(services)

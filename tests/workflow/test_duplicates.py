@@ -17,7 +17,9 @@ async def test_three_residents_one_leak_one_case(db_url):
 
         async with desk.services.sessionmaker() as session:
             cases = await session.scalar(select(func.count()).select_from(Case))
-            reporters = list(await session.scalars(select(CaseReporter.member_id).order_by(CaseReporter.id)))
+            reporters = list(
+                await session.scalars(select(CaseReporter.member_id).order_by(CaseReporter.id))
+            )
         case = await desk.case(1)
         assert cases == 1
         assert len(reporters) == 3

@@ -21,9 +21,11 @@ async def test_resident_refused_officer_command(db_url, caplog):
 
         replies = await desk.say("受理 0001", sender="r2")
 
-        assert replies == ["抱歉，只有承办方工作人员或小区专员可以受理工单。居民可发送“查询 0001”了解进度。"]
+        assert replies == [
+            "抱歉，只有承办方工作人员或小区专员可以受理工单。居民可发送“查询 0001”了解进度。"
+        ]
         assert [e.kind for e in await desk.events(1)] == ["opened"]
-        refusals = [r for r in caplog.records if "command refused" in r.getMessage()]
+        refusals = [r for r in caplog.records if "permission denied" in r.getMessage()]
         assert len(refusals) == 1
         assert "command=acknowledge" in refusals[0].getMessage()
 
@@ -108,7 +110,12 @@ async def test_access_levels_from_roles(db_url):
                 member = await member_for(session, "test", user)
                 levels[user] = (await access_for(session, member, compound)).level.name
 
-        assert levels == {"officer": "OFFICER", "wang": "PARTY", "chen": "PARTY", "nobody": "RESIDENT"}
+        assert levels == {
+            "officer": "OFFICER",
+            "wang": "PARTY",
+            "chen": "PARTY",
+            "nobody": "RESIDENT",
+        }
 
 
 async def test_help_lists_commands_for_role(db_url):
@@ -121,7 +128,13 @@ async def test_help_lists_commands_for_role(db_url):
         assert "受理（/ack）" not in resident
         assert "受理（/ack）" in property_staff
         assert "转派（/assign）" not in property_staff
-        for line in ("转派（/assign）", "分类（/triage）", "合并（/merge）", "绑定（/bind）", "例：统计 本月"):
+        for line in (
+            "转派（/assign）",
+            "分类（/triage）",
+            "合并（/merge）",
+            "绑定（/bind）",
+            "例：统计 本月",
+        ):
             assert line in officer
 
 
@@ -140,5 +153,7 @@ async def test_granted_roles_are_stored(db_url):
             member = await member_for(session, "test", "officer")
             from models import Role
 
-            roles = list(await session.scalars(select(Role.role).where(Role.member_id == member.id)))
+            roles = list(
+                await session.scalars(select(Role.role).where(Role.member_id == member.id))
+            )
         assert roles == ["liaison_officer"]

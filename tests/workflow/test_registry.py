@@ -6,7 +6,19 @@ import re
 
 from handlers.commands import build_registry
 
-TELEGRAM_NAMES = {"help", "bind", "case", "cases", "assign", "ack", "resolve", "reopen", "escalate", "rate", "stats"}
+TELEGRAM_NAMES = {
+    "help",
+    "bind",
+    "case",
+    "cases",
+    "assign",
+    "ack",
+    "resolve",
+    "reopen",
+    "escalate",
+    "rate",
+    "stats",
+}
 
 
 def test_slash_and_chinese_forms_share_a_command():

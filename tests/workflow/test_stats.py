@@ -50,10 +50,14 @@ async def test_stats_keep_outcomes_apart(db_url):
         await desk.say("受理 0001", sender="wang", at=later(10))
         await desk.say("办结 0001 已重做防水层", sender="wang", at=later(20))
         await desk.say("受理 0002", sender="wang", at=later(30))
-        await desk.say("无法解决 0002 电梯需整体更换，须业主表决使用维修基金", sender="wang", at=later(40))
+        await desk.say(
+            "无法解决 0002 电梯需整体更换，须业主表决使用维修基金", sender="wang", at=later(40)
+        )
         await desk.say("撤回 0003", sender="r3", at=later(50))
 
-        replies = await desk.say("统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(60 * 24 * 3))
+        replies = await desk.say(
+            "统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(60 * 24 * 3)
+        )
 
         text = replies[0]
         assert "新登记 3 件" in text

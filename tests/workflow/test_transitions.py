@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.workflow import TRANSITIONS, Action, check_transition
 from handlers.errors import InvalidTransition
+from handlers.workflow import TRANSITIONS, Action, check_transition
 from models import Case, CaseOutcome, CaseStatus, MessageOutcome
 from tests.workflow.desk import open_desk
 
@@ -37,7 +37,11 @@ async def test_every_command_in_every_state(db_url):
 
         for status in CaseStatus:
             for text, sender, action in COMMANDS:
-                outcome = CaseOutcome.RESOLVED if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED) else None
+                outcome = (
+                    CaseOutcome.RESOLVED
+                    if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+                    else None
+                )
                 await desk.put_case(1, status, outcome=outcome)
                 await desk.put_case(2, CaseStatus.NEW)
                 events_before = len(await desk.events(1))
@@ -55,7 +59,10 @@ async def test_every_command_in_every_state(db_url):
                 else:
                     assert len(events) == events_before, where
                     assert case.status == status, where
-                    assert any("当前状态为“" in r and "不能" in r for r in replies), (where, replies)
+                    assert any("当前状态为“" in r and "不能" in r for r in replies), (
+                        where,
+                        replies,
+                    )
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -83,7 +90,14 @@ async def test_life_cycle_leaves_event_for_each_change(db_url):
         assert case.status == CaseStatus.CLOSED
         assert case.outcome == CaseOutcome.RESOLVED
         assert case.rating == "satisfied"
-        assert [e.kind for e in events] == ["opened", "acknowledged", "started", "resolved", "rated", "closed"]
+        assert [e.kind for e in events] == [
+            "opened",
+            "acknowledged",
+            "started",
+            "resolved",
+            "rated",
+            "closed",
+        ]
         assert all(e.at is not None and e.actor_label for e in events)
         assert events[3].note == "已更换防水层"
         assert any("感谢您的评价（满意）" in r for r in thanks)

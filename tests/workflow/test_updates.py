@@ -56,7 +56,9 @@ async def test_command_in_case_group_answers_once(db_url):
 async def test_query_in_group_masks_timeline(db_url):
     async with open_desk(db_url) as desk:
         await desk.say(REPORT, sender="r1")
-        await desk.say("受理 0001 明天上午上门，联系13900001111", sender="wang", chat_id=STAFF_GROUP)
+        await desk.say(
+            "受理 0001 明天上午上门，联系13900001111", sender="wang", chat_id=STAFF_GROUP
+        )
 
         in_group = await desk.say("查询 0001", sender="r1")
         private = await desk.say("查询 0001", sender="r1", chat_id="r1-private", private=True)
@@ -69,4 +71,6 @@ async def test_query_in_group_masks_timeline(db_url):
 
 
 def test_mask_for_group_example():
-    assert mask_for_group("3栋2单元1002室漏水，电话13812345678") == "3栋2单元****漏水，电话138****5678"
+    assert (
+        mask_for_group("3栋2单元1002室漏水，电话13812345678") == "3栋2单元****漏水，电话138****5678"
+    )
