@@ -1,4 +1,4 @@
-"""The texts of timed messages: reminders (催办), escalations (督办) and rating requests (回访)."""
+"""The texts of timed messages: reminders (催办), escalations (督办) and rating reminders (回访)."""
 
 from __future__ import annotations
 
@@ -42,14 +42,6 @@ def escalated_for_party(case: Case, rung: Rung) -> str:
     return (
         f"【督办提醒】工单 {case.number}（{case_title(case)}）已超时，已升级至{RUNG_LABELS[rung]}督办。"
         f"贵方仍为首接责任方，请继续办理并及时反馈进展。"
-    )
-
-
-def rating_request(case: Case) -> str:
-    return (
-        f"您好，您反映的工单 {case.number}（{case_title(case)}）已办结。"
-        f"请回复“评价 {case.number} 满意”“评价 {case.number} 基本满意”或“评价 {case.number} 不满意”，"
-        f"您的评价将帮助我们改进服务。"
     )
 
 

@@ -225,17 +225,24 @@ async def _advance_rating(
         log.info("case %s closed as unrated", case.id)
         return None
 
+    # The resolve command already asks the reporter to rate; the sweep only
+    # reminds once, a day later.
+    if remind_at > now:
+        return remind_at
     reporter = await reporter_target(session, case)
     if reporter is not None:
-        if remind_at <= now:
-            key, text, due = f"rating_reminder:{case.id}:{_stamp(resolved_at)}", notices.rating_reminder(case), remind_at
-        else:
-            key, text, due = f"rating_request:{case.id}:{_stamp(resolved_at)}", notices.rating_request(case), resolved_at
         outcome.drafts.append(
-            Draft(key=key, kind=key.split(":", 1)[0], text=text, targets=[reporter], due_at=due,
-                  case_id=case.id, compound_id=case.compound_id)
+            Draft(
+                key=f"rating_reminder:{case.id}:{_stamp(resolved_at)}",
+                kind="rating_reminder",
+                text=notices.rating_reminder(case),
+                targets=[reporter],
+                due_at=remind_at,
+                case_id=case.id,
+                compound_id=case.compound_id,
+            )
         )
-    return remind_at if remind_at > now else close_at
+    return close_at
 
 
 async def reporter_target(session: AsyncSession, case: Case) -> dict[str, Any] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.commands import actions, bind, listing, merging, query, resident, stats, triage
+from handlers.commands import actions, bind, listing, merging, query, resident, stats, timers, triage
 from handlers.commands.base import CommandContext, CommandRegistry, CommandSpec, ParsedCommand
 from handlers.commands.help import build_help
 
@@ -19,6 +19,7 @@ def build_registry(bot_username: str | None = None) -> CommandRegistry:
         triage.SPEC,
         *merging.SPECS,
         stats.SPEC,
+        *timers.SPECS,
         bind.SPEC,
     ):
         registry.add(spec)

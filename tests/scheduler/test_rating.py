@@ -1,4 +1,4 @@
-"""Satisfaction follow-up: ask the reporter, remind after a day, close unrated after three."""
+"""Satisfaction follow-up: remind the reporter after a day, close unrated after three."""
 
 from __future__ import annotations
 
@@ -25,24 +25,22 @@ async def test_unrated_case_closes_after_reminder(desk: Desk):
     await desk.sweeper().run_once(local(2026, 3, 2, 9, 31))
     await resolve_case(desk, case.id)
 
+    # The resolve command asked for the rating; the sweep stays quiet for a day.
     await desk.sweeper().run_once(local(2026, 3, 3, 15, 31))
-    asked = rating_texts(desk)
-    assert len(asked) == 1
-    assert "已办结" in asked[0]
-    assert f"评价 {case.number} 满意" in asked[0]
-
-    await desk.sweeper().run_once(local(2026, 3, 3, 18))
-    assert len(rating_texts(desk)) == 1
+    await desk.sweeper().run_once(local(2026, 3, 4, 15))
+    assert rating_texts(desk) == []
 
     await desk.sweeper().run_once(local(2026, 3, 4, 16))
+    await desk.sweeper().run_once(local(2026, 3, 4, 17))
     reminded = rating_texts(desk)
-    assert len(reminded) == 2
-    assert "还未收到您的评价" in reminded[1]
+    assert len(reminded) == 1
+    assert "还未收到您的评价" in reminded[0]
+    assert f"评价 {case.number} 满意" in reminded[0]
 
     report = await desk.sweeper().run_once(local(2026, 3, 6, 16))
     assert report.closed_unrated == 1
     await desk.sweeper().run_once(local(2026, 3, 9, 16))
-    assert len(rating_texts(desk)) == 2
+    assert len(rating_texts(desk)) == 1
 
     async with desk.services.sessionmaker() as session:
         closed = await session.get_one(Case, case.id)
@@ -54,15 +52,16 @@ async def test_unrated_case_closes_after_reminder(desk: Desk):
     assert "rated" not in kinds
 
 
-async def test_rating_request_held_at_night(desk: Desk):
+async def test_rating_reminder_held_at_night(desk: Desk):
     case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
     async with desk.services.sessionmaker() as session, session.begin():
         row = await session.get_one(Case, case.id)
         acknowledge(session, row, actor=None, now=local(2026, 3, 2, 10))
         resolve(session, row, actor=None, now=local(2026, 3, 2, 23, 30), note="已更换灯泡")
 
-    await desk.sweeper().run_once(local(2026, 3, 2, 23, 31))
+    # The reminder falls due at 23:30 on Tuesday and waits for the morning.
+    await desk.sweeper().run_once(local(2026, 3, 3, 23, 31))
     assert rating_texts(desk) == []
 
-    await desk.sweeper().run_once(local(2026, 3, 3, 7, 1))
+    await desk.sweeper().run_once(local(2026, 3, 4, 7, 1))
     assert len(rating_texts(desk)) == 1

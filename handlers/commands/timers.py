@@ -1,0 +1,169 @@
+"""Commands on case clocks: 挂起, 恢复计时, 时限, 简报, and the street office's 吹哨 and 报到."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from handlers.cases import record_event
+from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.common import case_by_number, command_access, first_arg, text_after
+from handlers.digests import compute_stats, stats_lines
+from handlers.errors import BadCommand, InvalidTransition
+from handlers.ladder import RUNG_LABELS, Rung, report_in, whistle
+from handlers.limits import current_table
+from handlers.messages import Reply
+from handlers.notices import local_time
+from handlers.permissions import Level, require_officer, require_reporter_or_staff, require_staff
+from models import Case, CaseStatus, CaseTimer
+
+# Statuses whose clock can be paused: the acting party still owes an answer.
+PAUSABLE = frozenset(
+    {CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}
+)
+
+
+async def _timer(ctx: CommandContext, case: Case) -> CaseTimer:
+    """Return the case's timer, creating it when the sweep has not seen the case yet."""
+    timer = await ctx.session.get(CaseTimer, case.id, with_for_update=True)
+    if timer is None:
+        timer = CaseTimer(case_id=case.id, due_at=ctx.now, status_seen="", updated_at=ctx.now)
+        ctx.session.add(timer)
+    return timer
+
+
+async def pause(ctx: CommandContext) -> list[Reply]:
+    number = first_arg(ctx, "挂起 0034 等待配件到货")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    require_staff(access, case, "pause", "挂起")
+    reason = text_after(ctx, 1)
+    if not reason:
+        msg = f"请写明挂起原因，例如：挂起 {case.number} 等待配件到货"
+        raise BadCommand(msg)
+    if CaseStatus(case.status) not in PAUSABLE:
+        msg = f"工单 {case.number} 当前不在办理时限内，无需挂起。"
+        raise InvalidTransition(msg)
+    timer = await _timer(ctx, case)
+    if timer.paused_at is not None:
+        msg = f"工单 {case.number} 已于{local_time(timer.paused_at, ctx.zone)}挂起（{timer.pause_reason}），发送“恢复计时 {case.number}”可恢复。"
+        raise InvalidTransition(msg)
+
+    timer.paused_at = ctx.now
+    timer.pause_reason = reason
+    timer.due_at = None
+    timer.updated_at = ctx.now
+    record_event(ctx.session, case, "clock_paused", actor=ctx.member, note=reason, at=ctx.now)
+    text = f"工单 {case.number} 已挂起，暂停计时（原因：{reason}）。条件具备后请发送“恢复计时 {case.number}”。"
+    return [reply_here(ctx, text, case_id=case.id)]
+
+
+async def resume(ctx: CommandContext) -> list[Reply]:
+    number = first_arg(ctx, "恢复计时 0034")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    require_staff(access, case, "resume", "恢复计时")
+    timer = await _timer(ctx, case)
+    if timer.paused_at is None:
+        msg = f"工单 {case.number} 没有挂起，正在正常计时。"
+        raise InvalidTransition(msg)
+
+    # The deadlines move by the time the clock stood still.
+    paused = ctx.now - timer.paused_at
+    case.response_due_at = _shift(case.response_due_at, paused)
+    case.resolve_due_at = _shift(case.resolve_due_at, paused)
+    timer.rung_due_at = _shift(timer.rung_due_at, paused)
+    timer.resolve_due_seen = case.resolve_due_at
+    timer.paused_seconds += int(paused.total_seconds())
+    timer.paused_at = None
+    timer.pause_reason = None
+    timer.due_at = ctx.now
+    timer.updated_at = ctx.now
+    record_event(
+        ctx.session, case, "clock_resumed", actor=ctx.member, at=ctx.now,
+        data={"paused_seconds": int(paused.total_seconds())},
+    )
+    due = local_time(case.resolve_due_at, ctx.zone) if case.resolve_due_at else "未设定"
+    return [reply_here(ctx, f"工单 {case.number} 已恢复计时，办结期限顺延至{due}。", case_id=case.id)]
+
+
+def _shift(moment: datetime | None, by: timedelta) -> datetime | None:
+    return moment + by if moment is not None else None
+
+
+async def deadlines(ctx: CommandContext) -> list[Reply]:
+    number = first_arg(ctx, "时限 0034")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    await require_reporter_or_staff(ctx.session, access, ctx.member, case, "deadlines", "查看时限")
+    timer = await ctx.session.get(CaseTimer, case.id)
+    rule = current_table().rule_for(case.category, case.urgent)
+
+    lines = [f"工单 {case.number} 的办理时限（{rule.acknowledge.phrase()}内受理，{rule.resolve.phrase()}内办结）："]
+    lines.append(_line("受理", case.response_due_at, case.acknowledged_at, ctx))
+    lines.append(_line("办结", case.resolve_due_at, case.resolved_at, ctx))
+    if timer is not None and timer.paused_at is not None:
+        lines.append(f"已挂起：{local_time(timer.paused_at, ctx.zone)}起暂停计时（{timer.pause_reason}）")
+    if timer is not None and timer.rung is not None and case.escalation_level:
+        rung = RUNG_LABELS[Rung(timer.rung)]
+        due = f"，该级期限{local_time(timer.rung_due_at, ctx.zone)}" if timer.rung_due_at else ""
+        lines.append(f"督办：已升级至{rung}{due}")
+    return [reply_here(ctx, "\n".join(lines), case_id=case.id)]
+
+
+def _line(word: str, due: datetime | None, done: datetime | None, ctx: CommandContext) -> str:
+    if due is None:
+        return f"{word}：未设定期限"
+    if done is not None:
+        late = "（超时）" if done > due else "（按时）"
+        return f"{word}：期限{local_time(due, ctx.zone)}，已于{local_time(done, ctx.zone)}完成{late}"
+    state = "已超时" if ctx.now > due else "未到期"
+    return f"{word}：期限{local_time(due, ctx.zone)}，{state}"
+
+
+async def digest_now(ctx: CommandContext) -> list[Reply]:
+    compound, access = await command_access(ctx)
+    require_officer(access, "digest", "查看简报")
+    weekly = ctx.rest.strip() in ("周", "本周", "每周", "周报")
+    start = ctx.now - (timedelta(days=7) if weekly else timedelta(days=1))
+    stats = await compute_stats(ctx.session, [compound.id], start, ctx.now)
+    title = "每周简报" if weekly else "简报"
+    lines = [f"【{title}】{compound.name} 截至{local_time(ctx.now, ctx.zone)}"]
+    lines.extend(stats_lines(stats, "近7天" if weekly else "近24小时"))
+    return [reply_here(ctx, "\n".join(lines))]
+
+
+async def call_department(ctx: CommandContext) -> list[Reply]:
+    number = first_arg(ctx, "吹哨 0034 住建")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    require_officer(access, "whistle", "吹哨")
+    if len(ctx.args) < 2:
+        msg = f"请写上职能部门，例如：吹哨 {case.number} 住建"
+        raise BadCommand(msg)
+    department = ctx.args[1]
+    await whistle(ctx.session, case, department, now=ctx.now, note=text_after(ctx, 2))
+    text = f"已记录：工单 {case.number} 已向{department}吹哨，部门报到后请发送“报到 {case.number} {department}”。"
+    return [reply_here(ctx, text, case_id=case.id)]
+
+
+async def department_reported(ctx: CommandContext) -> list[Reply]:
+    number = first_arg(ctx, "报到 0034 住建")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    require_officer(access, "reportin", "记录报到")
+    if len(ctx.args) < 2:
+        msg = f"请写上报到的职能部门，例如：报到 {case.number} 住建"
+        raise BadCommand(msg)
+    department = ctx.args[1]
+    await report_in(ctx.session, case, department, now=ctx.now, note=text_after(ctx, 2))
+    return [reply_here(ctx, f"已记录：{department}已就工单 {case.number} 报到。", case_id=case.id)]
+
+
+SPECS = (
+    CommandSpec("pause", ("挂起",), pause, "挂起工单，暂停计时并写明原因", "挂起 0034 等待配件到货", Level.PARTY),
+    CommandSpec("resume", ("恢复计时",), resume, "恢复挂起工单的计时", "恢复计时 0034", Level.PARTY),
+    CommandSpec("deadlines", ("时限",), deadlines, "查看工单的受理和办结期限", "时限 0034"),
+    CommandSpec("digest", ("简报",), digest_now, "立即查看本小区的工单简报（加“周”看近7天）", "简报", Level.OFFICER),
+    CommandSpec("whistle", ("吹哨",), call_department, "记录街道向职能部门吹哨", "吹哨 0034 住建", Level.OFFICER),
+    CommandSpec("reportin", ("报到",), department_reported, "记录职能部门报到", "报到 0034 住建", Level.OFFICER),
+)
