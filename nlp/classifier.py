@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.clauses import has_connective, split_clauses
+from nlp.clauses import clause_spans, has_connective
 from nlp.cues import Cues, find_cues
 from nlp.features import message_features
 from nlp.findings import Finding
@@ -110,34 +110,46 @@ class Classifier:
         if not normalized:
             return [Finding(category=CHAT, confidence=1.0, text=text)]
 
-        whole = self._analyse(normalized)
+        spans = self.segmenter.cut_spans(normalized)
+        whole = self._analyse(normalized, [token for _, token in spans])
         probabilities = whole.scores.category_probabilities
         urgent = self._is_urgent(whole)
         index = int(probabilities.argmax())
         if index == self._chat_index and not self._is_chat(whole, urgent):
             index = self._best_actionable(probabilities)
 
-        secondary = self._secondary_topics(normalized, index, probabilities)
+        secondary = self._secondary_topics(normalized, spans, index, probabilities)
         if not secondary:
             return [self._finding(whole, index, urgent, normalized)]
 
         claimed = {clause for clauses in secondary.values() for clause in clauses}
-        main_text = " ".join(c for c in split_clauses(normalized) if c not in claimed) or normalized
-        main = self._analyse(main_text)
+        rest = [c for c in clause_spans(normalized) if c not in claimed]
+        main = self._analyse_clauses(normalized, spans, rest) if rest else whole
         findings = [self._finding(main, index, self._is_urgent(main), normalized)]
         findings[0] = replace(findings[0], confidence=round(float(probabilities[index]), 4))
         for category_index, clauses in secondary.items():
-            part = self._analyse(" ".join(clauses))
+            part = self._analyse_clauses(normalized, spans, clauses)
             findings.append(self._finding(part, category_index, self._is_urgent(part), normalized))
         if urgent and not any(finding.urgent for finding in findings):
             findings[0] = replace(findings[0], urgent=True)
         return findings
 
-    def _analyse(self, text: str) -> _Analysis:
+    def _analyse(self, text: str, tokens: list[str]) -> _Analysis:
         cues = find_cues(text)
-        tokens = self.segmenter.cut(text)
         scores = self.model.score(message_features(text, tokens, cues))
         return _Analysis(text, cues, scores)
+
+    def _analyse_clauses(
+        self, text: str, spans: list[tuple[int, str]], clauses: list[tuple[int, int]]
+    ) -> _Analysis:
+        """Analyse some clauses of a message, reusing the message's tokens."""
+        part = " ".join(text[start:end] for start, end in clauses)
+        tokens = [
+            token
+            for offset, token in spans
+            if any(start <= offset < end for start, end in clauses)
+        ]
+        return self._analyse(part, tokens)
 
     def _is_urgent(self, analysis: _Analysis) -> bool:
         if analysis.cues.urgent:
@@ -162,12 +174,17 @@ class Classifier:
         return int(masked.argmax())
 
     def _secondary_topics(
-        self, text: str, main_index: int, probabilities: np.ndarray
-    ) -> dict[int, list[str]]:
+        self,
+        text: str,
+        spans: list[tuple[int, str]],
+        main_index: int,
+        probabilities: np.ndarray,
+    ) -> dict[int, list[tuple[int, int]]]:
         """Find clauses about another actionable category than the main one.
 
         Returns:
-            Category index to the clauses about it, in order of appearance.
+            Category index to the (start, end) spans of the clauses about
+            it, in order of appearance.
         """
         if main_index == self._chat_index:
             return {}
@@ -175,13 +192,14 @@ class Classifier:
         runner_up[[main_index, self._chat_index]] = 0.0
         if runner_up.max() < self.thresholds["second_topic"] and not has_connective(text):
             return {}
-        clauses = split_clauses(text)
+        clauses = clause_spans(text)
         if len(clauses) < 2:
             return {}
 
-        topics: dict[int, list[str]] = {}
+        topics: dict[int, list[tuple[int, int]]] = {}
         for clause in clauses:
-            clause_probabilities = self._analyse(clause).scores.category_probabilities
+            analysis = self._analyse_clauses(text, spans, [clause])
+            clause_probabilities = analysis.scores.category_probabilities
             clause_index = int(clause_probabilities.argmax())
             if clause_index in (main_index, self._chat_index):
                 continue

@@ -17,27 +17,36 @@ _HAS_CONNECTIVE = re.compile(_CONNECTIVE)
 MIN_CLAUSE_CHARS = 4
 
 
-def split_clauses(text: str) -> list[str]:
-    """Cut normalised text into clauses of at least MIN_CLAUSE_CHARS characters.
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """Cut normalised text into clauses, as (start, end) offsets.
 
-    Fragments that are too short are joined to the clause before them, so no
-    word of the message is lost.
+    Clauses shorter than MIN_CLAUSE_CHARS are joined to their neighbour, so
+    no word of the message is lost and no clause is a bare fragment.
 
     Args:
         text: Normalised text.
     """
-    clauses: list[str] = []
-    for piece in _BOUNDARY.split(text):
-        piece = piece.strip()
-        if not piece:
-            continue
-        if clauses and len(piece) < MIN_CLAUSE_CHARS:
-            clauses[-1] += " " + piece
-        elif clauses and len(clauses[-1]) < MIN_CLAUSE_CHARS:
-            clauses[-1] += " " + piece
-        else:
-            clauses.append(piece)
-    return clauses
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in [*_BOUNDARY.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[start:end].strip()
+        if piece:
+            piece_start = text.index(piece, start)
+            piece_end = piece_start + len(piece)
+            short = len(piece) < MIN_CLAUSE_CHARS
+            if spans and (short or spans[-1][1] - spans[-1][0] < MIN_CLAUSE_CHARS):
+                spans[-1] = (spans[-1][0], piece_end)
+            else:
+                spans.append((piece_start, piece_end))
+        if match:
+            start = match.end()
+    return spans
+
+
+def split_clauses(text: str) -> list[str]:
+    """Cut normalised text into clause strings; see clause_spans."""
+    return [text[start:end] for start, end in clause_spans(text)]
 
 
 def has_connective(text: str) -> bool:

@@ -81,14 +81,28 @@ class Segmenter:
         Args:
             text: Normalised text, see nlp.normalize.normalize.
         """
-        tokens: list[str] = []
+        return [token for _, token in self.cut_spans(text)]
+
+    def cut_spans(self, text: str) -> list[tuple[int, str]]:
+        """Segment like cut(), with each token's start offset in the text.
+
+        The offsets let the classifier give each clause of a message its own
+        tokens without segmenting the message twice.
+        """
+        spans: list[tuple[int, str]] = []
         start = 0
-        lcut = self._tokenizer.lcut
         for match in NUMBER_WITH_UNIT.finditer(text):
             if match.start() > start:
-                tokens.extend(lcut(text[start : match.start()], HMM=False))
-            tokens.append(match.group(0).replace(" ", ""))
+                self._cut_plain(text[start : match.start()], start, spans)
+            spans.append((match.start(), match.group(0).replace(" ", "")))
             start = match.end()
         if start < len(text):
-            tokens.extend(lcut(text[start:], HMM=False))
-        return [token for token in tokens if not token.isspace()]
+            self._cut_plain(text[start:], start, spans)
+        return spans
+
+    def _cut_plain(self, piece: str, offset: int, spans: list[tuple[int, str]]) -> None:
+        # jieba's tokens concatenate back to its input, so offsets add up.
+        for token in self._tokenizer.lcut(piece, HMM=False):
+            if not token.isspace():
+                spans.append((offset, token))
+            offset += len(token)
