@@ -16,7 +16,9 @@ from nlp.findings import Finding, Location
 
 # Co-reporter counts at which the acting party hears about the case again.
 NUDGE_COUNTS = frozenset({2, 3, 5, 10, 20, 50})
-# How long a group keeps talking about one problem without naming it again.
+# How long a group keeps talking about one problem without naming it again:
+# anyone's reply within minutes, or the reporter's own or a "me too" within the hour.
+QUICK_REPLY_WINDOW = timedelta(minutes=15)
 CONVERSATION_WINDOW = timedelta(hours=1)
 
 # Reporter counts from which a case gets priority 1 (high) and 2 (highest).
@@ -90,8 +92,8 @@ async def find_duplicate(
     whose text is close; a location that clearly differs (another building)
     keeps them apart whatever the text says. A finding with no location also
     joins a case of its category opened in the same chat within the last
-    hour when it comes from that case's reporter, or opens with "我也是":
-    that is a conversation going on, not a new problem.
+    15 minutes, or within the hour when it comes from that case's reporter or
+    opens with "我也是": that is a conversation going on, not a new problem.
     """
     candidates = await session.scalars(
         select(Case)
@@ -113,8 +115,13 @@ async def find_duplicate(
             and finding.location.is_empty
             and chat_group_id is not None
             and case.chat_group_id == chat_group_id
-            and case.opened_at >= now - CONVERSATION_WINDOW
-            and (follow_up or case.reporter_id == reporter_id)
+            and (
+                case.opened_at >= now - QUICK_REPLY_WINDOW
+                or (
+                    case.opened_at >= now - CONVERSATION_WINDOW
+                    and (follow_up or case.reporter_id == reporter_id)
+                )
+            )
         ):
             return case
         if same_category and case_location.overlaps(finding.location):

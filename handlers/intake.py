@@ -11,7 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -227,7 +227,7 @@ class Pipeline:
         if not message.text.strip():
             return await self._attachments_only(session, raw, message, chat, member, now)
 
-        findings = [f for f in self.classifier.classify(message.text) if f.actionable]
+        findings = _share_location([f for f in self.classifier.classify(message.text) if f.actionable])
         if not findings:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
         return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
@@ -241,7 +241,7 @@ class Pipeline:
         except DomainError as exc:
             await savepoint.rollback()
             log.info(
-                "command refused: platform=%s id=%s raw=%s member=%s chat=%s reason=%s",
+                "command rejected: platform=%s id=%s raw=%s member=%s chat=%s reason=%s",
                 ctx.message.platform,
                 ctx.message.message_id,
                 ctx.raw.id,
@@ -433,6 +433,18 @@ class Pipeline:
                 Reply(PartyTarget(case.party.id, case.party.name), texts.nudge_for_party(case), case.id, "party")
             )
         return result
+
+
+def _share_location(findings: list[Finding]) -> list[Finding]:
+    """Give findings that name no place the place another part of the message names.
+
+    In "9栋下水道堵了，污水都漫到一楼大厅了" only the first clause says 9栋,
+    but both problems are there.
+    """
+    known = next((f.location for f in findings if not f.location.is_empty), None)
+    if known is None:
+        return findings
+    return [replace(f, location=known) if f.location.is_empty else f for f in findings]
 
 
 def _raw_lookup(message: InboundMessage):  # noqa: ANN202 - a select statement

@@ -12,6 +12,10 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _ROOM_AFTER_UNIT = re.compile(r"((?:\d+|[一二三四五六七八九十]+)\s*(?:栋|幢|号楼|座|单元|楼)\s*)(\d{3,4})\s*(?:室|号|房)?")
 _ROOM_DASHED = re.compile(r"(?<![\d-])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d-])")
 _ROOM_ALONE = re.compile(r"(?<!\d)(\d{3,4})\s*(?:室|房间|号房)")
+# A flat named by its number and whoever lives there: 楼上1202, 1502的, 1502那家.
+_ROOM_NEIGHBOUR = re.compile(
+    r"(?:(?<=楼上)|(?<=楼下)|(?<=隔壁)|(?<=对门))\s*\d{3,4}(?!\d)|(?<![\d.])\d{3,4}(?=\s*(?:的|家|那家|这家|户|住户|业主))"
+)
 
 
 def mask_phone(phone: str) -> str:
@@ -33,6 +37,7 @@ def mask_for_group(text: str) -> str:
     text = _ROOM_DASHED.sub(lambda m: f"{m.group(1)}-{m.group(2)}-****", text)
     text = _ROOM_AFTER_UNIT.sub(lambda m: f"{m.group(1)}****", text)
     text = _ROOM_ALONE.sub("****", text)
+    text = _ROOM_NEIGHBOUR.sub("****", text)
     return text
 
 

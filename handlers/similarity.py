@@ -15,6 +15,10 @@ def bigrams(text: str) -> set[str]:
     return {compact[i : i + 2] for i in range(len(compact) - 1)}
 
 
+# Two short fragments sharing one or two bigrams (楼上, 每天) say nothing.
+MIN_SHARED_BIGRAMS = 3
+
+
 def similar(a: str, b: str, *, threshold: float) -> bool:
     """Tell whether two texts share enough bigrams, measured against the shorter one.
 
@@ -24,5 +28,7 @@ def similar(a: str, b: str, *, threshold: float) -> bool:
     first, second = bigrams(a), bigrams(b)
     if not first or not second:
         return False
-    overlap = len(first & second) / min(len(first), len(second))
-    return overlap >= threshold
+    shared = len(first & second)
+    if shared < MIN_SHARED_BIGRAMS:
+        return False
+    return shared / min(len(first), len(second)) >= threshold

@@ -26,6 +26,11 @@ class CaseListing:
     status: str
     opened_at: datetime
     text: str
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    place: str | None = None
+    reporter_count: int = 1
 
     def as_json(self, zone: ZoneInfo) -> dict[str, Any]:
         return {
@@ -38,6 +43,13 @@ class CaseListing:
             "status": self.status,
             "opened_at": self.opened_at.astimezone(zone).isoformat(),
             "text": self.text,
+            "location": {
+                "building": self.building,
+                "unit": self.unit,
+                "room": self.room,
+                "place": self.place,
+            },
+            "reporters": self.reporter_count,
         }
 
 
@@ -66,6 +78,11 @@ async def list_cases(
             status=case.status,
             opened_at=case.opened_at,
             text=case.summary,
+            building=case.building,
+            unit=case.unit,
+            room=case.room,
+            place=case.place,
+            reporter_count=case.reporter_count,
         )
         for case, code, name in rows
     ]

@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from nlp.labels import CATEGORY_LABELS, CHAT
 
 
+# Places named relative to the writer's own flat: two residents' 楼下 are
+# different spots, so these never make two reports the same problem.
+RELATIVE_PLACES = frozenset({"楼上", "楼下", "隔壁", "对门", "对面", "家里", "我家", "门口", "楼道", "窗外"})
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a problem is, as far as the text says.
@@ -47,11 +52,13 @@ class Location:
         by both; an empty location overlaps nothing.
         """
         shared = 0
+        mine_place = None if self.place in RELATIVE_PLACES else self.place
+        their_place = None if other.place in RELATIVE_PLACES else other.place
         for mine, theirs in (
             (self.building, other.building),
             (self.unit, other.unit),
             (self.room, other.room),
-            (self.place, other.place),
+            (mine_place, their_place),
         ):
             if mine and theirs:
                 if mine != theirs:

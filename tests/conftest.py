@@ -107,3 +107,13 @@ async def _truncate(url: str) -> None:
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def close_services() -> AsyncIterator[None]:
+    """Dispose of every engine a test built, even when the test failed."""
+    from tests.helpers import OPEN_SERVICES
+
+    yield
+    while OPEN_SERVICES:
+        await OPEN_SERVICES.pop().close()

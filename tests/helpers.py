@@ -16,6 +16,9 @@ from models import Compound
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 on a Monday in Shanghai
 _ids = itertools.count(1)
+# Services built during the running test; the conftest closes them afterwards,
+# so a failing test cannot leak connections into the next one.
+OPEN_SERVICES: list[Services] = []
 
 
 @cache
@@ -33,6 +36,7 @@ async def make_services(db_url: str, **settings: object) -> tuple[Services, Cons
         outbound=[console],
         classifier=shared_classifier(),
     )
+    OPEN_SERVICES.append(services)
     return services, console
 
 
@@ -72,3 +76,8 @@ def message(
 
 def later(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
+
+
+async def send(services: Services, inbound: InboundMessage):  # noqa: ANN201 - IntakeResult
+    """Hand a message to the pipeline as if it arrived when it was sent."""
+    return await services.pipeline.handle(inbound, now=inbound.sent_at)

@@ -93,8 +93,11 @@ async def test_demo_log_end_to_end(db_url):
     assert re.search(r"^格式错误已跳过\s+0$", out, re.MULTILINE)
     code, cases_out, _ = await run_cli_async(["cases", "--json"], db_url)
     cases = [json.loads(line) for line in cases_out.splitlines()]
-    lift_cases = [c for c in cases if "电梯" in c["text"] and c["category"] == "repair"]
+    lift_cases = [
+        c for c in cases if "电梯" in c["text"] and c["location"]["building"] == "3" and c["category"] == "repair"
+    ]
     assert len(lift_cases) == 1
+    assert lift_cases[0]["reporters"] >= 4
     assert any(c["urgency"] == "urgent" for c in cases)
     assert {"property", "committee", "party"} <= {c["route"] for c in cases}
 

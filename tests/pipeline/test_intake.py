@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from handlers.messages import ChatTarget, InboundAttachment
 from handlers.routing import set_override
 from models import Attachment, Case, CaseEvent, CaseReporter, Compound, MessageOutcome, RawMessage
-from tests.helpers import later, make_compound, make_services, message
+from tests.helpers import later, make_compound, make_services, message, send
 
 
 async def count(services, model) -> int:
@@ -27,8 +27,8 @@ async def test_redelivered_message_acted_on_once(db_url):
     await make_compound(services)
     report = message("3栋2单元电梯坏了，卡在7楼不动", message_id="wx-100")
 
-    first = await services.pipeline.handle(report)
-    second = await services.pipeline.handle(report)
+    first = await send(services, report)
+    second = await send(services, report)
 
     assert first.outcome == MessageOutcome.OPENED
     assert second.duplicate
@@ -44,7 +44,7 @@ async def test_concurrent_redeliveries_store_once(db_url):
     await make_compound(services)
     report = message("5栋楼道灯坏了好几天了", message_id="wx-200")
 
-    results = await asyncio.gather(*(services.pipeline.handle(report) for _ in range(3)))
+    results = await asyncio.gather(*(send(services, report) for _ in range(3)))
 
     assert sum(1 for r in results if not r.duplicate) == 1
     assert await count(services, RawMessage) == 1
@@ -56,9 +56,9 @@ async def test_three_lift_reports_make_one_case(db_url):
     services, console = await make_services(db_url)
     await make_compound(services)
 
-    await services.pipeline.handle(message("3栋电梯又坏了，上不去", sender="chen", at=later(0)))
-    await services.pipeline.handle(message("3号楼电梯是不是坏了？老人下不了楼", sender="liu", at=later(3)))
-    third = await services.pipeline.handle(message("电梯坏了 3栋的，这个月第三次了", sender="sun", at=later(10)))
+    await send(services, message("3栋电梯又坏了，上不去", sender="chen", at=later(0)))
+    await send(services, message("3号楼电梯是不是坏了？老人下不了楼", sender="liu", at=later(3)))
+    third = await send(services, message("电梯坏了 3栋的，这个月第三次了", sender="sun", at=later(10)))
 
     cases = await all_cases(services)
     assert len(cases) == 1
@@ -74,8 +74,8 @@ async def test_same_resident_reporting_twice_is_not_a_co_reporter(db_url):
     services, console = await make_services(db_url)
     await make_compound(services)
 
-    await services.pipeline.handle(message("3栋电梯坏了", sender="chen", at=later(0)))
-    await services.pipeline.handle(message("3栋电梯还是坏的", sender="chen", at=later(30)))
+    await send(services, message("3栋电梯坏了", sender="chen", at=later(0)))
+    await send(services, message("3栋电梯还是坏的", sender="chen", at=later(30)))
 
     cases = await all_cases(services)
     assert len(cases) == 1
@@ -88,8 +88,8 @@ async def test_other_building_opens_another_case(db_url):
     services, _console = await make_services(db_url)
     await make_compound(services)
 
-    await services.pipeline.handle(message("3栋电梯坏了", sender="a", at=later(0)))
-    await services.pipeline.handle(message("8栋电梯坏了", sender="b", at=later(5)))
+    await send(services, message("3栋电梯坏了", sender="a", at=later(0)))
+    await send(services, message("8栋电梯坏了", sender="b", at=later(5)))
 
     assert [c.building for c in await all_cases(services)] == ["3", "8"]
     await services.close()
@@ -99,9 +99,9 @@ async def test_me_too_joins_the_quoted_case(db_url):
     services, _console = await make_services(db_url)
     await make_compound(services)
 
-    await services.pipeline.handle(message("7栋楼下垃圾两天没清了，臭死了", sender="a", message_id="g1"))
-    await services.pipeline.handle(message("+1", sender="b", reply_to="g1", at=later(2)))
-    await services.pipeline.handle(message("我也是", sender="c", at=later(4)))
+    await send(services, message("7栋楼下垃圾两天没清了，臭死了", sender="a", message_id="g1"))
+    await send(services, message("+1", sender="b", reply_to="g1", at=later(2)))
+    await send(services, message("我也是", sender="c", at=later(4)))
 
     cases = await all_cases(services)
     assert len(cases) == 1
@@ -114,7 +114,7 @@ async def test_chit_chat_opens_nothing(db_url):
     await make_compound(services)
 
     for text in ("早上好各位邻居🌞", "谢谢物业的师傅，态度特别好❤️", "今天中午吃啥好呢😂", "哈哈哈"):
-        result = await services.pipeline.handle(message(text))
+        result = await send(services, message(text))
         assert result.outcome == MessageOutcome.IGNORED, text
 
     assert await count(services, Case) == 0
@@ -126,9 +126,9 @@ async def test_routing_follows_default_table(db_url):
     services, _console = await make_services(db_url)
     compound = await make_compound(services)
 
-    await services.pipeline.handle(message("物业费从1.8涨到2.5一平，凭什么涨这么多", sender="a"))
-    await services.pipeline.handle(message("9栋下水道堵了，污水漫到一楼大厅", sender="b"))
-    await services.pipeline.handle(message("5栋楼道里有人推电瓶车进去充电，飞线充电太危险", sender="c"))
+    await send(services, message("物业费从1.8涨到2.5一平，凭什么涨这么多", sender="a"))
+    await send(services, message("9栋下水道堵了，污水漫到一楼大厅", sender="b"))
+    await send(services, message("5栋楼道里有人推电瓶车进去充电，飞线充电太危险", sender="c"))
 
     routes = {c.category: c.route for c in await all_cases(services)}
     assert routes == {"fees": "committee", "repair": "property", "safety": "party"}
@@ -146,7 +146,7 @@ async def test_compound_override_changes_route(db_url):
         stored = await session.get_one(Compound, compound.id)
         await set_override(session, stored, "repair", "party")
 
-    await services.pipeline.handle(message("9栋下水道堵了，污水漫到一楼大厅"))
+    await send(services, message("9栋下水道堵了，污水漫到一楼大厅"))
 
     (case,) = await all_cases(services)
     assert case.category == "repair"
@@ -162,8 +162,8 @@ async def test_override_is_per_compound(db_url):
         stored = await session.get_one(Compound, first.id)
         await set_override(session, stored, "repair", "party")
 
-    await services.pipeline.handle(message("9栋下水道堵了，污水漫到一楼大厅", chat_id="g-a"))
-    await services.pipeline.handle(message("9栋下水道堵了，污水漫到一楼大厅", chat_id="g-b"))
+    await send(services, message("9栋下水道堵了，污水漫到一楼大厅", chat_id="g-a"))
+    await send(services, message("9栋下水道堵了，污水漫到一楼大厅", chat_id="g-b"))
 
     routes = sorted(c.route for c in await all_cases(services))
     assert routes == ["party", "property"]
@@ -175,9 +175,9 @@ async def test_case_numbers_count_per_compound(db_url):
     await make_compound(services, "翠湖苑", chat_id="g-a")
     await make_compound(services, "阳光花园", chat_id="g-b")
 
-    await services.pipeline.handle(message("3栋电梯坏了", chat_id="g-a"))
-    await services.pipeline.handle(message("东门路灯不亮了", chat_id="g-a", sender="x"))
-    await services.pipeline.handle(message("3栋电梯坏了", chat_id="g-b"))
+    await send(services, message("3栋电梯坏了", chat_id="g-a"))
+    await send(services, message("东门路灯不亮了", chat_id="g-a", sender="x"))
+    await send(services, message("3栋电梯坏了", chat_id="g-b"))
 
     numbers = sorted((c.compound_id, c.number) for c in await all_cases(services))
     assert [n for _, n in numbers] == ["0001", "0002", "0001"]
@@ -188,7 +188,7 @@ async def test_group_reply_names_case_party_and_limit(db_url):
     services, console = await make_services(db_url)
     await make_compound(services)
 
-    await services.pipeline.handle(message("3栋2单元1002室门口的电梯坏了，有人被困在里面！"))
+    await send(services, message("3栋2单元1002室门口的电梯坏了，有人被困在里面！"))
 
     group_text = next(t for target, t in console.sent if isinstance(target, ChatTarget))
     assert group_text.startswith("已受理：工单 0001（设施报修·紧急）")
@@ -202,8 +202,8 @@ async def test_group_reply_names_case_party_and_limit(db_url):
 async def test_unbound_group_hint_sent_once(db_url):
     services, console = await make_services(db_url)
 
-    first = await services.pipeline.handle(message("3栋电梯坏了", chat_id="stray"))
-    await services.pipeline.handle(message("5栋路灯坏了", chat_id="stray", sender="b"))
+    first = await send(services, message("3栋电梯坏了", chat_id="stray"))
+    await send(services, message("5栋路灯坏了", chat_id="stray", sender="b"))
 
     assert first.outcome == MessageOutcome.UNBOUND
     assert await count(services, RawMessage) == 2
@@ -217,8 +217,8 @@ async def test_bind_command_then_report(db_url):
     services, console = await make_services(db_url)
     compound = await make_compound(services, chat_id="other")
 
-    await services.pipeline.handle(message(f"绑定 {compound.code}", chat_id="new-group"))
-    result = await services.pipeline.handle(message("3栋电梯坏了", chat_id="new-group", sender="b"))
+    await send(services, message(f"绑定 {compound.code}", chat_id="new-group"))
+    result = await send(services, message("3栋电梯坏了", chat_id="new-group", sender="b"))
 
     assert "已绑定" in console.sent[0][1]
     assert result.outcome == MessageOutcome.OPENED
@@ -230,8 +230,8 @@ async def test_photo_after_report_attaches_to_case(db_url):
     await make_compound(services)
     photo = (InboundAttachment(kind="image", media_id="media-1"),)
 
-    await services.pipeline.handle(message("10栋门口树枝断了挂在半空", sender="dou"))
-    result = await services.pipeline.handle(message("", sender="dou", attachments=photo, at=later(1)))
+    await send(services, message("10栋门口树枝断了挂在半空", sender="dou"))
+    result = await send(services, message("", sender="dou", attachments=photo, at=later(1)))
 
     assert result.outcome == MessageOutcome.ATTACHED
     async with services.sessionmaker() as session:
@@ -246,7 +246,7 @@ async def test_every_case_has_opened_event(db_url):
     services, _console = await make_services(db_url)
     await make_compound(services)
 
-    await services.pipeline.handle(message("3栋电梯坏了"))
+    await send(services, message("3栋电梯坏了"))
 
     async with services.sessionmaker() as session:
         kinds = list(await session.scalars(select(CaseEvent.kind)))
@@ -258,9 +258,46 @@ async def test_query_unknown_case_number(db_url):
     services, console = await make_services(db_url)
     await make_compound(services)
 
-    await services.pipeline.handle(message("查询 0099"))
-    await services.pipeline.handle(message("查询 abc", sender="b"))
+    await send(services, message("查询 0099"))
+    await send(services, message("查询 abc", sender="b"))
 
     assert "没有找到工单 0099" in console.sent[0][1]
     assert "不是有效的工单号" in console.sent[1][1]
+    await services.close()
+
+
+async def test_quick_reply_joins_without_location(db_url):
+    services, _console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("5栋楼道里有人推电瓶车进去充电，太危险了", sender="a", at=later(0)))
+    await send(services, message("楼道里给电瓶车充电真的吓人", sender="b", at=later(2)))
+
+    cases = await all_cases(services)
+    assert len(cases) == 1
+    assert cases[0].reporter_count == 2
+    await services.close()
+
+
+async def test_late_reply_from_stranger_opens_new_case(db_url):
+    services, _console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("晚上广场舞音响太吵了", sender="a", at=later(0)))
+    await send(services, message("广场舞的音响天天吵得孩子没法写作业", sender="b", at=later(600)))
+
+    assert len(await all_cases(services)) == 1
+    await send(services, message("楼上半夜拖椅子，吵得睡不着", sender="c", at=later(700)))
+    assert len(await all_cases(services)) == 2
+    await services.close()
+
+
+async def test_relative_places_never_match(db_url):
+    services, _console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("楼下的狗每天不拴绳到处跑", sender="a", at=later(0)))
+    await send(services, message("楼下邻居天天吵架摔东西", sender="b", at=later(120)))
+
+    assert len(await all_cases(services)) == 2
     await services.close()
