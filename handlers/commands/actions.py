@@ -101,6 +101,10 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
     )
     rest = text_after(ctx, 1)
     head, _, tail = rest.partition(" ")
+    if head == "转":
+        # "转 业委会 原因" as well as "转业委会 原因".
+        head, _, tail = tail.strip().partition(" ")
+        head = "转" + head
     kind = party_by_word(case.compound, head.removeprefix("转")) if head.startswith("转") else None
     if kind is not None:
         party = case.compound.party(kind)
@@ -126,7 +130,7 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
         ctx,
         case,
         confirmation=f"工单 {case.number} 已标记为非本方职责，去向已告知反映人。",
-        group_note=update_for_group(case, f"不属于小区内部职责，已转交：{rest}。"),
+        group_note=update_for_group(case, f"不属于小区内部职责，去向：{rest}。"),
         detail=update_for_reporter(case, "不属于小区内部职责，已转交相关部门。", rest),
         branch_note=update_for_party(case, "非本方职责", rest),
     )

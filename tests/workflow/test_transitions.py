@@ -151,6 +151,32 @@ async def test_not_our_duty_hands_on_to_named_party(db_url):
         assert any("回复“受理 0001”确认受理" in r for r in desk.last_to_user("chen"))
 
 
+async def test_not_our_duty_with_spaced_party(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        await desk.say("非本方职责 0001 转 党组织 楼上住户拒绝配合检修", sender="wang")
+
+        case = await desk.case(1)
+        event = (await desk.events(1))[-1]
+        assert case.route == "party"
+        assert event.kind == "handed_on"
+        assert event.note == "楼上住户拒绝配合检修"
+
+
+async def test_not_our_duty_outside_closes(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say("非本方职责 0001 已转交区供水热线，报修编号A123", sender="wang")
+
+        case = await desk.case(1)
+        assert case.status == CaseStatus.CLOSED
+        assert case.outcome == CaseOutcome.NOT_OUR_DUTY
+        assert case.outcome_note == "已转交区供水热线，报修编号A123"
+        assert any("不属于小区内部职责，去向：已转交区供水热线" in r for r in replies)
+
+
 async def test_withdraw_by_reporter(db_url):
     async with open_desk(db_url) as desk:
         await desk.say(LEAK, sender="r1")
