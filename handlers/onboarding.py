@@ -52,7 +52,7 @@ async def onboard(
     """Handle a message in a private chat that is bound to no compound yet.
 
     The first message gets the question; an answer naming a known compound
-    binds the chat; a code nobody knows gets a short correction. Anything
+    binds the chat; an unknown code gets a short correction. Anything
     else after the question gets no answer, so the question goes out once.
     """
     home = await _home_for(session, chat, member)
@@ -62,10 +62,19 @@ async def onboard(
         compound = await compound_by_code(session, code)
         if compound is not None:
             await _remember(session, home, chat, compound, building, now)
-            log.info("private chat bound: platform=%s chat=%s compound=%s", chat.platform, chat.id, compound.id)
+            log.info(
+                "private chat bound: platform=%s chat=%s compound=%s",
+                chat.platform,
+                chat.id,
+                compound.id,
+            )
             return [_reply(message, _welcome(compound, building))]
         if home.asked_at is not None:
-            return [_reply(message, f"没有找到编码为“{code}”的小区，请核对后重新发送，例如“XQ0001 3栋”。")]
+            return [
+                _reply(
+                    message, f"没有找到编码为“{code}”的小区，请核对后重新发送，例如“XQ0001 3栋”。"
+                )
+            ]
     if home.asked_at is None:
         home.asked_at = now
         return [_reply(message, QUESTION)]
@@ -73,9 +82,11 @@ async def onboard(
 
 
 async def home_of(session: AsyncSession, platform: str, chat_id: str) -> PrivateChatHome | None:
-    """Return where the resident of a private chat said they live, if they did."""
+    """Return the home the resident of a private chat named, if they named one."""
     return await session.scalar(
-        select(PrivateChatHome).where(PrivateChatHome.platform == platform, PrivateChatHome.chat_id == chat_id)
+        select(PrivateChatHome).where(
+            PrivateChatHome.platform == platform, PrivateChatHome.chat_id == chat_id
+        )
     )
 
 

@@ -10,7 +10,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.adapters.wecom import OfficialAccountAdapter, WeComAibotAdapter, WeComAppAdapter, WeComWebhookAdapter
+from bot.adapters.wecom import (
+    OfficialAccountAdapter,
+    WeComAibotAdapter,
+    WeComAppAdapter,
+    WeComWebhookAdapter,
+)
 from bot.server import build_web_app
 from bot.services import Services
 from tests.helpers import make_services
@@ -106,7 +111,11 @@ async def wechat(db_url: str, fake_wechat: FakeWeChat) -> AsyncIterator[WeChatBo
         http_max_body_bytes=MAX_BODY_BYTES,
     )
     fake_time = FakeTime()
-    seams = {"backoff": (2.0, 10.0, 30.0), "sleep": fake_time.sleep, "monotonic": fake_time.monotonic}
+    seams = {
+        "backoff": (2.0, 10.0, 30.0),
+        "sleep": fake_time.sleep,
+        "monotonic": fake_time.monotonic,
+    }
     adapters = (
         WeComAppAdapter(**seams),
         WeComAibotAdapter(**seams),

@@ -1,6 +1,6 @@
 """A fake WeChat platform on 127.0.0.1, and callbacks built the way the platform builds them.
 
-FakeWeChat answers the WeCom and Official Account APIs the adapter calls
+FakeWeChat serves the WeCom and Official Account APIs the adapter calls
 (gettoken, token, message/send, appchat/send, message/custom/send,
 webhook/send and AI-bot response URLs), issues tokens, rejects expired ones
 with 42001, plays queued errors and records every request. Callbacks are
@@ -74,9 +74,13 @@ class FakeWeChat:
         assert self._server is not None
         return str(self._server.make_url(f"/aibot/response/{secrets.token_hex(4)}"))
 
-    def fail(self, path: str, errcode: int, *, times: int = 1, errmsg: str = "", **match: Any) -> None:
-        """Answer the next `times` calls of path (whose payload contains `match`) with errcode."""
-        self._rules.append(_Rule(path, match, {"errcode": errcode, "errmsg": errmsg or f"error {errcode}"}, times))
+    def fail(
+        self, path: str, errcode: int, *, times: int = 1, errmsg: str = "", **match: Any
+    ) -> None:
+        """Return errcode to the next `times` calls of path whose payload contains `match`."""
+        self._rules.append(
+            _Rule(path, match, {"errcode": errcode, "errmsg": errmsg or f"error {errcode}"}, times)
+        )
 
     def expire_tokens(self) -> None:
         """Make every issued token expired, as after two hours."""
@@ -96,7 +100,9 @@ class FakeWeChat:
         self.tokens_issued += 1
         token = f"token-{self.tokens_issued}"
         self._valid_tokens.add(token)
-        self.requests.append(Recorded(request.path.removeprefix("/cgi-bin/"), dict(request.query), {}))
+        self.requests.append(
+            Recorded(request.path.removeprefix("/cgi-bin/"), dict(request.query), {})
+        )
         return web.json_response({"errcode": 0, "access_token": token, "expires_in": 7200})
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -106,13 +112,23 @@ class FakeWeChat:
         self.requests.append(record)
         answer = self._answer(path, request.query, payload)
         record.errcode = answer["errcode"]
-        return web.Response(text=json.dumps(answer, ensure_ascii=False), content_type="application/json")
+        return web.Response(
+            text=json.dumps(answer, ensure_ascii=False), content_type="application/json"
+        )
 
     def _answer(self, path: str, query: Any, payload: dict[str, Any]) -> dict[str, Any]:
-        if path != "webhook/send" and path != "aibot/response" and query.get("access_token") not in self._valid_tokens:
+        if (
+            path != "webhook/send"
+            and path != "aibot/response"
+            and query.get("access_token") not in self._valid_tokens
+        ):
             return {"errcode": 42001, "errmsg": "access_token expired"}
         for rule in self._rules:
-            if rule.path == path and rule.times > 0 and all(payload.get(k) == v for k, v in rule.match.items()):
+            if (
+                rule.path == path
+                and rule.times > 0
+                and all(payload.get(k) == v for k, v in rule.match.items())
+            ):
                 rule.times -= 1
                 return rule.answer
         return {"errcode": 0, "errmsg": "ok"}
@@ -135,7 +151,15 @@ def sign(token: str, *parts: str) -> str:
     return signer.signature
 
 
-def app_text_xml(sender: str, content: str, msg_id: str, *, corp_id: str, agent_id: str, create_time: str | None = None) -> str:
+def app_text_xml(
+    sender: str,
+    content: str,
+    msg_id: str,
+    *,
+    corp_id: str,
+    agent_id: str,
+    create_time: str | None = None,
+) -> str:
     return (
         f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName>"
         f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
@@ -147,7 +171,10 @@ def app_text_xml(sender: str, content: str, msg_id: str, *, corp_id: str, agent_
 
 
 def xml_of(fields: dict[str, str]) -> str:
-    body = "".join(f"<{k}><![CDATA[{v}]]></{k}>" if not v.isdigit() else f"<{k}>{v}</{k}>" for k, v in fields.items())
+    body = "".join(
+        f"<{k}><![CDATA[{v}]]></{k}>" if not v.isdigit() else f"<{k}>{v}</{k}>"
+        for k, v in fields.items()
+    )
     return f"<xml>{body}</xml>"
 
 
@@ -162,7 +189,9 @@ class SignedRequest:
 class PlatformSigner:
     """Encrypts and signs callbacks with wechatpy, as WeCom or the Official Account does."""
 
-    def __init__(self, token: str, aes_key: str, receive_id: str, *, official_account: bool = False) -> None:
+    def __init__(
+        self, token: str, aes_key: str, receive_id: str, *, official_account: bool = False
+    ) -> None:
         self.token = token
         self.aes_key = aes_key
         self.receive_id = receive_id
@@ -170,20 +199,37 @@ class PlatformSigner:
         self.crypto = crypto_class(token, aes_key, receive_id)
         self.official_account = official_account
 
-    def encrypted_xml(self, plaintext: str, *, timestamp: str | None = None, nonce_value: str | None = None) -> SignedRequest:
+    def encrypted_xml(
+        self, plaintext: str, *, timestamp: str | None = None, nonce_value: str | None = None
+    ) -> SignedRequest:
         timestamp = timestamp or now_ts()
         nonce_value = nonce_value or nonce()
         envelope = self.crypto.encrypt_message(plaintext, nonce_value, timestamp)
         fields = xmltodict.parse(envelope)["xml"]
-        query = {"msg_signature": fields["MsgSignature"], "timestamp": timestamp, "nonce": nonce_value}
+        query = {
+            "msg_signature": fields["MsgSignature"],
+            "timestamp": timestamp,
+            "nonce": nonce_value,
+        }
         if self.official_account:
             # Safe mode adds these to the query; the plain-mode signature stays.
             query |= {"encrypt_type": "aes", "signature": sign(self.token, timestamp, nonce_value)}
-        body = f"<xml><ToUserName><![CDATA[{self.receive_id}]]></ToUserName><Encrypt><![CDATA[{fields['Encrypt']}]]></Encrypt></xml>"
+        body = (
+            f"<xml><ToUserName><![CDATA[{self.receive_id}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{fields['Encrypt']}]]></Encrypt></xml>"
+        )
         return SignedRequest(query, body.encode())
 
-    def encrypted_json(self, payload: dict[str, Any], *, timestamp: str | None = None, nonce_value: str | None = None) -> SignedRequest:
-        signed = self.encrypted_xml(json.dumps(payload, ensure_ascii=False), timestamp=timestamp, nonce_value=nonce_value)
+    def encrypted_json(
+        self,
+        payload: dict[str, Any],
+        *,
+        timestamp: str | None = None,
+        nonce_value: str | None = None,
+    ) -> SignedRequest:
+        signed = self.encrypted_xml(
+            json.dumps(payload, ensure_ascii=False), timestamp=timestamp, nonce_value=nonce_value
+        )
         encrypted = xmltodict.parse(signed.body)["xml"]["Encrypt"]
         return SignedRequest(signed.query, json.dumps({"encrypt": encrypted}).encode())
 

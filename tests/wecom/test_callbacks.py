@@ -5,7 +5,17 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers.directory import create_compound
-from models import Attachment, Case, ChatGroup, RawMessage
+from models import (
+    Attachment,
+    Case,
+    ChatGroup,
+    Compound,
+    Identity,
+    Member,
+    RawMessage,
+    Role,
+    RoleKind,
+)
 from tests.wecom.conftest import AGENT_ID, CORP_ID, WeChatBot
 from tests.wecom.platform import app_text_xml, now_ts, sign, xml_of
 
@@ -50,7 +60,12 @@ async def test_aibot_url_verification_uses_empty_receive_id(wechat: WeChatBot):
 
 async def test_mp_url_verification_returns_echostr(wechat: WeChatBot):
     timestamp, nonce = now_ts(), "83721"
-    query = {"signature": sign("MpCallbackToken", timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "echostr": "e-1234"}
+    query = {
+        "signature": sign("MpCallbackToken", timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "echostr": "e-1234",
+    }
 
     response = await wechat.client.get(MP, params=query)
 
@@ -97,6 +112,15 @@ async def test_three_deliveries_make_one_case(wechat: WeChatBot):
 
 async def test_aibot_group_bind_then_report(wechat: WeChatBot):
     await add_compound(wechat)
+    async with wechat.services.sessionmaker() as session, session.begin():
+        compound = (await session.scalars(select(Compound))).one()
+        officer = Member(display_name="李专员")
+        officer.identities.append(Identity(platform="wecom_aibot", platform_user_id="officer-li"))
+        session.add(officer)
+        await session.flush()
+        session.add(
+            Role(member_id=officer.id, role=RoleKind.LIAISON_OFFICER, compound_id=compound.id)
+        )
 
     def group_message(msgid: str, sender: str, text: str) -> dict:
         return {
@@ -110,11 +134,21 @@ async def test_aibot_group_bind_then_report(wechat: WeChatBot):
             "text": {"content": f"@物业小助手 {text}"},
         }
 
-    unbound = await wechat.post(AIBOT, wechat.aibot_signer.encrypted_json(group_message("a-1", "wangfang", "楼下垃圾没人清")))
+    unbound = await wechat.post(
+        AIBOT,
+        wechat.aibot_signer.encrypted_json(group_message("a-1", "wangfang", "楼下垃圾没人清")),
+    )
     await wechat.settle()
-    await wechat.post(AIBOT, wechat.aibot_signer.encrypted_json(group_message("a-2", "officer-li", "绑定 XQ0001")))
+    await wechat.post(
+        AIBOT, wechat.aibot_signer.encrypted_json(group_message("a-2", "officer-li", "绑定 XQ0001"))
+    )
     await wechat.settle()
-    await wechat.post(AIBOT, wechat.aibot_signer.encrypted_json(group_message("a-3", "wangfang", "2号楼电梯坏了，困人了")))
+    await wechat.post(
+        AIBOT,
+        wechat.aibot_signer.encrypted_json(
+            group_message("a-3", "wangfang", "2号楼电梯坏了，困人了")
+        ),
+    )
     await wechat.settle()
 
     assert unbound.status == 200
@@ -165,8 +199,21 @@ async def test_mp_scan_then_report_in_safe_mode(wechat: WeChatBot):
 
 async def test_mp_plain_mode_rejected_when_safe_mode_set(wechat: WeChatBot):
     timestamp, nonce = now_ts(), "5501"
-    body = xml_of({"ToUserName": "gh_1", "FromUserName": "o-1", "CreateTime": timestamp, "MsgType": "text", "Content": "你好", "MsgId": "1"})
-    query = {"signature": sign("MpCallbackToken", timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+    body = xml_of(
+        {
+            "ToUserName": "gh_1",
+            "FromUserName": "o-1",
+            "CreateTime": timestamp,
+            "MsgType": "text",
+            "Content": "你好",
+            "MsgId": "1",
+        }
+    )
+    query = {
+        "signature": sign("MpCallbackToken", timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+    }
 
     response = await wechat.client.post(MP, params=query, data=body.encode())
 
@@ -182,7 +229,16 @@ async def test_unused_events_answered_without_reply(wechat: WeChatBot):
     ]
     statuses = []
     for fields in events:
-        xml = xml_of({"ToUserName": CORP_ID, "FromUserName": "zhaolei", "CreateTime": now_ts(), "MsgType": "event", "AgentID": AGENT_ID, **fields})
+        xml = xml_of(
+            {
+                "ToUserName": CORP_ID,
+                "FromUserName": "zhaolei",
+                "CreateTime": now_ts(),
+                "MsgType": "event",
+                "AgentID": AGENT_ID,
+                **fields,
+            }
+        )
         response = await wechat.post(APP, wechat.app_signer.encrypted_xml(xml))
         statuses.append((response.status, await response.text()))
     await wechat.settle()
@@ -197,14 +253,46 @@ async def test_media_attached_to_reporters_case(wechat: WeChatBot):
     await app_says(wechat, "sunli", "XQ0001", "m-20")
     await app_says(wechat, "sunli", "8栋地下车库漏水很严重", "m-21")
     media = [
-        {"MsgType": "image", "PicUrl": "http://127.0.0.1/p.jpg", "MediaId": "media-image-1", "MsgId": "m-22"},
-        {"MsgType": "voice", "MediaId": "media-voice-1", "Format": "amr", "Recognition": "水已经漫到车位了", "MsgId": "m-23"},
-        {"MsgType": "location", "Location_X": "31.2304", "Location_Y": "121.4737", "Scale": "15", "Label": "8栋车库入口", "MsgId": "m-24"},
-        {"MsgType": "link", "Title": "物业公告", "Description": "停水通知", "Url": "http://127.0.0.1/notice", "MsgId": "m-25"},
+        {
+            "MsgType": "image",
+            "PicUrl": "http://127.0.0.1/p.jpg",
+            "MediaId": "media-image-1",
+            "MsgId": "m-22",
+        },
+        {
+            "MsgType": "voice",
+            "MediaId": "media-voice-1",
+            "Format": "amr",
+            "Recognition": "水已经漫到车位了",
+            "MsgId": "m-23",
+        },
+        {
+            "MsgType": "location",
+            "Location_X": "31.2304",
+            "Location_Y": "121.4737",
+            "Scale": "15",
+            "Label": "8栋车库入口",
+            "MsgId": "m-24",
+        },
+        {
+            "MsgType": "link",
+            "Title": "物业公告",
+            "Description": "停水通知",
+            "Url": "http://127.0.0.1/notice",
+            "MsgId": "m-25",
+        },
     ]
 
     for fields in media:
-        xml = xml_of({"ToUserName": CORP_ID, "FromUserName": "sunli", "CreateTime": now_ts(), "AgentID": AGENT_ID, **fields})
+        xml = xml_of(
+            {
+                "ToUserName": CORP_ID,
+                "FromUserName": "sunli",
+                "CreateTime": now_ts(),
+                "AgentID": AGENT_ID,
+                **fields,
+            }
+        )
         response = await wechat.post(APP, wechat.app_signer.encrypted_xml(xml))
         assert response.status == 200
     await wechat.settle()

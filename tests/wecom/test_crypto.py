@@ -19,7 +19,9 @@ from handlers.errors import ConfigError
 VECTOR_TOKEN = "123456"
 VECTOR_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 VECTOR_CORP_ID = "wx49f0ab532d5d035a"
-VECTOR_ECHOSTR = "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q=="
+VECTOR_ECHOSTR = (
+    "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q=="
+)
 VECTOR_REPLY = """<xml>
 <MsgType><![CDATA[text]]></MsgType>
 <Content><![CDATA[test]]></Content>
@@ -37,14 +39,18 @@ def vector_crypto() -> CallbackCrypto:
 def test_published_url_verification_vector():
     crypto = vector_crypto()
 
-    crypto.verify("dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", "1411443780", "437374425", VECTOR_ECHOSTR)
+    crypto.verify(
+        "dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", "1411443780", "437374425", VECTOR_ECHOSTR
+    )
 
     assert crypto.decrypt(VECTOR_ECHOSTR) == "5927782489442352469"
 
 
 def test_published_vector_with_wrong_nonce_fails():
     with pytest.raises(CallbackRejected, match="signature mismatch"):
-        vector_crypto().verify("dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", "1411443780", "437374424", VECTOR_ECHOSTR)
+        vector_crypto().verify(
+            "dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", "1411443780", "437374424", VECTOR_ECHOSTR
+        )
 
 
 class _FixedPrefixCrypto(work_crypto.PrpCrypto):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import RawMessage
 from tests.wecom.conftest import AGENT_ID, CORP_ID, MAX_BODY_BYTES, WeChatBot
-from tests.wecom.platform import PlatformSigner, SignedRequest, app_text_xml
+from tests.wecom.platform import PlatformSigner, SignedRequest, app_text_xml, sign
 
 APP = "/wechat/work/callback"
 AIBOT = "/wechat/work/aibot"
@@ -20,7 +20,9 @@ def report_xml(msg_id: str = "h-1", text: str = "3栋电梯坏了") -> str:
     return app_text_xml("zhangwei", text, msg_id, corp_id=CORP_ID, agent_id=AGENT_ID)
 
 
-async def assert_rejected(bot: WeChatBot, request: SignedRequest, status: int, reason: str, caplog, path: str = APP) -> None:
+async def assert_rejected(
+    bot: WeChatBot, request: SignedRequest, status: int, reason: str, caplog, path: str = APP
+) -> None:
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="bot.wecom"):
         response = await bot.post(path, request)
@@ -62,7 +64,9 @@ async def test_replayed_nonce_with_other_payload_rejected(wechat: WeChatBot, cap
     assert (await wechat.post(APP, first)).status == 200
     await wechat.settle()
     stored = await wechat.count(RawMessage)
-    replay = wechat.app_signer.encrypted_xml(report_xml("h-2", "另一条消息"), timestamp=first.query["timestamp"], nonce_value="777001")
+    replay = wechat.app_signer.encrypted_xml(
+        report_xml("h-2", "另一条消息"), timestamp=first.query["timestamp"], nonce_value="777001"
+    )
 
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="bot.wecom"):
@@ -94,7 +98,9 @@ async def test_doctype_inside_ciphertext_rejected(wechat: WeChatBot, caplog):
 
 
 async def test_other_corp_id_rejected(wechat: WeChatBot, caplog):
-    stranger = PlatformSigner("AppCallbackToken", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww-another-corp")
+    stranger = PlatformSigner(
+        "AppCallbackToken", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww-another-corp"
+    )
     request = stranger.encrypted_xml(report_xml())
 
     await assert_rejected(wechat, request, 403, "receive id mismatch", caplog)
@@ -102,20 +108,30 @@ async def test_other_corp_id_rejected(wechat: WeChatBot, caplog):
 
 async def test_aibot_rejects_corp_id_as_receive_id(wechat: WeChatBot, caplog):
     # The AI bot encrypts with an empty receive id; a payload carrying one is not its own.
-    signer = PlatformSigner("AibotCallbackToken", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", CORP_ID)
-    payload = {"msgid": "x-1", "chattype": "single", "from": {"userid": "u1"}, "msgtype": "text", "text": {"content": "你好"}}
+    signer = PlatformSigner(
+        "AibotCallbackToken", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", CORP_ID
+    )
+    payload = {
+        "msgid": "x-1",
+        "chattype": "single",
+        "from": {"userid": "u1"},
+        "msgtype": "text",
+        "text": {"content": "你好"},
+    }
 
-    await assert_rejected(wechat, signer.encrypted_json(payload), 403, "receive id mismatch", caplog, AIBOT)
+    await assert_rejected(
+        wechat, signer.encrypted_json(payload), 403, "receive id mismatch", caplog, AIBOT
+    )
 
 
 async def test_garbage_ciphertext_rejected(wechat: WeChatBot, caplog):
     request = wechat.app_signer.encrypted_xml(report_xml())
     token = wechat.app_signer.token
-    from tests.wecom.platform import sign
-
     garbage = "QUJDREVGR0hJSktMTU5PUA=="  # 16 bytes that decrypt to invalid padding
     request.body = f"<xml><Encrypt><![CDATA[{garbage}]]></Encrypt></xml>".encode()
-    request.query["msg_signature"] = sign(token, request.query["timestamp"], request.query["nonce"], garbage)
+    request.query["msg_signature"] = sign(
+        token, request.query["timestamp"], request.query["nonce"], garbage
+    )
 
     await assert_rejected(wechat, request, 400, "padding", caplog)
 
@@ -138,3 +154,33 @@ async def test_control_characters_and_emoji_kept_apart(wechat: WeChatBot):
     assert response.status == 200
     raw = (await wechat.rows(select(RawMessage)))[0]
     assert raw.text == "3栋电梯坏了 😀🙏 急"
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (
+            {"msgid": "b-1", "chattype": "single", "from": "zhangwei", "msgtype": "text"},
+            "wrong type",
+        ),
+        (
+            {
+                "msgid": "b-2",
+                "chattype": "group",
+                "from": {"userid": "u1"},
+                "msgtype": "text",
+                "text": {"content": "hi"},
+            },
+            "without chatid",
+        ),
+        (
+            {"msgid": "b-3", "chattype": "single", "from": {"userid": "u" * 65}, "msgtype": "text"},
+            "longer than 64",
+        ),
+        (["not", "an", "object"], "not an object"),
+    ],
+)
+async def test_malformed_aibot_payload_rejected(wechat: WeChatBot, caplog, payload, reason: str):
+    await assert_rejected(
+        wechat, wechat.aibot_signer.encrypted_json(payload), 400, reason, caplog, AIBOT
+    )

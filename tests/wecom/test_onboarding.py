@@ -49,8 +49,11 @@ async def test_asked_once_then_remembered(db_url):
         home = await session.scalar(select(PrivateChatHome))
         chat = await session.scalar(select(ChatGroup).where(ChatGroup.chat_id == "o-resident-1"))
         cases = list(await session.scalars(select(Case)))
-    assert home is not None and home.building == "12" and home.answered_at is not None
-    assert chat is not None and chat.compound_id == home.compound_id
+    assert home is not None
+    assert home.building == "12"
+    assert home.answered_at is not None
+    assert chat is not None
+    assert chat.compound_id == home.compound_id
     assert len(cases) == 1
     await services.close()
 

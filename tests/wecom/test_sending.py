@@ -17,7 +17,10 @@ CHINESE_4000_BYTES = "物业请尽快维修三号楼电梯" * 111 + "😀"
 
 
 async def test_one_token_refresh_under_50_sends(wechat: WeChatBot):
-    sends = [wechat.app.outbound.send(UserTarget("wecom", f"resident-{i}"), f"您好，第{i}条通知") for i in range(50)]
+    sends = [
+        wechat.app.outbound.send(UserTarget("wecom", f"resident-{i}"), f"您好，第{i}条通知")
+        for i in range(50)
+    ]
 
     await asyncio.gather(*sends)
 
@@ -29,7 +32,9 @@ async def test_expired_token_refreshed_once_and_retried(wechat: WeChatBot):
     await wechat.app.outbound.send(UserTarget("wecom", "zhangwei"), "您好")
     wechat.fake.expire_tokens()
 
-    await asyncio.gather(*(wechat.app.outbound.send(UserTarget("wecom", f"u{i}"), "已受理") for i in range(50)))
+    await asyncio.gather(
+        *(wechat.app.outbound.send(UserTarget("wecom", f"u{i}"), "已受理") for i in range(50))
+    )
 
     assert wechat.fake.tokens_issued == 2
     rejected = [r for r in wechat.fake.calls("message/send") if r.errcode == 42001]
@@ -55,7 +60,9 @@ async def test_rate_limited_send_backs_off_and_arrives(wechat: WeChatBot):
     await wechat.app.outbound.send(UserTarget("wecom", "zhangwei"), "您好，维修师傅下午两点上门")
 
     assert wechat.time.sleeps[:2] == [pytest.approx(2.0, rel=0.25), pytest.approx(10.0, rel=0.25)]
-    assert [p["text"]["content"] for p in wechat.fake.sent("message/send")] == ["您好，维修师傅下午两点上门"]
+    assert [p["text"]["content"] for p in wechat.fake.sent("message/send")] == [
+        "您好，维修师傅下午两点上门"
+    ]
 
 
 async def test_webhook_over_20_a_minute_waits(wechat: WeChatBot):
@@ -95,7 +102,11 @@ async def test_appchat_used_for_registered_group(wechat: WeChatBot):
     await wechat.app.outbound.send(ChatTarget("wecom", "wrOgQhDgAAmX-staff"), "今日新增工单 3 件")
 
     assert wechat.fake.sent("appchat/send") == [
-        {"chatid": "wrOgQhDgAAmX-staff", "msgtype": "text", "text": {"content": "今日新增工单 3 件"}}
+        {
+            "chatid": "wrOgQhDgAAmX-staff",
+            "msgtype": "text",
+            "text": {"content": "今日新增工单 3 件"},
+        }
     ]
 
 
@@ -115,8 +126,16 @@ async def test_final_failure_recorded_and_officer_told(wechat: WeChatBot):
         officer.identities.append(Identity(platform="wecom", platform_user_id="officer-li"))
         session.add(officer)
         await session.flush()
-        session.add(Role(member_id=officer.id, role=RoleKind.LIAISON_OFFICER, compound_id=compound.id))
-        case = Case(compound_id=compound.id, seq=1, category="repair", route="property", summary="3栋电梯坏了")
+        session.add(
+            Role(member_id=officer.id, role=RoleKind.LIAISON_OFFICER, compound_id=compound.id)
+        )
+        case = Case(
+            compound_id=compound.id,
+            seq=1,
+            category="repair",
+            route="property",
+            summary="3栋电梯坏了",
+        )
         session.add(case)
         await session.flush()
         case_id = case.id
@@ -127,12 +146,21 @@ async def test_final_failure_recorded_and_officer_told(wechat: WeChatBot):
     await wechat.services.outbox.deliver([reply])
 
     deliveries = await wechat.rows(select(Delivery).order_by(Delivery.id))
-    assert [(d.target_id, d.status) for d in deliveries] == [("zhangwei", "failed"), ("officer-li", "sent")]
+    assert [(d.target_id, d.status) for d in deliveries] == [
+        ("zhangwei", "failed"),
+        ("officer-li", "sent"),
+    ]
     assert "45009" in deliveries[0].last_error
     events = await wechat.rows(select(CaseEvent).where(CaseEvent.kind == "delivery_failed"))
     assert len(events) == 1
-    to_officer = [p["text"]["content"] for p in wechat.fake.sent("message/send") if p["touser"] == "officer-li"]
-    assert to_officer == ["【发送失败】阳光花园 工单 0001 有一条消息未能通过企业微信送达，请人工联系相关人员。"]
+    to_officer = [
+        p["text"]["content"]
+        for p in wechat.fake.sent("message/send")
+        if p["touser"] == "officer-li"
+    ]
+    assert to_officer == [
+        "【发送失败】阳光花园 工单 0001 有一条消息未能通过企业微信送达，请人工联系相关人员。"
+    ]
     assert property_party is not None
 
 
@@ -142,7 +170,9 @@ async def test_aibot_without_response_url_fails_clearly(wechat: WeChatBot):
 
 
 async def test_aibot_reaches_person_through_app(wechat: WeChatBot):
-    await wechat.aibot.outbound.send(UserTarget("wecom_aibot", "officer-li"), "【新工单】阳光花园 工单 0002")
+    await wechat.aibot.outbound.send(
+        UserTarget("wecom_aibot", "officer-li"), "【新工单】阳光花园 工单 0002"
+    )
 
     assert [p["touser"] for p in wechat.fake.sent("message/send")] == ["officer-li"]
 
@@ -154,10 +184,14 @@ async def test_party_target_resolved_by_outbox(wechat: WeChatBot):
         manager.identities.append(Identity(platform="wecom", platform_user_id="manager-wang"))
         session.add(manager)
         await session.flush()
-        session.add(Role(member_id=manager.id, role=RoleKind.PROPERTY_MANAGER, compound_id=compound.id))
+        session.add(
+            Role(member_id=manager.id, role=RoleKind.PROPERTY_MANAGER, compound_id=compound.id)
+        )
         party = compound.party(PartyKind.PROPERTY)
         assert party is not None
 
-    await wechat.services.outbox.deliver([Reply(PartyTarget(party.id, party.name), "【新工单】请处理", None, "party")])
+    await wechat.services.outbox.deliver(
+        [Reply(PartyTarget(party.id, party.name), "【新工单】请处理", None, "party")]
+    )
 
     assert [p["touser"] for p in wechat.fake.sent("message/send")] == ["manager-wang"]

@@ -49,7 +49,7 @@ log = logging.getLogger("bot.wecom")
 
 
 class _WeChatAdapter:
-    """What the WeChat adapters share: an HTTP session, background tasks and test seams.
+    """Base of the WeChat adapters: an HTTP session, background tasks and test seams.
 
     Args:
         backoff: Seconds to wait before each retry of a rate-limited or failed send.
@@ -80,7 +80,9 @@ class _WeChatAdapter:
         return ApiTransport(self.session, backoff=self.backoff, sleep=self.sleep)
 
     def _security(self, services: Services, crypto: CallbackCrypto) -> CallbackSecurity:
-        return CallbackSecurity(crypto, NonceRegistry(self.clock), services.settings.http_max_body_bytes, self.clock)
+        return CallbackSecurity(
+            crypto, NonceRegistry(self.clock), services.settings.http_max_body_bytes, self.clock
+        )
 
     async def stop(self) -> None:
         await self.tasks.close()
@@ -121,12 +123,19 @@ class WeComAppAdapter(_WeChatAdapter):
         ingestor = Ingestor(services.pipeline, self.tasks)
         app.router.add_get(PATH_APP, guarded("wecom", EncryptedEcho(security)))
         app.router.add_post(
-            PATH_APP, guarded("wecom", EncryptedCallback(security, ingestor, app_parser(account), json_envelope=False))
+            PATH_APP,
+            guarded(
+                "wecom",
+                EncryptedCallback(security, ingestor, app_parser(account), json_envelope=False),
+            ),
         )
 
         transport = self._transport()
         token = wecom_token(
-            transport, settings.wecom_api_base_url, settings.wecom_corp_id, settings.wecom_secret.get_secret_value()
+            transport,
+            settings.wecom_api_base_url,
+            settings.wecom_corp_id,
+            settings.wecom_secret.get_secret_value(),
         )
         self.outbound = WeComAppOutbound(
             TokenApi(transport, settings.wecom_api_base_url, token),
@@ -138,7 +147,7 @@ class WeComAppAdapter(_WeChatAdapter):
 
 
 class WeComAibotAdapter(_WeChatAdapter):
-    """WeCom AI bot (智能机器人): @mentions in groups and one-to-one chats, answered by response_url."""
+    """WeCom AI bot (智能机器人): group @mentions and one-to-one chats, replies by response_url."""
 
     name = "wecom_aibot"
     required = ("wecom_aibot_token", "wecom_aibot_aes_key")
@@ -153,25 +162,33 @@ class WeComAibotAdapter(_WeChatAdapter):
         settings = services.settings
         # The AI bot's receive id is empty: it belongs to no corp or app id.
         crypto = CallbackCrypto(
-            settings.wecom_aibot_token.get_secret_value(), settings.wecom_aibot_aes_key.get_secret_value(), ""
+            settings.wecom_aibot_token.get_secret_value(),
+            settings.wecom_aibot_aes_key.get_secret_value(),
+            "",
         )
         security = self._security(services, crypto)
         urls = ResponseUrls()
         ingestor = Ingestor(services.pipeline, self.tasks)
         app.router.add_get(PATH_AIBOT, guarded("wecom_aibot", EncryptedEcho(security)))
         app.router.add_post(
-            PATH_AIBOT, guarded("wecom_aibot", EncryptedCallback(security, ingestor, aibot_parser(urls), json_envelope=True))
+            PATH_AIBOT,
+            guarded(
+                "wecom_aibot",
+                EncryptedCallback(security, ingestor, aibot_parser(urls), json_envelope=True),
+            ),
         )
 
         app_outbound = services.outbox.adapter("wecom")
         self.outbound = AibotOutbound(
-            self._transport(), urls, app_outbound if isinstance(app_outbound, WeComAppOutbound) else None
+            self._transport(),
+            urls,
+            app_outbound if isinstance(app_outbound, WeComAppOutbound) else None,
         )
         services.outbox.register(self.outbound)
 
 
 class OfficialAccountAdapter(_WeChatAdapter):
-    """WeChat Official Account (公众号): residents write one-to-one; answers are customer-service messages."""
+    """WeChat Official Account (公众号): one-to-one chats, replies as customer-service messages."""
 
     name = "wechat_mp"
     required = ("wechat_mp_app_id", "wechat_mp_secret", "wechat_mp_token")
@@ -190,13 +207,23 @@ class OfficialAccountAdapter(_WeChatAdapter):
         security = self._security(services, crypto)
         ingestor = Ingestor(services.pipeline, self.tasks)
         app.router.add_get(PATH_MP, guarded("wechat_mp", OfficialAccountEcho(security)))
-        app.router.add_post(PATH_MP, guarded("wechat_mp", OfficialAccountCallback(security, ingestor, settings.wechat_mp_app_id)))
+        app.router.add_post(
+            PATH_MP,
+            guarded(
+                "wechat_mp", OfficialAccountCallback(security, ingestor, settings.wechat_mp_app_id)
+            ),
+        )
 
         transport = self._transport()
         token = mp_token(
-            transport, settings.wechat_mp_api_base_url, settings.wechat_mp_app_id, settings.wechat_mp_secret.get_secret_value()
+            transport,
+            settings.wechat_mp_api_base_url,
+            settings.wechat_mp_app_id,
+            settings.wechat_mp_secret.get_secret_value(),
         )
-        self.outbound = OfficialAccountOutbound(TokenApi(transport, settings.wechat_mp_api_base_url, token))
+        self.outbound = OfficialAccountOutbound(
+            TokenApi(transport, settings.wechat_mp_api_base_url, token)
+        )
         services.outbox.register(self.outbound)
 
 
@@ -212,7 +239,9 @@ class WeComWebhookAdapter(_WeChatAdapter):
     async def start(self, services: Services, app: web.Application) -> None:
         settings = services.settings
         limiter = SlidingWindowLimiter(WEBHOOK_PER_MINUTE, clock=self.monotonic, sleep=self.sleep)
-        api = WebhookApi(self._transport(), settings.wecom_api_base_url, settings.webhook_keys, limiter)
+        api = WebhookApi(
+            self._transport(), settings.wecom_api_base_url, settings.webhook_keys, limiter
+        )
         self.outbound = WebhookOutbound(api)
         services.outbox.register(self.outbound)
 

@@ -28,7 +28,7 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 # 45009 API frequency limit; 130101 a group robot over 20 messages a minute.
 RATE_LIMIT_ERRORS = frozenset({45009, 130101})
 DEFAULT_BACKOFF_SECONDS = (2.0, 10.0, 30.0, 60.0)
-# Refresh a token this long before the platform says it expires.
+# Refresh a token this many seconds before its expires_in runs out.
 TOKEN_MARGIN_SECONDS = 300
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
 
@@ -36,7 +36,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class WeChatApiError(PlatformError):
-    """The platform answered with a non-zero errcode."""
+    """The platform returned a non-zero errcode."""
 
     def __init__(self, endpoint: str, errcode: int, errmsg: str) -> None:
         super().__init__(f"{endpoint} failed: errcode {errcode} {errmsg}")
@@ -47,7 +47,11 @@ class WeChatApiError(PlatformError):
 class AccessToken:
     """An access token shared by all senders of one app, refreshed one request at a time."""
 
-    def __init__(self, fetch: Callable[[], Awaitable[tuple[str, float]]], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[], Awaitable[tuple[str, float]]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._fetch = fetch
         self._clock = clock
         self._lock = asyncio.Lock()
@@ -64,8 +68,8 @@ class AccessToken:
     async def refresh(self, stale: str | None) -> str:
         """Replace the token a sender found invalid; others waiting reuse the new one.
 
-        A sender that saw `stale` fail refreshes only if nobody replaced it in
-        the meantime, so fifty senders hitting 42001 together cause one fetch.
+        A sender that saw `stale` fail refreshes only if no other sender replaced
+        it in the meantime, so fifty senders hitting 42001 together cause one fetch.
         """
         async with self._lock:
             fresh = self._token is not None and self._clock() < self._expires_at
@@ -75,7 +79,9 @@ class AccessToken:
             self.refreshes += 1
             self._token = token
             self._expires_at = self._clock() + max(expires_in - TOKEN_MARGIN_SECONDS, 60)
-            log.info("access token refreshed (refresh %s, valid %ss)", self.refreshes, int(expires_in))
+            log.info(
+                "access token refreshed (refresh %s, valid %ss)", self.refreshes, int(expires_in)
+            )
             return token
 
 
@@ -96,11 +102,13 @@ class ApiTransport:
     async def get_json(self, url: str, params: dict[str, str], endpoint: str) -> dict[str, Any]:
         return await self._request("GET", url, params, None, endpoint)
 
-    async def post_json(self, url: str, params: dict[str, str], payload: dict[str, Any], endpoint: str) -> dict[str, Any]:
-        """POST a payload and return the answer; retry network errors and rate limits.
+    async def post_json(
+        self, url: str, params: dict[str, str], payload: dict[str, Any], endpoint: str
+    ) -> dict[str, Any]:
+        """POST a payload and return the response; retry network errors and rate limits.
 
         Raises:
-            WeChatApiError: The platform answered with an errcode that no retry fixed.
+            WeChatApiError: The platform returned an errcode that no retry fixed.
             PlatformError: The platform could not be reached after the retries.
         """
         for attempt in range(len(self.backoff) + 1):
@@ -120,7 +128,12 @@ class ApiTransport:
         raise PlatformError(msg)
 
     async def _request(
-        self, method: str, url: str, params: dict[str, str], payload: dict[str, Any] | None, endpoint: str
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str],
+        payload: dict[str, Any] | None,
+        endpoint: str,
     ) -> dict[str, Any]:
         try:
             async with self.session.request(
@@ -154,13 +167,17 @@ class TokenApi:
         """POST to an endpoint under the base URL with the current token."""
         token = await self.token.get()
         try:
-            return await self.transport.post_json(self.base_url + path, {"access_token": token}, payload, path)
+            return await self.transport.post_json(
+                self.base_url + path, {"access_token": token}, payload, path
+            )
         except WeChatApiError as exc:
             if exc.errcode not in TOKEN_ERRORS:
                 raise
             log.info("%s: token rejected with %s; refreshing once", path, exc.errcode)
         token = await self.token.refresh(token)
-        return await self.transport.post_json(self.base_url + path, {"access_token": token}, payload, path)
+        return await self.transport.post_json(
+            self.base_url + path, {"access_token": token}, payload, path
+        )
 
 
 def wecom_token(transport: ApiTransport, base_url: str, corp_id: str, secret: str) -> AccessToken:
@@ -197,7 +214,13 @@ def _token_from(data: dict[str, Any], endpoint: str) -> tuple[str, float]:
 class WebhookApi:
     """Group robots (消息推送) of staff groups, each limited to 20 messages a minute."""
 
-    def __init__(self, transport: ApiTransport, base_url: str, keys: dict[str, str], limiter: SlidingWindowLimiter) -> None:
+    def __init__(
+        self,
+        transport: ApiTransport,
+        base_url: str,
+        keys: dict[str, str],
+        limiter: SlidingWindowLimiter,
+    ) -> None:
         self.transport = transport
         self.url = (base_url if base_url.endswith("/") else base_url + "/") + "webhook/send"
         self.keys = keys
@@ -219,6 +242,6 @@ class WebhookApi:
 
 
 async def post_response_url(transport: ApiTransport, url: str, content: str) -> None:
-    """Answer an AI-bot message once through its response_url, as markdown."""
+    """Reply to an AI-bot message once through its response_url, as markdown."""
     payload = {"msgtype": "markdown", "markdown": {"content": content}}
     await transport.post_json(url, {}, payload, "aibot response_url")

@@ -37,7 +37,8 @@ def decode_aes_key(encoding_aes_key: str) -> bytes:
         msg = "EncodingAESKey is not valid base64"
         raise ValueError(msg) from exc
     if len(encoding_aes_key) != 43 or len(key) != 32:
-        msg = f"EncodingAESKey must be 43 characters decoding to 32 bytes, got {len(encoding_aes_key)}"
+        length = len(encoding_aes_key)
+        msg = f"EncodingAESKey must be 43 characters decoding to 32 bytes, got {length}"
         raise ValueError(msg)
     return key
 
@@ -75,7 +76,9 @@ class CallbackCrypto:
             CallbackRejected: The signature does not match.
         """
         expected = signature(self._token, timestamp, nonce, *parts)
-        if not hmac.compare_digest(expected.encode(), given.strip().lower().encode("ascii", "replace")):
+        if not hmac.compare_digest(
+            expected.encode(), given.strip().lower().encode("ascii", "replace")
+        ):
             raise CallbackRejected(403, "signature mismatch")
 
     def decrypt(self, encrypted: str) -> str:

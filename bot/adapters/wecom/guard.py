@@ -1,8 +1,8 @@
 """Hardening of callbacks beyond what wechatpy checks.
 
-Stale timestamps, replayed nonces, oversized bodies, XML with a DOCTYPE and
-control characters in user text are all handled here, before or after the
-signature check, so the transport only maps CallbackRejected to a response.
+Stale timestamps, replayed nonces, XML with a DOCTYPE and control characters
+in user text are handled here. The transport runs these checks around the
+signature check and maps CallbackRejected to a response.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class CallbackRejected(Exception):
-    """A callback that must be answered with a 4xx status and a reason in the log."""
+    """A callback to reject with a 4xx status and a reason in the log."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -44,7 +44,7 @@ def check_timestamp(timestamp: str, now: float) -> None:
 
 
 def reject_doctype(body: bytes) -> None:
-    """Reject XML that declares a DOCTYPE or entities, before any parser sees it."""
+    """Reject XML that declares a DOCTYPE or entities, before any parser reads it."""
     if _DOCTYPE.search(body):
         raise CallbackRejected(400, "XML with a DOCTYPE or ENTITY declaration")
 
@@ -69,9 +69,10 @@ class NonceRegistry:
     """Remembers the (timestamp, nonce) pairs of callbacks already handled.
 
     A pair seen again with the same payload is the platform retrying a
-    callback whose answer it missed, and is answered without acting again. The
-    same pair with another payload is a replay and is rejected. Entries live for
-    twice the timestamp window, after which the timestamp check rejects the pair.
+    callback whose response it missed, and gets a success response without
+    acting again. The same pair with another payload is a replay and is
+    rejected. Entries live for twice the timestamp window, after which the
+    timestamp check rejects the pair anyway.
 
     NOTE: The registry lives in process memory, so several processes behind one
     URL do not share it; the database's message-id deduplication still keeps

@@ -2,7 +2,7 @@
 
 The platforms give a callback about five seconds and then send it again, so
 the endpoint only stores the message (durably, deduplicated) before it
-answers; classification, case work and replies run in a background task.
+responds. Classification, case work and replies run in a background task.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ class BackgroundTasks:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def close(self, timeout: float = 10.0) -> None:
-        """Let running work finish for up to `timeout` seconds, then cancel the rest."""
+    async def close(self, grace_seconds: float = 10.0) -> None:
+        """Let running work finish for up to `grace_seconds`, then cancel the rest."""
         if not self._tasks:
             return
-        done, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
+        _done, pending = await asyncio.wait(list(self._tasks), timeout=grace_seconds)
         for task in pending:
             log.warning("background task %s cancelled at shutdown", task.get_name())
             task.cancel()
@@ -59,14 +59,18 @@ class Ingestor:
         """Store a message and schedule its processing; return False for a redelivery.
 
         Raises:
-            Exception: Whatever the database raised; the caller answers 500 so
+            Exception: Whatever the database raised; the caller responds 500 so
                 the platform sends the callback again.
         """
         raw_id = await self.pipeline.store(message)
         if raw_id is None:
-            log.info("message platform=%s id=%s outcome=duplicate", message.platform, message.message_id)
+            log.info(
+                "message platform=%s id=%s outcome=duplicate", message.platform, message.message_id
+            )
             return False
-        self.tasks.spawn(self._process(raw_id, message), name=f"{message.platform}-message-{raw_id}")
+        self.tasks.spawn(
+            self._process(raw_id, message), name=f"{message.platform}-message-{raw_id}"
+        )
         return True
 
     async def _process(self, raw_id: int, message: InboundMessage) -> None:
@@ -77,7 +81,12 @@ class Ingestor:
             result = await self.pipeline.process(raw_id, message, now=self.pipeline.clock())
             await self.pipeline.outbox.deliver(result.replies)
         except Exception:
-            log.exception("background processing failed: platform=%s id=%s raw=%s", message.platform, message.message_id, raw_id)
+            log.exception(
+                "background processing failed: platform=%s id=%s raw=%s",
+                message.platform,
+                message.message_id,
+                raw_id,
+            )
             return
         log.info(
             "message platform=%s id=%s outcome=%s cases=%s ms=%.1f",

@@ -8,12 +8,12 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 
 # Limits are UTF-8 bytes: a Chinese character takes 3 and an emoji 4, so a
-# 2048-byte text holds about 680 Chinese characters (WeCom message/send,
+# 2048-byte text contains about 680 Chinese characters (WeCom message/send,
 # appchat/send and the Official Account customer-service text).
 TEXT_MAX_BYTES = 2048
 # Group robot markdown (WeCom webhook/send).
 MARKDOWN_MAX_BYTES = 4096
-# A group robot takes 20 messages a minute, else it answers 130101.
+# A group robot takes 20 messages a minute and rejects more with 130101.
 WEBHOOK_PER_MINUTE = 20
 # WeCom drops app messages above 30 a minute per member without an error.
 MEMBER_PER_MINUTE = 30
@@ -22,8 +22,8 @@ MEMBER_PER_MINUTE = 30
 def split_utf8(text: str, max_bytes: int) -> list[str]:
     """Split text into parts of at most max_bytes UTF-8 bytes, never inside a character.
 
-    A part ends at the last line break that fits, when that keeps the part at
-    least half full; otherwise it ends at the last whole character that fits.
+    A part ends at the last line break that fits if that keeps the part at
+    least half full. Otherwise it ends at the last whole character that fits.
     """
     if max_bytes < 4:
         msg = f"max_bytes must be at least 4 to hold any character, got {max_bytes}"

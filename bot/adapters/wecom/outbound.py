@@ -16,7 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.wecom.api import ApiTransport, TokenApi, WebhookApi, post_response_url
-from bot.adapters.wecom.limits import MARKDOWN_MAX_BYTES, TEXT_MAX_BYTES, SlidingWindowLimiter, split_utf8
+from bot.adapters.wecom.limits import (
+    MARKDOWN_MAX_BYTES,
+    TEXT_MAX_BYTES,
+    SlidingWindowLimiter,
+    split_utf8,
+)
 from bot.adapters.wecom.parsing import PLATFORM_AIBOT, PLATFORM_APP, PLATFORM_MP
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, UserTarget
@@ -46,11 +51,16 @@ class WeComAppOutbound:
         self._sessionmaker = sessionmaker
         self._member_limiter = member_limiter
 
-    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+    async def send(
+        self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
+    ) -> None:
         """Send text to a member (message/send) or an app group chat (appchat/send)."""
         if isinstance(target, ChatTarget) and await self._is_group(target.chat_id):
             for part in split_utf8(text, TEXT_MAX_BYTES):
-                await self.api.post("appchat/send", {"chatid": target.chat_id, "msgtype": "text", "text": {"content": part}})
+                await self.api.post(
+                    "appchat/send",
+                    {"chatid": target.chat_id, "msgtype": "text", "text": {"content": part}},
+                )
             return
         user_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
         await self.send_to_member(user_id, text)
@@ -58,40 +68,52 @@ class WeComAppOutbound:
     async def send_to_member(self, user_id: str, text: str) -> None:
         for part in split_utf8(text, TEXT_MAX_BYTES):
             await self._member_limiter.acquire(user_id)
-            payload = {"touser": user_id, "agentid": self.agent_id, "msgtype": "text", "text": {"content": part}}
+            payload = {
+                "touser": user_id,
+                "agentid": self.agent_id,
+                "msgtype": "text",
+                "text": {"content": part},
+            }
             data = await self.api.post("message/send", payload)
             if data.get("invaliduser"):
-                # WeCom answers errcode 0 but lists members it could not reach.
+                # WeCom returns errcode 0 but lists the members it could not reach.
                 msg = f"message/send: member {user_id} is invalid or outside the app's visibility"
                 raise PlatformError(msg)
 
     async def _is_group(self, chat_id: str) -> bool:
         # Members write to the app one-to-one, so a chat the pipeline stored is
-        # private; a group chat is one the app created and an officer registered.
+        # private. A group chat is one the app created and an officer registered.
         async with self._sessionmaker() as session:
             kind = await session.scalar(
-                select(ChatGroup.kind).where(ChatGroup.platform == self.platform, ChatGroup.chat_id == chat_id)
+                select(ChatGroup.kind).where(
+                    ChatGroup.platform == self.platform, ChatGroup.chat_id == chat_id
+                )
             )
         return kind is not None and kind != ChatKind.PRIVATE
 
 
 class OfficialAccountOutbound:
-    """Customer-service messages of an Official Account, within 48 hours of the user's last message."""
+    """Customer-service messages of an Official Account, within 48 hours of the user's message."""
 
     platform = PLATFORM_MP
 
     def __init__(self, api: TokenApi) -> None:
         self.api = api
 
-    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+    async def send(
+        self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
+    ) -> None:
         """Send text to the user (openid) of a private chat.
 
-        45015 (outside the 48-hour window) and 45047 (20 messages without an
-        answer) are final and raised at once.
+        45015 (outside the 48-hour window) and 45047 (20 messages without a
+        user message) are final and raised at once.
         """
         open_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
         for part in split_utf8(text, TEXT_MAX_BYTES):
-            await self.api.post("message/custom/send", {"touser": open_id, "msgtype": "text", "text": {"content": part}})
+            await self.api.post(
+                "message/custom/send",
+                {"touser": open_id, "msgtype": "text", "text": {"content": part}},
+            )
 
 
 class WebhookOutbound:
@@ -102,7 +124,9 @@ class WebhookOutbound:
     def __init__(self, api: WebhookApi) -> None:
         self.api = api
 
-    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+    async def send(
+        self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
+    ) -> None:
         if isinstance(target, UserTarget):
             msg = "a group robot reaches its group only, not a person"
             raise PlatformError(msg)
@@ -119,7 +143,7 @@ class _ResponseUrl:
 class ResponseUrls:
     """The unused response_urls of AI-bot messages, by chat and message id.
 
-    NOTE: Kept in memory: after a restart, answers to messages received
+    NOTE: Kept in memory: after a restart, replies to messages received
     before it fail and are recorded as failed deliveries.
     """
 
@@ -128,7 +152,9 @@ class ResponseUrls:
         self._clock = clock
 
     def remember(self, chat_id: str, message_id: str, url: str) -> None:
-        self._urls.setdefault(chat_id, {})[message_id] = _ResponseUrl(url, self._clock() + RESPONSE_URL_SECONDS)
+        self._urls.setdefault(chat_id, {})[message_id] = _ResponseUrl(
+            url, self._clock() + RESPONSE_URL_SECONDS
+        )
 
     def take(self, chat_id: str, message_id: str | None = None) -> str | None:
         """Return and forget the response_url of a message, or else the chat's newest one."""
@@ -154,12 +180,16 @@ class AibotOutbound:
 
     platform = PLATFORM_AIBOT
 
-    def __init__(self, transport: ApiTransport, urls: ResponseUrls, app: WeComAppOutbound | None = None) -> None:
+    def __init__(
+        self, transport: ApiTransport, urls: ResponseUrls, app: WeComAppOutbound | None = None
+    ) -> None:
         self.transport = transport
         self.urls = urls
         self.app = app
 
-    async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+    async def send(
+        self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
+    ) -> None:
         chat_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
         url = self.urls.take(chat_id, reply_to)
         if url is None:
@@ -171,5 +201,8 @@ class AibotOutbound:
         parts = split_utf8(text, MARKDOWN_MAX_BYTES)
         await post_response_url(self.transport, url, parts[0])
         if len(parts) > 1:
-            msg = f"AI-bot answer needs {len(parts)} messages but a response_url takes one; the rest was not sent"
+            msg = (
+                f"AI-bot reply needs {len(parts)} messages but a response_url takes one, "
+                "so the rest was not sent"
+            )
             raise PlatformError(msg)

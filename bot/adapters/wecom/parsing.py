@@ -30,9 +30,22 @@ _LEADING_MENTION = re.compile(r"^(?:\s*@\S+)+\s*")
 _MP_GREETING_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan"})
 
 
+# WeCom user ids take at most 64 characters and openids 28; longer ids are
+# forged, and the database columns hold 128.
+MAX_SENDER_CHARS = 64
+MAX_ID_CHARS = 128
+
+
+def bounded(value: str, field: str, limit: int = MAX_ID_CHARS) -> str:
+    """Return an id unchanged, or reject it when it is longer than the platform makes them."""
+    if len(value) > limit:
+        raise CallbackRejected(400, f"{field} longer than {limit} characters")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    """A callback the bot answers but does not act on."""
+    """A callback the bot acknowledges but does not act on."""
 
     reason: str
     event_id: str = ""
@@ -61,10 +74,10 @@ def parse_xml_callback(xml: str, *, platform: str, account: str) -> Parsed:
     if parsed is None:
         raise CallbackRejected(400, "empty message XML")
     data: dict[str, Any] = dict(parsed._data)  # noqa: SLF001 - wechatpy keeps the raw fields here
-    sender = str(data.get("FromUserName") or "")
+    sender = bounded(str(data.get("FromUserName") or ""), "FromUserName", MAX_SENDER_CHARS)
     create_time = str(data.get("CreateTime") or "")
-    if not sender or not create_time.isdigit():
-        raise CallbackRejected(400, "message without FromUserName or CreateTime")
+    if not sender or not create_time.isdigit() or len(create_time) > 12:
+        raise CallbackRejected(400, "message without FromUserName or a valid CreateTime")
     msg_type = str(data.get("MsgType") or "").lower()
     if msg_type == "event":
         return _parse_xml_event(data, platform=platform, account=account)
@@ -73,7 +86,9 @@ def parse_xml_callback(xml: str, *, platform: str, account: str) -> Parsed:
         "account": account,
         "chat_id": sender,
         "sender_id": sender,
-        "message_id": str(data.get("MsgId") or event_message_id(sender, create_time, msg_type)),
+        "message_id": bounded(
+            str(data.get("MsgId") or event_message_id(sender, create_time, msg_type)), "MsgId"
+        ),
         "sent_at": datetime.fromtimestamp(int(create_time), UTC),
         "is_private": True,
     }
@@ -95,9 +110,13 @@ def _xml_attachment(msg_type: str, data: dict[str, Any]) -> InboundAttachment | 
             meta["recognition"] = clean_text(str(data["Recognition"]))
         return InboundAttachment("voice", media_id=media_id, meta=meta)
     if msg_type in ("video", "shortvideo"):
-        return InboundAttachment("video", media_id=media_id, meta={"thumb_media_id": data.get("ThumbMediaId")})
+        return InboundAttachment(
+            "video", media_id=media_id, meta={"thumb_media_id": data.get("ThumbMediaId")}
+        )
     if msg_type == "file":
-        return InboundAttachment("file", media_id=media_id, meta={"file_name": data.get("FileName")})
+        return InboundAttachment(
+            "file", media_id=media_id, meta={"file_name": data.get("FileName")}
+        )
     if msg_type == "location":
         meta = {
             "latitude": _float(data.get("Location_X")),
@@ -118,7 +137,7 @@ def _xml_attachment(msg_type: str, data: dict[str, Any]) -> InboundAttachment | 
 def _parse_xml_event(data: dict[str, Any], *, platform: str, account: str) -> Parsed:
     sender = str(data["FromUserName"])
     create_time = str(data["CreateTime"])
-    event = str(data.get("Event") or "").lower()
+    event = bounded(str(data.get("Event") or "").lower(), "Event", 32)
     event_id = event_message_id(sender, create_time, event)
     if platform != PLATFORM_MP or event not in _MP_GREETING_EVENTS:
         return Ignored(f"event {event or 'missing'} not used", event_id)
@@ -126,7 +145,7 @@ def _parse_xml_event(data: dict[str, Any], *, platform: str, account: str) -> Pa
     # Following the account, or scanning a compound's QR code, opens the
     # private chat: the scene value is the compound code, and it goes to the
     # pipeline as if the resident had typed it, so onboarding reads it.
-    scene = str(data.get("EventKey") or "").removeprefix("qrscene_")
+    scene = bounded(str(data.get("EventKey") or "").removeprefix("qrscene_"), "EventKey")
     return InboundMessage(
         platform=platform,
         account=account,
@@ -141,7 +160,7 @@ def _parse_xml_event(data: dict[str, Any], *, platform: str, account: str) -> Pa
 
 @dataclass(frozen=True, slots=True)
 class AibotCallback:
-    """A decrypted AI-bot callback: the message, and where to send the answer."""
+    """A decrypted AI-bot callback: the message, and where to send the reply."""
 
     parsed: Parsed
     chat_id: str
@@ -152,7 +171,8 @@ def parse_aibot_callback(plaintext: str, *, received_at: datetime) -> AibotCallb
     """Parse a decrypted AI-bot JSON callback.
 
     Raises:
-        CallbackRejected: The JSON is malformed or lacks the sender.
+        CallbackRejected: The JSON is malformed, has fields of the wrong
+            type, or lacks the sender.
     """
     try:
         data = json.loads(plaintext, strict=False)
@@ -160,30 +180,46 @@ def parse_aibot_callback(plaintext: str, *, received_at: datetime) -> AibotCallb
         raise CallbackRejected(400, "malformed AI-bot JSON") from None
     if not isinstance(data, dict):
         raise CallbackRejected(400, "AI-bot JSON is not an object")
-    sender = str((data.get("from") or {}).get("userid") or "")
+    try:
+        return _aibot_callback(data, received_at)
+    except (AttributeError, TypeError):
+        # A field that should be an object or a list is something else.
+        raise CallbackRejected(400, "AI-bot JSON field of the wrong type") from None
+
+
+def _aibot_callback(data: dict[str, Any], received_at: datetime) -> AibotCallback:
+    sender = bounded(
+        str((data.get("from") or {}).get("userid") or ""), "from.userid", MAX_SENDER_CHARS
+    )
     msg_type = str(data.get("msgtype") or "")
     if not sender:
         raise CallbackRejected(400, "AI-bot callback without from.userid")
     private = data.get("chattype") != "group"
-    chat_id = sender if private else str(data.get("chatid") or "")
+    chat_id = sender if private else bounded(str(data.get("chatid") or ""), "chatid")
     if not chat_id:
         raise CallbackRejected(400, "AI-bot group callback without chatid")
-    response_url = data.get("response_url") or None
+    response_url = data.get("response_url")
+    if not isinstance(response_url, str) or not response_url.startswith(("https://", "http://")):
+        response_url = None
 
     if msg_type in ("event", "stream"):
         # Entering the chat, card clicks, feedback and stream refreshes.
         event = str((data.get("event") or {}).get("eventtype") or msg_type)
-        return AibotCallback(Ignored(f"AI-bot {event} not used", str(data.get("msgid") or "")), chat_id, None)
-    msg_id = str(data.get("msgid") or "")
+        return AibotCallback(
+            Ignored(f"AI-bot {event} not used", str(data.get("msgid") or "")), chat_id, None
+        )
+    msg_id = bounded(str(data.get("msgid") or ""), "msgid")
     if not msg_id:
         raise CallbackRejected(400, "AI-bot message without msgid")
 
     text, attachments = _aibot_content(msg_type, data)
     if not text and not attachments:
-        return AibotCallback(Ignored(f"AI-bot message type {msg_type or 'missing'} not used", msg_id), chat_id, None)
+        return AibotCallback(
+            Ignored(f"AI-bot message type {msg_type or 'missing'} not used", msg_id), chat_id, None
+        )
     message = InboundMessage(
         platform=PLATFORM_AIBOT,
-        account=str(data.get("aibotid") or ""),
+        account=bounded(str(data.get("aibotid") or ""), "aibotid"),
         chat_id=chat_id,
         sender_id=sender,
         message_id=msg_id,
@@ -214,7 +250,11 @@ def _aibot_content(msg_type: str, data: dict[str, Any]) -> tuple[str, list[Inbou
             attachments.append(InboundAttachment(kind, url=body.get("url")))
         elif kind == "voice":
             # The AI bot delivers voice already transcribed.
-            attachments.append(InboundAttachment("voice", meta={"recognition": clean_text(str(body.get("content") or ""))}))
+            attachments.append(
+                InboundAttachment(
+                    "voice", meta={"recognition": clean_text(str(body.get("content") or ""))}
+                )
+            )
     return "\n".join(t for t in texts if t).strip(), attachments
 
 

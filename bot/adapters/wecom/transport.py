@@ -2,7 +2,7 @@
 
 Each POST is checked in this order: query fields, timestamp window, body
 size, DOCTYPE, signature, replayed nonce, decryption, parsing; then the
-message is stored and the platform gets its success answer at once. A
+message is stored and the platform gets its success response at once. A
 rejection answers 4xx with a log line naming the reason and the request's
 timestamp and nonce; an unexpected error answers a bare 500 so the platform
 retries, and its traceback goes to the log only.
@@ -23,7 +23,12 @@ import xmltodict
 from aiohttp import web
 
 from bot.adapters.wecom.crypto import CallbackCrypto
-from bot.adapters.wecom.guard import CallbackRejected, NonceRegistry, check_timestamp, reject_doctype
+from bot.adapters.wecom.guard import (
+    CallbackRejected,
+    NonceRegistry,
+    check_timestamp,
+    reject_doctype,
+)
 from bot.adapters.wecom.ingest import Ingestor
 from bot.adapters.wecom.outbound import ResponseUrls
 from bot.adapters.wecom.parsing import (
@@ -45,7 +50,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @dataclass(slots=True)
 class CallbackSecurity:
-    """What every callback route checks before it trusts a request."""
+    """The checks every callback route applies before it trusts a request."""
 
     crypto: CallbackCrypto
     nonces: NonceRegistry
@@ -61,7 +66,8 @@ def guarded(name: str, handler: Handler) -> Handler:
             return await handler(request)
         except CallbackRejected as exc:
             log.warning(
-                "callback rejected: endpoint=%s status=%s reason=%s timestamp=%s nonce=%s remote=%s",
+                "callback rejected: endpoint=%s status=%s reason=%s "
+                "timestamp=%s nonce=%s remote=%s",
                 name,
                 exc.status,
                 exc.reason,
@@ -129,7 +135,9 @@ class EncryptedEcho:
         self.security = security
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
-        signature, timestamp, nonce, echostr = _query(request, "msg_signature", "timestamp", "nonce", "echostr")
+        signature, timestamp, nonce, echostr = _query(
+            request, "msg_signature", "timestamp", "nonce", "echostr"
+        )
         check_timestamp(timestamp, self.security.clock())
         # aiohttp has URL-decoded the query once; decoding again breaks "+" in echostr.
         self.security.crypto.verify(signature, timestamp, nonce, echostr)
@@ -192,7 +200,7 @@ def _json_encrypt(body: bytes) -> str:
 
 async def _accept(ingestor: Ingestor, parsed: Parsed, before_store: Callable[[], None]) -> None:
     if isinstance(parsed, Ignored):
-        log.debug("callback answered without action: %s (%s)", parsed.reason, parsed.event_id)
+        log.debug("callback acknowledged without action: %s (%s)", parsed.reason, parsed.event_id)
         return
     before_store()
     await ingestor.accept(parsed)
@@ -205,14 +213,16 @@ class OfficialAccountEcho:
         self.security = security
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
-        signature, timestamp, nonce, echostr = _query(request, "signature", "timestamp", "nonce", "echostr")
+        signature, timestamp, nonce, echostr = _query(
+            request, "signature", "timestamp", "nonce", "echostr"
+        )
         check_timestamp(timestamp, self.security.clock())
         self.security.crypto.verify(signature, timestamp, nonce)
         return web.Response(text=echostr, content_type="text/plain")
 
 
 class OfficialAccountCallback:
-    """POSTs of an Official Account, in plain mode or safe (AES) mode; answered with "success"."""
+    """POSTs of an Official Account in plain or safe (AES) mode, acknowledged with "success"."""
 
     def __init__(self, security: CallbackSecurity, ingestor: Ingestor, account: str) -> None:
         self.security = security
