@@ -90,7 +90,12 @@ async def start_harness(db_url: str, *, mode: str = "webhook", **settings: Any) 
 
     adapter = TelegramAdapter(sleep=record_wait, polling_timeout=1)
     app = build_web_app(services)
-    await adapter.start(services, app)
+    try:
+        await adapter.start(services, app)
+    except Exception:
+        await services.close()
+        await api.close()
+        raise
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     return TelegramHarness(services, api, adapter, client, waits)

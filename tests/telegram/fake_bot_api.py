@@ -145,6 +145,8 @@ class FakeBotApi:
         return _ok(True)
 
     async def _api_setWebhook(self, call: ApiCall) -> web.Response:
+        if not str(call.params.get("url", "")).startswith("https://"):
+            return _error(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
         self.webhook = call.params
         return _ok(True)
 

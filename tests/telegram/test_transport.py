@@ -91,6 +91,11 @@ async def test_webhook_mode_sets_webhook(db_url):
         await stop_harness(harness)
 
 
+async def test_plain_http_webhook_url_stops_start(db_url):
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_URL"):
+        await start_harness(db_url, telegram_webhook_url="http://bot.example.org/telegram/webhook")
+
+
 async def test_polling_receives_and_replies(db_url):
     harness = await start_harness(db_url, mode="polling")
     try:

@@ -9,7 +9,7 @@ import re
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramUnauthorizedError
 from aiogram.types import User
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from aiogram.utils.token import TokenValidationError
@@ -100,7 +100,11 @@ class TelegramAdapter:
             log.error("Bot API at %s not reachable (%s); retrying in the background", settings.telegram_api_base_url, exc)
             self._connect_task = asyncio.create_task(self._connect_later(services), name="telegram-connect")
             return
-        await self._on_connected(services, me)
+        try:
+            await self._on_connected(services, me)
+        except ConfigError:
+            await bot.session.close()
+            raise
 
     async def stop(self) -> None:
         """Stop polling or background connecting, and close the HTTP session."""
@@ -125,18 +129,27 @@ class TelegramAdapter:
         self.context.username = me.username
         log.info("connected to the Bot API as @%s (id %s)", me.username, me.id)
 
-        await register_commands(self.bot, services.commands)
+        try:
+            await register_commands(self.bot, services.commands)
+        except TelegramAPIError as exc:
+            # Commands still work without the menu; only the suggestions are missing.
+            log.error("setMyCommands failed, the command menu is not updated: %s", exc)
+
         if settings.telegram_mode == "polling":
             self._poller = Poller(self.dispatcher, self.bot, polling_timeout=self._polling_timeout)
             await self._poller.start()
             log.info("receiving updates by long polling")
             return
         if settings.telegram_webhook_url:
-            await self.bot.set_webhook(
-                url=settings.telegram_webhook_url,
-                secret_token=settings.telegram_webhook_secret.get_secret_value(),
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-            )
+            try:
+                await self.bot.set_webhook(
+                    url=settings.telegram_webhook_url,
+                    secret_token=settings.telegram_webhook_secret.get_secret_value(),
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                )
+            except TelegramBadRequest as exc:
+                msg = f"setWebhook rejected TELEGRAM_WEBHOOK_URL={settings.telegram_webhook_url}: {exc.message}; it must be a public HTTPS URL"
+                raise ConfigError(msg) from exc
             log.info("webhook set; Telegram posts updates to %s", WEBHOOK_PATH)
         else:
             log.info("webhook mode without TELEGRAM_WEBHOOK_URL: setWebhook is left to the operator")
@@ -158,6 +171,9 @@ class TelegramAdapter:
                 continue
             try:
                 await self._on_connected(services, me)
+            except ConfigError as exc:
+                log.error("the Telegram adapter stays off: %s", exc)
+                return
             except TelegramAPIError:
                 log.exception("Telegram setup after reconnecting failed; trying again")
                 continue
