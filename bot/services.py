@@ -22,7 +22,7 @@ log = logging.getLogger("bot")
 
 @dataclass(slots=True)
 class Services:
-    """What adapters, handlers and the scheduler share in one process."""
+    """The services that adapters, handlers and the scheduler share in one process."""
 
     settings: Settings
     engine: AsyncEngine
@@ -65,5 +65,6 @@ async def build_services(
         triage_threshold=settings.triage_threshold,
         duplicate_window=timedelta(hours=settings.duplicate_window_hours),
         zone=ZoneInfo(settings.timezone),
+        corrections_path=settings.data_dir / "corrections.csv",
     )
     return Services(settings, engine, sessionmaker, classifier, outbox, commands, pipeline)

@@ -1,7 +1,7 @@
 """The intake pipeline every adapter feeds: store, classify, open or join, route, reply.
 
 A message is first stored on its own and committed, so a crash later never
-loses it and a redelivery finds it; then one transaction does the rest and
+loses it and a redelivery finds it. Then one transaction does the rest and
 marks the message with its outcome.
 """
 
@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -62,7 +63,7 @@ class Classifies(Protocol):
 
 @dataclass(slots=True)
 class IntakeResult:
-    """What the pipeline did with one message."""
+    """The outcome of one message, with the cases it touched and the replies to send."""
 
     outcome: str
     raw_id: int | None = None
@@ -90,6 +91,7 @@ class Pipeline:
         duplicate_window: timedelta = timedelta(hours=72),
         clock: Callable[[], datetime] = utcnow,
         zone: ZoneInfo | None = None,
+        corrections_path: Path | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.classifier = classifier
@@ -99,6 +101,7 @@ class Pipeline:
         self.duplicate_window = duplicate_window
         self.clock = clock
         self.zone = zone or ZoneInfo("Asia/Shanghai")
+        self.corrections_path = corrections_path
 
     async def handle(self, message: InboundMessage, *, now: datetime | None = None) -> IntakeResult:
         """Store a message, act on it once, and deliver the replies."""
@@ -210,6 +213,7 @@ class Pipeline:
                 args=parsed.args,
                 rest=parsed.rest,
                 zone=self.zone,
+                corrections_path=self.corrections_path,
             )
             return await self._run_command(session, ctx, parsed.spec.handler)
 

@@ -12,7 +12,7 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _ROOM_AFTER_UNIT = re.compile(r"((?:\d+|[一二三四五六七八九十]+)\s*(?:栋|幢|号楼|座|单元|楼)\s*)(\d{3,4})\s*(?:室|号|房)?")
 _ROOM_DASHED = re.compile(r"(?<![\d-])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d-])")
 _ROOM_ALONE = re.compile(r"(?<!\d)(\d{3,4})\s*(?:室|房间|号房)")
-# A flat named by its number and whoever lives there: 楼上1202, 1502的, 1502那家.
+# A flat named by its number alone, as neighbours write it: 楼上1202, 1502的, 1502那家.
 _ROOM_NEIGHBOUR = re.compile(
     r"(?:(?<=楼上)|(?<=楼下)|(?<=隔壁)|(?<=对门))\s*\d{3,4}(?!\d)|(?<![\d.])\d{3,4}(?=\s*(?:的|家|那家|这家|户|住户|业主))"
 )

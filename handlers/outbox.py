@@ -1,8 +1,8 @@
 """Delivery of replies through the adapters, with a record of every send.
 
-The outbox resolves a party to the accounts of the people who act for it,
-hands each text to the adapter of its platform, and stores a Delivery row, so
-a send that fails is recorded on its case and reported instead of lost.
+The outbox resolves a party to the accounts of the people who act for it and
+hands each text to the adapter of its platform. Every send leaves a Delivery
+row, so a send that fails is recorded on its case and reported, not lost.
 """
 
 from __future__ import annotations
@@ -70,11 +70,11 @@ class Outbox:
         async with self._sessionmaker() as session:
             targets = await party_accounts(session, target.party_id, set(self._adapters))
         if not targets and self._fallback is not None:
-            # The replay and the console have no accounts for staff, so the
-            # party's name stands in for them.
+            # The replay and the console have no accounts for staff, so they
+            # address the party by its name.
             return [UserTarget(platform=self._fallback.platform, user_id=target.name)]
         if not targets:
-            log.warning("party %s has nobody reachable; message not sent", target.party_id)
+            log.warning("party %s has no member with an account on a running adapter; message not sent", target.party_id)
         return targets
 
     async def _send_one(self, reply: Reply, target: ChatTarget | UserTarget) -> None:
@@ -95,6 +95,11 @@ class Outbox:
                 await adapter.send(target, reply.text, reply_to=reply.reply_to)
             except PlatformError as exc:
                 error = str(exc)
+            except Exception as exc:
+                # A bug or an unexpected client error in one adapter must not
+                # stop the other replies of the same message.
+                log.exception("adapter %s raised while sending", target.platform)
+                error = f"{type(exc).__name__}: {exc}"
         delivery.attempts = 1
         if error is None:
             delivery.status = "sent"

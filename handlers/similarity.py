@@ -15,7 +15,7 @@ def bigrams(text: str) -> set[str]:
     return {compact[i : i + 2] for i in range(len(compact) - 1)}
 
 
-# Two short fragments sharing one or two bigrams (楼上, 每天) say nothing.
+# One or two shared bigrams (楼上, 每天) are common to unrelated fragments.
 MIN_SHARED_BIGRAMS = 3
 
 

@@ -70,7 +70,7 @@ async def test_three_lift_reports_make_one_case(db_url):
     await services.close()
 
 
-async def test_same_resident_reporting_twice_is_not_a_co_reporter(db_url):
+async def test_repeat_report_same_resident(db_url):
     services, console = await make_services(db_url)
     await make_compound(services)
 
