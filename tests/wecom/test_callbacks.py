@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.adapters.registry import available_adapters, start_adapters
+from bot.server import build_web_app
 from handlers.directory import create_compound
 from models import (
     Attachment,
@@ -16,6 +18,7 @@ from models import (
     Role,
     RoleKind,
 )
+from tests.helpers import make_services
 from tests.wecom.conftest import AGENT_ID, CORP_ID, WeChatBot
 from tests.wecom.platform import app_text_xml, now_ts, sign, xml_of
 
@@ -305,3 +308,29 @@ async def test_media_attached_to_reporters_case(wechat: WeChatBot):
     assert attachments["voice"].meta["recognition"] == "水已经漫到车位了"
     assert attachments["location"].meta["latitude"] == 31.2304
     assert attachments["link"].url == "http://127.0.0.1/notice"
+
+
+async def test_routes_start_only_when_configured(db_url):
+    services, _console = await make_services(
+        db_url,
+        wecom_aibot_token="AibotCallbackToken",
+        wecom_aibot_aes_key="kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
+        wechat_mp_app_id="wx2c8d1f0e3b4a5968",
+    )
+    web_app = build_web_app(services)
+
+    started = await start_adapters(services, web_app)
+
+    names = [adapter.name for adapter in started]
+    assert "wecom_aibot" in names
+    assert "wecom" not in names
+    assert "wechat_mp" not in names
+    reasons = {a.name: a.missing_settings(services.settings) for a in available_adapters()}
+    assert reasons["wechat_mp"] == "missing WECHAT_MP_SECRET, WECHAT_MP_TOKEN"
+    assert "WECOM_CORP_ID" in reasons["wecom"]
+    routes = {route.resource.canonical for route in web_app.router.routes()}
+    assert AIBOT in routes
+    assert APP not in routes
+    for adapter in started:
+        await adapter.stop()
+    await services.close()
