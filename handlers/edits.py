@@ -22,13 +22,14 @@ RECLASSIFIED_OUTCOMES = (MessageOutcome.IGNORED, MessageOutcome.FAILED)
 
 @dataclass(slots=True)
 class EditResult:
-    """What an edit changed.
+    """The result of applying an edit.
 
     Attributes:
         outcome: unchanged, updated, reclassified, or new when the original
             was never stored and the edit went through the pipeline instead.
         raw_id: The stored message.
         intake: The pipeline's result when the edit was classified.
+        case_ids: The cases the message belongs to after the edit.
     """
 
     outcome: str

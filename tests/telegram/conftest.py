@@ -25,7 +25,7 @@ WEBHOOK_SECRET = "s3cret-Token_for-tests"
 
 @dataclass
 class TelegramHarness:
-    """One bot process as a test sees it: the fake platform, the webhook, the database."""
+    """One bot process under test: the fake platform, the webhook client and the database."""
 
     services: Services
     api: FakeBotApi

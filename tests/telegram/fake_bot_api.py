@@ -1,7 +1,7 @@
 """A fake Telegram Bot API server on 127.0.0.1 for the adapter tests.
 
 The real aiogram Bot talks to it over HTTP through
-`AiohttpSession(api=TelegramAPIServer.from_base(url))`. It answers getMe,
+`AiohttpSession(api=TelegramAPIServer.from_base(url))`. It serves getMe,
 sendMessage, setMyCommands, setWebhook, deleteWebhook and getUpdates, checks
 HTML text the way the Bot API documents it, records every request, and
 returns canned errors queued by a test (429 with retry_after, 400 with
@@ -39,7 +39,7 @@ MAX_TEXT_UNITS = 4096
 
 
 class ParseError(ValueError):
-    """Text that the Bot API would answer with "can't parse entities"."""
+    """Text that the Bot API rejects with "can't parse entities"."""
 
 
 @dataclass(slots=True)
@@ -90,7 +90,7 @@ class FakeBotApi:
             await self._server.close()
 
     def fail_next(self, method: str, status: int, description: str, **parameters: Any) -> None:
-        """Queue an error answer for the next call of a method."""
+        """Queue an error response for the next call of a method."""
         self._canned[method].append(CannedError(status, description, parameters))
 
     def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:

@@ -123,7 +123,9 @@ class TelegramAdapter:
 
     async def _on_connected(self, services: Services, me: User) -> None:
         settings = services.settings
-        assert self.bot is not None and self.dispatcher is not None and self.context is not None
+        assert self.bot is not None
+        assert self.dispatcher is not None
+        assert self.context is not None
         # The registry then ignores /cmd@OtherBot in groups with several bots.
         services.commands.bot_username = me.username
         self.context.username = me.username

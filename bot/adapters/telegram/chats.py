@@ -1,4 +1,4 @@
-"""What Telegram does to a chat's binding: migration to a supergroup, removal of the bot."""
+"""Changes Telegram makes to a chat's binding: migration to a supergroup, removal of the bot."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ class TelegramOutbound:
     """Sends text to Telegram chats and users; satisfies handlers.messages.Outbound.
 
     Every chunk is retried after flood control (HTTP 429) for as long as the
-    server's retry_after says, and after network or server errors with a
+    server's retry_after gives, and after network or server errors with a
     doubling delay, up to `max_attempts` tries per chunk.
     """
 
@@ -53,7 +53,7 @@ class TelegramOutbound:
             bot: The aiogram bot whose session talks to the Bot API.
             chats: Stored chats, to refuse inactive ones and follow migrations.
             max_attempts: Tries per chunk before the send is reported failed.
-            max_retry_after: Longest flood-control wait in seconds this sender
+            max_retry_after: Maximum flood-control wait in seconds this sender
                 accepts; a longer one fails the send so the outbox records it.
             sleep: Waits between tries; tests pass a recorder.
         """

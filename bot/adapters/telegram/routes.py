@@ -25,7 +25,7 @@ REMOVED_STATUSES = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.KICKED})
 
 @dataclass(slots=True)
 class TelegramContext:
-    """What the update handlers share: the services, the chats, and who the bot is."""
+    """Shared state of the update handlers: the services, the chats and the bot's identity."""
 
     services: Services
     chats: ChatBindings
@@ -54,7 +54,7 @@ async def on_message(message: Message, context: TelegramContext) -> None:
     try:
         await context.services.pipeline.handle(inbound)
     except Exception:
-        # Raising again makes a webhook answer 500, so Telegram delivers the
+        # Raising again makes the webhook return 500, so Telegram delivers the
         # update again and the pipeline's duplicate check keeps it single.
         log.exception("telegram message failed: chat=%s message=%s", message.chat.id, message.message_id)
         raise

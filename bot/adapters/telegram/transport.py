@@ -1,4 +1,4 @@
-"""How updates arrive: a webhook route on the shared aiohttp app, or long polling."""
+"""Update delivery: a webhook route on the shared aiohttp app, or long polling."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 class WebhookHandler:
     """Receives updates that the Bot API POSTs to the webhook.
 
-    Answers 401 without the secret token, 400 for a body that is no Update,
+    Returns 401 without the secret token, 400 for a body that is no Update,
     500 when handling failed (Telegram then delivers the update again), and
     200 once the update was handled.
     """
@@ -39,8 +39,8 @@ class WebhookHandler:
         app.router.add_post(path, self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
-        if not secrets.compare_digest(given, self._secret):
+        received = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+        if not secrets.compare_digest(received, self._secret):
             log.warning("webhook request without a valid secret token from %s", request.remote)
             return web.json_response({"ok": False, "description": "invalid secret token"}, status=401)
 
@@ -70,7 +70,7 @@ class Poller:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        # getUpdates answers 409 Conflict while a webhook is set.
+        # getUpdates fails with 409 Conflict while a webhook is set.
         await self._bot.delete_webhook(drop_pending_updates=False)
         self._task = asyncio.create_task(self._run(), name="telegram-polling")
 
