@@ -1,45 +1,73 @@
-"""Category corrections made in triage, exported as labelled examples for retraining.
+"""Category corrections made in triage, kept as labelled examples for retraining.
 
 When a liaison officer picks the category of a case the classifier was unsure
-of, the "classified" CaseEvent keeps the case's text, the chosen label and the
-classifier's guess. This module reads those events back as rows of the
-labelled CSV the classifier is trained on (text,label).
+of, two records are written. The "classified" CaseEvent keeps the case's
+text, the chosen label and the classifier's guess in the database. The same
+example is appended to the corrections CSV of nlp.corrections (text,
+category, urgency, route), which `python -m nlp train` reads once the file is
+copied into nlp/data/. `export_corrections` rebuilds that CSV from the events,
+so a lost or stale file can always be written again.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
+import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TextIO
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent
+from nlp.corrections import Correction, append_correction
 
-# TODO: hand corrections to nlp.corrections as well once that module exists;
-# until then the CaseEvent rows below are the only store.
+log = logging.getLogger("handlers.corrections")
+
 CORRECTION_EVENT = "classified"
 
 
 @dataclass(frozen=True, slots=True)
 class LabelledExample:
-    """One corrected message: its text, the right label and the classifier's guess."""
+    """One corrected message with the case it came from."""
 
-    text: str
-    label: str
+    correction: Correction
     previous_label: str
     compound_id: int
     case_number: str
     at: datetime
 
 
+def correction_for(case: Case) -> Correction:
+    """Build the labelled example for a case whose category an officer just set."""
+    return Correction(
+        text=case.summary,
+        category=case.category,
+        urgency="urgent" if case.urgent else "normal",
+        route=case.route,
+    )
+
+
+def append_to_file(path: Path | None, case: Case) -> bool:
+    """Append a case's correction to the CSV; return False when it could not be written.
+
+    A failure is logged and not raised, because the CaseEvent already keeps the
+    example and `export_corrections` can write the file again.
+    """
+    if path is None:
+        return False
+    try:
+        append_correction(path, correction_for(case))
+    except (OSError, ValueError):
+        log.exception("correction not written: case=%s path=%s", case.id, path)
+        return False
+    return True
+
+
 async def export_corrections(
     session: AsyncSession, *, since: datetime | None = None
 ) -> list[LabelledExample]:
-    """Return every triage correction, oldest first, optionally from a point in time."""
+    """Return every triage correction from the case events, oldest first."""
     query = (
         select(CaseEvent, Case)
         .join(Case, Case.id == CaseEvent.case_id)
@@ -51,10 +79,15 @@ async def export_corrections(
     examples = []
     for event, case in (await session.execute(query)).all():
         data = event.data or {}
+        correction = Correction(
+            text=str(data.get("text", "")),
+            category=str(data.get("label", "")),
+            urgency="urgent" if data.get("urgent") else "normal",
+            route=str(data.get("route", "")),
+        )
         examples.append(
             LabelledExample(
-                text=str(data.get("text", "")),
-                label=str(data.get("label", "")),
+                correction=correction,
                 previous_label=str(data.get("previous_label", "")),
                 compound_id=case.compound_id,
                 case_number=case.number,
@@ -64,13 +97,14 @@ async def export_corrections(
     return examples
 
 
-def write_corrections_csv(examples: Iterable[LabelledExample], stream: TextIO) -> int:
-    """Write examples as a text,label CSV with a header; return the number of rows."""
-    writer = csv.writer(stream)
-    writer.writerow(["text", "label"])
-    count = 0
+def write_corrections_csv(examples: list[LabelledExample], path: Path) -> int:
+    """Write examples to a new corrections CSV in the nlp.corrections format; return the count.
+
+    Raises:
+        ValueError: An example has empty text or an unknown label.
+    """
+    if path.exists():
+        path.unlink()
     for example in examples:
-        if example.text and example.label:
-            writer.writerow([example.text, example.label])
-            count += 1
-    return count
+        append_correction(path, example.correction)
+    return len(examples)

@@ -482,6 +482,7 @@ async def classify(
             "previous_label": case.category,
             "confidence": case.confidence,
             "route": route,
+            "urgent": case.urgent,
         },
     )
     case.category = category

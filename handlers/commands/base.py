@@ -11,6 +11,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,9 @@ class CommandContext:
     rest: str = ""
     # The zone in which people read dates and periods such as 本月.
     zone: ZoneInfo = SHANGHAI
+    # The CSV that triage corrections are appended to, or None to keep them
+    # only as case events.
+    corrections_path: Path | None = None
 
 
 Handler = Callable[[CommandContext], Awaitable[list[Reply]]]

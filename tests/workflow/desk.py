@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -119,6 +121,14 @@ class Desk:
 @asynccontextmanager
 async def open_desk(db_url: str, **settings: object) -> AsyncIterator[Desk]:
     """Start the services with a compound and its staff: 专员小李, 物业老王 and 业委会老陈."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings.setdefault("data_dir", Path(folder))
+        async with _desk(db_url, settings) as desk:
+            yield desk
+
+
+@asynccontextmanager
+async def _desk(db_url: str, settings: dict[str, object]) -> AsyncIterator[Desk]:
     services, console = await make_services(db_url, **settings)
     try:
         compound = await make_compound(services)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 from handlers.corrections import export_corrections, write_corrections_csv
 from models import CaseStatus
+from nlp.corrections import Correction, read_corrections
 from tests.workflow.desk import STAFF_GROUP, open_desk
 
 UNCLEAR = "垃圾桶好几天没人清理了"
@@ -35,19 +34,33 @@ async def test_officer_classifies_triage_case(db_url):
         assert any("已确认为“物业服务”" in r for r in desk.last_to_group("group-1"))
 
 
-async def test_corrections_export_as_labelled_csv(db_url):
-    async with open_desk(db_url, triage_threshold=1.0) as desk:
+async def test_correction_appended_for_retraining(db_url, tmp_path):
+    async with open_desk(db_url, triage_threshold=1.0, data_dir=tmp_path) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+
+        await desk.say("分类 0001 物业服务", sender="officer")
+
+        rows = read_corrections(tmp_path / "corrections.csv")
+        assert rows == [Correction(UNCLEAR, "property_service", "normal", "property")]
+
+
+async def test_corrections_export_from_events(db_url, tmp_path):
+    async with open_desk(db_url, triage_threshold=1.0, data_dir=tmp_path) as desk:
         await desk.say(UNCLEAR, sender="r1")
         await desk.say("分类 0001 物业服务", sender="officer")
 
         async with desk.services.sessionmaker() as session:
             examples = await export_corrections(session)
-        stream = io.StringIO()
-        rows = write_corrections_csv(examples, stream)
+        written = write_corrections_csv(examples, tmp_path / "export" / "corrections.csv")
 
-        assert rows == 1
+        assert written == 1
         assert examples[0].case_number == "0001"
-        assert stream.getvalue().splitlines() == ["text,label", f"{UNCLEAR},property_service"]
+        assert examples[0].previous_label == "sanitation"
+        exported = (tmp_path / "export" / "corrections.csv").read_text(encoding="utf-8")
+        assert exported.splitlines() == [
+            "text,category,urgency,route",
+            f"{UNCLEAR},property_service,normal,property",
+        ]
 
 
 async def test_unknown_category_refused(db_url):
