@@ -44,7 +44,7 @@ DEFAULT_THRESHOLDS = {
 
 @dataclass(frozen=True)
 class _Analysis:
-    """Everything the model says about one piece of text."""
+    """The cues and model scores of one piece of text."""
 
     text: str
     cues: Cues
@@ -52,9 +52,9 @@ class _Analysis:
 
 
 class Classifier:
-    """Classifies residents' messages into findings.
+    """Classifier of residents' messages into findings.
 
-    Build one with Classifier.load(); it holds the jieba tokenizer and the
+    Build one with Classifier.load(). It keeps the jieba tokenizer and the
     model weights and does no I/O after that, so one instance can serve the
     whole process.
     """
@@ -92,7 +92,7 @@ class Classifier:
         return cls(model, Segmenter())
 
     def normalize(self, text: str) -> str:
-        """Return the text as the classifier sees it; see nlp.normalize.normalize."""
+        """Return the normalised text that the classifier segments and scores."""
         return normalize(text)
 
     def classify(self, text: str) -> list[Finding]:

@@ -1,6 +1,6 @@
 """Split a message into clauses, so that one message can yield two findings.
 
-"电梯坏了, 另外楼道灯也不亮" holds two problems for two teams. Splitting on
+"电梯坏了, 另外楼道灯也不亮" contains two problems for two teams. Splitting on
 sentence marks, commas, spaces between phrases and connectives such as 另外
 and 还有 gives the classifier one clause per problem to score.
 """

@@ -1,7 +1,7 @@
 """Hand-written cue patterns: danger now, chronic wording, jokes, notices, outside causes.
 
-The learned model sees these cues as features, and the urgency decision uses
-them directly: urgent recall matters more than any other number, and a
+The learned model takes these cues as features, and the urgency decision
+uses them directly. Urgent recall matters more than any other number, and a
 handful of phrases (冒烟, 煤气味, 困在电梯里, 晕倒) carry it. The same words
 also turn up in chatter ("火锅着了哈哈", "困死了") and in chronic complaints
 ("电梯经常困人"), which the defusing and chronic cues catch.
@@ -82,7 +82,7 @@ NOTICE = _any_of(r"通知|公告|【|转发|温馨提示|告知|届时|敬请谅
 
 @dataclass(frozen=True, slots=True)
 class Cues:
-    """Which cue families a text matches."""
+    """The cue families found in one text, one flag each."""
 
     hazard: bool
     now: bool
@@ -96,7 +96,7 @@ class Cues:
     def urgent(self) -> bool:
         """Danger now: a hazard word that is neither chronic nor defused.
 
-        A chronic word does not defuse a report that also says it is
+        A chronic word does not defuse a report that also states it is
         happening now ("经常漏水, 现在又在往下流").
         """
         if not self.hazard or self.defuse:

@@ -1,9 +1,9 @@
 """Turn a normalised message into the sparse feature strings the model scores.
 
-Three kinds of feature go in: jieba words (with digits folded to 0, so 3栋
-and 12栋 share a weight), character unigrams and bigrams (robust to typos
-such as 包函 for 包含 and to words jieba splits badly), and the hand-written
-cue families from nlp.cues.
+Three kinds of feature go in. jieba words have their digits folded to 0,
+so 3栋 and 12栋 share a weight. Character unigrams and bigrams survive typos
+such as 包函 for 包含 and words that jieba splits badly. The hand-written cue
+families come from nlp.cues.
 """
 
 from __future__ import annotations

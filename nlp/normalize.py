@@ -18,8 +18,9 @@ import zhconv.zhconv as _zhconv_tables
 def _load_conversion_table() -> None:
     """Load zhconv's table once, by full path.
 
-    Left to itself zhconv loads the table on first use and leaves the file
-    open (a ResourceWarning); given a path it reads it in a with block.
+    Left to itself, zhconv loads the table on first use and leaves the file
+    open, which raises a ResourceWarning. Given a path, it reads the file in a
+    with block.
     """
     if _zhconv_tables.zhcdicts is None:
         with resources.as_file(resources.files("zhconv").joinpath("zhcdict.json")) as path:
@@ -63,12 +64,18 @@ _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 def normalize(text: str) -> str:
     """Fold a raw message into the form the segmenter and model expect.
 
-    The steps run in this order: @mentions are dropped (before width folding,
-    so the U+2005 that ends a WeChat mention is still there), full-width forms
-    become half-width, traditional characters become simplified, stickers and
-    emoji are removed, repeated punctuation collapses to one mark, and
-    whitespace collapses to single spaces. Numbers and their unit words are
-    left untouched, so 3栋, 2单元 and 1002室 survive as written.
+    The steps run in this order:
+
+    1. @mentions are dropped. This runs before width folding, because the
+       U+2005 that ends a WeChat mention is needed to find its end.
+    2. Full-width forms become half-width.
+    3. Traditional characters become simplified.
+    4. Stickers and emoji are removed.
+    5. Repeated punctuation collapses to one mark.
+    6. Whitespace collapses to single spaces.
+
+    Numbers and their unit words are left untouched, so 3栋, 2单元 and 1002室
+    survive as written.
 
     Args:
         text: The message as received.

@@ -1,9 +1,9 @@
 """Word segmentation: jieba plus the compound domain dictionary.
 
 jieba splits 3栋 into 3 and 栋, which loses the fact that a building is
-named; numbers with their unit words are therefore cut out first with a
-regular expression and kept as single tokens, and jieba segments only the
-text between them.
+named. Numbers with their unit words are therefore cut out first with a
+regular expression and kept as single tokens. jieba segments only the text
+between them.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """More phrases in the voice of a letter to the community or the city.
 
 Letters name the compound, describe the problem at length and ask a
-department to act; they are where the harder boundaries show: a parking fee
-is a fee and not a parking problem, a fire lane taken by a car park is a
-safety problem, a shop opened in a residential block is illegal use, a shop
-that is merely loud is noise. Marks as in nlp.data.phrasebank.
+department to act. The harder boundaries show up here. A parking fee is a
+fee and not a parking problem, and a fire lane taken by a car park is a
+safety problem. A shop opened in a residential block is illegal use, while a
+shop that is merely loud is noise. Marks as in nlp.data.phrasebank.
 """
 
 from __future__ import annotations
