@@ -65,6 +65,8 @@ class FakeBotApi:
         self.commands: list[dict[str, str]] = []
         self.webhook: dict[str, Any] | None = None
         self.unauthorized = False
+        # BotFather's default; False means /setprivacy was turned off.
+        self.privacy_mode = True
         self._canned: dict[str, deque[CannedError]] = defaultdict(deque)
         self._migrated: dict[str, int] = {}
         self._removed: set[str] = set()
@@ -132,7 +134,8 @@ class FakeBotApi:
         return await handler(call)
 
     async def _api_getMe(self, call: ApiCall) -> web.Response:
-        return _ok(_bot_user())
+        me = {**_bot_user(), "can_join_groups": True, "can_read_all_group_messages": not self.privacy_mode}
+        return _ok(me)
 
     async def _api_setMyCommands(self, call: ApiCall) -> web.Response:
         commands = call.params.get("commands") or []

@@ -43,6 +43,7 @@ def test_mention_found_after_emoji():
 
     assert inbound is not None
     assert inbound.mentions_bot
+    assert inbound.text == "😀请问 电梯什么时候修好"
 
 
 def test_mention_of_other_user_not_ours():
@@ -53,6 +54,17 @@ def test_mention_of_other_user_not_ours():
 
     assert inbound is not None
     assert not inbound.mentions_bot
+    assert inbound.text == "@zhangsan 你家漏水了"
+
+
+def test_leading_mention_keeps_lines():
+    text = f"@{BOT_USERNAME}  3栋电梯坏了\n已经两天了"
+    mention = {"type": "mention", "offset": 0, "length": len(BOT_USERNAME) + 1}
+
+    inbound = convert(group_message(text, entities=[mention]))
+
+    assert inbound is not None
+    assert inbound.text == "3栋电梯坏了\n已经两天了"
 
 
 def test_anonymous_admin_writes_as_group():

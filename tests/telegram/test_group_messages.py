@@ -177,3 +177,19 @@ async def test_service_and_bot_messages_ignored(telegram):
 
     assert await telegram.count(RawMessage) == 0
     assert telegram.api.calls_of("sendMessage") == []
+
+
+async def test_mention_report_opens_case_without_mention(telegram):
+    # With privacy mode on, residents @mention the bot so that it sees the message.
+    await telegram.bind(SUPERGROUP)
+    text = "@CompoundDeskBot 10栋的电梯坏了，一直停在顶楼"
+    mention = {"type": "mention", "offset": 0, "length": len("@CompoundDeskBot")}
+
+    await telegram.deliver(update(group_message(text, message_id=512, entities=[mention])))
+
+    cases = await telegram.cases()
+    assert len(cases) == 1
+    raw = await telegram.raw(SUPERGROUP, 512)
+    assert raw is not None
+    assert raw.text == "10栋的电梯坏了，一直停在顶楼"
+    assert "@" not in cases[0].summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from aiohttp import web
@@ -111,6 +112,16 @@ async def test_polling_receives_and_replies(db_url):
         assert response.status == 404
     finally:
         await stop_harness(harness)
+
+
+async def test_privacy_mode_warned_at_start(db_url, caplog):
+    caplog.set_level(logging.WARNING, logger="bot.telegram")
+
+    harness = await start_harness(db_url)
+    await stop_harness(harness)
+
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.telegram"]
+    assert any("privacy mode is on" in w and "/setprivacy" in w for w in warnings)
 
 
 def test_off_without_token():

@@ -130,6 +130,12 @@ class TelegramAdapter:
         services.commands.bot_username = me.username
         self.context.username = me.username
         log.info("connected to the Bot API as @%s (id %s)", me.username, me.id)
+        if me.can_read_all_group_messages is False:
+            log.warning(
+                "privacy mode is on: in groups the bot receives only commands, @mentions and replies "
+                "to its own messages. To let it read every message, turn privacy off with BotFather "
+                "/setprivacy or make it a group administrator, then remove and re-add it to each group"
+            )
 
         try:
             await register_commands(self.bot, services.commands)

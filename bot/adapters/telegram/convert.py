@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from aiogram.enums import ChatType, MessageEntityType
@@ -13,6 +14,7 @@ PLATFORM = "telegram"
 
 GROUP_CHAT_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 HANDLED_CHAT_TYPES = GROUP_CHAT_TYPES | {ChatType.PRIVATE}
+_SPACES = re.compile(r"[ \t]{2,}")
 
 
 def message_key(chat_id: int | str, message_id: int | str) -> str:
@@ -50,6 +52,7 @@ def to_inbound(message: Message, *, account: str, bot_username: str | None) -> I
     if not text and not attachments:
         return None
 
+    text, mentioned = _strip_own_mentions(text, message, bot_username)
     sender_id, sender_name = sender
     reply_to = None
     if message.reply_to_message is not None:
@@ -67,7 +70,7 @@ def to_inbound(message: Message, *, account: str, bot_username: str | None) -> I
         text=text,
         reply_to=reply_to,
         attachments=attachments,
-        mentions_bot=_mentions(message, text, bot_username),
+        mentions_bot=mentioned,
     )
 
 
@@ -112,17 +115,31 @@ def _attachments(message: Message) -> tuple[InboundAttachment, ...]:
     return tuple(found)
 
 
-def _mentions(message: Message, text: str, bot_username: str | None) -> bool:
+def _strip_own_mentions(text: str, message: Message, bot_username: str | None) -> tuple[str, bool]:
+    """Remove @mentions of this bot from the text and tell whether there were any.
+
+    With privacy mode on, residents must write "@Bot 3栋电梯坏了" for the bot
+    to see the message at all; the mention itself says nothing about the problem.
+    """
+    if not bot_username:
+        return text, False
     entities: list[MessageEntity] = list(message.entities or message.caption_entities or [])
+    # Entity offsets count UTF-16 code units, so the cut happens on UTF-16 bytes.
+    encoded = text.encode("utf-16-le")
+    spans: list[tuple[int, int]] = []
     for entity in entities:
-        if entity.type == MessageEntityType.MENTION and bot_username:
-            # Offsets are in UTF-16 units; extract_from handles the conversion.
-            if entity.extract_from(text).lstrip("@").lower() == bot_username.lower():
-                return True
-        if entity.type == MessageEntityType.TEXT_MENTION and entity.user is not None:
-            if entity.user.is_bot and bot_username and entity.user.username == bot_username:
-                return True
-    return False
+        if entity.type != MessageEntityType.MENTION:
+            continue
+        start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+        mentioned = encoded[start:end].decode("utf-16-le", errors="replace")
+        if mentioned.lstrip("@").lower() == bot_username.lower():
+            spans.append((start, end))
+    if not spans:
+        return text, False
+    for start, end in sorted(spans, reverse=True):
+        encoded = encoded[:start] + encoded[end:]
+    stripped = _SPACES.sub(" ", encoded.decode("utf-16-le", errors="replace")).strip()
+    return stripped, True
 
 
 def _aware(value: datetime) -> datetime:
