@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.adapters.registry import available_adapters, start_adapters
+from bot.adapters.wecom import OfficialAccountAdapter
 from bot.server import build_web_app
 from handlers.directory import create_compound
 from models import (
@@ -333,4 +335,67 @@ async def test_routes_start_only_when_configured(db_url):
     assert APP not in routes
     for adapter in started:
         await adapter.stop()
+    await services.close()
+
+
+async def test_mp_event_redelivered_welcomes_once(wechat: WeChatBot):
+    await add_compound(wechat)
+    scan = xml_of(
+        {
+            "ToUserName": "gh_0a1b2c3d4e5f",
+            "FromUserName": "oResident-openid-2",
+            "CreateTime": now_ts(),
+            "MsgType": "event",
+            "Event": "SCAN",
+            "EventKey": "XQ0001",
+        }
+    )
+
+    for _ in range(3):
+        # Each retry arrives under a fresh nonce, so only the event id can tell.
+        response = await wechat.post(MP, wechat.mp_signer.encrypted_xml(scan))
+        assert await response.text() == "success"
+    await wechat.settle()
+
+    assert await wechat.count(RawMessage) == 1
+    welcomes = [p["text"]["content"] for p in wechat.fake.sent("message/custom/send")]
+    assert len(welcomes) == 1
+    assert "阳光花园" in welcomes[0]
+
+
+async def test_mp_plain_mode_accepts_signed_xml(db_url, fake_wechat):
+    services, _console = await make_services(
+        db_url,
+        wechat_mp_app_id="wx2c8d1f0e3b4a5968",
+        wechat_mp_secret="mp-secret",
+        wechat_mp_token="MpCallbackToken",
+        wechat_mp_api_base_url=fake_wechat.base_url,
+    )
+    adapter = OfficialAccountAdapter()
+    web_app = build_web_app(services)
+    await adapter.start(services, web_app)
+    timestamp, nonce = now_ts(), "61234"
+    body = xml_of(
+        {
+            "ToUserName": "gh_0a1b2c3d4e5f",
+            "FromUserName": "oResident-openid-3",
+            "CreateTime": timestamp,
+            "MsgType": "text",
+            "Content": "你好，想问下怎么报修",
+            "MsgId": "97531",
+        }
+    )
+    signature = sign("MpCallbackToken", timestamp, nonce)
+    query = {"signature": signature, "timestamp": timestamp, "nonce": nonce}
+
+    async with TestClient(TestServer(web_app, host="127.0.0.1")) as client:
+        response = await client.post(MP, params=query, data=body.encode())
+        text = await response.text()
+    await adapter.tasks.wait_idle()
+
+    assert text == "success"
+    questions = [p["text"]["content"] for p in fake_wechat.sent("message/custom/send")]
+    assert len(questions) == 1
+    assert "哪个小区" in questions[0]
+    await adapter.stop()
     await services.close()
