@@ -93,6 +93,8 @@ class Case(Base):
         Index("ix_case_compound_status", "compound_id", "status"),
         Index("ix_case_status_response_due", "status", "response_due_at"),
         Index("ix_case_status_resolve_due", "status", "resolve_due_at"),
+        # The scheduler finds cases changed since its last sweep by this column.
+        Index("ix_case_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

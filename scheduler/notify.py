@@ -9,6 +9,7 @@ adapters, so no lock is held across the network and no row is sent twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ log = logging.getLogger("scheduler.notify")
 
 # A claim older than this belongs to an instance that died mid-send.
 STALE_CLAIM = timedelta(minutes=10)
+# Sends in flight at once; each holds a database connection while it records its delivery.
+SEND_CONCURRENCY = 4
 
 
 async def store_drafts(
@@ -98,33 +101,49 @@ async def claim(
 
 
 async def send_claimed(
-    sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox, notifications: Sequence[Notification], *, now: datetime
+    sessionmaker: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    notifications: Sequence[Notification],
+    *,
+    now: datetime,
+    concurrency: int = SEND_CONCURRENCY,
 ) -> int:
     """Hand claimed notifications to the outbox and mark them sent; return how many."""
-    sent = 0
-    for notification in notifications:
-        replies = [
-            Reply(target=_target(t), text=notification.text, case_id=notification.case_id, audience=notification.kind)
-            for t in notification.targets
-        ]
-        # The outbox records each failed send on its case and never raises,
-        # so the row is marked sent once the adapters have been tried.
-        await outbox.deliver(replies)
-        async with sessionmaker() as session, session.begin():
-            await session.execute(
-                update(Notification)
-                .where(Notification.id == notification.id)
-                .values(status=NotificationStatus.SENT, sent_at=now)
-            )
-        sent += 1
-        log.info(
-            "notification sent: id=%s kind=%s case=%s targets=%s",
-            notification.id,
-            notification.kind,
-            notification.case_id,
-            len(replies),
+    gate = asyncio.Semaphore(concurrency)
+
+    async def send(notification: Notification) -> None:
+        async with gate:
+            await _send_one(sessionmaker, outbox, notification, now=now)
+
+    # Each send is shielded: a pass cancelled at shutdown lets a send that
+    # already started finish and be marked, instead of sending it twice later.
+    await asyncio.gather(*(asyncio.shield(send(n)) for n in notifications))
+    return len(notifications)
+
+
+async def _send_one(
+    sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox, notification: Notification, *, now: datetime
+) -> None:
+    replies = [
+        Reply(target=_target(t), text=notification.text, case_id=notification.case_id, audience=notification.kind)
+        for t in notification.targets
+    ]
+    # The outbox records each failed send on its case and never raises, so
+    # the row is marked sent once the adapters have been tried.
+    await outbox.deliver(replies)
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Notification)
+            .where(Notification.id == notification.id)
+            .values(status=NotificationStatus.SENT, sent_at=now)
         )
-    return sent
+    log.info(
+        "notification sent: id=%s kind=%s case=%s targets=%s",
+        notification.id,
+        notification.kind,
+        notification.case_id,
+        len(replies),
+    )
 
 
 def _target(raw: dict[str, Any]) -> ChatTarget | UserTarget | PartyTarget:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import TypeVar
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,11 +36,18 @@ from scheduler.timers import TIMED_STATUSES, Draft, advance
 
 log = logging.getLogger("scheduler")
 
+T = TypeVar("T")
+
 # A safety bound on batches per pass, so one pass cannot run forever.
 MAX_BATCHES = 1000
 
 # Advisory lock id of the sync step (any fixed 64-bit number, unique in the database).
 SYNC_LOCK_KEY = 0x5CED_0001
+# Between full syncs only recently updated cases are looked at; a full sync
+# now and then catches a change made without touching updated_at.
+FULL_SYNC_EVERY = timedelta(minutes=15)
+# Overlap of incremental syncs, for transactions that committed late.
+SYNC_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(slots=True)
@@ -48,6 +56,7 @@ class SweepReport:
 
     timers_created: int = 0
     timers_rescheduled: int = 0
+    full_sync: bool = False
     timers_advanced: int = 0
     escalations: int = 0
     closed_unrated: int = 0
@@ -55,6 +64,8 @@ class SweepReport:
     notifications_sent: int = 0
     drafts: list[Draft] = field(default_factory=list)
     seconds: float = 0.0
+    # Seconds spent in each step (sync, advance, digests, send), for benchmarks.
+    steps: dict[str, float] = field(default_factory=dict)
 
 
 class Sweeper:
@@ -74,9 +85,16 @@ class Sweeper:
         self.config = config
         self.instance = instance
         self.dry_run = dry_run
+        # Sweep-clock times of the last sync and the last full sync.
+        self._synced_at: datetime | None = None
+        self._full_synced_at: datetime | None = None
 
-    async def run_once(self, now: datetime) -> SweepReport:
-        """Run one pass at the moment `now` and return what it did."""
+    async def run_once(self, now: datetime, *, send: bool = True) -> SweepReport:
+        """Run one pass at the moment `now` and return what it did.
+
+        With `send` False the pass decides and stores notifications but
+        leaves sending to a later pass.
+        """
         started = time.perf_counter()
         report = SweepReport()
         if self.dry_run:
@@ -88,14 +106,20 @@ class Sweeper:
                 await self._digests(session, now, report)
                 await session.rollback()
         else:
+            mark = time.perf_counter()
             async with self.sessionmaker() as session:
                 await self._sync(session, now, report)
                 await session.commit()
+            mark = _lap(report, "sync", mark)
             await self._advance_due(now, report)
+            mark = _lap(report, "advance", mark)
             async with self.sessionmaker() as session:
                 await self._digests(session, now, report)
                 await session.commit()
-            await self._send(now, report)
+            mark = _lap(report, "digests", mark)
+            if send:
+                await self._send(now, report)
+                _lap(report, "send", mark)
         report.seconds = time.perf_counter() - started
         log.info(
             "sweep done: instance=%s dry_run=%s created=%s advanced=%s escalated=%s stored=%s sent=%s ms=%.1f",
@@ -117,33 +141,56 @@ class Sweeper:
             got = await session.scalar(select(func.pg_try_advisory_xact_lock(SYNC_LOCK_KEY)))
             if not got:
                 return
-        missing = select(Case.id, Case.resolve_due_at).where(
-            Case.status.in_(list(TIMED_STATUSES)),
-            ~select(CaseTimer.case_id).where(CaseTimer.case_id == Case.id).exists(),
+        full = (
+            self._synced_at is None
+            or self._full_synced_at is None
+            or now < self._synced_at
+            or now - self._full_synced_at >= FULL_SYNC_EVERY
         )
+        # Every case change goes through code that sets updated_at, so only
+        # cases changed since the last sync can need a new timer or a reschedule.
+        since = None if full or self._synced_at is None else self._synced_at - SYNC_MARGIN
+
+        missing = (
+            select(Case.id, Case.resolve_due_at)
+            .outerjoin(CaseTimer, CaseTimer.case_id == Case.id)
+            .where(CaseTimer.case_id.is_(None), Case.status.in_(list(TIMED_STATUSES)))
+        )
+        changed = (
+            select(CaseTimer.case_id)
+            .join(Case, Case.id == CaseTimer.case_id)
+            .where(
+                CaseTimer.status_seen.is_distinct_from(Case.status)
+                | CaseTimer.resolve_due_seen.is_distinct_from(Case.resolve_due_at)
+            )
+        )
+        if since is not None:
+            missing = missing.where(Case.updated_at >= since)
+            changed = changed.where(Case.updated_at >= since)
+
         rows = [
             {"case_id": case_id, "due_at": now, "status_seen": "", "resolve_due_seen": due, "updated_at": now}
             for case_id, due in await session.execute(missing)
         ]
-        if rows:
-            insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-            for chunk in _chunks(rows, 5000):
-                await session.execute(insert(CaseTimer).values(chunk).on_conflict_do_nothing())
-            report.timers_created = len(rows)
+        insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+        for chunk in _chunks(rows, 5000):
+            await session.execute(insert(CaseTimer).values(chunk).on_conflict_do_nothing())
+        report.timers_created = len(rows)
 
-        # A timer whose case changed state or got a new deadline is due now.
-        case_status = select(Case.status).where(Case.id == CaseTimer.case_id).scalar_subquery()
-        case_due = select(Case.resolve_due_at).where(Case.id == CaseTimer.case_id).scalar_subquery()
-        changed = await session.execute(
-            update(CaseTimer)
-            .where(
-                CaseTimer.status_seen.is_distinct_from(case_status)
-                | CaseTimer.resolve_due_seen.is_distinct_from(case_due)
+        ids = list(await session.scalars(changed))
+        for chunk in _chunks(ids, 5000):
+            await session.execute(
+                update(CaseTimer)
+                .where(CaseTimer.case_id.in_(chunk))
+                .values(due_at=now)
+                .execution_options(synchronize_session=False)
             )
-            .values(due_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        report.timers_rescheduled = changed.rowcount or 0
+        report.timers_rescheduled = len(ids)
+        report.full_sync = full
+        if not self.dry_run:
+            self._synced_at = now
+            if full:
+                self._full_synced_at = now
 
     async def _advance_due(self, now: datetime, report: SweepReport) -> None:
         for _ in range(MAX_BATCHES):
@@ -198,9 +245,15 @@ class Sweeper:
             report.notifications_sent += await send_claimed(self.sessionmaker, self.outbox, claimed, now=now)
 
 
+def _lap(report: SweepReport, step: str, mark: float) -> float:
+    now = time.perf_counter()
+    report.steps[step] = now - mark
+    return now
+
+
 def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-def _chunks(rows: list[dict[str, object]], size: int) -> list[list[dict[str, object]]]:
+def _chunks(rows: list[T], size: int) -> list[list[T]]:
     return [rows[i : i + size] for i in range(0, len(rows), size)]
