@@ -69,18 +69,21 @@ async def announce(
     """
     replies: list[Reply] = []
     group = await case_group(session, case)
-    if group is not None:
-        if group.id != skip_chat_id:
-            replies.append(
-                Reply(
-                    ChatTarget(group.platform, group.chat_id),
-                    mask_for_group(group_note),
-                    case.id,
-                    "group",
-                )
+    if group is not None and group.id != skip_chat_id:
+        replies.append(
+            Reply(
+                ChatTarget(group.platform, group.chat_id),
+                mask_for_group(group_note),
+                case.id,
+                "group",
             )
+        )
+    # Reporters are reached on the platform the case came from. That also
+    # covers a case reported in a private chat, which has no group.
+    origin = await session.get(ChatGroup, case.chat_group_id) if case.chat_group_id else None
+    if origin is not None:
         for target in await reporter_targets(
-            session, case, group.platform, exclude_member_id=exclude_member_id
+            session, case, origin.platform, exclude_member_id=exclude_member_id
         ):
             replies.append(Reply(target, detail, case.id, "reporter"))
     if party_note and case.party is not None:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from handlers.commands import actions, bind, listing, merging, query, resident, stats, timers, triage
+from handlers.commands import (
+    actions,
+    bind,
+    listing,
+    merging,
+    query,
+    resident,
+    stats,
+    timers,
+    triage,
+)
 from handlers.commands.base import CommandContext, CommandRegistry, CommandSpec, ParsedCommand
 from handlers.commands.help import build_help
 

@@ -105,7 +105,7 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
         # "转 业委会 原因" as well as "转业委会 原因".
         head, _, tail = tail.strip().partition(" ")
         head = "转" + head
-    kind = party_by_word(case.compound, head.removeprefix("转")) if head.startswith("转") else None
+    kind = party_by_word(head.removeprefix("转")) if head.startswith("转") else None
     if kind is not None:
         party = case.compound.party(kind)
         if party is None:
@@ -144,7 +144,7 @@ async def assign(ctx: CommandContext) -> list[Reply]:
     if len(ctx.args) < 2:
         msg = f"请写上承办方，例如：转派 {case.number} 业委会（可选：物业、业委会、党组织）"
         raise BadCommand(msg)
-    kind = party_by_word(compound, ctx.args[1])
+    kind = party_by_word(ctx.args[1])
     party = compound.party(kind) if kind is not None else None
     if party is None:
         msg = f"“{ctx.args[1]}”不是本小区的承办方，可选：物业、业委会、党组织。"

@@ -17,7 +17,7 @@ def parse_case_number(text: str) -> int:
     """Read a case number as people type it: 0034, 34, #34 or 工单34.
 
     Raises:
-        BadCommand: The text holds no number.
+        BadCommand: The text contains no number.
     """
     digits = text.strip().lstrip("#＃").removeprefix("工单").strip()
     if not digits.isdigit():
@@ -112,7 +112,7 @@ def text_after(ctx: CommandContext, count: int) -> str:
     return rest.strip()
 
 
-def party_by_word(compound: Compound, word: str) -> PartyKind | None:
+def party_by_word(word: str) -> PartyKind | None:
     """Read a party as people name it: 物业, 业委会, 党组织, 专员..."""
     for kind, words in _PARTY_WORDS.items():
         if any(w in word for w in words):
@@ -137,7 +137,7 @@ async def respond(
     party_note: str | None = None,
     branch_note: str | None = None,
 ) -> list[Reply]:
-    """Answer the sender and tell the case's other audiences about the change.
+    """Reply to the sender and tell the case's other audiences about the change.
 
     In the case's own group the masked group note is the answer, so the
     group reads one message rather than two.

@@ -74,3 +74,17 @@ def test_mask_for_group_example():
     assert (
         mask_for_group("3栋2单元1002室漏水，电话13812345678") == "3栋2单元****漏水，电话138****5678"
     )
+
+
+async def test_private_report_gets_private_updates(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(desk.compound.code, sender="r7", chat_id="r7-private", private=True)
+        opened = await desk.say(REPORT, sender="r7", chat_id="r7-private", private=True)
+
+        await desk.say("受理 0001", sender="wang", chat_id=STAFF_GROUP)
+
+        assert any("工单 0001" in r for r in opened)
+        assert desk.last_to_group("group-1") == []
+        detail = desk.last_to_user("r7")
+        assert len(detail) == 1
+        assert "已由阳光花园物业服务中心受理" in detail[0]
