@@ -52,7 +52,7 @@ def _row(draft: Draft, *, now: datetime, config: TimerConfig) -> dict[str, Any]:
     release = config.quiet.release_at(max(draft.due_at, now), urgent=draft.urgent, calendar=config.calendar)
     status = NotificationStatus.PENDING if draft.targets else NotificationStatus.NO_RECIPIENT
     if not draft.targets:
-        log.warning("notification %s has nobody to go to; recorded, not sent", draft.key)
+        log.warning("notification %s has no recipients; stored without sending", draft.key)
     return {
         "key": draft.key,
         "kind": draft.kind,
@@ -108,17 +108,23 @@ async def send_claimed(
     now: datetime,
     concurrency: int = SEND_CONCURRENCY,
 ) -> int:
-    """Hand claimed notifications to the outbox and mark them sent; return how many."""
+    """Hand claimed notifications to the outbox and mark them sent; return how many were sent."""
     gate = asyncio.Semaphore(concurrency)
 
-    async def send(notification: Notification) -> None:
+    async def send(notification: Notification) -> bool:
         async with gate:
-            await _send_one(sessionmaker, outbox, notification, now=now)
+            try:
+                await _send_one(sessionmaker, outbox, notification, now=now)
+            except Exception:
+                # The row stays claimed, so it is sent again once its claim goes stale.
+                log.exception("sending notification %s of case %s failed", notification.id, notification.case_id)
+                return False
+            return True
 
     # Each send is shielded: a pass cancelled at shutdown lets a send that
     # already started finish and be marked, instead of sending it twice later.
-    await asyncio.gather(*(asyncio.shield(send(n)) for n in notifications))
-    return len(notifications)
+    results = await asyncio.gather(*(asyncio.shield(send(n)) for n in notifications))
+    return sum(results)
 
 
 async def _send_one(
@@ -128,8 +134,8 @@ async def _send_one(
         Reply(target=_target(t), text=notification.text, case_id=notification.case_id, audience=notification.kind)
         for t in notification.targets
     ]
-    # The outbox records each failed send on its case and never raises, so
-    # the row is marked sent once the adapters have been tried.
+    # The outbox records a platform's rejection on the case instead of
+    # raising, so the row is marked sent once every adapter has been tried.
     await outbox.deliver(replies)
     async with sessionmaker() as session, session.begin():
         await session.execute(

@@ -52,7 +52,7 @@ SYNC_MARGIN = timedelta(minutes=5)
 
 @dataclass(slots=True)
 class SweepReport:
-    """What one pass did; in a dry run, what it would have done."""
+    """Counts of one pass, or in a dry run, of the work it would have done."""
 
     timers_created: int = 0
     timers_rescheduled: int = 0
@@ -98,8 +98,8 @@ class Sweeper:
         started = time.perf_counter()
         report = SweepReport()
         if self.dry_run:
-            # One transaction, rolled back: each step sees what the previous
-            # one would have written, and nothing stays.
+            # One transaction, rolled back at the end, so each step reads what
+            # the previous one would have written and nothing is kept.
             async with self.sessionmaker() as session:
                 await self._sync(session, now, report)
                 await self._advance_batch(session, now, report)
@@ -195,9 +195,9 @@ class Sweeper:
     async def _advance_due(self, now: datetime, report: SweepReport) -> None:
         for _ in range(MAX_BATCHES):
             async with self.sessionmaker() as session:
-                taken = await self._advance_batch(session, now, report)
+                advanced = await self._advance_batch(session, now, report)
                 await session.commit()
-            if taken < self.config.batch_size:
+            if advanced < self.config.batch_size:
                 return
         log.warning("sweep stopped after %s batches; the rest waits for the next pass", MAX_BATCHES)
 

@@ -1,4 +1,4 @@
-"""What is due for one case at a given moment: reminders, the next rung, rating follow-up.
+"""Due work for one case at a given moment: reminders, the next rung, rating follow-up.
 
 `advance` looks at a case and its timer, decides the notifications that are
 due now, applies escalations and unrated closes to the case, and sets the
@@ -52,7 +52,7 @@ class Draft:
 
 @dataclass(slots=True)
 class Outcome:
-    """What advancing one timer produced."""
+    """The result of advancing one timer."""
 
     drafts: list[Draft] = field(default_factory=list)
     escalated_to: Rung | None = None
@@ -108,7 +108,7 @@ async def _advance_clock(
         timer.overdue_since = min(exceeded)
         timer.rung = start_rung(case)
         timer.rung_due_at = now
-    # The ladder moves only while a limit stands exceeded: a late acknowledgement
+    # The ladder moves only while a limit is exceeded, so a late acknowledgement
     # stops the climb until the resolve limit runs out too.
     if exceeded and timer.rung_due_at is not None and timer.rung is not None:
         if timer.rung_due_at <= now:

@@ -16,7 +16,7 @@ from handlers.notices import local_time
 from handlers.permissions import Level, require_officer, require_reporter_or_staff, require_staff
 from models import Case, CaseStatus, CaseTimer
 
-# Statuses whose clock can be paused: the acting party still owes an answer.
+# Statuses whose clock can be paused, because the acting party still has to act.
 PAUSABLE = frozenset(
     {CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}
 )

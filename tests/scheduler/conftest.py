@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.adapters.console import ConsoleOutbound
-from bot.services import Services
+from bot.services import Services, build_services
+from bot.settings import Settings
 from handlers.calendar import WorkCalendar
 from handlers.directory import member_for
 from handlers.limits import DEFAULT_RULES, LimitTable, use_table
@@ -21,7 +24,8 @@ from handlers.permissions import grant_role
 from models import Case, Community, Compound, PartyKind, RoleKind, Street
 from scheduler.config import TimerConfig
 from scheduler.sweep import Sweeper
-from tests.helpers import make_compound, make_services, message
+from nlp.findings import Finding, Location
+from tests.helpers import make_compound, message
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -105,9 +109,46 @@ def make_config(chart_dir: Path, **overrides: object) -> TimerConfig:
     return TimerConfig(table=table, chart_dir=str(chart_dir), **overrides)  # type: ignore[arg-type]
 
 
+# The phrases these tests report, with what the classifier finds in them.
+# The scheduler is tested on its clocks, so a fixed table stands in for the
+# trained model, which has tests of its own and changes as it is retrained.
+PHRASES: dict[str, tuple[str, bool]] = {
+    "楼道灯坏了": ("repair", False),
+    "单元门坏了": ("repair", False),
+    "垃圾好几天没人清": ("sanitation", False),
+    "停水了": ("utilities", False),
+    "燃气味道": ("safety", True),
+    "维修基金": ("fund", False),
+}
+_BUILDING = re.compile(r"(\d+)(?:栋|号楼)")
+
+
+class PhraseClassifier:
+    """Finds the category of a known phrase, and the last building the text names."""
+
+    def classify(self, text: str) -> list[Finding]:
+        for phrase, (category, urgent) in PHRASES.items():
+            if phrase in text:
+                buildings = _BUILDING.findall(text)
+                location = Location(building=buildings[-1] if buildings else None)
+                return [Finding(category=category, urgent=urgent, confidence=0.95, location=location, text=text)]
+        return [Finding(category="chat", confidence=0.9, text=text)]
+
+
+async def scheduler_services(db_url: str) -> tuple[Services, ConsoleOutbound]:
+    """Wire the real services on a test database, with the phrase classifier."""
+    console = ConsoleOutbound(io.StringIO(), platform="test")
+    services = await build_services(
+        Settings(database_url=db_url, _env_file=None),  # type: ignore[call-arg]
+        outbound=[console],
+        classifier=PhraseClassifier(),
+    )
+    return services, console
+
+
 @pytest.fixture
 async def desk(db_url: str, tmp_path: Path) -> AsyncIterator[Desk]:
-    services, console = await make_services(db_url)
+    services, console = await scheduler_services(db_url)
     compound = await staff_compound(services)
     yield Desk(services, console, compound, make_config(tmp_path / "charts"))
     await services.close()

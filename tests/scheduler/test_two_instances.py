@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from handlers.messages import UserTarget
 from models import Case, CaseEvent, Notification, NotificationStatus
-from tests.helpers import make_services, message
-from tests.scheduler.conftest import Desk, local
+from tests.helpers import message
+from tests.scheduler.conftest import Desk, local, scheduler_services
 
 REPORTS = [
     "5栋楼道灯坏了好几天了",
@@ -28,7 +28,7 @@ async def test_two_instances_send_each_once(desk: Desk, db_url: str):
     for index in range(20):
         text = f"{REPORTS[index % len(REPORTS)]}（{index + 1}号楼）"
         await desk.services.pipeline.handle(message(text, sender=f"r{index}", at=local(2026, 3, 2, 9, 30)), now=local(2026, 3, 2, 9, 30))
-    other, other_console = await make_services(db_url)
+    other, other_console = await scheduler_services(db_url)
     try:
         first = desk.sweeper(instance="a")
         second = desk.sweeper(instance="b", services=other)
