@@ -124,6 +124,47 @@ async def test_privacy_mode_warned_at_start(db_url, caplog):
     assert any("privacy mode is on" in w and "/setprivacy" in w for w in warnings)
 
 
+async def test_stop_lets_message_in_progress_finish(db_url, monkeypatch):
+    harness = await start_harness(db_url, mode="polling")
+    stopped = False
+    try:
+        await harness.bind(SUPERGROUP)
+        pipeline = harness.services.pipeline
+        real_handle = pipeline.handle
+        entered = asyncio.Event()
+        release = asyncio.Event()
+
+        async def slow_handle(message, **kwargs):
+            entered.set()
+            await release.wait()
+            return await real_handle(message, **kwargs)
+
+        monkeypatch.setattr(pipeline, "handle", slow_handle)
+        await harness.api.push_update(update(group_message("13栋的消防栓被人拆走了")))
+        await asyncio.wait_for(entered.wait(), timeout=20)
+
+        stopping = asyncio.create_task(harness.adapter.stop())
+
+        async def poller_stopped() -> None:
+            while harness.adapter._poller is not None:
+                await asyncio.sleep(0.01)
+
+        # Stopping the poller cancels the update's handler; the pipeline work goes on.
+        await asyncio.wait_for(poller_stopped(), timeout=20)
+        release.set()
+        await asyncio.wait_for(stopping, timeout=20)
+        stopped = True
+
+        assert len(await harness.cases()) == 1
+        assert len(harness.api.sent_to(SUPERGROUP)) == 1
+    finally:
+        if not stopped:
+            await harness.adapter.stop()
+        await harness.client.close()
+        await harness.api.close()
+        await harness.services.close()
+
+
 def test_off_without_token():
     settings = Settings(_env_file=None)
 

@@ -30,6 +30,9 @@ log = logging.getLogger("bot.telegram")
 # secret token (core.telegram.org/bots/api#setwebhook).
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 CONNECT_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=300.0, factor=2.0, jitter=0.1)
+# How long a stop waits for messages still being handled; a flood-control
+# wait can make one take longer, and it is then cut off.
+STOP_GRACE_SECONDS = 30.0
 
 
 class TelegramAdapter:
@@ -118,6 +121,11 @@ class TelegramAdapter:
         if self._poller is not None:
             await self._poller.stop()
             self._poller = None
+        if self.context is not None and self.context.in_flight:
+            log.info("waiting for %d Telegram messages still being handled", len(self.context.in_flight))
+            _done, pending = await asyncio.wait(set(self.context.in_flight), timeout=STOP_GRACE_SECONDS)
+            if pending:
+                log.error("%d Telegram messages still unfinished after %s s; stopping anyway", len(pending), STOP_GRACE_SECONDS)
         if self.bot is not None:
             await self.bot.session.close()
 

@@ -6,8 +6,11 @@ workflow data: `context` is a TelegramContext.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus
@@ -21,6 +24,7 @@ from handlers.edits import apply_edit
 log = logging.getLogger("bot.telegram")
 
 REMOVED_STATUSES = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.KICKED})
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -31,6 +35,20 @@ class TelegramContext:
     chats: ChatBindings
     account: str
     username: str | None = None
+    # Pipeline work that a shutdown must let finish; see shielded().
+    in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    async def shielded(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run work so that cancelling the caller does not stop it half-way.
+
+        Stopping the poller cancels the handler of the update in progress; the
+        message is then already stored but not yet acted on. The work goes on
+        in its own task, which the adapter waits for before it closes.
+        """
+        task = asyncio.ensure_future(work)
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
+        return await asyncio.shield(task)
 
 
 def build_router() -> Router:
@@ -52,7 +70,7 @@ async def on_message(message: Message, context: TelegramContext) -> None:
     if inbound is None:
         return
     try:
-        await context.services.pipeline.handle(inbound)
+        await context.shielded(context.services.pipeline.handle(inbound))
     except Exception:
         # Raising again makes the webhook return 500, so Telegram delivers the
         # update again and the pipeline's duplicate check keeps it single.
@@ -65,7 +83,7 @@ async def on_edited_message(message: Message, context: TelegramContext) -> None:
     if inbound is None:
         return
     try:
-        await apply_edit(context.services.pipeline, inbound)
+        await context.shielded(apply_edit(context.services.pipeline, inbound))
     except Exception:
         log.exception("telegram edit failed: chat=%s message=%s", message.chat.id, message.message_id)
         raise

@@ -61,7 +61,12 @@ class WebhookHandler:
 
 
 class Poller:
-    """Runs aiogram's long polling as one named background task."""
+    """Runs aiogram's long polling as one named background task.
+
+    NOTE: aiogram logs an update whose handler raised and moves past it, so
+    a message that could not even be stored (database down) is lost in this
+    mode. With the webhook, Telegram delivers such an update again.
+    """
 
     def __init__(self, dispatcher: Dispatcher, bot: Bot, *, polling_timeout: int = 30) -> None:
         self._dispatcher = dispatcher
