@@ -48,7 +48,7 @@ class ArchiveWorld:
 @pytest.fixture
 async def world(db_url: str, tmp_path: Path) -> AsyncIterator[ArchiveWorld]:
     services, console = await make_services(db_url)
-    services.outbox.register(ArchiveOutbound(services.outbox))
+    services.outbox.register(ArchiveOutbound(services.outbox, services.sessionmaker))
     private_key = new_key_pair()
     archive = FakeArchive(public_keys={1: private_key.public_key()})
     async with services.sessionmaker() as session, session.begin():

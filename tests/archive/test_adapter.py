@@ -60,12 +60,13 @@ async def test_adapter_polls_with_configured_keys(db_url: str, tmp_path: Path) -
                     if await session.get(ArchiveCursor, CORP) is not None:
                         break
                 await asyncio.sleep(0.01)
+        await adapter.stop()
+        async with services.sessionmaker() as session:
+            ids = (await session.scalars(select(RawMessage.platform_message_id))).all()
     finally:
         await adapter.stop()
         await services.close()
 
-    async with services.sessionmaker() as session:
-        ids = (await session.scalars(select(RawMessage.platform_message_id))).all()
     assert ids == ["m1"]
 
 

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.adapters.console import ConsoleOutbound
 from bot.adapters.wecom_archive.keys import ArchiveKeyError, PrivateKeys
+from handlers.directory import member_for
 from handlers.messages import UserTarget
-from models import ArchiveCursor, Attachment, Case, Delivery, MessageOutcome, RawMessage
+from models import (
+    ArchiveCursor,
+    Attachment,
+    Case,
+    ChatGroup,
+    Delivery,
+    MessageOutcome,
+    PartyKind,
+    RawMessage,
+    Role,
+    RoleKind,
+)
 from tests.archive.conftest import OFFICER_ID, ArchiveWorld
 from tests.archive.fake_sdk import CORP, SimulatedCrash, new_key_pair, record, text
 from tests.helpers import T0
@@ -320,9 +334,6 @@ async def test_backlog_worked_through_in_order(world: ArchiveWorld, caplog: pyte
 
 
 async def test_officer_binds_group_from_archive(world: ArchiveWorld) -> None:
-    from handlers.directory import member_for
-    from models import ChatGroup, Role, RoleKind
-
     async with world.services.sessionmaker() as session, session.begin():
         officer = await member_for(session, "wecom", "zhangsan", "张专员")
         session.add(Role(member_id=officer.id, role=RoleKind.LIAISON_OFFICER, compound_id=world.compound.id))
@@ -338,3 +349,25 @@ async def test_officer_binds_group_from_archive(world: ArchiveWorld) -> None:
     rows = {r.platform_message_id: r for r in await raw_rows(world)}
     assert rows["m1"].outcome == MessageOutcome.COMMAND
     assert rows["m2"].outcome == MessageOutcome.OPENED
+
+
+async def test_linked_officer_told_once(world: ArchiveWorld) -> None:
+    app = ConsoleOutbound(io.StringIO(), platform="wecom", quiet=True)
+    world.services.outbox.register(app)
+    branch = world.compound.party(PartyKind.PARTY)
+    assert branch is not None
+    async with world.services.sessionmaker() as session, session.begin():
+        officer = await member_for(session, "wecom", "zhangsan", "张专员")
+        session.add(
+            Role(member_id=officer.id, role=RoleKind.LIAISON_OFFICER, compound_id=world.compound.id, party_id=branch.id)
+        )
+    world.archive.add(text("m1", "zhangsan", "好的，收到", msgtime=at(0)))
+    world.archive.add(text("m2", "wmResidentA", "3号楼电梯坏了，有人被困在里面", msgtime=at(1)))
+
+    await world.poller().poll_once()
+
+    to_officer = [t for target, t in app.sent if target == UserTarget("wecom", "zhangsan")]
+    new_case_notes = [t for t in to_officer if t.startswith("【新工单】")]
+    assert len(new_case_notes) == 1
+    assert "工单 0001" in new_case_notes[0]
+    assert len(to_officer) == len(set(to_officer))

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.wecom_archive.keys import PrivateKeys
 from bot.adapters.wecom_archive.media import MediaStore
@@ -20,6 +22,7 @@ from bot.settings import Settings
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, UserTarget
 from handlers.outbox import Outbox
+from models import Identity
 
 log = logging.getLogger("bot.wecom_archive")
 
@@ -38,20 +41,26 @@ class ArchiveOutbound:
     """Replies for archived chats, which the archive itself cannot send.
 
     Customer groups accept only mass sends that the group owner confirms, so
-    a group reply fails and is recorded on its case. A staff member found in
-    the archive is reached through the WeCom app adapter when one runs,
-    because archive user ids are the corp's own user ids.
+    a group reply fails and is recorded on its case. Archive user ids of staff
+    are the corp's own user ids, so a staff member is reached through the
+    WeCom app adapter when one runs.
     """
 
     platform = PLATFORM
 
-    def __init__(self, outbox: Outbox) -> None:
+    def __init__(self, outbox: Outbox, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._outbox = outbox
+        self._sessionmaker = sessionmaker
 
     async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
         if isinstance(target, UserTarget) and not target.user_id.startswith(EXTERNAL_ID_PREFIXES):
             app = self._outbox.adapter(WECOM_APP_PLATFORM)
             if app is not None:
+                if await self._has_app_identity(target.user_id):
+                    # The outbox sends to the person's WeCom app identity as
+                    # well, because both identities belong to one member.
+                    log.debug("archive identity %s is reached through the WeCom app", target.user_id)
+                    return
                 await app.send(UserTarget(WECOM_APP_PLATFORM, target.user_id), text)
                 return
         msg = (
@@ -59,6 +68,15 @@ class ArchiveOutbound:
             "so this reply must be posted by the liaison officer"
         )
         raise PlatformError(msg)
+
+    async def _has_app_identity(self, user_id: str) -> bool:
+        async with self._sessionmaker() as session:
+            found = await session.scalar(
+                select(Identity.id).where(
+                    Identity.platform == WECOM_APP_PLATFORM, Identity.platform_user_id == user_id
+                )
+            )
+        return found is not None
 
 
 class WecomArchiveAdapter:
@@ -100,7 +118,7 @@ class WecomArchiveAdapter:
             interval_seconds=settings.wecom_archive_poll_seconds,
             include_private=settings.wecom_archive_include_private,
         )
-        services.outbox.register(ArchiveOutbound(services.outbox))
+        services.outbox.register(ArchiveOutbound(services.outbox, services.sessionmaker))
         self._stop.clear()
         self._task = asyncio.create_task(self.poller.run(self._stop), name="wecom-archive-poller")
         log.info(

@@ -80,7 +80,8 @@ class ArchivePoller:
         if not records:
             return result
 
-        decoded, key_error = self._decode_all(records)
+        # RSA and the SDK's decryption are CPU work, so they stay off the event loop.
+        decoded, key_error = await asyncio.to_thread(self._decode_all, records)
         decoded = [await self._with_media(record) for record in decoded]
         last_seq = decoded[-1].seq if decoded else start
 
@@ -136,12 +137,16 @@ class ArchivePoller:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set; a full batch is followed at once by the next one."""
         backlog_total = 0
+        reported_key_error = ""
         while not stop.is_set():
             delay = self.interval_seconds
             try:
                 result = await self.poll_once()
             except ArchiveKeyError as exc:
-                log.error("archive polling stopped at a record: %s", exc)
+                # The same missing key fails every poll; one ERROR line per record is enough.
+                level = logging.DEBUG if str(exc) == reported_key_error else logging.ERROR
+                log.log(level, "archive polling stopped at a record: %s", exc)
+                reported_key_error = str(exc)
             except ArchiveSdkError as exc:
                 log.warning("archive fetch failed, retrying in %.0fs: %s", delay, exc)
             except Exception:
