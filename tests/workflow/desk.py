@@ -120,9 +120,14 @@ class Desk:
 
 @asynccontextmanager
 async def open_desk(db_url: str, **settings: object) -> AsyncIterator[Desk]:
-    """Start the services with a compound and its staff: 专员小李, 物业老王 and 业委会老陈."""
+    """Start the services with a compound and its staff: 专员小李, 物业老王 and 业委会老陈.
+
+    Cases open without triage unless a test sets triage_threshold, so the
+    conversations do not depend on how sure the current model is.
+    """
     with tempfile.TemporaryDirectory() as folder:
         settings.setdefault("data_dir", Path(folder))
+        settings.setdefault("triage_threshold", 0.0)
         async with _desk(db_url, settings) as desk:
             yield desk
 
