@@ -115,3 +115,30 @@ async def test_forbidden_send_marks_chat_inactive(telegram):
     assert not chat_row.active
     assert len(await telegram.cases()) == 1
     assert [d.status for d in await deliveries(telegram)] == ["failed"]
+
+
+async def test_bot_added_to_new_group_asks_binding(telegram):
+    new_group = -1005550000099
+
+    await telegram.deliver(bot_membership(new_group, "left", "member"))
+    await telegram.deliver(update(group_message("大家好，新群建好了", chat_id=new_group)))
+
+    greetings = telegram.api.sent_to(new_group)
+    assert len(greetings) == 1
+    assert "/bind" in greetings[0]
+    chat_row = await telegram.chat(new_group)
+    assert chat_row is not None
+    assert chat_row.compound_id is None
+
+
+async def test_bot_added_back_to_bound_group_silent(telegram):
+    await telegram.bind(SUPERGROUP)
+    await telegram.deliver(bot_membership(SUPERGROUP, "member", "kicked"))
+
+    response = await telegram.deliver(bot_membership(SUPERGROUP, "kicked", "administrator"))
+
+    assert response.status == 200
+    assert telegram.api.sent_to(SUPERGROUP) == []
+    chat_row = await telegram.chat(SUPERGROUP)
+    assert chat_row is not None
+    assert chat_row.active

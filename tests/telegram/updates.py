@@ -83,6 +83,13 @@ def bot_membership(chat_id: int, old_status: str, new_status: str) -> dict[str, 
     def member(status: str) -> dict[str, Any]:
         if status == "kicked":
             return {"status": status, "user": bot, "until_date": 0}
+        if status == "administrator":
+            rights = (
+                "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
+                "can_edit_stories", "can_delete_stories", "can_send_welcome_messages",
+            )
+            return {"status": status, "user": bot, "can_be_edited": False, "is_anonymous": False, **dict.fromkeys(rights, False)}
         return {"status": status, "user": bot}
 
     event = {

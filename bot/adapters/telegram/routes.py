@@ -17,14 +17,22 @@ from aiogram.enums import ChatMemberStatus
 from aiogram.types import ChatMemberUpdated, Message
 
 from bot.adapters.telegram.chats import ChatBindings
-from bot.adapters.telegram.convert import HANDLED_CHAT_TYPES, to_inbound
+from bot.adapters.telegram.convert import GROUP_CHAT_TYPES, HANDLED_CHAT_TYPES, PLATFORM, to_inbound
 from bot.services import Services
+from handlers.directory import chat_for
 from handlers.edits import apply_edit
+from handlers.messages import ChatTarget, Reply
+from models import utcnow
 
 log = logging.getLogger("bot.telegram")
 
 REMOVED_STATUSES = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.KICKED})
 T = TypeVar("T")
+
+JOIN_GREETING = (
+    "您好，我是小区服务台机器人。本群尚未绑定小区，暂不能受理报事。"
+    "请小区专员在群内发送 /bind 小区编码（例如 /bind XQ0001）完成绑定。"
+)
 
 
 @dataclass(slots=True)
@@ -98,7 +106,7 @@ async def on_migrate_from(message: Message, context: TelegramContext) -> None:
 
 
 async def on_my_chat_member(event: ChatMemberUpdated, context: TelegramContext) -> None:
-    """Follow the bot being removed from a chat or added back."""
+    """Follow the bot being removed from a chat or added to one."""
     removed = event.new_chat_member.status in REMOVED_STATUSES
     known = await context.chats.set_active(str(event.chat.id), not removed)
     log.info(
@@ -107,3 +115,19 @@ async def on_my_chat_member(event: ChatMemberUpdated, context: TelegramContext) 
         event.new_chat_member.status,
         known,
     )
+
+    joined = event.old_chat_member.status in REMOVED_STATUSES and not removed
+    if joined and event.chat.type in GROUP_CHAT_TYPES:
+        await context.shielded(_greet_unbound(context, str(event.chat.id), event.chat.title or ""))
+
+
+async def _greet_unbound(context: TelegramContext, chat_id: str, title: str) -> None:
+    # With privacy mode on the bot may never see an ordinary message here, so
+    # the binding hint goes out on joining, naming the slash command that
+    # reaches the bot in any case.
+    async with context.services.sessionmaker() as session, session.begin():
+        chat = await chat_for(session, PLATFORM, chat_id, title=title)
+        if chat.compound_id is not None or chat.bind_hint_sent_at is not None:
+            return
+        chat.bind_hint_sent_at = utcnow()
+    await context.services.outbox.deliver([Reply(ChatTarget(PLATFORM, chat_id), JOIN_GREETING)])
