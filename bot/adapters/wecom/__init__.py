@@ -3,7 +3,8 @@
 Transport (`transport`: aiohttp routes), protocol (`crypto`, `guard`,
 `parsing`: signatures, decryption, hardening, message types) and the outgoing
 API clients (`api`, `outbound`) are kept apart, so tests fake the platform at
-the HTTP boundary only. Routes and their platform strings:
+the HTTP boundary only. `ingest` stores each message before the response and
+processes it in the background. Routes and their platform strings:
 
 - `/wechat/work/callback`: WeCom self-built app, platform "wecom".
 - `/wechat/work/aibot`: WeCom AI bot (智能机器人), platform "wecom_aibot".

@@ -45,7 +45,12 @@ class WeChatApiError(PlatformError):
 
 
 class AccessToken:
-    """An access token shared by all senders of one app, refreshed one request at a time."""
+    """An access token shared by all senders of one app, refreshed one request at a time.
+
+    NOTE: The token is cached per process. Each Official Account token fetch
+    invalidates the previous token, so several processes sending for one
+    account would keep invalidating each other's; run one sending process.
+    """
 
     def __init__(
         self,
