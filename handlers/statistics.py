@@ -142,6 +142,8 @@ async def compound_statistics(
 ) -> CompoundStatistics:
     """Count the cases of a compound for a period; open and overdue counts are as of now."""
     stats = CompoundStatistics()
+    # NOTE: every case of the compound is loaded and counted in Python, which
+    # suits one compound's few thousand cases but not a street-wide report.
     cases = list(await session.scalars(select(Case).where(Case.compound_id == compound.id)))
     for case in cases:
         if period.start <= case.opened_at < period.end:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.commands import build_registry
+from tests.workflow.desk import open_desk
 
 TELEGRAM_NAMES = {
     "help",
@@ -58,3 +59,15 @@ def test_other_bot_and_plain_text_ignored():
     assert registry.parse("3栋电梯坏了") is None
     assert registry.parse("查询0034").args == ["0034"]
     assert registry.parse("查询\u30000034").args == ["0034"]
+
+
+async def test_slash_form_runs_same_command(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+
+        acknowledged = await desk.say("/ack@OurBot 0001", sender="wang")
+        unknown = await desk.say("/fix 0001", sender="wang")
+
+        assert (await desk.case(1)).status == "acknowledged"
+        assert any("已受理，正在处理" in r for r in acknowledged)
+        assert unknown == ["没有“/fix”这个指令。发送“帮助”或 /help 查看可用指令。"]
