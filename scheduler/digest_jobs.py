@@ -41,12 +41,17 @@ def first_workday_of_week(calendar: WorkCalendar, day: date) -> bool:
     return all(not calendar.is_workday(monday + timedelta(days=i)) for i in range(day.weekday()))
 
 
+def digest_window_open(now: datetime, config: TimerConfig) -> bool:
+    """Return whether `now` is on a working day at or after the digest time."""
+    local = now.astimezone(config.zone)
+    return config.calendar.is_workday(local.date()) and local.timetz().replace(tzinfo=None) >= config.digest_time
+
+
 async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfig) -> list[Draft]:
     """Return the digests due at `now` that were not decided before."""
     calendar = config.calendar
-    local = now.astimezone(config.zone)
-    today = local.date()
-    if not calendar.is_workday(today) or local.timetz().replace(tzinfo=None) < config.digest_time:
+    today = now.astimezone(config.zone).date()
+    if not digest_window_open(now, config):
         return []
     end = datetime.combine(today, config.digest_time, tzinfo=config.zone)
     start = datetime.combine(previous_workday(calendar, today), config.digest_time, tzinfo=config.zone)

@@ -21,7 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from typing import TypeVar
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.outbox import Outbox
 from models import Case, CaseTimer
 from scheduler.config import TimerConfig
-from scheduler.digest_jobs import digest_drafts
+from scheduler.digest_jobs import digest_drafts, digest_window_open
 from scheduler.notify import claim, send_claimed, store_drafts
 from scheduler.timers import TIMED_STATUSES, Draft, advance
 
@@ -47,7 +47,7 @@ SYNC_LOCK_KEY = 0x5CED_0001
 # now and then catches a change made without touching updated_at.
 FULL_SYNC_EVERY = timedelta(minutes=15)
 # Overlap of incremental syncs, for transactions that committed late.
-SYNC_MARGIN = timedelta(minutes=5)
+SYNC_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(slots=True)
@@ -62,6 +62,8 @@ class SweepReport:
     closed_unrated: int = 0
     notifications_stored: int = 0
     notifications_sent: int = 0
+    # The decided notifications, kept in a dry run only: a catch-up pass over
+    # many cases would otherwise hold every text in memory.
     drafts: list[Draft] = field(default_factory=list)
     seconds: float = 0.0
     # Seconds spent in each step (sync, advance, digests, send), for benchmarks.
@@ -88,6 +90,8 @@ class Sweeper:
         # Sweep-clock times of the last sync and the last full sync.
         self._synced_at: datetime | None = None
         self._full_synced_at: datetime | None = None
+        # Local date on which every digest of the day was found stored.
+        self._digests_done_on: date | None = None
 
     async def run_once(self, now: datetime, *, send: bool = True) -> SweepReport:
         """Run one pass at the moment `now` and return what it did.
@@ -229,13 +233,22 @@ class Sweeper:
             report.closed_unrated += outcome.closed_unrated
         report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
         report.timers_advanced += len(timers)
-        report.drafts.extend(drafts)
+        if self.dry_run:
+            report.drafts.extend(drafts)
         return len(timers)
 
     async def _digests(self, session: AsyncSession, now: datetime, report: SweepReport) -> None:
+        today = now.astimezone(self.config.zone).date()
+        if self._digests_done_on == today:
+            return
         drafts = await digest_drafts(session, now, self.config)
+        if not drafts and not self.dry_run and digest_window_open(now, self.config):
+            # Every digest of the day exists; later passes today skip the step.
+            # NOTE: a compound created later the same day gets its first digest tomorrow.
+            self._digests_done_on = today
         report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
-        report.drafts.extend(drafts)
+        if self.dry_run:
+            report.drafts.extend(drafts)
 
     async def _send(self, now: datetime, report: SweepReport) -> None:
         for _ in range(MAX_BATCHES):

@@ -54,7 +54,8 @@ async def test_two_instances_send_each_once(desk: Desk, db_url: str):
         escalations = await session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "escalated"))
         levels = list(await session.scalars(select(Case.escalation_level)))
     assert all(n.status == NotificationStatus.SENT for n in notifications if n.targets)
-    assert {n.sent_by for n in notifications} == {"a", "b"}
+    # Which instance sends what depends on who claims first; either may send all of a pass.
+    assert {n.sent_by for n in notifications if n.targets} <= {"a", "b"}
     kinds = Counter(n.kind for n in notifications)
     assert kinds["reminder"] > 0
     assert kinds["escalation"] > 0
