@@ -184,3 +184,31 @@ async def test_malformed_aibot_payload_rejected(wechat: WeChatBot, caplog, paylo
     await assert_rejected(
         wechat, wechat.aibot_signer.encrypted_json(payload), 400, reason, caplog, AIBOT
     )
+
+
+async def test_stale_url_verification_rejected(wechat: WeChatBot, caplog):
+    query = wechat.app_signer.echo("5927782489442352469", timestamp=str(int(time.time()) - 600))
+
+    with caplog.at_level(logging.WARNING, logger="bot.wecom"):
+        response = await wechat.client.get(APP, params=query)
+
+    assert response.status == 403
+    assert "5-minute window" in caplog.text
+
+
+async def test_aibot_control_characters_removed(wechat: WeChatBot):
+    payload = {
+        "msgid": "c-1",
+        "chattype": "single",
+        "from": {"userid": "wangfang"},
+        "response_url": wechat.fake.response_url(),
+        "msgtype": "text",
+        "text": {"content": "你好\x00\x07，请问😀"},
+    }
+
+    response = await wechat.post(AIBOT, wechat.aibot_signer.encrypted_json(payload))
+    await wechat.settle()
+
+    assert response.status == 200
+    raw = (await wechat.rows(select(RawMessage)))[0]
+    assert raw.text == "你好，请问😀"
