@@ -35,6 +35,7 @@ from models import (
     Case,
     CaseStatus,
     ChatGroup,
+    ChatKind,
     Compound,
     Member,
     MessageOutcome,
@@ -224,6 +225,10 @@ class Pipeline:
         if chat.compound_id is None or chat.compound is None:
             return self._unbound(chat, message, now)
         compound = chat.compound
+
+        if chat.kind == ChatKind.STAFF_GROUP:
+            # Staff discuss cases in their own group, so only commands act there.
+            return IntakeResult(outcome=MessageOutcome.IGNORED)
 
         if _ME_TOO.match(message.text):
             return await self._me_too(session, raw, message, chat, member, now)

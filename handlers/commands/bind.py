@@ -9,8 +9,12 @@ from handlers.directory import bind_chat, compound_by_code
 from handlers.errors import BadCommand, NotFound
 from handlers.messages import Reply
 from handlers.permissions import Level, access_for, has_officer, require_officer
+from models import ChatKind
 
 log = logging.getLogger("handlers.commands")
+
+# Words after the code that mark the chat as a staff group: 绑定 XQ0001 工作群.
+STAFF_WORDS = frozenset({"工作群", "工作人员群", "staff"})
 
 
 async def bind(ctx: CommandContext) -> list[Reply]:
@@ -38,19 +42,27 @@ async def bind(ctx: CommandContext) -> list[Reply]:
             "chat %s moves from compound %s to %s", ctx.chat.id, ctx.chat.compound_id, compound.id
         )
     await bind_chat(ctx.session, ctx.chat, compound, ctx.now)
-    return [
-        reply_here(
-            ctx,
-            f"本群已绑定到“{compound.name}”（{compound.code}），居民在群里反映的问题将自动登记为工单。",
+
+    if len(ctx.args) > 1 and ctx.args[1] in STAFF_WORDS:
+        ctx.chat.kind = ChatKind.STAFF_GROUP
+        text = (
+            f"本群已作为“{compound.name}”（{compound.code}）的工作群绑定，"
+            "群内只响应指令，不登记工单。"
         )
-    ]
+        return [reply_here(ctx, text)]
+    if ctx.chat.kind == ChatKind.STAFF_GROUP:
+        ctx.chat.kind = ChatKind.RESIDENT_GROUP
+    text = (
+        f"本群已绑定到“{compound.name}”（{compound.code}），居民在群里反映的问题将自动登记为工单。"
+    )
+    return [reply_here(ctx, text)]
 
 
 SPEC = CommandSpec(
     name="bind",
     verbs=("绑定",),
     handler=bind,
-    help="把本群绑定到小区",
+    help="把本群绑定到小区（工作群加“工作群”）",
     example="绑定 XQ0001",
     audience=Level.OFFICER,
 )

@@ -157,3 +157,18 @@ async def test_granted_roles_are_stored(db_url):
                 await session.scalars(select(Role.role).where(Role.member_id == member.id))
             )
         assert roles == ["liaison_officer"]
+
+
+async def test_staff_group_opens_no_cases(db_url):
+    async with open_desk(db_url) as desk:
+        bound = await desk.say(
+            f"绑定 {desk.compound.code} 工作群", sender="officer", chat_id="new-staff"
+        )
+        chatter = await desk.say(
+            "3栋2单元1002室厨房天花板漏水了，已经派人去看", sender="wang", chat_id="new-staff"
+        )
+
+        assert "工作群绑定" in bound[0]
+        assert chatter == []
+        assert desk.results[-1].outcome == "ignored"
+        assert await desk.case(1) is None
