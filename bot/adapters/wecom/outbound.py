@@ -7,7 +7,6 @@ outbox records the failure on the case.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,8 +25,6 @@ from bot.adapters.wecom.parsing import PLATFORM_AIBOT, PLATFORM_APP, PLATFORM_MP
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, UserTarget
 from models import ChatGroup, ChatKind
-
-log = logging.getLogger("bot.wecom")
 
 PLATFORM_WEBHOOK = "wecom_webhook"
 # A response_url takes one POST within an hour of the message.
@@ -66,6 +63,7 @@ class WeComAppOutbound:
         await self.send_to_member(user_id, text)
 
     async def send_to_member(self, user_id: str, text: str) -> None:
+        """Send text to one member as app messages, at most 30 a minute per member."""
         for part in split_utf8(text, TEXT_MAX_BYTES):
             await self._member_limiter.acquire(user_id)
             payload = {
