@@ -48,8 +48,16 @@ ZONE = ZoneInfo("Asia/Shanghai")
 # A Tuesday afternoon: after the digest time, inside working hours.
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=ZONE)
 CATEGORIES = ["repair", "sanitation", "parking", "noise", "fees", "fund", "utilities", "safety"]
-ROUTES = {"repair": "property", "sanitation": "property", "parking": "property", "noise": "property",
-          "fees": "committee", "fund": "committee", "utilities": "party", "safety": "party"}
+ROUTES = {
+    "repair": "property",
+    "sanitation": "property",
+    "parking": "property",
+    "noise": "property",
+    "fees": "committee",
+    "fund": "committee",
+    "utilities": "party",
+    "safety": "party",
+}
 STATUSES = [CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS]
 
 
@@ -73,7 +81,11 @@ async def seed(engine: AsyncEngine, cases: int, compounds: int, table: LimitTabl
             compound = Compound(code=f"B{index:05d}", name=f"基准小区{index}", last_case_seq=0)
             compound.parties.extend(
                 Party(kind=kind, name=f"基准小区{index}{label}")
-                for kind, label in ((PartyKind.PROPERTY, "物业"), (PartyKind.COMMITTEE, "业委会"), (PartyKind.PARTY, "党支部"))
+                for kind, label in (
+                    (PartyKind.PROPERTY, "物业"),
+                    (PartyKind.COMMITTEE, "业委会"),
+                    (PartyKind.PARTY, "党支部"),
+                )
             )
             session.add(compound)
         await session.flush()
@@ -93,14 +105,30 @@ async def seed(engine: AsyncEngine, cases: int, compounds: int, table: LimitTabl
             deadlines = table.deadlines(category, urgent, opened)
             status = rng.choice(STATUSES)
             route = ROUTES[category]
-            batch.append({
-                "compound_id": compound_id, "seq": seq[compound_id], "category": category, "urgent": urgent,
-                "confidence": 0.9, "route": route, "party_id": party_of[(compound_id, route)], "external": False,
-                "summary": "基准工单", "status": status, "reporter_count": 1, "escalation_level": 0,
-                "priority": 0, "opened_at": opened, "updated_at": opened,
-                "acknowledged_at": None if status is CaseStatus.NEW else opened + timedelta(hours=1),
-                "response_due_at": deadlines.response_due, "resolve_due_at": deadlines.resolve_due,
-            })
+            batch.append(
+                {
+                    "compound_id": compound_id,
+                    "seq": seq[compound_id],
+                    "category": category,
+                    "urgent": urgent,
+                    "confidence": 0.9,
+                    "route": route,
+                    "party_id": party_of[(compound_id, route)],
+                    "external": False,
+                    "summary": "基准工单",
+                    "status": status,
+                    "reporter_count": 1,
+                    "escalation_level": 0,
+                    "priority": 0,
+                    "opened_at": opened,
+                    "updated_at": opened,
+                    "acknowledged_at": None
+                    if status is CaseStatus.NEW
+                    else opened + timedelta(hours=1),
+                    "response_due_at": deadlines.response_due,
+                    "resolve_due_at": deadlines.resolve_due,
+                }
+            )
             if len(batch) == 5000:
                 await connection.execute(insert(Case), _known_columns(batch))
                 batch.clear()
@@ -154,16 +182,22 @@ async def run(url: str, cases: int, compounds: int, passes: int) -> str:
             steps.setdefault(step, []).append(seconds)
         sent += report.notifications_sent
         async with sessionmaker() as session:
-            due = list(await session.scalars(
-                select(Notification.due_at).where(Notification.sent_at == moment, Notification.due_at >= NOW)
-            ))
+            due = list(
+                await session.scalars(
+                    select(Notification.due_at).where(
+                        Notification.sent_at == moment, Notification.due_at >= NOW
+                    )
+                )
+            )
         # Lag is from the moment a reminder or escalation fell due to the end of
         # the pass that sent it; 14:00 on a Tuesday has no quiet hours to wait for.
         lags.extend((moment - due_at).total_seconds() + report.seconds for due_at in due)
 
     async with sessionmaker() as session:
         open_cases = await session.scalar(
-            select(func.count()).select_from(Case).where(Case.status.in_(CaseStatus.open_statuses()))
+            select(func.count())
+            .select_from(Case)
+            .where(Case.status.in_(CaseStatus.open_statuses()))
         )
     await engine.dispose()
 
@@ -178,10 +212,13 @@ async def run(url: str, cases: int, compounds: int, passes: int) -> str:
         f"| steady passes ({passes}, 30 s of simulated time apart) | median {statistics.median(timings) * 1000:.0f} ms, "
         f"max {max(timings) * 1000:.0f} ms, {sent} notifications sent |",
         "| steady pass by step (median) | "
-        + ", ".join(f"{step} {statistics.median(values) * 1000:.0f} ms" for step, values in steps.items())
+        + ", ".join(
+            f"{step} {statistics.median(values) * 1000:.0f} ms" for step, values in steps.items()
+        )
         + " |",
         f"| reminder lag (due to sent, 30 s between passes) | max {max(lags):.1f} s over {len(lags)} sends |"
-        if lags else "| reminder lag | no notification fell due during the steady passes |",
+        if lags
+        else "| reminder lag | no notification fell due during the steady passes |",
         f"| resident memory | {rss_mib():.0f} MiB now, {memory_after_catch_up:.0f} MiB after catch-up, "
         f"peak {peak_rss_mib():.0f} MiB (includes seeding) |",
         f"| machine | {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()} |",
@@ -212,9 +249,15 @@ async def drop_postgres(server: str, name: str) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000, help="open cases to seed")
-    parser.add_argument("--compounds", type=int, default=200, help="compounds the cases spread over")
-    parser.add_argument("--passes", type=int, default=20, help="steady passes after the catch-up pass")
-    parser.add_argument("--database-url", default="", help="an empty database to use; default: scratch PostgreSQL")
+    parser.add_argument(
+        "--compounds", type=int, default=200, help="compounds the cases spread over"
+    )
+    parser.add_argument(
+        "--passes", type=int, default=20, help="steady passes after the catch-up pass"
+    )
+    parser.add_argument(
+        "--database-url", default="", help="an empty database to use; default: scratch PostgreSQL"
+    )
     args = parser.parse_args()
     # Seeded compounds have no staff, so every digest logs a warning about missing recipients.
     logging.basicConfig(level=logging.ERROR)

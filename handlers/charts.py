@@ -66,14 +66,21 @@ def render_weekly_chart(
     by_category, by_party, over_time = figure.subplots(3, 1)
 
     categories = stats.categories.most_common()
-    _bars(by_category, [CATEGORY_LABELS.get(k, k) for k, _ in categories], [v for _, v in categories], family)
+    _bars(
+        by_category,
+        [CATEGORY_LABELS.get(k, k) for k, _ in categories],
+        [v for _, v in categories],
+        family,
+    )
     by_category.set_title("本周新增工单（按类别）", fontfamily=family)
 
     routes = sorted(stats.by_route.items())
     _bars(by_party, [ROUTE_LABELS.get(k, k) for k, _ in routes], [v for _, v in routes], family)
     by_party.set_title("本周新增工单（按承办方）", fontfamily=family)
 
-    labels = [f"{start.astimezone(zone).month}月{start.astimezone(zone).day}日起" for start, _ in trend]
+    labels = [
+        f"{start.astimezone(zone).month}月{start.astimezone(zone).day}日起" for start, _ in trend
+    ]
     over_time.plot(range(len(trend)), [count for _, count in trend], marker="o", color="#c0392b")
     over_time.set_xticks(range(len(trend)), labels, fontfamily=family, fontsize=8)
     over_time.set_title("近几周新增工单趋势", fontfamily=family)

@@ -2,7 +2,7 @@
 
 A digest covers a period (since the previous working morning, or the last
 seven days) and one compound or every compound of a street. The numbers come
-from one query over the cases involved; the texts say what each count means.
+from one query over the cases involved, and the texts name what each count means.
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ def stats_lines(stats: DigestStats, period_word: str) -> list[str]:
     ]
     if stats.categories:
         top = "、".join(
-            f"{CATEGORY_LABELS.get(key, key)} {count} 件" for key, count in stats.categories.most_common(TOP_CATEGORIES)
+            f"{CATEGORY_LABELS.get(key, key)} {count} 件"
+            for key, count in stats.categories.most_common(TOP_CATEGORIES)
         )
         lines.append(f"问题较多的类别：{top}。")
     party_lines = [
@@ -176,7 +177,10 @@ def street_digest(
     """Return the digest of every compound of a street, totals first, then one line each."""
     title = "每周简报" if weekly else "每日简报"
     period_word = "近7天" if weekly else "自上一工作日简报以来"
-    lines = [f"【{title}】{street_name}（{len(rows)}个小区） {_day(end, zone)}", *stats_lines(total, period_word)]
+    lines = [
+        f"【{title}】{street_name}（{len(rows)}个小区） {_day(end, zone)}",
+        *stats_lines(total, period_word),
+    ]
     lines.append("各小区：")
     for compound, stats in rows:
         lines.append(

@@ -1,4 +1,4 @@
-"""The escalation ladder: who is told next when a case runs past its time limit.
+"""The escalation ladder: who gets an overdue case next.
 
 Rungs, bottom to top: property firm, owners' committee, party branch and
 liaison officer, community office, street tri-party office. A case starts on
@@ -44,7 +44,9 @@ RUNG_LABELS: dict[Rung, str] = {
 _RUNG_OF_ROUTE = {PartyKind.PROPERTY: Rung.PROPERTY, PartyKind.COMMITTEE: Rung.COMMITTEE}
 
 # Departments the street office can call in (吹哨), by the names people type.
-DEPARTMENTS = frozenset({"住建", "城管", "消防", "公安", "市场监管", "供水", "供电", "燃气", "供热"})
+DEPARTMENTS = frozenset(
+    {"住建", "城管", "消防", "公安", "市场监管", "供水", "供电", "燃气", "供热"}
+)
 
 Target = dict[str, Any]
 
@@ -83,7 +85,9 @@ async def rung_targets(session: AsyncSession, case: Case, rung: Rung) -> list[Ta
     if compound.community_id is None:
         return []
     if rung is Rung.COMMUNITY:
-        return await role_targets(session, [RoleKind.COMMUNITY_STAFF], community_id=compound.community_id)
+        return await role_targets(
+            session, [RoleKind.COMMUNITY_STAFF], community_id=compound.community_id
+        )
     community = await session.get(Community, compound.community_id)
     if community is None or community.street_id is None:
         return []
@@ -116,14 +120,18 @@ async def role_targets(
     return [{"kind": "user", "platform": p, "user_id": u} for p, u in rows]
 
 
-async def next_rung(session: AsyncSession, case: Case, current: Rung) -> tuple[Rung, list[Target]] | None:
-    """Return the next rung above `current` that has somebody to tell, or None at the top."""
+async def next_rung(
+    session: AsyncSession, case: Case, current: Rung
+) -> tuple[Rung, list[Target]] | None:
+    """Return the next rung above `current` with reachable members, or None at the top."""
     rung = current + 1
     while rung <= Rung.STREET:
         targets = await rung_targets(session, case, Rung(rung))
         if targets:
             return Rung(rung), targets
-        log.warning("case %s: rung %s has nobody reachable; skipping it", case.id, Rung(rung).name)
+        log.warning(
+            "case %s: rung %s has no reachable members; skipping it", case.id, Rung(rung).name
+        )
         rung += 1
     return None
 
@@ -138,7 +146,9 @@ def climb(session: AsyncSession, case: Case, rung: Rung, *, now: datetime, reaso
     event.data = {**event.data, "rung": rung.name.lower(), "rung_label": RUNG_LABELS[rung]}
 
 
-async def whistle(session: AsyncSession, case: Case, department: str, *, now: datetime, note: str = "") -> DepartmentCall:
+async def whistle(
+    session: AsyncSession, case: Case, department: str, *, now: datetime, note: str = ""
+) -> DepartmentCall:
     """Record that the street office called a department in on a case (吹哨).
 
     Raises:
@@ -149,26 +159,37 @@ async def whistle(session: AsyncSession, case: Case, department: str, *, now: da
         msg = f"“{department}”不是可吹哨的职能部门，可选：{known}。"
         raise BadCommand(msg)
     call = await session.scalar(
-        select(DepartmentCall).where(DepartmentCall.case_id == case.id, DepartmentCall.department == department)
+        select(DepartmentCall).where(
+            DepartmentCall.case_id == case.id, DepartmentCall.department == department
+        )
     )
     if call is None:
         call = DepartmentCall(case_id=case.id, department=department, called_at=now, note=note)
         session.add(call)
     record_event(
-        session, case, "department_called", actor_label="street", note=f"吹哨：{department}", at=now,
+        session,
+        case,
+        "department_called",
+        actor_label="street",
+        note=f"吹哨：{department}",
+        at=now,
         data={"department": department},
     )
     return call
 
 
-async def report_in(session: AsyncSession, case: Case, department: str, *, now: datetime, note: str = "") -> DepartmentCall:
+async def report_in(
+    session: AsyncSession, case: Case, department: str, *, now: datetime, note: str = ""
+) -> DepartmentCall:
     """Record that a called department reported in on a case (报到).
 
     Raises:
         NotFound: The department was never called on this case.
     """
     call = await session.scalar(
-        select(DepartmentCall).where(DepartmentCall.case_id == case.id, DepartmentCall.department == department)
+        select(DepartmentCall).where(
+            DepartmentCall.case_id == case.id, DepartmentCall.department == department
+        )
     )
     if call is None:
         msg = f"工单 {case.number} 没有向“{department}”吹哨的记录，请先发送“吹哨 {case.number} {department}”。"
@@ -177,7 +198,12 @@ async def report_in(session: AsyncSession, case: Case, department: str, *, now: 
     if note:
         call.note = note
     record_event(
-        session, case, "department_reported", actor_label="street", note=f"报到：{department}", at=now,
+        session,
+        case,
+        "department_reported",
+        actor_label="street",
+        note=f"报到：{department}",
+        at=now,
         data={"department": department},
     )
     return call

@@ -1,8 +1,8 @@
 """Time limits for a case: when the acting party must acknowledge and resolve it.
 
-The default table is modelled on Beijing's 12345 hotline practice: danger to
-life or property gets a response within 2 hours; water, power, gas or
-heating within 24 hours; an ordinary request is resolved within 7 working
+The default table is modelled on Beijing's 12345 hotline practice. Danger to
+life or property gets a response within 2 hours, and water, power, gas or
+heating within 24 hours. An ordinary request is resolved within 7 working
 days and a complex one within 15. Each rule has a separate limit to
 acknowledge. A JSON file (LIMITS_FILE) can replace the table; rules are tried
 in order and the first that matches a case wins.
@@ -29,7 +29,7 @@ _UNIT_WORDS = {LimitUnit.HOURS: "小时", LimitUnit.DAYS: "天", LimitUnit.WORKI
 
 
 class LimitsFileError(ValueError):
-    """The limits file cannot be read or holds an invalid rule."""
+    """The limits file cannot be read or contains an invalid rule."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,11 @@ COMPLEX_CATEGORIES = frozenset({"fund", "committee", "illegal_use", "neighbor"})
 DEFAULT_RULES: tuple[LimitRule, ...] = (
     LimitRule("urgent", frozenset(), True, Limit(2, LimitUnit.HOURS), Limit(24, LimitUnit.HOURS)),
     LimitRule(
-        "utilities", frozenset({"utilities"}), None, Limit(4, LimitUnit.HOURS), Limit(24, LimitUnit.HOURS)
+        "utilities",
+        frozenset({"utilities"}),
+        None,
+        Limit(4, LimitUnit.HOURS),
+        Limit(24, LimitUnit.HOURS),
     ),
     LimitRule(
         "complex",
@@ -92,7 +96,11 @@ DEFAULT_RULES: tuple[LimitRule, ...] = (
         Limit(15, LimitUnit.WORKING_DAYS),
     ),
     LimitRule(
-        "ordinary", frozenset(), None, Limit(1, LimitUnit.WORKING_DAYS), Limit(7, LimitUnit.WORKING_DAYS)
+        "ordinary",
+        frozenset(),
+        None,
+        Limit(1, LimitUnit.WORKING_DAYS),
+        Limit(7, LimitUnit.WORKING_DAYS),
     ),
 )
 
@@ -118,7 +126,9 @@ class LimitTable:
         for rule in self.rules:
             if rule.matches(category, urgent):
                 return rule
-        msg = f"no time-limit rule matches category={category} urgent={urgent}; add a catch-all rule"
+        msg = (
+            f"no time-limit rule matches category={category} urgent={urgent}; add a catch-all rule"
+        )
         raise LookupError(msg)
 
     def deadlines(self, category: str, urgent: bool, opened_at: datetime) -> Deadlines:
@@ -131,8 +141,8 @@ class LimitTable:
         )
 
 
-# NOTE: open_case() calls deadlines_for() without a table, so the process's
-# table lives here; the service installs the configured one at start.
+# NOTE: open_case() and the workflow call deadlines_for() without a table, so
+# the process's table lives here and the service installs the configured one at start.
 _table = LimitTable(DEFAULT_RULES, WorkCalendar())
 
 
@@ -154,7 +164,7 @@ def deadlines_for(category: str, urgent: bool, opened_at: datetime) -> Deadlines
 def load_rules(path: Path) -> tuple[LimitRule, ...]:
     """Read a limits table from JSON.
 
-    The file holds a list of rules, e.g.
+    The file contains a list of rules, e.g.
     ``[{"name": "ordinary", "categories": [], "urgent": null,
     "acknowledge": [1, "working_days"], "resolve": [7, "working_days"]}]``.
 

@@ -56,7 +56,9 @@ def timer_config(settings: Settings) -> TimerConfig:
     return TimerConfig(
         table=table,
         reminder_fractions=tuple(settings.reminder_fractions),
-        quiet=QuietHours(settings.quiet_hours_start, settings.quiet_hours_end, settings.quiet_on_rest_days),
+        quiet=QuietHours(
+            settings.quiet_hours_start, settings.quiet_hours_end, settings.quiet_on_rest_days
+        ),
         rating_reminder_after=timedelta(hours=settings.rating_reminder_hours),
         rating_close_after=timedelta(days=settings.rating_close_days),
         digest_time=settings.digest_time,
@@ -70,5 +72,9 @@ def build_scheduler(
 ) -> Scheduler:
     """Build the scheduler of one service process from its settings."""
     config = timer_config(settings)
-    sweeper = Sweeper(sessionmaker, outbox, config, instance=instance_name(), dry_run=settings.scheduler_dry_run)
-    return Scheduler(sweeper, zone=config.zone, interval_seconds=settings.scheduler_interval_seconds)
+    sweeper = Sweeper(
+        sessionmaker, outbox, config, instance=instance_name(), dry_run=settings.scheduler_dry_run
+    )
+    return Scheduler(
+        sweeper, zone=config.zone, interval_seconds=settings.scheduler_interval_seconds
+    )

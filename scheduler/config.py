@@ -56,7 +56,11 @@ class QuietHours:
                 continue
             clock = moment.timetz().replace(tzinfo=None)
             if self._in_window(clock):
-                wake_day = day + timedelta(days=1) if self.start > self.end and clock >= self.start else day
+                wake_day = (
+                    day + timedelta(days=1)
+                    if self.start > self.end and clock >= self.start
+                    else day
+                )
                 moment = datetime.combine(wake_day, self.end, tzinfo=zone)
                 continue
             return moment

@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.calendar import WorkCalendar
 from handlers.charts import render_weekly_chart
-from handlers.digests import DigestStats, compound_digest, compute_stats, street_digest, weekly_trend
+from handlers.digests import (
+    DigestStats,
+    compound_digest,
+    compute_stats,
+    street_digest,
+    weekly_trend,
+)
 from handlers.ladder import role_targets
 from models import Community, Compound, Notification, RoleKind, Street
 from scheduler.config import TimerConfig
@@ -44,7 +50,10 @@ def first_workday_of_week(calendar: WorkCalendar, day: date) -> bool:
 def digest_window_open(now: datetime, config: TimerConfig) -> bool:
     """Return whether `now` is on a working day at or after the digest time."""
     local = now.astimezone(config.zone)
-    return config.calendar.is_workday(local.date()) and local.timetz().replace(tzinfo=None) >= config.digest_time
+    return (
+        config.calendar.is_workday(local.date())
+        and local.timetz().replace(tzinfo=None) >= config.digest_time
+    )
 
 
 async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfig) -> list[Draft]:
@@ -54,7 +63,9 @@ async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfi
     if not digest_window_open(now, config):
         return []
     end = datetime.combine(today, config.digest_time, tzinfo=config.zone)
-    start = datetime.combine(previous_workday(calendar, today), config.digest_time, tzinfo=config.zone)
+    start = datetime.combine(
+        previous_workday(calendar, today), config.digest_time, tzinfo=config.zone
+    )
     periods = [("daily", start, end, today.isoformat())]
     if config.weekly_digest and first_workday_of_week(calendar, today):
         year, week, _ = today.isocalendar()
@@ -65,12 +76,28 @@ async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfi
     streets = list(await session.scalars(select(Street).order_by(Street.id)))
     for kind, period_start, period_end, label in periods:
         for compound in compounds:
-            wanted[f"digest:{kind}:compound:{compound.id}:{label}"] = (kind, period_start, period_end, label, "compound", compound.id)
+            wanted[f"digest:{kind}:compound:{compound.id}:{label}"] = (
+                kind,
+                period_start,
+                period_end,
+                label,
+                "compound",
+                compound.id,
+            )
         for street in streets:
-            wanted[f"digest:{kind}:street:{street.id}:{label}"] = (kind, period_start, period_end, label, "street", street.id)
+            wanted[f"digest:{kind}:street:{street.id}:{label}"] = (
+                kind,
+                period_start,
+                period_end,
+                label,
+                "street",
+                street.id,
+            )
     if not wanted:
         return []
-    done = set(await session.scalars(select(Notification.key).where(Notification.key.in_(list(wanted)))))
+    done = set(
+        await session.scalars(select(Notification.key).where(Notification.key.in_(list(wanted))))
+    )
 
     by_id = {c.id: c for c in compounds}
     streets_by_id = {s.id: s for s in streets}
@@ -81,11 +108,21 @@ async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfi
         weekly = kind == "weekly"
         if scope == "compound":
             drafts.append(
-                await compound_draft(session, by_id[scope_id], key, period_start, period_end, config, weekly=weekly)
+                await compound_draft(
+                    session, by_id[scope_id], key, period_start, period_end, config, weekly=weekly
+                )
             )
         else:
             drafts.append(
-                await street_draft(session, streets_by_id[scope_id], key, period_start, period_end, config, weekly=weekly)
+                await street_draft(
+                    session,
+                    streets_by_id[scope_id],
+                    key,
+                    period_start,
+                    period_end,
+                    config,
+                    weekly=weekly,
+                )
             )
     return drafts
 
@@ -105,7 +142,9 @@ async def compound_draft(
     text = compound_digest(compound, stats, end=end, zone=config.zone, weekly=weekly)
     image = None
     if weekly:
-        image = await _chart(session, f"{compound.name} 每周工单", [compound.id], stats, key, end, config)
+        image = await _chart(
+            session, f"{compound.name} 每周工单", [compound.id], stats, key, end, config
+        )
     return Draft(
         key=key,
         kind="digest",
@@ -118,7 +157,14 @@ async def compound_draft(
 
 
 async def street_draft(
-    session: AsyncSession, street: Street, key: str, start: datetime, end: datetime, config: TimerConfig, *, weekly: bool
+    session: AsyncSession,
+    street: Street,
+    key: str,
+    start: datetime,
+    end: datetime,
+    config: TimerConfig,
+    *,
+    weekly: bool,
 ) -> Draft:
     """Build the digest of every compound of a street for its tri-party office."""
     compounds = list(
@@ -130,7 +176,10 @@ async def street_draft(
         )
     )
     ids = [c.id for c in compounds]
-    rows = [(compound, await compute_stats(session, [compound.id], start, end)) for compound in compounds]
+    rows = [
+        (compound, await compute_stats(session, [compound.id], start, end))
+        for compound in compounds
+    ]
     total = await compute_stats(session, ids, start, end)
     text = street_digest(street.name, rows, total, end=end, zone=config.zone, weekly=weekly)
     image = None
@@ -148,7 +197,13 @@ async def street_draft(
 
 
 async def _chart(
-    session: AsyncSession, title: str, ids: list[int], stats: DigestStats, key: str, end: datetime, config: TimerConfig
+    session: AsyncSession,
+    title: str,
+    ids: list[int],
+    stats: DigestStats,
+    key: str,
+    end: datetime,
+    config: TimerConfig,
 ) -> str:
     trend = await weekly_trend(session, ids, end)
     path = Path(config.chart_dir) / (key.replace(":", "_") + ".png")

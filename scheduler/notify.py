@@ -43,13 +43,18 @@ async def store_drafts(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     result = await session.execute(
-        insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
+        insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notification.id)
     )
     return len(result.all())
 
 
 def _row(draft: Draft, *, now: datetime, config: TimerConfig) -> dict[str, Any]:
-    release = config.quiet.release_at(max(draft.due_at, now), urgent=draft.urgent, calendar=config.calendar)
+    release = config.quiet.release_at(
+        max(draft.due_at, now), urgent=draft.urgent, calendar=config.calendar
+    )
     status = NotificationStatus.PENDING if draft.targets else NotificationStatus.NO_RECIPIENT
     if not draft.targets:
         log.warning("notification %s has no recipients; stored without sending", draft.key)
@@ -77,13 +82,19 @@ async def claim(
     async with sessionmaker() as session, session.begin():
         await session.execute(
             update(Notification)
-            .where(Notification.status == NotificationStatus.SENDING, Notification.claimed_at < now - STALE_CLAIM)
+            .where(
+                Notification.status == NotificationStatus.SENDING,
+                Notification.claimed_at < now - STALE_CLAIM,
+            )
             .values(status=NotificationStatus.PENDING, claimed_at=None)
         )
         ids = list(
             await session.scalars(
                 select(Notification.id)
-                .where(Notification.status == NotificationStatus.PENDING, Notification.release_at <= now)
+                .where(
+                    Notification.status == NotificationStatus.PENDING,
+                    Notification.release_at <= now,
+                )
                 .order_by(Notification.release_at, Notification.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -117,7 +128,11 @@ async def send_claimed(
                 await _send_one(sessionmaker, outbox, notification, now=now)
             except Exception:
                 # The row stays claimed, so it is sent again once its claim goes stale.
-                log.exception("sending notification %s of case %s failed", notification.id, notification.case_id)
+                log.exception(
+                    "sending notification %s of case %s failed",
+                    notification.id,
+                    notification.case_id,
+                )
                 return False
             return True
 
@@ -128,10 +143,19 @@ async def send_claimed(
 
 
 async def _send_one(
-    sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox, notification: Notification, *, now: datetime
+    sessionmaker: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    notification: Notification,
+    *,
+    now: datetime,
 ) -> None:
     replies = [
-        Reply(target=_target(t), text=notification.text, case_id=notification.case_id, audience=notification.kind)
+        Reply(
+            target=_target(t),
+            text=notification.text,
+            case_id=notification.case_id,
+            audience=notification.kind,
+        )
         for t in notification.targets
     ]
     # The outbox records a platform's rejection on the case instead of

@@ -20,8 +20,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TypeVar
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -173,7 +173,13 @@ class Sweeper:
             changed = changed.where(Case.updated_at >= since)
 
         rows = [
-            {"case_id": case_id, "due_at": now, "status_seen": "", "resolve_due_seen": due, "updated_at": now}
+            {
+                "case_id": case_id,
+                "due_at": now,
+                "status_seen": "",
+                "resolve_due_seen": due,
+                "updated_at": now,
+            }
             for case_id, due in await session.execute(missing)
         ]
         insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
@@ -205,7 +211,9 @@ class Sweeper:
                 return
         log.warning("sweep stopped after %s batches; the rest waits for the next pass", MAX_BATCHES)
 
-    async def _advance_batch(self, session: AsyncSession, now: datetime, report: SweepReport) -> int:
+    async def _advance_batch(
+        self, session: AsyncSession, now: datetime, report: SweepReport
+    ) -> int:
         """Advance one batch of due timers in `session`; return how many were taken."""
         timers = list(
             await session.scalars(
@@ -219,7 +227,10 @@ class Sweeper:
         if not timers:
             return 0
         cases = {
-            c.id: c for c in await session.scalars(select(Case).where(Case.id.in_([t.case_id for t in timers])))
+            c.id: c
+            for c in await session.scalars(
+                select(Case).where(Case.id.in_([t.case_id for t in timers]))
+            )
         }
         drafts: list[Draft] = []
         for timer in timers:
@@ -231,7 +242,9 @@ class Sweeper:
             drafts.extend(outcome.drafts)
             report.escalations += outcome.escalated_to is not None
             report.closed_unrated += outcome.closed_unrated
-        report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
+        report.notifications_stored += await store_drafts(
+            session, drafts, now=now, config=self.config
+        )
         report.timers_advanced += len(timers)
         if self.dry_run:
             report.drafts.extend(drafts)
@@ -246,16 +259,22 @@ class Sweeper:
             # Every digest of the day exists; later passes today skip the step.
             # NOTE: a compound created later the same day gets its first digest tomorrow.
             self._digests_done_on = today
-        report.notifications_stored += await store_drafts(session, drafts, now=now, config=self.config)
+        report.notifications_stored += await store_drafts(
+            session, drafts, now=now, config=self.config
+        )
         if self.dry_run:
             report.drafts.extend(drafts)
 
     async def _send(self, now: datetime, report: SweepReport) -> None:
         for _ in range(MAX_BATCHES):
-            claimed = await claim(self.sessionmaker, now=now, instance=self.instance, limit=self.config.batch_size)
+            claimed = await claim(
+                self.sessionmaker, now=now, instance=self.instance, limit=self.config.batch_size
+            )
             if not claimed:
                 return
-            report.notifications_sent += await send_claimed(self.sessionmaker, self.outbox, claimed, now=now)
+            report.notifications_sent += await send_claimed(
+                self.sessionmaker, self.outbox, claimed, now=now
+            )
 
 
 def _lap(report: SweepReport, step: str, mark: float) -> float:

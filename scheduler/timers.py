@@ -26,7 +26,13 @@ log = logging.getLogger("scheduler.timers")
 
 # States in which the acting party is on the clock.
 CLOCK_STATUSES = frozenset(
-    {CaseStatus.TRIAGE, CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}
+    {
+        CaseStatus.TRIAGE,
+        CaseStatus.NEW,
+        CaseStatus.ACKNOWLEDGED,
+        CaseStatus.IN_PROGRESS,
+        CaseStatus.REOPENED,
+    }
 )
 # States still waiting for the acknowledgement (受理).
 UNACKNOWLEDGED = frozenset({CaseStatus.TRIAGE, CaseStatus.NEW, CaseStatus.REOPENED})
@@ -91,7 +97,12 @@ async def advance(
 
 
 async def _advance_clock(
-    session: AsyncSession, case: Case, timer: CaseTimer, now: datetime, config: TimerConfig, outcome: Outcome
+    session: AsyncSession,
+    case: Case,
+    timer: CaseTimer,
+    now: datetime,
+    config: TimerConfig,
+    outcome: Outcome,
 ) -> datetime | None:
     upcoming: list[datetime] = []
     exceeded: list[datetime] = []
@@ -120,7 +131,11 @@ async def _advance_clock(
 
 def _limits(case: Case) -> list[tuple[str, datetime]]:
     limits: list[tuple[str, datetime]] = []
-    if CaseStatus(case.status) in UNACKNOWLEDGED and case.acknowledged_at is None and case.response_due_at:
+    if (
+        CaseStatus(case.status) in UNACKNOWLEDGED
+        and case.acknowledged_at is None
+        and case.response_due_at
+    ):
         limits.append(("acknowledge", case.response_due_at))
     if case.resolve_due_at is not None:
         limits.append(("resolve", case.resolve_due_at))
@@ -128,7 +143,12 @@ def _limits(case: Case) -> list[tuple[str, datetime]]:
 
 
 def _reminder(
-    case: Case, limit: str, due: datetime, now: datetime, config: TimerConfig, upcoming: list[datetime]
+    case: Case,
+    limit: str,
+    due: datetime,
+    now: datetime,
+    config: TimerConfig,
+    upcoming: list[datetime],
 ) -> Draft | None:
     """Return the reminder due now for one limit, and add the next reminder point to `upcoming`.
 
@@ -160,7 +180,12 @@ def _reminder(
 
 
 async def _climb(
-    session: AsyncSession, case: Case, timer: CaseTimer, now: datetime, config: TimerConfig, outcome: Outcome
+    session: AsyncSession,
+    case: Case,
+    timer: CaseTimer,
+    now: datetime,
+    config: TimerConfig,
+    outcome: Outcome,
 ) -> None:
     """Move a case one rung up, tell that rung and the first party, and set the rung's limit.
 
@@ -176,11 +201,15 @@ async def _climb(
     rung, targets = found
     limit = config.rung_limit(rung, urgent=case.urgent)
     due = limit.due(now, config.calendar)
-    climb(session, case, rung, now=now, reason=f"超过办理时限，升级至{notices.RUNG_LABELS[rung]}督办")
+    climb(
+        session, case, rung, now=now, reason=f"超过办理时限，升级至{notices.RUNG_LABELS[rung]}督办"
+    )
     timer.rung = rung
     timer.rung_due_at = due
     outcome.escalated_to = rung
-    key = f"escalation:{case.id}:{_stamp(case.resolve_due_at or case.opened_at)}:{rung.name.lower()}"
+    key = (
+        f"escalation:{case.id}:{_stamp(case.resolve_due_at or case.opened_at)}:{rung.name.lower()}"
+    )
     outcome.drafts.append(
         Draft(
             key=key,
@@ -218,7 +247,10 @@ async def _advance_rating(
     close_at = resolved_at + config.rating_close_after
     if close_at <= now:
         close(
-            session, case, now=now, actor_label="scheduler",
+            session,
+            case,
+            now=now,
+            actor_label="scheduler",
             note="居民未在规定时间内评价，按未评价关闭（不计入满意）",
         )
         outcome.closed_unrated = True
@@ -251,8 +283,12 @@ async def reporter_target(session: AsyncSession, case: Case) -> dict[str, Any] |
         return None
     platform = None
     if case.chat_group_id is not None:
-        platform = await session.scalar(select(ChatGroup.platform).where(ChatGroup.id == case.chat_group_id))
-    query = select(Identity.platform, Identity.platform_user_id).where(Identity.member_id == case.reporter_id)
+        platform = await session.scalar(
+            select(ChatGroup.platform).where(ChatGroup.id == case.chat_group_id)
+        )
+    query = select(Identity.platform, Identity.platform_user_id).where(
+        Identity.member_id == case.reporter_id
+    )
     if platform is not None:
         query = query.where(Identity.platform == platform)
     row = (await session.execute(query.order_by(Identity.id).limit(1))).first()

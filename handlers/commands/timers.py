@@ -79,11 +79,17 @@ async def resume(ctx: CommandContext) -> list[Reply]:
     timer.due_at = ctx.now
     timer.updated_at = ctx.now
     record_event(
-        ctx.session, case, "clock_resumed", actor=ctx.member, at=ctx.now,
+        ctx.session,
+        case,
+        "clock_resumed",
+        actor=ctx.member,
+        at=ctx.now,
         data={"paused_seconds": int(paused.total_seconds())},
     )
     due = local_time(case.resolve_due_at, ctx.zone) if case.resolve_due_at else "未设定"
-    return [reply_here(ctx, f"工单 {case.number} 已恢复计时，办结期限顺延至{due}。", case_id=case.id)]
+    return [
+        reply_here(ctx, f"工单 {case.number} 已恢复计时，办结期限顺延至{due}。", case_id=case.id)
+    ]
 
 
 def _shift(moment: datetime | None, by: timedelta) -> datetime | None:
@@ -98,11 +104,15 @@ async def deadlines(ctx: CommandContext) -> list[Reply]:
     timer = await ctx.session.get(CaseTimer, case.id)
     rule = current_table().rule_for(case.category, case.urgent)
 
-    lines = [f"工单 {case.number} 的办理时限（{rule.acknowledge.phrase()}内受理，{rule.resolve.phrase()}内办结）："]
+    lines = [
+        f"工单 {case.number} 的办理时限（{rule.acknowledge.phrase()}内受理，{rule.resolve.phrase()}内办结）："
+    ]
     lines.append(_line("受理", case.response_due_at, case.acknowledged_at, ctx))
     lines.append(_line("办结", case.resolve_due_at, case.resolved_at, ctx))
     if timer is not None and timer.paused_at is not None:
-        lines.append(f"已挂起：{local_time(timer.paused_at, ctx.zone)}起暂停计时（{timer.pause_reason}）")
+        lines.append(
+            f"已挂起：{local_time(timer.paused_at, ctx.zone)}起暂停计时（{timer.pause_reason}）"
+        )
     if timer is not None and timer.rung is not None and case.escalation_level:
         rung = RUNG_LABELS[Rung(timer.rung)]
         due = f"，该级期限{local_time(timer.rung_due_at, ctx.zone)}" if timer.rung_due_at else ""
@@ -115,7 +125,9 @@ def _line(word: str, due: datetime | None, done: datetime | None, ctx: CommandCo
         return f"{word}：未设定期限"
     if done is not None:
         late = "（超时）" if done > due else "（按时）"
-        return f"{word}：期限{local_time(due, ctx.zone)}，已于{local_time(done, ctx.zone)}完成{late}"
+        return (
+            f"{word}：期限{local_time(due, ctx.zone)}，已于{local_time(done, ctx.zone)}完成{late}"
+        )
     state = "已超时" if ctx.now > due else "未到期"
     return f"{word}：期限{local_time(due, ctx.zone)}，{state}"
 
@@ -160,10 +172,40 @@ async def department_reported(ctx: CommandContext) -> list[Reply]:
 
 
 SPECS = (
-    CommandSpec("pause", ("挂起",), pause, "挂起工单，暂停计时并写明原因", "挂起 0034 等待配件到货", Level.PARTY),
-    CommandSpec("resume", ("恢复计时",), resume, "恢复挂起工单的计时", "恢复计时 0034", Level.PARTY),
+    CommandSpec(
+        "pause",
+        ("挂起",),
+        pause,
+        "挂起工单，暂停计时并写明原因",
+        "挂起 0034 等待配件到货",
+        Level.PARTY,
+    ),
+    CommandSpec(
+        "resume", ("恢复计时",), resume, "恢复挂起工单的计时", "恢复计时 0034", Level.PARTY
+    ),
     CommandSpec("deadlines", ("时限",), deadlines, "查看工单的受理和办结期限", "时限 0034"),
-    CommandSpec("digest", ("简报",), digest_now, "立即查看本小区的工单简报（加“周”看近7天）", "简报", Level.OFFICER),
-    CommandSpec("whistle", ("吹哨",), call_department, "记录街道向职能部门吹哨", "吹哨 0034 住建", Level.OFFICER),
-    CommandSpec("reportin", ("报到",), department_reported, "记录职能部门报到", "报到 0034 住建", Level.OFFICER),
+    CommandSpec(
+        "digest",
+        ("简报",),
+        digest_now,
+        "立即查看本小区的工单简报（加“周”看近7天）",
+        "简报",
+        Level.OFFICER,
+    ),
+    CommandSpec(
+        "whistle",
+        ("吹哨",),
+        call_department,
+        "记录街道向职能部门吹哨",
+        "吹哨 0034 住建",
+        Level.OFFICER,
+    ),
+    CommandSpec(
+        "reportin",
+        ("报到",),
+        department_reported,
+        "记录职能部门报到",
+        "报到 0034 住建",
+        Level.OFFICER,
+    ),
 )

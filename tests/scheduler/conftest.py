@@ -22,9 +22,9 @@ from handlers.limits import DEFAULT_RULES, LimitTable, use_table
 from handlers.messages import UserTarget
 from handlers.permissions import grant_role
 from models import Case, Community, Compound, PartyKind, RoleKind, Street
+from nlp.findings import Finding, Location
 from scheduler.config import TimerConfig
 from scheduler.sweep import Sweeper
-from nlp.findings import Finding, Location
 from tests.helpers import make_compound, message
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,13 +54,21 @@ class Desk:
     compound: Compound
     config: TimerConfig
 
-    def sweeper(self, *, instance: str = "test-1", dry_run: bool = False, services: Services | None = None) -> Sweeper:
+    def sweeper(
+        self, *, instance: str = "test-1", dry_run: bool = False, services: Services | None = None
+    ) -> Sweeper:
         chosen = services or self.services
-        return Sweeper(chosen.sessionmaker, chosen.outbox, self.config, instance=instance, dry_run=dry_run)
+        return Sweeper(
+            chosen.sessionmaker, chosen.outbox, self.config, instance=instance, dry_run=dry_run
+        )
 
     def sent_to(self, user_id: str) -> list[str]:
         """Texts the console delivered privately to one account."""
-        return [t for target, t in self.console.sent if isinstance(target, UserTarget) and target.user_id == user_id]
+        return [
+            t
+            for target, t in self.console.sent
+            if isinstance(target, UserTarget) and target.user_id == user_id
+        ]
 
     async def report(self, text: str, *, at: datetime, sender: str = "resident-1") -> Case:
         """A resident reports a problem in the group; return the case it opened."""
@@ -94,7 +102,9 @@ async def staff_compound(services: Services, name: str = "阳光花园") -> Comp
                 session,
                 member,
                 role,
-                compound=row if role not in (RoleKind.COMMUNITY_STAFF, RoleKind.STREET_STAFF) else None,
+                compound=row
+                if role not in (RoleKind.COMMUNITY_STAFF, RoleKind.STREET_STAFF)
+                else None,
                 party=row.party(party_kind) if party_kind else None,
                 community=community if role is RoleKind.COMMUNITY_STAFF else None,
                 street=street if role is RoleKind.STREET_STAFF else None,
@@ -131,7 +141,15 @@ class PhraseClassifier:
             if phrase in text:
                 buildings = _BUILDING.findall(text)
                 location = Location(building=buildings[-1] if buildings else None)
-                return [Finding(category=category, urgent=urgent, confidence=0.95, location=location, text=text)]
+                return [
+                    Finding(
+                        category=category,
+                        urgent=urgent,
+                        confidence=0.95,
+                        location=location,
+                        text=text,
+                    )
+                ]
         return [Finding(category="chat", confidence=0.9, text=text)]
 
 

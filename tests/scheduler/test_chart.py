@@ -23,7 +23,12 @@ def test_cjk_font_has_every_label_glyph():
     path = cjk_font_path()
     cmap = TTFont(str(path), fontNumber=0, lazy=True).getBestCmap()
 
-    text = "".join(CATEGORY_LABELS.values()) + "".join(ROUTE_LABELS.values()) + FIXED_LABELS + "阳光花园每周"
+    text = (
+        "".join(CATEGORY_LABELS.values())
+        + "".join(ROUTE_LABELS.values())
+        + FIXED_LABELS
+        + "阳光花园每周"
+    )
     missing = sorted({ch for ch in text if ord(ch) > 0x2E80 and ord(ch) not in cmap})
 
     assert "CJK" in cjk_font_name()
@@ -34,9 +39,13 @@ def test_weekly_chart_renders_png(tmp_path: Path):
     stats = DigestStats(new=6, categories=Counter({"repair": 3, "sanitation": 2, "fund": 1}))
     stats.by_route.update({"property": 5, "committee": 1})
     start = local(2026, 1, 5)
-    trend = [(start + timedelta(days=7 * i), count) for i, count in enumerate([2, 4, 3, 6, 5, 1, 0, 6])]
+    trend = [
+        (start + timedelta(days=7 * i), count) for i, count in enumerate([2, 4, 3, 6, 5, 1, 0, 6])
+    ]
 
-    path = render_weekly_chart("阳光花园 每周工单", stats, trend, tmp_path / "week.png", zone=SHANGHAI)
+    path = render_weekly_chart(
+        "阳光花园 每周工单", stats, trend, tmp_path / "week.png", zone=SHANGHAI
+    )
 
     with Image.open(path) as image:
         assert image.format == "PNG"
@@ -53,7 +62,9 @@ async def test_weekly_digest_carries_chart(desk: Desk):
 
     async with desk.services.sessionmaker() as session:
         weekly = await session.scalar(
-            select(Notification).where(Notification.key == f"digest:weekly:compound:{desk.compound.id}:2026-W11")
+            select(Notification).where(
+                Notification.key == f"digest:weekly:compound:{desk.compound.id}:2026-W11"
+            )
         )
     assert weekly is not None
     assert weekly.image_path is not None

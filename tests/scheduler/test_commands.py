@@ -23,7 +23,9 @@ async def test_paused_clock_holds_reminders_and_moves_deadline(desk: Desk):
     case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
     await say(desk, f"受理 {case.number}", sender="pm", at=local(2026, 3, 2, 10))
 
-    answer = await say(desk, f"挂起 {case.number} 等待灯具配件到货", sender="pm", at=local(2026, 3, 3, 10))
+    answer = await say(
+        desk, f"挂起 {case.number} 等待灯具配件到货", sender="pm", at=local(2026, 3, 3, 10)
+    )
     assert "已挂起" in answer
     assert "等待灯具配件到货" in answer
 
@@ -38,7 +40,9 @@ async def test_paused_clock_holds_reminders_and_moves_deadline(desk: Desk):
     async with desk.services.sessionmaker() as session:
         row = await session.get_one(Case, case.id)
         timer = await session.get_one(CaseTimer, case.id)
-        kinds = list(await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)))
+        kinds = list(
+            await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id))
+        )
     # Ten days paused: the resolve deadline (end of 11 March) moves to the end of 21 March.
     assert row.resolve_due_at == local(2026, 3, 22)
     assert timer.paused_at is None
@@ -54,7 +58,9 @@ async def test_pause_needs_reason_and_staff(desk: Desk):
     case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
 
     no_reason = await say(desk, f"挂起 {case.number}", sender="pm", at=local(2026, 3, 2, 10))
-    by_resident = await say(desk, f"挂起 {case.number} 不想修", sender="resident-9", at=local(2026, 3, 2, 10))
+    by_resident = await say(
+        desk, f"挂起 {case.number} 不想修", sender="resident-9", at=local(2026, 3, 2, 10)
+    )
 
     assert "请写明挂起原因" in no_reason
     assert "抱歉" in by_resident
@@ -89,8 +95,12 @@ async def test_street_records_whistle_and_report(desk: Desk):
     case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
 
     called = await say(desk, f"吹哨 {case.number} 住建", sender="street", at=local(2026, 3, 18, 10))
-    unknown = await say(desk, f"吹哨 {case.number} 天文台", sender="street", at=local(2026, 3, 18, 10))
-    reported = await say(desk, f"报到 {case.number} 住建 已派人查看", sender="street", at=local(2026, 3, 19, 15))
+    unknown = await say(
+        desk, f"吹哨 {case.number} 天文台", sender="street", at=local(2026, 3, 18, 10)
+    )
+    reported = await say(
+        desk, f"报到 {case.number} 住建 已派人查看", sender="street", at=local(2026, 3, 19, 15)
+    )
 
     assert "已向住建吹哨" in called
     assert "不是可吹哨的职能部门" in unknown

@@ -50,24 +50,36 @@ async def test_daily_digest_matches_database(desk: Desk):
     new = await count(desk, Case.opened_at >= PERIOD_START, Case.opened_at < DIGEST_AT)
     resolved = await count(desk, Case.resolved_at >= PERIOD_START, Case.resolved_at < DIGEST_AT)
     awaiting = await count(desk, Case.status == CaseStatus.RESOLVED, Case.rating.is_(None))
-    escalated = await count(desk, Case.status.in_(CaseStatus.open_statuses()), Case.escalation_level > 0)
+    escalated = await count(
+        desk, Case.status.in_(CaseStatus.open_statuses()), Case.escalation_level > 0
+    )
     overdue = await count(
         desk,
         Case.status.in_(CaseStatus.open_statuses()),
-        (Case.resolve_due_at < DIGEST_AT) | (Case.acknowledged_at.is_(None) & (Case.response_due_at < DIGEST_AT)),
+        (Case.resolve_due_at < DIGEST_AT)
+        | (Case.acknowledged_at.is_(None) & (Case.response_due_at < DIGEST_AT)),
     )
     assert (new, resolved, awaiting, escalated, overdue) == (3, 1, 1, 1, 1)
 
     async with desk.services.sessionmaker() as session:
         stats = await compute_stats(session, [desk.compound.id], PERIOD_START, DIGEST_AT)
         digests = list(
-            await session.scalars(select(Notification.key).where(Notification.key.like("digest:daily:compound:%")))
+            await session.scalars(
+                select(Notification.key).where(Notification.key.like("digest:daily:compound:%"))
+            )
         )
     assert (stats.new, stats.resolved, stats.awaiting_rating, stats.escalated, stats.overdue) == (
-        new, resolved, awaiting, escalated, overdue
+        new,
+        resolved,
+        awaiting,
+        escalated,
+        overdue,
     )
     # Monday's digest went out at the 15:00 sweep, Wednesday's now; Tuesday was not swept.
-    assert sorted(digests) == [f"digest:daily:compound:{desk.compound.id}:2026-03-02", f"digest:daily:compound:{desk.compound.id}:2026-03-04"]
+    assert sorted(digests) == [
+        f"digest:daily:compound:{desk.compound.id}:2026-03-02",
+        f"digest:daily:compound:{desk.compound.id}:2026-03-04",
+    ]
     assert report.notifications_sent >= 2
 
     texts = [t for t in desk.sent_to("secretary") if t.startswith("【每日简报】") and "3月4日" in t]
@@ -79,7 +91,9 @@ async def test_daily_digest_matches_database(desk: Desk):
     assert "问题较多的类别：" in text
     # The property firm acknowledged the lamp in 25 hours and the door in 1; it resolved the lamp in 30.
     assert "· 物业公司：平均受理用时 13.0小时（2 件），平均办结用时 30.0小时（1 件）" in text
-    assert [t for t in desk.sent_to("liaison") if t.startswith("【每日简报】") and "3月4日" in t] == texts
+    assert [
+        t for t in desk.sent_to("liaison") if t.startswith("【每日简报】") and "3月4日" in t
+    ] == texts
     assert ids
 
 
@@ -103,7 +117,9 @@ async def test_digest_waits_for_digest_time_and_working_day(desk: Desk):
     assert early.timers_advanced > 0
     assert saturday.timers_advanced > 0
     async with desk.services.sessionmaker() as session:
-        digests = await session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "digest"))
+        digests = await session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.kind == "digest")
+        )
     assert digests == 0
     await desk.sweeper().run_once(DIGEST_AT)
     await desk.sweeper().run_once(DIGEST_AT + timedelta(hours=3))

@@ -26,7 +26,9 @@ async def test_overdue_case_climbs_every_rung(desk: Desk):
 
         assert report.escalations == 1, f"no escalation at {moment}"
         new = desk.sent_to(account)[before:]
-        assert any(f"升级至{label}督办" in text for text in new), f"{account} was not told at {moment}"
+        assert any(f"升级至{label}督办" in text for text in new), (
+            f"{account} was not told at {moment}"
+        )
         async with desk.services.sessionmaker() as session:
             row = await session.get_one(Case, case.id)
             assert row.escalation_level == level
@@ -46,7 +48,9 @@ async def test_overdue_case_climbs_every_rung(desk: Desk):
     async with desk.services.sessionmaker() as session:
         events = list(
             await session.scalars(
-                select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "escalated").order_by(CaseEvent.id)
+                select(CaseEvent)
+                .where(CaseEvent.case_id == case.id, CaseEvent.kind == "escalated")
+                .order_by(CaseEvent.id)
             )
         )
     assert [e.data["rung"] for e in events] == ["committee", "party", "community", "street"]
@@ -76,7 +80,9 @@ async def test_street_whistles_and_department_reports(desk: Desk):
 
     async with desk.services.sessionmaker() as session:
         calls = {c.department: c for c in await session.scalars(select(DepartmentCall))}
-        kinds = list(await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)))
+        kinds = list(
+            await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id))
+        )
     assert calls["住建"].reported_at == local(2026, 3, 19, 15)
     assert calls["城管"].reported_at is None
     assert kinds.count("department_called") == 2

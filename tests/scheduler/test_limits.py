@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handlers.calendar import CalendarFileError, WorkCalendar
-from handlers.limits import DEFAULT_RULES, LimitTable, LimitsFileError, load_rules
+from handlers.limits import DEFAULT_RULES, LimitsFileError, LimitTable, load_rules
 from tests.scheduler.conftest import SHANGHAI, local
 
 
@@ -76,7 +76,8 @@ def test_unknown_year_falls_back_to_weekends(caplog):
 def test_override_file_supplies_unknown_year(tmp_path: Path):
     path = tmp_path / "holidays.json"
     path.write_text(
-        json.dumps({"2027": {"holidays": ["2027-01-01"], "workdays": ["2027-02-06"]}}), encoding="utf-8"
+        json.dumps({"2027": {"holidays": ["2027-01-01"], "workdays": ["2027-02-06"]}}),
+        encoding="utf-8",
     )
 
     calendar = WorkCalendar.from_file(path, SHANGHAI)
@@ -89,7 +90,12 @@ def test_override_file_supplies_unknown_year(tmp_path: Path):
 
 @pytest.mark.parametrize(
     "content",
-    ["not json", json.dumps([1, 2]), json.dumps({"2027": {"holidays": ["2027-13-01"]}}), json.dumps({"2027": {"holidays": ["2028-01-01"]}})],
+    [
+        "not json",
+        json.dumps([1, 2]),
+        json.dumps({"2027": {"holidays": ["2027-13-01"]}}),
+        json.dumps({"2027": {"holidays": ["2028-01-01"]}}),
+    ],
 )
 def test_bad_override_file_raises(tmp_path: Path, content: str):
     path = tmp_path / "holidays.json"
@@ -102,12 +108,16 @@ def test_bad_override_file_raises(tmp_path: Path, content: str):
 def test_limits_file_replaces_table(tmp_path: Path):
     path = tmp_path / "limits.json"
     path.write_text(
-        json.dumps([{"name": "all", "urgent": None, "acknowledge": [3, "hours"], "resolve": [2, "days"]}]),
+        json.dumps(
+            [{"name": "all", "urgent": None, "acknowledge": [3, "hours"], "resolve": [2, "days"]}]
+        ),
         encoding="utf-8",
     )
 
     rules = load_rules(path)
-    deadlines = LimitTable(rules, WorkCalendar(zone=SHANGHAI)).deadlines("repair", False, local(2026, 3, 2, 9))
+    deadlines = LimitTable(rules, WorkCalendar(zone=SHANGHAI)).deadlines(
+        "repair", False, local(2026, 3, 2, 9)
+    )
 
     assert deadlines.response_due == local(2026, 3, 2, 12)
     assert deadlines.resolve_due == local(2026, 3, 4, 9)
@@ -116,7 +126,10 @@ def test_limits_file_replaces_table(tmp_path: Path):
 
 def test_bad_limits_file_raises(tmp_path: Path):
     path = tmp_path / "limits.json"
-    path.write_text(json.dumps([{"name": "x", "acknowledge": [0, "hours"], "resolve": [1, "days"]}]), encoding="utf-8")
+    path.write_text(
+        json.dumps([{"name": "x", "acknowledge": [0, "hours"], "resolve": [1, "days"]}]),
+        encoding="utf-8",
+    )
 
     with pytest.raises(LimitsFileError):
         load_rules(path)

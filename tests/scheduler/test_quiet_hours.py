@@ -15,23 +15,35 @@ CALENDAR = WorkCalendar(zone=SHANGHAI)
 def test_quiet_window_moves_to_morning():
     quiet = QuietHours()
 
-    assert quiet.release_at(local(2026, 3, 3, 23, 10), urgent=False, calendar=CALENDAR) == local(2026, 3, 4, 7)
-    assert quiet.release_at(local(2026, 3, 4, 4, 45), urgent=False, calendar=CALENDAR) == local(2026, 3, 4, 7)
-    assert quiet.release_at(local(2026, 3, 4, 12), urgent=False, calendar=CALENDAR) == local(2026, 3, 4, 12)
+    assert quiet.release_at(local(2026, 3, 3, 23, 10), urgent=False, calendar=CALENDAR) == local(
+        2026, 3, 4, 7
+    )
+    assert quiet.release_at(local(2026, 3, 4, 4, 45), urgent=False, calendar=CALENDAR) == local(
+        2026, 3, 4, 7
+    )
+    assert quiet.release_at(local(2026, 3, 4, 12), urgent=False, calendar=CALENDAR) == local(
+        2026, 3, 4, 12
+    )
 
 
 def test_rest_days_hold_until_next_working_morning():
     quiet = QuietHours()
 
     # Friday night before the National Day holiday of 2026 waits until Thursday 8 October.
-    assert quiet.release_at(local(2026, 9, 30, 22, 30), urgent=False, calendar=CALENDAR) == local(2026, 10, 8, 7)
-    assert quiet.release_at(local(2026, 10, 3, 10), urgent=True, calendar=CALENDAR) == local(2026, 10, 3, 10)
+    assert quiet.release_at(local(2026, 9, 30, 22, 30), urgent=False, calendar=CALENDAR) == local(
+        2026, 10, 8, 7
+    )
+    assert quiet.release_at(local(2026, 10, 3, 10), urgent=True, calendar=CALENDAR) == local(
+        2026, 10, 3, 10
+    )
 
 
 def test_rest_days_optional():
     quiet = QuietHours(rest_days=False)
 
-    assert quiet.release_at(local(2026, 3, 7, 10), urgent=False, calendar=CALENDAR) == local(2026, 3, 7, 10)
+    assert quiet.release_at(local(2026, 3, 7, 10), urgent=False, calendar=CALENDAR) == local(
+        2026, 3, 7, 10
+    )
 
 
 async def test_routine_reminder_held_until_morning(desk: Desk):
@@ -49,7 +61,15 @@ async def test_routine_reminder_held_until_morning(desk: Desk):
     assert held is not None
     assert held.release_at == local(2026, 3, 3, 7)
 
-    morning = await desk.sweeper().run_once(local(2026, 3, 3, 7, 0, ))
+    morning = await desk.sweeper().run_once(
+        local(
+            2026,
+            3,
+            3,
+            7,
+            0,
+        )
+    )
 
     assert morning.notifications_sent == 1
     reminders = [t for t in desk.sent_to("pm") if t.startswith("【催办】")]

@@ -44,7 +44,9 @@ async def test_unrated_case_closes_after_reminder(desk: Desk):
 
     async with desk.services.sessionmaker() as session:
         closed = await session.get_one(Case, case.id)
-        kinds = list(await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)))
+        kinds = list(
+            await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id))
+        )
     assert closed.status == CaseStatus.CLOSED
     # Unrated is never counted as satisfied: no rating is recorded.
     assert closed.rating is None

@@ -33,7 +33,9 @@ async def test_restart_sends_missed_reminder_once(desk: Desk, db_url: str):
     assert len(sent) == 1
     assert "3月4日 00:00前受理" in sent[0]
     async with desk.services.sessionmaker() as session:
-        keys = list(await session.scalars(select(Notification.key).where(Notification.kind == "reminder")))
+        keys = list(
+            await session.scalars(select(Notification.key).where(Notification.kind == "reminder"))
+        )
     # Only the latest point is reminded; the missed 50% point is not sent late.
     assert len(keys) == 1
     assert ":acknowledge:" in keys[0]
@@ -43,13 +45,23 @@ async def test_restart_sends_missed_reminder_once(desk: Desk, db_url: str):
 async def test_reminder_points_each_sent_once(desk: Desk):
     await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
 
-    for moment in [local(2026, 3, 2, 12), local(2026, 3, 3, 8), local(2026, 3, 3, 9), local(2026, 3, 3, 20), local(2026, 3, 3, 21)]:
+    for moment in [
+        local(2026, 3, 2, 12),
+        local(2026, 3, 3, 8),
+        local(2026, 3, 3, 9),
+        local(2026, 3, 3, 20),
+        local(2026, 3, 3, 21),
+    ]:
         await desk.sweeper().run_once(moment)
 
     sent = reminders(desk)
     assert len(sent) == 2
     async with desk.services.sessionmaker() as session:
-        statuses = list(await session.scalars(select(Notification.status).where(Notification.kind == "reminder")))
+        statuses = list(
+            await session.scalars(
+                select(Notification.status).where(Notification.kind == "reminder")
+            )
+        )
     assert statuses == [NotificationStatus.SENT, NotificationStatus.SENT]
 
 
@@ -65,7 +77,6 @@ async def test_dry_run_changes_nothing(desk: Desk):
     async with desk.services.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Notification)) == 0
         assert await session.scalar(select(func.count()).select_from(CaseTimer)) == 0
-
 
 
 class FailingOutbound:
@@ -98,6 +109,10 @@ async def test_failed_send_recorded_not_repeated(desk: Desk):
     assert failing.calls == calls
     async with desk.services.sessionmaker() as session:
         reminder = await session.scalar(select(Notification).where(Notification.kind == "reminder"))
-        failures = list(await session.scalars(select(Delivery.status).where(Delivery.case_id == reminder.case_id)))
+        failures = list(
+            await session.scalars(
+                select(Delivery.status).where(Delivery.case_id == reminder.case_id)
+            )
+        )
     assert reminder.status == NotificationStatus.SENT
     assert "failed" in failures

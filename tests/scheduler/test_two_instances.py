@@ -27,7 +27,10 @@ async def test_two_instances_send_each_once(desk: Desk, db_url: str):
         pytest.skip("row locks that keep two instances apart exist only on PostgreSQL")
     for index in range(20):
         text = f"{REPORTS[index % len(REPORTS)]}（{index + 1}号楼）"
-        await desk.services.pipeline.handle(message(text, sender=f"r{index}", at=local(2026, 3, 2, 9, 30)), now=local(2026, 3, 2, 9, 30))
+        await desk.services.pipeline.handle(
+            message(text, sender=f"r{index}", at=local(2026, 3, 2, 9, 30)),
+            now=local(2026, 3, 2, 9, 30),
+        )
     other, other_console = await scheduler_services(db_url)
     try:
         first = desk.sweeper(instance="a")
@@ -35,7 +38,12 @@ async def test_two_instances_send_each_once(desk: Desk, db_url: str):
         before = len(desk.console.sent)
         # Both instances sweep at the same moments, through reminders,
         # escalations and a Monday digest.
-        for moment in [local(2026, 3, 2, 10, 31), local(2026, 3, 3, 9), local(2026, 3, 4, 9), local(2026, 3, 9, 9)]:
+        for moment in [
+            local(2026, 3, 2, 10, 31),
+            local(2026, 3, 3, 9),
+            local(2026, 3, 4, 9),
+            local(2026, 3, 9, 9),
+        ]:
             await asyncio.gather(first.run_once(moment), second.run_once(moment))
     finally:
         await other.close()
@@ -51,7 +59,9 @@ async def test_two_instances_send_each_once(desk: Desk, db_url: str):
 
     async with desk.services.sessionmaker() as session:
         notifications = list(await session.scalars(select(Notification)))
-        escalations = await session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "escalated"))
+        escalations = await session.scalar(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "escalated")
+        )
         levels = list(await session.scalars(select(Case.escalation_level)))
     assert all(n.status == NotificationStatus.SENT for n in notifications if n.targets)
     # Which instance sends what depends on who claims first; either may send all of a pass.
