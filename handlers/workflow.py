@@ -170,6 +170,8 @@ def check_transition(case: Case, action: Action) -> Transition:
 
 def _hint(case: Case, action: Action) -> str:
     status = CaseStatus(case.status)
+    if action is Action.RATE and status.is_open:
+        return "工单办结后您会收到评价邀请。"
     if status is S.MERGED:
         return "该工单已并入其他工单，请对合并后的工单操作。"
     if status is S.TRIAGE:
@@ -182,8 +184,6 @@ def _hint(case: Case, action: Action) -> str:
         return f"请先发送“受理 {case.number}”。"
     if status in (S.RESOLVED, S.CLOSED) and action is not Action.REOPEN:
         return f"如问题仍未解决，可发送“重开 {case.number} 原因”。"
-    if action is Action.RATE:
-        return "工单办结后才能评价。"
     return ""
 
 

@@ -97,4 +97,4 @@ async def test_rating_open_case_refused(db_url):
 
         replies = await desk.say("评价 0001 满意", sender="r1")
 
-        assert "不能评价" in replies[0]
+        assert replies == ["工单 0001 当前状态为“待受理”，不能评价。工单办结后您会收到评价邀请。"]
