@@ -7,6 +7,7 @@ missed run is coalesced into one, and a run never overlaps the previous one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -39,6 +40,7 @@ class Scheduler:
         self.interval_seconds = interval_seconds
         self.clock = clock
         self._scheduler = AsyncIOScheduler(timezone=zone)
+        self._running: asyncio.Task[object] | None = None
 
     @property
     def running(self) -> bool:
@@ -64,15 +66,23 @@ class Scheduler:
             self.sweeper.dry_run,
         )
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop scheduling sweeps and wait for a sweep in progress to finish."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-            log.info("scheduler stopped: instance=%s", self.sweeper.instance)
+        if self._running is not None:
+            # A pass stopped half-way would leave claimed notifications
+            # unsent for ten minutes, so it is allowed to finish.
+            await asyncio.wait({self._running})
+        log.info("scheduler stopped: instance=%s", self.sweeper.instance)
 
     async def tick(self) -> SweepReport | None:
         """Run one sweep; a failure is logged and the next tick tries again."""
+        self._running = asyncio.current_task()
         try:
             return await self.sweeper.run_once(self.clock())
         except Exception:
             log.exception("sweep failed: instance=%s", self.sweeper.instance)
             return None
+        finally:
+            self._running = None
