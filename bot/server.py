@@ -15,11 +15,14 @@ from scheduler import build_scheduler
 
 log = logging.getLogger("bot")
 
+# Typed key of the Services in the aiohttp app; plain string keys warn since aiohttp 3.9.
+SERVICES_KEY = web.AppKey("services", Services)
+
 
 def build_web_app(services: Services) -> web.Application:
     """Create the aiohttp application with the routes every deployment has."""
     app = web.Application(client_max_size=services.settings.http_max_body_bytes)
-    app["services"] = services
+    app[SERVICES_KEY] = services
 
     async def health(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
