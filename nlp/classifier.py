@@ -7,9 +7,8 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 
-from nlp.clauses import clause_spans, has_connective
+from nlp.clauses import topic_spans
 from nlp.cues import Cues, find_cues
 from nlp.features import message_features
 from nlp.findings import Finding
@@ -28,17 +27,14 @@ DEFAULT_THRESHOLDS = {
     # Above this, the learned urgent head alone marks a message urgent.
     "urgent": 0.7,
     "external": 0.5,
-    # A message is only split into clauses when it has a connective such as
-    # 另外, or its second-best actionable category has at least this
-    # probability: cheap signs of two topics.
-    "second_topic": 0.12,
-    # A clause becomes its own finding only at this confidence or above.
-    "clause": 0.55,
+    # A part of a message after a connective such as 另外 becomes its own
+    # finding only at this confidence or above.
+    "clause": 0.5,
     # Below this chat probability a chat argmax is treated as uncertain and
     # the best actionable category is taken instead.
     "chat": 0.4,
     # The chat probability needed when the text uses complaint wording.
-    "chat_complaint": 0.9,
+    "chat_complaint": 0.8,
 }
 
 
@@ -54,33 +50,33 @@ class _Analysis:
 class Classifier:
     """Classifier of residents' messages into findings.
 
-    Build one with Classifier.load(). It keeps the jieba tokenizer and the
-    model weights and does no I/O after that, so one instance can serve the
-    whole process.
+    Build one with Classifier.load(). It keeps the model weights and does no
+    I/O after that, so one instance can serve the whole process.
     """
 
-    def __init__(self, model: LinearModel, segmenter: Segmenter) -> None:
-        """Wrap a loaded model and segmenter; prefer Classifier.load().
+    def __init__(self, model: LinearModel, segmenter: Segmenter | None = None) -> None:
+        """Wrap a loaded model; prefer Classifier.load().
 
         Args:
             model: The trained weights.
-            segmenter: A ready jieba segmenter with the domain dictionary.
+            segmenter: A jieba segmenter to hand out through `segmenter`;
+                None builds one on first use. Classification never uses it.
         """
         self.model = model
-        self.segmenter = segmenter
+        self._segmenter = segmenter
         self.thresholds = {**DEFAULT_THRESHOLDS, **model.thresholds}
         self._chat_index = model.categories.index(CHAT)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Classifier:
-        """Load a trained model and the segmenter.
+        """Load a trained model.
 
         Args:
             path: A model file written by `python -m nlp train`; None loads the
                 model shipped in the package.
 
         Raises:
-            FileNotFoundError: No model file at path.
+            FileNotFoundError: No file at path.
             ValueError: The file is not a model of a known format.
         """
         if path is None:
@@ -89,10 +85,21 @@ class Classifier:
         else:
             model = LinearModel.load(Path(path))
         logger.info("classifier loaded: %d features", len(model.features))
-        return cls(model, Segmenter())
+        return cls(model)
+
+    @property
+    def segmenter(self) -> Segmenter:
+        """The jieba segmenter with the domain dictionary, built on first access.
+
+        The model scores character n-grams and needs no word segmentation,
+        so jieba's dictionary is only loaded for callers that want words.
+        """
+        if self._segmenter is None:
+            self._segmenter = Segmenter()
+        return self._segmenter
 
     def normalize(self, text: str) -> str:
-        """Return the normalised text that the classifier segments and scores."""
+        """Return the normalised text that the classifier scores."""
         return normalize(text)
 
     def classify(self, text: str) -> list[Finding]:
@@ -103,53 +110,87 @@ class Classifier:
 
         Returns:
             At least one finding. Chit-chat gives a single finding with
-            category "chat"; a message about two problems gives two findings,
-            the main one first.
+            category "chat". A message that raises a second problem of
+            another kind after a connective (另外, 还有, 顺便...) gives two
+            findings, the main one first.
         """
         normalized = normalize(text)
         if not normalized:
             return [Finding(category=CHAT, confidence=1.0, text=text)]
 
-        spans = self.segmenter.cut_spans(normalized)
-        whole = self._analyse(normalized, [token for _, token in spans])
-        probabilities = whole.scores.category_probabilities
-        urgent = self._is_urgent(whole)
-        index = int(probabilities.argmax())
-        if index == self._chat_index and not self._is_chat(whole, urgent):
-            index = self._best_actionable(probabilities)
+        whole = self._analyse(normalized)
+        index = self._decide_category(whole)
+        parts = topic_spans(normalized) if index != self._chat_index else []
+        if len(parts) < 2:
+            return [self._finding(whole, index, self._is_urgent(whole), normalized)]
+        return self._split_findings(normalized, whole, index, parts)
 
-        secondary = self._secondary_topics(normalized, spans, index, probabilities)
-        if not secondary:
-            return [self._finding(whole, index, urgent, normalized)]
+    def _split_findings(
+        self, text: str, whole: _Analysis, index: int, parts: list[tuple[int, int]]
+    ) -> list[Finding]:
+        """Give each part that raises another problem its own finding, in text order.
 
-        claimed = {clause for clauses in secondary.values() for clause in clauses}
-        rest = [c for c in clause_spans(normalized) if c not in claimed]
-        main = self._analyse_clauses(normalized, spans, rest) if rest else whole
-        findings = [self._finding(main, index, self._is_urgent(main), normalized)]
-        findings[0] = replace(findings[0], confidence=round(float(probabilities[index]), 4))
-        for category_index, clauses in secondary.items():
-            part = self._analyse_clauses(normalized, spans, clauses)
-            findings.append(self._finding(part, category_index, self._is_urgent(part), normalized))
-        if urgent and not any(finding.urgent for finding in findings):
+        A part after a connective starts a new topic when the model is
+        confident it is actionable and it is either of another category than
+        every topic so far, or of the same category at another named place
+        ("电梯坏了, 还有东门路灯也不亮"). Any other part continues the topic
+        before it.
+        """
+        topics: list[tuple[int, list[str]]] = []
+        for start, end in parts:
+            piece = text[start:end]
+            analysis = self._analyse(piece)
+            probabilities = analysis.scores.category_probabilities
+            piece_index = int(probabilities.argmax())
+            confident = (
+                piece_index != self._chat_index
+                and probabilities[piece_index] >= self.thresholds["clause"]
+            )
+            if not topics:
+                topics.append((piece_index if confident else index, [piece]))
+            elif confident and self._is_new_topic(piece_index, piece, topics):
+                topics.append((piece_index, [piece]))
+            else:
+                topics[-1][1].append(piece)
+        if len(topics) < 2:
+            return [self._finding(whole, index, self._is_urgent(whole), text)]
+
+        findings = []
+        for category_index, pieces in topics:
+            part = self._analyse(" ".join(pieces))
+            findings.append(self._finding(part, category_index, self._is_urgent(part), text))
+        if self._is_urgent(whole) and not any(finding.urgent for finding in findings):
             findings[0] = replace(findings[0], urgent=True)
         return findings
 
-    def _analyse(self, text: str, tokens: list[str]) -> _Analysis:
+    @staticmethod
+    def _is_new_topic(index: int, piece: str, topics: list[tuple[int, list[str]]]) -> bool:
+        if all(index != topic_index for topic_index, _ in topics):
+            return True
+        place = extract_location(piece)
+        if place.is_empty:
+            return False
+        return all(
+            not place.overlaps(extract_location(" ".join(pieces)))
+            and place != extract_location(" ".join(pieces))
+            for topic_index, pieces in topics
+            if topic_index == index
+        )
+
+    def _analyse(self, text: str) -> _Analysis:
         cues = find_cues(text)
-        scores = self.model.score(message_features(text, tokens, cues))
+        scores = self.model.score(message_features(text, cues))
         return _Analysis(text, cues, scores)
 
-    def _analyse_clauses(
-        self, text: str, spans: list[tuple[int, str]], clauses: list[tuple[int, int]]
-    ) -> _Analysis:
-        """Analyse some clauses of a message, reusing the message's tokens."""
-        part = " ".join(text[start:end] for start, end in clauses)
-        tokens = [
-            token
-            for offset, token in spans
-            if any(start <= offset < end for start, end in clauses)
-        ]
-        return self._analyse(part, tokens)
+    def _decide_category(self, analysis: _Analysis) -> int:
+        """Return the category index, overruling an unconfident chat argmax."""
+        probabilities = analysis.scores.category_probabilities
+        index = int(probabilities.argmax())
+        if index == self._chat_index and not self._is_chat(analysis, self._is_urgent(analysis)):
+            masked = probabilities.copy()
+            masked[self._chat_index] = -1.0
+            index = int(masked.argmax())
+        return index
 
     def _is_urgent(self, analysis: _Analysis) -> bool:
         if analysis.cues.urgent:
@@ -167,46 +208,6 @@ class Classifier:
         if p_chat < self.thresholds["chat"]:
             return False
         return not analysis.cues.complaint or p_chat >= self.thresholds["chat_complaint"]
-
-    def _best_actionable(self, probabilities: np.ndarray) -> int:
-        masked = probabilities.copy()
-        masked[self._chat_index] = -1.0
-        return int(masked.argmax())
-
-    def _secondary_topics(
-        self,
-        text: str,
-        spans: list[tuple[int, str]],
-        main_index: int,
-        probabilities: np.ndarray,
-    ) -> dict[int, list[tuple[int, int]]]:
-        """Find clauses about another actionable category than the main one.
-
-        Returns:
-            Category index to the (start, end) spans of the clauses about
-            it, in order of appearance.
-        """
-        if main_index == self._chat_index:
-            return {}
-        runner_up = probabilities.copy()
-        runner_up[[main_index, self._chat_index]] = 0.0
-        if runner_up.max() < self.thresholds["second_topic"] and not has_connective(text):
-            return {}
-        clauses = clause_spans(text)
-        if len(clauses) < 2:
-            return {}
-
-        topics: dict[int, list[tuple[int, int]]] = {}
-        for clause in clauses:
-            analysis = self._analyse_clauses(text, spans, [clause])
-            clause_probabilities = analysis.scores.category_probabilities
-            clause_index = int(clause_probabilities.argmax())
-            if clause_index in (main_index, self._chat_index):
-                continue
-            if clause_probabilities[clause_index] < self.thresholds["clause"]:
-                continue
-            topics.setdefault(clause_index, []).append(clause)
-        return topics
 
     def _finding(self, analysis: _Analysis, index: int, urgent: bool, whole_text: str) -> Finding:
         location = extract_location(analysis.text)

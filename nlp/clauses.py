@@ -1,16 +1,21 @@
-"""Split a message into clauses, so that one message can yield two findings.
+"""Split a message into clauses and into topics.
 
-"电梯坏了, 另外楼道灯也不亮" contains two problems for two teams. Splitting on
-sentence marks, commas, spaces between phrases and connectives such as 另外
-and 还有 gives the classifier one clause per problem to score.
+"电梯坏了, 另外楼道灯也不亮" raises two problems for two teams, while
+"烧烤店还在吵, 排风扇轰轰响, 油烟往家里灌" describes one problem in three
+clauses. Residents mark a second topic with a connective (另外, 还有, 顺便,
+此外, 对了...), so topic_spans cuts only there. clause_spans cuts at every
+sentence mark, comma and space, for callers that want the finer cut.
 """
 
 from __future__ import annotations
 
 import re
 
-_CONNECTIVE = "另外|还有就是|还有|再就是|顺便说|顺便|此外|再有|对了"
+_CONNECTIVE = "另外|还有就是|还有|再就是|顺便说|顺便问|顺便|此外|再有|对了|再说"
 _BOUNDARY = re.compile(rf"[.!?;。！？；\n]+|,|，|\s+|(?={_CONNECTIVE})")
+# A connective starts a new topic only at the start of a clause: "还有" in
+# "到现在还有人在吵" continues the same complaint.
+_TOPIC_START = re.compile(rf"(?:^|(?<=[.!?;,。！？；，\s]))(?:{_CONNECTIVE})")
 _HAS_CONNECTIVE = re.compile(_CONNECTIVE)
 
 # Clauses shorter than this are fragments ("对了", "谢谢"), not problems.
@@ -41,6 +46,28 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((piece_start, piece_end))
         if match:
             start = match.end()
+    return spans
+
+
+def topic_spans(text: str) -> list[tuple[int, int]]:
+    """Cut normalised text where a connective opens a clause, as (start, end) offsets.
+
+    Each span after the first starts at its connective. A span shorter than
+    MIN_CLAUSE_CHARS without its connective is joined to the one before.
+
+    Args:
+        text: Normalised text.
+    """
+    starts = [match.start() for match in _TOPIC_START.finditer(text) if match.start() > 0]
+    spans: list[tuple[int, int]] = []
+    previous = 0
+    for start in [*starts, len(text)]:
+        piece = text[previous:start]
+        if spans and len(piece.strip(" ,.!?;")) < MIN_CLAUSE_CHARS + 2:
+            spans[-1] = (spans[-1][0], start)
+        elif piece.strip():
+            spans.append((previous, start))
+        previous = start
     return spans
 
 

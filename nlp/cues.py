@@ -32,11 +32,21 @@ HAZARD = _any_of(
     # Falling objects and structures.
     r"砸下来|掉下来|往下掉|砸在|砸到|砸中|坠落|坠下|要掉|摇摇欲坠|快掉了|悬着|挂着晃|高空抛物|坍塌|塌了|塌下来|倒塌|岌岌可危|承重墙|倾斜|开裂.{0,6}(?:变大|掉渣)|地基",
     # People in danger.
-    r"晕倒|昏倒|昏迷|倒地|晕过去|不省人事|摔倒|摔了|起不来|救命|喊救命|叫120|打120|救护车|120急救|流血|出血|满脸是血|头破了|咬人|咬了|咬伤|拿着刀|持刀|动刀|打起来|打人|跳楼|楼顶边上|要跳|空调架|爬到窗外|爬出窗|锁在车里|车里.{0,4}锁着|锁着个|走失|没回来|找不到人|说不出话|嘴歪|心脏病|抽搐|没动静|没气了|触电|漏电|电线.{0,6}(?:掉|断|着火|冒火)",
-    # Calls for help right now.
-    r"快报警|报警(?!器)|快打119|打119|(?<!\d)119(?!\d)|快来人|来人啊|快救",
+    r"晕倒|昏倒|昏迷|倒地|晕过去|不省人事|摔倒|摔了|起不来|救命|喊救命|流血|出血|满脸是血|头破了|咬人|咬了|咬伤|拿着刀|持刀|动刀|打起来|打人|跳楼|楼顶边上|要跳|空调架|爬到窗外|爬出窗|锁在车里|车里.{0,4}锁着|锁着个|走失|没回来|找不到人|说不出话|嘴歪|心脏病|抽搐|没动静|没气了|触电|漏电|电线.{0,6}(?:掉|断|着火|冒火)",
     # Danger stated as imminent in a formal letter.
     r"随时(?:都)?(?:有)?可能.{0,6}(?:起火|着火|爆炸|倒塌|坍塌|坠落|掉落|伤人|出人命)",
+)
+
+# Calls for help: urgent in a report, but also the first words of advice
+# that neighbours give after someone else's alarm.
+CALL = _any_of(
+    r"快报警|报警(?!器)|快打119|打119|(?<!\d)119(?!\d)|快来人|来人啊|快救|叫120|打120|救护车|120急救"
+)
+
+# Advice to others about what to do in an emergency, without a report of one.
+ADVICE = _any_of(
+    r"别开灯|不要开灯|别按电梯|不要坐电梯|别坐电梯|别用明火|不要用明火|开窗通风|关.{0,2}总阀|捂住口鼻|湿毛巾",
+    r"别慌|不要慌|注意安全|大家小心|提醒一下|记得|最好|应该|建议",
 )
 
 # Words that mark a report as happening right now.
@@ -44,8 +54,12 @@ NOW = _any_of(r"刚才|刚刚|刚|现在|正在|还在|快(?!递)|赶紧|马上|
 
 # Words that turn a danger word into a chronic complaint.
 CHRONIC = _any_of(
-    r"经常|老是|总是|常常|多次|反复|时常|每次|天天|每天|好几次|三天两头|隔三差五|频繁|频发|动不动|以前|之前|上次|上回|去年|前几天|曾经|一年到头"
+    r"经常|老是|总是|常常|多次|反复|时常|每次|天天|每天|好几次|三天两头|隔三差五|频繁|频发|动不动|以前|之前|上次|上回|去年|前几天|曾经|一年到头",
+    r"昨天|昨晚|前天|上周|上个月|那天|那次"
 )
+
+# A danger imagined rather than seen: "这要是着火了拿啥灭".
+HYPOTHETICAL = _any_of(r"要是|万一|假如|如果|一旦|的话|怕.{0,4}(?:哪天|以后)|早晚")
 
 # Chatter, fiction, jokes, notices and hyperbole that carry alarming words.
 DEFUSE = _any_of(
@@ -56,6 +70,7 @@ DEFUSE = _any_of(
     r"演练|演习|消防检查|安全检查|安检|培训|讲座|宣传|知识|温馨提示|提醒大家|注意防范|预防|防范",
     r"通知|公告|转发|【|告知|敬请|届时|请各位|请业主",
     r"别的小区|隔壁市|外地|老家|听说|据说|网上|朋友圈",
+    r"太(?:好吃|好看|好笑|可爱|香|甜|美|好玩)了?",
     r"杀疯了|炸裂|(?<![着起失])火了|爆款|爆单|爆满|火爆|红火|火得|太火",
 )
 
@@ -73,7 +88,7 @@ EXTERNAL = _any_of(
 # The vocabulary of a complaint or request: rare in small talk.
 COMPLAINT = _any_of(
     r"投诉|反映|举报|请求|恳请|希望.{0,10}(?:解决|处理)|请.{0,6}(?:处理|解决|督促|查处|整治)|严重|影响|扰民|隐患",
-    r"业主|住户|居民|物业|业委会|开发商|社区|街道|部门|违规|违法|问题",
+    r"违规|违法|不作为|不管|没人管|有人管吗|管管|太差|乱收|凭什么|受不了|解决",
 )
 
 # Announcements and forwarded notices: nothing for anyone to act on.
@@ -85,8 +100,11 @@ class Cues:
     """The cue families found in one text, one flag each."""
 
     hazard: bool
+    call: bool
+    advice: bool
     now: bool
     chronic: bool
+    hypothetical: bool
     defuse: bool
     external: bool
     notice: bool
@@ -94,14 +112,20 @@ class Cues:
 
     @property
     def urgent(self) -> bool:
-        """Danger now: a hazard word that is neither chronic nor defused.
+        """Danger now: a hazard or a call for help that is neither chronic nor defused.
 
         A chronic word does not defuse a report that also states it is
-        happening now ("经常漏水, 现在又在往下流").
+        happening now ("经常漏水, 现在又在往下流"). A call for help with no
+        hazard word counts only without advice wording, because "赶紧打119,
+        别开灯" is a neighbour's advice after someone else's alarm.
         """
-        if not self.hazard or self.defuse:
+        if self.defuse:
             return False
-        return self.now or not self.chronic
+        # A hypothetical danger is treated like a chronic one.
+        settled = self.chronic or self.hypothetical
+        if self.hazard:
+            return self.now or not settled
+        return self.call and not self.advice and not settled
 
 
 def find_cues(text: str) -> Cues:
@@ -112,8 +136,11 @@ def find_cues(text: str) -> Cues:
     """
     return Cues(
         hazard=HAZARD.search(text) is not None,
+        call=CALL.search(text) is not None,
+        advice=ADVICE.search(text) is not None,
         now=NOW.search(text) is not None,
         chronic=CHRONIC.search(text) is not None,
+        hypothetical=HYPOTHETICAL.search(text) is not None,
         defuse=DEFUSE.search(text) is not None,
         external=EXTERNAL.search(text) is not None,
         notice=NOTICE.search(text) is not None,

@@ -29,6 +29,15 @@ def _load_conversion_table() -> None:
 
 _load_conversion_table()
 
+# Characters that zhconv maps to another single character: the traditional
+# forms. Text without any of them is left as it is, which skips zhconv's
+# phrase matching for almost every message (it costs more than the rest of
+# normalisation together). The skipped phrase rules are those written only in
+# simplified characters, such as 么子 -> 幺子, which would misread dialect.
+_TRADITIONAL = frozenset(
+    key for key, value in zhconv.zhconv.getdict("zh-cn").items() if len(key) == 1 and key != value
+)
+
 # Full-width ASCII (U+FF01..U+FF5E) sits exactly 0xFEE0 above its half-width
 # twin; the ideographic space maps to a plain space.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
@@ -87,7 +96,8 @@ def normalize(text: str) -> str:
         return ""
     text = _MENTION.sub(" ", text)
     text = text.translate(_FULL_WIDTH)
-    text = zhconv.convert(text, "zh-cn")
+    if not _TRADITIONAL.isdisjoint(text):
+        text = zhconv.convert(text, "zh-cn")
     text = _STICKER.sub(" ", text)
     text = _EMOJI.sub(" ", text)
     text = _REPEATED_PUNCT.sub(r"\1", text)

@@ -2,7 +2,7 @@
 
 scikit-learn (a development dependency) fits the weights; they are then
 copied into a LinearModel and saved as JSON, so the run-time classifier
-needs only numpy. The solver is deterministic and the weights are rounded
+needs only numpy. The solver is deterministic and the weights are quantised
 before saving, so two runs on the same examples write the same bytes.
 """
 
@@ -22,7 +22,6 @@ from nlp.features import message_features
 from nlp.labels import CATEGORIES, EXTERNAL_SENSITIVE
 from nlp.model import LinearModel
 from nlp.normalize import normalize
-from nlp.segment import Segmenter
 
 logger = logging.getLogger("nlp")
 
@@ -32,13 +31,11 @@ MODEL_PATH = Path(__file__).with_name("model") / "classifier.json.gz"
 # A feature seen in fewer examples than this is dropped: it would only
 # memorise one phrase.
 MIN_FEATURE_COUNT = 2
-# Inverse L2 strength for each head; chosen on the training examples by
-# cross-validation, see docs/classifier.md.
-CATEGORY_C = 4.0
-URGENT_C = 2.0
-EXTERNAL_C = 2.0
-# Weights below this after rounding are dropped to keep the file small.
-PRUNE_BELOW = 1e-3
+# Inverse L2 strength for each head. The features are L2-normalised, so
+# these are on scikit-learn's usual scale for TF-IDF text models.
+CATEGORY_C = 10.0
+URGENT_C = 10.0
+EXTERNAL_C = 10.0
 
 
 def training_files(data_dir: Path = DATA_DIR) -> list[Path]:
@@ -46,44 +43,45 @@ def training_files(data_dir: Path = DATA_DIR) -> list[Path]:
     return sorted(data_dir.glob("*.csv"))
 
 
-def featurize(examples: list[LabelledExample], segmenter: Segmenter) -> list[list[str]]:
-    """Return each example's feature strings, as the classifier computes them."""
+def featurize(examples: list[LabelledExample]) -> list[list[str]]:
+    """Return each example's feature keys, as the classifier computes them."""
     rows = []
     for example in examples:
         text = normalize(example.text)
-        rows.append(message_features(text, segmenter.cut(text), find_cues(text)))
+        rows.append(message_features(text, find_cues(text)))
     return rows
 
 
-def _matrix(rows: list[list[str]], vocabulary: dict[str, int]) -> csr_matrix:
-    """Build the example-by-feature count matrix.
+def _tfidf_matrix(rows: list[list[str]], vocabulary: dict[str, int], idf: np.ndarray) -> csr_matrix:
+    """Build the example-by-feature matrix as LinearModel.score sees it.
 
-    Repeated features add up at scoring time, so they count here too.
+    Each known feature counts once with its idf as value, and every row is
+    scaled to unit L2 norm.
     """
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
     for features in rows:
-        counts = Counter(vocabulary[f] for f in features if f in vocabulary)
-        for index in sorted(counts):
-            indices.append(index)
-            data.append(float(counts[index]))
+        known = sorted({vocabulary[f] for f in features if f in vocabulary})
+        values = idf[known]
+        norm = float(np.sqrt((values**2).sum())) or 1.0
+        indices.extend(known)
+        data.extend((values / norm).tolist())
         indptr.append(len(indices))
     return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocabulary)))
 
 
 def _fit(matrix: csr_matrix, labels: list[str] | list[bool], c: float) -> LogisticRegression:
-    model = LogisticRegression(C=c, max_iter=3000, solver="lbfgs", tol=1e-6)
+    model = LogisticRegression(C=c, max_iter=5000, solver="lbfgs", tol=1e-6)
     model.fit(matrix, labels)
     return model
 
 
-def train(examples: list[LabelledExample], segmenter: Segmenter | None = None) -> LinearModel:
+def train(examples: list[LabelledExample]) -> LinearModel:
     """Fit the category, urgent and external heads on labelled examples.
 
     Args:
         examples: Labelled examples; every category should appear.
-        segmenter: A segmenter to reuse; None builds one.
 
     Raises:
         ValueError: A category has no example.
@@ -92,44 +90,43 @@ def train(examples: list[LabelledExample], segmenter: Segmenter | None = None) -
     if missing:
         msg = f"no training example for categories: {', '.join(missing)}"
         raise ValueError(msg)
-    segmenter = segmenter or Segmenter()
-    rows = featurize(examples, segmenter)
+    rows = featurize(examples)
 
     document_counts = Counter(feature for features in rows for feature in set(features))
-    features = sorted(f for f, n in document_counts.items() if n >= MIN_FEATURE_COUNT or f == "bias")
+    features = sorted(f for f, n in document_counts.items() if n >= MIN_FEATURE_COUNT)
     vocabulary = {feature: index for index, feature in enumerate(features)}
-    matrix = _matrix(rows, vocabulary)
-    bias_row = vocabulary["bias"]
+    # Smoothed idf, as scikit-learn's TfidfVectorizer computes it.
+    frequencies = np.array([document_counts[f] for f in features], dtype=np.float64)
+    idf = np.log((1.0 + len(rows)) / (1.0 + frequencies)) + 1.0
+    matrix = _tfidf_matrix(rows, vocabulary, idf)
 
-    weights = np.zeros((len(features), len(CATEGORIES) + 2))
+    n = len(CATEGORIES)
+    weights = np.zeros((len(features), n + 2))
+    intercepts = np.zeros(n + 2)
 
     category_model = _fit(matrix, [e.category for e in examples], CATEGORY_C)
     for column, category in enumerate(CATEGORIES):
         source = list(category_model.classes_).index(category)
         weights[:, column] = category_model.coef_[source]
-        weights[bias_row, column] += category_model.intercept_[source]
+        intercepts[column] = category_model.intercept_[source]
 
     urgent_model = _fit(matrix, [e.urgent for e in examples], URGENT_C)
-    weights[:, len(CATEGORIES)] = urgent_model.coef_[0]
-    weights[bias_row, len(CATEGORIES)] += urgent_model.intercept_[0]
+    weights[:, n] = urgent_model.coef_[0]
+    intercepts[n] = urgent_model.intercept_[0]
 
     sensitive = [i for i, e in enumerate(examples) if e.category in EXTERNAL_SENSITIVE]
     external_labels = [examples[i].route == "party" for i in sensitive]
     external_model = _fit(matrix[sensitive], external_labels, EXTERNAL_C)
-    weights[:, len(CATEGORIES) + 1] = external_model.coef_[0]
-    weights[bias_row, len(CATEGORIES) + 1] += external_model.intercept_[0]
+    weights[:, n + 1] = external_model.coef_[0]
+    intercepts[n + 1] = external_model.intercept_[0]
 
-    weights = np.round(weights, 4)
-    keep = np.abs(weights).max(axis=1) >= PRUNE_BELOW
-    keep[bias_row] = True
-    kept_features = [feature for feature, flag in zip(features, keep, strict=True) if flag]
     metadata = {
         "examples": len(examples),
         "urgent_examples": sum(e.urgent for e in examples),
-        "features": len(kept_features),
+        "features": len(features),
     }
-    logger.info("trained on %d examples, %d features kept", len(examples), len(kept_features))
-    return LinearModel(list(CATEGORIES), kept_features, weights[keep], {}, metadata)
+    logger.info("trained on %d examples, %d features", len(examples), len(features))
+    return LinearModel(list(CATEGORIES), features, idf, weights, intercepts, {}, metadata)
 
 
 def train_files(paths: list[Path], output: Path) -> LinearModel:

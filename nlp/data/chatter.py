@@ -26,6 +26,43 @@ REPLIES += ["赞", "支持", "明白", "知道了", "我也是", "+1", "顶", "�
 FEELINGS = ["好累", "好开心", "无聊", "饿了", "困了", "想家了", "心情不错", "有点烦", "好忙"]
 FEELINGS += ["太舒服了", "累死了", "开心死了", "不想上班", "想吃火锅", "想睡觉"]
 PEOPLE = ["你", "你们", "大家", "我", "我们", "孩子", "老公", "我妈"]
+# Notices, thanks, events and adverts: they name the property firm, the
+# water supply or the lift, yet ask nobody to act.
+NOTICE_TITLES = ["停水通知", "停电通知", "温馨提示", "物业通知", "社区通知", "重要提醒", "公告"]
+NOTICE_REASONS = ["因管网检修", "因线路改造", "因电梯年检", "因水箱清洗", "因绿化打药", "因消防设施检测"]
+NOTICE_REASONS += ["因外墙清洗", "因道路维修", "应供电公司安排", "因燃气入户安检"]
+NOTICE_TIMES = ["明天上午", "本周六全天", "下周一9点至17点", "今晚22点后", "周三下午", "月底前"]
+NOTICE_ACTIONS = ["暂停供水", "暂停供电", "电梯暂停使用", "部分道路封闭", "工作人员将入户", "请勿在草坪逗留"]
+NOTICE_REQUESTS = ["请提前储水", "请家中留人", "请大家相互转告", "不便之处敬请谅解", "请走楼梯", "请注意安全"]
+THANKS = ["谢谢", "感谢", "多谢", "特别感谢", "真心感谢", "点赞"]
+HELPERS = ["物业的师傅", "保安大哥", "管家", "保洁阿姨", "维修师傅", "网格员", "社区的同志", "楼长"]
+HELPERS += ["物业小李", "绿化师傅", "邻居大姐"]
+DEEDS = ["帮我修好了水龙头", "帮我把快递搬上楼", "昨晚帮我找到了钥匙", "帮我家老人挂了号"]
+DEEDS += ["把楼道打扫得干干净净", "当天就把灯换好了", "冒雨帮大家疏通了排水", "帮我把车挪开了"]
+DEEDS += ["帮我开了门", "耐心给我讲了政策"]
+PRAISES = ["", " 态度特别好", " 辛苦了", " 太暖心了", " 服务真到位", " 为你们点赞", " 给你们送面锦旗"]
+EVENTS = ["社区在活动中心办书法班", "物业组织业主包饺子", "广场有免费义诊", "小区篮球赛开打了"]
+EVENTS += ["社区发放防诈骗宣传单", "中心广场有露天电影", "图书角新到了一批书", "物业给老人送重阳糕"]
+INVITATIONS = ["", " 欢迎参加", " 感兴趣的来", " 带上孩子一起来", " 名额有限", " 先到先得"]
+ADVERTS = ["出租", "出售", "转让", "求租", "低价出", "急售"]
+GOODS = ["{b}两室一厅", "地下车位一个", "九成新的冰箱", "儿童自行车", "一套沙发", "钢琴", "电动车"]
+ADVERT_TAILS = [" 有意私聊", " 价格可议", " 加微信详谈", " 拎包入住", " 自提", " 非诚勿扰"]
+
+# Advice that neighbours give after someone else raised an alarm: emergency
+# words without a new report.
+ADVICE_OPENERS = ["赶紧", "快", "先", "记得", "最好", "千万", "大家", "一定要"]
+ADVICE_STEPS = ["打119", "打电话给燃气公司", "关掉燃气总阀", "开窗通风", "别开灯", "别碰电闸"]
+ADVICE_STEPS += ["别坐电梯 走楼梯", "拿湿毛巾捂住嘴", "把孩子带下楼", "通知物业值班室", "报警"]
+ADVICE_STEPS += ["别围观", "远离窗户", "拉下电闸", "别用明火"]
+# Introductions by officers, property staff and volunteers joining the group.
+INTRO_WHO = ["社区派驻的专员", "街道的联络员", "新来的网格员", "物业新来的管家", "小区党支部的书记"]
+INTRO_WHO += ["楼栋长", "志愿者", "社区民警", "物业客服"]
+INTRO_NAMES = ["小林", "小王", "老张", "小周", "刘姐", "小陈", "李阿姨"]
+INTRO_TAILS = ["以后有事可以找我", "大家反映的问题会自动登记", "有问题在群里说就行"]
+INTRO_TAILS += ["请多关照", "每周我会汇总大家的意见", "负责咱们这几栋楼"]
+AGREEMENTS = ["是的是的", "同意楼上", "对对对", "我也觉得", "说得对", "附议", "赞同", "楼上说得对"]
+AGREEMENTS += ["确实", "就是就是", "+1", "同问", "顶", "我也是这么想的", "支持楼上"]
+
 PARTICLES = ["", "", "", "啊", "呀", "啦", "了", "哦", "~", "!", "哈哈", "嘿嘿"]
 
 
@@ -51,6 +88,28 @@ def compose_chatter(rng: random.Random, count: int) -> list[str]:
         lambda: "要不要一起" + rng.choice(ACTIVITIES),
         lambda: "不想" + rng.choice(ACTIVITIES) + rng.choice(PARTICLES),
         lambda: rng.choice(["你在几号楼", "你住几单元", "你家几楼", "你是哪栋的"]),
+        lambda: (
+            f"【{rng.choice(NOTICE_TITLES)}】{rng.choice(NOTICE_REASONS)},{rng.choice(NOTICE_TIMES)}"
+            f"{rng.choice(NOTICE_ACTIONS)},{rng.choice(NOTICE_REQUESTS)}"
+        ),
+        lambda: f"{rng.choice(NOTICE_TIMES)}{rng.choice(NOTICE_ACTIONS)} {rng.choice(NOTICE_REQUESTS)}",
+        lambda: (
+            f"{rng.choice(THANKS)}{rng.choice(HELPERS)} {rng.choice(DEEDS)}{rng.choice(PRAISES)}"
+        ),
+        lambda: f"{rng.choice(HELPERS)}{rng.choice(DEEDS)}{rng.choice(PRAISES)}",
+        lambda: f"{rng.choice(TIMES)}{rng.choice(EVENTS)}{rng.choice(INVITATIONS)}",
+        lambda: (
+            f"{rng.choice(ADVICE_OPENERS)}{rng.choice(ADVICE_STEPS)}"
+            f"{rng.choice(['!', ' ', ','])}{rng.choice(ADVICE_STEPS)}"
+        ),
+        lambda: (
+            f"{rng.choice(['大家好', '各位邻居好', '各位业主好', ''])},我是{rng.choice(INTRO_WHO)}"
+            f"{rng.choice(INTRO_NAMES)},{rng.choice(INTRO_TAILS)}"
+        ),
+        lambda: rng.choice(AGREEMENTS) + rng.choice(PARTICLES),
+        lambda: f"{rng.choice(ADVERTS)}{rng.choice(GOODS)}{rng.choice(ADVERT_TAILS)}".replace(
+            "{b}", f"{rng.randint(1, 20)}栋"
+        ),
     ]
     lines: list[str] = []
     seen: set[str] = set()
