@@ -83,3 +83,15 @@ async def test_unreadable_key_file_named(db_url: str, tmp_path: Path) -> None:
             )
     finally:
         await services.close()
+
+
+def test_native_sdk_missing_names_extra() -> None:
+    from importlib.util import find_spec
+
+    from bot.adapters.wecom_archive.sdk import NativeArchiveSdk
+
+    if find_spec("pywecomarchive") is not None:
+        pytest.skip("pywecomarchive is installed here; this checks the message without it")
+
+    with pytest.raises(ConfigError, match=r"compound-bot\[archive\]"):
+        NativeArchiveSdk(CORP, "secret")
