@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from nlp.cues import find_cues
 from nlp.dataset import LabelledExample, read_examples
 from nlp.features import message_features
-from nlp.labels import CATEGORIES, EXTERNAL_SENSITIVE
+from nlp.labels import CATEGORIES, CHAT, EXTERNAL_SENSITIVE
 from nlp.model import LinearModel
 from nlp.normalize import normalize
 
@@ -71,8 +71,29 @@ def _tfidf_matrix(rows: list[list[str]], vocabulary: dict[str, int], idf: np.nda
     return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocabulary)))
 
 
-def _fit(matrix: csr_matrix, labels: list[str] | list[bool], c: float) -> LogisticRegression:
-    model = LogisticRegression(C=c, max_iter=5000, solver="lbfgs", tol=1e-6)
+def _category_weights(labels: list[str]) -> dict[str, float]:
+    """Weight each category inversely to its example count, chat excepted.
+
+    The generator makes far more repair lines than committee or care lines,
+    and that count says nothing about how often each category is raised.
+    Chat keeps its full weight, because a chat line taken for a problem
+    opens a case, the costlier mistake.
+    """
+    counts = Counter(labels)
+    weights = {label: len(labels) / (len(counts) * count) for label, count in counts.items()}
+    weights[CHAT] = max(weights[CHAT], 1.0)
+    return weights
+
+
+def _fit(
+    matrix: csr_matrix,
+    labels: list[str] | list[bool],
+    c: float,
+    class_weight: dict[str, float] | None = None,
+) -> LogisticRegression:
+    model = LogisticRegression(
+        C=c, max_iter=5000, solver="lbfgs", tol=1e-6, class_weight=class_weight
+    )
     model.fit(matrix, labels)
     return model
 
@@ -104,7 +125,8 @@ def train(examples: list[LabelledExample]) -> LinearModel:
     weights = np.zeros((len(features), n + 2))
     intercepts = np.zeros(n + 2)
 
-    category_model = _fit(matrix, [e.category for e in examples], CATEGORY_C)
+    labels = [e.category for e in examples]
+    category_model = _fit(matrix, labels, CATEGORY_C, _category_weights(labels))
     for column, category in enumerate(CATEGORIES):
         source = list(category_model.classes_).index(category)
         weights[:, column] = category_model.coef_[source]

@@ -19,7 +19,7 @@ ACTIVITIES += ["看电影", "带娃", "遛弯", "跑步", "洗澡", "追剧", "�
 ACTIVITIES += ["回老家", "去旅游", "接孩子", "写作业", "考试", "开会", "出差", "搬家", "学车"]
 QUESTION_TAILS = ["了吗", "了没", "了嘛", "没", "吗", "不", "去不去", "啊"]
 WEATHER = ["下雨了", "下雪了", "好冷", "好热", "天气真好", "刮风了", "天阴了", "出太阳了", "变天了"]
-WEATHER += ["降温了", "起雾了", "天气变凉了", "外面热么", "今天挺暖和", "雨停了", "好闷啊"]
+WEATHER += ["降温了", "起雾了", "天气转凉了", "外头晒不晒", "今天挺暖和", "雨停了", "好闷啊"]
 REPLIES = ["加油", "辛苦了", "哈哈", "好的", "嗯嗯", "是的", "对啊", "厉害", "真棒", "羡慕"]
 REPLIES += ["太好了", "没事", "好吧", "收到", "谢谢", "客气了", "可以的", "同感", "哈哈哈", "笑死"]
 REPLIES += ["赞", "支持", "明白", "知道了", "我也是", "+1", "顶", "不客气", "好嘞", "是吗"]
@@ -35,7 +35,7 @@ NOTICE_TIMES = ["明天上午", "本周六全天", "下周一9点至17点", "今
 NOTICE_ACTIONS = ["暂停供水", "暂停供电", "电梯暂停使用", "部分道路封闭", "工作人员将入户", "请勿在草坪逗留"]
 NOTICE_REQUESTS = ["请提前储水", "请家中留人", "请大家相互转告", "不便之处敬请谅解", "请走楼梯", "请注意安全"]
 THANKS = ["谢谢", "感谢", "多谢", "特别感谢", "真心感谢", "点赞"]
-HELPERS = ["物业的师傅", "保安大哥", "管家", "保洁阿姨", "维修师傅", "网格员", "社区的同志", "楼长"]
+HELPERS = ["物业的师傅", "门岗师傅", "管家", "保洁阿姨", "维修师傅", "网格员", "社区的同志", "楼长"]
 HELPERS += ["物业小李", "绿化师傅", "邻居大姐"]
 DEEDS = ["帮我修好了水龙头", "帮我把快递搬上楼", "昨晚帮我找到了钥匙", "帮我家老人挂了号"]
 DEEDS += ["把楼道打扫得干干净净", "当天就把灯换好了", "冒雨帮大家疏通了排水", "帮我把车挪开了"]
@@ -63,6 +63,18 @@ INTRO_TAILS += ["请多关照", "每周我会汇总大家的意见", "负责咱�
 AGREEMENTS = ["是的是的", "同意楼上", "对对对", "我也觉得", "说得对", "附议", "赞同", "楼上说得对"]
 AGREEMENTS += ["确实", "就是就是", "+1", "同问", "顶", "我也是这么想的", "支持楼上"]
 
+# Follow-ups after a fix, complaints about the weather, lost pets and found
+# things, and service adverts: everyday lines with problem words in them.
+RESOLVED = ["已解决", "已经好了", "修好了", "搞定了", "没事了", "恢复了", "来电了", "来水了", "通了"]
+RESOLVED_TAILS = [" 谢谢", " 感谢物业", " 辛苦师傅", "", " 谢谢大家关心", " 效率挺高"]
+WEATHER_MOANS = ["这天冷得手都伸不出来", "热得人都化了", "这雨下个没完", "风大得门都推不开"]
+WEATHER_MOANS += ["今年冬天怎么这么冷", "闷得喘不过气", "晒得不敢出门"]
+WEATHER_TAILS = ["", " 啥时候能暖和", " 什么时候才凉快", " 大家注意保暖", " 出门带伞", " 哈哈"]
+PETS = ["橘猫", "小泰迪", "柯基", "白色的小狗", "鹦鹉", "小乌龟"]
+FOUND = ["一串钥匙", "一个钱包", "一张公交卡", "一把伞", "一只手套", "一副眼镜", "一个水杯"]
+SERVICES = ["上门保洁", "家电清洗", "开锁换锁", "管道疏通", "搬家拉货", "家教辅导", "手机贴膜"]
+SERVICE_TAILS = [" 价格优惠", " 随叫随到", " 二十四小时服务", " 有需要的私聊", " 老客户打八折"]
+
 PARTICLES = ["", "", "", "啊", "呀", "啦", "了", "哦", "~", "!", "哈哈", "嘿嘿"]
 
 
@@ -78,7 +90,7 @@ def compose_chatter(rng: random.Random, count: int) -> list[str]:
         lambda: rng.choice(TIMES) + rng.choice(ACTIVITIES) + rng.choice(PARTICLES),
         lambda: rng.choice(PEOPLE) + rng.choice(ACTIVITIES) + rng.choice(QUESTION_TAILS),
         lambda: rng.choice(TIMES) + rng.choice(PEOPLE) + rng.choice(ACTIVITIES),
-        lambda: "几点" + rng.choice(ACTIVITIES) + rng.choice(["啊", "呢", "", "?"]),
+        lambda: "明天几点" + rng.choice(ACTIVITIES) + rng.choice(["啊", "呢", "", "?"]),
         lambda: rng.choice(TIMES) + rng.choice(WEATHER) + rng.choice(PARTICLES),
         lambda: rng.choice(WEATHER) + rng.choice(PARTICLES),
         lambda: rng.choice(REPLIES) + rng.choice(PARTICLES),
@@ -87,7 +99,7 @@ def compose_chatter(rng: random.Random, count: int) -> list[str]:
         lambda: rng.choice(PEOPLE) + rng.choice(FEELINGS),
         lambda: "要不要一起" + rng.choice(ACTIVITIES),
         lambda: "不想" + rng.choice(ACTIVITIES) + rng.choice(PARTICLES),
-        lambda: rng.choice(["你在几号楼", "你住几单元", "你家几楼", "你是哪栋的"]),
+        lambda: rng.choice(["你住哪个门洞", "你住几单元", "你家几楼", "你是哪栋的"]),
         lambda: (
             f"【{rng.choice(NOTICE_TITLES)}】{rng.choice(NOTICE_REASONS)},{rng.choice(NOTICE_TIMES)}"
             f"{rng.choice(NOTICE_ACTIONS)},{rng.choice(NOTICE_REQUESTS)}"
@@ -107,6 +119,11 @@ def compose_chatter(rng: random.Random, count: int) -> list[str]:
             f"{rng.choice(INTRO_NAMES)},{rng.choice(INTRO_TAILS)}"
         ),
         lambda: rng.choice(AGREEMENTS) + rng.choice(PARTICLES),
+        lambda: rng.choice(RESOLVED) + rng.choice(RESOLVED_TAILS),
+        lambda: rng.choice(WEATHER_MOANS) + rng.choice(WEATHER_TAILS),
+        lambda: f"谁家的{rng.choice(PETS)}跑出来了 在{rng.randint(1, 20)}栋{rng.choice(['楼下', '车棚', '草坪上'])}",
+        lambda: f"在{rng.randint(1, 20)}栋门口捡到{rng.choice(FOUND)} 放{rng.choice(['门卫了', '物业了', '快递柜上了'])}",
+        lambda: rng.choice(SERVICES) + rng.choice(SERVICE_TAILS),
         lambda: f"{rng.choice(ADVERTS)}{rng.choice(GOODS)}{rng.choice(ADVERT_TAILS)}".replace(
             "{b}", f"{rng.randint(1, 20)}栋"
         ),

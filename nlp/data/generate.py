@@ -29,7 +29,7 @@ from nlp.data.phrasebank import (
 )
 from nlp.data.chatter import compose_chatter
 from nlp.data.letters import LETTER_PHRASES
-from nlp.data.more import CITY_PHRASES, MORE_PHRASES
+from nlp.data.more import CITY_PHRASES, LETTER_MORE, MORE_PHRASES
 from nlp.data.variants import BURIED_OPENERS, CHRONIC, MIXED_TAILS
 from nlp.labels import CHAT, default_route
 
@@ -41,7 +41,7 @@ OUTPUT = Path(__file__).with_name("examples.csv")
 RENDERINGS = {"c": 7, "f": 5, "t": 5}
 CHAT_RENDERINGS = 9
 # Composed everyday chit-chat lines, see nlp.data.chatter.
-CHATTER_LINES = 1400
+CHATTER_LINES = 1800
 
 _CN_DIGITS = "一二三四五六七八九十"
 _COMPOUND_HEADS = ["阳光", "幸福", "锦绣", "金桂", "翠湖", "和园", "东方", "滨江", "紫荆", "碧水"]
@@ -97,7 +97,7 @@ class Phrase:
 def parse_phrases() -> list[Phrase]:
     """Read every `MARK|phrase` line of the phrase bank."""
     phrases = []
-    blocks = [*PHRASES.items(), *LETTER_PHRASES.items(), *MORE_PHRASES.items(), *CITY_PHRASES.items()]
+    blocks = [*PHRASES.items(), *LETTER_PHRASES.items(), *MORE_PHRASES.items(), *CITY_PHRASES.items(), *LETTER_MORE.items()]
     for category, block in blocks:
         for line in block.strip().splitlines():
             mark, text = line.split("|", 1)
