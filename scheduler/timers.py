@@ -118,7 +118,7 @@ async def _advance_clock(
     if exceeded and timer.overdue_since is None:
         timer.overdue_since = min(exceeded)
         timer.rung = start_rung(case)
-        timer.rung_due_at = now
+        timer.rung_due_at = timer.overdue_since
     # The ladder moves only while a limit is exceeded, so a late acknowledgement
     # stops the climb until the resolve limit runs out too.
     if exceeded and timer.rung_due_at is not None and timer.rung is not None:
@@ -193,6 +193,8 @@ async def _climb(
     that rung's full limit, instead of jumping to the top at once.
     """
     current = Rung(timer.rung if timer.rung is not None else start_rung(case))
+    # When the limit ran out, which is what the escalation is late against.
+    fell_due = timer.rung_due_at or now
     found = await next_rung(session, case, current)
     if found is None:
         timer.rung_due_at = None
@@ -216,7 +218,7 @@ async def _climb(
             kind="escalation",
             text=notices.escalated_to_rung(case, rung, due, config.zone),
             targets=targets,
-            due_at=now,
+            due_at=fell_due,
             urgent=case.urgent,
             case_id=case.id,
             compound_id=case.compound_id,
@@ -230,7 +232,7 @@ async def _climb(
                 kind="escalation",
                 text=notices.escalated_for_party(case, rung),
                 targets=[first_party],
-                due_at=now,
+                due_at=fell_due,
                 urgent=case.urgent,
                 case_id=case.id,
                 compound_id=case.compound_id,
