@@ -70,10 +70,13 @@ class TelegramHarness:
             return await session.scalar(select(func.count()).select_from(model)) or 0
 
 
-async def start_harness(db_url: str, *, mode: str = "webhook", **settings: Any) -> TelegramHarness:
-    """Start the fake Bot API, the services, the adapter and the web app."""
-    api = FakeBotApi()
-    await api.start()
+async def start_harness(
+    db_url: str, *, mode: str = "webhook", api: FakeBotApi | None = None, **settings: Any
+) -> TelegramHarness:
+    """Start the fake Bot API (unless given, already started), the services, the adapter and the web app."""
+    if api is None:
+        api = FakeBotApi()
+        await api.start()
     services, _console = await make_services(
         db_url,
         telegram_bot_token=TOKEN,

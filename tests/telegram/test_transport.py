@@ -114,6 +114,41 @@ async def test_polling_receives_and_replies(db_url):
         await stop_harness(harness)
 
 
+async def test_failed_menu_registration_not_fatal(db_url, caplog):
+    api = FakeBotApi()
+    await api.start()
+    api.fail_next("setMyCommands", 400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+    caplog.set_level(logging.ERROR, logger="bot.telegram")
+
+    harness = await start_harness(db_url, api=api)
+    try:
+        await harness.bind(SUPERGROUP)
+        await harness.deliver(update(group_message("/help")))
+
+        assert len(harness.api.sent_to(SUPERGROUP)) == 1
+        assert any("setMyCommands failed" in r.getMessage() for r in caplog.records)
+    finally:
+        await stop_harness(harness)
+
+
+async def test_failed_polling_setup_retried(db_url):
+    api = FakeBotApi()
+    await api.start()
+    api.fail_next("deleteWebhook", 502, "Bad Gateway")
+
+    harness = await start_harness(db_url, mode="polling", api=api)
+    try:
+
+        async def polling() -> None:
+            while not api.calls_of("getUpdates"):
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(polling(), timeout=20)
+        assert len(api.calls_of("deleteWebhook")) == 2
+    finally:
+        await stop_harness(harness)
+
+
 async def test_privacy_mode_warned_at_start(db_url, caplog):
     caplog.set_level(logging.WARNING, logger="bot.telegram")
 

@@ -71,7 +71,7 @@ class TelegramAdapter:
 
         Raises:
             ConfigError: The token or the webhook secret is malformed, or the
-                Bot API rejected the token.
+                Bot API rejected the token or TELEGRAM_WEBHOOK_URL.
         """
         settings = services.settings
         bot = _build_bot(settings)
@@ -108,6 +108,9 @@ class TelegramAdapter:
         except ConfigError:
             await bot.session.close()
             raise
+        except TelegramAPIError as exc:
+            log.error("Telegram setup failed (%s); retrying in the background", exc)
+            self._connect_task = asyncio.create_task(self._connect_later(services), name="telegram-connect")
 
     async def stop(self) -> None:
         """Stop polling or background connecting, and close the HTTP session."""
