@@ -79,9 +79,9 @@ class TelegramOutbound:
         if not chunks:
             log.warning("empty reply to chat %s not sent", chat_id)
             return
-        # NOTE: in a forum supergroup a reply lands in the topic of the message
-        # it quotes, but a reply without a quote lands in the General topic,
-        # because ChatTarget carries no topic id.
+        # NOTE: ChatTarget carries no forum topic id, so in a forum supergroup a
+        # reply without a quote lands in the General topic. A quoted reply is
+        # expected to follow its message's topic; no real forum has checked it.
         quoted = _quoted_message(reply_to, chat_id)
         for index, chunk in enumerate(chunks):
             # Only the first chunk quotes the resident's message.
