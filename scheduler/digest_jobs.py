@@ -1,9 +1,9 @@
 """Deciding the working-morning and weekly digests of compounds and streets.
 
 Each digest has a key per recipient group and day (or ISO week), so the
-sweep may call this every run: after the digest time on a working day it
-decides the digests not decided yet, and a service that was down at digest
-time sends them once when it starts.
+sweep may call this on every pass. After the digest time on a working day it
+decides the digests not decided yet. A service that was down at digest time
+therefore sends them once when it starts.
 """
 
 from __future__ import annotations
@@ -142,6 +142,8 @@ async def compound_draft(
     text = compound_digest(compound, stats, end=end, zone=config.zone, weekly=weekly)
     image = None
     if weekly:
+        # NOTE: Reply carries text only, so the chart is stored with the
+        # notification (image_path) and not yet sent to anybody.
         image = await _chart(
             session, f"{compound.name} 每周工单", [compound.id], stats, key, end, config
         )
