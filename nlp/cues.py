@@ -13,8 +13,69 @@ import re
 from dataclasses import dataclass
 
 
+def split_alternatives(pattern: str) -> list[str]:
+    """Split a regular expression at its top-level "|" bars.
+
+    Bars inside groups, character classes or after a backslash stay put.
+    """
+    alternatives: list[str] = []
+    current: list[str] = []
+    depth = 0
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            alternatives.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    alternatives.append("".join(current))
+    return alternatives
+
+
+def first_characters(alternative: str) -> str | None:
+    """Return the characters a match of one alternative can start with.
+
+    A leading lookbehind is skipped. Returns None when the alternative does
+    not start with a plain literal character, such as "." or a class.
+    """
+    if alternative.startswith(("(?<!", "(?<=")):
+        alternative = alternative[alternative.index(")") + 1 :]
+    if alternative.startswith("(?:"):
+        starts = [first_characters(inner) for inner in split_alternatives(alternative[3:-1])]
+        if alternative.endswith(")") and all(start is not None for start in starts):
+            return "".join(start for start in starts if start)
+        return None
+    if not alternative or alternative[0] in "\\.[]()|?*+{}^$":
+        return None
+    return alternative[0]
+
+
 def _any_of(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+    """Compile the patterns as one alternation, with a first-character check.
+
+    Python's re tries every alternative at every position. A lookahead for
+    the set of possible first characters rejects most positions in one
+    step, which makes a search several times faster. Without a known first
+    character for every alternative the plain alternation is compiled.
+    """
+    body = "|".join(f"(?:{pattern})" for pattern in patterns)
+    starts = [first_characters(alternative) for alternative in split_alternatives(body)]
+    if any(start is None for start in starts):
+        return re.compile(body)
+    characters = sorted(set("".join(start for start in starts if start)))
+    return re.compile(f"(?=[{''.join(re.escape(char) for char in characters)}])(?:{body})")
 
 
 # Danger to life or property happening now.

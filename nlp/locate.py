@@ -95,7 +95,10 @@ _PLACES = sorted(
     key=len,
     reverse=True,
 )
-_PLACE = re.compile("|".join(map(re.escape, _PLACES)))
+# The lookahead for the places' first characters lets re skip most positions
+# without trying every place name there.
+_PLACE_STARTS = "".join(sorted({re.escape(place[0]) for place in _PLACES}))
+_PLACE = re.compile(f"(?=[{_PLACE_STARTS}])(?:{'|'.join(map(re.escape, _PLACES))})")
 _GARAGE_LEVEL = re.compile(r"(?<![A-Za-z])([Bb][1-3])(?:层|车库|区)?")
 
 

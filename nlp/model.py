@@ -2,7 +2,7 @@
 
 The model is logistic regression over binary TF-IDF features with L2
 normalisation, the same transform as scikit-learn's
-`TfidfVectorizer(binary=True)`. One weight matrix holds every output: a
+`TfidfVectorizer(binary=True)`. One weight matrix contains every output: a
 column per category (a softmax over them gives the category probabilities),
 one column for the urgent logit and one for the external logit.
 
@@ -112,13 +112,13 @@ class LinearModel:
         self.thresholds = dict(thresholds)
         self.metadata = dict(metadata or {})
         self._n_categories = len(categories)
-        # Scoring tables: row 0 is all zeros and feature i sits in row i + 1,
-        # so an unknown key maps to row 0 with one dict.get and no branch.
-        # The idf is folded into the rows once, so scoring is two gathers.
+        # The scoring table: feature i is row i + 1, so that row number 0 can
+        # mark an unknown key. Each row contains idf * weights followed by
+        # idf ** 2, so one gather and one sum give both the logits and the
+        # squared norm.
         self._rows = {feature: index + 1 for index, feature in enumerate(self.features)}
-        zero = np.zeros((1, columns))
-        self._scaled = np.vstack([zero, self.weights * self.idf[:, None]])
-        self._idf_squared = np.concatenate([[0.0], self.idf**2])
+        table = np.hstack([self.weights * self.idf[:, None], (self.idf**2)[:, None]])
+        self._table = np.vstack([np.zeros((1, columns + 1)), table])
 
     def score(self, features: list[str]) -> Scores:
         """Score one message's features.
@@ -127,12 +127,11 @@ class LinearModel:
             features: Feature keys; repeats count once and unknown keys are
                 ignored.
         """
-        get = self._rows.get
-        rows = [get(feature, 0) for feature in set(features)]
+        rows = list(filter(None, map(self._rows.get, set(features))))
         logits = self.intercepts
-        norm_squared = float(self._idf_squared[rows].sum()) if rows else 0.0
-        if norm_squared > 0.0:
-            logits = logits + self._scaled[rows].sum(axis=0) / math.sqrt(norm_squared)
+        if rows:
+            total = self._table[rows].sum(axis=0)
+            logits = logits + total[:-1] / math.sqrt(total[-1])
         n = self._n_categories
         category_logits = logits[:n]
         exp = np.exp(category_logits - category_logits.max())

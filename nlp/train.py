@@ -53,7 +53,7 @@ def featurize(examples: list[LabelledExample]) -> list[list[str]]:
 
 
 def _tfidf_matrix(rows: list[list[str]], vocabulary: dict[str, int], idf: np.ndarray) -> csr_matrix:
-    """Build the example-by-feature matrix as LinearModel.score sees it.
+    """Build the example-by-feature matrix that LinearModel.score computes.
 
     Each known feature counts once with its idf as value, and every row is
     scaled to unit L2 norm.
@@ -75,7 +75,7 @@ def _category_weights(labels: list[str]) -> dict[str, float]:
     """Weight each category inversely to its example count, chat excepted.
 
     The generator makes far more repair lines than committee or care lines,
-    and that count says nothing about how often each category is raised.
+    and that count does not reflect how often each category is raised.
     Chat keeps its full weight, because a chat line taken for a problem
     opens a case, the costlier mistake.
     """

@@ -26,8 +26,8 @@ REPLIES += ["赞", "支持", "明白", "知道了", "我也是", "+1", "顶", "�
 FEELINGS = ["好累", "好开心", "无聊", "饿了", "困了", "想家了", "心情不错", "有点烦", "好忙"]
 FEELINGS += ["太舒服了", "累死了", "开心死了", "不想上班", "想吃火锅", "想睡觉"]
 PEOPLE = ["你", "你们", "大家", "我", "我们", "孩子", "老公", "我妈"]
-# Notices, thanks, events and adverts: they name the property firm, the
-# water supply or the lift, yet ask nobody to act.
+# Notices, thanks, events and adverts name the property firm, the water
+# supply or the lift, but request no action.
 NOTICE_TITLES = ["停水通知", "停电通知", "温馨提示", "物业通知", "社区通知", "重要提醒", "公告"]
 NOTICE_REASONS = ["因管网检修", "因线路改造", "因电梯年检", "因水箱清洗", "因绿化打药", "因消防设施检测"]
 NOTICE_REASONS += ["因外墙清洗", "因道路维修", "应供电公司安排", "因燃气入户安检"]

@@ -1,11 +1,11 @@
 """Phrases for the boundaries where the classifier failed most, by failure kind.
 
-Each block targets one confusion: shops and clubs opened in homes taken for
-noise or sanitation, water and power trouble from the utility companies
-taken for repair, the owners' committee taken for the property firm,
-emergencies about people taken for repair or safety, and chatter (thanks,
-notices, adverts, lost-and-found, advice after an alarm, a liaison officer
-introducing herself) taken for problems. Many are long first sentences of a
+Each block targets one confusion. Shops and clubs opened in homes were
+taken for noise or sanitation, and utility outages for repair. The owners'
+committee was taken for the property firm, and emergencies about people for
+repair or safety. Chatter (thanks, notices, adverts, lost-and-found, advice
+after an alarm, a liaison officer introducing herself) was taken for
+problems. Many are long first sentences of a
 letter to the community or the city: who writes, where, since when, what
 the harm is. Marks as in nlp.data.phrasebank.
 """
@@ -314,8 +314,8 @@ c|我家娃今天考试考了一百分
 
 # Letters about matters beyond the compound that only the city can settle:
 # planning, transport, masts and substations, vice and fraud. They share
-# words with illegal use and safety, and their labels are other and
-# suggestion; neighbours' quarrels over dogs and shared corridors are
+# words with illegal use and safety, but their labels are other and
+# suggestion. Neighbours' quarrels over dogs and shared corridors are
 # neighbor, not safety.
 CITY_PHRASES: dict[str, str] = {
     "other": """

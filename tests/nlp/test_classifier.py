@@ -128,3 +128,70 @@ def test_nlp_imports_no_other_layer() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("楼下那家火锅店每天开到凌晨，划拳声吵得人睡不着，抽油烟机也嗡嗡响", "noise"),
+        ("5号楼的污水井堵住了，脏水已经流到单元门口了", "repair"),
+        ("楼上住户天天半夜剁骨头，咚咚的，孩子都被吵醒好几次", "noise"),
+    ],
+)
+def test_one_problem_in_clauses_is_one_finding(
+    classifier: Classifier, text: str, category: str
+) -> None:
+    findings = classifier.classify(text)
+    assert len(findings) == 1
+    assert findings[0].category == category
+
+
+def test_restaurant_noise_is_external(classifier: Classifier) -> None:
+    finding = classifier.classify("楼下那家火锅店每天开到凌晨，划拳声吵得人睡不着，抽油烟机也嗡嗡响")[0]
+    assert finding.external
+
+
+def test_second_topic_after_connective(classifier: Classifier) -> None:
+    findings = classifier.classify("地库的灯坏了好几盏，另外物业费的发票什么时候开")
+    assert [finding.category for finding in findings] == ["repair", "fees"]
+    assert "另外" in findings[1].text
+
+
+def test_same_category_at_two_places(classifier: Classifier) -> None:
+    findings = classifier.classify("单元门禁又坏了，还有南门的路灯也不亮")
+    assert [finding.category for finding in findings] == ["repair", "repair"]
+    assert findings[1].location.place == "南门"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "感谢物业的王师傅，昨天下午帮我换好了水管阀门，服务很热情",
+        "对对对，我也这么觉得",
+        "先别开灯，赶紧出门再打电话给燃气公司",
+        "各位居民好，我是街道派来联系咱们小区的工作人员小吴，大家提的问题系统都会登记",
+        "在3栋电梯里捡到一个蓝色保温杯，放物业前台了",
+        "救命 这个蛋糕甜得我牙疼 哈哈",
+    ],
+)
+def test_chatter_opens_no_case(classifier: Classifier, text: str) -> None:
+    findings = classifier.classify(text)
+    assert [finding.category for finding in findings] == ["chat"]
+    assert not findings[0].urgent
+
+
+def test_advice_after_alarm_is_not_urgent(classifier: Classifier) -> None:
+    findings = classifier.classify("大家别慌 先打119 别坐电梯走楼梯")
+    assert not any(finding.urgent for finding in findings)
+
+
+def test_hypothetical_danger_is_not_urgent(classifier: Classifier) -> None:
+    findings = classifier.classify("楼道灭火器全过期了，万一着火拿什么灭")
+    assert not any(finding.urgent for finding in findings)
+    assert findings[0].actionable
+
+
+def test_classify_does_not_load_jieba() -> None:
+    fresh = Classifier.load()
+    fresh.classify("3栋电梯坏了")
+    assert fresh._segmenter is None

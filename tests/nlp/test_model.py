@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlp.model import QUANTUM, LinearModel
+
+CATEGORIES = ["repair", "chat"]
+
+
+def _model() -> LinearModel:
+    features = ["坏", "坏了", "#hazard"]
+    idf = np.array([1.5, 2.0, 3.0])
+    weights = np.array(
+        [[1.0, -1.0, 0.5, 0.0], [2.0, -2.0, 0.0, 0.25], [0.0, 0.0, 3.0, 0.0]]
+    )
+    intercepts = np.array([0.1, -0.1, -2.0, 0.0])
+    return LinearModel(CATEGORIES, features, idf, weights, intercepts, {"urgent": 0.7})
+
+
+def test_score_is_normalised_tfidf_dot_product() -> None:
+    model = _model()
+    scores = model.score(["坏", "坏了", "坏", "unknown"])
+    norm = np.sqrt(1.5**2 + 2.0**2)
+    logits = np.array([1.5 * 1.0 + 2.0 * 2.0, -(1.5 + 4.0)]) / norm + [0.1, -0.1]
+    expected = np.exp(logits) / np.exp(logits).sum()
+    assert np.allclose(scores.category_probabilities, expected)
+    assert scores.urgent_probability == pytest.approx(1 / (1 + np.exp(-(0.75 / norm - 2.0))))
+
+
+def test_score_without_known_features_uses_intercepts() -> None:
+    scores = _model().score(["nothing", "known"])
+    expected = np.exp([0.1, -0.1]) / np.exp([0.1, -0.1]).sum()
+    assert np.allclose(scores.category_probabilities, expected)
+    assert scores.external_probability == pytest.approx(0.5)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    model = _model()
+    path = tmp_path / "model.json.gz"
+    model.save(path)
+    loaded = LinearModel.load(path)
+    assert loaded.features == model.features
+    assert loaded.thresholds == {"urgent": 0.7}
+    assert np.allclose(loaded.weights, model.weights, atol=QUANTUM)
+    assert np.allclose(loaded.idf, model.idf, atol=QUANTUM)
+
+
+def test_load_rejects_other_format(tmp_path: Path) -> None:
+    path = tmp_path / "model.json.gz"
+    payload = json.loads(_model().to_json())
+    payload["format"] = 1
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps(payload))
+    with pytest.raises(ValueError, match="unsupported model format 1"):
+        LinearModel.load(path)
+
+
+def test_weights_must_match_features() -> None:
+    with pytest.raises(ValueError, match="weights have shape"):
+        LinearModel(CATEGORIES, ["a"], np.ones(1), np.ones((2, 4)), np.zeros(4), {})
