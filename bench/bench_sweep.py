@@ -101,7 +101,8 @@ async def seed(engine: AsyncEngine, cases: int, compounds: int, table: LimitTabl
             seq[compound_id] += 1
             category = rng.choice(CATEGORIES)
             urgent = category == "safety"
-            opened = NOW - timedelta(minutes=rng.randint(0, 14 * 24 * 60))
+            # Seconds, not whole minutes, so reminder points do not line up with passes.
+            opened = NOW - timedelta(seconds=rng.uniform(0, 14 * 24 * 3600))
             deadlines = table.deadlines(category, urgent, opened)
             status = rng.choice(STATUSES)
             route = ROUTES[category]
