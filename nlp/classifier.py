@@ -30,11 +30,13 @@ DEFAULT_THRESHOLDS = {
     # A part of a message after a connective such as 另外 becomes its own
     # finding only at this confidence or above.
     "clause": 0.5,
-    # Below this chat probability a chat argmax is treated as uncertain and
-    # the best actionable category is taken instead.
-    "chat": 0.4,
-    # The chat probability needed when the text uses complaint wording.
-    "chat_complaint": 0.8,
+    # Below this chat probability a chat argmax is overruled and the best
+    # actionable category is taken instead. "chat_complaint" replaces it
+    # when the text uses complaint wording. Raising them dismisses fewer
+    # complaints as chat but lets more chatter open cases. At 0 the model's
+    # argmax decides, except that an urgent message is never chat.
+    "chat": 0.0,
+    "chat_complaint": 0.0,
 }
 
 
@@ -110,9 +112,10 @@ class Classifier:
 
         Returns:
             At least one finding. Chit-chat gives a single finding with
-            category "chat". A message that raises a second problem of
-            another kind after a connective (另外, 还有, 顺便...) gives two
-            findings, the main one first.
+            category "chat". A message that raises a second problem after a
+            connective (另外, 还有, 顺便...), of another category or at
+            another named place, gives one finding per problem in text
+            order.
         """
         normalized = normalize(text)
         if not normalized:

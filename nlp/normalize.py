@@ -1,9 +1,10 @@
-"""Text clean-up applied before segmentation.
+"""Text clean-up applied before feature extraction and segmentation.
 
 Group-chat messages mix full-width and half-width forms, traditional
 characters, emoji, WeChat sticker codes such as [捂脸], runs of "!!!" and
-@mentions. All of these change the tokens jieba produces without changing
-what the resident asked for, so they are folded away here.
+@mentions. All of these change the character n-grams the model scores (and
+the tokens jieba produces) without changing what the resident asked for, so
+they are folded away here.
 """
 
 from __future__ import annotations

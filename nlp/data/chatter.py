@@ -45,7 +45,7 @@ EVENTS = ["社区在活动中心办书法班", "物业组织业主包饺子", "�
 EVENTS += ["社区发放防诈骗宣传单", "中心广场有露天电影", "图书角新到了一批书", "物业给老人送重阳糕"]
 INVITATIONS = ["", " 欢迎参加", " 感兴趣的来", " 带上孩子一起来", " 名额有限", " 先到先得"]
 ADVERTS = ["出租", "出售", "转让", "求租", "低价出", "急售"]
-GOODS = ["{b}两室一厅", "地下车位一个", "九成新的冰箱", "儿童自行车", "一套沙发", "钢琴", "电动车"]
+GOODS = ["两室一厅", "地下车位一个", "九成新的冰箱", "儿童自行车", "一套沙发", "钢琴", "电动车"]
 ADVERT_TAILS = [" 有意私聊", " 价格可议", " 加微信详谈", " 拎包入住", " 自提", " 非诚勿扰"]
 
 # Advice that neighbours give after someone else raised an alarm: emergency
@@ -65,13 +65,16 @@ AGREEMENTS += ["确实", "就是就是", "+1", "同问", "顶", "我也是这么
 
 # Follow-ups after a fix, complaints about the weather, lost pets and found
 # things, and service adverts: everyday lines with problem words in them.
-RESOLVED = ["已解决", "已经好了", "修好了", "搞定了", "没事了", "恢复了", "来电了", "来水了", "通了"]
-RESOLVED_TAILS = [" 谢谢", " 感谢物业", " 辛苦师傅", "", " 谢谢大家关心", " 效率挺高"]
+RESOLVED = ["处理完了", "已经好了", "修好了", "搞定了", "没事了", "恢复了", "来电了", "来水了", "通了"]
+RESOLVED_TAILS = [" 谢谢", " 感谢物业", " 辛苦师傅", "", " 让大家操心了", " 效率挺高"]
 WEATHER_MOANS = ["这天冷得手都伸不出来", "热得人都化了", "这雨下个没完", "风大得门都推不开"]
 WEATHER_MOANS += ["今年冬天怎么这么冷", "闷得喘不过气", "晒得不敢出门"]
 WEATHER_TAILS = ["", " 啥时候能暖和", " 什么时候才凉快", " 大家注意保暖", " 出门带伞", " 哈哈"]
 PETS = ["橘猫", "小泰迪", "柯基", "白色的小狗", "鹦鹉", "小乌龟"]
 FOUND = ["一串钥匙", "一个钱包", "一张公交卡", "一把伞", "一只手套", "一副眼镜", "一个水杯"]
+# Places without building numbers: numbered places in chatter would teach
+# the model that "3栋门口" itself is small talk.
+SPOTS = ["南门", "小花园", "车棚", "草坪上", "快递柜旁边", "儿童乐园", "电梯里", "篮球场边"]
 SERVICES = ["上门保洁", "家电清洗", "开锁换锁", "管道疏通", "搬家拉货", "家教辅导", "手机贴膜"]
 SERVICE_TAILS = [" 价格优惠", " 随叫随到", " 二十四小时服务", " 有需要的私聊", " 老客户打八折"]
 
@@ -121,12 +124,10 @@ def compose_chatter(rng: random.Random, count: int) -> list[str]:
         lambda: rng.choice(AGREEMENTS) + rng.choice(PARTICLES),
         lambda: rng.choice(RESOLVED) + rng.choice(RESOLVED_TAILS),
         lambda: rng.choice(WEATHER_MOANS) + rng.choice(WEATHER_TAILS),
-        lambda: f"谁家的{rng.choice(PETS)}跑出来了 在{rng.randint(1, 20)}栋{rng.choice(['楼下', '车棚', '草坪上'])}",
-        lambda: f"在{rng.randint(1, 20)}栋门口捡到{rng.choice(FOUND)} 放{rng.choice(['门卫了', '物业了', '快递柜上了'])}",
+        lambda: f"谁家的{rng.choice(PETS)}跑出来了 在{rng.choice(SPOTS)}",
+        lambda: f"在{rng.choice(SPOTS)}捡到{rng.choice(FOUND)} 放{rng.choice(['门卫了', '物业了', '快递柜上了'])}",
         lambda: rng.choice(SERVICES) + rng.choice(SERVICE_TAILS),
-        lambda: f"{rng.choice(ADVERTS)}{rng.choice(GOODS)}{rng.choice(ADVERT_TAILS)}".replace(
-            "{b}", f"{rng.randint(1, 20)}栋"
-        ),
+        lambda: f"{rng.choice(ADVERTS)}{rng.choice(GOODS)}{rng.choice(ADVERT_TAILS)}",
     ]
     lines: list[str] = []
     seen: set[str] = set()
