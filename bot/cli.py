@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import sys
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.adapters.console import ConsoleOutbound
 from bot.adapters.replay import ReplayFormatError, ReplaySummary, replay
@@ -36,10 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     cases_parser = sub.add_parser("cases", help="list cases")
     cases_parser.add_argument("--json", action="store_true", help="one JSON object per line")
-    cases_parser.add_argument("--compound", help="only this compound code")
+    cases_parser.add_argument("--compound", help="only this compound, by code (XQ0001) or name")
     cases_parser.add_argument("--open", action="store_true", help="only open cases")
-    cases_parser.add_argument("--limit", type=int, default=0, help="at most this many, newest first; 0 for all")
+    cases_parser.add_argument(
+        "--limit", type=_non_negative, default=0, help="at most this many, newest first; 0 for all"
+    )
     return parser
+
+
+def _non_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        msg = f"must be 0 or more, got {number}"
+        raise argparse.ArgumentTypeError(msg)
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,11 +77,20 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"配置错误：{exc}\n")
         return 2
+    except (OSError, SQLAlchemyError) as exc:
+        # Unreachable database servers, unwritable SQLite files and ports in
+        # use end here; the operator needs the cause, not a traceback.
+        logging.getLogger("bot").debug("start-up failed", exc_info=True)
+        sys.stderr.write(f"启动失败：{_describe_startup_error(exc, settings)}\n")
+        return 2
     except KeyboardInterrupt:
         return 130
 
 
 async def _replay(settings: Settings, path: Path, *, quiet: bool) -> int:
+    if path.is_dir():
+        sys.stderr.write(f"{path} 是一个目录，请给出聊天记录 CSV 文件的路径\n")
+        return 2
     if not path.is_file():
         sys.stderr.write(f"找不到聊天记录文件：{path}\n")
         return 2
@@ -91,21 +114,35 @@ async def _replay(settings: Settings, path: Path, *, quiet: bool) -> int:
     return 0
 
 
+def _describe_startup_error(exc: BaseException, settings: Settings) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return f"端口 {settings.http_port} 已被占用，请换一个 HTTP_PORT（{exc.strerror}）"
+    url = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+    return f"无法打开数据库 {url}，请检查 DATABASE_URL 和数据库服务（{type(exc).__name__}: {exc}）"
+
+
 def write_summary(summary: ReplaySummary, out: TextIO) -> None:
     """Print the end-of-replay tables in Chinese."""
     out.write("\n回放汇总\n")
     rows = [
         ("消息", summary.messages),
-        ("新立工单", summary.opened),
-        ("并入已有工单", summary.attached),
-        ("忽略（闲聊等）", summary.ignored),
-        ("指令", summary.commands),
-        ("未绑定群消息", summary.unbound),
-        ("处理失败", summary.failed),
-        ("重复投递", summary.duplicates),
-        ("格式错误已跳过", len(summary.bad_lines)),
+        ("  立了新工单", summary.opening_messages),
+        ("  只并入已有工单", summary.joining_messages),
+        ("  忽略（闲聊等）", summary.ignored),
+        ("  指令", summary.commands),
+        ("  未绑定群消息", summary.unbound),
+        ("  处理失败", summary.failed),
+        ("  此前已回放过", summary.duplicates),
+        ("格式错误已跳过的行", len(summary.bad_lines)),
+        ("新立工单（件）", summary.opened),
+        ("并入已有工单（次）", summary.attached),
     ]
     out.write(render_table(["项目", "数量"], rows))
+    if summary.messages and summary.duplicates == summary.messages:
+        out.write(
+            "提示：这些消息此前都已回放过，因此没有新的回复。"
+            "如需重新演示，请删除数据目录（默认 var/）后再运行。\n"
+        )
     if summary.by_route:
         out.write("\n新立工单按承办方\n")
         out.write(render_table(["承办方", "工单"], [(ROUTE_LABELS.get(k, k), v) for k, v in summary.by_route.most_common()]))

@@ -42,7 +42,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
-    log.info("listening on http://%s:%s", settings.http_host, settings.http_port)
+    # With HTTP_PORT=0 the system picks the port, so log the one bound.
+    for host, port, *_ in runner.addresses:
+        log.info("listening on http://%s:%s", host, port)
     if settings.scheduler_enabled:
         scheduler.start()
 

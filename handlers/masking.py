@@ -9,12 +9,23 @@ _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 # Resident ID numbers: 17 digits and a check digit or X.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 # A room after a building and/or unit: 3栋2单元1002室, 3-2-1002, 5号楼1201.
-_ROOM_AFTER_UNIT = re.compile(r"((?:\d+|[一二三四五六七八九十]+)\s*(?:栋|幢|号楼|座|单元|楼)\s*)(\d{3,4})\s*(?:室|号|房)?")
+_ROOM_AFTER_UNIT = re.compile(
+    r"((?:\d+|[一二三四五六七八九十]+|[A-Za-z])\s*(?:栋|幢|号楼|座|单元|楼)\s*)(\d{3,4})\s*(?:室|号房|房间|房|号)?"
+)
 _ROOM_DASHED = re.compile(r"(?<![\d-])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d-])")
-_ROOM_ALONE = re.compile(r"(?<!\d)(\d{3,4})\s*(?:室|房间|号房)")
+_ROOM_ALONE = re.compile(r"(?<!\d)(\d{3,4})\s*(?:室|号房|房间|房)")
 # A flat named by its number alone, as neighbours write it: 楼上1202, 1502的, 1502那家.
 _ROOM_NEIGHBOUR = re.compile(
-    r"(?:(?<=楼上)|(?<=楼下)|(?<=隔壁)|(?<=对门))\s*\d{3,4}(?!\d)|(?<![\d.])\d{3,4}(?=\s*(?:的|家|那家|这家|户|住户|业主))"
+    r"(?:(?<=楼上)|(?<=楼下)|(?<=隔壁)|(?<=对门))\s*\d{3,4}(?!\d)|(?<![\d.])\d{3,4}(?=\s*(?:的|家|那家|这家|住户|业主))"
+)
+
+
+# Any other bare number of three or four digits, unless a unit, a decimal
+# point or a date shows it is an amount, a time or a year: in residents'
+# messages such numbers are nearly always flats (住在1203, 1801、1802, 2-301).
+_BARE_NUMBER = re.compile(
+    r"(?<![\d.:：*])\d{3,4}(?![\d.:：%％*])"
+    r"(?!\s*(?:年|月|元|块|角|毛|万|千|百|平|㎡|方|米|公里|分|秒|点|时|小时|天|周|个|次|人|位|名|户|辆|台|只|条|件|张|袋|箱|斤|公斤|克|吨|度|瓦|伏|毫|厘|cm|mm|kg|km|[mMkKwWvV]\b|/|-\d))"
 )
 
 
@@ -38,6 +49,7 @@ def mask_for_group(text: str) -> str:
     text = _ROOM_AFTER_UNIT.sub(lambda m: f"{m.group(1)}****", text)
     text = _ROOM_ALONE.sub("****", text)
     text = _ROOM_NEIGHBOUR.sub("****", text)
+    text = _BARE_NUMBER.sub("****", text)
     return text
 
 

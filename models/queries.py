@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.case import Case, CaseStatus
@@ -59,7 +59,10 @@ async def list_cases(
     """Return cases ordered by compound and number; with a limit, the newest ones."""
     query = select(Case, Compound.code, Compound.name).join(Compound, Case.compound_id == Compound.id)
     if compound_code:
-        query = query.where(Compound.code == compound_code)
+        # People type the name as often as the code.
+        query = query.where(
+            or_(func.upper(Compound.code) == compound_code.upper(), Compound.name == compound_code)
+        )
     if only_open:
         query = query.where(Case.status.in_(CaseStatus.open_statuses()))
     if limit > 0:

@@ -35,7 +35,14 @@ log = logging.getLogger("bot.replay")
 
 PLATFORM = "replay"
 REQUIRED_COLUMNS = ("time", "group", "sender", "text")
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+)
 MAX_TEXT_CHARS = 5000
 
 # Chat exports write media as placeholders; each becomes an attachment with no text.
@@ -65,8 +72,12 @@ class BadLine:
 @dataclass(slots=True)
 class ReplaySummary:
     messages: int = 0
+    # Cases opened and joins to open cases; one message may do several.
     opened: int = 0
     attached: int = 0
+    # Messages by what happened to them; these add up to `messages`.
+    opening_messages: int = 0
+    joining_messages: int = 0
     ignored: int = 0
     commands: int = 0
     unbound: int = 0
@@ -109,7 +120,10 @@ def read_log(stream: TextIO, zone: ZoneInfo) -> Iterator[InboundMessage | BadLin
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        msg = f"chat log header must contain {','.join(REQUIRED_COLUMNS)}; missing: {','.join(missing)}"
+        msg = (
+            f"表头必须包含 {','.join(REQUIRED_COLUMNS)} 这几列（逗号分隔），"
+            f"缺少：{','.join(missing)}"
+        )
         raise ReplayFormatError(msg)
     reader.fieldnames = header
     seen: Counter[str] = Counter()
@@ -117,6 +131,9 @@ def read_log(stream: TextIO, zone: ZoneInfo) -> Iterator[InboundMessage | BadLin
         line = reader.line_num
         if None in row:
             yield BadLine(line, "列数多于表头，可能是文本中的逗号没有加引号")
+            continue
+        if row.get("text") is None:
+            yield BadLine(line, "缺少字段：text（这一行的列数少于表头）")
             continue
         values = {k: (row.get(k) or "").strip() for k in REQUIRED_COLUMNS}
         empty = [k for k in ("time", "group", "sender") if not values[k]]
@@ -134,7 +151,9 @@ def read_log(stream: TextIO, zone: ZoneInfo) -> Iterator[InboundMessage | BadLin
         # The same line replayed twice keeps its id, so a second replay of a
         # log stores and opens nothing new.
         text, attachments = _split_placeholder(values["text"])
-        key = "\x1f".join((values["time"], values["group"], values["sender"], values["text"]))
+
+        # The parsed time keys the id, so 08:00 and 08:00:00 are the same line.
+        key = "\x1f".join((sent_at.isoformat(), values["group"], values["sender"], values["text"]))
         seen[key] += 1
         digest = hashlib.sha1(f"{key}\x1f{seen[key]}".encode()).hexdigest()[:20]
         yield InboundMessage(
@@ -160,10 +179,11 @@ def _split_placeholder(text: str) -> tuple[str, tuple[InboundAttachment, ...]]:
 
 async def ensure_bound(
     sessionmaker: async_sessionmaker[AsyncSession], group: str
-) -> str | None:
+) -> tuple[bool, str] | None:
     """Bind a replayed group to its compound, creating the compound if needed.
 
-    Returns the name of a compound created on the fly, or None.
+    Returns None for a group bound before, else whether the compound was
+    created and its name with its code.
     """
     async with sessionmaker() as session, session.begin():
         chat = await chat_for(session, PLATFORM, group, title=group)
@@ -171,12 +191,11 @@ async def ensure_bound(
             return None
         name = compound_name_from_group(group)
         compound = await compound_by_name(session, name)
-        created = None
+        created = compound is None
         if compound is None:
             compound = await create_compound(session, name)
-            created = f"{compound.name}（{compound.code}）"
         await bind_chat(session, chat, compound, utcnow())
-        return created
+        return created, f"{compound.name}（{compound.code}）"
 
 
 async def replay(
@@ -197,26 +216,34 @@ async def replay(
         with path.open(encoding="utf-8-sig", newline="") as handle:
             items = list(read_log(handle, zone))
     except UnicodeDecodeError as exc:
-        msg = f"{path} is not UTF-8: {exc.reason} at byte {exc.start}"
+        msg = f"{path} 不是 UTF-8 编码（第 {exc.start} 字节处出错），请用 UTF-8 编码重新保存后再试"
         raise ReplayFormatError(msg) from exc
     total = len(items)
     step = max(total // 10, 1)
     bound: set[str] = set()
+    last_day = None
     for index, item in enumerate(items, start=1):
         if isinstance(item, BadLine):
             summary.bad_lines.append(item)
             log.warning("replay line %s skipped: %s", item.line, item.reason)
         else:
             if item.chat_id not in bound:
-                created = await ensure_bound(pipeline.sessionmaker, item.chat_id)
-                if created:
-                    summary.new_compounds.append(created)
+                binding = await ensure_bound(pipeline.sessionmaker, item.chat_id)
+                if binding is not None:
+                    created, compound = binding
+                    if created:
+                        summary.new_compounds.append(compound)
                     if echo is not None:
-                        echo.write(f"※ 群「{item.chat_id}」尚未绑定，已新建小区 {created} 并绑定。\n")
+                        verb = "已新建小区" if created else "已绑定到现有小区"
+                        echo.write(f"※ 群「{item.chat_id}」尚未绑定，{verb} {compound}。\n")
                 bound.add(item.chat_id)
             if echo is not None:
-                local = item.sent_at.astimezone(zone).strftime("%H:%M")
-                echo.write(f"[{local}] {item.chat_id} | {item.sender_name}：{item.text}\n")
+                local = item.sent_at.astimezone(zone)
+                if local.date() != last_day:
+                    last_day = local.date()
+                    echo.write(f"—— {last_day:%Y-%m-%d} ——\n")
+                shown = item.text or " ".join(a.meta.get("placeholder", f"[{a.kind}]") for a in item.attachments)
+                echo.write(f"[{local:%H:%M}] {item.chat_id} | {item.sender_name}：{shown}\n")
             result = await pipeline.handle(item, now=item.sent_at)
             _count(summary, result)
         if progress is not None and total >= 200 and (index % step == 0 or index == total):
@@ -235,7 +262,11 @@ def _count(summary: ReplaySummary, result: IntakeResult) -> None:
     summary.by_route.update(result.routes)
     summary.by_category.update(result.categories)
     outcome = MessageOutcome(result.outcome)
-    if outcome is MessageOutcome.IGNORED:
+    if outcome is MessageOutcome.OPENED:
+        summary.opening_messages += 1
+    elif outcome is MessageOutcome.ATTACHED:
+        summary.joining_messages += 1
+    elif outcome is MessageOutcome.IGNORED:
         summary.ignored += 1
     elif outcome is MessageOutcome.COMMAND:
         summary.commands += 1

@@ -62,7 +62,7 @@ async def test_malformed_line_reported_and_skipped(db_url, tmp_path):
     assert "第 4 行已跳过：缺少字段：group" in out
     assert "第 5 行已跳过" in out
     assert "已受理：工单 0001" in out
-    assert "新建小区 翠湖苑" in out
+    assert "已新建小区 翠湖苑" in out
 
 
 async def test_replay_twice_opens_nothing_new(db_url, tmp_path):
@@ -89,8 +89,8 @@ async def test_demo_log_end_to_end(db_url):
 
     assert code == 0, err
     assert "回放汇总" in out
-    assert re.search(r"^处理失败\s+0$", out, re.MULTILINE)
-    assert re.search(r"^格式错误已跳过\s+0$", out, re.MULTILINE)
+    assert re.search(r"^\s*处理失败\s+0$", out, re.MULTILINE)
+    assert re.search(r"^格式错误已跳过的行\s+0$", out, re.MULTILINE)
     code, cases_out, _ = await run_cli_async(["cases", "--json"], db_url)
     cases = [json.loads(line) for line in cases_out.splitlines()]
     lift_cases = [
@@ -113,7 +113,7 @@ def test_replay_wrong_header(tmp_path, capsys):
     bad.write_text("when,who,what\n1,2,3\n", encoding="utf-8")
     code, _out, err = run_cli(["replay", str(bad)], f"sqlite+aiosqlite:///{tmp_path}/x.db", capsys)
     assert code == 2
-    assert "missing: time,group,sender,text" in err
+    assert "缺少：time,group,sender,text" in err
 
 
 def test_replay_not_utf8(tmp_path, capsys):
@@ -121,7 +121,7 @@ def test_replay_not_utf8(tmp_path, capsys):
     bad.write_bytes("time,group,sender,text\n2026-03-02 07:21,群,人,电梯坏了\n".encode("gbk"))
     code, _out, err = run_cli(["replay", str(bad)], f"sqlite+aiosqlite:///{tmp_path}/x.db", capsys)
     assert code == 2
-    assert "not UTF-8" in err
+    assert "不是 UTF-8 编码" in err
 
 
 def test_bad_database_url(capsys):
@@ -129,3 +129,66 @@ def test_bad_database_url(capsys):
     _out, err = capsys.readouterr()
     assert code == 2
     assert "DATABASE_URL" in err
+
+
+async def test_group_titles_share_a_compound(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-02 07:21,翠湖苑业主群,陈先生,3栋电梯又坏了",
+            "2026-03-02 07:30,【翠湖苑】业主交流群,何先生,物业费凭什么涨这么多",
+            "2026-03-02 07:40,翠湖苑1-3栋楼栋群,孙工,9栋下水道堵了",
+            "2026-03-02 07:50,和谐家园业主2群,周女士,东门路灯不亮了",
+        ],
+    )
+
+    code, out, _err = await run_cli_async(["replay", str(log)], db_url)
+
+    assert code == 0
+    assert "已新建小区 翠湖苑" in out
+    assert "已绑定到现有小区 翠湖苑" in out
+    assert "已新建小区 和谐家园" in out
+    code, cases_out, _ = await run_cli_async(["cases", "--json"], db_url)
+    compounds = {json.loads(line)["compound_name"] for line in cases_out.splitlines()}
+    assert compounds == {"翠湖苑", "和谐家园"}
+
+
+async def test_summary_rows_add_up(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-02 07:21,翠湖苑业主群,陈先生,3栋电梯又坏了，还有东门路灯也不亮",
+            "2026-03-02 07:22,翠湖苑业主群,刘姐,+1",
+            "2026-03-02 07:23,翠湖苑业主群,周女士,早上好",
+            "2026-03-02 07:24,翠湖苑业主群,王阿姨,[表情]",
+            "2026-03-02 07:25,翠湖苑业主群,孙工",
+        ],
+    )
+
+    code, out, _err = await run_cli_async(["replay", str(log), "--quiet"], db_url)
+
+    assert code == 0
+    counts = {
+        label.strip(): int(value)
+        for label, value in re.findall(r"^(\s*\S+?)\s{2,}(\d+)$", out, re.MULTILINE)
+    }
+    per_message = [
+        "立了新工单", "只并入已有工单", "忽略（闲聊等）", "指令", "未绑定群消息", "处理失败", "此前已回放过",
+    ]
+    assert counts["消息"] == 4
+    assert sum(counts[label] for label in per_message) == counts["消息"]
+    assert counts["格式错误已跳过的行"] == 1
+    assert "第 6 行已跳过：缺少字段：text" in out
+
+
+def test_replay_directory_path(tmp_path, capsys):
+    code, _out, err = run_cli(["replay", str(tmp_path)], f"sqlite+aiosqlite:///{tmp_path}/x.db", capsys)
+    assert code == 2
+    assert "是一个目录" in err
+
+
+def test_unreachable_database(capsys):
+    code = main(["--database-url", "postgresql+asyncpg://nobody@127.0.0.1:9/x", "cases"])
+    _out, err = capsys.readouterr()
+    assert code == 2
+    assert "无法打开数据库" in err

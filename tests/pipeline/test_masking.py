@@ -35,3 +35,22 @@ def test_mask_phone():
 def test_mask_name_keeps_first_character():
     assert mask_name("张三丰") == "张**"
     assert mask_name("李") == "李"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("B座1203卫生间漏水到楼下了", "B座****卫生间漏水到楼下了"),
+        ("住在1203", "住在****"),
+        ("门牌号2-301", "门牌号2-****"),
+        ("顶楼1801、1802都渗水了", "顶楼****、****都渗水了"),
+        ("3号楼2单元1002房间", "3号楼2单元****"),
+        ("等了300分钟", "等了300分钟"),
+        ("交了1200元", "交了1200元"),
+        ("2026-03-02停水", "2026-03-02停水"),
+        ("12:30停电", "12:30停电"),
+        ("共有120户", "共有120户"),
+    ],
+)
+def test_bare_flat_numbers_masked(text, expected):
+    assert mask_for_group(text) == expected
