@@ -21,7 +21,8 @@ FIXED_LABELS = "本周新增工单（按类别）本周新增工单（按承办�
 
 def test_cjk_font_has_every_label_glyph():
     path = cjk_font_path()
-    cmap = TTFont(str(path), fontNumber=0, lazy=True).getBestCmap()
+    with TTFont(str(path), fontNumber=0, lazy=True) as font:
+        cmap = font.getBestCmap()
 
     text = (
         "".join(CATEGORY_LABELS.values())
