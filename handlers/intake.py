@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -48,12 +49,15 @@ from nlp.findings import Finding
 log = logging.getLogger("handlers.intake")
 
 # "Me too" replies that add the sender to a case instead of opening one.
-_ME_TOO = re.compile(
-    r"^\s*(?:\+\s*1|＋\s*1|我也是|我家也是|我家也一样|我们也是|我们家也是|同上|同问|一样|我也一样|俺也一样|同感|附议)"
-    r"[\s!！。.~～,，]*(?:\S{0,12})?$"
+_ME_TOO_PHRASES = (
+    r"(?:\+\s*1|我也是|我家也是|我家也一样|我家也这样|我这也是|我们也是|我们家也是|我们楼也是|"
+    r"同上|同问|一样|我也一样|俺也一样|同感|附议|同样遇到了?|我也遇到了?|我家也遇到了?)"
 )
+# Only the phrase, with punctuation or emoji after it: "我也是，早上好" is a
+# greeting and goes to the classifier like any other text.
+_ME_TOO = re.compile(rf"^\s*{_ME_TOO_PHRASES}[\s\W_]*$")
 # The same phrases opening a longer message: "我也是，楼上每天半夜噪音".
-_ME_TOO_PREFIX = re.compile(r"^\s*(?:\+\s*1|＋\s*1|我也是|我家也是|我家也|我们也是|我们家也|同上|同样|我也一样|俺也一样|附议)")
+_ME_TOO_PREFIX = re.compile(rf"^\s*(?:{_ME_TOO_PHRASES}|我家也|我们家也|同样)")
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 ATTACHMENT_WINDOW = timedelta(minutes=30)
 
@@ -230,13 +234,16 @@ class Pipeline:
             # Staff discuss cases in their own group, so only commands act there.
             return IntakeResult(outcome=MessageOutcome.IGNORED)
 
-        if _ME_TOO.match(message.text):
+        # NFKC folds the full-width ＋１ that Chinese keyboards type.
+        if _ME_TOO.match(unicodedata.normalize("NFKC", message.text)):
             return await self._me_too(session, raw, message, chat, member, now)
 
         if not message.text.strip():
             return await self._attachments_only(session, raw, message, chat, member, now)
 
         findings = _share_location([f for f in self.classifier.classify(message.text) if f.actionable])
+        if len(findings) == 1:
+            findings = [replace(findings[0], text=message.text.strip())]
         if not findings:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
         return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
@@ -338,6 +345,15 @@ class Pipeline:
             if reporter is not None:
                 query = query.where(Case.reporter_id == reporter.id)
             case = await session.scalar(query)
+        if case is None and reporter is None and chat.compound_id is not None:
+            # A "+1" in the building's group about a case opened minutes ago in
+            # the owners' group of the same compound.
+            case = await session.scalar(
+                select(Case)
+                .where(Case.compound_id == chat.compound_id, Case.opened_at >= now - window)
+                .order_by(Case.opened_at.desc(), Case.id.desc())
+                .limit(1)
+            )
         if case is None:
             return None
         return await follow_merges(session, case)
@@ -364,7 +380,7 @@ class Pipeline:
                 window=self.duplicate_window,
                 chat_group_id=chat.id,
                 reporter_id=member.id,
-                follow_up=bool(_ME_TOO_PREFIX.match(message.text)),
+                follow_up=bool(_ME_TOO_PREFIX.match(unicodedata.normalize("NFKC", message.text))),
             )
             if duplicate is not None:
                 duplicate = await follow_merges(session, duplicate)
@@ -374,7 +390,8 @@ class Pipeline:
                 result.replies.extend(r for r in joined.replies if r.audience != "group")
                 group_lines.extend(r.text for r in joined.replies if r.audience == "group")
                 continue
-            triage = finding.confidence < self.triage_threshold
+            # An urgent case is never held back for triage: the best guess acts now.
+            triage = finding.confidence < self.triage_threshold and not finding.urgent
             case, deadlines = await open_case(
                 session,
                 compound,
@@ -403,7 +420,8 @@ class Pipeline:
                 result.replies.append(Reply(PartyTarget(case.party.id, case.party.name), party_text, case.id, "party"))
                 branch = compound.party(PartyKind.PARTY)
                 if case.urgent and branch is not None and branch.id != case.party.id:
-                    result.replies.append(Reply(PartyTarget(branch.id, branch.name), party_text, case.id, "officer"))
+                    copy = texts.urgent_copy_for_branch(case, member.display_name, deadlines.response_phrase)
+                    result.replies.append(Reply(PartyTarget(branch.id, branch.name), copy, case.id, "officer"))
         if result.opened == 0:
             result.outcome = MessageOutcome.ATTACHED
         first_case = await session.get(Case, result.case_ids[0]) if result.case_ids else None

@@ -55,7 +55,7 @@ def group_summary(case: Case) -> str:
 def opened_for_group(case: Case, response_phrase: str) -> str:
     """Tell the group a case was opened, who handles it and by when."""
     return (
-        f"已受理：工单 {case.number}（{case_title(case)}）{group_summary(case)}，"
+        f"已登记：工单 {case.number}（{case_title(case)}）{group_summary(case)}，"
         f"已转{party_name(case)}处理，{response_phrase}。"
         f"发送“查询 {case.number}”可看进度。"
     )
@@ -91,6 +91,18 @@ def opened_for_party(case: Case, reporter_name: str, response_phrase: str) -> st
     ]
     if case.external:
         lines.insert(3, "提示：问题原因可能在小区之外，需协调相关职能部门。")
+    return "\n".join(lines)
+
+
+def urgent_copy_for_branch(case: Case, reporter_name: str, response_phrase: str) -> str:
+    """Copy an urgent case to the party branch, which follows it but does not accept it."""
+    lines = [
+        f"【抄送·紧急】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
+        f"位置：{case_location(case) or '未注明'}",
+        f"内容：{short_summary(case.summary, 200)}",
+        f"报告人：{mask_name(reporter_name) or '居民'}",
+        f"已转{party_name(case)}处理，{response_phrase}。请关注进展，必要时发送“升级 {case.number} 原因”。",
+    ]
     return "\n".join(lines)
 
 

@@ -61,7 +61,7 @@ async def test_malformed_line_reported_and_skipped(db_url, tmp_path):
     assert "第 3 行已跳过：时间格式无法识别" in out
     assert "第 4 行已跳过：缺少字段：group" in out
     assert "第 5 行已跳过" in out
-    assert "已受理：工单 0001" in out
+    assert "已登记：工单 0001" in out
     assert "已新建小区 翠湖苑" in out
 
 

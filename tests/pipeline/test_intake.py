@@ -7,8 +7,21 @@ import asyncio
 from sqlalchemy import func, select
 
 from handlers.messages import ChatTarget, InboundAttachment
+from handlers.directory import bind_chat, chat_for
 from handlers.routing import set_override
-from models import Attachment, Case, CaseEvent, CaseReporter, Compound, MessageOutcome, RawMessage
+from models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseReporter,
+    Compound,
+    Identity,
+    Member,
+    MessageOutcome,
+    RawMessage,
+    Role,
+    RoleKind,
+)
 from tests.helpers import later, make_compound, make_services, message, send
 
 
@@ -191,7 +204,7 @@ async def test_group_reply_names_case_party_and_limit(db_url):
     await send(services, message("3栋2单元1002室门口的电梯坏了，有人被困在里面！"))
 
     group_text = next(t for target, t in console.sent if isinstance(target, ChatTarget))
-    assert group_text.startswith("已受理：工单 0001（设施报修·紧急）")
+    assert group_text.startswith("已登记：工单 0001（设施报修·紧急）")
     assert "阳光花园物业服务中心" in group_text
     assert "2小时内响应" in group_text
     assert "查询 0001" in group_text
@@ -300,4 +313,69 @@ async def test_relative_places_never_match(db_url):
     await send(services, message("楼下邻居天天吵架摔东西", sender="b", at=later(120)))
 
     assert len(await all_cases(services)) == 2
+    await services.close()
+
+
+async def test_me_too_variants(db_url):
+    services, _console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("3栋电梯坏了，上不去", sender="a", at=later(0)))
+    for sender, text in (("b", "＋１"), ("c", "同样遇到了"), ("d", "我也是！！")):
+        result = await send(services, message(text, sender=sender, at=later(5)))
+        assert result.outcome == MessageOutcome.ATTACHED, text
+    for sender, text in (("e", "我也是，早上好"), ("f", "我也是这么想的")):
+        result = await send(services, message(text, sender=sender, at=later(6)))
+        assert result.outcome == MessageOutcome.IGNORED, text
+
+    (case,) = await all_cases(services)
+    assert case.reporter_count == 4
+    await services.close()
+
+
+async def test_me_too_in_sibling_group(db_url):
+    services, _console = await make_services(db_url)
+    compound = await make_compound(services, chat_id="owners")
+    async with services.sessionmaker() as session, session.begin():
+        stored = await session.get_one(Compound, compound.id)
+        building_chat = await chat_for(session, "test", "building-3", title="阳光花园3栋楼栋群")
+        await bind_chat(session, building_chat, stored, later(0))
+
+    await send(services, message("3栋电梯坏了，上不去", sender="a", chat_id="owners", at=later(0)))
+    result = await send(services, message("+1", sender="b", chat_id="building-3", at=later(1)))
+
+    assert result.outcome == MessageOutcome.ATTACHED
+    (case,) = await all_cases(services)
+    assert case.reporter_count == 2
+    await services.close()
+
+
+async def add_staff(services, compound_id: int, user_id: str, role: RoleKind) -> None:
+    async with services.sessionmaker() as session, session.begin():
+        member = Member(display_name=user_id)
+        member.identities.append(Identity(platform="test", platform_user_id=user_id))
+        member.roles.append(Role(role=role, compound_id=compound_id))
+        session.add(member)
+
+
+async def test_urgent_case_copied_to_branch(db_url):
+    services, console = await make_services(db_url)
+    compound = await make_compound(services)
+    await add_staff(services, compound.id, "manager", RoleKind.PROPERTY_MANAGER)
+    await add_staff(services, compound.id, "officer", RoleKind.LIAISON_OFFICER)
+
+    await send(services, message("9栋水管爆了，水漫到一楼大厅，快来人！"))
+
+    (case,) = await all_cases(services)
+    assert case.urgent
+    assert case.route == "property"
+    assert case.summary == "9栋水管爆了，水漫到一楼大厅，快来人！"
+    to_manager = [text for target, text in console.sent if getattr(target, "user_id", None) == "manager"]
+    to_officer = [text for target, text in console.sent if getattr(target, "user_id", None) == "officer"]
+    assert len(to_manager) == 1
+    assert to_manager[0].startswith("【新工单】")
+    assert "回复“受理 0001”确认受理" in to_manager[0]
+    assert len(to_officer) == 1
+    assert to_officer[0].startswith("【抄送·紧急】")
+    assert "受理 0001" not in to_officer[0]
     await services.close()

@@ -32,7 +32,7 @@ async def test_supergroup_report_opens_case(telegram):
     assert len(sends) == 1
     assert sends[0].params["chat_id"] == str(SUPERGROUP)
     assert sends[0].params["reply_parameters"]["message_id"] == 311
-    assert "已受理" in sends[0].params["_visible"]
+    assert "已登记" in sends[0].params["_visible"]
     assert cases[0].number in sends[0].params["_visible"]
 
 
