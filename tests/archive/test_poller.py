@@ -367,7 +367,7 @@ async def test_linked_officer_told_once(world: ArchiveWorld) -> None:
     await world.poller().poll_once()
 
     to_officer = [t for target, t in app.sent if target == UserTarget("wecom", "zhangsan")]
-    new_case_notes = [t for t in to_officer if t.startswith("【新工单】")]
+    new_case_notes = [t for t in to_officer if t.startswith("【抄送·紧急】")]
     assert len(new_case_notes) == 1
     assert "工单 0001" in new_case_notes[0]
     assert len(to_officer) == len(set(to_officer))

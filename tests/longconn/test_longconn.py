@@ -97,7 +97,7 @@ async def test_group_mention_opens_case_and_replies(deployed: Deployment) -> Non
     assert reply["headers"]["req_id"] == "REQ-1"
     assert reply["body"]["msgtype"] == "stream"
     assert reply["body"]["stream"]["finish"] is True
-    assert "已受理" in reply["body"]["stream"]["content"]
+    assert "已登记" in reply["body"]["stream"]["content"]
     assert "工单 0001" in reply["body"]["stream"]["content"]
     async with deployed.services.sessionmaker() as session:
         cases = await session.scalar(select(func.count()).select_from(Case))
