@@ -72,6 +72,12 @@ WEATHER_MOANS += ["今年冬天怎么这么冷", "闷得喘不过气", "晒得�
 WEATHER_TAILS = ["", " 啥时候能暖和", " 什么时候才凉快", " 大家注意保暖", " 出门带伞", " 哈哈"]
 PETS = ["橘猫", "小泰迪", "柯基", "白色的小狗", "鹦鹉", "小乌龟"]
 FOUND = ["一串钥匙", "一个钱包", "一张公交卡", "一把伞", "一只手套", "一副眼镜", "一个水杯"]
+SHOPS = ["面馆", "水果店", "奶茶店", "包子铺", "理发店", "超市", "烘焙店", "药店"]
+SHOP_COMMENTS = [" 味道不错", " 挺实惠", " 老板人很好", " 开业打八折", " 排队的人好多", " 推荐一下"]
+RENTALS = ["车位", "储藏室", "次卧", "一楼门面", "两居室", "地下室一间"]
+RENTAL_PRICES = ["一个月300", "月租500", "每月1200", "年付优惠", "价格面议"]
+RENTAL_FEATURES = [" 离电梯近", " 采光好", " 随时看房", " 可短租", " 拎包入住", " 有意私聊"]
+
 # Places without building numbers: numbered places in chatter would teach
 # the model that "3栋门口" itself is small talk.
 SPOTS = ["南门", "小花园", "车棚", "草坪上", "快递柜旁边", "儿童乐园", "电梯里", "篮球场边"]
@@ -127,6 +133,10 @@ def compose_chatter(rng: random.Random, count: int) -> list[str]:
         lambda: f"谁家的{rng.choice(PETS)}跑出来了 在{rng.choice(SPOTS)}",
         lambda: f"在{rng.choice(SPOTS)}捡到{rng.choice(FOUND)} 放{rng.choice(['门卫了', '物业了', '快递柜上了'])}",
         lambda: rng.choice(SERVICES) + rng.choice(SERVICE_TAILS),
+        lambda: f"{rng.choice(['门口', '附近', '北门外', '隔壁街'])}新开了家{rng.choice(SHOPS)}{rng.choice(SHOP_COMMENTS)}",
+        lambda: (
+            f"{rng.choice(RENTALS)}出租 {rng.choice(RENTAL_PRICES)}{rng.choice(RENTAL_FEATURES)}"
+        ),
         lambda: f"{rng.choice(ADVERTS)}{rng.choice(GOODS)}{rng.choice(ADVERT_TAILS)}",
     ]
     lines: list[str] = []
