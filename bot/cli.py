@@ -15,14 +15,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import admin
 from bot.adapters.console import ConsoleOutbound
 from bot.adapters.replay import ReplayFormatError, ReplaySummary, replay
 from bot.logs import setup_logging
 from bot.services import build_services
 from bot.settings import Settings, load_settings
 from bot.tables import render_table
-from handlers.errors import ConfigError
-from models import STATUS_LABELS, CaseStatus
+from handlers.errors import ConfigError, DomainError
+from models import STATUS_LABELS, CaseStatus, RoleKind
 from models.queries import CaseListing, list_cases
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
@@ -45,6 +46,27 @@ def build_parser() -> argparse.ArgumentParser:
     cases_parser.add_argument(
         "--limit", type=_non_negative, default=0, help="at most this many, newest first; 0 for all"
     )
+    compound_parser = sub.add_parser("compound-add", help="create a compound with its three parties")
+    compound_parser.add_argument("name", help="the compound's name, e.g. 翠湖苑")
+    compound_parser.add_argument("--code", help="its code for 绑定; default XQ0001, XQ0002, ...")
+    compound_parser.add_argument("--community", help="the community office above it")
+    compound_parser.add_argument("--street", help="the street office above the community")
+
+    sub.add_parser("compounds", help="list compounds with their codes")
+
+    grant_parser = sub.add_parser("grant", help="give a platform account a staff role")
+    grant_parser.add_argument("role", choices=[r.value for r in RoleKind])
+    grant_parser.add_argument("--platform", required=True, help="wecom, wechat_mp, telegram, ...")
+    grant_parser.add_argument("--user", required=True, help="the platform's user id")
+    grant_parser.add_argument("--name", default="", help="display name")
+    grant_parser.add_argument("--compound", help="compound code, for roles inside a compound")
+    grant_parser.add_argument("--community", help="community name, for community_staff")
+    grant_parser.add_argument("--street", help="street name, for street_staff")
+
+    route_parser = sub.add_parser("route", help="override which party handles a category in one compound")
+    route_parser.add_argument("compound", help="compound code")
+    route_parser.add_argument("category", choices=list(CATEGORY_LABELS))
+    route_parser.add_argument("route", choices=[r for r in ROUTE_LABELS if r != "none"])
     return parser
 
 
@@ -73,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "replay":
             return asyncio.run(_replay(settings, args.file, quiet=args.quiet))
-        return asyncio.run(_cases(settings, args))
+        if args.command == "cases":
+            return asyncio.run(_cases(settings, args))
+        return asyncio.run(_admin(settings, args))
     except ConfigError as exc:
         sys.stderr.write(f"配置错误：{exc}\n")
         return 2
@@ -153,6 +177,41 @@ def write_summary(summary: ReplaySummary, out: TextIO) -> None:
         )
     for bad in summary.bad_lines:
         out.write(f"第 {bad.line} 行已跳过：{bad.reason}\n")
+
+
+async def _admin(settings: Settings, args: argparse.Namespace) -> int:
+    services = await build_services(settings, classifier=_NoClassifier())
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            if args.command == "compounds":
+                rows = [(c.code, c.name, c.community, c.street) for c in await admin.list_compounds(session)]
+                sys.stdout.write(render_table(["编码", "小区", "社区", "街道"], rows))
+                return 0
+            if args.command == "compound-add":
+                compound = await admin.add_compound(
+                    session, args.name, code=args.code, community=args.community, street=args.street
+                )
+                line = f"已创建小区 {compound.name}，编码 {compound.code}。在群里发送“绑定 {compound.code}”即可绑定。"
+            elif args.command == "grant":
+                line = await admin.grant(
+                    session,
+                    RoleKind(args.role),
+                    platform=args.platform,
+                    user_id=args.user,
+                    name=args.name,
+                    compound_code=args.compound,
+                    community_name=args.community,
+                    street_name=args.street,
+                )
+            else:
+                line = await admin.override_route(session, args.compound, args.category, args.route)
+    except (DomainError, ValueError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    finally:
+        await services.close()
+    sys.stdout.write(line + "\n")
+    return 0
 
 
 async def _cases(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,0 +1,147 @@
+"""Administration from the command line: compounds, staff roles and routing overrides.
+
+These are the set-up steps of a deployment that nobody can do from a chat
+before the first liaison officer exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.directory import compound_by_code, create_compound, member_for
+from handlers.errors import NotFound
+from handlers.outbox import PARTY_ROLES
+from handlers.permissions import grant_role
+from handlers.routing import set_override
+from models import ROLE_LABELS, Community, Compound, PartyKind, RoleKind, Street
+from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
+
+
+@dataclass(frozen=True, slots=True)
+class CompoundRow:
+    code: str
+    name: str
+    community: str
+    street: str
+
+
+async def _street(session: AsyncSession, name: str) -> Street:
+    street = await session.scalar(select(Street).where(Street.name == name))
+    if street is None:
+        street = Street(name=name)
+        session.add(street)
+        await session.flush()
+    return street
+
+
+async def _community(session: AsyncSession, name: str, street_name: str | None) -> Community:
+    community = await session.scalar(select(Community).where(Community.name == name))
+    if community is None:
+        community = Community(name=name)
+        session.add(community)
+    if street_name:
+        community.street = await _street(session, street_name)
+    await session.flush()
+    return community
+
+
+async def add_compound(
+    session: AsyncSession,
+    name: str,
+    *,
+    code: str | None = None,
+    community: str | None = None,
+    street: str | None = None,
+) -> Compound:
+    """Create a compound with its three parties, under a community and street if given.
+
+    Raises:
+        ValueError: The code is taken, or a street is given without a community.
+    """
+    if code and await compound_by_code(session, code) is not None:
+        msg = f"小区编码 {code} 已被使用"
+        raise ValueError(msg)
+    if street and not community:
+        msg = "指定街道时也要指定社区（--community）"
+        raise ValueError(msg)
+    compound = await create_compound(session, name, code)
+    if community:
+        compound.community = await _community(session, community, street)
+        await session.flush()
+    return compound
+
+
+async def list_compounds(session: AsyncSession) -> list[CompoundRow]:
+    compounds = await session.scalars(select(Compound).order_by(Compound.code))
+    return [
+        CompoundRow(
+            code=c.code,
+            name=c.name,
+            community=c.community.name if c.community else "",
+            street=c.community.street.name if c.community and c.community.street else "",
+        )
+        for c in compounds
+    ]
+
+
+def _party_kind_of(role: RoleKind) -> PartyKind | None:
+    return next((kind for kind, roles in PARTY_ROLES.items() if role in roles), None)
+
+
+async def grant(
+    session: AsyncSession,
+    role: RoleKind,
+    *,
+    platform: str,
+    user_id: str,
+    name: str = "",
+    compound_code: str | None = None,
+    community_name: str | None = None,
+    street_name: str | None = None,
+) -> str:
+    """Give the person behind a platform account a role; return a line describing it.
+
+    Raises:
+        NotFound: The compound, community or street does not exist.
+        ValueError: The role needs a scope that was not given.
+    """
+    member = await member_for(session, platform, user_id, name)
+    compound = party = community = street = None
+    if compound_code:
+        compound = await compound_by_code(session, compound_code)
+        if compound is None:
+            msg = f"没有编码为 {compound_code} 的小区"
+            raise NotFound(msg)
+        kind = _party_kind_of(role)
+        party = compound.party(kind) if kind else None
+    if community_name:
+        community = await session.scalar(select(Community).where(Community.name == community_name))
+        if community is None:
+            msg = f"没有名为 {community_name} 的社区"
+            raise NotFound(msg)
+    if street_name:
+        street = await session.scalar(select(Street).where(Street.name == street_name))
+        if street is None:
+            msg = f"没有名为 {street_name} 的街道"
+            raise NotFound(msg)
+    await grant_role(session, member, role, compound=compound, party=party, community=community, street=street)
+    scope = compound.name if compound else community_name or street_name or ""
+    return f"已授予 {platform}:{user_id}“{ROLE_LABELS[role]}”角色（{scope}）"
+
+
+async def override_route(session: AsyncSession, compound_code: str, category: str, route: str) -> str:
+    """Make one compound route a category to another party.
+
+    Raises:
+        NotFound: The compound does not exist.
+        ValueError: The category or route is not a known key.
+    """
+    compound = await compound_by_code(session, compound_code)
+    if compound is None:
+        msg = f"没有编码为 {compound_code} 的小区"
+        raise NotFound(msg)
+    await set_override(session, compound, category, route)
+    return f"{compound.name}：“{CATEGORY_LABELS[category]}”类工单今后派给{ROUTE_LABELS[route]}"

@@ -1,0 +1,54 @@
+"""Setting up a deployment from the command line: compounds, roles, routing."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli.test_replay import run_cli_async, write_log
+
+
+async def test_officer_granted_from_cli(db_url):
+    code, out, _ = await run_cli_async(
+        ["compound-add", "翠湖苑", "--code", "CHY", "--community", "东湖社区", "--street", "东湖街道"], db_url
+    )
+    assert code == 0
+    assert "编码 CHY" in out
+
+    code, out, _ = await run_cli_async(
+        ["grant", "liaison_officer", "--platform", "wecom", "--user", "lina", "--compound", "CHY"], db_url
+    )
+    assert code == 0
+    assert "小区专员" in out
+
+    code, out, _ = await run_cli_async(["compounds"], db_url)
+    assert "CHY" in out
+    assert "东湖街道" in out
+
+
+async def test_grant_unknown_compound_rejected(db_url):
+    code, _out, err = await run_cli_async(
+        ["grant", "property_manager", "--platform", "wecom", "--user", "wang", "--compound", "NOPE"], db_url
+    )
+    assert code == 2
+    assert "没有编码为 NOPE 的小区" in err
+
+
+async def test_duplicate_code_rejected(db_url):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    code, _out, err = await run_cli_async(["compound-add", "别的小区", "--code", "CHY"], db_url)
+    assert code == 2
+    assert "已被使用" in err
+
+
+async def test_route_override_from_cli(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    code, out, _ = await run_cli_async(["route", "CHY", "repair", "party"], db_url)
+    assert code == 0
+    assert "设施报修" in out
+
+    log = write_log(tmp_path / "chat.csv", ["2026-03-02 07:21,翠湖苑业主群,陈先生,9栋下水道堵了，污水漫到一楼大厅"])
+    await run_cli_async(["replay", str(log), "--quiet"], db_url)
+    _code, cases_out, _ = await run_cli_async(["cases", "--json", "--compound", "翠湖苑"], db_url)
+    (case,) = [json.loads(line) for line in cases_out.splitlines()]
+    assert case["category"] == "repair"
+    assert case["route"] == "party"
