@@ -51,6 +51,16 @@ DEPARTMENTS = frozenset(
 Target = dict[str, Any]
 
 
+def current_rung(case: Case) -> Rung:
+    """Return the rung a case stands on now: its start rung plus the rungs climbed."""
+    return Rung(min(int(Rung.STREET), int(start_rung(case)) + case.escalation_level))
+
+
+def escalation_label(case: Case) -> str:
+    """Name the level an escalated case is supervised at, e.g. 社区督办."""
+    return f"{RUNG_LABELS[current_rung(case)]}督办"
+
+
 def start_rung(case: Case) -> Rung:
     """Return the rung a case starts on: its party's, or the branch for anything else."""
     try:

@@ -117,12 +117,6 @@ RATING_LABELS: dict[Rating, str] = {
     Rating.UNSATISFIED: "不满意",
 }
 
-ESCALATION_LABELS: dict[int, str] = {
-    1: "小区党组织督办",
-    2: "社区督办",
-    3: "街道三方办督办",
-}
-
 
 def rating_for_score(score: int) -> Rating:
     """Map a 1-5 score to a rating: 4-5 满意, 3 基本满意, 1-2 不满意.

@@ -16,6 +16,7 @@ from handlers.commands.common import (
     text_after,
 )
 from handlers.errors import BadCommand
+from handlers.ladder import escalation_label
 from handlers.messages import Reply
 from handlers.permissions import Level, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
@@ -194,9 +195,7 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
     require_officer(access, "escalate", "升级工单")
     reason = text_after(ctx, 1)
     workflow.escalate(ctx.session, case, "", reason, ctx.now, actor=ctx.member)
-    label = workflow.ESCALATION_LABELS.get(
-        case.escalation_level, f"第{case.escalation_level}级督办"
-    )
+    label = escalation_label(case)
     return await respond(
         ctx,
         case,

@@ -11,7 +11,8 @@ from handlers.masking import mask_for_group, mask_name
 from handlers.messages import Reply
 from handlers.permissions import is_reporter
 from handlers.replies import case_location, case_title, group_summary, party_name, priority_phrase
-from handlers.workflow import ESCALATION_LABELS, status_label
+from handlers.ladder import escalation_label
+from handlers.workflow import status_label
 from models import OUTCOME_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind
 
 TIMELINE_LENGTH = 10
@@ -77,7 +78,7 @@ def _summary_lines(case: Case, *, full: bool) -> list[str]:
         f"状态：{status}；承办：{party_name(case)}；反映人数：{case.reporter_count}{priority_phrase(case)}",
     ]
     if case.escalation_level:
-        label = ESCALATION_LABELS.get(case.escalation_level, f"第{case.escalation_level}级督办")
+        label = escalation_label(case)
         lines.append(f"督办：{label}")
     return lines
 

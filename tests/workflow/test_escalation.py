@@ -26,9 +26,9 @@ async def test_escalate_command_tells_everyone(db_url):
         assert event.kind == "escalated"
         assert event.note == "物业三天未响应"
         assert event.data["to_level"] == 1
-        assert replies[0] == "工单 0001 已升级为小区党组织督办。"
-        assert any("【督办·小区党组织督办】" in r for r in desk.last_to_user("wang"))
-        assert any("已升级为小区党组织督办" in r for r in desk.last_to_group("group-1"))
+        assert replies[0] == "工单 0001 已升级为业委会督办。"
+        assert any("【督办·业委会督办】" in r for r in desk.last_to_user("wang"))
+        assert any("已升级为业委会督办" in r for r in desk.last_to_group("group-1"))
 
 
 async def test_escalate_function_for_scheduler(db_url):
