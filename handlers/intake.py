@@ -31,6 +31,7 @@ from handlers.errors import DomainError
 from handlers.messages import ChatTarget, InboundMessage, PartyTarget, Reply
 from handlers.onboarding import onboard
 from handlers.outbox import Outbox
+from handlers.rawstore import raw_lookup, raw_message_for
 from models import (
     Attachment,
     Case,
@@ -135,22 +136,10 @@ class Pipeline:
     async def store(self, message: InboundMessage) -> int | None:
         """Store the raw message and commit; return None when it was stored before."""
         async with self.sessionmaker() as session:
-            existing = await session.scalar(_raw_lookup(message))
+            existing = await session.scalar(raw_lookup(message))
             if existing is not None:
                 return None
-            raw = RawMessage(
-                platform=message.platform,
-                account=message.account,
-                chat_id=message.chat_id,
-                sender_id=message.sender_id,
-                sender_name=message.sender_name,
-                platform_message_id=message.message_id,
-                sent_at=message.sent_at,
-                received_at=utcnow(),
-                text=message.text,
-                reply_to=message.reply_to,
-                attachments=[_attachment_json(a) for a in message.attachments],
-            )
+            raw = raw_message_for(message)
             session.add(raw)
             try:
                 await session.commit()
@@ -472,25 +461,6 @@ def _share_location(findings: list[Finding]) -> list[Finding]:
     if known is None:
         return findings
     return [replace(f, location=known) if f.location.is_empty else f for f in findings]
-
-
-def _raw_lookup(message: InboundMessage):  # noqa: ANN202 - a select statement
-    return select(RawMessage.id).where(
-        RawMessage.platform == message.platform,
-        RawMessage.account == message.account,
-        RawMessage.sender_id == message.sender_id,
-        RawMessage.platform_message_id == message.message_id,
-    )
-
-
-def _attachment_json(attachment) -> dict:  # noqa: ANN001
-    return {
-        "kind": attachment.kind,
-        "media_id": attachment.media_id,
-        "url": attachment.url,
-        "file_path": attachment.file_path,
-        "meta": attachment.meta,
-    }
 
 
 async def _store_attachments(

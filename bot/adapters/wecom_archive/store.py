@@ -23,6 +23,7 @@ from handlers import replies as texts
 from handlers.cases import record_event
 from handlers.intake import Pipeline
 from handlers.messages import InboundAttachment, InboundMessage, PartyTarget, Reply
+from handlers.rawstore import attachment_json, raw_message_for, stored_before
 from models import ArchiveCursor, Case, Identity, MessageOutcome, PartyKind, RawMessage, utcnow
 
 log = logging.getLogger("bot.wecom_archive")
@@ -74,7 +75,7 @@ async def store_batch(
         if record.action == "drop":
             counts.dropped += 1
             continue
-        if await _stored_before(session, record.message):
+        if await stored_before(session, record.message):
             counts.duplicates += 1
             continue
         raw = _raw_row(record)
@@ -91,18 +92,6 @@ async def store_batch(
     cursor.records += counts.stored + counts.skipped
     cursor.updated_at = utcnow()
     return counts
-
-
-async def _stored_before(session: AsyncSession, message: InboundMessage) -> bool:
-    existing = await session.scalar(
-        select(RawMessage.id).where(
-            RawMessage.platform == message.platform,
-            RawMessage.account == message.account,
-            RawMessage.sender_id == message.sender_id,
-            RawMessage.platform_message_id == message.message_id,
-        )
-    )
-    return existing is not None
 
 
 async def _quoted_message_id(session: AsyncSession, record: DecodedRecord) -> str | None:
@@ -122,7 +111,7 @@ async def _quoted_message_id(session: AsyncSession, record: DecodedRecord) -> st
 
 def _raw_row(record: DecodedRecord) -> RawMessage:
     message = record.message
-    attachments: list[dict[str, Any]] = [_attachment_json(a) for a in message.attachments]
+    attachments: list[dict[str, Any]] = [attachment_json(a) for a in message.attachments]
     outcome = MessageOutcome.PENDING
     processed_at: datetime | None = None
     reply_to = message.reply_to
@@ -133,31 +122,13 @@ def _raw_row(record: DecodedRecord) -> RawMessage:
         attachments = [{"kind": SKIPPED_KIND, "meta": {"reason": record.reason}}]
         outcome = MessageOutcome.IGNORED
         processed_at = utcnow()
-    return RawMessage(
-        platform=message.platform,
-        account=message.account,
-        chat_id=message.chat_id,
-        sender_id=message.sender_id,
-        sender_name=message.sender_name,
-        platform_message_id=message.message_id,
-        sent_at=message.sent_at,
-        received_at=utcnow(),
-        text=message.text,
+    return raw_message_for(
+        message,
         reply_to=reply_to,
         attachments=attachments,
         outcome=outcome,
         processed_at=processed_at,
     )
-
-
-def _attachment_json(attachment: InboundAttachment) -> dict[str, Any]:
-    return {
-        "kind": attachment.kind,
-        "media_id": attachment.media_id,
-        "url": attachment.url,
-        "file_path": attachment.file_path,
-        "meta": attachment.meta,
-    }
 
 
 async def process_pending(pipeline: Pipeline, corp_id: str) -> int:
