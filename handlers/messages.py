@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,8 @@ class Reply:
         case_id: The case it is about, so a failed send can be recorded there.
         audience: group, reporter, party or officer: who is meant to read it.
         reply_to: The platform message id it answers, where the platform supports quoting.
+        image_path: A PNG sent after the text (a digest's chart), where the
+            adapter can send images.
     """
 
     target: ChatTarget | UserTarget | PartyTarget
@@ -111,6 +114,7 @@ class Reply:
     case_id: int | None = None
     audience: str = "group"
     reply_to: str | None = None
+    image_path: str | None = None
 
 
 class Outbound(Protocol):
@@ -124,5 +128,18 @@ class Outbound(Protocol):
         Raises:
             handlers.errors.PlatformError: The platform rejected the message
                 after the adapter's own retries.
+        """
+        ...
+
+
+@runtime_checkable
+class SendsImages(Protocol):
+    """An Outbound that can also send a picture."""
+
+    async def send_image(self, target: ChatTarget | UserTarget, path: Path) -> None:
+        """Deliver a PNG or JPEG file.
+
+        Raises:
+            handlers.errors.PlatformError: The platform rejected the image.
         """
         ...

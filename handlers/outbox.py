@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.cases import record_event
 from handlers.errors import PlatformError
-from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, UserTarget
+from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, UserTarget
 from models import Case, Delivery, Identity, Party, PartyKind, Role, RoleKind, utcnow
 
 log = logging.getLogger("handlers.outbox")
@@ -93,6 +94,8 @@ class Outbox:
         else:
             try:
                 await adapter.send(target, reply.text, reply_to=reply.reply_to)
+                if reply.image_path:
+                    await self._send_image(adapter, target, Path(reply.image_path))
             except PlatformError as exc:
                 error = str(exc)
             except Exception as exc:
@@ -120,6 +123,14 @@ class Outbox:
                 await _record_failure(session, reply.case_id, target.platform, error)
         if error is not None and reply.case_id is not None and reply.audience != "officer":
             await self._report_failure(reply.case_id, target.platform)
+
+    async def _send_image(self, adapter: Outbound, target: ChatTarget | UserTarget, path: Path) -> None:
+        if not isinstance(adapter, SendsImages):
+            # The text already says what the chart shows; a platform without
+            # image support just goes without the picture.
+            log.info("adapter %s sends no images; %s not sent", adapter.platform, path.name)
+            return
+        await adapter.send_image(target, path)
 
     async def _report_failure(self, case_id: int, platform: str) -> None:
         # The liaison officer hears of every message that never arrived, so

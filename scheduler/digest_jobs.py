@@ -142,8 +142,6 @@ async def compound_draft(
     text = compound_digest(compound, stats, end=end, zone=config.zone, weekly=weekly)
     image = None
     if weekly:
-        # NOTE: Reply carries text only, so the chart is stored with the
-        # notification (image_path) and not yet sent to anybody.
         image = await _chart(
             session, f"{compound.name} 每周工单", [compound.id], stats, key, end, config
         )

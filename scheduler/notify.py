@@ -155,6 +155,7 @@ async def _send_one(
             text=notification.text,
             case_id=notification.case_id,
             audience=notification.kind,
+            image_path=notification.image_path,
         )
         for t in notification.targets
     ]

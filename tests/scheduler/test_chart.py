@@ -72,3 +72,8 @@ async def test_weekly_digest_carries_chart(desk: Desk):
     assert Path(weekly.image_path).is_file()
     assert weekly.text.startswith("【每周简报】阳光花园")
     assert "近7天新增工单 1 件" in weekly.text
+    # The chart follows the text to the secretary as a picture.
+    images = [(target, path) for target, path in desk.console.images if getattr(target, "user_id", "") == "secretary"]
+    assert len(images) == 1
+    assert str(images[0][1]) == weekly.image_path
+    assert any(t.startswith("【每周简报】") for t in desk.sent_to("secretary"))
