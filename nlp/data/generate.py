@@ -29,7 +29,13 @@ from nlp.data.phrasebank import (
 )
 from nlp.data.chatter import compose_chatter
 from nlp.data.letters import LETTER_PHRASES
-from nlp.data.more import CITY_PHRASES, LETTER_MORE, LETTER_ROUND_TWO, MORE_PHRASES
+from nlp.data.more import (
+    CITY_PHRASES,
+    LETTER_MORE,
+    LETTER_ROUND_THREE,
+    LETTER_ROUND_TWO,
+    MORE_PHRASES,
+)
 from nlp.data.variants import BURIED_OPENERS, CHRONIC, MIXED_TAILS
 from nlp.labels import CHAT, default_route
 
@@ -97,7 +103,15 @@ class Phrase:
 def parse_phrases() -> list[Phrase]:
     """Read every `MARK|phrase` line of the phrase bank."""
     phrases = []
-    blocks = [*PHRASES.items(), *LETTER_PHRASES.items(), *MORE_PHRASES.items(), *CITY_PHRASES.items(), *LETTER_MORE.items(), *LETTER_ROUND_TWO.items()]
+    blocks = [
+        *PHRASES.items(),
+        *LETTER_PHRASES.items(),
+        *MORE_PHRASES.items(),
+        *CITY_PHRASES.items(),
+        *LETTER_MORE.items(),
+        *LETTER_ROUND_TWO.items(),
+        *LETTER_ROUND_THREE.items(),
+    ]
     for category, block in blocks:
         for line in block.strip().splitlines():
             mark, text = line.split("|", 1)
