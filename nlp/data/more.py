@@ -504,10 +504,10 @@ t|{c}重复收取车辆管理费
 """,
 }
 
-# Second round of letters for the confusions that remained: clinics and big
+# Second round of letters for the confusions that remained. Clinics and big
 # restaurants built into a compound against the owners' will are illegal
-# use; refunds, double prices and receipts from the property firm are fees;
-# escape routes sold or taken as parking are safety; flues, dry cleaners and
+# use. Refunds, double prices and receipts from the property firm are fees.
+# Escape routes sold or taken as parking are safety. Flues, dry cleaners and
 # refuse stations that pollute are sanitation.
 LETTER_ROUND_TWO: dict[str, str] = {
     "illegal_use": """
@@ -566,7 +566,7 @@ te|{c}垃圾站渗滤液污染
 }
 
 # Questions about rules and plans are policy even when they name a shop, a
-# park or a fee; dangers from structures and power lines are safety even
+# park or a fee. Dangers from structures and power lines are safety even
 # when the structure was built without a permit.
 LETTER_ROUND_THREE: dict[str, str] = {
     "policy": """
