@@ -29,7 +29,7 @@ from handlers.commands.base import reply_here
 from handlers.directory import chat_for, member_for
 from handlers.errors import DomainError
 from handlers.messages import ChatTarget, InboundMessage, PartyTarget, Reply
-from handlers.onboarding import onboard
+from handlers.onboarding import home_of, onboard
 from handlers.outbox import Outbox
 from handlers.rawstore import raw_lookup, raw_message_for
 from models import (
@@ -235,6 +235,8 @@ class Pipeline:
             findings = [replace(findings[0], text=message.text.strip())]
         if not findings:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
+        if message.is_private:
+            findings = await _with_home_building(session, message, findings)
         return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
 
     async def _run_command(self, session: AsyncSession, ctx: CommandContext, handler) -> IntakeResult:
@@ -449,6 +451,25 @@ class Pipeline:
                 Reply(PartyTarget(case.party.id, case.party.name), texts.nudge_for_party(case), case.id, "party")
             )
         return result
+
+
+async def _with_home_building(
+    session: AsyncSession, message: InboundMessage, findings: list[Finding]
+) -> list[Finding]:
+    """Fill in the building a resident gave when they first wrote to the bot privately.
+
+    "楼道灯坏了" from a resident of 3栋 is about 3栋 unless the text names
+    another place.
+    """
+    home = await home_of(session, message.platform, message.chat_id)
+    if home is None or not home.building:
+        return findings
+    return [
+        replace(f, location=replace(f.location, building=home.building))
+        if f.location.building is None and f.location.place is None
+        else f
+        for f in findings
+    ]
 
 
 def _share_location(findings: list[Finding]) -> list[Finding]:

@@ -55,6 +55,7 @@ async def test_asked_once_then_remembered(db_url):
     assert chat is not None
     assert chat.compound_id == home.compound_id
     assert len(cases) == 1
+    assert cases[0].building == "12"
     await services.close()
 
 
