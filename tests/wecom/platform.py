@@ -47,6 +47,7 @@ class FakeWeChat:
     """The remote platform: one local server for qyapi.weixin.qq.com and api.weixin.qq.com."""
 
     requests: list[Recorded] = field(default_factory=list)
+    uploads: list[bytes] = field(default_factory=list)
     tokens_issued: int = 0
     _valid_tokens: set[str] = field(default_factory=set)
     _rules: list[_Rule] = field(default_factory=list)
@@ -56,6 +57,7 @@ class FakeWeChat:
         app = web.Application()
         app.router.add_get("/cgi-bin/gettoken", self._token)
         app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_post("/cgi-bin/media/upload", self._upload)
         app.router.add_post("/cgi-bin/{path:.+}", self._api)
         app.router.add_post("/aibot/response/{id}", self._api)
         self._server = TestServer(app, host="127.0.0.1")
@@ -104,6 +106,22 @@ class FakeWeChat:
             Recorded(request.path.removeprefix("/cgi-bin/"), dict(request.query), {})
         )
         return web.json_response({"errcode": 0, "access_token": token, "expires_in": 7200})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        media = form.get("media")
+        content = media.file.read() if hasattr(media, "file") else b""
+        record = Recorded("media/upload", dict(request.query), {"size": len(content)})
+        self.requests.append(record)
+        if request.query.get("access_token") not in self._valid_tokens:
+            answer: dict[str, Any] = {"errcode": 42001, "errmsg": "access_token expired"}
+        elif request.query.get("type") != "image" or not content.startswith(b"\x89PNG"):
+            answer = {"errcode": 40005, "errmsg": "invalid file type"}
+        else:
+            self.uploads.append(content)
+            answer = {"errcode": 0, "type": "image", "media_id": f"media-{len(self.uploads)}"}
+        record.errcode = answer["errcode"]
+        return web.json_response(answer)
 
     async def _api(self, request: web.Request) -> web.Response:
         path = request.match_info.get("path") or "aibot/response"

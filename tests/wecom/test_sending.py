@@ -195,3 +195,34 @@ async def test_party_target_resolved_by_outbox(wechat: WeChatBot):
     )
 
     assert [p["touser"] for p in wechat.fake.sent("message/send")] == ["manager-wang"]
+
+
+async def test_chart_uploaded_then_sent(wechat: WeChatBot, tmp_path):
+    chart = tmp_path / "weekly.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    wechat.fake.expire_tokens()
+
+    await wechat.app.outbound.send_image(UserTarget("wecom", "secretary"), chart)
+
+    assert len(wechat.fake.uploads) == 1
+    assert wechat.fake.uploads[0] == chart.read_bytes()
+    (sent,) = [p for p in wechat.fake.sent("message/send") if p.get("msgtype") == "image"]
+    assert sent["touser"] == "secretary"
+    assert sent["image"] == {"media_id": "media-1"}
+
+
+async def test_chart_follows_digest_text(wechat: WeChatBot, tmp_path):
+    chart = tmp_path / "weekly.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+
+    await wechat.services.outbox.deliver(
+        [Reply(UserTarget("wecom", "secretary"), "【每周简报】阳光花园", image_path=str(chart))]
+    )
+
+    kinds = [p.get("msgtype") for p in wechat.fake.sent("message/send")]
+    assert kinds == ["text", "image"]
+
+
+async def test_unreadable_chart_recorded_as_failure(wechat: WeChatBot, tmp_path):
+    with pytest.raises(PlatformError, match="cannot read"):
+        await wechat.app.outbound.send_image(UserTarget("wecom", "secretary"), tmp_path / "missing.png")

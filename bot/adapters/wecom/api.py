@@ -9,6 +9,8 @@ parsing. Tests point the base URLs at a fake server on 127.0.0.1.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncio
 import logging
 import random
@@ -132,6 +134,22 @@ class ApiTransport:
         msg = f"{endpoint}: retries exhausted"  # unreachable: the loop returns or raises
         raise PlatformError(msg)
 
+    async def upload(self, url: str, params: dict[str, str], path: Path, endpoint: str) -> dict[str, Any]:
+        """POST a file as multipart form data under the field name `media`.
+
+        Raises:
+            WeChatApiError: The platform returned an errcode.
+            PlatformError: The platform could not be reached, or the file is unreadable.
+        """
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            msg = f"{endpoint}: cannot read {path.name}: {exc.strerror}"
+            raise PlatformError(msg) from exc
+        form = aiohttp.FormData()
+        form.add_field("media", content, filename=path.name, content_type="application/octet-stream")
+        return await self._request("POST", url, params, None, endpoint, form=form)
+
     async def _request(
         self,
         method: str,
@@ -139,10 +157,17 @@ class ApiTransport:
         params: dict[str, str],
         payload: dict[str, Any] | None,
         endpoint: str,
+        *,
+        form: aiohttp.FormData | None = None,
     ) -> dict[str, Any]:
         try:
             async with self.session.request(
-                method, url, params=params, json=payload, timeout=REQUEST_TIMEOUT
+                method,
+                url,
+                params=params,
+                json=payload if form is None else None,
+                data=form,
+                timeout=REQUEST_TIMEOUT,
             ) as response:
                 if response.status >= 400:
                     msg = f"{endpoint}: HTTP {response.status}"
@@ -167,6 +192,23 @@ class TokenApi:
         self.transport = transport
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.token = token
+
+    async def upload_image(self, path: Path) -> str:
+        """Upload a picture as temporary media (media/upload) and return its media_id."""
+        token = await self.token.get()
+        params = {"access_token": token, "type": "image"}
+        try:
+            data = await self.transport.upload(self.base_url + "media/upload", params, path, "media/upload")
+        except WeChatApiError as exc:
+            if exc.errcode not in TOKEN_ERRORS:
+                raise
+            params["access_token"] = await self.token.refresh(token)
+            data = await self.transport.upload(self.base_url + "media/upload", params, path, "media/upload")
+        media_id = data.get("media_id")
+        if not media_id:
+            msg = "media/upload: answer has no media_id"
+            raise PlatformError(msg)
+        return str(media_id)
 
     async def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST to an endpoint under the base URL with the current token."""

@@ -7,6 +7,8 @@ outbox records the failure on the case.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +63,17 @@ class WeComAppOutbound:
             return
         user_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
         await self.send_to_member(user_id, text)
+
+    async def send_image(self, target: ChatTarget | UserTarget, path: Path) -> None:
+        """Upload a picture and send it to a member or an app group chat."""
+        media_id = await self.api.upload_image(path)
+        image = {"msgtype": "image", "image": {"media_id": media_id}}
+        if isinstance(target, ChatTarget) and await self._is_group(target.chat_id):
+            await self.api.post("appchat/send", {"chatid": target.chat_id, **image})
+            return
+        user_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
+        await self._member_limiter.acquire(user_id)
+        await self.api.post("message/send", {"touser": user_id, "agentid": self.agent_id, **image})
 
     async def send_to_member(self, user_id: str, text: str) -> None:
         """Send text to one member as app messages, at most 30 a minute per member."""
