@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from handlers.intake import IntakeResult, Pipeline
 from handlers.messages import InboundMessage
+from handlers.rawstore import raw_lookup
 from models import MessageOutcome, RawMessage
 
 log = logging.getLogger("handlers.edits")
@@ -50,19 +51,10 @@ async def apply_edit(pipeline: Pipeline, message: InboundMessage, *, now: dateti
         message: The message as it reads after the edit.
         now: The time to act at; the pipeline's clock when None.
     """
-    async with pipeline.sessionmaker() as session, session.begin():
-        raw = await session.scalar(
-            select(RawMessage).where(
-                RawMessage.platform == message.platform,
-                RawMessage.account == message.account,
-                RawMessage.sender_id == message.sender_id,
-                RawMessage.platform_message_id == message.message_id,
-            )
-        )
-        if raw is None:
-            found = None
-        else:
-            found = (raw.id, raw.text, raw.case_id)
+    async with pipeline.sessionmaker() as session:
+        stored_id = await session.scalar(raw_lookup(message))
+        raw = await session.get(RawMessage, stored_id) if stored_id is not None else None
+        found = (raw.id, raw.text, raw.case_id) if raw is not None else None
 
     if found is None:
         intake = await pipeline.handle(message, now=now)
