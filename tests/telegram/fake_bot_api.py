@@ -172,6 +172,26 @@ class FakeBotApi:
                     pass
             return _ok(pending())
 
+    async def _api_sendPhoto(self, call: ApiCall) -> web.Response:
+        chat_id = str(call.params.get("chat_id", ""))
+        if chat_id in self._removed:
+            return _error(403, "Forbidden: bot was kicked from the group chat")
+        # aiogram uploads the file under a random field and names it in photo
+        # as attach://<field>, as the Bot API allows.
+        reference = str(call.params.get("photo", ""))
+        photo = call.params.get(f"_{reference.removeprefix('attach://')}_bytes", b"")
+        if not photo.startswith(b"\x89PNG"):
+            return _error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        call.params["_delivered"] = True
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(int(chat_id)),
+            "from": _bot_user(),
+            "photo": [{"file_id": f"photo-{len(photo)}", "file_unique_id": "u1", "width": 1000, "height": 800}],
+        }
+        return _ok(message)
+
     async def _api_sendMessage(self, call: ApiCall) -> web.Response:
         chat_id = str(call.params.get("chat_id", ""))
         if chat_id in self._migrated:
@@ -255,6 +275,8 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
     for key, value in form.items():
         if not isinstance(value, str):
+            # An uploaded file, such as sendPhoto's photo.
+            params[f"_{key}_bytes"] = value.file.read()
             continue
         params[key] = json.loads(value) if key in _JSON_FIELDS else value
     return params

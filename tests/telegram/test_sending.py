@@ -134,3 +134,33 @@ def test_split_counts_emoji_as_two_units():
 
 def test_split_of_empty_text_is_empty():
     assert split_text("") == []
+
+
+def chart_file(tmp_path):
+    path = tmp_path / "weekly.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    return path
+
+
+async def test_chart_sent_as_photo(telegram, tmp_path):
+    await telegram.bind(SUPERGROUP)
+    outbound = TelegramOutbound(
+        telegram.adapter.bot, ChatBindings(telegram.services.sessionmaker), sleep=telegram.adapter._sleep
+    )
+    telegram.api.fail_next("sendPhoto", 429, "Too Many Requests: retry after 4", retry_after=4)
+
+    await outbound.send_image(GROUP, chart_file(tmp_path))
+
+    photos = telegram.api.calls_of("sendPhoto")
+    assert len(photos) == 2
+    assert photos[1].params["_delivered"] is True
+    assert telegram.waits == [4]
+
+
+async def test_missing_chart_rejected(telegram, tmp_path):
+    await telegram.bind(SUPERGROUP)
+    outbound = TelegramOutbound(telegram.adapter.bot, ChatBindings(telegram.services.sessionmaker))
+
+    with pytest.raises(PlatformError, match="not found"):
+        await outbound.send_image(GROUP, tmp_path / "missing.png")
+    assert telegram.api.calls_of("sendPhoto") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -15,7 +16,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import ReplyParameters
+from aiogram.types import FSInputFile, ReplyParameters
 
 from bot.adapters.telegram.chats import ChatBindings
 from bot.adapters.telegram.convert import PLATFORM, split_message_key
@@ -87,17 +88,47 @@ class TelegramOutbound:
             # Only the first chunk quotes the resident's message.
             chat_id = await self._send_chunk(chat_id, escape(chunk), quoted if index == 0 else None)
 
+    async def send_image(self, target: ChatTarget | UserTarget, path: Path) -> None:
+        """Send a picture (a digest's chart) with the same retries as text.
+
+        Raises:
+            PlatformError: The chat is inactive, the file is missing, or the
+                Bot API rejected the photo after the retries.
+        """
+        chat_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
+        if isinstance(target, ChatTarget) and not await self._chats.is_active(chat_id):
+            msg = f"chat {chat_id} is inactive because the bot was removed from it; picture not sent"
+            raise PlatformError(msg)
+        if not path.is_file():
+            msg = f"picture {path.name} not found; not sent to chat {chat_id}"
+            raise PlatformError(msg)
+
+        async def send_photo(to_chat: str, _quoted: int | None) -> None:
+            await self._bot.send_photo(chat_id=to_chat, photo=FSInputFile(path))
+
+        await self._with_retries(chat_id, None, send_photo)
+
     async def _send_chunk(self, chat_id: str, html_text: str, quoted: int | None) -> str:
         """Send one chunk and return the chat id it finally went to."""
+
+        async def send_message(to_chat: str, quote: int | None) -> None:
+            await self._bot.send_message(
+                chat_id=to_chat,
+                text=html_text,
+                parse_mode=PARSE_MODE,
+                reply_parameters=_reply_parameters(quote),
+            )
+
+        return await self._with_retries(chat_id, quoted, send_message)
+
+    async def _with_retries(
+        self, chat_id: str, quoted: int | None, call: Callable[[str, int | None], Awaitable[None]]
+    ) -> str:
+        """Make one Bot API call, following migrations and waiting out flood control."""
         migrated = False
         for attempt in range(1, self._max_attempts + 1):
             try:
-                await self._bot.send_message(
-                    chat_id=chat_id,
-                    text=html_text,
-                    parse_mode=PARSE_MODE,
-                    reply_parameters=_reply_parameters(quoted),
-                )
+                await call(chat_id, quoted)
                 return chat_id
             except TelegramRetryAfter as exc:
                 if exc.retry_after > self._max_retry_after:
