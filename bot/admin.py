@@ -1,7 +1,7 @@
 """Administration from the command line: compounds, staff roles and routing overrides.
 
-These are the set-up steps of a deployment that nobody can do from a chat
-before the first liaison officer exists.
+A new deployment needs these steps before its first liaison officer exists,
+because granting roles from a chat takes an officer.
 """
 
 from __future__ import annotations

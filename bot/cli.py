@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | replay FILE | cases`."""
+"""Command line: `python -m bot run | replay | cases | compounds | compound-add | grant | route`."""
 
 from __future__ import annotations
 
