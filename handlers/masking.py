@@ -37,12 +37,30 @@ def mask_phone(phone: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
+# A case number after the word for a case or a command verb is not personal.
+_CASE_REFERENCE = re.compile(
+    r"(?:工单|查询|评价|补充|撤回|受理|办结|重开|升级|合并|拆分|时限|挂起|恢复计时|分类|转派)\s*[#＃]?\d{1,6}"
+)
+
+
 def mask_for_group(text: str) -> str:
     """Mask phone numbers, ID numbers and room numbers for a group message.
 
     Buildings and units stay, so neighbours can tell which problem it is:
-    3栋2单元1002室 becomes 3栋2单元****.
+    3栋2单元1002室 becomes 3栋2单元****. Case numbers (工单 0034, 查询 0034)
+    are kept.
     """
+    pieces: list[str] = []
+    start = 0
+    for reference in _CASE_REFERENCE.finditer(text):
+        pieces.append(_mask_personal(text[start : reference.start()]))
+        pieces.append(reference.group(0))
+        start = reference.end()
+    pieces.append(_mask_personal(text[start:]))
+    return "".join(pieces)
+
+
+def _mask_personal(text: str) -> str:
     text = _ID_NUMBER.sub("******************", text)
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _ROOM_DASHED.sub(lambda m: f"{m.group(1)}-{m.group(2)}-****", text)

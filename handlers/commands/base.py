@@ -23,6 +23,7 @@ from models import ChatGroup, Member, RawMessage
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _MENTION = re.compile(r"^\s*@\S+\s+")
+_RATING_FIRST = re.compile(r"^(基本满意|不满意|满意)\s*[#＃]?(\d{1,4})(?!\d)\s*(.*)$", re.DOTALL)
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -103,6 +104,11 @@ class CommandRegistry:
         text = _MENTION.sub("", text.replace("\u3000", " ").strip()).strip()
         if not text:
             return None
+        # Residents write the rating first: "不满意 0034 还是漏" means 评价 0034 不满意.
+        rating_first = _RATING_FIRST.match(text)
+        if rating_first:
+            word, number, rest = rating_first.groups()
+            text = f"评价 {number} {word} {rest}".strip()
         slash = _SLASH.match(text)
         if slash:
             name, addressee, rest = slash.group(1).lower(), slash.group(2), slash.group(3) or ""

@@ -54,3 +54,8 @@ def test_mask_name_keeps_first_character():
 )
 def test_bare_flat_numbers_masked(text, expected):
     assert mask_for_group(text) == expected
+
+
+def test_case_numbers_kept():
+    assert mask_for_group("工单 0001（设施报修）3栋2单元1002室漏水") == "工单 0001（设施报修）3栋2单元****漏水"
+    assert mask_for_group("请发送“评价 1203 不满意”，住在1203") == "请发送“评价 1203 不满意”，住在****"

@@ -98,3 +98,27 @@ async def test_rating_open_case_refused(db_url):
         replies = await desk.say("评价 0001 满意", sender="r1")
 
         assert replies == ["工单 0001 当前状态为“待受理”，不能评价。工单办结后您会收到评价邀请。"]
+
+
+async def test_rating_word_first_reopens(db_url):
+    async with open_desk(db_url) as desk:
+        await resolved_leak(desk)
+
+        replies = await desk.say("不满意 0001 还是在滴水", sender="r1")
+
+        case = await desk.case(1)
+        events = await desk.events(1)
+        assert case.status == CaseStatus.REOPENED
+        assert events[-1].note == "居民评价不满意：还是在滴水"
+        assert any("已重新打开" in r for r in replies)
+
+
+async def test_group_note_keeps_case_number(db_url):
+    async with open_desk(db_url) as desk:
+        await resolved_leak(desk)
+
+        group_notes = desk.last_to_group("group-1")
+
+        assert any("工单 0001" in note for note in group_notes)
+        assert all("****（" not in note for note in group_notes)
+        assert all("1002" not in note for note in group_notes)
