@@ -6,8 +6,8 @@ import re
 
 from handlers.masking import mask_for_group, mask_name
 from models import Case
-from nlp.labels import CATEGORY_LABELS
 from nlp.findings import Location
+from nlp.labels import CATEGORY_LABELS
 
 SUMMARY_CHARS = 40
 

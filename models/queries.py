@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.case import Case, CaseStatus
 from models.org import Compound
 
+
 @dataclass(frozen=True, slots=True)
 class CaseListing:
     """One case as listed by `python -m bot cases`."""

@@ -7,11 +7,11 @@ from sqlalchemy import select
 from handlers.cases import follow_merges
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import case_by_number, command_access, first_arg
+from handlers.ladder import escalation_label
 from handlers.masking import mask_for_group, mask_name
 from handlers.messages import Reply
 from handlers.permissions import is_reporter
 from handlers.replies import case_location, case_title, group_summary, party_name, priority_phrase
-from handlers.ladder import escalation_label
 from handlers.workflow import status_label
 from models import OUTCOME_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind
 

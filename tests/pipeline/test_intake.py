@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from handlers.messages import ChatTarget, InboundAttachment
 from handlers.directory import bind_chat, chat_for
+from handlers.messages import ChatTarget, InboundAttachment
 from handlers.routing import set_override
 from models import (
     Attachment,

@@ -9,13 +9,12 @@ parsing. Tests point the base URLs at a fake server on 127.0.0.1.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import asyncio
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import aiohttp

@@ -7,11 +7,10 @@ outbox records the failure on the case.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

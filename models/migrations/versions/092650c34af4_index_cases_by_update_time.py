@@ -7,11 +7,7 @@ Create Date: 2026-12-04 20:25:42.260073
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-
-import models.base
-
 
 revision: str = '092650c34af4'
 down_revision: str | None = '9d2f5aecc174'

@@ -10,9 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import models.base
-
-
 revision: str = '5cdb2869c970'
 down_revision: str | None = 'c88dfbf61fdb'
 branch_labels: str | Sequence[str] | None = None

@@ -12,7 +12,6 @@ from alembic import op
 
 import models.base
 
-
 revision: str = '7499b421cafd'
 down_revision: str | None = 'c9ee81846188'
 branch_labels: str | Sequence[str] | None = None

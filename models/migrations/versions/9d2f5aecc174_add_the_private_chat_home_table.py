@@ -12,7 +12,6 @@ from alembic import op
 
 import models.base
 
-
 revision: str = '9d2f5aecc174'
 down_revision: str | None = '7499b421cafd'
 branch_labels: str | Sequence[str] | None = None

@@ -12,7 +12,6 @@ from alembic import op
 
 import models.base
 
-
 revision: str = 'c88dfbf61fdb'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None

@@ -12,7 +12,6 @@ from alembic import op
 
 import models.base
 
-
 revision: str = 'c9ee81846188'
 down_revision: str | None = '5cdb2869c970'
 branch_labels: str | Sequence[str] | None = None
