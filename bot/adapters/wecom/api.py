@@ -141,7 +141,8 @@ class ApiTransport:
             PlatformError: The platform could not be reached, or the file is unreadable.
         """
         try:
-            content = path.read_bytes()
+            # A chart is a few hundred KB; read it off the event loop all the same.
+            content = await asyncio.to_thread(path.read_bytes)
         except OSError as exc:
             msg = f"{endpoint}: cannot read {path.name}: {exc.strerror}"
             raise PlatformError(msg) from exc

@@ -1,7 +1,7 @@
 """create the initial schema
 
 Revision ID: c88dfbf61fdb
-Revises: 
+Revises:
 Create Date: 2026-12-04 19:59:20.916145
 """
 
