@@ -11,5 +11,6 @@ def setup_logging(level: str = "INFO", *, quiet: bool = False) -> None:
         level=logging.WARNING if quiet else getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("aiosqlite", "asyncio", "jieba", "alembic"):
+    # apscheduler logs two INFO lines per sweep; the sweep logs its own summary.
+    for noisy in ("aiosqlite", "asyncio", "jieba", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
