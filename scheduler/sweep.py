@@ -125,7 +125,10 @@ class Sweeper:
                 await self._send(now, report)
                 _lap(report, "send", mark)
         report.seconds = time.perf_counter() - started
-        log.info(
+        busy = report.timers_created or report.timers_advanced or report.escalations or report.notifications_sent
+        # An idle sweep every 30 seconds would fill the log with nothing.
+        log.log(
+            logging.INFO if busy else logging.DEBUG,
             "sweep done: instance=%s dry_run=%s created=%s advanced=%s escalated=%s stored=%s sent=%s ms=%.1f",
             self.instance,
             self.dry_run,

@@ -17,7 +17,7 @@ def free_port() -> int:
 
 
 async def test_service_runs_first_sweep(db_url, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="scheduler")
+    caplog.set_level(logging.DEBUG, logger="scheduler")
     settings = Settings(database_url=db_url, data_dir=tmp_path, http_port=free_port(), _env_file=None)  # type: ignore[call-arg]
     stop = asyncio.Event()
     task = asyncio.create_task(serve(settings, stop=stop), name="serve-with-scheduler")
