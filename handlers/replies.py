@@ -86,7 +86,7 @@ def opened_for_party(case: Case, reporter_name: str, response_phrase: str) -> st
         f"【新工单】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
         f"位置：{case_location(case) or '未注明'}",
         f"内容：{short_summary(case.summary, 200)}",
-        f"报告人：{mask_name(reporter_name) or '居民'}",
+        f"反映人：{mask_name(reporter_name) or '居民'}",
         f"时限：{response_phrase}。回复“受理 {case.number}”确认受理。",
     ]
     if case.external:
@@ -100,7 +100,7 @@ def urgent_copy_for_branch(case: Case, reporter_name: str, response_phrase: str)
         f"【抄送·紧急】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
         f"位置：{case_location(case) or '未注明'}",
         f"内容：{short_summary(case.summary, 200)}",
-        f"报告人：{mask_name(reporter_name) or '居民'}",
+        f"反映人：{mask_name(reporter_name) or '居民'}",
         f"已转{party_name(case)}处理，{response_phrase}。请关注进展，必要时发送“升级 {case.number} 原因”。",
     ]
     return "\n".join(lines)

@@ -79,7 +79,7 @@ OUTCOME_LABELS: dict[CaseOutcome, str] = {
     CaseOutcome.RESOLVED: "已解决",
     CaseOutcome.CANNOT_RESOLVE: "无法解决",
     CaseOutcome.NOT_OUR_DUTY: "非本方职责",
-    CaseOutcome.WITHDRAWN: "报告人撤回",
+    CaseOutcome.WITHDRAWN: "反映人撤回",
     CaseOutcome.MERGED: "并入其他工单",
 }
 

@@ -61,7 +61,7 @@ async def test_stats_keep_outcomes_apart(db_url):
 
         text = replies[0]
         assert "新登记 3 件" in text
-        assert "办结 3 件：已解决 1 件，无法解决1件，报告人撤回1件" in text
+        assert "办结 3 件：已解决 1 件，无法解决1件，反映人撤回1件" in text
         assert "解决率 33.3%（1/3）" in text
         assert "响应率 100.0%（2/2）" in text
         assert "口径：" in text

@@ -259,7 +259,7 @@ async def process_recall(pipeline: Pipeline, raw_id: int) -> list[Reply]:
             case,
             "message_withdrawn",
             actor_label=PLATFORM,
-            note="报告人撤回了一条与本工单有关的消息",
+            note="反映人撤回了一条与本工单有关的消息",
             at=utcnow(),
             data={"raw_message_id": original.id},
         )
@@ -276,5 +276,5 @@ def withdrawn_for_officer(case: Case) -> str:
     """Tell the liaison officer that the message which opened a case was recalled."""
     return (
         f"【消息撤回】{case.compound.name} 工单 {case.number}（{texts.case_title(case)}）"
-        f"的报告人撤回了报事消息。请与报告人核实问题是否仍需处理，再决定是否继续办理该工单。"
+        f"的反映人撤回了报事消息。请与反映人核实问题是否仍需处理，再决定是否继续办理该工单。"
     )
