@@ -46,10 +46,17 @@ def group_summary(case: Case) -> str:
     # Mask before shortening, so a cut never leaves half a phone number unmasked.
     summary = short_summary(mask_for_group(case.summary))
     location = mask_for_group(case_location(case))
-    # A location that is only a masked room number tells neighbours nothing.
-    if location.strip("*") and location not in summary:
+    # A location that is only a masked room number tells neighbours nothing,
+    # and one the resident already wrote (3号楼 for 3栋) would say it twice.
+    if location.strip("*") and location not in summary and not _names_building(summary, case.building):
         return f"{location}：{summary}"
     return summary
+
+
+def _names_building(text: str, building: str | None) -> bool:
+    if not building:
+        return False
+    return any(f"{building}{word}" in text for word in ("栋", "号楼", "幢", "座", "号"))
 
 
 def opened_for_group(case: Case, response_phrase: str) -> str:
