@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import BadCommand
@@ -130,6 +130,18 @@ def _gone_before(case: Case, due: datetime) -> bool:
     )
 
 
+async def _first_acknowledgements(session: AsyncSession, case_ids: list[int]) -> dict[int, datetime]:
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(CaseEvent.case_id, func.min(CaseEvent.at))
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.kind == "acknowledged")
+        .group_by(CaseEvent.case_id)
+    )
+    # min() keeps the column's type, so the values come back time-zone aware.
+    return {case_id: at for case_id, at in rows}
+
+
 def rate(part: int, whole: int) -> str:
     """Format a rate as 87.5%, or 无 when nothing was counted."""
     if whole == 0:
@@ -145,19 +157,27 @@ async def compound_statistics(
     # NOTE: every case of the compound is loaded and counted in Python, which
     # suits one compound's few thousand cases but not a street-wide report.
     cases = list(await session.scalars(select(Case).where(Case.compound_id == compound.id)))
+    first_acknowledged = await _first_acknowledgements(session, [c.id for c in cases])
     for case in cases:
         if period.start <= case.opened_at < period.end:
             stats.opened += 1
             stats.co_reporters += case.reporter_count - 1
         due = case.response_due_at
+        acknowledged = first_acknowledged.get(case.id)
+        on_time = acknowledged is not None and due is not None and acknowledged <= due
+        # A case counts in the period of its first on-time acknowledgement, or
+        # else in the period its limit ran out; a reopened case keeps its
+        # first acknowledgement, since the firm did respond in time.
+        counted_at = acknowledged if on_time else due
         if (
             due is not None
-            and period.start <= due < period.end
-            and due <= now
+            and counted_at is not None
+            and period.start <= counted_at < period.end
+            and counted_at <= now
             and not _gone_before(case, due)
         ):
             stats.response_due += 1
-            if case.acknowledged_at is not None and case.acknowledged_at <= due:
+            if on_time:
                 stats.responded_in_time += 1
         if case.outcome and case.outcome != CaseOutcome.MERGED and case.closed_at is not None:
             if period.start <= case.closed_at < period.end:

@@ -6,7 +6,7 @@ from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import command_access
 from handlers.messages import Reply
 from handlers.permissions import Level, deny
-from handlers.statistics import compound_statistics, parse_period, rate
+from handlers.statistics import PartyFigures, compound_statistics, parse_period, rate
 from models import OUTCOME_LABELS, CaseOutcome
 
 RATE_DEFINITIONS = (
@@ -25,7 +25,7 @@ async def stats(ctx: CommandContext) -> list[Reply]:
     resolved = figures.ended[CaseOutcome.RESOLVED]
     satisfied = figures.ratings["satisfied"] + figures.ratings["basic"]
     others = "，".join(
-        f"{OUTCOME_LABELS[outcome]}{figures.ended[outcome]}件"
+        f"{OUTCOME_LABELS[outcome]} {figures.ended[outcome]} 件"
         for outcome in (CaseOutcome.CANNOT_RESOLVE, CaseOutcome.NOT_OUR_DUTY, CaseOutcome.WITHDRAWN)
         if figures.ended[outcome]
     )
@@ -39,10 +39,9 @@ async def stats(ctx: CommandContext) -> list[Reply]:
         f"解决率 {rate(resolved, figures.ended_total)}（{resolved}/{figures.ended_total}）",
         f"满意率 {rate(satisfied, figures.rated_total)}（{satisfied}/{figures.rated_total}）",
     ]
+    # Every party gets a line, so a party with nothing open still shows it.
     for party in compound.parties:
-        party_figures = figures.by_party.get(party.id)
-        if party_figures is None:
-            continue
+        party_figures = figures.by_party.get(party.id) or PartyFigures()
         lines.append(
             f"· {party.name}：未办结{party_figures.open}件，超时{party_figures.overdue}件，"
             f"已解决{party_figures.resolved}件，不满意{party_figures.unsatisfied}次"

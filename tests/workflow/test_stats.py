@@ -61,7 +61,7 @@ async def test_stats_keep_outcomes_apart(db_url):
 
         text = replies[0]
         assert "新登记 3 件" in text
-        assert "办结 3 件：已解决 1 件，无法解决1件，反映人撤回1件" in text
+        assert "办结 3 件：已解决 1 件，无法解决 1 件，反映人撤回 1 件" in text
         assert "解决率 33.3%（1/3）" in text
         assert "响应率 100.0%（2/2）" in text
         assert "口径：" in text
@@ -72,3 +72,21 @@ async def test_resident_cannot_see_stats(db_url):
         replies = await desk.say("统计 本月", sender="r1")
 
         assert "统计仅供承办方和小区专员查看" in replies[0]
+
+
+async def test_response_rate_counts_early_and_reopened(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+        await desk.say("5号楼电梯又坏了", sender="r2", at=later(1))
+        await desk.say("受理 0001", sender="wang", at=later(10))
+        await desk.say("办结 0001 已重做防水层", sender="wang", at=later(20))
+        await desk.say("评价 0001 不满意 还是在滴水", sender="r1", at=later(30))
+
+        # Both limits are still running: the early acknowledgement counts,
+        # the unanswered case is not due yet, and reopening keeps the first
+        # acknowledgement on time.
+        replies = await desk.say("统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(40))
+
+        text = replies[0]
+        assert "响应率 100.0%（1/1）" in text
+        assert "阳光花园业主委员会：未办结0件" in text
