@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.masking import mask_for_group, mask_name
-from models import Case
+from models import Case, CaseStatus
 from nlp.findings import Location
 from nlp.labels import CATEGORY_LABELS
 
@@ -79,8 +79,14 @@ def joined_for_group(case: Case) -> str:
     """Tell the group a report joined an open case, so neighbours stop re-reporting."""
     return (
         f"已记录：该问题已有工单 {case.number}（{case_title(case)}，已有{case.reporter_count}位居民反映），"
-        f"正由{party_name(case)}处理，无需重复报告。发送“查询 {case.number}”可看进度。"
+        f"{_who_handles(case)}，无需重复报告。发送“查询 {case.number}”可看进度。"
     )
+
+
+def _who_handles(case: Case) -> str:
+    if case.status == CaseStatus.TRIAGE:
+        return "小区专员确认类别后将尽快派单"
+    return f"正由{party_name(case)}处理"
 
 
 def already_reported(case: Case) -> str:

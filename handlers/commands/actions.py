@@ -18,7 +18,7 @@ from handlers.commands.common import (
 from handlers.errors import BadCommand
 from handlers.ladder import escalation_label
 from handlers.messages import Reply
-from handlers.permissions import Level, require_officer, require_staff
+from handlers.permissions import Level, is_reporter, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
 from models import PARTY_KIND_LABELS, Case
 
@@ -55,7 +55,7 @@ async def start(ctx: CommandContext) -> list[Reply]:
         ctx,
         case,
         confirmation=f"工单 {case.number} 已标记为处理中。",
-        group_note=update_for_group(case, f"正在处理中{'：' + note if note else '。'}"),
+        group_note=update_for_group(case, f"正在处理中{'，' + note if note else '。'}"),
         detail=update_for_reporter(case, "正在处理中。", note),
     )
 
@@ -173,7 +173,13 @@ async def assign(ctx: CommandContext) -> list[Reply]:
 
 
 async def reopen(ctx: CommandContext) -> list[Reply]:
-    case = await _staff_case(ctx, "reopen", "重新打开", "重开 0034 维修后仍漏水")
+    number = first_arg(ctx, "重开 0034 维修后仍漏水")
+    compound, access = await command_access(ctx)
+    case = await case_by_number(ctx, compound, number)
+    # The replies tell a resident to send 重开 when a problem is still there,
+    # so the case's own reporters may reopen it too.
+    if not await is_reporter(ctx.session, ctx.member, case):
+        require_staff(access, case, "reopen", "重新打开")
     reason = text_after(ctx, 1)
     workflow.reopen(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
     return await respond(

@@ -122,3 +122,20 @@ async def test_group_note_keeps_case_number(db_url):
         assert any("工单 0001" in note for note in group_notes)
         assert all("****（" not in note for note in group_notes)
         assert all("1002" not in note for note in group_notes)
+
+
+async def test_reporter_reopens_after_cannot_resolve(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("受理 0001", sender="wang")
+        await desk.say("无法解决 0001 需业主表决使用维修基金", sender="wang")
+
+        refused = await desk.say("评价 0001 不满意", sender="r1")
+        reopened = await desk.say("重开 0001 我不同意，漏水越来越严重", sender="r1")
+        stranger = await desk.say("重开 0001 我也觉得要修", sender="r9")
+
+        case = await desk.case(1)
+        assert "重开 0001 原因" in refused[0]
+        assert case.status == CaseStatus.REOPENED
+        assert any("已重新打开" in r for r in reopened)
+        assert any("不能重新打开" in r or "只有" in r for r in stranger)
