@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.ladder import RUNG_LABELS, Rung
@@ -12,10 +12,20 @@ from models import Case
 LIMIT_WORDS = {"acknowledge": "受理", "resolve": "办结"}
 
 
+_WEEKDAYS = "一二三四五六日"
+
+
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    """Return e.g. 10月9日 00:00 in the local zone."""
+    """Return e.g. 10月9日（周五）16:30 in the local zone.
+
+    Working-day limits end at midnight, which people read as the next day:
+    a limit at 00:00 on Saturday is shown as 24:00 on Friday.
+    """
     local = moment.astimezone(zone)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    if local.hour == 0 and local.minute == 0:
+        day = local - timedelta(days=1)
+        return f"{day.month}月{day.day}日（周{_WEEKDAYS[day.weekday()]}）24:00"
+    return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{local:%H:%M}"
 
 
 def reminder(case: Case, limit: str, due: datetime, zone: ZoneInfo) -> str:

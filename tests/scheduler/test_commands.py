@@ -75,8 +75,8 @@ async def test_deadlines_command_shows_limits(desk: Desk):
     answer = await say(desk, f"时限 {case.number}", sender="liaison", at=local(2026, 3, 4, 9))
 
     assert "1个工作日内受理，7个工作日内办结" in answer
-    assert "受理：期限3月4日 00:00，已超时" in answer
-    assert "办结：期限3月12日 00:00，未到期" in answer
+    assert "受理：期限3月3日（周二）24:00，已超时" in answer
+    assert "办结：期限3月11日（周三）24:00，未到期" in answer
 
 
 async def test_digest_command_answers_officer(desk: Desk):

@@ -74,7 +74,7 @@ async def test_routine_reminder_held_until_morning(desk: Desk):
     assert morning.notifications_sent == 1
     reminders = [t for t in desk.sent_to("pm") if t.startswith("【催办】")]
     assert len(reminders) == 1
-    assert "3月4日 00:00前受理" in reminders[0]
+    assert "3月3日（周二）24:00前受理" in reminders[0]
 
 
 async def test_urgent_reminder_goes_at_night(desk: Desk):
@@ -88,4 +88,4 @@ async def test_urgent_reminder_goes_at_night(desk: Desk):
     assert report.notifications_sent == 1
     reminders = [t for t in desk.sent_to("secretary") if t.startswith("【催办】")]
     assert len(reminders) == 1
-    assert "3月3日 01:00前受理" in reminders[0]
+    assert "3月3日（周二）01:00前受理" in reminders[0]

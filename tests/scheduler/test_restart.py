@@ -31,7 +31,7 @@ async def test_restart_sends_missed_reminder_once(desk: Desk, db_url: str):
     assert first.timers_advanced == 1
     sent = reminders(desk)
     assert len(sent) == 1
-    assert "3月4日 00:00前受理" in sent[0]
+    assert "3月3日（周二）24:00前受理" in sent[0]
     async with desk.services.sessionmaker() as session:
         keys = list(
             await session.scalars(select(Notification.key).where(Notification.kind == "reminder"))
