@@ -19,6 +19,16 @@ from pathlib import Path
 
 import zhconv
 
+from nlp.data.chatter import compose_chatter
+from nlp.data.letters import LETTER_PHRASES
+from nlp.data.more import (
+    CITY_PHRASES,
+    LETTER_MORE,
+    LETTER_ROUND_FOUR,
+    LETTER_ROUND_THREE,
+    LETTER_ROUND_TWO,
+    MORE_PHRASES,
+)
 from nlp.data.phrasebank import (
     CHAT_ENDINGS,
     CHAT_OPENINGS,
@@ -26,15 +36,6 @@ from nlp.data.phrasebank import (
     FORMAL_OPENINGS,
     PHRASES,
     SUBJECT_FORMS,
-)
-from nlp.data.chatter import compose_chatter
-from nlp.data.letters import LETTER_PHRASES
-from nlp.data.more import (
-    CITY_PHRASES,
-    LETTER_MORE,
-    LETTER_ROUND_THREE,
-    LETTER_ROUND_TWO,
-    MORE_PHRASES,
 )
 from nlp.data.variants import BURIED_OPENERS, CHRONIC, MIXED_TAILS
 from nlp.labels import CHAT, default_route
@@ -111,6 +112,7 @@ def parse_phrases() -> list[Phrase]:
         *LETTER_MORE.items(),
         *LETTER_ROUND_TWO.items(),
         *LETTER_ROUND_THREE.items(),
+        *LETTER_ROUND_FOUR.items(),
     ]
     for category, block in blocks:
         for line in block.strip().splitlines():
