@@ -155,6 +155,10 @@ def check_transition(case: Case, action: Action) -> Transition:
     transition = TRANSITIONS[action]
     if CaseStatus(case.status) in transition.sources:
         return transition
+    if action is Action.ACKNOWLEDGE and CaseStatus(case.status) is CaseStatus.ACKNOWLEDGED:
+        # A second 受理 is a repeat by a busy person, not a mistake.
+        msg = f"工单 {case.number} 当前状态为“{status_label(case)}”，不能重复受理，无需再次操作。"
+        raise InvalidTransition(msg)
     msg = (
         f"工单 {case.number} 当前状态为“{status_label(case)}”，"
         f"不能{transition.verb}。{_hint(case, action)}"
