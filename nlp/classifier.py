@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-
 from nlp.clauses import topic_spans
 from nlp.cues import Cues, find_cues
 from nlp.features import message_features

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from nlp.labels import CATEGORY_LABELS, CHAT
 
-
 # Places named relative to the writer's own flat: two residents' 楼下 are
 # different spots, so these never make two reports the same problem.
 RELATIVE_PLACES = frozenset({"楼上", "楼下", "隔壁", "对门", "对面", "家里", "我家", "门口", "楼道", "窗外"})
