@@ -32,7 +32,10 @@ from models import (
     Party,
     RawMessage,
 )
+from nlp.findings import Location
 from nlp.labels import CATEGORY_LABELS
+from nlp.locate import extract_location
+from nlp.normalize import normalize
 
 log = logging.getLogger("handlers.workflow")
 
@@ -607,9 +610,15 @@ async def split(
         text = raw.text if raw is not None else ""
 
     deadlines = deadlines_for(source.category, source.urgent, now)
+    # The split-off report is about its own place, which its text names.
+    place = extract_location(normalize(text)) if text else Location()
     new_case = Case(
         compound_id=source.compound_id,
         seq=await next_case_seq(session, source.compound),
+        building=place.building,
+        unit=place.unit,
+        room=place.room,
+        place=place.place,
         category=source.category,
         urgent=source.urgent,
         confidence=source.confidence,
