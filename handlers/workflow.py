@@ -552,6 +552,13 @@ async def merge(
     target.reporter_count += moved
     target.priority = max(target.priority, source.priority, priority_for(target.reporter_count))
     target.urgent = target.urgent or source.urgent
+    # Merging an older, escalated case into a newer one must not lose its
+    # supervision level or its earlier deadlines.
+    target.escalation_level = max(target.escalation_level, source.escalation_level)
+    for deadline in ("response_due_at", "resolve_due_at"):
+        theirs = getattr(source, deadline)
+        if theirs is not None and (getattr(target, deadline) is None or theirs < getattr(target, deadline)):
+            setattr(target, deadline, theirs)
     target.updated_at = now
     record_event(
         session,

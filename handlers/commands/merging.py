@@ -10,6 +10,7 @@ from handlers.limits import deadlines_for
 from handlers.messages import PartyTarget, Reply
 from handlers.permissions import Level, require_officer
 from handlers.replies import (
+    case_title,
     opened_for_party,
     party_name,
     update_for_group,
@@ -40,7 +41,11 @@ async def merge(ctx: CommandContext) -> list[Reply]:
             f"共{target.reporter_count}位居民反映。"
         ),
         group_note=update_for_group(source, phrase),
-        detail=update_for_reporter(source, phrase),
+        detail=(
+            f"您好，您反映的工单 {source.number}（{case_title(source)}）与工单 {target.number}"
+            f"是同一问题，已合并。\n承办：{party_name(target)}。"
+            f"发送“查询 {target.number}”可看详细进度。"
+        ),
     )
     # The target's party hears that more residents are waiting on it now.
     if target.party is not None:

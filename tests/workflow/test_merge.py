@@ -95,3 +95,19 @@ async def test_split_single_reporter_refused(db_url):
         replies = await desk.say("拆分 0001 1", sender="officer")
 
         assert "只有一位反映人" in replies[0]
+
+
+async def test_merge_keeps_escalation_and_earlier_deadline(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+        await desk.say("升级 0001 物业三天未响应", sender="officer", chat_id="staff-group", at=later(5))
+        await desk.say("8栋地下车库入口的排水沟堵了", sender="r2", at=later(60 * 24))
+        older = await desk.case(1)
+
+        await desk.say("合并 0001 0002", sender="officer", chat_id="staff-group", at=later(60 * 25))
+
+        target = await desk.case(2)
+        assert target.escalation_level == older.escalation_level == 1
+        assert target.response_due_at == older.response_due_at
+        notices = desk.last_to_user("r1")
+        assert any("查询 0002" in n and "查询 0001" not in n for n in notices)
