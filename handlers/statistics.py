@@ -166,8 +166,8 @@ async def compound_statistics(
         acknowledged = first_acknowledged.get(case.id)
         on_time = acknowledged is not None and due is not None and acknowledged <= due
         # A case counts in the period of its first on-time acknowledgement, or
-        # else in the period its limit ran out; a reopened case keeps its
-        # first acknowledgement, since the firm did respond in time.
+        # else in the period its limit ran out. A reopened case keeps its first
+        # acknowledgement, because the firm did respond in time.
         counted_at = acknowledged if on_time else due
         if (
             due is not None
