@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from handlers.cases import follow_merges
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
@@ -13,7 +13,7 @@ from handlers.messages import Reply
 from handlers.permissions import is_reporter
 from handlers.replies import case_location, case_title, group_summary, party_name, priority_phrase
 from handlers.workflow import status_label
-from models import OUTCOME_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind
+from models import OUTCOME_LABELS, ROLE_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind, Role, RoleKind
 
 TIMELINE_LENGTH = 10
 
@@ -92,11 +92,15 @@ async def _timeline(ctx: CommandContext, case: Case, *, masked: bool) -> list[st
             .limit(TIMELINE_LENGTH)
         )
     )
+    staff_roles = await _staff_roles(ctx, case, {e.actor_id for e in events if e.actor_id is not None})
     lines = []
     for event in reversed(events):
         when = event.at.astimezone(ctx.zone).strftime("%m-%d %H:%M")
         actor = event.actor_label
-        if masked and event.actor_id is not None:
+        if masked and event.actor_id in staff_roles:
+            # Staff act in their role; a group needs no name to trust it.
+            actor = staff_roles[event.actor_id]
+        elif masked and event.actor_id is not None:
             actor = mask_name(actor)
         if actor in ("", "bot", "scheduler"):
             actor = "系统"
@@ -104,6 +108,20 @@ async def _timeline(ctx: CommandContext, case: Case, *, masked: bool) -> list[st
         note = mask_for_group(event.note) if masked else event.note
         lines.append(f"· {when} {label}（{actor}）{'：' + note if note else ''}")
     return lines
+
+
+async def _staff_roles(ctx: CommandContext, case: Case, member_ids: set[int]) -> dict[int, str]:
+    """Return the role label of each member who acts for the case's compound as staff."""
+    if not member_ids:
+        return {}
+    rows = await ctx.session.execute(
+        select(Role.member_id, Role.role).where(
+            Role.member_id.in_(member_ids),
+            Role.role != RoleKind.RESIDENT,
+            or_(Role.compound_id == case.compound_id, Role.compound_id.is_(None)),
+        )
+    )
+    return {member_id: ROLE_LABELS[RoleKind(role)] for member_id, role in rows}
 
 
 SPEC = CommandSpec(

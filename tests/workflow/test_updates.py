@@ -68,6 +68,8 @@ async def test_query_in_group_masks_timeline(db_url):
         assert "1002" not in in_group[0]
         assert "3栋2单元1002室" in private[0]
         assert "办理记录" in private[0]
+        # Staff appear by role in the group, residents by a masked name.
+        assert "受理（物业管家）" in in_group[0]
 
 
 def test_mask_for_group_example():
