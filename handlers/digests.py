@@ -109,6 +109,8 @@ def _count(stats: DigestStats, case: Case, start: datetime, end: datetime) -> No
     times = stats.parties[case.route]
     if case.acknowledged_at is not None and start <= case.acknowledged_at < end:
         times.acknowledged += 1
+        # NOTE: a reopened case's new acknowledgement is measured from the
+        # original report, which overstates the party's response time.
         times.response_hours += (case.acknowledged_at - case.opened_at).total_seconds() / 3600
     if case.resolved_at is not None and start <= case.resolved_at < end:
         stats.resolved += 1
