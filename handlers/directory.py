@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ChatGroup, ChatKind, Compound, Identity, Member, Party, PartyKind
 
-# Suffixes that name one group of a compound rather than the compound itself:
-# 阳光花园3栋业主群 and 阳光花园志愿者群 both belong to 阳光花园.
 _NUMBER = r"(?:\d+|[一二三四五六七八九十百]+)"
-# What follows a compound's name in a group title: 3栋, 1-3栋, 二期, 业主交流,
-# 2群, in any order, up to the word 群.
+# The suffix that names one group of a compound rather than the compound
+# itself (阳光花园3栋业主群 and 阳光花园志愿者群 both belong to 阳光花园):
+# 3栋, 1-3栋, 二期, 业主交流 or 2群, in any order, up to the word 群.
 _GROUP_SUFFIX = re.compile(
     rf"(?:[\s·\-_、（）()]*(?:{_NUMBER}(?:\s*[-~至到]\s*{_NUMBER})?\s*(?:栋|幢|号楼|楼|期|区|单元)"
     r"|业主|居民|住户|邻里|志愿者|党员|租户|交流|互助|服务|楼栋|物业|管理|通知|议事|大|总|新))*"
@@ -22,7 +21,7 @@ _GROUP_SUFFIX = re.compile(
 )
 # 【翠湖苑】业主群 and [翠湖苑]业主群: the bracketed part is the compound.
 _BRACKETED = re.compile(r"^\s*[【\[（(]([^】\]）)]+)[】\]）)]")
-# The word 小区 after a name is part of how people say it, not of the name.
+# The word 小区 after a name is how people refer to it, not part of the name.
 _COMPOUND_WORD = re.compile(r"(?<=.{2})小区$")
 
 

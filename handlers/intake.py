@@ -212,7 +212,7 @@ class Pipeline:
             return await self._run_command(session, ctx, parsed.spec.handler)
 
         if message.is_private and chat.compound_id is None:
-            # Nobody binds a private chat, so the resident says where they live.
+            # No officer binds a private chat, so the resident names their compound.
             replies = await onboard(session, chat, member, message, now)
             return IntakeResult(outcome=MessageOutcome.UNBOUND, replies=replies)
         if chat.compound_id is None or chat.compound is None:
@@ -473,10 +473,10 @@ async def _with_home_building(
 
 
 def _share_location(findings: list[Finding]) -> list[Finding]:
-    """Give findings that name no place the place another part of the message names.
+    """Copy the location one finding names to the findings of the message that name none.
 
-    In "9栋下水道堵了，污水都漫到一楼大厅了" only the first clause says 9栋,
-    but both problems are there.
+    In "9栋下水道堵了，污水都漫到一楼大厅了" only the first clause contains
+    9栋, but both problems are there.
     """
     known = next((f.location for f in findings if not f.location.is_empty), None)
     if known is None:

@@ -48,7 +48,7 @@ class InboundMessage:
         message_id: The platform's message id, unique per account and sender.
         sent_at: When the sender sent it, time-zone aware.
         text: The text, or the caption of a photo or file.
-        reply_to: The platform id of the message this one quotes or answers.
+        reply_to: The platform id of the message this one quotes or replies to.
         attachments: Media and other non-text parts.
         mentions_bot: The message @-mentions the bot.
     """
@@ -104,7 +104,7 @@ class Reply:
         text: Plain text in Chinese; adapters split it to their platform's limits.
         case_id: The case it is about, so a failed send can be recorded there.
         audience: group, reporter, party or officer: who is meant to read it.
-        reply_to: The platform message id it answers, where the platform supports quoting.
+        reply_to: The platform message id it replies to, where the platform supports quoting.
         image_path: A PNG sent after the text (a digest's chart), where the
             adapter can send images.
     """
@@ -118,7 +118,7 @@ class Reply:
 
 
 class Outbound(Protocol):
-    """What an adapter implements to deliver replies on its platform."""
+    """The sending interface an adapter implements for its platform."""
 
     platform: str
 

@@ -1,9 +1,9 @@
 """First contact in a private chat: ask once where the resident lives, and remember it.
 
-A group is bound to its compound by the liaison officer; a private chat has
-nobody to do that, so the resident answers with the compound code (or scans
-the compound's QR code, whose scene value is that code) and, optionally,
-the building. The chat is then bound like a group, and later reports go
+A group is bound to its compound by the liaison officer. No officer is in a
+private chat, so the resident replies with the compound code (or scans the
+compound's QR code, whose scene value is that code) and, optionally, the
+building. The chat is then bound like a group, and later reports go
 through the same pipeline.
 """
 

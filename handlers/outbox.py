@@ -126,16 +126,16 @@ class Outbox:
 
     async def _send_image(self, adapter: Outbound, target: ChatTarget | UserTarget, path: Path) -> None:
         if not isinstance(adapter, SendsImages):
-            # The text already says what the chart shows; a platform without
-            # image support just goes without the picture.
+            # The text already contains the figures the chart shows, so a
+            # platform without image support sends the text alone.
             log.info("adapter %s sends no images; %s not sent", adapter.platform, path.name)
             return
         await adapter.send_image(target, path)
 
     async def _report_failure(self, case_id: int, platform: str) -> None:
-        # The liaison officer hears of every message that never arrived, so
-        # nobody waits on it unknowingly. A failed report to the officer is
-        # recorded on the case but not reported again.
+        # The liaison officer is told of every message that never arrived, so
+        # no resident waits on it unknowingly. A failed report to the officer
+        # is recorded on the case but not reported again.
         async with self._sessionmaker() as session:
             case = await session.get(Case, case_id)
             branch = case.compound.party(PartyKind.PARTY) if case is not None else None

@@ -46,8 +46,8 @@ def group_summary(case: Case) -> str:
     # Mask before shortening, so a cut never leaves half a phone number unmasked.
     summary = short_summary(mask_for_group(case.summary))
     location = mask_for_group(case_location(case))
-    # A location that is only a masked room number tells neighbours nothing,
-    # and one the resident already wrote (3号楼 for 3栋) would say it twice.
+    # A location that is only a masked room number gives neighbours nothing,
+    # and one the resident already wrote (3号楼 for 3栋) would appear twice.
     if location.strip("*") and location not in summary and not _names_building(summary, case.building):
         return f"{location}：{summary}"
     return summary

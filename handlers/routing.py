@@ -1,4 +1,4 @@
-"""Which party acts on a case: the default table and each compound's overrides."""
+"""Routing of cases to parties: the default table and each compound's overrides."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def party_for(compound: Compound, route: str) -> Party | None:
     """Return the party that acts on a route; a compound without one falls back to its branch.
 
     Some old compounds have no property firm or no owners' committee; their
-    cases go to the party branch rather than to nobody.
+    cases go to the party branch rather than to no party at all.
     """
     if route == "none":
         return None

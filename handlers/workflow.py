@@ -391,7 +391,7 @@ def close(
     actor_label: str = "",
     note: str = "",
 ) -> CaseEvent:
-    """Close a resolved case, after a good rating or when nobody rated it in time."""
+    """Close a resolved case, after a good rating or when no rating came in time."""
     return apply_transition(
         session, case, Action.CLOSE, actor=actor, actor_label=actor_label, now=now, note=note
     )
@@ -426,7 +426,7 @@ def escalate(
         level: The new escalation level; must be above the current one.
 
     Returns:
-        The "escalated" CaseEvent, whose data holds from_level and to_level.
+        The "escalated" CaseEvent, whose data contains from_level and to_level.
 
     Raises:
         BadCommand: The reason is empty, or the level is not above the current one.

@@ -66,7 +66,7 @@ STATUS_LABELS: dict[CaseStatus, str] = {
 
 
 class CaseOutcome(enum.StrEnum):
-    """How a closed case ended; only RESOLVED counts towards the resolution rate."""
+    """The final outcome of a closed case; only RESOLVED counts towards the resolution rate."""
 
     RESOLVED = "resolved"
     CANNOT_RESOLVE = "cannot_resolve"
@@ -85,7 +85,7 @@ OUTCOME_LABELS: dict[CaseOutcome, str] = {
 
 
 class Case(Base):
-    """A problem somebody must act on, with a number residents can quote."""
+    """A problem a party must act on, with a number residents can quote."""
 
     __tablename__ = "case"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""Where residents who write to the bot one-to-one say they live."""
+"""The homes that residents writing to the bot one-to-one give."""
 
 from __future__ import annotations
 

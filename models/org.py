@@ -27,7 +27,7 @@ PARTY_KIND_LABELS: dict[PartyKind, str] = {
 
 
 class RoleKind(enum.StrEnum):
-    """What a member may do, and where (see Role for the scope columns)."""
+    """A member's role kind; Role adds where it applies (compound, community or street)."""
 
     RESIDENT = "resident"
     LIAISON_OFFICER = "liaison_officer"
@@ -113,7 +113,7 @@ class Party(Base):
 
 
 class Member(Base):
-    """A person the bot knows: a resident who wrote in a group, or a staff member."""
+    """A person stored by the bot: a resident who wrote in a group, or a staff member."""
 
     __tablename__ = "member"
 

@@ -56,7 +56,7 @@ class Notification(Base):
     """A message the scheduler decided to send, keyed so it is decided only once.
 
     `key` names the occasion (reminder 90% of case 12's resolve limit, the
-    daily digest of compound 3 on 2026-03-02); the unique constraint turns a
+    daily digest of compound 3 on 2026-03-02). The unique constraint turns a
     second decision, by a rerun or by another instance, into a no-op.
     """
 

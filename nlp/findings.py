@@ -1,4 +1,4 @@
-"""The classifier's output types: what one message says, in fields."""
+"""The classifier's output types: the problems one message reports, in fields."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ RELATIVE_PLACES = frozenset({"楼上", "楼下", "隔壁", "对门", "对面", "
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where a problem is, as far as the text says.
+    """Where a problem is, as far as the text names it.
 
     Attributes:
         building: Building number as written without its unit word ("3" for 3栋).

@@ -1,4 +1,4 @@
-"""What the timers are configured with: reminder points, rung limits, quiet hours, digest times."""
+"""Timer configuration: reminder points, rung limits, quiet hours and digest times."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The log is CSV with the header time,group,sender,text (UTF-8; other columns
 are ignored). Each line becomes an InboundMessage on the platform "replay".
-A group name nobody bound yet is bound to a compound created on the fly.
+A group name not bound yet is bound to a compound created on the fly.
 """
 
 from __future__ import annotations

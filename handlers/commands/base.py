@@ -78,7 +78,7 @@ class ParsedCommand:
 
 
 class CommandRegistry:
-    """The commands the bot knows, looked up by Chinese verb or slash name."""
+    """The registered commands, looked up by Chinese verb or slash name."""
 
     def __init__(self, bot_username: str | None = None) -> None:
         self._by_verb: dict[str, CommandSpec] = {}
@@ -135,7 +135,7 @@ class CommandRegistry:
 
 
 def reply_here(ctx: CommandContext, text: str, *, case_id: int | None = None) -> Reply:
-    """Answer in the chat the command came from."""
+    """Build a reply in the chat the command came from."""
     return Reply(
         target=ChatTarget(ctx.message.platform, ctx.message.chat_id),
         text=text,

@@ -3,7 +3,7 @@
 The dedup key of the pipeline is (platform, account, sender_id, message_id),
 and the archive's sequence cursor is written in the same transaction as the
 raw messages of its batch. A crash before that commit leaves both untouched,
-so the batch is fetched again; a crash after it leaves pending rows, which
+so the batch is fetched again. A crash after it leaves pending rows, which
 the next run acts on before it fetches anything new.
 """
 
@@ -40,7 +40,7 @@ SKIPPED_KIND = "skipped"
 
 @dataclass(slots=True)
 class BatchCounts:
-    """What one stored batch contained."""
+    """Counts of what one stored batch contained."""
 
     stored: int = 0
     skipped: int = 0
@@ -60,8 +60,8 @@ async def store_batch(
     """Store a batch of decoded records and move the cursor to `last_seq`, in the caller's transaction.
 
     Records at or below the stored cursor were stored by an earlier run and
-    are left out; the row lock on the cursor keeps two pollers from storing
-    one batch twice on PostgreSQL.
+    are left out. On PostgreSQL the row lock on the cursor keeps two pollers
+    from storing one batch twice.
     """
     counts = BatchCounts()
     cursor = await session.get(ArchiveCursor, corp_id, with_for_update=True)
