@@ -110,6 +110,8 @@ async def find_duplicate(
         if _locations_conflict(case_location, finding.location):
             continue
         same_category = case.category == finding.category
+        if _elaborates(case, case_location, finding, same_category, now, chat_group_id, reporter_id):
+            return case
         if (
             same_category
             and finding.location.is_empty
@@ -131,6 +133,51 @@ async def find_duplicate(
         if similar(case.summary, finding.text, threshold=0.6):
             return case
     return None
+
+
+def _elaborates(
+    case: Case,
+    case_location: Location,
+    finding: Finding,
+    same_category: bool,
+    now: datetime,
+    chat_group_id: int | None,
+    reporter_id: int | None,
+) -> bool:
+    """Whether a finding is its reporter adding the place to their own recent case.
+
+    "电梯坏了" and then "3栋的" from the same person in the same chat is one
+    problem. The first case may still await triage under another category,
+    so a triage case accepts the finding whatever category it got.
+    """
+    place_agrees = case_location.place is None or case_location.place == finding.location.place
+    return (
+        case_location.building is None
+        and finding.location.building is not None
+        and place_agrees
+        and reporter_id is not None
+        and case.reporter_id == reporter_id
+        and chat_group_id is not None
+        and case.chat_group_id == chat_group_id
+        and case.opened_at >= now - CONVERSATION_WINDOW
+        and (same_category or case.status == CaseStatus.TRIAGE)
+    )
+
+
+def fill_location(session: AsyncSession, case: Case, location: Location, actor: Member, now: datetime) -> bool:
+    """Give a case with no building the address a later message names; return whether it changed.
+
+    A place the case already has (楼道, 东门) is kept; the building, unit
+    and room come from the new message.
+    """
+    if case.building is not None or location.building is None:
+        return False
+    case.building, case.unit, case.room = location.building, location.unit, location.room
+    case.place = case.place or location.place
+    case.updated_at = now
+    where = Location(case.building, case.unit, case.room, case.place).describe()
+    record_event(session, case, "location_added", actor=actor, at=now, data={"location": where})
+    return True
 
 
 def _locations_conflict(a: Location, b: Location) -> bool:

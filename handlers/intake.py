@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import replies as texts
-from handlers.cases import NUDGE_COUNTS, add_reporter, find_duplicate, follow_merges, open_case
+from handlers.cases import NUDGE_COUNTS, add_reporter, fill_location, find_duplicate, follow_merges, open_case
 from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands.base import reply_here
 from handlers.directory import chat_for, member_for
@@ -375,7 +375,7 @@ class Pipeline:
             )
             if duplicate is not None:
                 duplicate = await follow_merges(session, duplicate)
-                joined = await self._join(session, raw, message, duplicate, member, now)
+                joined = await self._join(session, raw, message, duplicate, member, now, finding)
                 result.attached += 1
                 result.case_ids.extend(joined.case_ids)
                 result.replies.extend(r for r in joined.replies if r.audience != "group")
@@ -438,12 +438,18 @@ class Pipeline:
         case: Case,
         member: Member,
         now: datetime,
+        finding: Finding | None = None,
     ) -> IntakeResult:
         added = await add_reporter(session, case, member, raw_message_id=raw.id, now=now)
         result = IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1)
         group = ChatTarget(message.platform, message.chat_id)
+        # Only the reporter's own words place their case: a neighbour's "5栋也坏了"
+        # may be another lift.
+        own = finding is not None and case.reporter_id == member.id
+        filled = own and fill_location(session, case, finding.location, member, now)
         if not added:
-            result.replies.append(Reply(group, texts.already_reported(case), case.id, "group", message.message_id))
+            text = texts.location_added(case) if filled else texts.already_reported(case)
+            result.replies.append(Reply(group, text, case.id, "group", message.message_id))
             return result
         result.replies.append(Reply(group, texts.joined_for_group(case), case.id, "group", message.message_id))
         if case.reporter_count in NUDGE_COUNTS and case.party is not None and case.status != CaseStatus.TRIAGE:

@@ -89,6 +89,15 @@ def _who_handles(case: Case) -> str:
     return f"正由{party_name(case)}处理"
 
 
+def location_added(case: Case) -> str:
+    """Thank a reporter who named the place of their own case afterwards."""
+    where = mask_for_group(case_location(case))
+    return (
+        f"已补充位置：工单 {case.number} 的位置记为{where}，{_who_handles(case)}。"
+        f"发送“查询 {case.number}”可看进度。"
+    )
+
+
 def already_reported(case: Case) -> str:
     return f"您已反映过该问题（工单 {case.number}），我们会持续跟进，发送“查询 {case.number}”可看进度。"
 

@@ -21,6 +21,7 @@ EVENT_LABELS: dict[str, str] = {
     "opened": "登记",
     "co_reporter_added": "新增反映人",
     "reported_again": "再次反映",
+    "location_added": "补充位置",
     "classified": "确认类别",
     "acknowledged": "受理",
     "started": "处理中",

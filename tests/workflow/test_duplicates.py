@@ -49,3 +49,41 @@ async def test_same_resident_twice_counts_once(db_url):
 
         assert (await desk.case(1)).reporter_count == 1
         assert any("您已反映过该问题" in r for r in again)
+
+
+async def test_reporter_naming_the_place_later_fills_their_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("电梯又坏了，停了好几天了", sender="r1")
+        more = await desk.say("3栋2单元的电梯，一直停在五楼不动", sender="r1", at=later(10))
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+        case = await desk.case(1)
+        assert cases == 1
+        assert (case.building, case.unit) == ("3", "2")
+        assert case.reporter_count == 1
+        assert any("已补充位置：工单 0001" in r and "3栋2单元" in r for r in more)
+        history = await desk.say("查询 0001", sender="r1", at=later(12))
+        assert any("补充位置" in r for r in history)
+
+
+async def test_place_given_after_triage_joins_whatever_its_category(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say("楼道里的东西到底有没有人管", sender="r1")
+        more = await desk.say("3栋1单元楼道堆满了纸箱和旧家具", sender="r1", at=later(5))
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+        assert cases == 1
+        assert (await desk.case(1)).building == "3"
+        assert any("已补充位置" in r for r in more)
+
+
+async def test_place_given_after_an_hour_opens_a_new_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("电梯又坏了，停了好几天了", sender="r1")
+        await desk.say("3栋2单元的电梯，一直停在五楼不动", sender="r1", at=later(90))
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+        assert cases == 2
