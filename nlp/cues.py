@@ -87,15 +87,24 @@ HAZARD = _any_of(
     r"煤气味|燃气味|天然气味|煤汽味|液化气味|漏气|(?:煤气|燃气|天然气|液化气|气罐|管道).{0,4}(?:泄漏|泄露)|煤气.{0,4}味|燃气.{0,4}味|气味很大.{0,6}煤气",
     # Water.
     r"水管.{0,3}(?:爆|裂|破)|管子.{0,2}(?:爆|裂)|爆管|爆了|往外喷|喷水|喷出|呲呲|淹了|被淹|进水了|进水",
-    r"漫了|漫到|漫进|往下灌|往里灌|灌进|成河|泡了|泡水|哗哗|瀑布|倒灌|返水|返污水|往上返|往下流|往下淌|还在流|还在漏|跑水",
+    r"(?:电箱|配电箱|闸箱|电表箱|开关箱|总闸).{0,6}(?:冒烟|烟|焦|火)|漫了|漫到|漫进|往下灌|往里灌|灌进|成河|泡了|泡水|哗哗|瀑布|倒灌|返水|返污水|往上返|往下流|往下淌|还在流|还在漏|跑水",
     # Lifts.
     r"困在电梯|电梯困人|电梯.{0,6}困|被困|困住|关在电梯|关电梯里|卡在.{0,8}中间|电梯.{0,10}(?:往下掉|下坠|溜梯|冲顶)|没轿厢|电梯里面.{0,8}(?:出不来|打不开)",
     # Falling objects and structures.
-    r"砸下来|掉下来|往下掉|砸在|砸到|砸中|坠落|坠下|要掉|摇摇欲坠|快掉了|悬着|挂着晃|高空抛物|坍塌|塌了|塌下来|倒塌|岌岌可危|承重墙|倾斜|开裂.{0,6}(?:变大|掉渣)|地基",
+    r"砸下来|掉下来|往下掉|砸在|砸到|砸中|坠落|坠下|要掉|摇摇欲坠|快掉了|悬着|挂着晃|高空抛物|坍塌|塌了|塌下来|倒塌|岌岌可危|承重墙.{0,6}(?:裂|断|塌|砸|拆)|倾斜|开裂.{0,6}(?:变大|掉渣)|地基.{0,4}(?:下沉|沉降|塌|裂|掏空)",
     # People in danger.
-    r"晕倒|昏倒|昏迷|倒地|晕过去|不省人事|摔倒|摔了|起不来|救命(?![路钱稻通])|喊救命|流血|出血|满脸是血|头破了|咬人|咬了|咬伤|拿着刀|持刀|动刀|打起来|打人|跳楼|楼顶边上|要跳|空调架|爬到窗外|爬出窗|锁在车里|车里.{0,4}锁着|锁着个|走失|没回来|找不到人|说不出话|嘴歪|心脏病|抽搐|没动静|没气了|触电|漏电|电线.{0,6}(?:掉|断|着火|冒火)",
+    r"晕倒|昏倒|昏迷|倒地|晕过去|不省人事|摔倒|摔了|起不来|救命(?![路钱稻通消])|喊救命|流血|出血|满脸是血|头破了|咬人|咬了|咬伤|拿着刀|持刀|动刀|打起来|打人|跳楼|楼顶边上|要跳|空调架|爬到窗外|爬出窗|锁在车里|车里.{0,4}锁着|锁着个|走失|没回来|找不到人|说不出话|嘴歪|心脏病|抽搐|没动静|没气了|触电|漏电|电线.{0,6}(?:掉|断|着火|冒火)",
     # Danger stated as imminent in a formal letter.
     r"随时(?:都)?(?:有)?可能.{0,6}(?:起火|着火|爆炸|倒塌|坍塌|坠落|掉落|伤人|出人命)",
+)
+
+# Damage done to a building's structure. It stays dangerous however long
+# ago it started, so duration words do not make it chronic; only a
+# hypothetical or a worry ("担心导致坍塌") does.
+STRUCTURAL = _any_of(
+    r"(?:砸|拆|打|凿|挖|推|掏)(?:坏|掉|除|穿|通|空|倒|了)?.{0,4}(?:承重墙|承重柱|剪力墙|主体结构|梁柱)",
+    r"(?:承重墙|承重柱|剪力墙|梁柱).{0,4}(?:砸|拆|打通|凿|挖|推倒|掏空)",
+    r"地基.{0,8}(?:挖|掏空|下沉|外露|露出来)|(?:挖|掏).{0,6}地基|墙推了|挖深|岌岌可危|楼体.{0,4}(?:倾斜|开裂|下沉)",
 )
 
 # Calls for help: urgent in a report, but also the first words of advice
@@ -111,7 +120,7 @@ ADVICE = _any_of(
 )
 
 # Words that mark a report as happening right now.
-NOW = _any_of(r"刚才|刚刚|刚|现在|正在|还在|快(?!递)|赶紧|马上|此刻|这会|救命|!")
+NOW = _any_of(r"刚才|刚刚|刚|现在(?=.{0,3}(?:又|正|还在|有人|在|就))|正在|还在|快(?!递)|赶紧|马上|此刻|这会|救命|!")
 
 # Words that turn a danger word into a chronic complaint.
 CHRONIC = _any_of(
@@ -123,7 +132,7 @@ CHRONIC = _any_of(
 )
 
 # A danger imagined rather than seen: "这要是着火了拿啥灭".
-HYPOTHETICAL = _any_of(r"要是|万一|假如|如果|一旦|的话|怕.{0,4}(?:哪天|以后)|早晚")
+HYPOTHETICAL = _any_of(r"要是|万一|假如|如果|倘若|若|如发生|一旦|的话|请问|咨询|担心|担忧|隐患|怕.{0,4}(?:哪天|以后)|早晚")
 
 # Chatter, fiction, jokes, notices and hyperbole that carry alarming words.
 DEFUSE = _any_of(
@@ -164,6 +173,7 @@ class Cues:
     """The cue families found in one text, one flag each."""
 
     hazard: bool
+    structural: bool
     call: bool
     advice: bool
     now: bool
@@ -178,6 +188,8 @@ class Cues:
     def urgent(self) -> bool:
         """Danger now: a hazard or a call for help that is neither chronic nor defused.
 
+        Damage to the structure is urgent unless imagined, whatever its age.
+
         A chronic word does not defuse a report that also states it is
         happening now ("经常漏水, 现在又在往下流"). A call for help with no
         hazard word counts only without advice wording, because "赶紧打119,
@@ -185,6 +197,8 @@ class Cues:
         """
         if self.defuse:
             return False
+        if self.structural and not self.hypothetical:
+            return True
         # A hypothetical danger is treated like a chronic one.
         settled = self.chronic or self.hypothetical
         if self.hazard:
@@ -200,6 +214,7 @@ def find_cues(text: str) -> Cues:
     """
     return Cues(
         hazard=HAZARD.search(text) is not None,
+        structural=STRUCTURAL.search(text) is not None,
         call=CALL.search(text) is not None,
         advice=ADVICE.search(text) is not None,
         now=NOW.search(text) is not None,

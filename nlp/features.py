@@ -41,7 +41,7 @@ def char_ngrams(text: str) -> list[str]:
 def cue_features(cues: Cues) -> list[str]:
     """Return the cue feature keys of one text."""
     keys = []
-    if cues.hazard or cues.call:
+    if cues.hazard or cues.structural or cues.call:
         keys.append("#hazard")
     if cues.urgent:
         keys.append("#urgent")

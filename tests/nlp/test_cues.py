@@ -9,7 +9,7 @@ from nlp.cues import find_cues, first_characters, split_alternatives
 from nlp.data.generate import SEED, generate
 
 FAMILIES = ["HAZARD", "CALL", "ADVICE", "HYPOTHETICAL", "NOW", "CHRONIC", "DEFUSE", "EXTERNAL"]
-FAMILIES += ["COMPLAINT", "NOTICE"]
+FAMILIES += ["COMPLAINT", "NOTICE", "STRUCTURAL"]
 
 
 def test_split_alternatives_keeps_groups_and_classes() -> None:
@@ -53,3 +53,33 @@ def test_call_alone_is_urgent() -> None:
 
 def test_past_call_is_not_urgent() -> None:
     assert not find_cues("昨天晚上那辆救护车是来接谁的").urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼下业主装修把承重墙砸了一半，楼上地板都在晃",
+        "有人在地下室往下挖，地基里的钢筋都露出来了",
+        "开发商两年前把架空层挖深卖掉，到现在也没恢复",
+    ],
+)
+def test_damage_to_the_structure_is_urgent_however_old(text: str) -> None:
+    assert find_cues(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "担心以后有人拆承重墙，物业要不要提前提醒一下",
+        "交房三年了，卧室承重墙上的裂缝现在还能看到",
+        "门前那条路是我们的救命消防通道，长期被车堵着",
+        "请问排水管设计多深才不会倒灌？",
+    ],
+)
+def test_worries_and_old_damage_are_not_urgent(text: str) -> None:
+    assert not find_cues(text).urgent
+
+
+def test_smoke_in_the_fuse_box_is_urgent() -> None:
+    assert find_cues("3栋楼道的电箱里在冒烟，一股焦味").urgent
+    assert find_cues("家里配电箱往外漏油烟").urgent
