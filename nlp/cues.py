@@ -99,8 +99,8 @@ HAZARD = _any_of(
 )
 
 # Damage done to a building's structure. It stays dangerous however long
-# ago it started, so duration words do not make it chronic; only a
-# hypothetical or a worry ("担心导致坍塌") does.
+# ago it started, so only a hypothetical or a worry ("担心导致坍塌") makes
+# it normal, never a duration word.
 STRUCTURAL = _any_of(
     r"(?:砸|拆|打|凿|挖|推|掏)(?:坏|掉|除|穿|通|空|倒|了)?.{0,4}(?:承重墙|承重柱|剪力墙|主体结构|梁柱)",
     r"(?:承重墙|承重柱|剪力墙|梁柱).{0,4}(?:砸|拆|打通|凿|挖|推倒|掏空)",
