@@ -45,20 +45,13 @@ from models import (
     RawMessage,
     utcnow,
 )
+from nlp.cues import ME_TOO, ME_TOO_PHRASES
 from nlp.findings import Finding
 
 log = logging.getLogger("handlers.intake")
 
-# "Me too" replies that add the sender to a case instead of opening one.
-_ME_TOO_PHRASES = (
-    r"(?:\+\s*1|我也是|我家也是|我家也一样|我家也这样|我这也是|我们也是|我们家也是|我们楼也是|"
-    r"同上|同问|一样|我也一样|俺也一样|同感|附议|同样遇到了?|我也遇到了?|我家也遇到了?)"
-)
-# Only the phrase, with punctuation or emoji after it: "我也是，早上好" is a
-# greeting and goes to the classifier like any other text.
-_ME_TOO = re.compile(rf"^\s*{_ME_TOO_PHRASES}[\s\W_]*$")
 # The same phrases opening a longer message: "我也是，楼上每天半夜噪音".
-_ME_TOO_PREFIX = re.compile(rf"^\s*(?:{_ME_TOO_PHRASES}|我家也|我们家也|同样)")
+_ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|我家也|我们家也|同样)")
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 ATTACHMENT_WINDOW = timedelta(minutes=30)
 
@@ -224,7 +217,9 @@ class Pipeline:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
 
         # NFKC folds the full-width ＋１ that Chinese keyboards type.
-        if _ME_TOO.match(unicodedata.normalize("NFKC", message.text)):
+        # Only the phrase, with punctuation or emoji after it: "我也是，早上好" is a
+        # greeting and goes to the classifier like any other text.
+        if ME_TOO.match(unicodedata.normalize("NFKC", message.text)):
             return await self._me_too(session, raw, message, chat, member, now)
 
         if not message.text.strip():

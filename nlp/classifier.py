@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from nlp.clauses import topic_spans
-from nlp.cues import Cues, find_cues
+from nlp.cues import ME_TOO, Cues, find_cues
 from nlp.features import message_features
 from nlp.findings import Finding
 from nlp.labels import CHAT
@@ -117,7 +117,8 @@ class Classifier:
             order.
         """
         normalized = normalize(text)
-        if not normalized:
+        # A bare "+1" joins the case under discussion; it raises nothing new.
+        if not normalized or ME_TOO.match(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
 
         whole = self._analyse(normalized)

@@ -24,6 +24,11 @@ def test_empty_message_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in findings] == ["chat"]
 
 
+@pytest.mark.parametrize("text", ["+1", "同楼+1", "我家也是！", "＋１"])
+def test_bare_me_too_is_chat(classifier: Classifier, text: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == ["chat"]
+
+
 @pytest.mark.parametrize("text", ["大家早上好", "谢谢大家", "今天好热啊", "收到"])
 def test_chit_chat_is_one_chat_finding(classifier: Classifier, text: str) -> None:
     findings = classifier.classify(text)

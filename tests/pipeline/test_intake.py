@@ -115,10 +115,11 @@ async def test_me_too_joins_the_quoted_case(db_url):
     await send(services, message("7栋楼下垃圾两天没清了，臭死了", sender="a", message_id="g1"))
     await send(services, message("+1", sender="b", reply_to="g1", at=later(2)))
     await send(services, message("我也是", sender="c", at=later(4)))
+    await send(services, message("同楼+1", sender="d", at=later(6)))
 
     cases = await all_cases(services)
     assert len(cases) == 1
-    assert cases[0].reporter_count == 3
+    assert cases[0].reporter_count == 4
     await services.close()
 
 
