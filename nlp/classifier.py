@@ -117,7 +117,7 @@ class Classifier:
             order.
         """
         normalized = normalize(text)
-        # A bare "+1" joins the case under discussion; it raises nothing new.
+        # A bare "+1" joins the case under discussion, so it raises nothing new.
         if not normalized or ME_TOO.match(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
 
