@@ -87,13 +87,15 @@ HAZARD = _any_of(
     r"煤气味|燃气味|天然气味|煤汽味|液化气味|漏气|(?:煤气|燃气|天然气|液化气|气罐|管道).{0,4}(?:泄漏|泄露)|煤气.{0,4}味|燃气.{0,4}味|气味很大.{0,6}煤气",
     # Water.
     r"水管.{0,3}(?:爆|裂|破)|管子.{0,2}(?:爆|裂)|爆管|爆了|往外喷|喷水|喷出|呲呲|淹了|被淹|进水了|进水",
-    r"(?:电箱|配电箱|闸箱|电表箱|开关箱|总闸).{0,6}(?:冒烟|烟|焦|火)|漫了|漫到|漫进|往下灌|往里灌|灌进|成河|泡了|泡水|哗哗|瀑布|倒灌|返水|返污水|往上返|往下流|往下淌|还在流|还在漏|跑水",
+    r"(?:电箱|配电箱|闸箱|电表箱|开关箱|总闸).{0,6}(?:冒烟|烟|焦|火)|漫了|漫到|漫进|往下灌|(?<![风呼])往里灌|灌进|成河|泡了|泡水|哗哗|瀑布|倒灌|返水|返污水|往上返|往下流|往下淌|还在流|还在漏|跑水",
     # Lifts.
     r"困在电梯|电梯困人|电梯.{0,6}困|被困|困住|关在电梯|关电梯里|卡在.{0,8}中间|电梯.{0,10}(?:往下掉|下坠|溜梯|冲顶)|没轿厢|电梯里面.{0,8}(?:出不来|打不开)",
     # Falling objects and structures.
-    r"砸下来|掉下来|往下掉|砸在|砸到|砸中|坠落|坠下|要掉|摇摇欲坠|快掉了|悬着|挂着晃|高空抛物|坍塌|塌了|塌下来|倒塌|岌岌可危|承重墙.{0,6}(?:裂|断|塌|砸|拆)|倾斜|开裂.{0,6}(?:变大|掉渣)|地基.{0,4}(?:下沉|沉降|塌|裂|掏空)",
+    r"砸下来|掉下来|(?<![虫叶毛渣灰皮])往下掉|砸在|砸到|砸中|坠落|坠下|要掉|摇摇欲坠|快掉了|悬着|挂着晃|高空抛物|坍塌|塌了|塌下来|倒塌|岌岌可危|承重墙.{0,6}(?:裂|断|塌)|倾斜|开裂.{0,6}(?:变大|掉渣)|地基.{0,4}(?:下沉|沉降|塌|裂|掏空)",
     # People in danger.
     r"晕倒|昏倒|昏迷|倒地|晕过去|不省人事|摔倒|摔了|起不来|救命(?![路钱稻通消])|喊救命|流血|出血|满脸是血|头破了|咬人|咬了|咬伤|拿着刀|持刀|动刀|打起来|打人|跳楼|楼顶边上|要跳|空调架|爬到窗外|爬出窗|锁在车里|车里.{0,4}锁着|锁着个|走失|没回来|找不到人|说不出话|嘴歪|心脏病|抽搐|没动静|没气了|触电|漏电|电线.{0,6}(?:掉|断|着火|冒火)",
+    # A power cut for someone who lives on a machine.
+    r"(?:停电|没电|断电|跳闸).{0,20}(?:制氧机|呼吸机|透析)|(?:制氧机|呼吸机|透析).{0,20}(?:停电|没电|断电|撑)",
     # Danger stated as imminent in a formal letter.
     r"随时(?:都)?(?:有)?可能.{0,6}(?:起火|着火|爆炸|倒塌|坍塌|坠落|掉落|伤人|出人命)",
 )
@@ -106,6 +108,9 @@ STRUCTURAL = _any_of(
     r"(?:承重墙|承重柱|剪力墙|梁柱).{0,4}(?:砸|拆|打通|凿|挖|推倒|掏空)",
     r"地基.{0,8}(?:挖|掏空|下沉|外露|露出来)|(?:挖|掏).{0,6}地基|墙推了|挖深|岌岌可危|楼体.{0,4}(?:倾斜|开裂|下沉)",
 )
+
+# A guess from a sound or a look: "听着像把承重墙砸了".
+SEEMS = _any_of(r"听着像|听起来像|好像|像是|似乎|感觉像")
 
 # Calls for help: urgent in a report, but also the first words of advice
 # that neighbours give after someone else's alarm.
@@ -143,6 +148,7 @@ DEFUSE = _any_of(
     r"演练|演习|消防检查|安全检查|安检|培训|讲座|宣传|知识|温馨提示|提醒大家|注意防范|预防|防范",
     r"通知|公告|转发|【|告知|敬请|届时|请各位|请业主",
     r"别的小区|隔壁市|外地|老家|听说|据说|网上|朋友圈",
+    r"毛毛虫|虫子|落叶",
     r"太(?:好吃|好看|好笑|可爱|香|甜|美|好玩)了?",
     r"杀疯了|炸裂|(?<![着起失])火了|爆款|爆单|爆满|火爆|红火|火得|太火",
 )
@@ -182,6 +188,7 @@ class Cues:
 
     hazard: bool
     structural: bool
+    seems: bool
     call: bool
     advice: bool
     now: bool
@@ -196,7 +203,7 @@ class Cues:
     def urgent(self) -> bool:
         """Danger now: a hazard or a call for help that is neither chronic nor defused.
 
-        Damage to the structure is urgent unless imagined, whatever its age.
+        Damage to the structure is urgent unless imagined or guessed, whatever its age.
 
         A chronic word does not defuse a report that also states it is
         happening now ("经常漏水, 现在又在往下流"). A call for help with no
@@ -205,7 +212,7 @@ class Cues:
         """
         if self.defuse:
             return False
-        if self.structural and not self.hypothetical:
+        if self.structural and not (self.hypothetical or self.seems):
             return True
         # A hypothetical danger is treated like a chronic one.
         settled = self.chronic or self.hypothetical
@@ -223,6 +230,7 @@ def find_cues(text: str) -> Cues:
     return Cues(
         hazard=HAZARD.search(text) is not None,
         structural=STRUCTURAL.search(text) is not None,
+        seems=SEEMS.search(text) is not None,
         call=CALL.search(text) is not None,
         advice=ADVICE.search(text) is not None,
         now=NOW.search(text) is not None,

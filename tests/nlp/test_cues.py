@@ -9,7 +9,7 @@ from nlp.cues import find_cues, first_characters, split_alternatives
 from nlp.data.generate import SEED, generate
 
 FAMILIES = ["HAZARD", "CALL", "ADVICE", "HYPOTHETICAL", "NOW", "CHRONIC", "DEFUSE", "EXTERNAL"]
-FAMILIES += ["COMPLAINT", "NOTICE", "STRUCTURAL"]
+FAMILIES += ["COMPLAINT", "NOTICE", "STRUCTURAL", "SEEMS"]
 
 
 def test_split_alternatives_keeps_groups_and_classes() -> None:
@@ -74,6 +74,9 @@ def test_damage_to_the_structure_is_urgent_however_old(text: str) -> None:
         "交房三年了，卧室承重墙上的裂缝现在还能看到",
         "门前那条路是我们的救命消防通道，长期被车堵着",
         "请问排水管设计多深才不会倒灌？",
+        "楼上装修动静好大，听着像在砸承重墙",
+        "毛毛虫从树上往下掉，孩子身上起疹子了",
+        "楼道窗户破了，冷风呼呼往里灌",
     ],
 )
 def test_worries_and_old_damage_are_not_urgent(text: str) -> None:
@@ -83,3 +86,7 @@ def test_worries_and_old_damage_are_not_urgent(text: str) -> None:
 def test_smoke_in_the_fuse_box_is_urgent() -> None:
     assert find_cues("3栋楼道的电箱里在冒烟，一股焦味").urgent
     assert find_cues("家里配电箱往外漏油烟").urgent
+
+
+def test_power_cut_for_an_oxygen_machine_is_urgent() -> None:
+    assert find_cues("停电了，我妈在用制氧机，备用电池撑不了多久").urgent
