@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseStatus, Compound
+from models import Case, CaseOutcome, CaseStatus, Compound
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
 # States in which a case is still being worked on; RESOLVED waits for a rating.
@@ -51,7 +51,8 @@ class DigestStats:
         new: Cases opened in the period.
         overdue: Cases being worked on whose acknowledge or resolve limit has passed.
         escalated: Cases being worked on that climbed at least one rung.
-        resolved: Cases resolved in the period.
+        ended: Cases that ended in the period in any way but a merge, as 统计 counts 办结.
+        resolved: Cases resolved in the period, the 已解决 part of `ended`.
         awaiting_rating: Resolved cases the reporter has not rated yet.
         categories: Cases opened in the period, by category key.
         parties: Response and resolution times by route key.
@@ -61,6 +62,7 @@ class DigestStats:
     new: int = 0
     overdue: int = 0
     escalated: int = 0
+    ended: int = 0
     resolved: int = 0
     awaiting_rating: int = 0
     categories: Counter[str] = field(default_factory=Counter)
@@ -83,6 +85,7 @@ async def compute_stats(
             in_period,
             and_(Case.acknowledged_at >= start, Case.acknowledged_at < end),
             and_(Case.resolved_at >= start, Case.resolved_at < end),
+            and_(Case.closed_at >= start, Case.closed_at < end),
         ),
     )
     for case in await session.scalars(query):
@@ -104,6 +107,9 @@ def _count(stats: DigestStats, case: Case, start: datetime, end: datetime) -> No
             stats.overdue += 1
         if case.escalation_level > 0:
             stats.escalated += 1
+    ended = case.closed_at is not None and start <= case.closed_at < end
+    if ended and case.outcome is not None and case.outcome != CaseOutcome.MERGED:
+        stats.ended += 1
     if status is CaseStatus.RESOLVED and case.rating is None:
         stats.awaiting_rating += 1
     times = stats.parties[case.route]
@@ -134,7 +140,7 @@ def _day(moment: datetime, zone: ZoneInfo) -> str:
 def stats_lines(stats: DigestStats, period_word: str) -> list[str]:
     """Return the lines shared by compound and street digests."""
     lines = [
-        f"{period_word}新增工单 {stats.new} 件，办结 {stats.resolved} 件；",
+        f"{period_word}新增工单 {stats.new} 件，办结 {stats.ended} 件（已解决 {stats.resolved} 件）；",
         f"当前超时未办 {stats.overdue} 件，升级督办中 {stats.escalated} 件，待居民评价 {stats.awaiting_rating} 件。",
     ]
     if stats.categories:
@@ -186,7 +192,7 @@ def street_digest(
     lines.append("各小区：")
     for compound, stats in rows:
         lines.append(
-            f"· {compound.name}：新增 {stats.new}，办结 {stats.resolved}，超时 {stats.overdue}，"
+            f"· {compound.name}：新增 {stats.new}，办结 {stats.ended}（已解决 {stats.resolved}），超时 {stats.overdue}，"
             f"督办 {stats.escalated}，待评价 {stats.awaiting_rating}"
         )
     return "\n".join(lines)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from handlers.digests import compute_stats
-from handlers.workflow import acknowledge, resolve
+from handlers.workflow import acknowledge, cannot_resolve, resolve
 from models import Case, CaseStatus, Notification
 from tests.scheduler.conftest import Desk, local
 
@@ -32,6 +32,9 @@ async def seed_week(desk: Desk) -> dict[str, int]:
         resolve(session, lamp, actor=None, now=local(2026, 3, 3, 15, 30), note="已更换灯泡")
         door = await session.get_one(Case, ids["door"])
         acknowledge(session, door, actor=None, now=local(2026, 3, 3, 12))
+        fund = await session.get_one(Case, ids["fund"])
+        acknowledge(session, fund, actor=None, now=local(2026, 3, 3, 15))
+        cannot_resolve(session, fund, actor=None, now=local(2026, 3, 3, 16), reason="需业主大会表决")
     return ids
 
 
@@ -49,6 +52,9 @@ async def test_daily_digest_matches_database(desk: Desk):
 
     new = await count(desk, Case.opened_at >= PERIOD_START, Case.opened_at < DIGEST_AT)
     resolved = await count(desk, Case.resolved_at >= PERIOD_START, Case.resolved_at < DIGEST_AT)
+    ended = await count(
+        desk, Case.outcome.is_not(None), Case.closed_at >= PERIOD_START, Case.closed_at < DIGEST_AT
+    )
     awaiting = await count(desk, Case.status == CaseStatus.RESOLVED, Case.rating.is_(None))
     escalated = await count(
         desk, Case.status.in_(CaseStatus.open_statuses()), Case.escalation_level > 0
@@ -59,7 +65,7 @@ async def test_daily_digest_matches_database(desk: Desk):
         (Case.resolve_due_at < DIGEST_AT)
         | (Case.acknowledged_at.is_(None) & (Case.response_due_at < DIGEST_AT)),
     )
-    assert (new, resolved, awaiting, escalated, overdue) == (3, 1, 1, 1, 1)
+    assert (new, ended, resolved, awaiting, escalated, overdue) == (3, 2, 1, 1, 1, 1)
 
     async with desk.services.sessionmaker() as session:
         stats = await compute_stats(session, [desk.compound.id], PERIOD_START, DIGEST_AT)
@@ -68,8 +74,9 @@ async def test_daily_digest_matches_database(desk: Desk):
                 select(Notification.key).where(Notification.key.like("digest:daily:compound:%"))
             )
         )
-    assert (stats.new, stats.resolved, stats.awaiting_rating, stats.escalated, stats.overdue) == (
+    assert (stats.new, stats.ended, stats.resolved, stats.awaiting_rating, stats.escalated, stats.overdue) == (
         new,
+        ended,
         resolved,
         awaiting,
         escalated,
@@ -86,7 +93,8 @@ async def test_daily_digest_matches_database(desk: Desk):
     assert len(texts) == 1
     text = texts[0]
     assert "阳光花园 3月4日（周三）" in text
-    assert f"新增工单 {new} 件，办结 {resolved} 件" in text
+    # 办结 counts every ending, as 统计 does, and 已解决 only the resolved ones.
+    assert f"新增工单 {new} 件，办结 {ended} 件（已解决 {resolved} 件）" in text
     assert f"当前超时未办 {overdue} 件，升级督办中 {escalated} 件，待居民评价 {awaiting} 件" in text
     assert "问题较多的类别：" in text
     # The property firm acknowledged the lamp in 25 hours and the door in 1; it resolved the lamp in 30.
@@ -105,7 +113,7 @@ async def test_street_digest_covers_its_compounds(desk: Desk):
     texts = [t for t in desk.sent_to("street") if t.startswith("【每日简报】")]
     assert len(texts) == 1
     assert "幸福街道（1个小区）" in texts[0]
-    assert "· 阳光花园：新增 3，办结 1" in texts[0]
+    assert "· 阳光花园：新增 3，办结 2（已解决 1）" in texts[0]
 
 
 async def test_digest_waits_for_digest_time_and_working_day(desk: Desk):
