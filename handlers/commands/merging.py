@@ -7,6 +7,7 @@ from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import case_by_number, command_access, first_arg, respond, text_after
 from handlers.errors import BadCommand
 from handlers.limits import deadlines_for
+from handlers.masking import mask_name
 from handlers.messages import PartyTarget, Reply
 from handlers.permissions import Level, require_officer
 from handlers.replies import (
@@ -18,6 +19,7 @@ from handlers.replies import (
     update_for_reporter,
 )
 from handlers.updates import announce
+from models import Member
 
 
 async def merge(ctx: CommandContext) -> list[Reply]:
@@ -74,10 +76,13 @@ async def split(ctx: CommandContext) -> list[Reply]:
         note=text_after(ctx, 2),
     )
     phrase = deadlines_for(new_case.category, new_case.urgent, ctx.now).response_phrase
+    # The group saw one case, so it is told whose report now stands alone.
+    reporter = await ctx.session.get(Member, new_case.reporter_id) if new_case.reporter_id else None
+    who = mask_name(reporter.display_name) if reporter is not None and reporter.display_name else "一位居民"
     replies = [
         reply_here(
             ctx,
-            f"已从工单 {source.number} 拆分出工单 {new_case.number}，"
+            f"已从工单 {source.number} 拆分出工单 {new_case.number}（{who}反映），"
             f"由{party_name(new_case)}处理。",
             case_id=new_case.id,
         )
@@ -88,7 +93,9 @@ async def split(ctx: CommandContext) -> list[Reply]:
         detail=update_for_reporter(
             new_case, f"已单独登记为新工单，由{party_name(new_case)}处理，{phrase}。"
         ),
-        group_note=update_for_group(new_case, f"已单独登记，由{party_name(new_case)}处理。"),
+        group_note=update_for_group(
+            new_case, f"{who}反映的问题已从工单 {source.number} 中拆出，单独登记，由{party_name(new_case)}处理。"
+        ),
         skip_chat_id=ctx.chat.id,
         exclude_member_id=ctx.member.id,
         party_note=opened_for_party(new_case, "", phrase),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from handlers.masking import mask_name
 from handlers.messages import InboundAttachment
-from models import Attachment, CaseStatus
+from models import Attachment, CaseStatus, Member
 from tests.helpers import later
 from tests.workflow.desk import open_desk
 
@@ -86,6 +87,11 @@ async def test_split_moves_reporter_to_new_case(db_url):
         assert new_case.category == source.category
         assert [e.kind for e in await desk.events(1)][-1] == "split"
         assert any("已单独登记" in r for r in desk.last_to_user("r2"))
+        async with desk.services.sessionmaker() as session:
+            reporter = await session.get(Member, new_case.reporter_id)
+        who = mask_name(reporter.display_name)
+        assert f"（{who}反映）" in replies[0]
+        assert any(f"{who}反映的问题已从工单 0001 中拆出" in r for r in desk.last_to_group())
 
 
 async def test_split_single_reporter_refused(db_url):
