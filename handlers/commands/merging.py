@@ -76,13 +76,13 @@ async def split(ctx: CommandContext) -> list[Reply]:
         note=text_after(ctx, 2),
     )
     phrase = deadlines_for(new_case.category, new_case.urgent, ctx.now).response_phrase
-    # The group saw one case, so it is told whose report now stands alone.
+    # The group followed one case, so the note names the reporter whose problem now has its own case.
     reporter = await ctx.session.get(Member, new_case.reporter_id) if new_case.reporter_id else None
-    who = mask_name(reporter.display_name) if reporter is not None and reporter.display_name else "一位居民"
+    reporter_label = mask_name(reporter.display_name) if reporter is not None and reporter.display_name else "一位居民"
     replies = [
         reply_here(
             ctx,
-            f"已从工单 {source.number} 拆分出工单 {new_case.number}（{who}反映），"
+            f"已从工单 {source.number} 拆分出工单 {new_case.number}（{reporter_label}反映），"
             f"由{party_name(new_case)}处理。",
             case_id=new_case.id,
         )
@@ -94,7 +94,7 @@ async def split(ctx: CommandContext) -> list[Reply]:
             new_case, f"已单独登记为新工单，由{party_name(new_case)}处理，{phrase}。"
         ),
         group_note=update_for_group(
-            new_case, f"{who}反映的问题已从工单 {source.number} 中拆出，单独登记，由{party_name(new_case)}处理。"
+            new_case, f"{reporter_label}反映的问题已从工单 {source.number} 中拆出，单独登记，由{party_name(new_case)}处理。"
         ),
         skip_chat_id=ctx.chat.id,
         exclude_member_id=ctx.member.id,
