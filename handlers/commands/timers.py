@@ -87,9 +87,23 @@ async def resume(ctx: CommandContext) -> list[Reply]:
         data={"paused_seconds": int(paused.total_seconds())},
     )
     due = local_time(case.resolve_due_at, ctx.zone) if case.resolve_due_at else "未设定"
-    return [
-        reply_here(ctx, f"工单 {case.number} 已恢复计时，办结期限顺延至{due}。", case_id=case.id)
-    ]
+    text = f"工单 {case.number} 已恢复计时（共挂起{pause_length(paused)}），办结期限顺延至{due}。"
+    return [reply_here(ctx, text, case_id=case.id)]
+
+
+def pause_length(length: timedelta) -> str:
+    """Render how long a clock stood still: 10天, 2天3小时, 1小时20分钟, 5分钟.
+
+    Minutes matter only for short pauses, so they are dropped from a day on.
+    """
+    minutes = int(length.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{minutes}分钟" if minutes else f"{hours}小时"
+    return f"{max(minutes, 1)}分钟"
 
 
 def _shift(moment: datetime | None, by: timedelta) -> datetime | None:

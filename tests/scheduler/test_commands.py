@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import select
 
+from handlers.commands.timers import pause_length
 from handlers.messages import ChatTarget
 from models import Case, CaseEvent, CaseTimer, DepartmentCall
 from tests.helpers import message
@@ -35,7 +39,7 @@ async def test_paused_clock_holds_reminders_and_moves_deadline(desk: Desk):
     assert not [t for t in desk.sent_to("pm") if t.startswith("【催办】")]
 
     answer = await say(desk, f"恢复计时 {case.number}", sender="pm", at=local(2026, 3, 13, 10))
-    assert "已恢复计时" in answer
+    assert "已恢复计时（共挂起10天）" in answer
 
     async with desk.services.sessionmaker() as session:
         row = await session.get_one(Case, case.id)
@@ -108,3 +112,17 @@ async def test_street_records_whistle_and_report(desk: Desk):
     async with desk.services.sessionmaker() as session:
         calls = list(await session.scalars(select(DepartmentCall)))
     assert [(c.department, c.reported_at) for c in calls] == [("住建", local(2026, 3, 19, 15))]
+
+
+@pytest.mark.parametrize(
+    ("length", "text"),
+    [
+        (timedelta(days=10), "10天"),
+        (timedelta(days=2, hours=3, minutes=40), "2天3小时"),
+        (timedelta(hours=1, minutes=20), "1小时20分钟"),
+        (timedelta(hours=4), "4小时"),
+        (timedelta(seconds=20), "1分钟"),
+    ],
+)
+def test_pause_length_is_read_in_days_hours_minutes(length: timedelta, text: str) -> None:
+    assert pause_length(length) == text
