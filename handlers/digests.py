@@ -150,7 +150,8 @@ def stats_lines(stats: DigestStats, period_word: str) -> list[str]:
         )
         lines.append(f"问题较多的类别：{top}。")
     party_lines = [
-        f"· {ROUTE_LABELS.get(route, route)}：平均受理用时 {_hours(times.mean_response_hours)}（{times.acknowledged} 件），"
+        f"· {ROUTE_LABELS.get(route, route)}："
+        f"平均受理用时 {_hours(times.mean_response_hours)}（{times.acknowledged} 件），"
         f"平均办结用时 {_hours(times.mean_resolution_hours)}（{times.resolved} 件）"
         for route, times in sorted(stats.parties.items())
         if times.acknowledged or times.resolved
@@ -192,8 +193,8 @@ def street_digest(
     lines.append("各小区：")
     for compound, stats in rows:
         lines.append(
-            f"· {compound.name}：新增 {stats.new}，办结 {stats.ended}（已解决 {stats.resolved}），超时 {stats.overdue}，"
-            f"督办 {stats.escalated}，待评价 {stats.awaiting_rating}"
+            f"· {compound.name}：新增 {stats.new}，办结 {stats.ended}（已解决 {stats.resolved}），"
+            f"超时 {stats.overdue}，督办 {stats.escalated}，待评价 {stats.awaiting_rating}"
         )
     return "\n".join(lines)
 

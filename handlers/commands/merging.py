@@ -94,7 +94,9 @@ async def split(ctx: CommandContext) -> list[Reply]:
             new_case, f"已单独登记为新工单，由{party_name(new_case)}处理，{phrase}。"
         ),
         group_note=update_for_group(
-            new_case, f"{reporter_label}反映的问题已从工单 {source.number} 中拆出，单独登记，由{party_name(new_case)}处理。"
+            new_case,
+            f"{reporter_label}反映的问题已从工单 {source.number} 中拆出，"
+            f"单独登记，由{party_name(new_case)}处理。",
         ),
         skip_chat_id=ctx.chat.id,
         exclude_member_id=ctx.member.id,

@@ -45,7 +45,8 @@ async def pause(ctx: CommandContext) -> list[Reply]:
         raise InvalidTransition(msg)
     timer = await _timer(ctx, case)
     if timer.paused_at is not None:
-        msg = f"工单 {case.number} 已于{local_time(timer.paused_at, ctx.zone)}挂起（{timer.pause_reason}），发送“恢复计时 {case.number}”可恢复。"
+        since = local_time(timer.paused_at, ctx.zone)
+        msg = f"工单 {case.number} 已于{since}挂起（{timer.pause_reason}），发送“恢复计时 {case.number}”可恢复。"
         raise InvalidTransition(msg)
 
     timer.paused_at = ctx.now
