@@ -210,7 +210,8 @@ async def run(url: str, cases: int, compounds: int, passes: int) -> str:
         f"| catch-up pass (creates every timer, decides what is overdue, sends nothing) | {catch_up.seconds:.2f} s, "
         f"{catch_up.timers_created:,} timers, {catch_up.escalations:,} escalations, "
         f"{catch_up.notifications_stored:,} notifications stored |",
-        f"| steady passes ({passes}, 30 s of simulated time apart) | median {statistics.median(timings) * 1000:.0f} ms, "
+        f"| steady passes ({passes}, 30 s of simulated time apart) | "
+        f"median {statistics.median(timings) * 1000:.0f} ms, "
         f"max {max(timings) * 1000:.0f} ms, {sent} notifications sent |",
         "| steady pass by step (median) | "
         + ", ".join(

@@ -58,7 +58,12 @@ async def apply_edit(pipeline: Pipeline, message: InboundMessage, *, now: dateti
 
     if found is None:
         intake = await pipeline.handle(message, now=now)
-        log.info("edit of unseen message: platform=%s id=%s outcome=%s", message.platform, message.message_id, intake.outcome)
+        log.info(
+            "edit of unseen message: platform=%s id=%s outcome=%s",
+            message.platform,
+            message.message_id,
+            intake.outcome,
+        )
         return EditResult(outcome="new", raw_id=intake.raw_id, intake=intake, case_ids=intake.case_ids)
 
     raw_id, old_text, case_id = found

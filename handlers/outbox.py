@@ -75,7 +75,9 @@ class Outbox:
             # address the party by its name.
             return [UserTarget(platform=self._fallback.platform, user_id=target.name)]
         if not targets:
-            log.warning("party %s has no member with an account on a running adapter; message not sent", target.party_id)
+            log.warning(
+                "party %s has no member with an account on a running adapter; message not sent", target.party_id
+            )
         return targets
 
     async def _send_one(self, reply: Reply, target: ChatTarget | UserTarget) -> None:

@@ -137,7 +137,10 @@ CHRONIC = _any_of(
 )
 
 # A danger imagined rather than seen: "这要是着火了拿啥灭".
-HYPOTHETICAL = _any_of(r"要是|万一|假如|如果|倘若|若|如发生|一旦|的话|请问|咨询|担心|担忧|隐患|怕.{0,4}(?:哪天|以后)|早晚")
+HYPOTHETICAL = _any_of(
+    r"要是|万一|假如|如果|倘若|若|如发生|一旦|的话|请问|咨询|担心|担忧|隐患"
+    r"|怕.{0,4}(?:哪天|以后)|早晚"
+)
 
 # Chatter, fiction, jokes, notices and hyperbole that carry alarming words.
 DEFUSE = _any_of(

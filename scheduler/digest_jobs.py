@@ -102,7 +102,7 @@ async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfi
     by_id = {c.id: c for c in compounds}
     streets_by_id = {s.id: s for s in streets}
     drafts: list[Draft] = []
-    for key, (kind, period_start, period_end, label, scope, scope_id) in wanted.items():
+    for key, (kind, period_start, period_end, _label, scope, scope_id) in wanted.items():
         if key in done:
             continue
         weekly = kind == "weekly"

@@ -223,7 +223,13 @@ async def test_image_fetched_in_chunks_and_attached(world: ArchiveWorld) -> None
 
 async def test_missing_media_still_stores_message(world: ArchiveWorld) -> None:
     world.archive.add(
-        record("m1", "wmResidentA", "file", {"md5sum": "", "filename": "照片.pdf", "fileext": "pdf", "filesize": 9, "sdkfileid": "GONE"}, msgtime=at(0))
+        record(
+            "m1",
+            "wmResidentA",
+            "file",
+            {"md5sum": "", "filename": "照片.pdf", "fileext": "pdf", "filesize": 9, "sdkfileid": "GONE"},
+            msgtime=at(0),
+        )
     )
 
     await world.poller().poll_once()
@@ -237,7 +243,13 @@ async def test_missing_media_still_stores_message(world: ArchiveWorld) -> None:
 
 async def test_unknown_record_type_skipped(world: ArchiveWorld) -> None:
     world.archive.add(
-        record("m1", "wmResidentA", "vote", {"votetitle": "选新物业", "voteitem": ["A"], "votetype": 101, "voteid": "v1"}, msgtime=at(0))
+        record(
+            "m1",
+            "wmResidentA",
+            "vote",
+            {"votetitle": "选新物业", "voteitem": ["A"], "votetype": 101, "voteid": "v1"},
+            msgtime=at(0),
+        )
     )
     world.archive.add({"msgid": "m2", "action": "switch", "time": at(1), "user": "zhangsan"})
     world.archive.add(text("m3", "wmResidentB", "5栋楼道的灯坏了好几天了", msgtime=at(2)))
@@ -280,7 +292,9 @@ async def test_unconfigured_key_version_reported(world: ArchiveWorld) -> None:
 
 async def test_private_chats_ignored_unless_enabled(world: ArchiveWorld) -> None:
     world.archive.add(text("m1", "zhangsan", "您好，请问有什么需要？", room="", tolist=["wmResidentA"], msgtime=at(0)))
-    world.archive.add(text("m2", "wmResidentA", "3号楼电梯坏了，有人被困在里面", room="", tolist=["zhangsan"], msgtime=at(1)))
+    world.archive.add(
+        text("m2", "wmResidentA", "3号楼电梯坏了，有人被困在里面", room="", tolist=["zhangsan"], msgtime=at(1))
+    )
 
     result = await world.poller().poll_once()
 
@@ -290,7 +304,9 @@ async def test_private_chats_ignored_unless_enabled(world: ArchiveWorld) -> None
 
 
 async def test_private_chats_stored_when_enabled(world: ArchiveWorld) -> None:
-    world.archive.add(text("m1", "wmResidentA", "3号楼电梯坏了，有人被困在里面", room="", tolist=["zhangsan"], msgtime=at(1)))
+    world.archive.add(
+        text("m1", "wmResidentA", "3号楼电梯坏了，有人被困在里面", room="", tolist=["zhangsan"], msgtime=at(1))
+    )
 
     await world.poller(include_private=True).poll_once()
 

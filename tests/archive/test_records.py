@@ -56,10 +56,20 @@ def test_file_extension_cannot_leave_folder() -> None:
 
 def test_location_and_link_become_attachments() -> None:
     location = decode(
-        record("m1", "wmResidentA", "location", {"longitude": 116.3, "latitude": 39.9, "address": "阳光花园3号楼", "title": "3号楼", "zoom": 15})
+        record(
+            "m1",
+            "wmResidentA",
+            "location",
+            {"longitude": 116.3, "latitude": 39.9, "address": "阳光花园3号楼", "title": "3号楼", "zoom": 15},
+        )
     )
     link = decode(
-        record("m2", "wmResidentA", "link", {"title": "停水通知", "description": "明日停水", "link_url": "https://example.org/n", "image_url": ""})
+        record(
+            "m2",
+            "wmResidentA",
+            "link",
+            {"title": "停水通知", "description": "明日停水", "link_url": "https://example.org/n", "image_url": ""},
+        )
     )
 
     assert location.message.attachments[0].kind == "location"

@@ -29,7 +29,10 @@ BOT_USERNAME = "CompoundDeskBot"
 # Tags and entities of the Bot API's HTML parse mode
 # (core.telegram.org/bots/api#html-style).
 ALLOWED_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre", "blockquote", "tg-emoji"}
+    {
+        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
+        "tg-spoiler", "a", "code", "pre", "blockquote", "tg-emoji",
+    }
 )
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)>")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
@@ -114,7 +117,11 @@ class FakeBotApi:
 
     def sent_to(self, chat_id: int) -> list[str]:
         """Return the texts delivered to a chat, as the client sent them."""
-        return [c.params["text"] for c in self.calls_of("sendMessage") if c.params.get("_delivered") and c.params["chat_id"] == str(chat_id)]
+        return [
+            c.params["text"]
+            for c in self.calls_of("sendMessage")
+            if c.params.get("_delivered") and c.params["chat_id"] == str(chat_id)
+        ]
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -195,7 +202,11 @@ class FakeBotApi:
     async def _api_sendMessage(self, call: ApiCall) -> web.Response:
         chat_id = str(call.params.get("chat_id", ""))
         if chat_id in self._migrated:
-            return _error(400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": self._migrated[chat_id]})
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat_id]},
+            )
         if chat_id in self._removed:
             return _error(403, "Forbidden: bot was kicked from the group chat")
 

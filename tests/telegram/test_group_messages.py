@@ -62,7 +62,8 @@ async def test_same_message_id_in_two_groups_both_count(telegram):
 
 async def test_photo_caption_opens_case_with_attachment(telegram):
     await telegram.bind(SUPERGROUP)
-    report = group_message(None, message_id=402, **photo("AgACAgUAAxkBAAIBm2photo", caption="2栋门口的下水道堵了，污水漫到路上"))
+    fields = photo("AgACAgUAAxkBAAIBm2photo", caption="2栋门口的下水道堵了，污水漫到路上")
+    report = group_message(None, message_id=402, **fields)
 
     await telegram.deliver(update(report))
 

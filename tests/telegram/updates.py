@@ -51,9 +51,16 @@ def group_message(
         message["text"] = text
         if text.startswith("/"):
             command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
+            # Bot API entity offsets and lengths count UTF-16 code units.
+            length = len(command.encode("utf-16-le")) // 2
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
     if reply_to is not None:
-        message["reply_to_message"] = {"message_id": reply_to, "date": DATE, "chat": chat(chat_id), "from": user(NEIGHBOUR)}
+        message["reply_to_message"] = {
+            "message_id": reply_to,
+            "date": DATE,
+            "chat": chat(chat_id),
+            "from": user(NEIGHBOUR),
+        }
     message.update(extra)
     return message
 
@@ -89,7 +96,13 @@ def bot_membership(chat_id: int, old_status: str, new_status: str) -> dict[str, 
                 "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
                 "can_edit_stories", "can_delete_stories", "can_send_welcome_messages",
             )
-            return {"status": status, "user": bot, "can_be_edited": False, "is_anonymous": False, **dict.fromkeys(rights, False)}
+            return {
+                "status": status,
+                "user": bot,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                **dict.fromkeys(rights, False),
+            }
         return {"status": status, "user": bot}
 
     event = {

@@ -100,7 +100,9 @@ class TelegramAdapter:
         except TelegramAPIError as exc:
             # Telegram may be unreachable from the server for a while; the rest
             # of the service runs, and the adapter keeps trying in the background.
-            log.error("Bot API at %s not reachable (%s); retrying in the background", settings.telegram_api_base_url, exc)
+            log.error(
+                "Bot API at %s not reachable (%s); retrying in the background", settings.telegram_api_base_url, exc
+            )
             self._connect_task = asyncio.create_task(self._connect_later(services), name="telegram-connect")
             return
         try:
@@ -128,7 +130,11 @@ class TelegramAdapter:
             log.info("waiting for %d Telegram messages still being handled", len(self.context.in_flight))
             _done, pending = await asyncio.wait(set(self.context.in_flight), timeout=STOP_GRACE_SECONDS)
             if pending:
-                log.error("%d Telegram messages still unfinished after %s s; stopping anyway", len(pending), STOP_GRACE_SECONDS)
+                log.error(
+                    "%d Telegram messages still unfinished after %s s; stopping anyway",
+                    len(pending),
+                    STOP_GRACE_SECONDS,
+                )
         if self.bot is not None:
             await self.bot.session.close()
 
@@ -167,7 +173,10 @@ class TelegramAdapter:
                     allowed_updates=self.dispatcher.resolve_used_update_types(),
                 )
             except TelegramBadRequest as exc:
-                msg = f"setWebhook rejected TELEGRAM_WEBHOOK_URL={settings.telegram_webhook_url}: {exc.message}; it must be a public HTTPS URL"
+                msg = (
+                    f"setWebhook rejected TELEGRAM_WEBHOOK_URL={settings.telegram_webhook_url}: {exc.message}; "
+                    "it must be a public HTTPS URL"
+                )
                 raise ConfigError(msg) from exc
             log.info("webhook set; Telegram posts updates to %s", WEBHOOK_PATH)
         else:

@@ -99,7 +99,7 @@ class TelegramOutbound:
         if isinstance(target, ChatTarget) and not await self._chats.is_active(chat_id):
             msg = f"chat {chat_id} is inactive because the bot was removed from it; picture not sent"
             raise PlatformError(msg)
-        if not path.is_file():
+        if not await asyncio.to_thread(path.is_file):
             msg = f"picture {path.name} not found; not sent to chat {chat_id}"
             raise PlatformError(msg)
 
@@ -132,7 +132,10 @@ class TelegramOutbound:
                 return chat_id
             except TelegramRetryAfter as exc:
                 if exc.retry_after > self._max_retry_after:
-                    msg = f"flood control on chat {chat_id} asks for {exc.retry_after} s, more than the {self._max_retry_after} s this sender waits"
+                    msg = (
+                        f"flood control on chat {chat_id} asks for {exc.retry_after} s, "
+                        f"more than the {self._max_retry_after} s this sender waits"
+                    )
                     raise PlatformError(msg) from exc
                 log.warning(
                     "flood control on chat %s: waiting %s s before try %s of %s",

@@ -223,7 +223,9 @@ class LongConnection:
         await stop.wait()
         await ws.close()
 
-    async def request(self, frame: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+    # The timeout bounds only the wait for WeCom's acknowledgement, not the
+    # send, and its expiry is raised as the PlatformError that callers handle.
+    async def request(self, frame: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:  # noqa: ASYNC109
         """Send a frame and wait for WeCom's acknowledgement of it.
 
         Raises:

@@ -159,7 +159,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['party_id'], ['party.id'], name=op.f('fk_role_party_id_party')),
     sa.ForeignKeyConstraint(['street_id'], ['street.id'], name=op.f('fk_role_street_id_street')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role')),
-    sa.UniqueConstraint('member_id', 'role', 'compound_id', 'community_id', 'street_id', name=op.f('uq_role_member_id_role_compound_id_community_id_street_id'))
+    sa.UniqueConstraint(
+        'member_id', 'role', 'compound_id', 'community_id', 'street_id',
+        name=op.f('uq_role_member_id_role_compound_id_community_id_street_id'),
+    )
     )
     with op.batch_alter_table('role', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_compound_id'), ['compound_id'], unique=False)
@@ -222,7 +225,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_raw_message_case_id_case')),
     sa.ForeignKeyConstraint(['chat_group_id'], ['chat_group.id'], name=op.f('fk_raw_message_chat_group_id_chat_group')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_raw_message')),
-    sa.UniqueConstraint('platform', 'account', 'sender_id', 'platform_message_id', name=op.f('uq_raw_message_platform_account_sender_id_platform_message_id'))
+    sa.UniqueConstraint(
+        'platform', 'account', 'sender_id', 'platform_message_id',
+        name=op.f('uq_raw_message_platform_account_sender_id_platform_message_id'),
+    )
     )
     with op.batch_alter_table('raw_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_raw_message_case_id'), ['case_id'], unique=False)
@@ -239,7 +245,9 @@ def upgrade() -> None:
     sa.Column('meta', sa.JSON(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_attachment_case_id_case')),
-    sa.ForeignKeyConstraint(['raw_message_id'], ['raw_message.id'], name=op.f('fk_attachment_raw_message_id_raw_message')),
+    sa.ForeignKeyConstraint(
+        ['raw_message_id'], ['raw_message.id'], name=op.f('fk_attachment_raw_message_id_raw_message')
+    ),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment'))
     )
     with op.batch_alter_table('attachment', schema=None) as batch_op:
@@ -254,7 +262,9 @@ def upgrade() -> None:
     sa.Column('joined_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_case_reporter_case_id_case')),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_case_reporter_member_id_member')),
-    sa.ForeignKeyConstraint(['raw_message_id'], ['raw_message.id'], name=op.f('fk_case_reporter_raw_message_id_raw_message')),
+    sa.ForeignKeyConstraint(
+        ['raw_message_id'], ['raw_message.id'], name=op.f('fk_case_reporter_raw_message_id_raw_message')
+    ),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_reporter')),
     sa.UniqueConstraint('case_id', 'member_id', name=op.f('uq_case_reporter_case_id_member_id'))
     )
