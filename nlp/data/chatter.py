@@ -73,6 +73,7 @@ WEATHER_TAILS = ["", " 啥时候能暖和", " 什么时候才凉快", " 大家�
 PETS = ["橘猫", "小泰迪", "柯基", "白色的小狗", "鹦鹉", "小乌龟"]
 FOUND = ["一串钥匙", "一个钱包", "一张公交卡", "一把伞", "一只手套", "一副眼镜", "一个水杯"]
 LEFT_AT = ["门卫了", "物业了", "快递柜上了"]
+SHOP_SPOTS = ["门口", "附近", "北门外", "隔壁街"]
 SHOPS = ["面馆", "水果店", "奶茶店", "包子铺", "理发店", "超市", "烘焙店", "药店"]
 SHOP_COMMENTS = [" 味道不错", " 挺实惠", " 老板人很好", " 开业打八折", " 排队的人好多", " 推荐一下"]
 RENTALS = ["车位", "储藏室", "次卧", "一楼门面", "两居室", "地下室一间"]
@@ -134,7 +135,7 @@ def compose_chatter(rng: random.Random, count: int) -> list[str]:
         lambda: f"谁家的{rng.choice(PETS)}跑出来了 在{rng.choice(SPOTS)}",
         lambda: f"在{rng.choice(SPOTS)}捡到{rng.choice(FOUND)} 放{rng.choice(LEFT_AT)}",
         lambda: rng.choice(SERVICES) + rng.choice(SERVICE_TAILS),
-        lambda: f"{rng.choice(['门口', '附近', '北门外', '隔壁街'])}新开了家{rng.choice(SHOPS)}{rng.choice(SHOP_COMMENTS)}",
+        lambda: f"{rng.choice(SHOP_SPOTS)}新开了家{rng.choice(SHOPS)}{rng.choice(SHOP_COMMENTS)}",
         lambda: (
             f"{rng.choice(RENTALS)}出租 {rng.choice(RENTAL_PRICES)}{rng.choice(RENTAL_FEATURES)}"
         ),
