@@ -10,9 +10,9 @@ power, gas and heating companies, their meters and bills, and pipe
 renovations, and always route to the party branch.
 Spaces, gates, garage doors and roads inside a compound with a property
 firm stay unmarked, because the firm acts on them. The sanitation lines
-give the same split for garbage: a compound's own station that smells or
-is cleared late goes to the firm, while siting, building or removing a
-station, and compounds run by a village or no firm, are `fe`/`te`.
+split garbage the same way. A compound's own station that smells or is
+cleared late goes to the firm. Siting, building or removing a station,
+and compounds run by a village or by no firm, are `fe`/`te`.
 
 Marks and slots as in nlp.data.phrasebank.
 """
