@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from nlp.clauses import topic_spans
-from nlp.cues import ME_TOO, Cues, find_cues
+from nlp.cues import COURTESY, ME_TOO, Cues, find_cues
 from nlp.features import message_features
 from nlp.findings import Finding
 from nlp.labels import CHAT
@@ -117,8 +117,9 @@ class Classifier:
             order.
         """
         normalized = normalize(text)
-        # A bare "+1" joins the case under discussion, so it raises nothing new.
-        if not normalized or ME_TOO.match(normalized):
+        # A bare "+1" joins the case under discussion, and bare thanks close a
+        # conversation, so neither raises anything new.
+        if not normalized or ME_TOO.match(normalized) or COURTESY.match(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
 
         whole = self._analyse(normalized)

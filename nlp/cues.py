@@ -181,6 +181,14 @@ ME_TOO_PHRASES = (
 )
 ME_TOO = re.compile(rf"^\s*{ME_TOO_PHRASES}[\s\W_]*$")
 
+# Lines made only of thanks, goodbyes and acknowledgements ("谢谢,再见",
+# "已解决谢谢", "好的收到"): whatever their words, they ask for nothing.
+_COURTESY_WORDS = (
+    r"(?:谢谢|感谢|多谢|谢了|谢啦|再见|拜拜|好的|好嘞|收到|知道了|明白了?|辛苦了?|麻烦了|"
+    r"已解决|解决了|已经?修好了?|已经?好了|没事了|ok|OK|嗯+|哦+|您|你们|大家|师傅|物业|管家)"
+)
+COURTESY = re.compile(rf"^[\s\W_]*(?:{_COURTESY_WORDS}[\s\W_]*)+$")
+
 # Announcements and forwarded notices: nothing for anyone to act on.
 NOTICE = _any_of(r"通知|公告|【|转发|温馨提示|告知|届时|敬请谅解|请各位业主|请大家提前")
 

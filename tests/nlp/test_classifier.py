@@ -29,6 +29,15 @@ def test_bare_me_too_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in classifier.classify(text)] == ["chat"]
 
 
+@pytest.mark.parametrize("text", ["谢谢,再见", "已解决谢谢", "好的收到，辛苦师傅了！", "谢谢物业"])
+def test_bare_thanks_are_chat(classifier: Classifier, text: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == ["chat"]
+
+
+def test_thanks_with_a_problem_are_not_chat(classifier: Classifier) -> None:
+    assert classifier.classify("谢谢物业，不过3栋电梯又坏了")[0].category == "repair"
+
+
 @pytest.mark.parametrize("text", ["大家早上好", "谢谢大家", "今天好热啊", "收到"])
 def test_chit_chat_is_one_chat_finding(classifier: Classifier, text: str) -> None:
     findings = classifier.classify(text)
