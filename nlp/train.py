@@ -8,6 +8,7 @@ before saving, so two runs on the same examples write the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from pathlib import Path
@@ -47,6 +48,15 @@ EXTERNAL_C = 100.0
 def training_files(data_dir: Path = DATA_DIR) -> list[Path]:
     """Return the labelled CSV files of a data folder, sorted by name."""
     return sorted(data_dir.glob("*.csv"))
+
+
+def examples_digest(examples: list[LabelledExample]) -> str:
+    """Return a SHA-256 of the labelled rows, stored with the model to tie it to its data."""
+    digest = hashlib.sha256()
+    for example in examples:
+        row = f"{example.text}\t{example.category}\t{example.urgency}\t{example.route}\n"
+        digest.update(row.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def featurize(examples: list[LabelledExample]) -> list[list[str]]:
@@ -152,6 +162,7 @@ def train(examples: list[LabelledExample]) -> LinearModel:
         "examples": len(examples),
         "urgent_examples": sum(e.urgent for e in examples),
         "features": len(features),
+        "examples_sha256": examples_digest(examples),
     }
     logger.info("trained on %d examples, %d features", len(examples), len(features))
     return LinearModel(list(CATEGORIES), features, idf, weights, intercepts, {}, metadata)

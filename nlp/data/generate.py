@@ -12,6 +12,7 @@ model learns the words of the problem rather than one sentence.
 from __future__ import annotations
 
 import csv
+import importlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ from nlp.data.phrasebank import (
 from nlp.data.variants import BURIED_OPENERS, CHRONIC, MIXED_TAILS
 from nlp.labels import CHAT, default_route
 
+# Modules of phrases, each written for one group of confusions. Every one
+# exports PHRASES in the phrase-bank format.
+TOPIC_MODULES = ("land_use", "hazards", "nuisance", "facilities", "governance", "requests", "group_chat")
+
 SEED = 20240611
 OUTPUT = Path(__file__).with_name("examples.csv")
 
@@ -51,10 +56,21 @@ CHAT_RENDERINGS = 9
 CHATTER_LINES = 1800
 
 _CN_DIGITS = "一二三四五六七八九十"
+# Compound names are drawn from many made-up parts, so that no part of a
+# name becomes a clue to one category. Letters to the city often put a
+# masked district code (A市A3区, K2县) and a street office or road first.
 _COMPOUND_HEADS = ["阳光", "幸福", "锦绣", "金桂", "翠湖", "和园", "东方", "滨江", "紫荆", "碧水"]
 _COMPOUND_HEADS += ["丽景", "明珠", "龙湖", "梧桐", "书香", "盛世", "康乐", "绿洲", "新城", "华府"]
+_COMPOUND_HEADS += ["金湾", "星河", "御澜", "枫林", "麓原", "湘水", "清溪", "银杏", "嘉禾", "恒安"]
+_COMPOUND_HEADS += ["泰和", "瑞丰", "青竹", "望江", "云锦", "橘洲", "天元", "长丰", "福源", "兴业"]
+_COMPOUND_HEADS += ["凤栖", "雅塘", "芙蓉", "玉兰", "荷塘", "松涛", "柏庭", "新河", "北辰", "南湖"]
 _COMPOUND_TAILS = ["花园", "小区", "家园", "名苑", "雅居", "新村", "公馆", "佳园", "城", "苑"]
-_CITIES = ["", "", "A市", "B市", "本市", "市里", "A市A3区", "某区"]
+_COMPOUND_TAILS += ["国际", "广场", "世纪城", "湾", "府", "壹号", "一期", "二期", "公寓", "大厦"]
+_COMPOUND_TAILS += ["安置区", "宿舍", "山庄", "水岸", "华庭", "明苑", "天地", "尚城", "时代", "首府"]
+_CITIES = ["", "", "", "", "A市", "B市", "本市", "市里", "某区", "A市A3区"]
+_DISTRICT_LETTERS = "ABCK"
+_STREETS = ["东塘", "望城", "新桥", "枫溪", "青园", "洞井", "桂花", "白沙", "荷花", "雨花"]
+_ROADS = ["建设", "人民", "解放", "芙蓉", "湘府", "银杉", "桐梓", "车站", "劳动", "韶山"]
 _PLACES = [
     "东门",
     "西门",
@@ -114,6 +130,9 @@ def parse_phrases() -> list[Phrase]:
         *LETTER_ROUND_THREE.items(),
         *LETTER_ROUND_FOUR.items(),
     ]
+    for name in TOPIC_MODULES:
+        module = importlib.import_module(f"nlp.data.{name}")
+        blocks.extend(module.PHRASES.items())
     for category, block in blocks:
         for line in block.strip().splitlines():
             mark, text = line.split("|", 1)
@@ -162,8 +181,24 @@ def _room(rng: random.Random) -> str:
     return room
 
 
+def _district(rng: random.Random) -> str:
+    letter = rng.choice(_DISTRICT_LETTERS)
+    kind = rng.choice("区区县")
+    city = f"{letter}市" if rng.random() < 0.5 else ""
+    return f"{city}{letter}{_number(rng, 9)}{kind}"
+
+
 def _compound(rng: random.Random) -> str:
-    return rng.choice(_CITIES) + rng.choice(_COMPOUND_HEADS) + rng.choice(_COMPOUND_TAILS)
+    name = rng.choice(_COMPOUND_HEADS) + rng.choice(_COMPOUND_TAILS)
+    draw = rng.random()
+    if draw < 0.45:
+        return rng.choice(_CITIES) + name
+    prefix = _district(rng)
+    if draw < 0.6:
+        prefix += rng.choice(_STREETS) + "街道"
+    elif draw < 0.7:
+        prefix += f"{rng.choice(_ROADS)}路{_number(rng, 300)}号"
+    return prefix + name
 
 
 def fill_slots(text: str, rng: random.Random) -> str:

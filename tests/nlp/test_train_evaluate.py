@@ -13,7 +13,7 @@ from nlp.data.generate import SEED, generate
 from nlp.dataset import read_examples
 from nlp.evaluate import evaluate_examples
 from nlp.labels import CATEGORIES
-from nlp.train import DATA_DIR, train_files, training_files
+from nlp.train import DATA_DIR, examples_digest, train_files, training_files
 
 ROWS = [
     ("3栋电梯坏了 物业快来修", "repair", "normal", "property"),
@@ -54,12 +54,21 @@ def test_shipped_examples_match_generator() -> None:
 
 
 def test_training_is_deterministic(tmp_path: Path) -> None:
-    paths = training_files(DATA_DIR)
-    train_files(paths, tmp_path / "first.json.gz")
-    train_files(paths, tmp_path / "second.json.gz")
+    # Every fifth example keeps the test quick and still covers every category.
+    examples = [e for path in training_files(DATA_DIR) for e in read_examples(path)][::5]
+    subset = tmp_path / "subset.csv"
+    _write_csv(subset, [(e.text, e.category, e.urgency, e.route) for e in examples])
+    train_files([subset], tmp_path / "first.json.gz")
+    train_files([subset], tmp_path / "second.json.gz")
     first = (tmp_path / "first.json.gz").read_bytes()
     second = (tmp_path / "second.json.gz").read_bytes()
     assert first == second
+
+
+def test_shipped_model_is_trained_on_shipped_examples(classifier: Classifier) -> None:
+    examples = [e for path in training_files(DATA_DIR) for e in read_examples(path)]
+    assert classifier.model.metadata["examples"] == len(examples)
+    assert classifier.model.metadata["examples_sha256"] == examples_digest(examples)
 
 
 def test_evaluate_json_on_small_csv(tmp_path: Path) -> None:
