@@ -85,6 +85,7 @@ async def find_duplicate(
     chat_group_id: int | None = None,
     reporter_id: int | None = None,
     follow_up: bool = False,
+    tentative: bool = False,
 ) -> Case | None:
     """Return the open case of this compound that a new finding is about, if any.
 
@@ -94,6 +95,9 @@ async def find_duplicate(
     joins a case of its category opened in the same chat within the last
     15 minutes, or within the hour when it comes from that case's reporter or
     opens with "我也是": that is a conversation going on, not a new problem.
+    A tentative finding (one the classifier is unsure of) with no location
+    joins the case opened last in the same chat within those 15 minutes,
+    whatever its category: "这个要管管了" is a comment on that case.
     """
     candidates = await session.scalars(
         select(Case)
@@ -110,6 +114,14 @@ async def find_duplicate(
         if _locations_conflict(case_location, finding.location):
             continue
         same_category = case.category == finding.category
+        if (
+            tentative
+            and finding.location.is_empty
+            and chat_group_id is not None
+            and case.chat_group_id == chat_group_id
+            and case.opened_at >= now - QUICK_REPLY_WINDOW
+        ):
+            return case
         if _elaborates(case, case_location, finding, same_category, now, chat_group_id, reporter_id):
             return case
         if (

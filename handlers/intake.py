@@ -367,6 +367,7 @@ class Pipeline:
                 chat_group_id=chat.id,
                 reporter_id=member.id,
                 follow_up=bool(_ME_TOO_PREFIX.match(unicodedata.normalize("NFKC", message.text))),
+                tentative=finding.confidence < self.triage_threshold and not finding.urgent,
             )
             if duplicate is not None:
                 duplicate = await follow_merges(session, duplicate)

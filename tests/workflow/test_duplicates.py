@@ -87,3 +87,18 @@ async def test_place_given_after_an_hour_opens_a_new_case(db_url):
         async with desk.services.sessionmaker() as session:
             cases = await session.scalar(select(func.count()).select_from(Case))
         assert cases == 2
+
+
+async def test_unsure_comment_right_after_a_report_joins_it(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say("11栋501被改成群租房了，住了十几个人", sender="r1")
+        comment = await desk.say("这个要管管了", sender="r2", at=later(2))
+        late = await desk.say("这个要管管了", sender="r3", at=later(40))
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+        assert (await desk.case(1)).reporter_count == 2
+        assert any("已有工单 0001" in r for r in comment)
+        # Forty minutes on, the same words are no longer a reply to that report.
+        assert cases == 2
+        assert any("工单 0002" in r for r in late)
