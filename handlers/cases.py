@@ -156,7 +156,7 @@ def _elaborates(
     chat_group_id: int | None,
     reporter_id: int | None,
 ) -> bool:
-    """Whether a finding is its reporter adding the place to their own recent case.
+    """Tell whether a finding is its reporter adding the place to their own recent case.
 
     "电梯坏了" and then "3栋的" from the same person in the same chat is one
     problem. The first case may still await triage under another category,
