@@ -23,7 +23,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import replies as texts
-from handlers.cases import NUDGE_COUNTS, add_reporter, fill_location, find_duplicate, follow_merges, open_case
+from handlers.cases import (
+    CONVERSATION_WINDOW,
+    NUDGE_COUNTS,
+    add_reporter,
+    fill_location,
+    find_duplicate,
+    follow_merges,
+    open_case,
+)
 from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands.base import reply_here
 from handlers.directory import chat_for, member_for
@@ -225,11 +233,13 @@ class Pipeline:
         if not message.text.strip():
             return await self._attachments_only(session, raw, message, chat, member, now)
 
-        findings = _share_location([f for f in self.classifier.classify(message.text) if f.actionable])
+        classified = self.classifier.classify(message.text)
+        findings = _share_location([f for f in classified if f.actionable])
         if len(findings) == 1:
             findings = [replace(findings[0], text=message.text.strip())]
         if not findings:
-            return IntakeResult(outcome=MessageOutcome.IGNORED)
+            placed = await self._place_own_case(session, message, chat, member, classified[0], now)
+            return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
         return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
@@ -264,6 +274,40 @@ class Pipeline:
                 Reply(target=ChatTarget(message.platform, message.chat_id), text=texts.bind_hint())
             )
         return result
+
+    async def _place_own_case(
+        self,
+        session: AsyncSession,
+        message: InboundMessage,
+        chat: ChatGroup,
+        member: Member,
+        finding: Finding,
+        now: datetime,
+    ) -> IntakeResult | None:
+        """Put a bare address ("是3栋2单元的") on the sender's own case from the last hour.
+
+        Such a line raises no problem of its own, so it only counts when the
+        sender has an open case in this chat that still lacks a building.
+        """
+        if finding.location.building is None or message.is_private:
+            return None
+        case = await session.scalar(
+            select(Case)
+            .where(
+                Case.chat_group_id == chat.id,
+                Case.reporter_id == member.id,
+                Case.building.is_(None),
+                Case.status.in_(CaseStatus.open_statuses()),
+                Case.opened_at >= now - CONVERSATION_WINDOW,
+            )
+            .order_by(Case.opened_at.desc(), Case.id.desc())
+            .limit(1)
+        )
+        if case is None or not fill_location(session, case, finding.location, member, now):
+            return None
+        group = ChatTarget(message.platform, message.chat_id)
+        reply = Reply(group, texts.location_added(case), case.id, "group", message.message_id)
+        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1, replies=[reply])
 
     async def _me_too(
         self,

@@ -102,3 +102,17 @@ async def test_unsure_comment_right_after_a_report_joins_it(db_url):
         # Forty minutes on, the same words are no longer a reply to that report.
         assert cases == 2
         assert any("工单 0002" in r for r in late)
+
+
+async def test_bare_address_from_the_reporter_places_their_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("电梯又坏了，停了好几天了", sender="r1")
+        placed = await desk.say("是3栋2单元的", sender="r1", at=later(3))
+        stranger = await desk.say("是5栋的", sender="r2", at=later(4))
+
+        case = await desk.case(1)
+        assert (case.building, case.unit) == ("3", "2")
+        assert any("已补充位置：工单 0001" in r for r in placed)
+        # Someone else's bare address places nothing and is not answered.
+        assert stranger == []
+        assert case.building == "3"
