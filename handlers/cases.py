@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.limits import Deadlines, deadlines_for
 from handlers.routing import party_for, route_for
-from handlers.similarity import similar
+from handlers.similarity import same_topic, similar
 from models import Case, CaseEvent, CaseReporter, CaseStatus, Compound, Member
 from nlp.findings import Finding, Location
 
@@ -95,9 +95,10 @@ async def find_duplicate(
     joins a case of its category opened in the same chat within the last
     15 minutes, or within the hour when it comes from that case's reporter or
     opens with "我也是": that is a conversation going on, not a new problem.
-    A tentative finding (one the classifier is unsure of) with no location
-    joins the case opened last in the same chat within those 15 minutes,
-    whatever its category: "这个要管管了" is a comment on that case.
+    A tentative finding (one the classifier is unsure of) with no location,
+    or the case's own, joins the case opened last in the same chat within
+    those 15 minutes, whatever its category: "这个要管管了" is a comment on
+    that case.
     """
     candidates = await session.scalars(
         select(Case)
@@ -116,7 +117,7 @@ async def find_duplicate(
         same_category = case.category == finding.category
         if (
             tentative
-            and finding.location.is_empty
+            and (finding.location.is_empty or case_location.overlaps(finding.location))
             and chat_group_id is not None
             and case.chat_group_id == chat_group_id
             and case.opened_at >= now - QUICK_REPLY_WINDOW
@@ -138,7 +139,9 @@ async def find_duplicate(
             )
         ):
             return case
-        if same_category and case_location.overlaps(finding.location):
+        # Two problems of one category in one building ("5栋电梯坏了",
+        # "5栋门禁也坏了") stay apart unless they name a common thing.
+        if same_category and case_location.overlaps(finding.location) and same_topic(case.summary, finding.text):
             return case
         if same_category and similar(case.summary, finding.text, threshold=0.3):
             return case
@@ -158,9 +161,10 @@ def _elaborates(
 ) -> bool:
     """Tell whether a finding is its reporter adding the place to their own recent case.
 
-    "电梯坏了" and then "3栋的" from the same person in the same chat is one
-    problem. The first case may still await triage under another category,
-    so a triage case accepts the finding whatever category it got.
+    "电梯坏了" and then "3栋的电梯一直停着" from the same person in the same
+    chat is one problem, while "3栋楼道灯也不亮了" names another thing and is
+    a second one. The first case may still await triage under another
+    category, so a triage case accepts the finding whatever category it got.
     """
     place_agrees = case_location.place is None or case_location.place == finding.location.place
     return (
@@ -173,6 +177,7 @@ def _elaborates(
         and case.chat_group_id == chat_group_id
         and case.opened_at >= now - CONVERSATION_WINDOW
         and (same_category or case.status == CaseStatus.TRIAGE)
+        and same_topic(case.summary, finding.text)
     )
 
 
@@ -189,6 +194,18 @@ def fill_location(session: AsyncSession, case: Case, location: Location, actor: 
     case.updated_at = now
     where = Location(case.building, case.unit, case.room, case.place).describe()
     record_event(session, case, "location_added", actor=actor, at=now, data={"location": where})
+    return True
+
+
+def correct_location(session: AsyncSession, case: Case, location: Location, actor: Member, now: datetime) -> bool:
+    """Replace a case's address with the one its reporter gives again; return whether it changed."""
+    if location.building is None or location.building == case.building:
+        return False
+    before = Location(case.building, case.unit, case.room, case.place).describe()
+    case.building, case.unit, case.room = location.building, location.unit, location.room
+    case.updated_at = now
+    where = Location(case.building, case.unit, case.room, case.place).describe()
+    record_event(session, case, "location_corrected", actor=actor, at=now, data={"from": before, "to": where})
     return True
 
 

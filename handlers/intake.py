@@ -27,6 +27,7 @@ from handlers.cases import (
     CONVERSATION_WINDOW,
     NUDGE_COUNTS,
     add_reporter,
+    correct_location,
     fill_location,
     find_duplicate,
     follow_merges,
@@ -54,7 +55,9 @@ from models import (
     utcnow,
 )
 from nlp.cues import ME_TOO, ME_TOO_PHRASES
-from nlp.findings import Finding
+from nlp.findings import Finding, Location
+from nlp.locate import extract_location, is_bare_address
+from nlp.normalize import normalize as normalize_text
 
 log = logging.getLogger("handlers.intake")
 
@@ -233,13 +236,21 @@ class Pipeline:
         if not message.text.strip():
             return await self._attachments_only(session, raw, message, chat, member, now)
 
-        classified = self.classifier.classify(message.text)
-        findings = _share_location([f for f in classified if f.actionable])
+        # A line that is only an address ("是3栋2单元的", "5号楼") places the
+        # sender's own case, and "我家也是，3栋的" is a me-too with a place.
+        folded = normalize_text(message.text)
+        me_too = _ME_TOO_PREFIX.match(folded)
+        if me_too and is_bare_address(folded[me_too.end() :]):
+            return await self._me_too(session, raw, message, chat, member, now)
+        if is_bare_address(folded):
+            placed = await self._place_own_case(session, message, chat, member, extract_location(folded), now)
+            return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
+
+        findings = _share_location([f for f in self.classifier.classify(message.text) if f.actionable])
         if len(findings) == 1:
             findings = [replace(findings[0], text=message.text.strip())]
         if not findings:
-            placed = await self._place_own_case(session, message, chat, member, classified[0], now)
-            return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
+            return IntakeResult(outcome=MessageOutcome.IGNORED)
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
         return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
@@ -281,32 +292,39 @@ class Pipeline:
         message: InboundMessage,
         chat: ChatGroup,
         member: Member,
-        finding: Finding,
+        location: Location,
         now: datetime,
     ) -> IntakeResult | None:
-        """Put a bare address ("是3栋2单元的") on the sender's own case from the last hour.
+        """Put a bare address on the sender's own case from the last hour.
 
         Such a line raises no problem of its own, so it only counts when the
-        sender has an open case in this chat that still lacks a building.
+        sender has an open case in this chat. A case without a building gets
+        the address. A case with another building, reported by the sender
+        alone, is corrected ("5栋电梯坏了", then "是6栋的").
         """
-        if finding.location.building is None or message.is_private:
+        if message.is_private:
             return None
         case = await session.scalar(
             select(Case)
             .where(
                 Case.chat_group_id == chat.id,
                 Case.reporter_id == member.id,
-                Case.building.is_(None),
                 Case.status.in_(CaseStatus.open_statuses()),
                 Case.opened_at >= now - CONVERSATION_WINDOW,
             )
             .order_by(Case.opened_at.desc(), Case.id.desc())
             .limit(1)
         )
-        if case is None or not fill_location(session, case, finding.location, member, now):
+        if case is None:
+            return None
+        if fill_location(session, case, location, member, now):
+            text = texts.location_added(case)
+        elif case.reporter_count == 1 and correct_location(session, case, location, member, now):
+            text = texts.location_corrected(case)
+        else:
             return None
         group = ChatTarget(message.platform, message.chat_id)
-        reply = Reply(group, texts.location_added(case), case.id, "group", message.message_id)
+        reply = Reply(group, text, case.id, "group", message.message_id)
         return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1, replies=[reply])
 
     async def _me_too(
@@ -415,6 +433,10 @@ class Pipeline:
             )
             if duplicate is not None:
                 duplicate = await follow_merges(session, duplicate)
+                # "这个要管管了，另外5栋门禁也坏了" may bring two findings to one
+                # case, so the second one adds nothing and sends no reply.
+                if duplicate.id in result.case_ids:
+                    continue
                 joined = await self._join(session, raw, message, duplicate, member, now, finding)
                 result.attached += 1
                 result.case_ids.extend(joined.case_ids)

@@ -98,6 +98,12 @@ def location_added(case: Case) -> str:
     )
 
 
+def location_corrected(case: Case) -> str:
+    """Confirm a reporter's correction of where their case is."""
+    where = mask_for_group(case_location(case))
+    return f"已更正位置：工单 {case.number} 的位置改为{where}。发送“查询 {case.number}”可看进度。"
+
+
 def already_reported(case: Case) -> str:
     return f"您已反映过该问题（工单 {case.number}），我们会持续跟进，发送“查询 {case.number}”可看进度。"
 

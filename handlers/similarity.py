@@ -32,3 +32,24 @@ def similar(a: str, b: str, *, threshold: float) -> bool:
     if shared < MIN_SHARED_BIGRAMS:
         return False
     return shared / min(len(first), len(second)) >= threshold
+
+
+# Bigrams with these characters are grammar or an address, not the thing a
+# report is about: "坏了", "的电", "单元".
+_FUNCTION_CHARS = frozenset("了的又也是在很都还就吗呢吧啊呀着过和跟给把被让有没不栋单元室号幢层")
+
+
+def same_topic(a: str, b: str) -> bool:
+    """Tell whether two reports share at least one content bigram, such as 电梯 or 漏水.
+
+    "电梯坏了" and "3栋的电梯一直停着" share 电梯, while "电梯坏了" and
+    "3栋楼道灯也不亮了" share nothing and are two problems.
+    """
+    def content(text: str) -> set[str]:
+        return {
+            gram
+            for gram in bigrams(text)
+            if len(gram) == 2 and not any(char.isdigit() or char in _FUNCTION_CHARS for char in gram)
+        }
+
+    return bool(content(a) & content(b))

@@ -185,7 +185,7 @@ ME_TOO = re.compile(rf"^\s*{ME_TOO_PHRASES}[\s\W_]*$")
 # "已解决谢谢", "好的收到"): whatever their words, they ask for nothing.
 _COURTESY_WORDS = (
     r"(?:谢谢|感谢|多谢|谢了|谢啦|再见|拜拜|好的|好嘞|收到|知道了|明白了?|辛苦了?|麻烦了|"
-    r"已解决|解决了|已经?修好了?|已经?好了|没事了|ok|OK|嗯+|哦+|您|你们|大家|师傅|物业|管家)"
+    r"问题|已经?解决了?|解决了|已经?修好了?|已经?好了|没事了|ok|OK|嗯+|哦+|您|你们|大家|师傅|物业|管家)"
 )
 COURTESY = re.compile(rf"^[\s\W_]*(?:{_COURTESY_WORDS}[\s\W_]*)+$")
 

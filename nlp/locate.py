@@ -177,3 +177,21 @@ def extract_location(text: str) -> Location:
             place = garage.group(1).upper()
 
     return Location(building=building, unit=unit, room=room, place=place)
+
+
+# Characters and words allowed around an address in a line that gives
+# nothing else: digits, numerals, address words and fillers such as 是, 在, 的.
+_ADDRESS_ONLY = re.compile(
+    r"[\d一二三四五六七八九十百零两\s\W_A-Za-z]|号楼|单元|我家|我们|[是在的就那这边个栋号楼幢座门室层我]"
+)
+
+
+def is_bare_address(text: str) -> bool:
+    """Tell whether a line gives only an address with a building ("是3栋2单元的", "5号楼").
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+    """
+    if extract_location(text).building is None:
+        return False
+    return not _ADDRESS_ONLY.sub("", text)

@@ -22,6 +22,7 @@ EVENT_LABELS: dict[str, str] = {
     "co_reporter_added": "新增反映人",
     "reported_again": "再次反映",
     "location_added": "补充位置",
+    "location_corrected": "更正位置",
     "classified": "确认类别",
     "acknowledged": "受理",
     "started": "处理中",

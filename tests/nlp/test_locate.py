@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.findings import Location
-from nlp.locate import chinese_to_int, extract_location
+from nlp.locate import chinese_to_int, extract_location, is_bare_address
 from nlp.normalize import normalize
 
 
@@ -41,3 +41,13 @@ def test_chinese_to_int(numeral: str, value: int) -> None:
 def test_chinese_to_int_rejects_other_characters() -> None:
     with pytest.raises(ValueError, match="not a Chinese numeral"):
         chinese_to_int("三楼")
+
+
+@pytest.mark.parametrize("text", ["是3栋2单元的", "5号楼", "在5号楼", "8#楼", "在3-2-1201", "7幢"])
+def test_bare_address_lines(text: str) -> None:
+    assert is_bare_address(normalize(text))
+
+
+@pytest.mark.parametrize("text", ["3栋楼道灯也不亮了", "3栋的电梯", "你好", "我家也是，3栋的", "2单元"])
+def test_lines_with_more_than_an_address(text: str) -> None:
+    assert not is_bare_address(normalize(text))

@@ -116,3 +116,68 @@ async def test_bare_address_from_the_reporter_places_their_case(db_url):
         # Someone else's bare address places nothing and is not answered.
         assert stranger == []
         assert case.building == "3"
+
+
+async def test_second_problem_with_a_place_is_not_taken_for_the_first_ones_place(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("电梯又坏了", sender="r1")
+        await desk.say("3栋楼道灯也不亮了", sender="r1", at=later(3))
+
+        first, second = await desk.case(1), await desk.case(2)
+        assert first.building is None
+        assert second.building == "3"
+        assert "楼道灯" in second.summary
+
+
+async def test_two_problems_in_one_building_stay_two_cases(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯又坏了", sender="r1")
+        await desk.say("5栋门禁也坏了，谁都能进", sender="r2", at=later(3))
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+        assert cases == 2
+
+
+async def test_bare_building_number_places_the_case(db_url):
+    async with open_desk(db_url, triage_threshold=0.45) as desk:
+        await desk.say("电梯坏了", sender="r1")
+        placed = await desk.say("在5号楼", sender="r1", at=later(2))
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+        assert cases == 1
+        assert (await desk.case(1)).building == "5"
+        assert any("已补充位置" in r for r in placed)
+
+
+async def test_reporter_corrects_the_building_of_their_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯又坏了", sender="r1")
+        corrected = await desk.say("是6栋的", sender="r1", at=later(2))
+
+        assert (await desk.case(1)).building == "6"
+        assert any("已更正位置：工单 0001 的位置改为6栋" in r for r in corrected)
+        history = await desk.say("查询 0001", sender="r1", at=later(3))
+        assert any("更正位置" in r for r in history)
+
+
+async def test_me_too_with_a_place_joins_the_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("电梯又坏了", sender="r1")
+        joined = await desk.say("我家也是，3栋的", sender="r2", at=later(2))
+
+        assert (await desk.case(1)).reporter_count == 2
+        assert any("已有工单 0001" in r for r in joined)
+
+
+async def test_comment_and_new_problem_answered_once_each(db_url):
+    async with open_desk(db_url, triage_threshold=0.45) as desk:
+        await desk.say("5栋电梯又坏了", sender="r1")
+        replies = await desk.say("这个要管管了，另外5栋门禁也坏了", sender="r2", at=later(3))
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+        assert cases == 2
+        assert sum(r.count("已有工单 0001") for r in replies) == 1
+        assert not any("您已反映过" in r for r in replies)
