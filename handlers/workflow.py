@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ from models import (
     Party,
     RawMessage,
 )
+from nlp.cues import ME_TOO
 from nlp.findings import Location
 from nlp.labels import CATEGORY_LABELS
 from nlp.locate import extract_location
@@ -615,6 +617,9 @@ async def split(
     if moving.raw_message_id is not None:
         raw = await session.get(RawMessage, moving.raw_message_id)
         text = raw.text if raw is not None else ""
+    # A bare "+1" says nothing of its own, so the new case keeps the source's words.
+    if ME_TOO.match(unicodedata.normalize("NFKC", text)):
+        text = ""
 
     deadlines = deadlines_for(source.category, source.urgent, now)
     # The split-off report is about its own place, which its text names.

@@ -100,7 +100,7 @@ async def split(ctx: CommandContext) -> list[Reply]:
         ),
         skip_chat_id=ctx.chat.id,
         exclude_member_id=ctx.member.id,
-        party_note=opened_for_party(new_case, "", phrase),
+        party_note=opened_for_party(new_case, reporter.display_name if reporter is not None else "", phrase),
     )
     return replies
 
