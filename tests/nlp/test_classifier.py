@@ -29,7 +29,9 @@ def test_bare_me_too_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in classifier.classify(text)] == ["chat"]
 
 
-@pytest.mark.parametrize("text", ["谢谢,再见", "已解决谢谢", "好的收到，辛苦师傅了！", "谢谢物业", "问题已解决，谢谢物业"])
+@pytest.mark.parametrize(
+    "text", ["谢谢,再见", "已解决谢谢", "好的收到，辛苦师傅了！", "谢谢物业", "问题已解决，谢谢物业"]
+)
 def test_bare_thanks_are_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in classifier.classify(text)] == ["chat"]
 
