@@ -638,3 +638,57 @@ t|{c}公交站挪远后无人行道
 
 PHRASES["illegal_use"] += ILLEGAL_USE_MORE.lstrip()
 PHRASES["other"] += OTHER_MORE.lstrip()
+
+# Letters that name a developer, a community office or a street office but
+# complain about dirt, pests or smells still belong to sanitation. Without
+# these, the words for developers and offices pull such letters into other.
+SANITATION_CONTRAST = """
+f|开发商交房时没有做白蚁预防处理，{c}这几年每到春天木门和踢脚线里都爬满白蚁，防治站只肯上门给单户喷药。
+f|{c}一楼临街餐馆的排烟管道直接接到住宅阳台下方，每天饭点油烟往屋里灌，窗户都不敢开。
+f|社区安排的保洁员只扫主干道，开发公司留下的那几栋宿舍楼楼道半年没人打扫，垃圾堆到了楼梯拐角。
+f|街道在{c}围墙外设了一个垃圾中转站，夏天臭气熏天，苍蝇成群，居民多次反映都没有人来处理。
+f|开发商把{c}的垃圾收集点建在两栋住宅楼中间，清运车每天凌晨来装运，污水流了一地。
+f|我们从入住那年起就被隔壁养殖场的臭味困扰，刮南风时整个小区都是一股粪便味，请环保部门查一查。
+f|{c}旁边的工地渣土车进进出出，路面全是泥浆和扬尘，阳台上每天都落一层灰。
+f|社区把小区的绿化带交给一家公司管，结果草皮枯死、树木没人修剪，落叶和枯枝积了厚厚一层。
+f|{c}的化粪池好几年没有清掏，开发商和物业互相推诿，一楼下水道经常往外冒污水。
+f|小区周边那条排水沟被附近的小作坊倒满了废油和垃圾，黑水发臭，蚊虫成灾。
+f|开发公司撤走以后，{c}的老鼠越来越多，地下室和垃圾房里随处可见，居民要求统一灭鼠。
+t|{c}开发商未做白蚁防治导致白蚁成灾
+t|A市A3区{c}围墙外垃圾中转站臭味扰民
+t|{c}底商排烟管道油烟直冲住户窗户
+t|社区保洁不清扫{c}宿舍楼楼道
+t|{c}化粪池多年未清掏污水外溢
+t|A市A7县{c}周边排水沟黑臭
+c|开发商留下的垃圾房又满了 臭得下不了楼
+c|白蚁又出来了 开发商当年根本没做防治
+"""
+
+# Opposition to a clinic, a large restaurant or a service centre planned
+# inside a compound is illegal use, not a suggestion and not other.
+ILLEGAL_USE_CONTRAST = """
+f|我们坚决反对在{c}的底层商铺开设大型酒楼，住宅楼下不适合承接上百桌的宴席，排烟和消防都没有保障。
+f|听说{c}X栋一楼有两套住宅要打通开一家门诊部，业主们一致不同意在住宅楼里接诊病人。
+f|{c}门口的临街门面被租给一家民营医院，病人和救护车整天在小区出入口聚集，这样的选址合理吗？
+f|强烈反对开发商把{c}会所改成养老院对外经营，会所是全体业主的配套，不能擅自改变用途。
+f|{c}X栋一楼住宅被改成了口腔诊所，每天有陌生人进出单元门，请卫健和规划部门核查审批。
+f|商业街本来规划的是便民小店，现在整栋被一家餐饮集团租下准备开大排档，紧挨着住户卧室。
+t|反对在{c}住宅楼内开设社区诊所
+t|{c}底商拟开大型餐饮企业业主反对
+t|A市A4区{c}住宅楼一楼拟开门诊部遭业主反对
+t|{c}会所被改作养老院对外经营
+"""
+
+# Complaints about high-voltage lines and transmitters that cite the rules on
+# radiation are other, because they object to a harm and propose nothing.
+OTHER_RADIATION = """
+f|按照电磁辐射防护的有关规定，高压输电线路应当与居民楼保持安全距离，可{c}X栋离新架的线路不到三十米。
+f|供电部门在{c}围墙外架设了一条十一万伏的高压线，业主们担心长期辐射影响健康，要求出示环评报告。
+f|移动公司把信号发射塔装在我们住宅楼顶上，没有经过业主表决，也没有公示环评，居民日夜担心辐射。
+t|{c}旁新架高压线距住宅过近
+t|A市A2区{c}楼顶信号发射塔未经业主同意
+"""
+
+PHRASES["sanitation"] = SANITATION_CONTRAST.lstrip()
+PHRASES["other"] += OTHER_RADIATION.lstrip()
+PHRASES["illegal_use"] += ILLEGAL_USE_CONTRAST.lstrip()
