@@ -617,7 +617,7 @@ async def split(
     if moving.raw_message_id is not None:
         raw = await session.get(RawMessage, moving.raw_message_id)
         text = raw.text if raw is not None else ""
-    # A bare "+1" says nothing of its own, so the new case keeps the source's words.
+    # A bare "+1" carries no words of its own, so the new case keeps the source's.
     if ME_TOO.match(unicodedata.normalize("NFKC", text)):
         text = ""
 

@@ -9,6 +9,11 @@ from tests.helpers import later
 from tests.workflow.desk import open_desk
 
 
+async def count_cases(desk) -> int:
+    async with desk.services.sessionmaker() as session:
+        return await session.scalar(select(func.count()).select_from(Case))
+
+
 async def test_three_residents_one_leak_one_case(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", message_id="leak-1")
@@ -51,13 +56,12 @@ async def test_same_resident_twice_counts_once(db_url):
         assert any("您已反映过该问题" in r for r in again)
 
 
-async def test_reporter_naming_the_place_later_fills_their_case(db_url):
+async def test_later_place_fills_own_case(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("电梯又坏了，停了好几天了", sender="r1")
         more = await desk.say("3栋2单元的电梯，一直停在五楼不动", sender="r1", at=later(10))
 
-        async with desk.services.sessionmaker() as session:
-            cases = await session.scalar(select(func.count()).select_from(Case))
+        cases = await count_cases(desk)
         case = await desk.case(1)
         assert cases == 1
         assert (case.building, case.unit) == ("3", "2")
@@ -67,36 +71,33 @@ async def test_reporter_naming_the_place_later_fills_their_case(db_url):
         assert any("补充位置" in r for r in history)
 
 
-async def test_place_given_after_triage_joins_whatever_its_category(db_url):
+async def test_later_place_joins_triage_case(db_url):
     async with open_desk(db_url, triage_threshold=1.0) as desk:
         await desk.say("楼道里的东西到底有没有人管", sender="r1")
         more = await desk.say("3栋1单元楼道堆满了纸箱和旧家具", sender="r1", at=later(5))
 
-        async with desk.services.sessionmaker() as session:
-            cases = await session.scalar(select(func.count()).select_from(Case))
+        cases = await count_cases(desk)
         assert cases == 1
         assert (await desk.case(1)).building == "3"
         assert any("已补充位置" in r for r in more)
 
 
-async def test_place_given_after_an_hour_opens_a_new_case(db_url):
+async def test_place_after_an_hour_opens_case(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("电梯又坏了，停了好几天了", sender="r1")
         await desk.say("3栋2单元的电梯，一直停在五楼不动", sender="r1", at=later(90))
 
-        async with desk.services.sessionmaker() as session:
-            cases = await session.scalar(select(func.count()).select_from(Case))
+        cases = await count_cases(desk)
         assert cases == 2
 
 
-async def test_unsure_comment_right_after_a_report_joins_it(db_url):
+async def test_unsure_comment_joins_last_report(db_url):
     async with open_desk(db_url, triage_threshold=1.0) as desk:
         await desk.say("11栋501被改成群租房了，住了十几个人", sender="r1")
         comment = await desk.say("这个要管管了", sender="r2", at=later(2))
         late = await desk.say("这个要管管了", sender="r3", at=later(40))
 
-        async with desk.services.sessionmaker() as session:
-            cases = await session.scalar(select(func.count()).select_from(Case))
+        cases = await count_cases(desk)
         assert (await desk.case(1)).reporter_count == 2
         assert any("已有工单 0001" in r for r in comment)
         # Forty minutes on, the same words are no longer a reply to that report.
@@ -104,7 +105,7 @@ async def test_unsure_comment_right_after_a_report_joins_it(db_url):
         assert any("工单 0002" in r for r in late)
 
 
-async def test_bare_address_from_the_reporter_places_their_case(db_url):
+async def test_bare_address_places_own_case(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("电梯又坏了，停了好几天了", sender="r1")
         placed = await desk.say("是3栋2单元的", sender="r1", at=later(3))
@@ -113,12 +114,12 @@ async def test_bare_address_from_the_reporter_places_their_case(db_url):
         case = await desk.case(1)
         assert (case.building, case.unit) == ("3", "2")
         assert any("已补充位置：工单 0001" in r for r in placed)
-        # Someone else's bare address places nothing and is not answered.
+        # Someone else's bare address places nothing and gets no reply.
         assert stranger == []
         assert case.building == "3"
 
 
-async def test_second_problem_with_a_place_is_not_taken_for_the_first_ones_place(db_url):
+async def test_second_problem_keeps_own_place(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("电梯又坏了", sender="r1")
         await desk.say("3栋楼道灯也不亮了", sender="r1", at=later(3))
@@ -129,29 +130,27 @@ async def test_second_problem_with_a_place_is_not_taken_for_the_first_ones_place
         assert "楼道灯" in second.summary
 
 
-async def test_two_problems_in_one_building_stay_two_cases(db_url):
+async def test_two_problems_one_building_two_cases(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("5栋电梯又坏了", sender="r1")
         await desk.say("5栋门禁也坏了，谁都能进", sender="r2", at=later(3))
 
-        async with desk.services.sessionmaker() as session:
-            cases = await session.scalar(select(func.count()).select_from(Case))
+        cases = await count_cases(desk)
         assert cases == 2
 
 
-async def test_bare_building_number_places_the_case(db_url):
+async def test_bare_building_number_places_case(db_url):
     async with open_desk(db_url, triage_threshold=0.45) as desk:
         await desk.say("电梯坏了", sender="r1")
         placed = await desk.say("在5号楼", sender="r1", at=later(2))
 
-        async with desk.services.sessionmaker() as session:
-            cases = await session.scalar(select(func.count()).select_from(Case))
+        cases = await count_cases(desk)
         assert cases == 1
         assert (await desk.case(1)).building == "5"
         assert any("已补充位置" in r for r in placed)
 
 
-async def test_reporter_corrects_the_building_of_their_case(db_url):
+async def test_reporter_corrects_own_building(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("5栋电梯又坏了", sender="r1")
         corrected = await desk.say("是6栋的", sender="r1", at=later(2))
@@ -162,7 +161,7 @@ async def test_reporter_corrects_the_building_of_their_case(db_url):
         assert any("更正位置" in r for r in history)
 
 
-async def test_me_too_with_a_place_joins_the_case(db_url):
+async def test_me_too_with_place_joins(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("电梯又坏了", sender="r1")
         joined = await desk.say("我家也是，3栋的", sender="r2", at=later(2))
@@ -171,13 +170,12 @@ async def test_me_too_with_a_place_joins_the_case(db_url):
         assert any("已有工单 0001" in r for r in joined)
 
 
-async def test_comment_and_new_problem_answered_once_each(db_url):
+async def test_comment_and_new_problem_one_reply(db_url):
     async with open_desk(db_url, triage_threshold=0.45) as desk:
         await desk.say("5栋电梯又坏了", sender="r1")
         replies = await desk.say("这个要管管了，另外5栋门禁也坏了", sender="r2", at=later(3))
 
-        async with desk.services.sessionmaker() as session:
-            cases = await session.scalar(select(func.count()).select_from(Case))
+        cases = await count_cases(desk)
         assert cases == 2
         assert sum(r.count("已有工单 0001") for r in replies) == 1
         assert not any("您已反映过" in r for r in replies)

@@ -89,12 +89,12 @@ async def test_split_moves_reporter_to_new_case(db_url):
         assert any("已单独登记" in r for r in desk.last_to_user("r2"))
         async with desk.services.sessionmaker() as session:
             reporter = await session.get(Member, new_case.reporter_id)
-        who = mask_name(reporter.display_name)
-        assert f"（{who}反映）" in replies[0]
-        assert any(f"{who}反映的问题已从工单 0001 中拆出" in r for r in desk.last_to_group())
-        # The co-reporter only said 我也是, so the new case keeps the leak's words.
+        masked = mask_name(reporter.display_name)
+        assert f"（{masked}反映）" in replies[0]
+        assert any(f"{masked}反映的问题已从工单 0001 中拆出" in r for r in desk.last_to_group())
+        # The co-reporter only wrote 我也是, so the new case keeps the leak's words.
         assert new_case.summary == source.summary
-        assert any(f"反映人：{who}" in r for r in desk.last_to_user("wang"))
+        assert any(f"反映人：{masked}" in r for r in desk.last_to_user("wang"))
 
 
 async def test_split_single_reporter_refused(db_url):
