@@ -7,7 +7,7 @@ The boundaries drawn here:
 - A proposal for something the compound or the area does not have yet is a
   suggestion: a bus line, a footbridge, a market, a park, a gate, charging
   piles, noise barriers, or inspections and rules the government should set
-  up. This holds even when the letter names parking, noise, fees or fire
+  up. This applies even when the letter names parking, noise, fees or fire
   safety.
 - A question about rules, subsidies, renovation programmes, lift retrofits,
   demolition, certificates, household registration or school districts is
