@@ -113,13 +113,30 @@ class WorkCalendar:
         if count <= 0:
             msg = f"working-day count must be positive, got {count}"
             raise ValueError(msg)
-        day = start.astimezone(self.zone).date()
+        day = self.workday_after(start.astimezone(self.zone).date(), count)
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+
+    def workday_after(self, day: date, count: int) -> date:
+        """Return the `count`-th working day after `day`, or `day` itself when `count` is 0."""
         remaining = count
-        while remaining:
+        while remaining > 0:
             day += timedelta(days=1)
             if self.is_workday(day):
                 remaining -= 1
-        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+        return day
+
+    def count_workdays(self, after: date, through: date) -> int:
+        """Count the working days later than `after` and no later than `through`.
+
+        The result is 0 when `through` is not later than `after`.
+        """
+        count = 0
+        day = after
+        while day < through:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                count += 1
+        return count
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()

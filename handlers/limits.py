@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from handlers.calendar import WorkCalendar
@@ -50,6 +50,43 @@ class Limit:
     def phrase(self) -> str:
         """Return the limit as residents read it, e.g. 2小时 or 7个工作日."""
         return f"{self.amount}{_UNIT_WORDS[self.unit]}"
+
+
+def counted_in_workdays(due: datetime, unit: LimitUnit, calendar: WorkCalendar) -> bool:
+    """Return whether a deadline set under a limit of `unit` was counted in working days.
+
+    Working-day deadlines end at 24:00 local. A deadline under a working-day rule
+    that ends at another time came from some other limit: a merge keeps the
+    earlier deadline of the two cases, and the limits file may have changed since.
+    """
+    return unit is LimitUnit.WORKING_DAYS and due.astimezone(calendar.zone).time() == time(0)
+
+
+def extend_for_pause(
+    due: datetime, unit: LimitUnit, paused_at: datetime, resumed_at: datetime, calendar: WorkCalendar
+) -> datetime:
+    """Move a deadline past the time its clock stood still, from `paused_at` to `resumed_at`.
+
+    A deadline counted in working days moves by the working days that come
+    after the pause's local date, up to and including the resume's local
+    date, and still ends at 24:00 local of a working day. This gives the case
+    back the working days it had left at the pause, counted from the resume
+    the way a limit is counted from the day a case opens. The day the clock
+    starts never counts, and the pause's own day was already counted. So a
+    pause within one day adds nothing, Friday to Monday adds one day (the
+    Monday), and rest days and public holidays inside the pause add nothing.
+
+    Every other deadline moves by the calendar time the clock stood still,
+    because hour and calendar-day limits run through weekends and holidays.
+    """
+    if not counted_in_workdays(due, unit, calendar):
+        return due + (resumed_at - paused_at)
+
+    lost = calendar.count_workdays(calendar.local_date(paused_at), calendar.local_date(resumed_at))
+    # The deadline's working day is the day before the midnight it ends at.
+    last_day = due.astimezone(calendar.zone).date() - timedelta(days=1)
+    new_last_day = calendar.workday_after(last_day, lost)
+    return datetime.combine(new_last_day + timedelta(days=1), time(0), tzinfo=calendar.zone)
 
 
 @dataclass(frozen=True, slots=True)

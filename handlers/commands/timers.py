@@ -10,7 +10,7 @@ from handlers.commands.common import case_by_number, command_access, first_arg, 
 from handlers.digests import compute_stats, stats_lines
 from handlers.errors import BadCommand, InvalidTransition
 from handlers.ladder import RUNG_LABELS, Rung, report_in, whistle
-from handlers.limits import current_table
+from handlers.limits import LimitUnit, counted_in_workdays, current_table, extend_for_pause
 from handlers.messages import Reply
 from handlers.notices import local_time
 from handlers.permissions import Level, require_officer, require_reporter_or_staff, require_staff
@@ -68,11 +68,11 @@ async def resume(ctx: CommandContext) -> list[Reply]:
         msg = f"工单 {case.number} 没有挂起，正在正常计时。"
         raise InvalidTransition(msg)
 
-    # The deadlines move by the time the clock stood still.
-    paused = ctx.now - timer.paused_at
-    case.response_due_at = _shift(case.response_due_at, paused)
-    case.resolve_due_at = _shift(case.resolve_due_at, paused)
-    timer.rung_due_at = _shift(timer.rung_due_at, paused)
+    calendar = current_table().calendar
+    paused_at = timer.paused_at
+    paused = ctx.now - paused_at
+    lost_workdays = calendar.count_workdays(calendar.local_date(paused_at), calendar.local_date(ctx.now))
+    resolve_in_workdays = _move_deadlines(case, timer, paused_at, ctx.now)
     timer.resolve_due_seen = case.resolve_due_at
     timer.paused_seconds += int(paused.total_seconds())
     timer.paused_at = None
@@ -85,11 +85,55 @@ async def resume(ctx: CommandContext) -> list[Reply]:
         "clock_resumed",
         actor=ctx.member,
         at=ctx.now,
-        data={"paused_seconds": int(paused.total_seconds())},
+        data={"paused_seconds": int(paused.total_seconds()), "paused_workdays": lost_workdays},
     )
-    due = local_time(case.resolve_due_at, ctx.zone) if case.resolve_due_at else "未设定"
-    text = f"工单 {case.number} 已恢复计时（共挂起{pause_length(paused)}），办结期限顺延至{due}。"
+
+    text = f"工单 {case.number} 已恢复计时（共挂起{pause_length(paused)}），"
+    if case.resolve_due_at is None:
+        text += "尚未设定办结期限。"
+    elif not resolve_in_workdays:
+        text += f"办结期限顺延至{local_time(case.resolve_due_at, ctx.zone)}。"
+    elif lost_workdays:
+        text += f"办结期限顺延{lost_workdays}个工作日，至{local_time(case.resolve_due_at, ctx.zone)}。"
+    else:
+        text += f"挂起期间没有占用工作日，办结期限仍为{local_time(case.resolve_due_at, ctx.zone)}。"
     return [reply_here(ctx, text, case_id=case.id)]
+
+
+def _move_deadlines(case: Case, timer: CaseTimer, paused_at: datetime, now: datetime) -> bool:
+    """Move the case's and its rung's deadlines past a pause of the clock.
+
+    Each deadline moves the way its limit is counted, by the rule that
+    matches the case now. Reclassifying restarts the clock, so that rule
+    usually set the deadlines. A merge can make a case urgent and keep its
+    deadlines, and from then on they move in calendar time like any urgent
+    case's. Returns whether the resolve deadline counts working days.
+    """
+    table = current_table()
+    rule = table.rule_for(case.category, case.urgent)
+    resolve_in_workdays = case.resolve_due_at is not None and counted_in_workdays(
+        case.resolve_due_at, rule.resolve.unit, table.calendar
+    )
+
+    case.response_due_at = _extend(case.response_due_at, rule.acknowledge.unit, paused_at, now)
+    case.resolve_due_at = _extend(case.resolve_due_at, rule.resolve.unit, paused_at, now)
+    timer.rung_due_at = _extend(timer.rung_due_at, _rung_unit(case), paused_at, now)
+    return resolve_in_workdays
+
+
+def _rung_unit(case: Case) -> LimitUnit:
+    """Return the unit the sweep counted the current rung's deadline in.
+
+    The sweep sets the rung deadline from the rung's limit as it climbs, which
+    is 2 hours for urgent cases and working days otherwise (scheduler/config.py).
+    """
+    return LimitUnit.HOURS if case.urgent else LimitUnit.WORKING_DAYS
+
+
+def _extend(due: datetime | None, unit: LimitUnit, paused_at: datetime, now: datetime) -> datetime | None:
+    if due is None:
+        return None
+    return extend_for_pause(due, unit, paused_at, now, current_table().calendar)
 
 
 def pause_length(length: timedelta) -> str:
@@ -105,10 +149,6 @@ def pause_length(length: timedelta) -> str:
     if hours:
         return f"{hours}小时{minutes}分钟" if minutes else f"{hours}小时"
     return f"{max(minutes, 1)}分钟"
-
-
-def _shift(moment: datetime | None, by: timedelta) -> datetime | None:
-    return moment + by if moment is not None else None
 
 
 async def deadlines(ctx: CommandContext) -> list[Reply]:
