@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from nlp import normalize as normalize_module
 from nlp.normalize import normalize
 
 
@@ -29,3 +30,40 @@ def test_normalize_cases(raw: str, expected: str) -> None:
 
 def test_normalize_keeps_notice_brackets() -> None:
     assert normalize("【停水通知】明天停水").startswith("【停水通知】")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("电梯\t坏了", "电梯 坏了"),
+        ("电梯\u00a0坏了", "电梯 坏了"),
+        ("电梯  坏了", "电梯 坏了"),
+        ("电梯 坏了", "电梯 坏了"),
+        ("第一行\r\n第二行", "第一行 第二行"),
+        ("真的吗？！", "真的吗?"),
+        ("好。。。", "好."),
+        ("一、二、三", "一,二,三"),
+        ("「通知」", "“通知”"),
+        ("𠁞", "𠀾"),
+        ("有人吗@", "有人吗@"),
+        ("@王 3栋", "3栋"),
+        ("[OK]", ""),
+    ],
+)
+def test_normalize_rare_characters(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_full_width_pattern_matches_translate_table() -> None:
+    every = "".join(map(chr, normalize_module._FULL_WIDTH)) + "电梯"
+    folded = normalize_module._FULL_WIDTH_PATTERN.sub(normalize_module._half_width, every)
+    assert folded == every.translate(normalize_module._FULL_WIDTH)
+
+
+def test_traditional_check_finds_every_traditional_character() -> None:
+    missed = [char for char in normalize_module._TRADITIONAL if not normalize_module._has_traditional(f"电{char}梯")]
+    assert missed == []
+
+
+def test_traditional_check_passes_simplified_text() -> None:
+    assert not normalize_module._has_traditional("电梯坏了 3栋 😭 𠀾 abc")
