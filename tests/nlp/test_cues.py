@@ -5,7 +5,7 @@ import re
 import pytest
 
 from nlp import cues
-from nlp.cues import find_cues, first_characters, split_alternatives
+from nlp.cues import find_cues, first_characters, literal_first, split_alternatives
 from nlp.data.generate import SEED, generate
 
 FAMILIES = ["HAZARD", "CALL", "ADVICE", "HYPOTHETICAL", "NOW", "CHRONIC", "DEFUSE", "EXTERNAL"]
@@ -23,22 +23,44 @@ def test_split_alternatives_keeps_groups_and_classes() -> None:
         ("(?:起火|冒烟)", "起冒"),
         (r"(?<!\d)119(?!\d)", "1"),
         (".{0,4}煤气", None),
-        ("[甲乙]方", None),
+        ("[甲乙]方", "甲乙"),
+        ("[^甲]方", None),
+        (r"\d+年", r"\d"),
+        ("(?:起火|冒烟).{0,4}了", "起冒"),
+        ("(?:起火|冒烟)?了", None),
+        ("冒?烟", None),
     ],
 )
 def test_first_characters(alternative: str, expected: str | None) -> None:
     assert first_characters(alternative) == expected
 
 
+@pytest.mark.parametrize(
+    ("alternative", "expected"),
+    [
+        ("着火", ["着火"]),
+        ("(?:煤气|燃气).{0,4}泄漏", ["煤气.{0,4}泄漏", "燃气.{0,4}泄漏"]),
+        ("(?:砸|拆)(?:坏|掉)?承重墙", ["砸(?:坏|掉)?承重墙", "拆(?:坏|掉)?承重墙"]),
+        ("(?<![风呼])往里灌", ["往(?<!(?:[风呼])往)里灌"]),
+        (r"(?<=\d)号", [r"号(?<=(?:\d)号)"]),
+        ("(?:起火|冒烟)?了", None),
+        (r"\d+年", None),
+        ("冒+烟", None),
+        (".{0,2}来一直", None),
+    ],
+)
+def test_literal_first(alternative: str, expected: list[str] | None) -> None:
+    assert literal_first(alternative) == expected
+
+
 @pytest.mark.parametrize("name", FAMILIES)
 def test_prefilter_matches_plain_alternation(name: str) -> None:
     compiled = getattr(cues, name)
-    body = compiled.pattern
-    if body.startswith("(?=["):
-        body = body[body.index("])(?:") + 5 : -1]
-    plain = re.compile(body)
+    plain = re.compile(cues.PLAIN_ALTERNATIONS[compiled])
     texts = [example.text for example in generate(SEED)][::3]
-    texts += ["3栋着火了 快打119", "不要开灯", "(?<!", "119", "2119", "【通知】明天停水"]
+    texts += ["3栋着火了 快打119", "不要开灯", "(?<!", "119", "2119", "1190", "119号", "【通知】明天停水"]
+    texts += ["往里灌", "冷风呼呼往里灌", "水往里灌", "往下掉", "毛往下掉", "石头往下掉", "这家店火了", "着火了"]
+    texts += ["住了三年了", "3年来一直漏水", "两年来一直", "来一直", "经常停电"]
     mismatched = [t for t in texts if bool(compiled.search(t)) != bool(plain.search(t))]
     assert mismatched == []
 
