@@ -95,11 +95,13 @@ _PLACES = sorted(
     key=len,
     reverse=True,
 )
-# The lookahead for the places' first characters lets re skip most positions
-# without trying every place name there.
-_PLACE_STARTS = "".join(sorted({re.escape(place[0]) for place in _PLACES}))
-_PLACE = re.compile(f"(?=[{_PLACE_STARTS}])(?:{'|'.join(map(re.escape, _PLACES))})")
+# Every alternative opens with a literal character, so re skips in C to the
+# positions that contain one of the places' first characters.
+_PLACE = re.compile("|".join(map(re.escape, _PLACES)))
 _GARAGE_LEVEL = re.compile(r"(?<![A-Za-z])([Bb][1-3])(?:层|车库|区)?")
+_DIGIT = re.compile(r"\d")
+# Location is frozen, so all messages that name no location can share one.
+_EMPTY_LOCATION = Location()
 
 
 def chinese_to_int(numeral: str) -> int:
@@ -145,22 +147,33 @@ def extract_location(text: str) -> Location:
     """
     building = unit = room = place = None
 
-    triple = _TRIPLE.search(text)
-    if triple:
-        building, unit, room = (str(int(group)) for group in triple.groups())
-        room = triple.group(3)
+    # Most messages name no flat, so each pattern is only searched when the
+    # text contains a character that every match of it needs. The substring
+    # tests cost far less than the regex scans they skip.
+    has_digit = _DIGIT.search(text) is not None
+    if has_digit and "-" in text:
+        triple = _TRIPLE.search(text)
+        if triple:
+            building, unit, room = (str(int(group)) for group in triple.groups())
+            room = triple.group(3)
 
     if building is None:
-        match = _BUILDING.search(text) or _BUILDING_LETTER.search(text)
+        match = None
+        if "栋" in text or "号" in text or "幢" in text or "#" in text:
+            match = _BUILDING.search(text)
+        if match is None and "座" in text:
+            match = _BUILDING_LETTER.search(text)
         if match:
             value = match.group(1)
             building = value.upper() if value.isascii() and value.isalpha() else _number(value)
-    if unit is None:
+    if unit is None and "单元" in text:
         match = _UNIT.search(text)
         if match:
             unit = _number(match.group(1))
-    if room is None:
-        match = _ROOM_MARKED.search(text)
+    if room is None and has_digit:
+        match = None
+        if "室" in text or "房" in text:
+            match = _ROOM_MARKED.search(text)
         if match is None:
             match = next(
                 (m for m in _ROOM_BARE.finditer(text) if m.group(1) not in _HOTLINES), None
@@ -171,11 +184,13 @@ def extract_location(text: str) -> Location:
     match = _PLACE.search(text)
     if match:
         place = match.group(0)
-    else:
+    elif "B" in text or "b" in text:
         garage = _GARAGE_LEVEL.search(text)
         if garage:
             place = garage.group(1).upper()
 
+    if building is None and unit is None and room is None and place is None:
+        return _EMPTY_LOCATION
     return Location(building=building, unit=unit, room=room, place=place)
 
 

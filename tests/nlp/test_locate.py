@@ -25,6 +25,17 @@ from nlp.normalize import normalize
         ("物业费从1.8涨到2.5", Location()),
         ("2019年以来一直漏水", Location()),
         ("A座大堂的灯坏了", Location(building="A")),
+        ("B2层车位被占", Location(place="B2")),
+        ("12#楼漏水", Location(building="12")),
+        ("三号院", Location(building="3")),
+        ("5幢", Location(building="5")),
+        ("302房间漏水", Location(room="302")),
+        ("1203房的空调滴水", Location(room="1203")),
+        ("2单元门禁坏了", Location(unit="2")),
+        ("5栋 302", Location(building="5", room="302")),
+        ("3-2-1002-5", Location()),
+        ("物业电话12345", Location()),
+        ("电梯坏了", Location()),
     ],
 )
 def test_extract_location_table(text: str, expected: Location) -> None:
