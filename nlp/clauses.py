@@ -17,6 +17,8 @@ _BOUNDARY = re.compile(rf"[.!?;。！？；\n]+|,|，|\s+|(?={_CONNECTIVE})")
 # "到现在还有人在吵" continues the same complaint.
 _TOPIC_START = re.compile(rf"(?:^|(?<=[.!?;,。！？；，\s]))(?:{_CONNECTIVE})")
 _HAS_CONNECTIVE = re.compile(_CONNECTIVE)
+# A character that a clause-opening connective may follow, as in _TOPIC_START.
+_CLAUSE_END = re.compile(r"[.!?;,。！？；，\s]")
 
 # Clauses shorter than this are fragments ("对了", "谢谢"), not problems.
 MIN_CLAUSE_CHARS = 4
@@ -58,7 +60,7 @@ def topic_spans(text: str) -> list[tuple[int, int]]:
     Args:
         text: Normalised text.
     """
-    starts = [match.start() for match in _TOPIC_START.finditer(text) if match.start() > 0]
+    starts = [start for start in _topic_starts(text) if start > 0]
     spans: list[tuple[int, int]] = []
     previous = 0
     for start in [*starts, len(text)]:
@@ -69,6 +71,23 @@ def topic_spans(text: str) -> list[tuple[int, int]]:
             spans.append((previous, start))
         previous = start
     return spans
+
+
+def _topic_starts(text: str) -> list[int]:
+    """Return the start of each match of _TOPIC_START, found faster.
+
+    _TOPIC_START opens with a lookbehind, so re runs its matcher at every
+    position. _HAS_CONNECTIVE opens with literal characters, which re skips
+    to directly, and the clause-start check then runs on its few matches.
+    Both give the same starts. A connective contains no punctuation or
+    space, so a match rejected for its position never covers the boundary
+    that a later accepted match needs.
+    """
+    return [
+        match.start()
+        for match in _HAS_CONNECTIVE.finditer(text)
+        if match.start() == 0 or _CLAUSE_END.match(text, match.start() - 1)
+    ]
 
 
 def split_clauses(text: str) -> list[str]:
