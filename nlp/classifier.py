@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from nlp.clauses import topic_spans
 from nlp.cues import COURTESY, ME_TOO, Cues, find_cues
-from nlp.features import message_features
+from nlp.features import cue_features
 from nlp.findings import Finding
 from nlp.labels import CHAT
 from nlp.locate import extract_location
@@ -39,9 +40,12 @@ DEFAULT_THRESHOLDS = {
 }
 
 
-@dataclass(frozen=True)
-class _Analysis:
-    """The cues and model scores of one piece of text."""
+class _Analysis(NamedTuple):
+    """The cues and model scores of one piece of text.
+
+    A named tuple rather than a frozen dataclass, which costs about a
+    microsecond more to build on every message.
+    """
 
     text: str
     cues: Cues
@@ -183,7 +187,9 @@ class Classifier:
 
     def _analyse(self, text: str) -> _Analysis:
         cues = find_cues(text)
-        scores = self.model.score(message_features(text, cues))
+        # The same features as message_features(text, cues), with the
+        # n-grams scored from the text directly, which is much faster.
+        scores = self.model.score_text(text, cue_features(cues))
         return _Analysis(text, cues, scores)
 
     def _decide_category(self, analysis: _Analysis) -> int:

@@ -9,7 +9,9 @@ one column for the urgent logit and one for the external logit.
 For a message with the set of known features S, the logits are
 `sum(idf[j] * W[j] for j in S) / sqrt(sum(idf[j] ** 2 for j in S)) + b`.
 Both sums are row gathers, so no machine-learning library is needed at run
-time.
+time. score_text looks the character n-grams up as integer codes (see
+nlp.features.char_ngram_codes) in a sorted array, with one numpy search
+instead of a dict lookup per n-gram.
 
 The file stores the feature keys as a JSON list and the weights as
 base64-encoded little-endian int16 in thousandths. Parsing a list of strings
@@ -23,10 +25,13 @@ import base64
 import gzip
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from nlp.features import CODE_BITS, char_ngram_codes
 
 FORMAT_VERSION = 2
 URGENT_COLUMN = "__urgent__"
@@ -34,6 +39,8 @@ EXTERNAL_COLUMN = "__external__"
 # Weights and idf values are stored as integers in units of this size.
 QUANTUM = 1e-3
 _INT16_MAX = 32767
+# Larger than any n-gram code, so a search for a code never runs off the end.
+_END_CODE = np.iinfo(np.uint64).max
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,20 @@ class Scores:
 def _encode(values: np.ndarray) -> str:
     quantized = np.clip(np.rint(values / QUANTUM), -_INT16_MAX, _INT16_MAX).astype("<i2")
     return base64.b64encode(quantized.tobytes()).decode("ascii")
+
+
+def _ngram_codes(keys: list[str]) -> np.ndarray:
+    """Return the code of each 1- to 3-character key, as nlp.features.ngram_code computes it."""
+    lengths = np.fromiter(map(len, keys), dtype=np.intp, count=len(keys))
+    # Padding every key to three characters gives one (keys, 3) array. The
+    # padding never reaches a code, since each key keeps only its length.
+    padded = "".join([key.ljust(3) for key in keys])
+    points = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    points = np.add(points, 1, dtype=np.uint64).reshape(len(keys), 3)
+    unigrams = points[:, 0]
+    bigrams = (unigrams << CODE_BITS) | points[:, 1]
+    trigrams = (bigrams << CODE_BITS) | points[:, 2]
+    return np.where(lengths == 1, unigrams, np.where(lengths == 2, bigrams, trigrams))
 
 
 def _decode(text: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -112,30 +133,93 @@ class LinearModel:
         self.thresholds = dict(thresholds)
         self.metadata = dict(metadata or {})
         self._n_categories = len(categories)
-        # The scoring table: feature i is row i + 1, so that row number 0 can
-        # mark an unknown key. Each row contains idf * weights followed by
-        # idf ** 2, so one gather and one sum give both the logits and the
-        # squared norm.
-        self._rows = {feature: index + 1 for index, feature in enumerate(self.features)}
-        table = np.hstack([self.weights * self.idf[:, None], (self.idf**2)[:, None]])
-        self._table = np.vstack([np.zeros((1, columns + 1)), table])
+        self._intercepts = self.intercepts.tolist()
 
-    def score(self, features: list[str]) -> Scores:
+        # The scoring table: each row contains idf * weights followed by
+        # idf ** 2, so one gather and one sum give both the logits and the
+        # squared norm. The keys that can be n-grams come first, in the order
+        # of their codes, so that the position of a code in _gram_codes is
+        # its row. Keys with a space are left out of the codes, because
+        # char_ngram_codes returns the codes of n-grams across spaces.
+        keys = list(self.vocabulary)
+        source_rows = np.fromiter(self.vocabulary.values(), dtype=np.intp, count=len(keys))
+        is_gram = np.fromiter((1 <= len(key) <= 3 and " " not in key for key in keys), dtype=bool, count=len(keys))
+        gram_indices = np.flatnonzero(is_gram)
+        gram_codes = _ngram_codes([keys[index] for index in gram_indices.tolist()])
+        order = np.argsort(gram_codes, kind="stable")
+        key_order = np.concatenate((gram_indices[order], np.flatnonzero(~is_gram)))
+        self._gram_count = len(gram_indices)
+        self._gram_codes = np.append(gram_codes[order], np.uint64(_END_CODE))
+        self._rows = dict(zip([keys[index] for index in key_order.tolist()], range(len(keys)), strict=True))
+        table = np.hstack([self.weights * self.idf[:, None], (self.idf**2)[:, None]])
+        self._table = table[source_rows[key_order]]
+
+    def score(self, features: Iterable[str]) -> Scores:
         """Score one message's features.
 
         Args:
             features: Feature keys; repeats count once and unknown keys are
                 ignored.
         """
-        rows = list(filter(None, map(self._rows.get, set(features))))
-        logits = self.intercepts
-        if rows:
-            total = self._table[rows].sum(axis=0)
-            logits = logits + total[:-1] / math.sqrt(total[-1])
+        rows = set(map(self._rows.get, features))
+        rows.discard(None)
+        return self._score_rows(np.fromiter(rows, dtype=np.intp, count=len(rows)))
+
+    def score_text(self, text: str, features: Iterable[str] = ()) -> Scores:
+        """Score normalised text by its character n-grams, plus other feature keys.
+
+        The result equals score(char_ngrams(text) + list(features)) up to the
+        order in which floating-point sums are taken. The n-grams are looked
+        up as integer codes in one numpy search, which is much faster than a
+        dict lookup per n-gram string.
+
+        Args:
+            text: Normalised text, see nlp.normalize.normalize.
+            features: Other feature keys, such as the cue keys. Repeats count
+                once and unknown keys are ignored.
+        """
+        codes = char_ngram_codes(text)
+        other_rows = []
+        for key in features:
+            row = self._rows.get(key)
+            if row is None:
+                continue
+            if row < self._gram_count:
+                # An n-gram key: let the code search count it once.
+                codes = np.append(codes, self._gram_codes[row])
+            elif row not in other_rows:
+                other_rows.append(row)
+
+        # Sorting puts repeats side by side, so a repeated code is dropped by
+        # comparing it with its neighbour. The array is ours, so it is sorted
+        # in place.
+        codes.sort()
+        positions = self._gram_codes.searchsorted(codes)
+        known = self._gram_codes[positions] == codes
+        known[1:] &= codes[1:] != codes[:-1]
+        rows = positions[known]
+        if other_rows:
+            rows = np.concatenate((rows, other_rows))
+        return self._score_rows(rows)
+
+    def _score_rows(self, rows: np.ndarray) -> Scores:
+        """Turn the table rows of one message's distinct features into probabilities.
+
+        After the row sum there is one number per column, and plain float
+        arithmetic on so few costs less than a numpy call per step.
+        """
+        logits = self._intercepts
+        if len(rows):
+            total = np.add.reduce(self._table.take(rows, axis=0), axis=0).tolist()
+            norm = math.sqrt(total.pop())
+            logits = [bias + value / norm for bias, value in zip(self._intercepts, total, strict=True)]
+
         n = self._n_categories
         category_logits = logits[:n]
-        exp = np.exp(category_logits - category_logits.max())
-        probabilities = exp / exp.sum()
+        top = max(category_logits)
+        exps = [math.exp(logit - top) for logit in category_logits]
+        exp_sum = sum(exps)
+        probabilities = np.array([value / exp_sum for value in exps])
         urgent = 1.0 / (1.0 + math.exp(-logits[n]))
         external = 1.0 / (1.0 + math.exp(-logits[n + 1]))
         return Scores(probabilities, urgent, external)

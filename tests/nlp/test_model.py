@@ -7,7 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nlp import Classifier
+from nlp.cues import find_cues
+from nlp.data.generate import SEED, generate
+from nlp.features import char_ngrams, cue_features, message_features
 from nlp.model import QUANTUM, LinearModel
+from nlp.normalize import normalize
 
 CATEGORIES = ["repair", "chat"]
 
@@ -63,3 +68,49 @@ def test_load_rejects_other_format(tmp_path: Path) -> None:
 def test_weights_must_match_features() -> None:
     with pytest.raises(ValueError, match="weights have shape"):
         LinearModel(CATEGORIES, ["a"], np.ones(1), np.ones((2, 4)), np.zeros(4), {})
+
+
+def _model_with_awkward_keys() -> LinearModel:
+    # Keys that char_ngrams never returns ("a b", "A", "longer key") or that
+    # only NUL or astral characters produce, each with its own weights.
+    features = ["坏", "坏了", "了", "#hazard", "a b", "A", "a", "\x00坏", "𠀾", "longer key"]
+    rng = np.random.default_rng(7)
+    weights = rng.normal(0.0, 2.0, (len(features), len(CATEGORIES) + 2))
+    idf = rng.uniform(1.0, 3.0, len(features))
+    intercepts = np.array([0.1, -0.1, -2.0, 0.5])
+    return LinearModel(CATEGORIES, features, idf, weights, intercepts, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "features"),
+    [
+        ("坏了", []),
+        ("坏了坏了", ["#hazard"]),
+        ("坏了", ["坏了", "#hazard", "#hazard", "unknown"]),
+        ("a b", []),
+        ("A", []),
+        ("\x00坏", []),
+        ("𠀾 坏", ["longer key"]),
+        ("", []),
+        ("", ["#hazard"]),
+    ],
+)
+def test_score_text_matches_score(text: str, features: list[str]) -> None:
+    model = _model_with_awkward_keys()
+    expected = model.score(char_ngrams(text) + features)
+    scores = model.score_text(text, features)
+    assert np.allclose(scores.category_probabilities, expected.category_probabilities, rtol=0, atol=1e-12)
+    assert scores.urgent_probability == pytest.approx(expected.urgent_probability, abs=1e-12)
+    assert scores.external_probability == pytest.approx(expected.external_probability, abs=1e-12)
+
+
+def test_score_text_matches_score_on_shipped_model(classifier: Classifier) -> None:
+    model = classifier.model
+    for example in list(generate(SEED))[::50]:
+        text = normalize(example.text)
+        cues = find_cues(text)
+        expected = model.score(message_features(text, cues))
+        scores = model.score_text(text, cue_features(cues))
+        assert np.allclose(scores.category_probabilities, expected.category_probabilities, rtol=0, atol=1e-12)
+        assert scores.urgent_probability == pytest.approx(expected.urgent_probability, abs=1e-12)
+        assert scores.external_probability == pytest.approx(expected.external_probability, abs=1e-12)
