@@ -16,16 +16,22 @@ _CN_VALUES.update({"八": 8, "九": 9})
 _CN_NUMBER = "[零一二两三四五六七八九十百]{1,4}"
 _NUMBER = rf"(?:\d{{1,3}}|{_CN_NUMBER})"
 
+# The patterns that start with a number test the character before it in a
+# lookbehind placed after the first digit ("\d(?<![\d.]\d)" rather than
+# "(?<![\d.])\d"). It tests the same character, but a pattern that opens with
+# a digit class lets re skip in C to the digits instead of trying every
+# position.
+
 # 5-2-301 and 5-2-301室: building, unit, room.
-_TRIPLE = re.compile(r"(?<![\d.-])(\d{1,3})-(\d{1,2})-(\d{3,4})(?![\d-])")
+_TRIPLE = re.compile(r"(\d(?<![\d.-]\d)\d{0,2})-(\d{1,2})-(\d{3,4})(?![\d-])")
 _BUILDING = re.compile(rf"(?<![\d.])({_NUMBER})\s?(?:号楼|栋|幢|#楼|#|号院)")
 # 座 only after a Latin letter or digit (A座, 3座): 一座 is "one of".
 _BUILDING_LETTER = re.compile(r"(?<![A-Za-z\d])([A-Za-z]|\d{1,2})\s?座")
 _UNIT = re.compile(rf"(?<![\d.])({_NUMBER})\s?单元")
-_ROOM_MARKED = re.compile(r"(?<![\d.-])(\d{3,4})\s?(?:室|号房|房间|房)")
+_ROOM_MARKED = re.compile(r"(\d(?<![\d.-]\d)\d{2,3})\s?(?:室|号房|房间|房)")
 # A bare 3-4 digit number is a room unless a unit word or money follows it.
 _ROOM_BARE = re.compile(
-    r"(?<![\d.\-:/A-Za-z])(\d{3,4})(?![\d.:/%]|\s?(?:年|元|块|米|平|方|楼|层|栋|幢|号|单元"
+    r"(\d(?<![\d.\-:/A-Za-z]\d)\d{2,3})(?![\d.:/%]|\s?(?:年|元|块|米|平|方|楼|层|栋|幢|号|单元"
     r"|路|斤|个|次|天|岁|度|吨|毫|公|万|千|多|余|左右|人|户|辆|台|份|级|期|区|分|秒|点|小时|w|k))"
 )
 

@@ -112,3 +112,10 @@ def test_smoke_in_the_fuse_box_is_urgent() -> None:
 
 def test_power_cut_for_an_oxygen_machine_is_urgent() -> None:
     assert find_cues("停电了，我妈在用制氧机，备用电池撑不了多久").urgent
+
+
+def test_find_cues_chronic_matches_chronic_pattern() -> None:
+    texts = [example.text for example in generate(SEED)][::3]
+    texts += ["住了三年了", "两个多月", "3年", "12 个月", "半年来一直", "年月", "月初", "经常停电", "自去年以来"]
+    mismatched = [text for text in texts if find_cues(text).chronic != bool(cues.CHRONIC.search(text))]
+    assert mismatched == []

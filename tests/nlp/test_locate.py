@@ -62,3 +62,23 @@ def test_bare_address_lines(text: str) -> None:
 @pytest.mark.parametrize("text", ["3栋楼道灯也不亮了", "3栋的电梯", "你好", "我家也是，3栋的", "2单元"])
 def test_lines_with_more_than_an_address(text: str) -> None:
     assert not is_bare_address(normalize(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a302漏水", Location()),
+        ("1.302漏水", Location()),
+        ("-302漏水", Location()),
+        ("时间12:302", Location()),
+        ("13025", Location()),
+        (".302室", Location()),
+        ("1.5-2-301", Location()),
+        ("302漏水", Location(room="302")),
+        ("302,303", Location(room="302")),
+        ("x5-2-301", Location(building="5", unit="2", room="301")),
+        ("15-2-301", Location(building="15", unit="2", room="301")),
+    ],
+)
+def test_character_before_number(text: str, expected: Location) -> None:
+    assert extract_location(text) == expected
