@@ -56,7 +56,7 @@ def test_normalize_rare_characters(raw: str, expected: str) -> None:
 
 def test_full_width_pattern_matches_translate_table() -> None:
     every = "".join(map(chr, normalize_module._FULL_WIDTH)) + "电梯"
-    folded = normalize_module._FULL_WIDTH_PATTERN.sub(normalize_module._half_width, every)
+    folded = normalize_module._fold_full_width(every)
     assert folded == every.translate(normalize_module._FULL_WIDTH)
 
 
