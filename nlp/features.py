@@ -29,11 +29,18 @@ _DIGITS = re.compile(r"\d+")
 # Characters that carry no meaning for the category: spaces and punctuation.
 _SEPARATORS = re.compile(r"[\s,.!?:;~'\"()\[\]<>{}@#$%^&*+=|\\/，。！？：；、…·—【】《》“”‘’（）_-]+")
 
-# An n-gram code gives each character CODE_BITS bits, which store its code point
-# plus one. Every code point is below 2 ** 21, so a 3-gram fits in 63 bits,
-# and because no character encodes as 0, n-grams of different lengths never
-# share a code.
-CODE_BITS = 21
+# An n-gram code packs the UTF-16 code units of a 1- to 3-character n-gram
+# into one integer, the first character in the lowest 16 bits. Overlapping
+# 2-, 4- and 8-byte views of the encoded text then give the codes of all its
+# n-grams at once. Two kinds of n-gram get no code: one with a NUL, whose
+# code could equal that of a shorter n-gram, and one with a character above
+# U+FFFF, which takes two code units.
+NO_CODE = re.compile("[\x00\U00010000-\U0010ffff]")
+_TRIGRAM_MASK = np.uint64(2**48 - 1)
+# Appended to the folded text so that the views of its last positions stay
+# inside the buffer. The n-grams they read contain a space, like those that
+# span two pieces of the text.
+_PADDING = "   "
 
 
 def _fold(text: str) -> str:
@@ -56,36 +63,61 @@ def char_ngrams(text: str) -> list[str]:
     return grams
 
 
-def ngram_code(gram: str) -> int:
-    """Return the integer code of a 1- to 3-character n-gram; see char_ngram_codes."""
-    code = 0
-    for char in gram:
-        code = (code << CODE_BITS) | (ord(char) + 1)
-    return code
+def ngram_code(gram: str) -> int | None:
+    """Return the integer code of a 1- to 3-character n-gram, or None if it has none.
+
+    See char_ngram_codes; NO_CODE matches the characters that leave an
+    n-gram without a code.
+    """
+    if NO_CODE.search(gram):
+        return None
+    return int.from_bytes(gram.encode("utf-16-le", "surrogatepass"), "little")
 
 
-def char_ngram_codes(text: str) -> np.ndarray:
+def char_ngram_codes(text: str) -> np.ndarray | None:
     """Return the codes of the n-grams of char_ngrams(text), in no particular order, repeats included.
 
-    The codes also include the n-grams that span the space left between two
-    pieces of the folded text. No key that char_ngrams can return contains a
-    space, so these codes match nothing in a table without such keys, and
-    LinearModel keeps keys with a space out of its code table.
+    The codes also include the n-grams that contain a space: those that span
+    two pieces of the folded text and those that run into its padding. No
+    key that char_ngrams can return contains a space, so these codes match
+    nothing in a table without such keys, and LinearModel keeps keys with a
+    space out of its n-gram codes.
 
     Args:
         text: Normalised text, see nlp.normalize.normalize.
 
     Returns:
-        A uint64 array of n-gram codes.
+        A uint64 array of n-gram codes, or None when the text contains a
+        character that NO_CODE matches.
     """
-    # "surrogatepass" keeps a lone surrogate as its own code unit, as str does.
-    points = np.frombuffer(_fold(text).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    unigrams = np.add(points, 1, dtype=np.uint64)
-    bigrams = unigrams[:-1] << CODE_BITS
-    bigrams |= unigrams[1:]
-    trigrams = bigrams[:-1] << CODE_BITS
-    trigrams |= unigrams[2:]
-    return np.concatenate((unigrams, bigrams, trigrams))
+    parts = char_ngram_code_parts(text)
+    if parts is None:
+        return None
+    return np.concatenate(parts, dtype=np.uint64)
+
+
+def char_ngram_code_parts(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Return the codes of char_ngram_codes as three arrays, for the caller to join with others.
+
+    The arrays are views of one buffer with 16-, 32- and 64-bit elements.
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+
+    Returns:
+        The arrays, or None when the text contains a character that NO_CODE
+        matches.
+    """
+    folded = _fold(text)
+    size = len(folded)
+    # "surrogatepass" keeps a lone surrogate as one code unit, as str does.
+    data = (folded + _PADDING).encode("utf-16-le", "surrogatepass")
+    if len(data) != 2 * (size + len(_PADDING)) or "\x00" in folded:
+        return None
+    unigrams = np.frombuffer(data, dtype="<u2", count=size)
+    bigrams = np.ndarray((size,), dtype="<u4", buffer=data, strides=(2,))
+    trigrams = np.ndarray((size,), dtype="<u8", buffer=data, strides=(2,))
+    return unigrams, bigrams, trigrams & _TRIGRAM_MASK
 
 
 def cue_features(cues: Cues) -> list[str]:

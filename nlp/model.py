@@ -26,12 +26,12 @@ import gzip
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from nlp.features import CODE_BITS, char_ngram_codes
+from nlp.features import NO_CODE, char_ngram_code_parts, char_ngrams
 
 FORMAT_VERSION = 2
 URGENT_COLUMN = "__urgent__"
@@ -39,13 +39,18 @@ EXTERNAL_COLUMN = "__external__"
 # Weights and idf values are stored as integers in units of this size.
 QUANTUM = 1e-3
 _INT16_MAX = 32767
-# Larger than any n-gram code, so a search for a code never runs off the end.
+# Keys that are not n-grams get codes from here up, above every n-gram code.
+_OTHER_CODES = 2**63
+# Larger than any code, so a search for a code never runs off the end.
 _END_CODE = np.iinfo(np.uint64).max
 
 
-@dataclass(frozen=True)
-class Scores:
-    """The model's raw outputs for one message."""
+class Scores(NamedTuple):
+    """The model's raw outputs for one message.
+
+    A named tuple rather than a frozen dataclass, which costs about a
+    microsecond more to build on every message.
+    """
 
     category_probabilities: np.ndarray
     urgent_probability: float
@@ -58,17 +63,14 @@ def _encode(values: np.ndarray) -> str:
 
 
 def _ngram_codes(keys: list[str]) -> np.ndarray:
-    """Return the code of each 1- to 3-character key, as nlp.features.ngram_code computes it."""
-    lengths = np.fromiter(map(len, keys), dtype=np.intp, count=len(keys))
-    # Padding every key to three characters gives one (keys, 3) array. The
-    # padding never reaches a code, since each key keeps only its length.
-    padded = "".join([key.ljust(3) for key in keys])
-    points = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    points = np.add(points, 1, dtype=np.uint64).reshape(len(keys), 3)
-    unigrams = points[:, 0]
-    bigrams = (unigrams << CODE_BITS) | points[:, 1]
-    trigrams = (bigrams << CODE_BITS) | points[:, 2]
-    return np.where(lengths == 1, unigrams, np.where(lengths == 2, bigrams, trigrams))
+    """Return the code of each key, as nlp.features.ngram_code computes it.
+
+    Args:
+        keys: Keys of 1 to 3 characters that NO_CODE does not match.
+    """
+    # Each key padded with NULs to four code units gives one 8-byte code.
+    padded = "".join([key.ljust(4, "\x00") for key in keys])
+    return np.frombuffer(padded.encode("utf-16-le", "surrogatepass"), dtype="<u8").astype(np.uint64)
 
 
 def _decode(text: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -137,19 +139,26 @@ class LinearModel:
 
         # The scoring table: each row contains idf * weights followed by
         # idf ** 2, so one gather and one sum give both the logits and the
-        # squared norm. The keys that can be n-grams come first, in the order
-        # of their codes, so that the position of a code in _gram_codes is
-        # its row. Keys with a space are left out of the codes, because
-        # char_ngram_codes returns the codes of n-grams across spaces.
+        # squared norm. Its rows are in the order of the keys' codes, so that
+        # the position of a code in _codes is its row. The keys that can be
+        # n-grams come first. Keys with a space get no n-gram code, because
+        # char_ngram_codes returns the codes of n-grams across spaces, and
+        # neither do keys that NO_CODE matches. These keys and the other
+        # keys get codes above every n-gram code.
         keys = list(self.vocabulary)
         source_rows = np.fromiter(self.vocabulary.values(), dtype=np.intp, count=len(keys))
-        is_gram = np.fromiter((1 <= len(key) <= 3 and " " not in key for key in keys), dtype=bool, count=len(keys))
+        is_gram = np.fromiter(
+            (1 <= len(key) <= 3 and " " not in key and not NO_CODE.search(key) for key in keys),
+            dtype=bool,
+            count=len(keys),
+        )
         gram_indices = np.flatnonzero(is_gram)
+        other_indices = np.flatnonzero(~is_gram)
         gram_codes = _ngram_codes([keys[index] for index in gram_indices.tolist()])
         order = np.argsort(gram_codes, kind="stable")
-        key_order = np.concatenate((gram_indices[order], np.flatnonzero(~is_gram)))
-        self._gram_count = len(gram_indices)
-        self._gram_codes = np.append(gram_codes[order], np.uint64(_END_CODE))
+        key_order = np.concatenate((gram_indices[order], other_indices))
+        other_codes = np.arange(len(other_indices), dtype=np.uint64) + np.uint64(_OTHER_CODES)
+        self._codes = np.concatenate((gram_codes[order], other_codes, [np.uint64(_END_CODE)]))
         self._rows = dict(zip([keys[index] for index in key_order.tolist()], range(len(keys)), strict=True))
         table = np.hstack([self.weights * self.idf[:, None], (self.idf**2)[:, None]])
         self._table = table[source_rows[key_order]]
@@ -171,36 +180,34 @@ class LinearModel:
         The result equals score(char_ngrams(text) + list(features)) up to the
         order in which floating-point sums are taken. The n-grams are looked
         up as integer codes in one numpy search, which is much faster than a
-        dict lookup per n-gram string.
+        dict lookup per n-gram string. Text that has a character without a
+        code (see nlp.features.NO_CODE) is scored by score() instead.
 
         Args:
             text: Normalised text, see nlp.normalize.normalize.
             features: Other feature keys, such as the cue keys. Repeats count
                 once and unknown keys are ignored.
         """
-        codes = char_ngram_codes(text)
-        other_rows = []
+        parts = char_ngram_code_parts(text)
+        if parts is None:
+            return self.score([*char_ngrams(text), *features])
+
+        # The feature keys join the search as their codes, so that one
+        # concatenation, sort and search handle them with the n-grams.
+        arrays = list(parts)
         for key in features:
             row = self._rows.get(key)
-            if row is None:
-                continue
-            if row < self._gram_count:
-                # An n-gram key: let the code search count it once.
-                codes = np.append(codes, self._gram_codes[row])
-            elif row not in other_rows:
-                other_rows.append(row)
+            if row is not None:
+                arrays.append(self._codes[row : row + 1])
+        codes = np.concatenate(arrays, dtype=np.uint64)
 
         # Sorting puts repeats side by side, so a repeated code is dropped by
-        # comparing it with its neighbour. The array is ours, so it is sorted
-        # in place.
+        # comparing it with its neighbour.
         codes.sort()
-        positions = self._gram_codes.searchsorted(codes)
-        known = self._gram_codes[positions] == codes
+        positions = self._codes.searchsorted(codes)
+        known = self._codes.take(positions) == codes
         known[1:] &= codes[1:] != codes[:-1]
-        rows = positions[known]
-        if other_rows:
-            rows = np.concatenate((rows, other_rows))
-        return self._score_rows(rows)
+        return self._score_rows(positions[known])
 
     def _score_rows(self, rows: np.ndarray) -> Scores:
         """Turn the table rows of one message's distinct features into probabilities.
@@ -217,7 +224,8 @@ class LinearModel:
         n = self._n_categories
         category_logits = logits[:n]
         top = max(category_logits)
-        exps = [math.exp(logit - top) for logit in category_logits]
+        exp = math.exp
+        exps = [exp(logit - top) for logit in category_logits]
         exp_sum = sum(exps)
         probabilities = np.array([value / exp_sum for value in exps])
         urgent = 1.0 / (1.0 + math.exp(-logits[n]))
