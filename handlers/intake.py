@@ -37,8 +37,8 @@ from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands.base import reply_here
 from handlers.directory import chat_for, member_for
 from handlers.errors import DomainError
-from handlers.messages import ChatTarget, InboundMessage, PartyTarget, Reply
-from handlers.onboarding import home_of, onboard
+from handlers.messages import ChatTarget, InboundAttachment, InboundMessage, PartyTarget, Reply
+from handlers.onboarding import home_of, onboard, registered_before
 from handlers.outbox import Outbox
 from handlers.rawstore import raw_lookup, raw_message_for
 from models import (
@@ -65,6 +65,9 @@ log = logging.getLogger("handlers.intake")
 _ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|我家也|我们家也|同样)")
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 ATTACHMENT_WINDOW = timedelta(minutes=30)
+# How far back a resident's reports from before they named their compound are
+# registered once they do.
+PENDING_WINDOW = timedelta(days=7)
 
 
 class Classifies(Protocol):
@@ -217,8 +220,12 @@ class Pipeline:
 
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
-            replies = await onboard(session, chat, member, message, now)
-            return IntakeResult(outcome=MessageOutcome.UNBOUND, replies=replies)
+            reported = any(f.actionable for f in self.classifier.classify(message.text))
+            replies = await onboard(session, chat, member, message, now, reported=reported)
+            result = IntakeResult(outcome=MessageOutcome.UNBOUND, replies=replies)
+            if chat.compound_id is not None:
+                await self._open_pending(session, raw, chat, member, now, result)
+            return result
         if chat.compound_id is None or chat.compound is None:
             return self._unbound(chat, message, now)
         compound = chat.compound
@@ -254,6 +261,60 @@ class Pipeline:
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
         return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+
+    async def _open_pending(
+        self,
+        session: AsyncSession,
+        answer: RawMessage,
+        chat: ChatGroup,
+        member: Member,
+        now: datetime,
+        result: IntakeResult,
+    ) -> None:
+        """Register the reports a resident sent in a private chat before naming their compound.
+
+        Each stored unbound message of the chat from the last PENDING_WINDOW
+        goes through classification as if it arrived now, and the reply sends
+        the resident the numbers of the cases it opened or joined.
+        """
+        compound = chat.compound
+        if compound is None:
+            return
+        pending = await session.scalars(
+            select(RawMessage)
+            .where(
+                RawMessage.chat_group_id == chat.id,
+                RawMessage.outcome == MessageOutcome.UNBOUND,
+                RawMessage.id != answer.id,
+                RawMessage.sent_at >= now - PENDING_WINDOW,
+            )
+            .order_by(RawMessage.sent_at, RawMessage.id)
+        )
+        lines: list[str] = []
+        for raw in list(pending):
+            findings = _share_location([f for f in self.classifier.classify(raw.text) if f.actionable])
+            if not findings:
+                raw.outcome = MessageOutcome.IGNORED
+                continue
+            if len(findings) == 1:
+                findings = [replace(findings[0], text=raw.text.strip())]
+            message = _inbound_from(raw)
+            findings = await _with_home_building(session, message, findings)
+            opened = await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+            raw.outcome = opened.outcome
+            raw.case_id = opened.case_ids[0] if opened.case_ids else None
+            raw.processed_at = utcnow()
+            result.case_ids.extend(opened.case_ids)
+            result.opened += opened.opened
+            result.attached += opened.attached
+            result.categories.extend(opened.categories)
+            result.routes.extend(opened.routes)
+            lines.extend(r.text for r in opened.replies if r.audience == "group")
+            result.replies.extend(r for r in opened.replies if r.audience != "group")
+        if lines:
+            text = registered_before(lines)
+            resident = ChatTarget(answer.platform, answer.chat_id)
+            result.replies.insert(1, Reply(resident, text, result.case_ids[0], "reporter"))
 
     async def _run_command(self, session: AsyncSession, ctx: CommandContext, handler) -> IntakeResult:
         # A refused command must leave nothing half-written, so its work runs
@@ -538,6 +599,23 @@ async def _with_home_building(
         else f
         for f in findings
     ]
+
+
+def _inbound_from(raw: RawMessage) -> InboundMessage:
+    """Rebuild the inbound message a stored raw message came from."""
+    return InboundMessage(
+        platform=raw.platform,
+        chat_id=raw.chat_id,
+        sender_id=raw.sender_id,
+        message_id=raw.platform_message_id,
+        sent_at=raw.sent_at,
+        text=raw.text,
+        sender_name=raw.sender_name,
+        account=raw.account,
+        is_private=True,
+        reply_to=raw.reply_to,
+        attachments=tuple(InboundAttachment(**item) for item in raw.attachments or ()),
+    )
 
 
 def _share_location(findings: list[Finding]) -> list[Finding]:

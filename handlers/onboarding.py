@@ -1,16 +1,19 @@
 """First contact in a private chat: ask once where the resident lives, and remember it.
 
 A group is bound to its compound by the liaison officer. No officer is in a
-private chat, so the resident replies with the compound code (or scans the
-compound's QR code, whose scene value is that code) and, optionally, the
-building. The chat is then bound like a group, and later reports go
-through the same pipeline.
+private chat, so the resident replies with the compound's code or name (or
+scans the compound's QR code, whose scene value is the code) and,
+optionally, the building. The chat is then bound like a group, and later
+reports go through the same pipeline. Reports sent before that are kept as
+unbound raw messages, and the pipeline registers them once the chat is bound.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,66 +22,129 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.directory import bind_chat, compound_by_code
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from models import ChatGroup, Compound, Member, PrivateChatHome
+from nlp.locate import extract_location
+from nlp.normalize import normalize as normalize_text
 
 log = logging.getLogger("handlers.onboarding")
 
 # Compound codes are letters then digits (XQ0001); a QR scene value may add
 # the building after a separator (XQ0001-3, XQ0001_3).
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6}\d{2,8})(?:[-_#](\d{1,4}))?(?![A-Za-z0-9])")
-_BUILDING = re.compile(r"(\d{1,4})\s*(?:栋|幢|号楼|座)")
+# Residents say "翠竹园小区" as often as "翠竹园".
+_COMPOUND_WORD = "小区"
+# How many candidates an ambiguous name lists before asking for the code.
+_MAX_LISTED = 5
 
 QUESTION = (
     "您好，欢迎使用小区服务。为了把您反映的问题转给对应的小区，请先告诉我们您住在哪个小区、哪一栋："
-    "发送小区编码和楼栋，例如“XQ0001 3栋”，也可以直接扫描小区二维码。"
+    "发送小区名称或编码和楼栋，例如“阳光花园 3栋”或“XQ0001 3栋”，也可以直接扫描小区二维码。"
     "小区编码可向小区专员或物业服务中心询问。"
 )
 
 
+@dataclass(frozen=True, slots=True)
+class HomeAnswer:
+    """The compound and building a resident's reply to the question names.
+
+    Attributes:
+        compound: The compound, when the code or the name identifies exactly one.
+        building: The building number, if the reply gives one.
+        unknown_code: A code that names no compound.
+        candidates: Compounds whose names all appear in the reply, when there
+            are several and none contains the others.
+    """
+
+    compound: Compound | None = None
+    building: str | None = None
+    unknown_code: str | None = None
+    candidates: tuple[Compound, ...] = ()
+
+
 def parse_home(text: str) -> tuple[str, str | None] | None:
-    """Return the compound code and building a resident wrote, or None if there is no code."""
-    match = _CODE.search(text.removeprefix("qrscene_"))
+    """Return the compound code and building a resident wrote, or None if there is no code.
+
+    Full-width letters and digits (ＸＱ0001 ３栋) read as their ASCII forms.
+    """
+    folded = unicodedata.normalize("NFKC", text).removeprefix("qrscene_")
+    match = _CODE.search(folded)
     if match is None:
         return None
     building = match.group(2)
     if building is None:
-        named = _BUILDING.search(text)
-        building = named.group(1) if named else None
+        rest = folded[: match.start()] + " " + folded[match.end() :]
+        building = extract_location(normalize_text(rest)).building
     return match.group(1).upper(), building
 
 
+async def read_home(session: AsyncSession, text: str) -> HomeAnswer:
+    """Find the compound and building a resident's free-text reply names.
+
+    A code wins over a name. A name counts when it appears whole in the reply,
+    with or without 小区 after it. When several names appear, the longest one
+    is taken if it contains all the others (阳光花园二期 over 阳光花园), and
+    otherwise the reply is ambiguous.
+    """
+    coded = parse_home(text)
+    if coded is not None:
+        code, building = coded
+        compound = await compound_by_code(session, code)
+        if compound is not None:
+            return HomeAnswer(compound=compound, building=building)
+
+    folded = unicodedata.normalize("NFKC", text)
+    named = [c for c in await session.scalars(select(Compound)) if _names(folded, c)]
+    if not named:
+        return HomeAnswer(unknown_code=coded[0]) if coded else HomeAnswer()
+
+    longest = max(named, key=lambda c: len(_plain_name(c)))
+    if any(_plain_name(c) not in _plain_name(longest) for c in named):
+        return HomeAnswer(candidates=tuple(sorted(named, key=lambda c: c.code)))
+
+    rest = folded.replace(_plain_name(longest) + _COMPOUND_WORD, " ").replace(_plain_name(longest), " ")
+    building = extract_location(normalize_text(rest)).building
+    return HomeAnswer(compound=longest, building=building)
+
+
 async def onboard(
-    session: AsyncSession, chat: ChatGroup, member: Member, message: InboundMessage, now: datetime
+    session: AsyncSession,
+    chat: ChatGroup,
+    member: Member,
+    message: InboundMessage,
+    now: datetime,
+    *,
+    reported: bool = False,
 ) -> list[Reply]:
     """Handle a message in a private chat that is bound to no compound yet.
 
-    The first message gets the question; an answer naming a known compound
-    binds the chat; an unknown code gets a short correction. Anything
-    else after the question gets no answer, so the question goes out once.
+    The first message gets the question. A reply that identifies one
+    compound binds the chat. Every other message gets a short reply that
+    explains what to send, so a resident is never left without an answer.
+
+    Args:
+        reported: The message reports a problem, which is kept and registered
+            once the resident names their compound.
     """
     home = await _home_for(session, chat, member)
-    answer = parse_home(message.text)
-    if answer is not None:
-        code, building = answer
-        compound = await compound_by_code(session, code)
-        if compound is not None:
-            await _remember(session, home, chat, compound, building, now)
-            log.info(
-                "private chat bound: platform=%s chat=%s compound=%s",
-                chat.platform,
-                chat.id,
-                compound.id,
-            )
-            return [_reply(message, _welcome(compound, building))]
-        if home.asked_at is not None:
-            return [
-                _reply(
-                    message, f"没有找到编码为“{code}”的小区，请核对后重新发送，例如“XQ0001 3栋”。"
-                )
-            ]
+    answer = await read_home(session, message.text)
+    if answer.compound is not None:
+        await _remember(session, home, chat, answer.compound, answer.building, now)
+        log.info(
+            "private chat bound: platform=%s chat=%s compound=%s",
+            chat.platform,
+            chat.id,
+            answer.compound.id,
+        )
+        return [_reply(message, _welcome(answer.compound, answer.building))]
+
     if home.asked_at is None:
         home.asked_at = now
         return [_reply(message, QUESTION)]
-    return []
+    if answer.candidates:
+        return [_reply(message, _ambiguous(answer.candidates))]
+    if answer.unknown_code is not None:
+        text = f"没有找到编码为“{answer.unknown_code}”的小区，请核对后重新发送，例如“XQ0001 3栋”。"
+        return [_reply(message, text)]
+    return [_reply(message, _reminder(reported))]
 
 
 async def home_of(session: AsyncSession, platform: str, chat_id: str) -> PrivateChatHome | None:
@@ -118,6 +184,36 @@ def _welcome(compound: Compound, building: str | None) -> str:
     return (
         f"您好，已记录您住在{where}。今后您在这里直接描述遇到的问题即可，"
         f"例如“电梯坏了”“楼道灯不亮”，我们会登记为工单并转交处理。"
+    )
+
+
+def registered_before(case_lines: list[str]) -> str:
+    """Tell a resident that what they reported before naming their compound is now registered."""
+    return "您登记住址前反映的问题已转为工单：\n" + "\n".join(case_lines)
+
+
+def _plain_name(compound: Compound) -> str:
+    name = unicodedata.normalize("NFKC", compound.name).strip()
+    if name.endswith(_COMPOUND_WORD) and len(name) > len(_COMPOUND_WORD) + 1:
+        name = name.removesuffix(_COMPOUND_WORD)
+    return name
+
+
+def _names(text: str, compound: Compound) -> bool:
+    name = _plain_name(compound)
+    return bool(name) and name in text
+
+
+def _ambiguous(candidates: tuple[Compound, ...]) -> str:
+    listed = "、".join(f"{c.name}（{c.code}）" for c in candidates[:_MAX_LISTED])
+    return f"有多个小区与您发送的名称相符：{listed}。请发送小区编码和楼栋，例如“{candidates[0].code} 3栋”。"
+
+
+def _reminder(reported: bool) -> str:
+    noted = "您反映的问题已记下，登记住址后会自动转为工单。" if reported else ""
+    return (
+        f"{noted}我们还不知道您住在哪个小区，请发送小区名称或编码和楼栋，例如“阳光花园 3栋”或“XQ0001 3栋”，"
+        "也可以扫描小区二维码。小区编码可向小区专员或物业服务中心询问。"
     )
 
 
