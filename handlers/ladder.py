@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cases import record_event
 from handlers.errors import BadCommand, NotFound
-from handlers.workflow import escalate
-from models import Case, Community, DepartmentCall, Identity, PartyKind, Role, RoleKind
+from handlers.workflow import Action, check_transition, escalate
+from models import Case, CaseTimer, Community, DepartmentCall, Identity, Member, PartyKind, Role, RoleKind
 
 log = logging.getLogger("handlers.ladder")
 
@@ -146,14 +146,56 @@ async def next_rung(
     return None
 
 
-def climb(session: AsyncSession, case: Case, rung: Rung, *, now: datetime, reason: str) -> None:
+def climb(
+    session: AsyncSession,
+    case: Case,
+    rung: Rung,
+    *,
+    now: datetime,
+    reason: str,
+    actor: Member | None = None,
+) -> None:
     """Record one escalation of a case onto `rung` as a case event.
 
     The escalation level counts the rungs climbed from the case's start rung.
+    Without an actor the event is the scheduler's.
     """
     level = max(case.escalation_level + 1, int(rung) - int(start_rung(case)))
-    event = escalate(session, case, "scheduler", reason, now, level=level)
+    label = "scheduler" if actor is None else ""
+    event = escalate(session, case, label, reason, now, actor=actor, level=level)
     event.data = {**event.data, "rung": rung.name.lower(), "rung_label": RUNG_LABELS[rung]}
+
+
+async def climb_by_command(
+    session: AsyncSession, case: Case, *, actor: Member, now: datetime, reason: str
+) -> tuple[Rung, list[Target]]:
+    """Move a case to the next rung on an officer's 升级 and return that rung and its targets.
+
+    The command takes the same ladder as the sweep: it skips rungs without
+    reachable members, and a running ladder timer moves up with the case, so
+    the sweep does not escalate to the same rung a second time.
+
+    Raises:
+        InvalidTransition: The case is final.
+        BadCommand: The reason is empty, or no rung above has reachable members.
+    """
+    check_transition(case, Action.ESCALATE)
+    current = current_rung(case)
+    found = await next_rung(session, case, current)
+    if found is None:
+        msg = (
+            f"工单 {case.number} 已处于{RUNG_LABELS[current]}督办，"
+            "上级没有登记工作人员，无法继续升级。请联系社区或街道登记人员。"
+        )
+        raise BadCommand(msg)
+    rung, targets = found
+    climb(session, case, rung, now=now, reason=reason, actor=actor)
+
+    timer = await session.get(CaseTimer, case.id)
+    if timer is not None and timer.rung is not None and timer.rung < rung:
+        timer.rung = int(rung)
+        timer.updated_at = now
+    return rung, targets
 
 
 async def whistle(

@@ -55,6 +55,17 @@ def escalated_for_party(case: Case, rung: Rung) -> str:
     )
 
 
+def escalated_by_command(case: Case, rung: Rung, actor: str, reason: str) -> str:
+    """Build the notice for the new rung when an officer escalates a case with 升级."""
+    return (
+        f"【督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）"
+        f"经{actor}提请，现升级至{RUNG_LABELS[rung]}督办，原承办方：{party_name(case)}。\n"
+        f"原因：{reason}\n"
+        f"内容：{short_summary(case.summary, 80)}\n"
+        f"请督促承办方尽快办结。"
+    )
+
+
 def rating_reminder(case: Case) -> str:
     return (
         f"您好，工单 {case.number}（{case_title(case)}）已办结一天，还未收到您的评价。"

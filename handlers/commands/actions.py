@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from handlers import workflow
+from sqlalchemy import select
+
+from handlers import notices, workflow
 from handlers.commands.base import CommandContext, CommandSpec
 from handlers.commands.common import (
     case_by_number,
@@ -16,11 +18,11 @@ from handlers.commands.common import (
     text_after,
 )
 from handlers.errors import BadCommand
-from handlers.ladder import escalation_label
-from handlers.messages import Reply
+from handlers.ladder import RUNG_LABELS, climb_by_command, escalation_label
+from handlers.messages import PartyTarget, Reply, UserTarget
 from handlers.permissions import Level, is_reporter, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
-from models import PARTY_KIND_LABELS, Case
+from models import PARTY_KIND_LABELS, Case, Identity, PartyKind
 
 
 async def _staff_case(ctx: CommandContext, command: str, verb: str, usage: str) -> Case:
@@ -200,17 +202,48 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "escalate", "升级工单")
     reason = text_after(ctx, 1)
-    workflow.escalate(ctx.session, case, "", reason, ctx.now, actor=ctx.member)
+    rung, targets = await climb_by_command(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
     label = escalation_label(case)
-    return await respond(
+
+    # The new rung supervises the case from now on. It reaches the same
+    # people as the sweep's automatic escalation.
+    actor = ctx.member.display_name or "工作人员"
+    rung_note = notices.escalated_by_command(case, rung, actor, reason)
+    branch = compound.party(PartyKind.PARTY)
+    branch_note = update_for_party(case, f"督办·{label}", reason)
+    rung_replies: list[Reply] = []
+    own_accounts = await _accounts_of(ctx)
+    for target in targets:
+        if target["kind"] == "party":
+            if target["party_id"] == case.party_id:
+                continue
+            if branch is not None and target["party_id"] == branch.id:
+                branch_note = rung_note
+                continue
+            party = PartyTarget(target["party_id"], target["name"])
+            rung_replies.append(Reply(party, rung_note, case.id, "officer"))
+        elif (target["platform"], target["user_id"]) not in own_accounts:
+            user = UserTarget(target["platform"], target["user_id"])
+            rung_replies.append(Reply(user, rung_note, case.id, "officer"))
+
+    replies = await respond(
         ctx,
         case,
-        confirmation=f"工单 {case.number} 已升级为{label}。",
+        confirmation=f"工单 {case.number} 已升级为{label}，已通知{RUNG_LABELS[rung]}。",
         group_note=update_for_group(case, f"已升级为{label}，将加快处理。"),
         detail=update_for_reporter(case, f"已升级为{label}，将加快处理。", reason),
         party_note=update_for_party(case, f"督办·{label}", reason),
-        branch_note=update_for_party(case, f"督办·{label}", reason),
+        branch_note=branch_note,
     )
+    return replies + rung_replies
+
+
+async def _accounts_of(ctx: CommandContext) -> set[tuple[str, str]]:
+    """Return the sender's platform accounts; the sender reads the command's reply instead of a notice."""
+    rows = await ctx.session.execute(
+        select(Identity.platform, Identity.platform_user_id).where(Identity.member_id == ctx.member.id)
+    )
+    return {(platform, user_id) for platform, user_id in rows}
 
 
 SPECS = (

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.directory import member_for
 from handlers.errors import BadCommand, InvalidTransition
+from handlers.permissions import grant_role
 from handlers.workflow import escalate
-from models import Case
+from models import Case, Community, Compound, RoleKind, Street
 from tests.helpers import later
 from tests.workflow.desk import STAFF_GROUP, open_desk
 
@@ -26,9 +28,76 @@ async def test_escalate_command_tells_everyone(db_url):
         assert event.kind == "escalated"
         assert event.note == "物业三天未响应"
         assert event.data["to_level"] == 1
-        assert replies[0] == "工单 0001 已升级为业委会督办。"
+        assert replies[0] == "工单 0001 已升级为业委会督办，已通知业委会。"
         assert any("【督办·业委会督办】" in r for r in desk.last_to_user("wang"))
         assert any("已升级为业委会督办" in r for r in desk.last_to_group("group-1"))
+
+
+async def _add_community_and_street(desk) -> None:
+    """Put the desk's compound under a community and a street, each with one staff member."""
+    async with desk.services.sessionmaker() as session, session.begin():
+        street = Street(name="朝阳街道")
+        community = Community(name="向阳社区", street=street)
+        session.add(community)
+        await session.flush()
+        compound = await session.get_one(Compound, desk.compound.id)
+        compound.community_id = community.id
+        social_worker = await member_for(session, "test", "shequ1", "社区小张")
+        await grant_role(session, social_worker, RoleKind.COMMUNITY_STAFF, community=community)
+        street_officer = await member_for(session, "test", "jiedao1", "街道老刘")
+        await grant_role(session, street_officer, RoleKind.STREET_STAFF, street=street)
+
+
+async def test_escalate_command_reaches_each_rung(db_url):
+    async with open_desk(db_url) as desk:
+        await _add_community_and_street(desk)
+        await desk.grant("secretary", RoleKind.BRANCH_SECRETARY, name="书记老周")
+        await desk.say(LEAK, sender="r1")
+
+        await desk.say("升级 0001 物业三天未响应", sender="officer", chat_id=STAFF_GROUP)
+        committee = desk.last_to_user("chen")
+        assert len(committee) == 1
+        assert "现升级至业委会督办" in committee[0]
+        assert "原因：物业三天未响应" in committee[0]
+        assert desk.last_to_user("shequ1") == []
+
+        await desk.say("督办 0001 业委会协调无果", sender="officer", chat_id=STAFF_GROUP)
+        branch = desk.last_to_user("secretary")
+        assert len(branch) == 1
+        assert "现升级至小区党组织和小区专员督办" in branch[0]
+
+        await desk.say("升级 0001 党组织协调无果", sender="officer", chat_id=STAFF_GROUP)
+        community = desk.last_to_user("shequ1")
+        assert len(community) == 1
+        assert "现升级至社区督办" in community[0]
+        assert "原承办方：阳光花园物业服务中心" in community[0]
+        assert desk.last_to_user("jiedao1") == []
+        assert any("【督办·社区督办】" in r for r in desk.last_to_user("wang"))
+
+        await desk.say("升级 0001 社区协调无果", sender="shequ1", chat_id=STAFF_GROUP)
+        street = desk.last_to_user("jiedao1")
+        assert len(street) == 1
+        assert "现升级至街道三方办督办" in street[0]
+        assert desk.last_to_user("shequ1") == []
+
+        top = await desk.say("升级 0001 还是没人管", sender="jiedao1", chat_id=STAFF_GROUP)
+        assert "已处于街道三方办督办" in top[0]
+        assert (await desk.case(1)).escalation_level == 4
+        rungs = [e.data.get("rung") for e in await desk.events(1) if e.kind == "escalated"]
+        assert rungs == ["committee", "party", "community", "street"]
+
+
+async def test_escalate_command_stops_at_top(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("升级 0001 物业三天未响应", sender="officer", chat_id=STAFF_GROUP)
+        await desk.say("升级 0001 业委会协调无果", sender="officer", chat_id=STAFF_GROUP)
+
+        # No community is set for the compound, so no rung above the branch is reachable.
+        refused = await desk.say("升级 0001 党组织协调无果", sender="officer", chat_id=STAFF_GROUP)
+
+        assert "无法继续升级" in refused[0]
+        assert (await desk.case(1)).escalation_level == 2
 
 
 async def test_escalate_function_for_scheduler(db_url):
