@@ -41,6 +41,7 @@ from handlers.messages import ChatTarget, InboundAttachment, InboundMessage, Par
 from handlers.onboarding import home_of, onboard, registered_before
 from handlers.outbox import Outbox
 from handlers.rawstore import raw_lookup, raw_message_for
+from handlers.similarity import has_topic, same_topic
 from models import (
     Attachment,
     Case,
@@ -481,19 +482,8 @@ class Pipeline:
         result = IntakeResult(outcome=MessageOutcome.OPENED)
         group_lines: list[str] = []
         for finding in findings:
-            duplicate = await find_duplicate(
-                session,
-                compound,
-                finding,
-                now=now,
-                window=self.duplicate_window,
-                chat_group_id=chat.id,
-                reporter_id=member.id,
-                follow_up=bool(_ME_TOO_PREFIX.match(unicodedata.normalize("NFKC", message.text))),
-                tentative=finding.confidence < self.triage_threshold and not finding.urgent,
-            )
+            duplicate = await self._related_case(session, message, chat, compound, member, finding, now)
             if duplicate is not None:
-                duplicate = await follow_merges(session, duplicate)
                 # "这个要管管了，另外5栋门禁也坏了" may bring two findings to one
                 # case, so the second one adds nothing and sends no reply.
                 if duplicate.id in result.case_ids:
@@ -553,6 +543,43 @@ class Pipeline:
             )
         return result
 
+    async def _related_case(
+        self,
+        session: AsyncSession,
+        message: InboundMessage,
+        chat: ChatGroup,
+        compound: Compound,
+        member: Member,
+        finding: Finding,
+        now: datetime,
+    ) -> Case | None:
+        """Return the open case a finding reports again, or None when it is a new problem.
+
+        find_duplicate also joins a finding to the case just discussed in the
+        chat. That only holds for a comment that names no thing of its own
+        ("这个要管管了") or for the same thing. "电梯坏了" minutes after
+        "5栋楼道灯坏了" is a second problem, so for it only the rules that
+        compare the two reports' topics and places are asked again.
+        """
+        case = await find_duplicate(
+            session,
+            compound,
+            finding,
+            now=now,
+            window=self.duplicate_window,
+            chat_group_id=chat.id,
+            reporter_id=member.id,
+            follow_up=bool(_ME_TOO_PREFIX.match(unicodedata.normalize("NFKC", message.text))),
+            tentative=finding.confidence < self.triage_threshold and not finding.urgent,
+        )
+        if case is None or _about_same_problem(case, finding):
+            return await follow_merges(session, case) if case is not None else None
+
+        case = await find_duplicate(session, compound, finding, now=now, window=self.duplicate_window)
+        if case is None or not _about_same_problem(case, finding):
+            return None
+        return await follow_merges(session, case)
+
     async def _join(
         self,
         session: AsyncSession,
@@ -599,6 +626,11 @@ async def _with_home_building(
         else f
         for f in findings
     ]
+
+
+def _about_same_problem(case: Case, finding: Finding) -> bool:
+    """Tell whether a finding may join a case because it names the case's thing or no thing at all."""
+    return same_topic(case.summary, finding.text) or not has_topic(finding.text)
 
 
 def _inbound_from(raw: RawMessage) -> InboundMessage:

@@ -21,7 +21,7 @@ from handlers.replies import (
     update_for_reporter,
 )
 from handlers.workflow import RATING_LABELS, Rating, rating_for_score, status_label
-from models import Attachment, Case, CaseReporter, ChatKind
+from models import Attachment, Case, CaseReporter, CaseStatus, ChatKind, RawMessage
 
 MY_CASES_SHOWN = 10
 _RATING_WORDS = {label: rating for rating, label in RATING_LABELS.items()}
@@ -79,12 +79,15 @@ async def add_info(ctx: CommandContext) -> list[Reply]:
 
 
 async def withdraw(ctx: CommandContext) -> list[Reply]:
-    """撤回 0034 [原因]: the reporter who opened a case closes it."""
+    """撤回 0034 [原因]: the reporter who opened a case closes it, and a co-reporter leaves it."""
     number = first_arg(ctx, "撤回 0034 已经自己修好了")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     if case.reporter_id != ctx.member.id:
-        raise deny(access, "withdraw", f"抱歉，只有最先反映工单 {case.number} 的居民可以撤回。")
+        joined = await _co_report(ctx, case)
+        if joined is None:
+            raise deny(access, "withdraw", f"抱歉，只有反映过工单 {case.number} 的居民可以撤回。")
+        return await _leave_case(ctx, case, joined)
     if case.reporter_count > 1:
         msg = (
             f"工单 {case.number} 还有其他{case.reporter_count - 1}位居民反映，不能撤回。"
@@ -101,6 +104,48 @@ async def withdraw(ctx: CommandContext) -> list[Reply]:
         detail=update_for_reporter(case, "已撤回。", reason),
         party_note=update_for_party(case, "工单撤回", reason or "反映人已撤回，无需处理。"),
     )
+
+
+async def _co_report(ctx: CommandContext, case: Case) -> CaseReporter | None:
+    return await ctx.session.scalar(
+        select(CaseReporter).where(CaseReporter.case_id == case.id, CaseReporter.member_id == ctx.member.id)
+    )
+
+
+async def _leave_case(ctx: CommandContext, case: Case, joined: CaseReporter) -> list[Reply]:
+    """Take a co-reporter's report back off a case that someone else opened.
+
+    The case stays open for the others. The co-reporter's message is not
+    reclassified, so the reply tells them to send their problem again if it
+    was a different one. The case keeps its priority, because an officer may
+    have set it.
+    """
+    if case.status not in CaseStatus.open_statuses():
+        msg = f"工单 {case.number} 当前状态为“{status_label(case)}”，不能撤回。"
+        raise BadCommand(msg)
+
+    if joined.raw_message_id is not None:
+        raw = await ctx.session.get(RawMessage, joined.raw_message_id)
+        if raw is not None and raw.case_id == case.id:
+            raw.case_id = None
+    await ctx.session.delete(joined)
+    case.reporter_count = max(1, case.reporter_count - 1)
+    case.updated_at = ctx.now
+    reason = text_after(ctx, 1)
+    record_event(
+        ctx.session,
+        case,
+        "co_reporter_removed",
+        actor=ctx.member,
+        at=ctx.now,
+        note=reason,
+        data={"count": case.reporter_count},
+    )
+    text = (
+        f"已撤回您在工单 {case.number} 中的反映，该工单仍由其他居民跟进。"
+        "如果您反映的是另一个问题，请重新描述一次（最好写明楼栋），我们会单独登记。"
+    )
+    return [reply_here(ctx, text, case_id=case.id)]
 
 
 def parse_rating(words: list[str]) -> tuple[Rating, int | None, int]:

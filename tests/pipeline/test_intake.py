@@ -14,6 +14,7 @@ from models import (
     Case,
     CaseEvent,
     CaseReporter,
+    CaseStatus,
     Compound,
     Identity,
     Member,
@@ -379,4 +380,64 @@ async def test_urgent_case_copied_to_branch(db_url):
     assert len(to_officer) == 1
     assert to_officer[0].startswith("【抄送·紧急】")
     assert "受理 0001" not in to_officer[0]
+    await services.close()
+
+
+async def test_other_problem_minutes_later_opens_case(db_url):
+    services, console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("5栋楼道灯坏了", sender="a", at=later(0)))
+    lift = await send(services, message("电梯坏了", sender="b", at=later(3)))
+    placed = await send(services, message("6栋的", sender="b", at=later(4)))
+
+    assert lift.outcome == MessageOutcome.OPENED
+    assert placed.outcome == MessageOutcome.ATTACHED
+    lamp, second = await all_cases(services)
+    assert lamp.reporter_count == 1
+    assert "电梯" in second.summary
+    assert second.building == "6"
+    assert "已补充位置：工单 0002" in console.sent[-1][1]
+    await services.close()
+
+
+async def test_unsure_report_with_own_topic_opens_case(db_url):
+    services, _console = await make_services(db_url, triage_threshold=1.0)
+    await make_compound(services)
+
+    await send(services, message("2栋101和202都在群租", sender="a", at=later(0)))
+    comment = await send(services, message("这个要管管了", sender="b", at=later(2)))
+    advert = await send(services, message("我家门口被人贴了小广告，这种能管吗", sender="c", at=later(5)))
+
+    assert comment.outcome == MessageOutcome.ATTACHED
+    assert advert.outcome == MessageOutcome.OPENED
+    renting, posters = await all_cases(services)
+    assert renting.reporter_count == 2
+    assert "小广告" in posters.summary
+    await services.close()
+
+
+async def test_co_reporter_withdraws_own_report(db_url):
+    services, console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("3栋电梯坏了，上不去", sender="a", at=later(0)))
+    await send(services, message("3栋电梯也坏了", sender="b", at=later(2), message_id="b-report"))
+    withdrawn = await send(services, message("撤回 0001", sender="b", at=later(5)))
+    stranger = await send(services, message("撤回 0001", sender="c", at=later(6)))
+
+    assert withdrawn.outcome == MessageOutcome.COMMAND
+    assert "已撤回您在工单 0001 中的反映" in withdrawn.replies[0].text
+    assert "只有反映过工单 0001 的居民可以撤回" in stranger.replies[0].text
+    (case,) = await all_cases(services)
+    assert case.reporter_count == 1
+    assert case.status in CaseStatus.open_statuses()
+    assert await count(services, CaseReporter) == 1
+    async with services.sessionmaker() as session:
+        kinds = list(await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)))
+        report = await session.scalar(select(RawMessage).where(RawMessage.platform_message_id == "b-report"))
+    assert "co_reporter_removed" in kinds
+    assert report is not None
+    assert report.case_id is None
+    assert "3栋" in console.sent[0][1]
     await services.close()
