@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers import notices, workflow
-from handlers.commands.base import CommandContext, CommandSpec
+from handlers.commands.base import CommandContext, CommandSpec, reject_second_case
 from handlers.commands.common import (
     case_by_number,
     command_access,
@@ -26,6 +26,7 @@ from models import PARTY_KIND_LABELS, Case, Identity, PartyKind
 
 
 async def _staff_case(ctx: CommandContext, command: str, verb: str, usage: str) -> Case:
+    reject_second_case(ctx, usage.split()[0])
     number = first_arg(ctx, usage)
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
@@ -175,6 +176,7 @@ async def assign(ctx: CommandContext) -> list[Reply]:
 
 
 async def reopen(ctx: CommandContext) -> list[Reply]:
+    reject_second_case(ctx, "重开")
     number = first_arg(ctx, "重开 0034 维修后仍漏水")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
@@ -197,6 +199,7 @@ async def reopen(ctx: CommandContext) -> list[Reply]:
 
 
 async def escalate(ctx: CommandContext) -> list[Reply]:
+    reject_second_case(ctx, "升级")
     number = first_arg(ctx, "升级 0034 物业三天未响应")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)

@@ -7,6 +7,7 @@ sides never drift apart.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.errors import BadCommand
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from handlers.permissions import Level
 from models import ChatGroup, Member, RawMessage
@@ -24,6 +26,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _MENTION = re.compile(r"^\s*@\S+\s+")
 _RATING_FIRST = re.compile(r"^(基本满意|不满意|满意)\s*[#＃]?(\d{1,4})(?!\d)\s*(.*)$", re.DOTALL)
+# Characters allowed right after a verb: a space, a colon, the word 工单, # or a digit.
+_AFTER_VERB = re.compile(r"^(?:\s|[:：]|工单|[#＃]|\d)")
+# A colon and the word 工单 between the verb and the case number.
+_LEADING_SLIPS = re.compile(r"^\s*[:：]?\s*(?:工单\s*)?")
+# A word of Chinese characters and a case number and nothing else (关闭 0009),
+# which reads as a command the bot does not have.
+_UNKNOWN_VERB = re.compile(r"^([\u4e00-\u9fff]{2,5})\s*[:：]?\s*(?:工单\s*)?[#＃]?(\d{4})$")
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -118,20 +127,72 @@ class CommandRegistry:
             if spec is None:
                 return ParsedCommand(UNKNOWN, [name], rest.strip())
             return ParsedCommand(spec, rest.split(), rest.strip())
-        head, _, rest = text.partition(" ")
-        spec = self._by_verb.get(head)
+        spec, rest = self._match_verb(text)
         if spec is None:
-            spec, rest = self._match_glued(text)
-            if spec is None:
-                return None
+            return self._parse_unknown_verb(text)
         return ParsedCommand(spec, rest.split(), rest.strip())
 
-    def _match_glued(self, text: str) -> tuple[CommandSpec | None, str]:
-        # People type 查询0034 without the space; accept a verb glued to a number.
-        for verb, spec in self._by_verb.items():
-            if text.startswith(verb) and len(text) > len(verb) and text[len(verb)].isdigit():
-                return spec, text[len(verb) :]
+    def _parse_unknown_verb(self, text: str) -> ParsedCommand | None:
+        """Read "关闭 0009" as a command the bot lacks, when a real one is close to it.
+
+        The suggested commands travel in `rest`, because the handler has no
+        registry to look them up in.
+        """
+        unknown = _UNKNOWN_VERB.match(text)
+        if unknown is None:
+            return None
+        word, number = unknown.groups()
+        close = suggestions(word, self._by_verb)
+        if not close:
+            return None
+        options = "、".join(f"“{spec.verbs[0]} {number}”（{spec.help}）" for spec in close)
+        return ParsedCommand(UNKNOWN_VERB, [word, number], options)
+
+    def _match_verb(self, text: str) -> tuple[CommandSpec | None, str]:
+        """Find the verb a text starts with and return its spec and the text after it.
+
+        People slip in a few ways that still mean the command: a colon after
+        the verb (受理：0034), no space before the number (受理0034), and the
+        word 工单 before it (受理工单0034, 受理 工单 0034).
+        """
+        # Longer verbs first, so a verb that begins with another verb is not cut short.
+        for verb in sorted(self._by_verb, key=len, reverse=True):
+            if not text.startswith(verb):
+                continue
+            rest = text[len(verb) :]
+            if rest and not _AFTER_VERB.match(rest):
+                continue
+            rest = _LEADING_SLIPS.sub("", rest, count=1)
+            return self._by_verb[verb], rest
         return None, ""
+
+
+# A case number as people type it: 0034, #34, ＃34 or 工单0034.
+_CASE_NUMBER = r"(?:工单|[#＃])?\d{4}|(?:工单|[#＃])\d{1,3}"
+_ONE_CASE_NUMBER = re.compile(rf"^(?:{_CASE_NUMBER})$")
+_TWO_CASE_NUMBERS = re.compile(rf"^({_CASE_NUMBER})[,，、和]({_CASE_NUMBER})$")
+
+
+def reject_second_case(ctx: CommandContext, verb: str) -> None:
+    """Reject a second case number in a command that takes one case and a note.
+
+    "受理 0001 0012" would otherwise accept 0001 and send "0012" to its
+    reporters as the note.
+
+    Raises:
+        BadCommand: The command names two case numbers.
+    """
+    if not ctx.args:
+        return
+    pair = _TWO_CASE_NUMBERS.match(ctx.args[0])
+    if pair is not None:
+        first, second = pair.groups()
+    elif len(ctx.args) > 1 and _ONE_CASE_NUMBER.match(ctx.args[1]):
+        first, second = ctx.args[0], ctx.args[1]
+    else:
+        return
+    msg = f"一条指令只能{verb}一个工单，请分开发送：“{verb} {first}”和“{verb} {second}”。"
+    raise BadCommand(msg)
 
 
 def reply_here(ctx: CommandContext, text: str, *, case_id: int | None = None) -> Reply:
@@ -151,3 +212,47 @@ async def _unknown(ctx: CommandContext) -> list[Reply]:
 
 
 UNKNOWN = CommandSpec(name="unknown", verbs=(), handler=_unknown, help="", example="")
+
+# Words people use for a command, mapped to the verbs the bot has for it.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "关闭": ("办结", "撤回"),
+    "结案": ("办结",),
+    "完结": ("办结",),
+    "完成": ("办结",),
+    "解决": ("办结",),
+    "取消": ("撤回",),
+    "删除": ("撤回",),
+    "作废": ("撤回",),
+    "接单": ("受理",),
+    "接收": ("受理",),
+    "确认": ("受理",),
+    "进度": ("查询",),
+    "打开": ("重开",),
+    "催办": ("升级",),
+    "加急": ("升级",),
+    "指派": ("转派",),
+    "分派": ("转派",),
+    "暂停": ("挂起",),
+    "恢复": ("恢复计时",),
+}
+MAX_SUGGESTIONS = 3
+
+
+def suggestions(word: str, verbs: dict[str, CommandSpec]) -> list[CommandSpec]:
+    """Return up to three commands whose verb is a synonym of `word` or spelled like it."""
+    found: list[CommandSpec] = [verbs[v] for v in _SYNONYMS.get(word, ()) if v in verbs]
+    for verb in difflib.get_close_matches(word, list(verbs), n=MAX_SUGGESTIONS, cutoff=0.6):
+        if verbs[verb] not in found:
+            found.append(verbs[verb])
+    return found[:MAX_SUGGESTIONS]
+
+
+async def _unknown_verb(ctx: CommandContext) -> list[Reply]:
+    # Someone chatting in a group without addressing the bot gets no lecture.
+    if not (ctx.message.is_private or ctx.message.mentions_bot):
+        return []
+    text = f"没有“{ctx.args[0]}”这个指令。您可能想发送：{ctx.rest}。发送“帮助”查看全部指令。"
+    return [reply_here(ctx, text)]
+
+
+UNKNOWN_VERB = CommandSpec(name="unknown_verb", verbs=(), handler=_unknown_verb, help="", example="")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from handlers.cases import record_event
-from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.base import CommandContext, CommandSpec, reject_second_case, reply_here
 from handlers.commands.common import case_by_number, command_access, first_arg, text_after
 from handlers.digests import compute_stats, stats_lines
 from handlers.errors import BadCommand, InvalidTransition
@@ -14,6 +14,7 @@ from handlers.limits import LimitUnit, counted_in_workdays, current_table, exten
 from handlers.messages import Reply
 from handlers.notices import local_time
 from handlers.permissions import Level, require_officer, require_reporter_or_staff, require_staff
+from handlers.workflow import status_label
 from models import Case, CaseStatus, CaseTimer
 
 # Statuses whose clock can be paused, because the acting party still has to act.
@@ -32,17 +33,16 @@ async def _timer(ctx: CommandContext, case: Case) -> CaseTimer:
 
 
 async def pause(ctx: CommandContext) -> list[Reply]:
+    reject_second_case(ctx, "挂起")
     number = first_arg(ctx, "挂起 0034 等待配件到货")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_staff(access, case, "pause", "挂起")
+    _require_clock(case, "挂起")
     reason = text_after(ctx, 1)
     if not reason:
         msg = f"请写明挂起原因，例如：挂起 {case.number} 等待配件到货"
         raise BadCommand(msg)
-    if CaseStatus(case.status) not in PAUSABLE:
-        msg = f"工单 {case.number} 当前不在办理时限内，无需挂起。"
-        raise InvalidTransition(msg)
     timer = await _timer(ctx, case)
     if timer.paused_at is not None:
         since = local_time(timer.paused_at, ctx.zone)
@@ -59,10 +59,12 @@ async def pause(ctx: CommandContext) -> list[Reply]:
 
 
 async def resume(ctx: CommandContext) -> list[Reply]:
+    reject_second_case(ctx, "恢复计时")
     number = first_arg(ctx, "恢复计时 0034")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_staff(access, case, "resume", "恢复计时")
+    _require_clock(case, "恢复计时")
     timer = await _timer(ctx, case)
     if timer.paused_at is None:
         msg = f"工单 {case.number} 没有挂起，正在正常计时。"
@@ -98,6 +100,23 @@ async def resume(ctx: CommandContext) -> list[Reply]:
     else:
         text += f"挂起期间没有占用工作日，办结期限仍为{local_time(case.resolve_due_at, ctx.zone)}。"
     return [reply_here(ctx, text, case_id=case.id)]
+
+
+def _require_clock(case: Case, verb: str) -> None:
+    """Reject a change to the clock of a case whose time limits no longer run.
+
+    Raises:
+        InvalidTransition: The case is resolved, closed or merged, or awaits triage.
+    """
+    status = CaseStatus(case.status)
+    if status in PAUSABLE:
+        return
+    if status is CaseStatus.TRIAGE:
+        reason = f"请小区专员先发送“分类 {case.number} 类别”派单。"
+    else:
+        reason = "工单已不在办理时限内，不再计时。"
+    msg = f"工单 {case.number} 当前状态为“{status_label(case)}”，不能{verb}。{reason}"
+    raise InvalidTransition(msg)
 
 
 def _move_deadlines(case: Case, timer: CaseTimer, paused_at: datetime, now: datetime) -> bool:

@@ -1,0 +1,129 @@
+"""Staff commands typed with small slips: colons, 工单, a second number, an unknown verb."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from tests.helpers import T0, message
+from tests.workflow.desk import STAFF_GROUP, open_desk
+
+LEAK = "3栋2单元1002室厨房天花板漏水了"
+LAMP = "5栋楼道灯坏了好几天了"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["受理：0001", "受理:0001", "受理 ：0001", "受理工单0001", "受理 工单 0001", "受理 工单0001", "受理0001"],
+)
+async def test_acknowledge_despite_slip(db_url, command):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say(command, sender="wang", chat_id=STAFF_GROUP)
+
+        assert replies[0].startswith("已受理工单 0001")
+        assert (await desk.case(1)).status == "acknowledged"
+
+
+async def test_second_number_rejected(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say(LAMP, sender="r2")
+
+        replies = await desk.say("受理 0001 0002", sender="wang", chat_id=STAFF_GROUP)
+
+        assert replies == ["一条指令只能受理一个工单，请分开发送：“受理 0001”和“受理 0002”。"]
+        assert (await desk.case(1)).status == "new"
+        assert (await desk.case(2)).status == "new"
+        assert desk.last_to_user("r1") == []
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("受理 0001，0002", "“受理 0001”和“受理 0002”"),
+        ("办结 0001 工单0002", "“办结 0001”和“办结 工单0002”"),
+        ("升级 0001 #12", "“升级 0001”和“升级 #12”"),
+    ],
+)
+async def test_second_number_forms_rejected(db_url, command, expected):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("受理 0001", sender="wang", chat_id=STAFF_GROUP)
+
+        replies = await desk.say(command, sender="officer", chat_id=STAFF_GROUP)
+
+        assert len(replies) == 1
+        assert expected in replies[0]
+
+
+async def test_number_inside_note_kept(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("受理 0001", sender="wang", chat_id=STAFF_GROUP)
+
+        replies = await desk.say("办结 0001 1002室已换管 花费200元", sender="wang", chat_id=STAFF_GROUP)
+
+        assert replies[0].startswith("工单 0001 已办结")
+        assert (await desk.case(1)).outcome_note == "1002室已换管 花费200元"
+
+
+@pytest.mark.parametrize("command", ["恢复计时 0001", "挂起 0001 等待配件"])
+async def test_clock_commands_on_resolved_case(db_url, command):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("受理 0001", sender="wang", chat_id=STAFF_GROUP)
+        await desk.say("办结 0001 已换管", sender="wang", chat_id=STAFF_GROUP)
+        events_before = await desk.event_count()
+
+        replies = await desk.say(command, sender="wang", chat_id=STAFF_GROUP)
+
+        assert len(replies) == 1
+        assert "当前状态为“已办结”" in replies[0]
+        assert "不再计时" in replies[0]
+        assert await desk.event_count() == events_before
+
+
+async def test_unknown_verb_private_chat(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say("关闭 0001", sender="wang", chat_id="wang-private", private=True)
+
+        assert len(replies) == 1
+        assert replies[0].startswith("没有“关闭”这个指令。")
+        assert "“办结 0001”" in replies[0]
+        assert "“撤回 0001”" in replies[0]
+        assert "帮助" in replies[0]
+        assert (await desk.case(1)).status == "new"
+
+
+async def test_unknown_verb_addressed_in_group(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        addressed = replace(message("@物业机器人 结案 0001", sender="wang", at=T0), mentions_bot=True)
+
+        replies = await desk.send(addressed)
+
+        assert len(replies) == 1
+        assert "没有“结案”这个指令" in replies[0]
+        assert "“办结 0001”" in replies[0]
+
+
+async def test_unknown_verb_plain_group_silent(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say("关闭 0001", sender="r2")
+
+        assert replies == []
+        assert await desk.case(2) is None
+
+
+async def test_unrelated_word_with_number_not_command(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("开门 1002", sender="r2", chat_id="r2-private", private=True)
+
+        assert desk.results[-1].outcome != "command"
