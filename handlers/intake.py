@@ -56,7 +56,7 @@ from models import (
     utcnow,
 )
 from nlp.cues import ME_TOO, ME_TOO_PHRASES
-from nlp.findings import Finding, Location
+from nlp.findings import RELATIVE_PLACES, Finding, Location
 from nlp.locate import extract_location, is_bare_address
 from nlp.normalize import normalize as normalize_text
 
@@ -66,6 +66,20 @@ log = logging.getLogger("handlers.intake")
 _ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|我家也|我们家也|同样)")
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 ATTACHMENT_WINDOW = timedelta(minutes=30)
+# Places inside or at the foot of a building: a resident who names one
+# without a building means their own.
+_PLACES_IN_BUILDING = RELATIVE_PLACES | {
+    "楼道",
+    "楼梯间",
+    "电梯间",
+    "电梯口",
+    "楼顶",
+    "天台",
+    "屋顶",
+    "架空层",
+    "单元门口",
+    "地下室",
+}
 # How far back a resident's reports from before they named their compound are
 # registered once they do.
 PENDING_WINDOW = timedelta(days=7)
@@ -572,11 +586,13 @@ class Pipeline:
             follow_up=bool(_ME_TOO_PREFIX.match(unicodedata.normalize("NFKC", message.text))),
             tentative=finding.confidence < self.triage_threshold and not finding.urgent,
         )
-        if case is None or _about_same_problem(case, finding):
+        if case is None or _about_same_problem(case, finding, member):
             return await follow_merges(session, case) if case is not None else None
 
+        # NOTE: find_duplicate returns only its first match, so an older case of
+        # the finding's own building is missed when a rejected one is newer.
         case = await find_duplicate(session, compound, finding, now=now, window=self.duplicate_window)
-        if case is None or not _about_same_problem(case, finding):
+        if case is None or not _about_same_problem(case, finding, member):
             return None
         return await follow_merges(session, case)
 
@@ -615,21 +631,28 @@ async def _with_home_building(
     """Fill in the building a resident gave when they first wrote to the bot privately.
 
     "楼道灯坏了" from a resident of 3栋 is about 3栋 unless the text names
-    another place.
+    another building or a place outside the buildings (东门, 车库).
     """
     home = await home_of(session, message.platform, message.chat_id)
     if home is None or not home.building:
         return findings
     return [
         replace(f, location=replace(f.location, building=home.building))
-        if f.location.building is None and f.location.place is None
+        if f.location.building is None and (f.location.place is None or f.location.place in _PLACES_IN_BUILDING)
         else f
         for f in findings
     ]
 
 
-def _about_same_problem(case: Case, finding: Finding) -> bool:
-    """Tell whether a finding may join a case because it names the case's thing or no thing at all."""
+def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
+    """Tell whether a finding may join a case because it names the case's thing or no thing at all.
+
+    A case with no building takes a finding that names one only from its own
+    reporter, who is placing it. From anyone else, "6栋楼道灯坏了" may be
+    another building's lamp than the one in "楼道灯坏了".
+    """
+    if case.building is None and finding.location.building is not None and case.reporter_id != reporter.id:
+        return False
     return same_topic(case.summary, finding.text) or not has_topic(finding.text)
 
 

@@ -441,3 +441,20 @@ async def test_co_reporter_withdraws_own_report(db_url):
     assert report.case_id is None
     assert "3栋" in console.sent[0][1]
     await services.close()
+
+
+async def test_placeless_case_keeps_other_buildings_out(db_url):
+    services, _console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("楼道灯坏了，晚上看不见", sender="a", at=later(0)))
+    other = await send(services, message("6栋楼道灯坏了", sender="b", at=later(30)))
+    own = await send(services, message("是5栋楼道灯坏了", sender="a", at=later(35)))
+
+    assert other.outcome == MessageOutcome.OPENED
+    assert own.outcome == MessageOutcome.ATTACHED
+    first, second = await all_cases(services)
+    assert first.reporter_count == 1
+    assert first.building == "5"
+    assert second.building == "6"
+    await services.close()

@@ -145,7 +145,7 @@ async def test_report_before_answer_opens_on_binding(db_url):
         outcomes = [
             raw.outcome for raw in await session.scalars(select(RawMessage).order_by(RawMessage.id))
         ]
-    assert cases[1].building == "5"
+    assert [c.building for c in cases] == ["5", "5"]
     assert cases[0].category != cases[1].category or cases[0].summary != cases[1].summary
     assert outcomes[:2] == [MessageOutcome.OPENED, MessageOutcome.OPENED]
     await services.close()
@@ -157,3 +157,22 @@ def test_home_parsed_from_code_and_scene():
     assert parse_home("qrscene_xq0002-15") == ("XQ0002", "15")
     assert parse_home("XQ0003") == ("XQ0003", None)
     assert parse_home("3号楼漏水") is None
+
+
+async def test_scanned_building_fills_named_place(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    await send(services, private("qrscene_XQ0001-3"))
+    stairwell = await send(services, private("楼道灯坏了，晚上看不见路", minutes=1))
+    gate = await send(services, private("东门的道闸坏了，车出不去", minutes=2))
+
+    assert stairwell.outcome == MessageOutcome.OPENED
+    assert gate.outcome == MessageOutcome.OPENED
+    async with services.sessionmaker() as session:
+        cases = list(await session.scalars(select(Case).order_by(Case.seq)))
+    assert cases[0].building == "3"
+    assert cases[0].place == "楼道"
+    assert cases[1].building is None
+    await services.close()
