@@ -25,9 +25,12 @@ import numpy as np
 
 from nlp.cues import Cues
 
-_DIGITS = re.compile(r"\d+")
+# Runs are written "xx*" rather than "x+": re skips in C to a pattern's
+# first character only when the pattern opens with a class, not a repeat.
+_DIGITS = re.compile(r"\d\d*")
 # Characters that carry no meaning for the category: spaces and punctuation.
-_SEPARATORS = re.compile(r"[\s,.!?:;~'\"()\[\]<>{}@#$%^&*+=|\\/，。！？：；、…·—【】《》“”‘’（）_-]+")
+_SEPARATOR = r"[\s,.!?:;~'\"()\[\]<>{}@#$%^&*+=|\\/，。！？：；、…·—【】《》“”‘’（）_-]"
+_SEPARATORS = re.compile(f"{_SEPARATOR}{_SEPARATOR}*")
 
 # An n-gram code packs the UTF-16 code units of a 1- to 3-character n-gram
 # into one integer, the first character in the lowest 16 bits. Overlapping

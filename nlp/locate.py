@@ -105,7 +105,9 @@ _PLACES = sorted(
 # positions that contain one of the places' first characters.
 _PLACE = re.compile("|".join(map(re.escape, _PLACES)))
 _GARAGE_LEVEL = re.compile(r"(?<![A-Za-z])([Bb][1-3])(?:层|车库|区)?")
-_DIGIT = re.compile(r"\d")
+# Every room and flat triple ends in three digits or more. "\d\d\d" rather
+# than "\d{3}", because re skips in C to a class but not to a repeat.
+_THREE_DIGITS = re.compile(r"\d\d\d")
 # Location is frozen, so all messages that name no location can share one.
 _EMPTY_LOCATION = Location()
 
@@ -156,8 +158,8 @@ def extract_location(text: str) -> Location:
     # Most messages name no flat, so each pattern is only searched when the
     # text contains a character that every match of it needs. The substring
     # tests cost far less than the regex scans they skip.
-    has_digit = _DIGIT.search(text) is not None
-    if has_digit and "-" in text:
+    has_room_digits = _THREE_DIGITS.search(text) is not None
+    if has_room_digits and "-" in text:
         triple = _TRIPLE.search(text)
         if triple:
             building, unit, room = (str(int(group)) for group in triple.groups())
@@ -176,7 +178,7 @@ def extract_location(text: str) -> Location:
         match = _UNIT.search(text)
         if match:
             unit = _number(match.group(1))
-    if room is None and has_digit:
+    if room is None and has_room_digits:
         match = None
         if "室" in text or "房" in text:
             match = _ROOM_MARKED.search(text)

@@ -42,11 +42,10 @@ _TRADITIONAL = frozenset(
 # lookup per character on short messages. CPython 3.11's re keeps the BMP
 # part of a class as a bitmap but checks the characters above U+FFFF one by
 # one (re._compiler._optimize_charset). So those few stay in a set, which
-# is only consulted for text that has such a character.
+# is only consulted for text that has a character above U+FFFF.
 _BMP_END = "\uffff"
-_TRADITIONAL_BMP = re.compile(
-    "[" + "".join(re.escape(char) for char in sorted(_TRADITIONAL) if char <= _BMP_END) + "]"
-)
+_TRADITIONAL_BMP_CHARS = "".join(re.escape(char) for char in sorted(_TRADITIONAL) if char <= _BMP_END)
+_TRADITIONAL_BMP = re.compile(f"[{_TRADITIONAL_BMP_CHARS}]")
 _TRADITIONAL_ASTRAL = frozenset(char for char in _TRADITIONAL if char > _BMP_END)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
@@ -69,15 +68,13 @@ _COMMON_FULL_WIDTH = ("，", "。", "！", "？", "：", "、")
 _STICKER = re.compile(r"\[(?:[\u4e00-\u9fff]{1,4}|[A-Za-z]{2,12})\]")
 
 # Pictographs, dingbats, flags, variation selectors and joiners.
-_EMOJI = re.compile(
-    "["
-    "\U0001f000-\U0001faff"
-    "\u2600-\u27bf"
-    "\u2b00-\u2bff"
-    "\u2300-\u23ff"
-    "\ufe0e\ufe0f\u200d\u20e3"
-    "]+"
-)
+_EMOJI_CHARS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0e\ufe0f\u200d\u20e3"
+# "[...][...]*" rather than "[...]+": re skips in C to a pattern's first
+# character only when the pattern opens with a class, not with a repeat.
+_EMOJI = re.compile(f"[{_EMOJI_CHARS}][{_EMOJI_CHARS}]*")
+# Every traditional character and emoji is in this class, so text without a
+# match needs neither zhconv nor the emoji step.
+_UNUSUAL = re.compile(f"[{_TRADITIONAL_BMP_CHARS}{_EMOJI_CHARS}\U00010000-\U0010ffff]")
 
 # An @mention runs to the next space; WeChat ends it with U+2005.
 _MENTION = re.compile(r"@[^\s@,.!?:;\u2005]{1,20}[\u2005 ]?")
@@ -119,11 +116,15 @@ def normalize(text: str) -> str:
     if "@" in text:
         text = _MENTION.sub(" ", text)
     text = _fold_full_width(text)
-    if _has_traditional(text):
+    # A sticker becomes a space, so without unusual characters before the
+    # sticker step there are none after it either.
+    unusual = _UNUSUAL.search(text) is not None
+    if unusual and _has_traditional(text):
         text = zhconv.convert(text, "zh-cn")
     if "[" in text:
         text = _STICKER.sub(" ", text)
-    text = _EMOJI.sub(" ", text)
+    if unusual:
+        text = _EMOJI.sub(" ", text)
 
     # A callable replacement keeps re from parsing a template on every call.
     text = _REPEATED_PUNCT.sub(_first_group, text)

@@ -48,6 +48,10 @@ def test_normalize_keeps_notice_brackets() -> None:
         ("有人吗@", "有人吗@"),
         ("@王 3栋", "3栋"),
         ("[OK]", ""),
+        ("好热☀️", "好热"),
+        ("👍[捂脸]收到", "收到"),
+        ("電梯😭壞了", "电梯 坏了"),
+        ("⌚表", "表"),
     ],
 )
 def test_normalize_rare_characters(raw: str, expected: str) -> None:
@@ -67,3 +71,8 @@ def test_traditional_check_finds_every_traditional_character() -> None:
 
 def test_traditional_check_passes_simplified_text() -> None:
     assert not normalize_module._has_traditional("电梯坏了 3栋 😭 𠀾 abc")
+
+
+@pytest.mark.parametrize("text", ["😭電梯", "𠀾電梯", "電梯😭", "😭𠁞"])
+def test_traditional_check_after_astral_character(text: str) -> None:
+    assert normalize_module._has_traditional(text)
