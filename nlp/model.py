@@ -162,6 +162,7 @@ class LinearModel:
         self._rows = dict(zip([keys[index] for index in key_order.tolist()], range(len(keys)), strict=True))
         table = np.hstack([self.weights * self.idf[:, None], (self.idf**2)[:, None]])
         self._table = table[source_rows[key_order]]
+        self._ones = np.ones(1024)
 
     def score(self, features: Iterable[str]) -> Scores:
         """Score one message's features.
@@ -216,8 +217,12 @@ class LinearModel:
         arithmetic on so few costs less than a numpy call per step.
         """
         logits = self._intercepts
-        if len(rows):
-            total = np.add.reduce(self._table.take(rows, axis=0), axis=0).tolist()
+        count = len(rows)
+        if count:
+            # A product with a vector of ones sums the rows through BLAS,
+            # which took half the time of np.add.reduce on one message.
+            ones = self._ones[:count] if count <= len(self._ones) else np.ones(count)
+            total = np.dot(ones, self._table.take(rows, axis=0)).tolist()
             norm = math.sqrt(total.pop())
             logits = [bias + value / norm for bias, value in zip(self._intercepts, total, strict=True)]
 
