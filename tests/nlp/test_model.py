@@ -114,3 +114,15 @@ def test_score_text_matches_score_on_shipped_model(classifier: Classifier) -> No
         assert np.allclose(scores.category_probabilities, expected.category_probabilities, rtol=0, atol=1e-12)
         assert scores.urgent_probability == pytest.approx(expected.urgent_probability, abs=1e-12)
         assert scores.external_probability == pytest.approx(expected.external_probability, abs=1e-12)
+
+
+def test_score_text_long_message(classifier: Classifier) -> None:
+    model = classifier.model
+    # Every CJK unigram of the model once, which gathers more rows than
+    # the preallocated vector of ones covers.
+    text = "".join(key for key in model.features if len(key) == 1 and "\u4e00" <= key <= "\u9fff")
+    expected = model.score(char_ngrams(text))
+    scores = model.score_text(text)
+    assert len(text) > 1024
+    assert np.allclose(scores.category_probabilities, expected.category_probabilities, rtol=0, atol=1e-12)
+    assert scores.urgent_probability == pytest.approx(expected.urgent_probability, abs=1e-12)
