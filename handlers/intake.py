@@ -64,6 +64,12 @@ log = logging.getLogger("handlers.intake")
 
 # The same phrases opening a longer message: "我也是，楼上每天半夜噪音".
 _ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|我家也|我们家也|同样)")
+# Words that open a self-correction before the right address:
+# "不对，是6栋的", "搞错了，是6栋", "应该是6栋的", "不是5栋，是6栋的".
+_CORRECTION_PREFIX = re.compile(
+    r"^\s*(?:(?:不对|搞错了|弄错了|说错了|写错了|打错了|错了|更正一下|更正|纠正一下|纠正|不是[^,.!?;]*)[\s,.!?;:~]*)?"
+    r"(?:应该|其实|实际上)?"
+)
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 ATTACHMENT_WINDOW = timedelta(minutes=30)
 # Places inside or at the foot of a building: a resident who names one
@@ -266,6 +272,10 @@ class Pipeline:
             return await self._me_too(session, raw, message, chat, member, now)
         if is_bare_address(folded):
             placed = await self._place_own_case(session, message, chat, member, extract_location(folded), now)
+            return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
+        corrected = _corrected_address(folded)
+        if corrected is not None:
+            placed = await self._place_own_case(session, message, chat, member, extract_location(corrected), now)
             return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
 
         findings = _share_location([f for f in self.classifier.classify(message.text) if f.actionable])
@@ -654,6 +664,19 @@ def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
     if case.building is None and finding.location.building is not None and case.reporter_id != reporter.id:
         return False
     return same_topic(case.summary, finding.text) or not has_topic(finding.text)
+
+
+def _corrected_address(text: str) -> str | None:
+    """Return the address in a correction such as "不对，是6栋的", or None when the text is no correction.
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+    """
+    prefix = _CORRECTION_PREFIX.match(text)
+    if prefix is None or prefix.end() == 0:
+        return None
+    rest = text[prefix.end() :]
+    return rest if is_bare_address(rest) else None
 
 
 def _inbound_from(raw: RawMessage) -> InboundMessage:

@@ -458,3 +458,21 @@ async def test_placeless_case_keeps_other_buildings_out(db_url):
     assert first.building == "5"
     assert second.building == "6"
     await services.close()
+
+
+async def test_worded_correction_moves_own_case(db_url):
+    services, console = await make_services(db_url)
+    await make_compound(services)
+    corrections = ("不对，是6栋的", "搞错了，是7栋", "应该是8栋的", "不是8栋，是9栋的")
+
+    await send(services, message("5栋电梯又坏了", sender="a", at=later(0)))
+    for minute, text in enumerate(corrections, start=1):
+        result = await send(services, message(text, sender="a", at=later(minute)))
+        assert result.outcome == MessageOutcome.ATTACHED, text
+        assert "已更正位置：工单 0001" in console.sent[-1][1], text
+    stranger = await send(services, message("不对，是3栋的", sender="b", at=later(6)))
+
+    assert stranger.outcome == MessageOutcome.IGNORED
+    (case,) = await all_cases(services)
+    assert case.building == "9"
+    await services.close()
