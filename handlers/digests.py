@@ -125,8 +125,12 @@ def _count(stats: DigestStats, case: Case, start: datetime, end: datetime) -> No
 
 
 def _hours(value: float | None) -> str:
+    """Render a mean duration: 25分钟 under an hour, 3.5小时 under two days, else 2.5天."""
     if value is None:
         return "—"
+    if value < 1:
+        minutes = round(value * 60)
+        return f"{minutes}分钟" if minutes else "不到1分钟"
     if value < 48:
         return f"{value:.1f}小时"
     return f"{value / 24:.1f}天"
@@ -151,7 +155,7 @@ def stats_lines(stats: DigestStats, period_word: str) -> list[str]:
         lines.append(f"问题较多的类别：{top}。")
     party_lines = [
         f"· {ROUTE_LABELS.get(route, route)}："
-        f"平均受理用时 {_hours(times.mean_response_hours)}（{times.acknowledged} 件），"
+        f"平均响应用时 {_hours(times.mean_response_hours)}（{times.acknowledged} 件），"
         f"平均办结用时 {_hours(times.mean_resolution_hours)}（{times.resolved} 件）"
         for route, times in sorted(stats.parties.items())
         if times.acknowledged or times.resolved

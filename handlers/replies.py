@@ -41,16 +41,21 @@ def party_name(case: Case) -> str:
     return case.party.name if case.party is not None else "小区党组织"
 
 
+def quoted(text: str) -> str:
+    """Put a resident's own words in 「」, so they read apart from the bot's sentence."""
+    return f"「{text}」"
+
+
 def group_summary(case: Case) -> str:
-    """Where and what, masked for the group: 3栋2单元****：电梯又坏了."""
+    """Where and what, masked for the group: 3栋2单元****「电梯又坏了」."""
     # Mask before shortening, so a cut never leaves half a phone number unmasked.
     summary = short_summary(mask_for_group(case.summary))
     location = mask_for_group(case_location(case))
     # A location that is only a masked room number gives neighbours nothing,
     # and one the resident already wrote (3号楼 for 3栋) would appear twice.
     if location.strip("*") and location not in summary and not _names_building(summary, case.building):
-        return f"{location}：{summary}"
-    return summary
+        return f"{location}{quoted(summary)}"
+    return quoted(summary)
 
 
 def _names_building(text: str, building: str | None) -> bool:
@@ -70,7 +75,7 @@ def opened_for_group(case: Case, response_phrase: str) -> str:
 
 def triage_for_group(case: Case) -> str:
     return (
-        f"已收到：工单 {case.number} {group_summary(case)}，"
+        f"已收到：工单 {case.number}{group_summary(case)}，"
         f"小区专员确认类别后将尽快派单。发送“查询 {case.number}”可看进度。"
     )
 

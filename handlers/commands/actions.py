@@ -20,24 +20,55 @@ from handlers.commands.common import (
 from handlers.errors import BadCommand
 from handlers.ladder import RUNG_LABELS, climb_by_command, escalation_label
 from handlers.messages import PartyTarget, Reply, UserTarget
-from handlers.permissions import Level, is_reporter, require_officer, require_staff
+from handlers.permissions import Access, Level, is_reporter, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
-from models import PARTY_KIND_LABELS, Case, Identity, PartyKind
+from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, Identity, PartyKind, RoleKind
 
 
 async def _staff_case(ctx: CommandContext, command: str, verb: str, usage: str) -> Case:
+    case, _access = await _staff_case_and_access(ctx, command, verb, usage)
+    return case
+
+
+async def _staff_case_and_access(
+    ctx: CommandContext, command: str, verb: str, usage: str
+) -> tuple[Case, Access]:
     reject_second_case(ctx, usage.split()[0])
     number = first_arg(ctx, usage)
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_staff(access, case, command, verb)
-    return case
+    return case, access
+
+
+def acting_for(access: Access, case: Case) -> str:
+    """Name who acted on a case as residents should read it: the party, or the officer's role.
+
+    A liaison officer or community staff member who accepts a case on the
+    property firm's behalf is not the property firm.
+    """
+    if case.party_id is not None and case.party_id in access.party_ids:
+        return party_name(case)
+    for role in OFFICER_ROLES:
+        if role in access.roles:
+            return ROLE_LABELS[role]
+    return party_name(case)
+
+
+# Roles that reach a whole compound, most local first.
+OFFICER_ROLES = (
+    RoleKind.LIAISON_OFFICER,
+    RoleKind.BRANCH_SECRETARY,
+    RoleKind.COMMUNITY_STAFF,
+    RoleKind.STREET_STAFF,
+)
 
 
 async def acknowledge(ctx: CommandContext) -> list[Reply]:
-    case = await _staff_case(ctx, "acknowledge", "受理", "受理 0034")
+    case, access = await _staff_case_and_access(ctx, "acknowledge", "受理", "受理 0034")
     note = text_after(ctx, 1)
     workflow.acknowledge(ctx.session, case, actor=ctx.member, now=ctx.now, note=note)
+    actor = acting_for(access, case)
     return await respond(
         ctx,
         case,
@@ -45,8 +76,8 @@ async def acknowledge(ctx: CommandContext) -> list[Reply]:
             f"已受理工单 {case.number}，请及时处理，"
             f"办结后发送“办结 {case.number} 处理结果”。"
         ),
-        group_note=update_for_group(case, f"{party_name(case)}已受理，正在处理。"),
-        detail=update_for_reporter(case, f"已由{party_name(case)}受理，正在处理。", note),
+        group_note=update_for_group(case, f"{actor}已响应，正在处理。"),
+        detail=update_for_reporter(case, f"已由{actor}响应，正在处理。", note),
     )
 
 

@@ -44,7 +44,7 @@ async def merge(ctx: CommandContext) -> list[Reply]:
         ),
         group_note=update_for_group(source, phrase),
         detail=(
-            f"您好，您反映的工单 {source.number}（{case_title(source)}）与工单 {target.number}"
+            f"您好，您反映的工单 {source.number}（{case_title(source)}）与工单 {target.number} "
             f"是同一问题，已合并。\n承办：{party_name(target)}。"
             f"发送“查询 {target.number}”可看详细进度。"
         ),

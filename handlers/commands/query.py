@@ -11,7 +11,7 @@ from handlers.ladder import escalation_label
 from handlers.masking import mask_for_group, mask_name
 from handlers.messages import Reply
 from handlers.permissions import is_reporter
-from handlers.replies import case_location, case_title, group_summary, party_name, priority_phrase
+from handlers.replies import case_location, case_title, group_summary, party_name, priority_phrase, quoted
 from handlers.workflow import status_label
 from models import OUTCOME_LABELS, ROLE_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind, Role, RoleKind
 
@@ -70,8 +70,8 @@ async def query(ctx: CommandContext) -> list[Reply]:
 
 def _summary_lines(case: Case, *, full: bool) -> list[str]:
     where = case_location(case) if full else ""
-    head = f"工单 {case.number}（{case_title(case)}）{where + '：' if where else ''}"
-    head += case.summary[:200] if full else group_summary(case)
+    head = f"工单 {case.number}（{case_title(case)}）"
+    head += f"{where}{quoted(case.summary[:200])}" if full else group_summary(case)
     status = status_label(case)
     if case.outcome and case.outcome != CaseOutcome.RESOLVED:
         status = f"{status}（{OUTCOME_LABELS[CaseOutcome(case.outcome)]}）"

@@ -179,9 +179,9 @@ async def deadlines(ctx: CommandContext) -> list[Reply]:
     rule = current_table().rule_for(case.category, case.urgent)
 
     lines = [
-        f"工单 {case.number} 的办理时限（{rule.acknowledge.phrase()}内受理，{rule.resolve.phrase()}内办结）："
+        f"工单 {case.number} 的办理时限（{rule.acknowledge.phrase()}内响应，{rule.resolve.phrase()}内办结）："
     ]
-    lines.append(_line("受理", case.response_due_at, case.acknowledged_at, ctx))
+    lines.append(_line("响应", case.response_due_at, case.acknowledged_at, ctx))
     lines.append(_line("办结", case.resolve_due_at, case.resolved_at, ctx))
     if timer is not None and timer.paused_at is not None:
         lines.append(
@@ -257,7 +257,7 @@ SPECS = (
     CommandSpec(
         "resume", ("恢复计时",), resume, "恢复挂起工单的计时", "恢复计时 0034", Level.PARTY
     ),
-    CommandSpec("deadlines", ("时限",), deadlines, "查看工单的受理和办结期限", "时限 0034"),
+    CommandSpec("deadlines", ("时限",), deadlines, "查看工单的响应和办结期限", "时限 0034"),
     CommandSpec(
         "digest",
         ("简报",),

@@ -11,6 +11,7 @@ from handlers.limits import deadlines_for
 from handlers.messages import Reply
 from handlers.permissions import Level, require_officer
 from handlers.replies import opened_for_party, party_name, update_for_group, update_for_reporter
+from models import Case, Member
 from nlp.labels import CATEGORY_LABELS, CHAT
 
 _BY_LABEL = {label: key for key, label in CATEGORY_LABELS.items()}
@@ -54,8 +55,16 @@ async def triage(ctx: CommandContext) -> list[Reply]:
             case, f"已确认为“{label}”，已转{party_name(case)}处理，{phrase}。"
         ),
         detail=update_for_reporter(case, f"已转{party_name(case)}处理，{phrase}。"),
-        party_note=opened_for_party(case, "", phrase),
+        party_note=opened_for_party(case, await _reporter_name(ctx, case), phrase),
     )
+
+
+async def _reporter_name(ctx: CommandContext, case: Case) -> str:
+    """Return the first reporter's display name; the party's notice shows it masked."""
+    if case.reporter_id is None:
+        return ""
+    reporter = await ctx.session.get(Member, case.reporter_id)
+    return reporter.display_name if reporter is not None else ""
 
 
 SPEC = CommandSpec(

@@ -224,8 +224,8 @@ async def test_deadlines_command_shows_limits(desk: Desk):
 
     answer = await say(desk, f"时限 {case.number}", sender="liaison", at=local(2026, 3, 4, 9))
 
-    assert "1个工作日内受理，7个工作日内办结" in answer
-    assert "受理：期限3月3日（周二）24:00，已超时" in answer
+    assert "1个工作日内响应，7个工作日内办结" in answer
+    assert "响应：期限3月3日（周二）24:00，已超时" in answer
     assert "办结：期限3月11日（周三）24:00，未到期" in answer
 
 

@@ -98,7 +98,7 @@ async def test_daily_digest_matches_database(desk: Desk):
     assert f"当前超时未办 {overdue} 件，升级督办中 {escalated} 件，待居民评价 {awaiting} 件" in text
     assert "问题较多的类别：" in text
     # The property firm acknowledged the lamp in 25 hours and the door in 1; it resolved the lamp in 30.
-    assert "· 物业公司：平均受理用时 13.0小时（2 件），平均办结用时 30.0小时（1 件）" in text
+    assert "· 物业公司：平均响应用时 13.0小时（2 件），平均办结用时 30.0小时（1 件）" in text
     assert [
         t for t in desk.sent_to("liaison") if t.startswith("【每日简报】") and "3月4日" in t
     ] == texts

@@ -69,5 +69,5 @@ async def test_slash_form_runs_same_command(db_url):
         unknown = await desk.say("/fix 0001", sender="wang")
 
         assert (await desk.case(1)).status == "acknowledged"
-        assert any("已受理，正在处理" in r for r in acknowledged)
+        assert any("已响应，正在处理" in r for r in acknowledged)
         assert unknown == ["没有“/fix”这个指令。发送“帮助”或 /help 查看可用指令。"]

@@ -21,7 +21,7 @@ async def test_group_note_masks_room_and_phone(db_url):
         assert "138****5678" in group_note[0]
         assert "1002" not in group_note[0]
         assert "13812345678" not in group_note[0]
-        assert "已受理，正在处理" in group_note[0]
+        assert "已响应，正在处理" in group_note[0]
         assert "1002" not in opened[0]
 
 
@@ -89,4 +89,4 @@ async def test_private_report_gets_private_updates(db_url):
         assert desk.last_to_group("group-1") == []
         detail = desk.last_to_user("r7")
         assert len(detail) == 1
-        assert "已由阳光花园物业服务中心受理" in detail[0]
+        assert "已由阳光花园物业服务中心响应" in detail[0]
