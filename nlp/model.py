@@ -25,7 +25,9 @@ import base64
 import gzip
 import json
 import math
+import re
 from collections.abc import Iterable
+from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -39,6 +41,8 @@ EXTERNAL_COLUMN = "__external__"
 # Weights and idf values are stored as integers in units of this size.
 QUANTUM = 1e-3
 _INT16_MAX = 32767
+# Characters that keep a key out of the n-gram codes.
+_NOT_IN_GRAM_KEYS = re.compile(f"{NO_CODE.pattern}| ")
 # Keys that are not n-grams get codes from here up, above every n-gram code.
 _OTHER_CODES = 2**63
 # Larger than any code, so a search for a code never runs off the end.
@@ -69,8 +73,22 @@ def _ngram_codes(keys: list[str]) -> np.ndarray:
         keys: Keys of 1 to 3 characters that NO_CODE does not match.
     """
     # Each key padded with NULs to four code units gives one 8-byte code.
-    padded = "".join([key.ljust(4, "\x00") for key in keys])
+    padded = "".join(map(str.ljust, keys, repeat(4), repeat("\x00")))
     return np.frombuffer(padded.encode("utf-16-le", "surrogatepass"), dtype="<u8").astype(np.uint64)
+
+
+def _gram_key_mask(keys: list[str]) -> np.ndarray:
+    """Tell for each key whether it gets an n-gram code: 1 to 3 characters, no space, no NO_CODE match."""
+    lengths = np.fromiter(map(len, keys), dtype=np.intp, count=len(keys))
+    usable = (lengths >= 1) & (lengths <= 3)
+
+    # One scan of all keys joined finds the few excluded characters, and
+    # the offsets of the keys in the joined text tell whose they are.
+    joined = "\x01".join(keys)
+    starts = np.cumsum(lengths + 1) - (lengths + 1)
+    positions = [match.start() for match in _NOT_IN_GRAM_KEYS.finditer(joined)]
+    usable[starts.searchsorted(positions, side="right") - 1] = False
+    return usable
 
 
 def _decode(text: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -147,11 +165,7 @@ class LinearModel:
         # keys get codes above every n-gram code.
         keys = list(self.vocabulary)
         source_rows = np.fromiter(self.vocabulary.values(), dtype=np.intp, count=len(keys))
-        is_gram = np.fromiter(
-            (1 <= len(key) <= 3 and " " not in key and not NO_CODE.search(key) for key in keys),
-            dtype=bool,
-            count=len(keys),
-        )
+        is_gram = _gram_key_mask(keys)
         gram_indices = np.flatnonzero(is_gram)
         other_indices = np.flatnonzero(~is_gram)
         gram_codes = _ngram_codes([keys[index] for index in gram_indices.tolist()])
@@ -159,9 +173,14 @@ class LinearModel:
         key_order = np.concatenate((gram_indices[order], other_indices))
         other_codes = np.arange(len(other_indices), dtype=np.uint64) + np.uint64(_OTHER_CODES)
         self._codes = np.concatenate((gram_codes[order], other_codes, [np.uint64(_END_CODE)]))
-        self._rows = dict(zip([keys[index] for index in key_order.tolist()], range(len(keys)), strict=True))
         table = np.hstack([self.weights * self.idf[:, None], (self.idf**2)[:, None]])
         self._table = table[source_rows[key_order]]
+        # The table row and the code of each feature index that vocabulary
+        # gives, so that no second dict of all keys is needed.
+        self._row_of = np.zeros(len(self.features), dtype=np.intp)
+        self._row_of[source_rows[key_order]] = np.arange(len(keys))
+        self._code_of = np.zeros(len(self.features), dtype=np.uint64)
+        self._code_of[source_rows[key_order]] = self._codes[:-1]
         self._ones = np.ones(1024)
 
     def score(self, features: Iterable[str]) -> Scores:
@@ -171,9 +190,9 @@ class LinearModel:
             features: Feature keys; repeats count once and unknown keys are
                 ignored.
         """
-        rows = set(map(self._rows.get, features))
-        rows.discard(None)
-        return self._score_rows(np.fromiter(rows, dtype=np.intp, count=len(rows)))
+        indices = set(map(self.vocabulary.get, features))
+        indices.discard(None)
+        return self._score_rows(self._row_of[np.fromiter(indices, dtype=np.intp, count=len(indices))])
 
     def score_text(self, text: str, features: Iterable[str] = ()) -> Scores:
         """Score normalised text by its character n-grams, plus other feature keys.
@@ -197,9 +216,9 @@ class LinearModel:
         # concatenation, sort and search handle them with the n-grams.
         arrays = list(parts)
         for key in features:
-            row = self._rows.get(key)
-            if row is not None:
-                arrays.append(self._codes[row : row + 1])
+            index = self.vocabulary.get(key)
+            if index is not None:
+                arrays.append(self._code_of[index : index + 1])
         codes = np.concatenate(arrays, dtype=np.uint64)
 
         # Sorting puts repeats side by side, so a repeated code is dropped by
