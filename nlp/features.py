@@ -102,7 +102,8 @@ def char_ngram_codes(text: str) -> np.ndarray | None:
 def char_ngram_code_parts(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Return the codes of char_ngram_codes as three arrays, for the caller to join with others.
 
-    The arrays are views of one buffer with 16-, 32- and 64-bit elements.
+    The 1- and 2-gram codes are 16- and 32-bit views of the encoded text,
+    and the 3-gram codes are its masked 64-bit view.
 
     Args:
         text: Normalised text, see nlp.normalize.normalize.

@@ -43,7 +43,7 @@ QUANTUM = 1e-3
 _INT16_MAX = 32767
 # Characters that keep a key out of the n-gram codes.
 _NOT_IN_GRAM_KEYS = re.compile(f"{NO_CODE.pattern}| ")
-# Keys that are not n-grams get codes from here up, above every n-gram code.
+# Keys without an n-gram code get codes from here up, above every n-gram code.
 _OTHER_CODES = 2**63
 # Larger than any code, so a search for a code never runs off the end.
 _END_CODE = np.iinfo(np.uint64).max
