@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from handlers import workflow
 from handlers.cases import follow_merges, record_event
@@ -21,9 +21,11 @@ from handlers.replies import (
     update_for_reporter,
 )
 from handlers.workflow import RATING_LABELS, Rating, rating_for_score, status_label
-from models import Attachment, Case, CaseReporter, CaseStatus, ChatKind, RawMessage
+from models import Attachment, Case, CaseEvent, CaseReporter, CaseStatus, ChatKind, RawMessage
 
 MY_CASES_SHOWN = 10
+RATED_EVENT = workflow.Action.RATE.value
+RATING_REPLACED_EVENT = "rating_replaced"
 _RATING_WORDS = {label: rating for rating, label in RATING_LABELS.items()}
 
 
@@ -180,6 +182,7 @@ async def rate(ctx: CommandContext) -> list[Reply]:
         raise deny(access, "rate", f"抱歉，只有工单 {case.number} 的反映人可以评价。")
     rating, score, used = parse_rating(ctx.args[1:])
     comment = text_after(ctx, 1 + used)
+    replaced = await _replace_earlier_ratings(ctx, case)
     workflow.rate(
         ctx.session, case, rating, actor=ctx.member, now=ctx.now, score=score, comment=comment
     )
@@ -201,9 +204,39 @@ async def rate(ctx: CommandContext) -> list[Reply]:
             ),
             branch_note=update_for_party(case, "不满意·工单重开", note),
         )
+    if replaced:
+        return [reply_here(ctx, f"已更新您对工单 {case.number} 的评价（{label}），以本次评价为准。", case_id=case.id)]
     return [
         reply_here(ctx, f"感谢您的评价（{label}）！工单 {case.number} 已记录。", case_id=case.id)
     ]
+
+
+async def _replace_earlier_ratings(ctx: CommandContext, case: Case) -> bool:
+    """Retire the sender's earlier ratings of the case's latest resolution; return whether there were any.
+
+    Statistics count the case's "rated" events, so each resident's earlier
+    rating is renamed "rating_replaced" and only the newest one counts. A
+    rating given before the case was reopened rated an earlier resolution,
+    so it still counts. The old events stay in the audit trail with their data.
+    """
+    last_reopened = await ctx.session.scalar(
+        select(func.max(CaseEvent.id)).where(
+            CaseEvent.case_id == case.id, CaseEvent.kind == workflow.Action.REOPEN.value
+        )
+    )
+    earlier = list(
+        await ctx.session.scalars(
+            select(CaseEvent).where(
+                CaseEvent.case_id == case.id,
+                CaseEvent.kind == RATED_EVENT,
+                CaseEvent.actor_id == ctx.member.id,
+                CaseEvent.id > (last_reopened or 0),
+            )
+        )
+    )
+    for event in earlier:
+        event.kind = RATING_REPLACED_EVENT
+    return bool(earlier)
 
 
 async def my_cases(ctx: CommandContext) -> list[Reply]:
