@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import admin
 from bot.adapters.console import ConsoleOutbound
@@ -22,6 +23,7 @@ from bot.logs import setup_logging
 from bot.services import build_services
 from bot.settings import Settings, load_settings
 from bot.tables import render_table
+from handlers.directory import compound_by_code, compound_by_name
 from handlers.errors import ConfigError, DomainError
 from models import STATUS_LABELS, CaseStatus, RoleKind
 from models.queries import CaseListing, list_cases
@@ -65,9 +67,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     route_parser = sub.add_parser("route", help="override which party handles a category in one compound")
     route_parser.add_argument("compound", help="compound code")
-    route_parser.add_argument("category", choices=list(CATEGORY_LABELS))
-    route_parser.add_argument("route", choices=[r for r in ROUTE_LABELS if r != "none"])
+    route_parser.add_argument(
+        "category", type=category_key, help="category key or Chinese label: repair or 设施报修, ..."
+    )
+    route_parser.add_argument(
+        "route", type=route_key, help="party: property or 物业, committee or 业委会, party or 党组织"
+    )
     return parser
+
+
+_CATEGORY_BY_LABEL = {label: key for key, label in CATEGORY_LABELS.items()}
+# The words people use for each party, besides the keys and ROUTE_LABELS.
+_ROUTE_WORDS = {
+    "物业": "property",
+    "物业公司": "property",
+    "物业服务中心": "property",
+    "业委会": "committee",
+    "业主委员会": "committee",
+    "党组织": "party",
+    "党支部": "party",
+    "小区党组织": "party",
+    "专员": "party",
+    "小区专员": "party",
+}
+
+
+def category_key(value: str) -> str:
+    """Read a category by key (repair) or Chinese label (设施报修)."""
+    key = _CATEGORY_BY_LABEL.get(value.strip(), value.strip().lower())
+    if key not in CATEGORY_LABELS:
+        choices = "、".join(f"{label}（{key}）" for key, label in CATEGORY_LABELS.items())
+        msg = f"invalid category {value!r}; use one of {choices}"
+        raise argparse.ArgumentTypeError(msg)
+    return key
+
+
+def route_key(value: str) -> str:
+    """Read a party by key (committee), label (业委会) or common name (业主委员会)."""
+    word = value.strip()
+    by_label = {label: key for key, label in ROUTE_LABELS.items()}
+    key = _ROUTE_WORDS.get(word) or by_label.get(word) or word.lower()
+    if key not in ROUTE_LABELS or key == "none":
+        msg = f"invalid party {value!r}; use property (物业), committee (业委会) or party (党组织)"
+        raise argparse.ArgumentTypeError(msg)
+    return key
 
 
 def _non_negative(value: str) -> int:
@@ -219,6 +262,12 @@ async def _cases(settings: Settings, args: argparse.Namespace) -> int:
     services = await build_services(settings, classifier=_NoClassifier())
     try:
         async with services.sessionmaker() as session:
+            if args.compound and not await _compound_exists(session, args.compound):
+                # An empty list would read as "no cases" for a mistyped code.
+                sys.stderr.write(
+                    f"没有编码或名称为“{args.compound}”的小区。运行 python -m bot compounds 查看已有小区。\n"
+                )
+                return 2
             cases = await list_cases(session, compound_code=args.compound, only_open=args.open, limit=args.limit)
     finally:
         await services.close()
@@ -231,6 +280,12 @@ async def _cases(settings: Settings, args: argparse.Namespace) -> int:
     sys.stdout.write(render_table(header, [_case_row(case, zone) for case in cases]))
     sys.stdout.write(f"共 {len(cases)} 件\n")
     return 0
+
+
+async def _compound_exists(session: AsyncSession, code_or_name: str) -> bool:
+    """Tell whether a compound has this code or name, as `cases --compound` accepts both."""
+    found = await compound_by_code(session, code_or_name) or await compound_by_name(session, code_or_name)
+    return found is not None
 
 
 def _case_row(case: CaseListing, zone: ZoneInfo) -> tuple[str, ...]:

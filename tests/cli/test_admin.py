@@ -52,3 +52,41 @@ async def test_route_override_from_cli(db_url, tmp_path):
     (case,) = [json.loads(line) for line in cases_out.splitlines()]
     assert case["category"] == "repair"
     assert case["route"] == "party"
+
+
+async def test_route_accepts_chinese_names(db_url):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+
+    code, out, err = await run_cli_async(["route", "CHY", "环境卫生", "业委会"], db_url)
+
+    assert code == 0, err
+    assert out.strip() == "翠湖苑：“环境卫生”类工单今后派给业委会"
+
+
+async def test_route_rejects_unknown_names(db_url):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+
+    code, _out, err = await run_cli_async(["route", "CHY", "环境", "物业"], db_url)
+
+    assert code == 2
+    assert "invalid category '环境'" in err
+    assert "环境卫生（sanitation）" in err
+
+
+async def test_cases_unknown_compound_rejected(db_url):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+
+    code, out, err = await run_cli_async(["cases", "--compound", "XQ9999"], db_url)
+
+    assert code == 2
+    assert out == ""
+    assert "没有编码或名称为“XQ9999”的小区" in err
+
+
+async def test_cases_compound_by_name_accepted(db_url):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+
+    code, out, _err = await run_cli_async(["cases", "--compound", "翠湖苑"], db_url)
+
+    assert code == 0
+    assert "共 0 件" in out
