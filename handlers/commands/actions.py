@@ -17,6 +17,7 @@ from handlers.commands.common import (
     respond,
     text_after,
 )
+from handlers.commands.timers import end_pause_on_resolve
 from handlers.errors import BadCommand
 from handlers.ladder import RUNG_LABELS, climb_by_command, escalation_label
 from handlers.messages import PartyTarget, Reply, UserTarget
@@ -98,6 +99,7 @@ async def resolve(ctx: CommandContext) -> list[Reply]:
     case = await _staff_case(ctx, "resolve", "办结", "办结 0034 已更换控制板")
     note = text_after(ctx, 1)
     workflow.resolve(ctx.session, case, actor=ctx.member, now=ctx.now, note=note)
+    await end_pause_on_resolve(ctx.session, case, ctx.now)
     return await respond(
         ctx,
         case,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.cases import record_event
 from handlers.commands.base import CommandContext, CommandSpec, reject_second_case, reply_here
 from handlers.commands.common import case_by_number, command_access, first_arg, text_after
@@ -100,6 +102,33 @@ async def resume(ctx: CommandContext) -> list[Reply]:
     else:
         text += f"挂起期间没有占用工作日，办结期限仍为{local_time(case.resolve_due_at, ctx.zone)}。"
     return [reply_here(ctx, text, case_id=case.id)]
+
+
+async def end_pause_on_resolve(session: AsyncSession, case: Case, now: datetime) -> None:
+    """End a pause when its case is resolved, so the sweep can ask for the rating.
+
+    The sweep skips paused timers, and 恢复计时 is rejected on a resolved
+    case, so a pause left in place would hold the rating reminder and the
+    unrated close forever.
+    """
+    timer = await session.get(CaseTimer, case.id, with_for_update=True)
+    if timer is None or timer.paused_at is None:
+        return
+    paused = int((now - timer.paused_at).total_seconds())
+    timer.paused_seconds += paused
+    timer.paused_at = None
+    timer.pause_reason = None
+    timer.due_at = now
+    timer.updated_at = now
+    record_event(
+        session,
+        case,
+        "clock_resumed",
+        actor_label="bot",
+        note="工单办结，挂起结束",
+        at=now,
+        data={"paused_seconds": paused, "on_resolve": True},
+    )
 
 
 def _require_clock(case: Case, verb: str) -> None:

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.helpers import T0, message
+from models import CaseTimer
+from tests.helpers import T0, later, message
 from tests.workflow.desk import STAFF_GROUP, open_desk
 
 LEAK = "3栋2单元1002室厨房天花板漏水了"
@@ -127,3 +128,20 @@ async def test_unrelated_word_with_number_not_command(db_url):
         await desk.say("开门 1002", sender="r2", chat_id="r2-private", private=True)
 
         assert desk.results[-1].outcome != "command"
+
+
+async def test_resolve_ends_pause(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("受理 0001", sender="wang", chat_id=STAFF_GROUP)
+        await desk.say("挂起 0001 等待配件", sender="wang", chat_id=STAFF_GROUP, at=later(10))
+
+        await desk.say("办结 0001 已换管", sender="wang", chat_id=STAFF_GROUP, at=later(70))
+
+        async with desk.services.sessionmaker() as session:
+            timer = await session.get(CaseTimer, (await desk.case(1)).id)
+        assert timer.paused_at is None
+        assert timer.paused_seconds == 60 * 60
+        assert timer.due_at == later(70)
+        kinds = [e.kind for e in await desk.events(1)]
+        assert kinds[-2:] == ["resolved", "clock_resumed"]
