@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+import unicodedata
+
+from sqlalchemy import or_, select
 
 from handlers.commands.base import CommandContext, reply_here
+from handlers.directory import compound_by_code
 from handlers.errors import BadCommand, NotFound
 from handlers.masking import mask_for_group
 from handlers.messages import Reply
-from handlers.permissions import Access, access_for
+from handlers.permissions import Access, Level, access_for
 from handlers.updates import announce
-from models import Case, CaseReporter, ChatKind, Compound, PartyKind, Role
+from models import Case, CaseReporter, ChatKind, Community, Compound, PartyKind, Role, RoleKind
+
+# Compound codes are letters then digits (XQ0001).
+_COMPOUND_CODE = re.compile(r"^[A-Za-z]{1,6}\d{2,8}$")
+# The maximum number of compounds named in a reply that requests a code.
+LISTED_COMPOUNDS = 5
 
 
 def parse_case_number(text: str) -> int:
@@ -30,7 +39,9 @@ async def command_compound(ctx: CommandContext) -> Compound:
     """Return the compound a command is about.
 
     In a bound group it is the group's compound. In a private chat it is the
-    one compound where the sender has a role or has reported a case.
+    compound whose code the command names ("统计 XQ0001 本月"), or else the
+    one compound where the sender has a role, covers as community or street
+    staff, or has reported a case.
 
     Raises:
         BadCommand: No compound, or more than one, fits.
@@ -40,30 +51,109 @@ async def command_compound(ctx: CommandContext) -> Compound:
     if ctx.chat.kind != ChatKind.PRIVATE:
         msg = "本群尚未绑定小区，请小区专员先发送“绑定 小区编码”。"
         raise BadCommand(msg)
-    role_compounds = set(
-        await ctx.session.scalars(
-            select(Role.compound_id).where(
-                Role.member_id == ctx.member.id, Role.compound_id.is_not(None)
-            )
-        )
+    named = await take_compound_argument(ctx)
+    if named is not None:
+        return named
+
+    candidates = {c.id: c for c in await covered_compounds(ctx)}
+    reported = await ctx.session.scalars(
+        select(Compound)
+        .join(Case, Case.compound_id == Compound.id)
+        .join(CaseReporter, CaseReporter.case_id == Case.id)
+        .where(CaseReporter.member_id == ctx.member.id)
     )
-    case_compounds = set(
-        await ctx.session.scalars(
-            select(Case.compound_id)
-            .join(CaseReporter, CaseReporter.case_id == Case.id)
-            .where(CaseReporter.member_id == ctx.member.id)
-        )
-    )
-    candidates = role_compounds | case_compounds
+    candidates.update({c.id: c for c in reported})
     if len(candidates) == 1:
-        return await ctx.session.get_one(Compound, candidates.pop())
-    # NOTE: community and street staff, and members of several compounds,
-    # have to use the compound's group until a command names the compound.
+        return next(iter(candidates.values()))
     if not candidates:
         msg = "您好，私聊中暂时查不到您所在的小区，请在小区群里发送该指令。"
-    else:
-        msg = "您在多个小区有工单或职务，请在对应小区的群里发送该指令。"
+        raise BadCommand(msg)
+    ordered = sorted(candidates.values(), key=lambda c: c.code)
+    listed = "、".join(f"{c.name}（{c.code}）" for c in ordered[:LISTED_COMPOUNDS])
+    more = f"等{len(ordered)}个小区" if len(ordered) > LISTED_COMPOUNDS else ""
+    msg = (
+        f"您在{listed}{more}有工单或职务，请在指令后加上小区编码，例如“统计 {ordered[0].code}”，"
+        "或在对应小区的群里发送该指令。"
+    )
     raise BadCommand(msg)
+
+
+async def take_compound_argument(ctx: CommandContext) -> Compound | None:
+    """Return the compound whose code is the first or last word of a private-chat command, and drop that word.
+
+    Staff who cover several compounds name one this way ("简报 XQ0001",
+    "查询 XQ0001 0034"). A word that is no known code stays in place.
+    """
+    if ctx.chat.kind != ChatKind.PRIVATE or not ctx.args:
+        return None
+    for index in sorted({0, len(ctx.args) - 1}):
+        word = ctx.args[index]
+        folded = unicodedata.normalize("NFKC", word)
+        if not _COMPOUND_CODE.match(folded):
+            continue
+        compound = await compound_by_code(ctx.session, folded)
+        if compound is None:
+            continue
+        del ctx.args[index]
+        ctx.rest = ctx.rest.replace(word, "", 1).strip()
+        return compound
+    return None
+
+
+async def covered_compounds(ctx: CommandContext) -> list[Compound]:
+    """Return the compounds the sender's roles reach, ordered by code.
+
+    A compound role reaches its compound, a community staff role every
+    compound of the community, and a street staff role every compound of
+    the street.
+    """
+    roles = list(await ctx.session.scalars(select(Role).where(Role.member_id == ctx.member.id)))
+    compound_ids = {r.compound_id for r in roles if r.compound_id is not None}
+    community_ids = {
+        r.community_id for r in roles if r.role == RoleKind.COMMUNITY_STAFF and r.community_id is not None
+    }
+    street_ids = {r.street_id for r in roles if r.role == RoleKind.STREET_STAFF and r.street_id is not None}
+    if not (compound_ids or community_ids or street_ids):
+        return []
+    in_street = select(Community.id).where(Community.street_id.in_(street_ids))
+    found = await ctx.session.scalars(
+        select(Compound)
+        .where(
+            or_(
+                Compound.id.in_(compound_ids),
+                Compound.community_id.in_(community_ids),
+                Compound.community_id.in_(in_street),
+            )
+        )
+        .order_by(Compound.code)
+    )
+    return list(found)
+
+
+async def staff_compounds(ctx: CommandContext) -> list[tuple[Compound, Access]]:
+    """Return the compounds a listing or statistics command covers, with the sender's access to each.
+
+    In a group, or when the command names a compound code, that is one
+    compound. In a private chat it is every compound where the sender acts as
+    staff, so community and street staff see their whole area. Otherwise the
+    compound comes from command_compound.
+
+    Raises:
+        BadCommand: No compound fits; see command_compound.
+    """
+    bound = ctx.chat.compound_id is not None and ctx.chat.compound is not None
+    if not bound and ctx.chat.kind == ChatKind.PRIVATE:
+        named = await take_compound_argument(ctx)
+        if named is not None:
+            return [(named, await access_for(ctx.session, ctx.member, named))]
+        reached = []
+        for compound in await covered_compounds(ctx):
+            access = await access_for(ctx.session, ctx.member, compound)
+            if access.level > Level.RESIDENT:
+                reached.append((compound, access))
+        if reached:
+            return reached
+    return [await command_access(ctx)]
 
 
 async def command_access(ctx: CommandContext) -> tuple[Compound, Access]:

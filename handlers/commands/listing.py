@@ -8,14 +8,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
-from handlers.commands.common import command_access
+from handlers.commands.common import staff_compounds
 from handlers.errors import BadCommand
 from handlers.masking import mask_for_group
 from handlers.messages import Reply
-from handlers.permissions import Level, deny
+from handlers.permissions import Access, Level, deny
 from handlers.replies import case_title, party_name, priority_phrase, short_summary
 from handlers.workflow import status_label
-from models import Case, CaseStatus, ChatKind
+from models import Case, CaseStatus, ChatKind, Compound
 
 LISTED = 20
 
@@ -42,24 +42,27 @@ def overdue(now: datetime) -> ColumnElement[bool]:
 
 
 async def list_cases(ctx: CommandContext) -> list[Reply]:
+    """工单列表 [未办结|超时|待分类] [小区编码]: the cases the sender acts on, most pressing first.
+
+    In a private chat, community and street staff get the cases of every
+    compound they cover unless they name one compound by its code.
+    """
+    reached = await staff_compounds(ctx)
     word = ctx.args[0] if ctx.args else ""
     kind = FILTERS.get(word)
     if kind is None:
         msg = f"“{word}”不是可用的筛选，可选：未办结、超时、待分类。"
         raise BadCommand(msg)
-    compound, access = await command_access(ctx)
-    if access.level is Level.RESIDENT:
+    scopes = [_scope(compound, access) for compound, access in reached if access.level is not Level.RESIDENT]
+    if not scopes:
+        _compound, access = reached[0]
         raise deny(
             access,
             "cases",
             "抱歉，工单列表仅供承办方和小区专员查看。您可以发送“我的工单”查看自己反映的问题。",
         )
 
-    query = select(Case).where(
-        Case.compound_id == compound.id, Case.status.in_(CaseStatus.open_statuses())
-    )
-    if not access.compound_wide:
-        query = query.where(Case.party_id.in_(access.party_ids))
+    query = select(Case).where(or_(*scopes), Case.status.in_(CaseStatus.open_statuses()))
     if kind == "overdue":
         query = query.where(overdue(ctx.now))
     elif kind == "triage":
@@ -69,7 +72,10 @@ async def list_cases(ctx: CommandContext) -> list[Reply]:
     )
     cases = list(await ctx.session.scalars(query))
 
-    title = f"{compound.name}{FILTER_TITLES[kind]}"
+    several = len(scopes) > 1
+    names = {compound.id: compound.name for compound, _access in reached}
+    where = f"您负责的{len(scopes)}个小区" if several else reached[0][0].name
+    title = f"{where}{FILTER_TITLES[kind]}"
     if not cases:
         return [reply_here(ctx, f"{title}：暂无。")]
     private = ctx.chat.kind == ChatKind.PRIVATE
@@ -77,13 +83,21 @@ async def list_cases(ctx: CommandContext) -> list[Reply]:
     for case in cases[:LISTED]:
         late = "【超时】" if _is_late(case, ctx.now) else ""
         summary = case.summary if private else mask_for_group(case.summary)
+        compound_name = f"{names[case.compound_id]} " if several else ""
         lines.append(
-            f"· {case.number} {late}{case_title(case)} {status_label(case)} {party_name(case)} "
+            f"· {compound_name}{case.number} {late}{case_title(case)} {status_label(case)} {party_name(case)} "
             f"{case.reporter_count}人{priority_phrase(case)}：{short_summary(summary, 24)}"
         )
     if len(cases) > LISTED:
         lines.append(f"仅显示前{LISTED}条。")
     return [reply_here(ctx, "\n".join(lines))]
+
+
+def _scope(compound: Compound, access: Access) -> ColumnElement[bool]:
+    """Select the cases of one compound that an access reaches."""
+    if access.compound_wide:
+        return Case.compound_id == compound.id
+    return and_(Case.compound_id == compound.id, Case.party_id.in_(access.party_ids))
 
 
 def _is_late(case: Case, now: datetime) -> bool:
