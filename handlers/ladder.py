@@ -166,6 +166,40 @@ def climb(
     event.data = {**event.data, "rung": rung.name.lower(), "rung_label": RUNG_LABELS[rung]}
 
 
+def overdue_reason(rung: Rung) -> str:
+    """Return the reason recorded when the sweep escalates an overdue case onto `rung`."""
+    return f"超过办理时限，升级至{RUNG_LABELS[rung]}督办"
+
+
+async def step_up(
+    session: AsyncSession,
+    case: Case,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    actor: Member | None = None,
+) -> tuple[Rung, list[Target]] | None:
+    """Climb a case from its current rung to the next one with reachable members.
+
+    Both the sweep and the 升级 command climb through here, so an escalation
+    by hand and a later one by the clock continue one ladder. Without a reason
+    the overdue reason of the new rung is recorded; without an actor the event
+    is the scheduler's.
+
+    Returns:
+        The new rung and its targets, or None when no rung above has reachable
+        members; then nothing is recorded.
+    """
+    found = await next_rung(session, case, current_rung(case))
+    if found is None:
+        return None
+    rung, _ = found
+    if reason is None:
+        reason = overdue_reason(rung)
+    climb(session, case, rung, now=now, reason=reason, actor=actor)
+    return found
+
+
 async def climb_by_command(
     session: AsyncSession, case: Case, *, actor: Member, now: datetime, reason: str
 ) -> tuple[Rung, list[Target]]:
@@ -180,16 +214,14 @@ async def climb_by_command(
         BadCommand: The reason is empty, or no rung above has reachable members.
     """
     check_transition(case, Action.ESCALATE)
-    current = current_rung(case)
-    found = await next_rung(session, case, current)
+    found = await step_up(session, case, now=now, reason=reason, actor=actor)
     if found is None:
         msg = (
-            f"工单 {case.number} 已处于{RUNG_LABELS[current]}督办，"
+            f"工单 {case.number} 已处于{RUNG_LABELS[current_rung(case)]}督办，"
             "上级没有登记工作人员，无法继续升级。请联系社区或街道登记人员。"
         )
         raise BadCommand(msg)
     rung, targets = found
-    climb(session, case, rung, now=now, reason=reason, actor=actor)
 
     timer = await session.get(CaseTimer, case.id)
     if timer is not None and timer.rung is not None and timer.rung < rung:

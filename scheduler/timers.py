@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import notices
-from handlers.ladder import Rung, climb, next_rung, party_target, start_rung
+from handlers.ladder import Rung, current_rung, party_target, step_up
 from handlers.workflow import close
 from models import Case, CaseStatus, CaseTimer, ChatGroup, Identity
 from scheduler.config import TimerConfig
@@ -77,7 +77,7 @@ async def advance(
     status = CaseStatus(case.status)
     if timer.resolve_due_seen != case.resolve_due_at:
         # The clock was restarted (handed on, reopened, classified), so the
-        # ladder starts again from the new party.
+        # ladder waits for the new limits to run out before it climbs again.
         timer.rung = None
         timer.rung_due_at = None
         timer.overdue_since = None
@@ -117,7 +117,9 @@ async def _advance_clock(
 
     if exceeded and timer.overdue_since is None:
         timer.overdue_since = min(exceeded)
-        timer.rung = start_rung(case)
+        # An officer may have escalated the case by hand before it fell due,
+        # so the ladder continues from its current rung, not its start rung.
+        timer.rung = current_rung(case)
         timer.rung_due_at = timer.overdue_since
     # The ladder moves only while a limit is exceeded, so a late acknowledgement
     # stops the climb until the resolve limit runs out too.
@@ -192,10 +194,9 @@ async def _climb(
     One rung per sweep: after a long outage a case climbs one rung and gets
     that rung's full limit, instead of jumping to the top at once.
     """
-    current = Rung(timer.rung if timer.rung is not None else start_rung(case))
     # When the limit ran out, which is what the escalation is late against.
     fell_due = timer.rung_due_at or now
-    found = await next_rung(session, case, current)
+    found = await step_up(session, case, now=now)
     if found is None:
         timer.rung_due_at = None
         log.info("case %s is overdue at the top rung; no rung left to escalate to", case.id)
@@ -203,9 +204,6 @@ async def _climb(
     rung, targets = found
     limit = config.rung_limit(rung, urgent=case.urgent)
     due = limit.due(now, config.calendar)
-    climb(
-        session, case, rung, now=now, reason=f"超过办理时限，升级至{notices.RUNG_LABELS[rung]}督办"
-    )
     timer.rung = rung
     timer.rung_due_at = due
     outcome.escalated_to = rung

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from handlers.ladder import report_in, whistle
-from models import Case, CaseEvent, DepartmentCall
+from handlers.ladder import Rung, escalation_label, report_in, whistle
+from models import Case, CaseEvent, CaseTimer, DepartmentCall
+from tests.helpers import message
 from tests.scheduler.conftest import Desk, local
 
 
@@ -56,6 +58,58 @@ async def test_overdue_case_climbs_every_rung(desk: Desk):
     assert [e.data["rung"] for e in events] == ["committee", "party", "community", "street"]
     assert [e.data["to_level"] for e in events] == [1, 2, 3, 4]
     assert all(e.actor_label == "scheduler" for e in events)
+
+
+@pytest.mark.parametrize(
+    ("by_hand", "account", "label", "level", "rung"),
+    [
+        # Raised to the committee by hand, the case goes on to the party branch.
+        (["物业两天没人来"], "secretary", "小区党组织和小区专员", 2, "party"),
+        # Raised to the party branch by hand, the case goes on to the community.
+        (["物业两天没人来", "业委会也没有回音"], "community", "社区", 3, "community"),
+    ],
+)
+async def test_sweep_continues_from_manual_escalation(
+    desk: Desk, by_hand: list[str], account: str, label: str, level: int, rung: str
+):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    for step, reason in enumerate(by_hand):
+        moment = local(2026, 3, 3, 10, step)
+        await desk.services.pipeline.handle(
+            message(f"升级 {case.number} {reason}", sender="liaison", at=moment), now=moment
+        )
+    async with desk.services.sessionmaker() as session:
+        assert (await session.get_one(Case, case.id)).escalation_level == len(by_hand)
+
+    # Unacknowledged past Tuesday, the case is overdue on Wednesday morning.
+    sent_before = {name: len(desk.sent_to(name)) for name in ("director", "secretary", "community", "street")}
+    report = await desk.sweeper().run_once(local(2026, 3, 4, 9))
+
+    assert report.escalations == 1
+    # The sweep also sends the morning digest, so only escalation notices count here.
+    new = {
+        name: [text for text in desk.sent_to(name)[count:] if "升级至" in text]
+        for name, count in sent_before.items()
+    }
+    assert any(f"升级至{label}督办" in text for text in new[account]), new
+    others = [name for name in new if name != account and new[name]]
+    assert others == [], f"the sweep also told {others}"
+
+    async with desk.services.sessionmaker() as session:
+        row = await session.get_one(Case, case.id)
+        timer = await session.get_one(CaseTimer, case.id)
+        last = await session.scalar(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.kind == "escalated")
+            .order_by(CaseEvent.id.desc())
+            .limit(1)
+        )
+    assert row.escalation_level == level
+    assert escalation_label(row) == f"{label}督办"
+    assert timer.rung == Rung[rung.upper()]
+    assert last.actor_label == "scheduler"
+    assert last.data["rung"] == rung
+    assert last.data["to_level"] == level
 
 
 async def test_sweep_repeated_escalates_once(desk: Desk):
