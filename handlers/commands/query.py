@@ -20,6 +20,7 @@ TIMELINE_LENGTH = 10
 EVENT_LABELS: dict[str, str] = {
     "opened": "登记",
     "co_reporter_added": "新增反映人",
+    "co_reporter_removed": "撤回反映",
     "reported_again": "再次反映",
     "location_added": "补充位置",
     "location_corrected": "更正位置",
@@ -39,10 +40,14 @@ EVENT_LABELS: dict[str, str] = {
     "closed": "关闭",
     "escalated": "升级",
     "rated": "评价",
+    "rating_replaced": "旧评价",
     "info_added": "补充信息",
     "delivery_failed": "消息发送失败",
     "department_called": "吹哨",
     "department_reported": "部门报到",
+    "clock_paused": "挂起",
+    "clock_resumed": "恢复计时",
+    "message_withdrawn": "撤回消息",
 }
 
 
