@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -86,6 +87,7 @@ async def find_duplicate(
     reporter_id: int | None = None,
     follow_up: bool = False,
     tentative: bool = False,
+    accept: Callable[[Case], bool] | None = None,
 ) -> Case | None:
     """Return the open case of this compound that a new finding is about, if any.
 
@@ -99,6 +101,10 @@ async def find_duplicate(
     or the case's own, joins the case opened last in the same chat within
     those 15 minutes, whatever its category: "这个要管管了" is a comment on
     that case.
+
+    Candidates are tried newest first. When `accept` is given, a matching
+    case it returns False for is passed over and older candidates are tried,
+    so a caller's own rule can reject a match without losing an older one.
     """
     candidates = await session.scalars(
         select(Case)
@@ -111,43 +117,59 @@ async def find_duplicate(
         .limit(200)
     )
     for case in candidates:
-        case_location = Location(case.building, case.unit, case.room, case.place)
-        if _locations_conflict(case_location, finding.location):
+        if not _matches(case, finding, now, chat_group_id, reporter_id, follow_up=follow_up, tentative=tentative):
             continue
-        same_category = case.category == finding.category
-        if (
-            tentative
-            and (finding.location.is_empty or case_location.overlaps(finding.location))
-            and chat_group_id is not None
-            and case.chat_group_id == chat_group_id
-            and case.opened_at >= now - QUICK_REPLY_WINDOW
-        ):
-            return case
-        if _elaborates(case, case_location, finding, same_category, now, chat_group_id, reporter_id):
-            return case
-        if (
-            same_category
-            and finding.location.is_empty
-            and chat_group_id is not None
-            and case.chat_group_id == chat_group_id
-            and (
-                case.opened_at >= now - QUICK_REPLY_WINDOW
-                or (
-                    case.opened_at >= now - CONVERSATION_WINDOW
-                    and (follow_up or case.reporter_id == reporter_id)
-                )
-            )
-        ):
-            return case
-        # Two problems of one category in one building ("5栋电梯坏了",
-        # "5栋门禁也坏了") stay apart unless they name a common thing.
-        if same_category and case_location.overlaps(finding.location) and same_topic(case.summary, finding.text):
-            return case
-        if same_category and similar(case.summary, finding.text, threshold=0.3):
-            return case
-        if similar(case.summary, finding.text, threshold=0.6):
+        if accept is None or accept(case):
             return case
     return None
+
+
+def _matches(
+    case: Case,
+    finding: Finding,
+    now: datetime,
+    chat_group_id: int | None,
+    reporter_id: int | None,
+    *,
+    follow_up: bool,
+    tentative: bool,
+) -> bool:
+    """Tell whether a finding is about a case by the rules of find_duplicate."""
+    case_location = Location(case.building, case.unit, case.room, case.place)
+    if _locations_conflict(case_location, finding.location):
+        return False
+    same_category = case.category == finding.category
+    if (
+        tentative
+        and (finding.location.is_empty or case_location.overlaps(finding.location))
+        and chat_group_id is not None
+        and case.chat_group_id == chat_group_id
+        and case.opened_at >= now - QUICK_REPLY_WINDOW
+    ):
+        return True
+    if _elaborates(case, case_location, finding, same_category, now, chat_group_id, reporter_id):
+        return True
+    if (
+        same_category
+        and finding.location.is_empty
+        and chat_group_id is not None
+        and case.chat_group_id == chat_group_id
+        and (
+            case.opened_at >= now - QUICK_REPLY_WINDOW
+            or (
+                case.opened_at >= now - CONVERSATION_WINDOW
+                and (follow_up or case.reporter_id == reporter_id)
+            )
+        )
+    ):
+        return True
+    # Two problems of one category in one building ("5栋电梯坏了",
+    # "5栋门禁也坏了") stay apart unless they name a common thing.
+    if same_category and case_location.overlaps(finding.location) and same_topic(case.summary, finding.text):
+        return True
+    if same_category and similar(case.summary, finding.text, threshold=0.3):
+        return True
+    return similar(case.summary, finding.text, threshold=0.6)
 
 
 def _elaborates(

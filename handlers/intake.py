@@ -599,12 +599,15 @@ class Pipeline:
         if case is None or _about_same_problem(case, finding, member):
             return await follow_merges(session, case) if case is not None else None
 
-        # NOTE: find_duplicate returns only its first match, so an older case of
-        # the finding's own building is missed when a rejected one is newer.
-        case = await find_duplicate(session, compound, finding, now=now, window=self.duplicate_window)
-        if case is None or not _about_same_problem(case, finding, member):
-            return None
-        return await follow_merges(session, case)
+        case = await find_duplicate(
+            session,
+            compound,
+            finding,
+            now=now,
+            window=self.duplicate_window,
+            accept=lambda candidate: _about_same_problem(candidate, finding, member),
+        )
+        return await follow_merges(session, case) if case is not None else None
 
     async def _join(
         self,

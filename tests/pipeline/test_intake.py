@@ -476,3 +476,20 @@ async def test_worded_correction_moves_own_case(db_url):
     (case,) = await all_cases(services)
     assert case.building == "9"
     await services.close()
+
+
+async def test_rejected_newer_case_leaves_older_match(db_url):
+    services, _console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("5栋电梯坏了", sender="a", at=later(0)))
+    lamp = await send(services, message("5栋的楼道灯坏了", sender="b", at=later(3)))
+    lift = await send(services, message("5栋的电梯坏了", sender="c", at=later(5)))
+
+    assert lamp.outcome == MessageOutcome.OPENED
+    assert lift.outcome == MessageOutcome.ATTACHED
+    first, second = await all_cases(services)
+    assert first.reporter_count == 2
+    assert second.reporter_count == 1
+    assert "楼道灯" in second.summary
+    await services.close()
