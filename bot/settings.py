@@ -6,8 +6,7 @@ Every key is listed with a comment in `.env.example`. The environment wins over
 
 from __future__ import annotations
 
-import base64
-import binascii
+import string
 from datetime import time
 from pathlib import Path
 from typing import Literal
@@ -18,6 +17,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from handlers.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("var")
+
+# An EncodingAESKey is 43 characters from A-Z, a-z and 0-9, as the WeChat and
+# WeCom message encryption docs (消息加解密技术方案) define it. With "=" appended
+# it is the base64 form of the 32-byte AES-256 key, so "+" and "/" are base64
+# but never appear in a key.
+ENCODING_AES_KEY_LENGTH = 43
+ENCODING_AES_KEY_ALPHABET = frozenset(string.ascii_letters + string.digits)
+VALID_AES_KEY = "a valid EncodingAESKey is exactly 43 characters from A-Z, a-z and 0-9"
 
 
 class Settings(BaseSettings):
@@ -140,15 +147,12 @@ class Settings(BaseSettings):
     @field_validator("wecom_aes_key", "wecom_aibot_aes_key", "wechat_mp_aes_key")
     @classmethod
     def _check_aes_key(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
-        # An EncodingAESKey is 43 base64 characters; with "=" appended it
-        # decodes to the 32-byte AES-256 key. Empty means the route is off.
+        # Empty means the route is off.
         key = value.get_secret_value()
-        if key and not _is_encoding_aes_key(key):
+        problem = encoding_aes_key_problem(key) if key else None
+        if problem is not None:
             name = (info.field_name or "").upper()
-            msg = (
-                f"{name} must be the 43-character EncodingAESKey from the admin console "
-                f"(letters and digits, decoding to 32 bytes); got {len(key)} characters"
-            )
+            msg = f"{name} {problem}. Copy the EncodingAESKey again from the admin console"
             raise ValueError(msg)
         return value
 
@@ -184,13 +188,24 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'compound-bot.sqlite3').as_posix()}"
 
 
-def _is_encoding_aes_key(key: str) -> bool:
-    if len(key) != 43 or not key.isascii() or not key.isalnum():
-        return False
-    try:
-        return len(base64.b64decode(key + "=", validate=True)) == 32
-    except binascii.Error:
-        return False
+def encoding_aes_key_problem(key: str) -> str | None:
+    """Describe what makes `key` an invalid EncodingAESKey, or return None for a valid key.
+
+    The description names the first character outside A-Z, a-z and 0-9 and its
+    position (counted from 1), or else the wrong length. It never repeats a
+    character that a valid key could contain, because the key is a secret.
+    """
+    invalid = [(position, char) for position, char in enumerate(key, 1) if char not in ENCODING_AES_KEY_ALPHABET]
+    if invalid:
+        position, char = invalid[0]
+        others = len(invalid) - 1
+        more = f" ({others} more invalid character{'s' if others > 1 else ''} after it)" if others else ""
+        padding = ' (the platform shows the key without the "=" padding)' if char == "=" else ""
+        return f"contains {char!r} at position {position}, which is not allowed{more}{padding}: {VALID_AES_KEY}"
+
+    if len(key) != ENCODING_AES_KEY_LENGTH:
+        return f"has {len(key)} characters: {VALID_AES_KEY}"
+    return None
 
 
 def load_settings(**overrides: object) -> Settings:

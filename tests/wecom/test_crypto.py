@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 import xmltodict
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from wechatpy.work import crypto as work_crypto
 
-from bot.adapters.wecom.crypto import CallbackCrypto
+from bot.adapters.wecom.crypto import CallbackCrypto, decode_aes_key
 from bot.adapters.wecom.guard import CallbackRejected, NonceRegistry
 from bot.adapters.wecom.limits import split_utf8
 from bot.adapters.wecom.transport import CallbackSecurity, EncryptedEcho, guarded
@@ -105,6 +107,59 @@ def test_malformed_aes_key_names_setting(setting: str, value: str):
 
     assert setting.upper() in str(error.value)
     assert value not in str(error.value)
+
+
+def with_char(position: int, char: str) -> str:
+    """Return the vector key with the character at 1-based `position` replaced by `char`."""
+    return VECTOR_KEY[: position - 1] + char + VECTOR_KEY[position:]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # "+" and "/" are base64, but the platform never puts them in a key.
+        (with_char(12, "+"), "contains '+' at position 12, which is not allowed:"),
+        (with_char(1, "/"), "contains '/' at position 1, which is not allowed:"),
+        (with_char(20, "-"), "contains '-' at position 20, which is not allowed:"),
+        (with_char(43, "中"), "contains '中' at position 43, which is not allowed:"),
+        (with_char(6, " "), "contains ' ' at position 6, which is not allowed:"),
+        (VECTOR_KEY + "=", "contains '=' at position 44, which is not allowed (the platform shows"),
+        (
+            with_char(30, "/")[:-1] + "+",
+            "contains '/' at position 30, which is not allowed (1 more invalid character after it):",
+        ),
+        (VECTOR_KEY[:-1], "has 42 characters:"),
+    ],
+)
+def test_aes_key_error_names_problem(value: str, expected: str):
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None, wecom_aes_key=value)
+    message = str(error.value)
+
+    assert f"WECOM_AES_KEY {expected}" in message
+    assert "exactly 43 characters from A-Z, a-z and 0-9" in message
+    assert value not in message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (with_char(12, "+"), "EncodingAESKey contains '+' at position 12, which is not allowed:"),
+        (VECTOR_KEY + "A", "EncodingAESKey has 44 characters:"),
+    ],
+)
+def test_decode_aes_key_names_problem(value: str, expected: str):
+    with pytest.raises(ValueError, match="exactly 43 characters from A-Z, a-z and 0-9") as error:
+        decode_aes_key(value)
+
+    assert expected in str(error.value)
+
+
+def test_decode_aes_key_gives_32_bytes():
+    key = decode_aes_key(VECTOR_KEY)
+
+    assert len(key) == 32
+    assert key == base64.b64decode(VECTOR_KEY + "=")
 
 
 def test_valid_aes_key_accepted():

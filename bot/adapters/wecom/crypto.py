@@ -18,6 +18,7 @@ from wechatpy.crypto.base import WeChatCipher
 from wechatpy.utils import WeChatSigner
 
 from bot.adapters.wecom.guard import CallbackRejected
+from bot.settings import encoding_aes_key_problem
 
 AES_BLOCK_BYTES = 16
 # WeCom pads to a multiple of 32 bytes, so the padding byte is 1 to 32.
@@ -29,18 +30,16 @@ def decode_aes_key(encoding_aes_key: str) -> bytes:
     """Decode a 43-character EncodingAESKey into the 32-byte AES key.
 
     Raises:
-        ValueError: The key is not 43 base64 characters decoding to 32 bytes.
+        ValueError: The key is not 43 characters from A-Z, a-z and 0-9. The
+            message names the first character that is not allowed, or the length.
     """
-    try:
-        key = base64.b64decode(encoding_aes_key + "=", validate=True)
-    except binascii.Error as exc:
-        msg = "EncodingAESKey is not valid base64"
-        raise ValueError(msg) from exc
-    if len(encoding_aes_key) != 43 or len(key) != 32:
-        length = len(encoding_aes_key)
-        msg = f"EncodingAESKey must be 43 characters decoding to 32 bytes, got {length}"
+    problem = encoding_aes_key_problem(encoding_aes_key)
+    if problem is not None:
+        msg = f"EncodingAESKey {problem}"
         raise ValueError(msg)
-    return key
+
+    # 43 such characters and "=" are always valid base64 of exactly 32 bytes.
+    return base64.b64decode(encoding_aes_key + "=", validate=True)
 
 
 def signature(token: str, *parts: str) -> str:
