@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cases import record_event
 from handlers.commands.base import CommandContext, CommandSpec, reject_second_case, reply_here
-from handlers.commands.common import case_by_number, command_access, first_arg, text_after
+from handlers.commands.common import case_by_number, command_access, first_arg, staff_compounds, text_after
 from handlers.digests import compute_stats, stats_lines
 from handlers.errors import BadCommand, InvalidTransition
 from handlers.ladder import RUNG_LABELS, Rung, report_in, whistle
@@ -17,7 +17,7 @@ from handlers.messages import Reply
 from handlers.notices import local_time
 from handlers.permissions import Level, require_officer, require_reporter_or_staff, require_staff
 from handlers.workflow import status_label
-from models import Case, CaseStatus, CaseTimer
+from models import Case, CaseStatus, CaseTimer, Compound
 
 # Statuses whose clock can be paused, because the acting party still has to act.
 PAUSABLE = frozenset(
@@ -236,15 +236,50 @@ def _line(word: str, due: datetime | None, done: datetime | None, ctx: CommandCo
 
 
 async def digest_now(ctx: CommandContext) -> list[Reply]:
-    compound, access = await command_access(ctx)
-    require_officer(access, "digest", "查看简报")
+    """简报 [周] [小区编码]: the digest of the last 24 hours, or of 7 days.
+
+    In a private chat, community and street staff who name no compound get
+    one digest of every compound they cover: the totals first, then one line
+    per compound, so they read their whole area in one reply.
+    """
+    reached = await staff_compounds(ctx)
+    covered = [(compound, access) for compound, access in reached if access.compound_wide]
+    if not covered:
+        require_officer(reached[0][1], "digest", "查看简报")
+
     weekly = ctx.rest.strip() in ("周", "本周", "每周", "周报")
     start = ctx.now - (timedelta(days=7) if weekly else timedelta(days=1))
-    stats = await compute_stats(ctx.session, [compound.id], start, ctx.now)
     title = "每周简报" if weekly else "简报"
-    lines = [f"【{title}】{compound.name} 截至{local_time(ctx.now, ctx.zone)}"]
-    lines.extend(stats_lines(stats, "近7天" if weekly else "近24小时"))
-    return [reply_here(ctx, "\n".join(lines))]
+    period_word = "近7天" if weekly else "近24小时"
+    compounds = [compound for compound, _access in covered]
+    if len(compounds) == 1:
+        stats = await compute_stats(ctx.session, [compounds[0].id], start, ctx.now)
+        lines = [f"【{title}】{compounds[0].name} 截至{local_time(ctx.now, ctx.zone)}"]
+        lines.extend(stats_lines(stats, period_word))
+        return [reply_here(ctx, "\n".join(lines))]
+
+    text = await _area_digest(ctx, compounds, start, title, period_word)
+    return [reply_here(ctx, text)]
+
+
+async def _area_digest(
+    ctx: CommandContext, compounds: list[Compound], start: datetime, title: str, period_word: str
+) -> str:
+    """Return one digest of several compounds: the totals, then one line per compound."""
+    lines = [f"【{title}】您负责的{len(compounds)}个小区 截至{local_time(ctx.now, ctx.zone)}"]
+    total = await compute_stats(ctx.session, [c.id for c in compounds], start, ctx.now)
+    lines.extend(stats_lines(total, period_word))
+
+    lines.append("各小区：")
+    for compound in compounds:
+        counts = await compute_stats(ctx.session, [compound.id], start, ctx.now)
+        lines.append(
+            f"· {compound.name}（{compound.code}）：新增 {counts.new}，"
+            f"办结 {counts.ended}（已解决 {counts.resolved}），"
+            f"超时 {counts.overdue}，督办 {counts.escalated}，待评价 {counts.awaiting_rating}"
+        )
+    lines.append(f"查看单个小区请发送“简报 {compounds[0].code}”。")
+    return "\n".join(lines)
 
 
 async def call_department(ctx: CommandContext) -> list[Reply]:
@@ -291,7 +326,7 @@ SPECS = (
         "digest",
         ("简报",),
         digest_now,
-        "立即查看本小区的工单简报（加“周”看近7天）",
+        "查看本小区或所辖各小区的工单简报（加“周”看近7天）",
         "简报",
         Level.OFFICER,
     ),

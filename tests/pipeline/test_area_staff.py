@@ -91,12 +91,45 @@ async def test_street_staff_digest_names_compound(db_url):
     await report_in_each_compound(services)
 
     named = await send(services, private("简报 XQ0001", "jiedao1", 10))
-    unnamed = await send(services, private("简报", "jiedao1", 11))
     stranger = await send(services, private("统计", "nobody", 12))
 
     assert named.replies[0].text.startswith("【简报】阳光花园")
-    assert "请在指令后加上小区编码" in unnamed.replies[0].text
-    assert "XQ0001" in unnamed.replies[0].text
-    assert "查不到" not in unnamed.replies[0].text
+    assert "近24小时新增工单 1 件" in named.replies[0].text
+    assert "翠竹园" not in named.replies[0].text
     assert "查不到您所在的小区" in stranger.replies[0].text
+    await services.close()
+
+
+async def test_street_staff_digest_covers_street(db_url):
+    services, _console = await make_services(db_url)
+    await make_area(services)
+    await report_in_each_compound(services)
+
+    result = await send(services, private("简报", "jiedao1", 10))
+
+    text = result.replies[0].text
+    assert text.startswith("【简报】您负责的3个小区")
+    assert "近24小时新增工单 3 件" in text
+    assert "各小区：" in text
+    for line in ("阳光花园（XQ0001）：新增 1", "翠竹园（XQ0002）：新增 1", "和平里（XQ0003）：新增 1"):
+        assert line in text
+    assert "请在指令后加上小区编码" not in text
+    await services.close()
+
+
+async def test_community_staff_weekly_digest(db_url):
+    services, _console = await make_services(db_url)
+    await make_area(services)
+    await report_in_each_compound(services)
+
+    weekly = await send(services, private("简报 周", "shequ1", 10))
+    resident = await send(services, private("简报", "a", 11))
+
+    text = weekly.replies[0].text
+    assert text.startswith("【每周简报】您负责的2个小区")
+    assert "近7天新增工单 2 件" in text
+    assert "阳光花园（XQ0001）" in text
+    assert "翠竹园（XQ0002）" in text
+    assert "和平里" not in text
+    assert "只有小区专员" in resident.replies[0].text
     await services.close()
