@@ -3,7 +3,10 @@
 "电梯坏了, 另外楼道灯也不亮" raises two problems for two teams, while
 "烧烤店还在吵, 排风扇轰轰响, 油烟往家里灌" describes one problem in three
 clauses. Residents mark a second topic with a connective (另外, 还有, 顺便,
-此外, 对了...), so topic_spans cuts only there. clause_spans cuts at every
+此外, 对了...) or by naming another building at the start of a clause
+("3栋电梯坏了, 5栋楼道灯也不亮"), so topic_spans cuts only there. The
+classifier still keeps a cut part in the topic before it unless the part
+raises a problem of its own. clause_spans cuts at every
 sentence mark, comma and space, for callers that want the finer cut.
 """
 
@@ -19,6 +22,9 @@ _TOPIC_START = re.compile(rf"(?:^|(?<=[.!?;,。！？；，\s]))(?:{_CONNECTIVE}
 _HAS_CONNECTIVE = re.compile(_CONNECTIVE)
 # A character that a clause-opening connective may follow, as in _TOPIC_START.
 _CLAUSE_END = re.compile(r"[.!?;,。！？；，\s]")
+# A building named by number: 3栋, 5号楼, 七幢. Normalisation has already
+# turned full-width digits into ASCII ones.
+_BUILDING = re.compile(r"(\d+|[一二三四五六七八九十]+)(?:号楼|栋|幢|座)")
 
 # Clauses shorter than this are fragments ("对了", "谢谢"), not problems.
 MIN_CLAUSE_CHARS = 4
@@ -60,7 +66,7 @@ def topic_spans(text: str) -> list[tuple[int, int]]:
     Args:
         text: Normalised text.
     """
-    starts = [start for start in _topic_starts(text) if start > 0]
+    starts = sorted({*_topic_starts(text), *_building_starts(text)} - {0})
     spans: list[tuple[int, int]] = []
     previous = 0
     for start in [*starts, len(text)]:
@@ -92,6 +98,23 @@ def _topic_starts(text: str) -> list[int]:
         for match in _HAS_CONNECTIVE.finditer(text)
         if match.start() == 0 or _CLAUSE_END.match(text, match.start() - 1)
     ]
+
+
+def _building_starts(text: str) -> list[int]:
+    """Return where a clause opens by naming a building other than the one named before it.
+
+    "3栋电梯坏了, 5栋楼道灯也不亮" starts a topic at 5栋, while "3栋2单元,
+    电梯坏了" and "5栋灯坏了 5栋门禁也坏了" name no other building.
+    """
+    starts = []
+    previous = None
+    for match in _BUILDING.finditer(text):
+        name = match.group(1)
+        opens_clause = match.start() > 0 and _CLAUSE_END.match(text, match.start() - 1)
+        if previous is not None and name != previous and opens_clause:
+            starts.append(match.start())
+        previous = name
+    return starts
 
 
 def split_clauses(text: str) -> list[str]:

@@ -1,8 +1,9 @@
 """The linear model's weights: stored as gzipped JSON, scored with numpy.
 
-The model is logistic regression over binary TF-IDF features with L2
-normalisation, the same transform as scikit-learn's
-`TfidfVectorizer(binary=True)`. One weight matrix contains every output: a
+The model is linear over binary TF-IDF features with L2 normalisation,
+the same transform as scikit-learn's `TfidfVectorizer(binary=True)`. Its
+weights are those of logistic regression plus a naive Bayes term (see
+nlp.train). One weight matrix contains every output: a
 column per category (a softmax over them gives the category probabilities),
 one column for the urgent logit and one for the external logit.
 

@@ -4,6 +4,15 @@ scikit-learn (a development dependency) fits the weights; they are then
 copied into a LinearModel and saved as JSON, so the run-time classifier
 needs only numpy. The solver is deterministic and the weights are quantised
 before saving, so two runs on the same examples write the same bytes.
+
+The category and external heads add a complement naive Bayes term to the
+logistic regression. Both models are linear in the same TF-IDF features, so
+their sum is one weight matrix and scoring costs nothing more. Logistic
+regression learns the phrases of the training set very well, and the
+training set is written by hand, while real letters word the same problems
+in other ways. Naive Bayes weighs every n-gram by its share in each
+category, without fitting weights against each other, and so leans
+less on any one phrase.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
 
 from nlp.cues import find_cues
 from nlp.dataset import LabelledExample, read_examples
@@ -43,6 +53,13 @@ MIN_FEATURE_COUNT = 2
 CATEGORY_C = 5.0
 URGENT_C = 10.0
 EXTERNAL_C = 100.0
+# Naive Bayes: additive smoothing of each category's summed TF-IDF
+# values, and the weight of its log-probabilities in the sum with the
+# logistic regression's logits. On real messages outside the training set,
+# every weight from 0.3 to 1.0 beat logistic regression alone. From 0.8 up,
+# more chat lines were taken for problems, so 0.4 sits in the safe middle.
+NB_ALPHA = 0.3
+NB_WEIGHT = 0.4
 
 
 def training_files(data_dir: Path = DATA_DIR) -> list[Path]:
@@ -114,6 +131,20 @@ def _fit(
     return model
 
 
+def _naive_bayes(matrix: csr_matrix, labels: list[str] | list[bool], classes: list) -> np.ndarray:
+    """Return complement naive Bayes weights, one column per class in `classes`.
+
+    Each row is centred on its mean. Adding the same number to every class's
+    logit leaves a softmax unchanged, and smaller numbers survive the int16
+    quantisation of the saved model.
+    """
+    model = ComplementNB(alpha=NB_ALPHA)
+    model.fit(matrix, labels)
+    order = [list(model.classes_).index(label) for label in classes]
+    weights = model.feature_log_prob_[order].T
+    return weights - weights.mean(axis=1, keepdims=True)
+
+
 def train(examples: list[LabelledExample]) -> LinearModel:
     """Fit the category, urgent and external heads on labelled examples.
 
@@ -147,6 +178,7 @@ def train(examples: list[LabelledExample]) -> LinearModel:
         source = list(category_model.classes_).index(category)
         weights[:, column] = category_model.coef_[source]
         intercepts[column] = category_model.intercept_[source]
+    weights[:, :n] += NB_WEIGHT * _naive_bayes(matrix, labels, list(CATEGORIES))
 
     urgent_model = _fit(matrix, [e.urgent for e in examples], URGENT_C)
     weights[:, n] = urgent_model.coef_[0]
@@ -155,7 +187,8 @@ def train(examples: list[LabelledExample]) -> LinearModel:
     sensitive = [i for i, e in enumerate(examples) if e.category in EXTERNAL_SENSITIVE]
     external_labels = [examples[i].route == "party" for i in sensitive]
     external_model = _fit(matrix[sensitive], external_labels, EXTERNAL_C)
-    weights[:, n + 1] = external_model.coef_[0]
+    external_nb = _naive_bayes(matrix[sensitive], external_labels, [False, True])
+    weights[:, n + 1] = external_model.coef_[0] + NB_WEIGHT * (external_nb[:, 1] - external_nb[:, 0])
     intercepts[n + 1] = external_model.intercept_[0]
 
     metadata = {

@@ -74,6 +74,7 @@ def test_clear_problems_get_their_category(
         "地库水管爆了 水哗哗往外喷",
         "东门有人晕倒了 快叫120",
         "楼上刚掉下来一个花盆 差点砸到人",
+        "电梯又坏了，困了人！！",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -89,7 +90,7 @@ def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None
     assert findings[0].actionable
 
 
-@pytest.mark.parametrize("text", ["火锅店着火了吗哈哈", "困死了", "这家奶茶店火了 天天排队"])
+@pytest.mark.parametrize("text", ["火锅店着火了吗哈哈", "困死了", "困了困了 睡觉", "这家奶茶店火了 天天排队"])
 def test_alarming_chatter_is_not_urgent(classifier: Classifier, text: str) -> None:
     findings = classifier.classify(text)
     assert not any(finding.urgent for finding in findings)
@@ -101,6 +102,27 @@ def test_two_problems_give_two_findings(classifier: Classifier) -> None:
     assert len(findings) == 2
     assert categories[0] == "repair"
     assert categories[1] == "fees"
+
+
+def test_another_building_opens_a_second_finding(classifier: Classifier) -> None:
+    findings = classifier.classify("3栋电梯坏了，5栋楼道灯也不亮")
+    buildings = [finding.location.building for finding in findings]
+    assert len(findings) == 2
+    assert buildings == ["3", "5"]
+    assert all(finding.category == "repair" for finding in findings)
+
+
+@pytest.mark.parametrize("text", ["楼下垃圾桶满了没人倒", "单元门口的垃圾两天没人收了"])
+def test_rubbish_in_the_compound_is_the_firms(classifier: Classifier, text: str) -> None:
+    finding = classifier.classify(text)[0]
+    assert finding.category == "sanitation"
+    assert not finding.external
+
+
+def test_person_on_a_roof_is_not_chat(classifier: Classifier) -> None:
+    finding = classifier.classify("有人在2栋天台上坐着好久了，好吓人")[0]
+    assert finding.actionable
+    assert finding.category == "care"
 
 
 def test_finding_location_fields(classifier: Classifier) -> None:

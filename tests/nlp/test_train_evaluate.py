@@ -6,14 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy.sparse import csr_matrix
 
 from nlp import Classifier
 from nlp.data.generate import SEED, generate
 from nlp.dataset import read_examples
 from nlp.evaluate import evaluate_examples
 from nlp.labels import CATEGORIES
-from nlp.train import DATA_DIR, examples_digest, train_files, training_files
+from nlp.train import DATA_DIR, _naive_bayes, examples_digest, train_files, training_files
 
 ROWS = [
     ("3栋电梯坏了 物业快来修", "repair", "normal", "property"),
@@ -111,3 +113,18 @@ def test_read_examples_rejects_unknown_label(tmp_path: Path) -> None:
     _write_csv(path, [("电梯坏了", "lifts", "normal", "property")])
     with pytest.raises(ValueError, match="unknown category 'lifts'"):
         read_examples(path)
+
+
+def test_naive_bayes_favours_a_category_own_ngram() -> None:
+    # Feature 0 appears only in "a" messages and feature 1 only in "b" ones.
+    matrix = csr_matrix(np.array([[1.0, 0.0, 0.5], [1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 1.0, 0.5]]))
+    weights = _naive_bayes(matrix, ["a", "a", "b", "b"], ["a", "b"])
+    assert weights[0, 0] > weights[0, 1]
+    assert weights[1, 1] > weights[1, 0]
+    assert weights[2, 0] == pytest.approx(weights[2, 1])
+
+
+def test_naive_bayes_rows_are_centred() -> None:
+    matrix = csr_matrix(np.array([[1.0, 0.2], [0.0, 1.0], [0.3, 0.7]]))
+    weights = _naive_bayes(matrix, ["a", "b", "c"], ["a", "b", "c"])
+    assert weights.sum(axis=1) == pytest.approx([0.0, 0.0])
