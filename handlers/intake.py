@@ -238,6 +238,9 @@ class Pipeline:
                 corrections_path=self.corrections_path,
             )
             return await self._run_command(session, ctx, parsed.spec.handler)
+        if self.commands.for_another_bot(message.text):
+            # Another bot's command is neither ours nor a resident's report.
+            return IntakeResult(outcome=MessageOutcome.IGNORED)
 
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.

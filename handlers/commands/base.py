@@ -132,6 +132,13 @@ class CommandRegistry:
             return self._parse_unknown_verb(text)
         return ParsedCommand(spec, rest.split(), rest.strip())
 
+    def for_another_bot(self, text: str) -> bool:
+        """Tell whether the text is a slash command addressed to another bot, such as /case@OtherBot."""
+        slash = _SLASH.match(text)
+        if slash is None or not slash.group(2) or not self.bot_username:
+            return False
+        return slash.group(2).lower() != self.bot_username.lower()
+
     def _parse_unknown_verb(self, text: str) -> ParsedCommand | None:
         """Read "关闭 0009" as a command the bot lacks, when a real one is close to it.
 
