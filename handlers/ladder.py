@@ -52,7 +52,11 @@ Target = dict[str, Any]
 
 
 def current_rung(case: Case) -> Rung:
-    """Return the rung a case stands on now: its start rung plus the rungs climbed."""
+    """Return the rung a case stands on now: its start rung plus the rungs climbed.
+
+    NOTE: a case handed to a party with another start rung keeps its
+    escalation_level, so its current rung moves with the new start rung.
+    """
     return Rung(min(int(Rung.STREET), int(start_rung(case)) + case.escalation_level))
 
 
@@ -225,6 +229,9 @@ async def climb_by_command(
 
     timer = await session.get(CaseTimer, case.id)
     if timer is not None and timer.rung is not None and timer.rung < rung:
+        # NOTE: the rung's deadline is not restarted, because the rung limits
+        # live in the scheduler's settings, so the new rung may get less than
+        # its full limit before the sweep climbs again.
         timer.rung = int(rung)
         timer.updated_at = now
     return rung, targets
