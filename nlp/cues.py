@@ -254,7 +254,7 @@ ADVICE = _any_of(
 )
 
 # Words that mark a report as happening right now.
-NOW = _any_of(r"刚才|刚刚|刚|现在(?=.{0,3}(?:又|正|还在|有人|在|就))|正在|还在|快(?!递)|赶紧|马上|此刻|这会|救命|!")
+NOW = _any_of(r"刚才|刚刚|刚|现在(?=.{0,3}(?:又|正|还在|有人|在|就))|正在|还在|快(?!递|[0-9一二两三四五六七八九十几半])|赶紧|马上|此刻|这会|救命|!")
 
 # Words that turn a danger word into a chronic complaint.
 _CHRONIC_WORDS = (

@@ -83,7 +83,10 @@ def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
     assert findings[0].actionable
 
 
-@pytest.mark.parametrize("text", ["电梯经常困人 上个月又困了一次", "楼道老有人给电动车充电"])
+@pytest.mark.parametrize(
+    "text",
+    ["电梯经常困人 上个月又困了一次", "楼道老有人给电动车充电", "门口那条路挖开快一个月了 晚上骑车差点摔了"],
+)
 def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None:
     findings = classifier.classify(text)
     assert not any(finding.urgent for finding in findings)
