@@ -10,19 +10,15 @@ also turn up in chatter ("火锅着了哈哈", "困死了") and in chronic compl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 
-def split_alternatives(pattern: str) -> list[str]:
-    """Split a regular expression at its top-level "|" bars.
-
-    Bars inside groups, character classes or after a backslash stay put.
-    """
-    alternatives: list[str] = []
-    current: list[str] = []
-    depth = 0
+def _syntax_marks(pattern: str) -> Iterator[tuple[int, str]]:
+    """Yield the index and character of each "(", ")" and "|" that is not escaped or inside a class."""
     escaped = in_class = False
-    for char in pattern:
+    for index, char in enumerate(pattern):
         if escaped:
             escaped = False
         elif char == "\\":
@@ -31,17 +27,26 @@ def split_alternatives(pattern: str) -> list[str]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
+        elif char in "()|":
+            yield index, char
+
+
+def split_alternatives(pattern: str) -> list[str]:
+    """Split a regular expression at its top-level "|" bars.
+
+    Bars inside groups, character classes or after a backslash stay put.
+    """
+    cuts = []
+    depth = 0
+    for index, char in _syntax_marks(pattern):
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
-        elif char == "|" and depth == 0:
-            alternatives.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    alternatives.append("".join(current))
-    return alternatives
+        elif depth == 0:
+            cuts.append(index)
+    bounds = [-1, *cuts, len(pattern)]
+    return [pattern[left + 1 : right] for left, right in pairwise(bounds)]
 
 
 def first_characters(alternative: str) -> str | None:
@@ -83,17 +88,8 @@ def first_characters(alternative: str) -> str | None:
 def _group_end(pattern: str) -> int | None:
     """Return the index of the ")" that closes the group opening the pattern."""
     depth = 0
-    escaped = in_class = False
-    for index, char in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
+    for index, char in _syntax_marks(pattern):
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
@@ -254,7 +250,11 @@ ADVICE = _any_of(
 )
 
 # Words that mark a report as happening right now.
-NOW = _any_of(r"刚才|刚刚|刚|现在(?=.{0,3}(?:又|正|还在|有人|在|就))|正在|还在|快(?!递|[0-9一二两三四五六七八九十几半])|赶紧|马上|此刻|这会|救命|!")
+# 快 before a number is "almost" (快一个月), not "quickly".
+NOW = _any_of(
+    r"刚才|刚刚|刚|现在(?=.{0,3}(?:又|正|还在|有人|在|就))|正在|还在",
+    r"快(?!递|[0-9一二两三四五六七八九十几半])|赶紧|马上|此刻|这会|救命|!",
+)
 
 # Words that turn a danger word into a chronic complaint.
 _CHRONIC_WORDS = (
