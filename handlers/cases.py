@@ -139,6 +139,8 @@ def _matches(
     if _locations_conflict(case_location, finding.location):
         return False
     same_category = case.category == finding.category
+
+    # An unsure comment right after a report in the same chat joins it.
     if (
         tentative
         and (finding.location.is_empty or case_location.overlaps(finding.location))
@@ -147,8 +149,11 @@ def _matches(
         and case.opened_at >= now - QUICK_REPLY_WINDOW
     ):
         return True
+
     if _elaborates(case, case_location, finding, same_category, now, chat_group_id, reporter_id):
         return True
+
+    # A placeless message of the same category follows the report it answers.
     if (
         same_category
         and finding.location.is_empty
@@ -163,6 +168,7 @@ def _matches(
         )
     ):
         return True
+
     # Two problems of one category in one building ("5栋电梯坏了",
     # "5栋门禁也坏了") stay apart unless they name a common thing.
     if same_category and case_location.overlaps(finding.location) and same_topic(case.summary, finding.text):
