@@ -153,7 +153,7 @@ def _matches(
     if _elaborates(case, case_location, finding, same_category, now, chat_group_id, reporter_id):
         return True
 
-    # A placeless message of the same category follows the report it answers.
+    # A message of the same category with no place follows the report it replies to.
     if (
         same_category
         and finding.location.is_empty

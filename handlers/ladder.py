@@ -52,7 +52,7 @@ Target = dict[str, Any]
 
 
 def current_rung(case: Case) -> Rung:
-    """Return the rung a case stands on now: its start rung plus the rungs climbed.
+    """Return the current rung of a case: its start rung plus the rungs climbed.
 
     NOTE: a case handed to a party with another start rung keeps its
     escalation_level, so its current rung moves with the new start rung.

@@ -30,7 +30,7 @@ log = logging.getLogger("handlers.onboarding")
 # Compound codes are letters then digits (XQ0001); a QR scene value may add
 # the building after a separator (XQ0001-3, XQ0001_3).
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6}\d{2,8})(?:[-_#](\d{1,4}))?(?![A-Za-z0-9])")
-# Residents say "翠竹园小区" as often as "翠竹园".
+# Residents write "翠竹园小区" as often as "翠竹园".
 _COMPOUND_WORD = "小区"
 # How many candidates an ambiguous name lists before asking for the code.
 _MAX_LISTED = 5
@@ -118,7 +118,7 @@ async def onboard(
 
     The first message gets the question. A reply that identifies one
     compound binds the chat. Every other message gets a short reply that
-    explains what to send, so a resident is never left without an answer.
+    explains what to send, so a resident always gets a reply.
 
     Args:
         reported: The message reports a problem, which is kept and registered
