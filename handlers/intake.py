@@ -37,7 +37,14 @@ from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands.base import reply_here
 from handlers.directory import chat_for, member_for
 from handlers.errors import DomainError
-from handlers.messages import ChatTarget, InboundAttachment, InboundMessage, PartyTarget, Reply
+from handlers.messages import (
+    ChatTarget,
+    InboundAttachment,
+    InboundMessage,
+    PartyTarget,
+    Reply,
+    with_spoken_text,
+)
 from handlers.onboarding import home_of, onboard, registered_before
 from handlers.outbox import Outbox
 from handlers.rawstore import raw_lookup, raw_message_for
@@ -163,6 +170,7 @@ class Pipeline:
 
     async def store(self, message: InboundMessage) -> int | None:
         """Store the raw message and commit; return None when it was stored before."""
+        message = with_spoken_text(message)
         async with self.sessionmaker() as session:
             existing = await session.scalar(raw_lookup(message))
             if existing is not None:
@@ -179,6 +187,7 @@ class Pipeline:
 
     async def process(self, raw_id: int, message: InboundMessage, *, now: datetime) -> IntakeResult:
         """Act on a stored message in one transaction and record its outcome."""
+        message = with_spoken_text(message)
         try:
             async with self.sessionmaker() as session, session.begin():
                 raw = await session.get_one(RawMessage, raw_id)

@@ -7,7 +7,7 @@ and the scheduler never see WeChat XML or Telegram JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -66,6 +66,27 @@ class InboundMessage:
     reply_to: str | None = None
     attachments: tuple[InboundAttachment, ...] = ()
     mentions_bot: bool = False
+
+
+def with_spoken_text(message: InboundMessage) -> InboundMessage:
+    """Return the message with its voice notes' recognised text as its text.
+
+    WeChat and WeCom transcribe a voice note themselves, and residents who
+    cannot type report a burst pipe or a lift that trapped someone that
+    way. Typed text wins: a caption is never replaced. The voice
+    attachment stays, so the recording is still kept with the case.
+    """
+    if message.text.strip():
+        return message
+    spoken = [
+        str(item.meta.get("recognition") or "").strip()
+        for item in message.attachments
+        if item.kind == "voice"
+    ]
+    spoken = [text for text in spoken if text]
+    if not spoken:
+        return message
+    return replace(message, text="\n".join(spoken))
 
 
 @dataclass(frozen=True, slots=True)

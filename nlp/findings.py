@@ -10,6 +10,21 @@ from nlp.labels import CATEGORY_LABELS, CHAT
 # different spots, so these never make two reports the same problem.
 RELATIVE_PLACES = frozenset({"楼上", "楼下", "隔壁", "对门", "对面", "家里", "我家", "门口", "楼道", "窗外"})
 
+# Names residents use for one spot: "车库还在漏水" follows "8栋地下车库漏水".
+# Each name maps to the first name of its group. Garage levels (负一楼) and
+# the side gates stay apart, because a compound has several of them.
+_SAME_SPOT_GROUPS = (
+    ("地下车库", "地下停车场", "车库", "地库"),
+    ("小区大门", "小区门口", "大门口", "正门"),
+    ("楼顶", "天台", "屋顶"),
+    ("花园", "小花园"),
+    ("垃圾站", "垃圾房"),
+    ("门岗", "岗亭"),
+    ("物业中心", "物业办公室"),
+    ("电梯间", "电梯口"),
+)
+_SPOT = {name: group[0] for group in _SAME_SPOT_GROUPS for name in group}
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -48,11 +63,12 @@ class Location:
         """Tell whether two locations may name the same spot.
 
         Fields that both sides give must agree, and at least one must be given
-        by both; an empty location overlaps nothing.
+        by both; an empty location overlaps nothing. Two names of one spot
+        (车库 and 地下车库) agree.
         """
         shared = 0
-        mine_place = None if self.place in RELATIVE_PLACES else self.place
-        their_place = None if other.place in RELATIVE_PLACES else other.place
+        mine_place = _spot(self.place)
+        their_place = _spot(other.place)
         for mine, theirs in (
             (self.building, other.building),
             (self.unit, other.unit),
@@ -64,6 +80,13 @@ class Location:
                     return False
                 shared += 1
         return shared > 0
+
+
+def _spot(place: str | None) -> str | None:
+    """Return the first name of a place's group of names, or None for a relative place."""
+    if place is None or place in RELATIVE_PLACES:
+        return None
+    return _SPOT.get(place, place)
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,3 +82,31 @@ def test_lines_with_more_than_an_address(text: str) -> None:
 )
 def test_character_before_number(text: str, expected: Location) -> None:
     assert extract_location(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (Location(building="8", place="地下车库"), Location(place="车库")),
+        (Location(place="地库"), Location(place="地下停车场")),
+        (Location(place="天台"), Location(place="楼顶")),
+        (Location(place="小区门口"), Location(place="大门口")),
+    ],
+)
+def test_names_of_one_spot_overlap(first: Location, second: Location) -> None:
+    assert first.overlaps(second)
+    assert second.overlaps(first)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (Location(place="东门"), Location(place="西门")),
+        (Location(place="地下车库"), Location(place="车棚")),
+        (Location(place="负一层"), Location(place="负二层")),
+        (Location(place="楼下"), Location(place="楼下")),
+        (Location(building="3", place="车库"), Location(building="5", place="地下车库")),
+    ],
+)
+def test_other_spots_do_not_overlap(first: Location, second: Location) -> None:
+    assert not first.overlaps(second)

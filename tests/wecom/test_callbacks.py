@@ -268,7 +268,7 @@ async def test_media_attached_to_reporters_case(wechat: WeChatBot):
             "MsgType": "voice",
             "MediaId": "media-voice-1",
             "Format": "amr",
-            "Recognition": "水已经漫到车位了",
+            "Recognition": "车库还在漏水 水已经漫到车位了",
             "MsgId": "m-23",
         },
         {
@@ -307,9 +307,43 @@ async def test_media_attached_to_reporters_case(wechat: WeChatBot):
     assert set(attachments) == {"image", "voice", "location", "link"}
     assert all(a.case_id == case.id for a in attachments.values())
     assert attachments["image"].media_id == "media-image-1"
-    assert attachments["voice"].meta["recognition"] == "水已经漫到车位了"
+    assert attachments["voice"].meta["recognition"] == "车库还在漏水 水已经漫到车位了"
     assert attachments["location"].meta["latitude"] == 31.2304
     assert attachments["link"].url == "http://127.0.0.1/notice"
+
+
+async def test_mp_voice_note_reported_by_its_transcript(wechat: WeChatBot):
+    await add_compound(wechat)
+    scan = {"MsgType": "event", "Event": "subscribe", "EventKey": "qrscene_XQ0001-5"}
+    silent = {"MsgType": "voice", "MediaId": "media-voice-0", "Format": "amr", "MsgId": "7001"}
+    spoken = {
+        "MsgType": "voice",
+        "MediaId": "media-voice-1",
+        "Format": "amr",
+        "Recognition": "5栋电梯困人了，快来人",
+        "MsgId": "7002",
+    }
+
+    for fields in (scan, silent, spoken):
+        xml = xml_of(
+            {"ToUserName": "gh_0a1b2c3d4e5f", "FromUserName": "oVoice-1", "CreateTime": now_ts(), **fields}
+        )
+        response = await wechat.post(MP, wechat.mp_signer.encrypted_xml(xml))
+        assert response.status == 200
+        await wechat.settle()
+
+    cases = await wechat.rows(select(Case))
+    assert len(cases) == 1
+    assert cases[0].category == "repair"
+    assert cases[0].urgent
+    assert cases[0].building == "5"
+    raws = {r.platform_message_id: r for r in await wechat.rows(select(RawMessage))}
+    assert raws["7001"].text == ""
+    assert raws["7002"].text == "5栋电梯困人了，快来人"
+    voices = await wechat.rows(select(Attachment).where(Attachment.kind == "voice"))
+    assert [v.media_id for v in voices if v.case_id == cases[0].id] == ["media-voice-1"]
+    receipts = [p["text"]["content"] for p in wechat.fake.sent("message/custom/send")]
+    assert receipts[-1].startswith("已登记：工单 0001")
 
 
 async def test_routes_start_only_when_configured(db_url):
