@@ -21,6 +21,9 @@ from models import Case, Delivery, Identity, Party, PartyKind, Role, RoleKind, u
 
 log = logging.getLogger("handlers.outbox")
 
+WECOM_APP = "wecom"
+WECOM_AIBOT = "wecom_aibot"
+
 # Names of the delivery channels as staff know them.
 PLATFORM_LABELS = {
     "wecom": "企业微信",
@@ -61,9 +64,35 @@ class Outbox:
 
     async def deliver(self, replies: Iterable[Reply]) -> None:
         """Send each reply; failures are recorded and never raised to the caller."""
-        for reply in replies:
-            for target in await self._resolve(reply.target):
-                await self._send_one(reply, target)
+        sends = [(reply, target) for reply in replies for target in await self._resolve(reply.target)]
+        for reply, target in self._one_wecom_route(sends):
+            await self._send_one(reply, target)
+
+    def _one_wecom_route(
+        self, sends: list[tuple[Reply, ChatTarget | UserTarget]]
+    ) -> list[tuple[Reply, ChatTarget | UserTarget]]:
+        """Drop the AI-bot copy of a text that the WeCom app sends to the same person.
+
+        The app and the AI bot of one corp address a member by the same
+        WeCom user id, so an officer known on both would get every notice
+        twice. The app copy is kept, unless the app adapter is not running.
+        """
+        if WECOM_APP not in self._adapters:
+            return sends
+        on_app = {
+            (reply.text, target.user_id)
+            for reply, target in sends
+            if isinstance(target, UserTarget) and target.platform == WECOM_APP
+        }
+        return [
+            (reply, target)
+            for reply, target in sends
+            if not (
+                isinstance(target, UserTarget)
+                and target.platform == WECOM_AIBOT
+                and (reply.text, target.user_id) in on_app
+            )
+        ]
 
     async def _resolve(self, target: ChatTarget | UserTarget | PartyTarget) -> list[ChatTarget | UserTarget]:
         if not isinstance(target, PartyTarget):
