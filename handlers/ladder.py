@@ -9,39 +9,22 @@ party_id never changes here, and it is copied on every escalation.
 
 from __future__ import annotations
 
-import enum
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cases import record_event
 from handlers.errors import BadCommand, NotFound
+from handlers.limits import Limit, current_table
+from handlers.rungs import RUNG_LABELS, Rung, current_rung, start_rung
 from handlers.workflow import Action, check_transition, escalate
 from models import Case, CaseTimer, Community, DepartmentCall, Identity, Member, PartyKind, Role, RoleKind
 
 log = logging.getLogger("handlers.ladder")
 
-
-class Rung(enum.IntEnum):
-    PROPERTY = 0
-    COMMITTEE = 1
-    PARTY = 2
-    COMMUNITY = 3
-    STREET = 4
-
-
-RUNG_LABELS: dict[Rung, str] = {
-    Rung.PROPERTY: "物业公司",
-    Rung.COMMITTEE: "业委会",
-    Rung.PARTY: "小区党组织和小区专员",
-    Rung.COMMUNITY: "社区",
-    Rung.STREET: "街道三方办",
-}
-
-_RUNG_OF_ROUTE = {PartyKind.PROPERTY: Rung.PROPERTY, PartyKind.COMMITTEE: Rung.COMMITTEE}
 
 # Departments the street office can call in (吹哨), by the names people type.
 DEPARTMENTS = frozenset(
@@ -51,26 +34,27 @@ DEPARTMENTS = frozenset(
 Target = dict[str, Any]
 
 
-def current_rung(case: Case) -> Rung:
-    """Return the current rung of a case: its start rung plus the rungs climbed.
+class RungLimit(Protocol):
+    """The limit a rung has before the sweep climbs again, by rung and urgency."""
 
-    NOTE: a case handed to a party with another start rung keeps its
-    escalation_level, so its current rung moves with the new start rung.
-    """
-    return Rung(min(int(Rung.STREET), int(start_rung(case)) + case.escalation_level))
+    def __call__(self, rung: Rung, *, urgent: bool) -> Limit: ...
+
+
+# The scheduler installs its configured rung limits at start, the way it
+# installs the time-limit table of handlers.limits, so that a climb by hand
+# gives the new rung its full limit, as a climb by the sweep does.
+_rung_limit: RungLimit | None = None
+
+
+def use_rung_limits(rung_limit: RungLimit | None) -> None:
+    """Make `rung_limit` the rung limits that climbs by hand restart the ladder clock with."""
+    global _rung_limit
+    _rung_limit = rung_limit
 
 
 def escalation_label(case: Case) -> str:
     """Name the level an escalated case is supervised at, e.g. 社区督办."""
     return f"{RUNG_LABELS[current_rung(case)]}督办"
-
-
-def start_rung(case: Case) -> Rung:
-    """Return the rung a case starts on: its party's, or the branch for anything else."""
-    try:
-        return _RUNG_OF_ROUTE.get(PartyKind(case.route), Rung.PARTY)
-    except ValueError:
-        return Rung.PARTY
 
 
 def party_target(case: Case) -> Target | None:
@@ -229,10 +213,11 @@ async def climb_by_command(
 
     timer = await session.get(CaseTimer, case.id)
     if timer is not None and timer.rung is not None and timer.rung < rung:
-        # NOTE: the rung's deadline is not restarted, because the rung limits
-        # live in the scheduler's settings, so the new rung may get less than
-        # its full limit before the sweep climbs again.
         timer.rung = int(rung)
+        if timer.rung_due_at is not None and _rung_limit is not None:
+            # The ladder is running, so the new rung's limit starts now. With
+            # the old deadline, the sweep could climb again within minutes.
+            timer.rung_due_at = _rung_limit(rung, urgent=case.urgent).due(now, current_table().calendar)
         timer.updated_at = now
     return rung, targets
 

@@ -22,6 +22,7 @@ from handlers.cases import next_case_seq, priority_for, record_event
 from handlers.errors import BadCommand, InvalidTransition
 from handlers.limits import deadlines_for
 from handlers.routing import party_for, route_for
+from handlers.rungs import current_rung, keep_rung
 from models import (
     STATUS_LABELS,
     Case,
@@ -317,9 +318,11 @@ def hand_on(
         note=reason,
         data={"from_party_id": previous_party, "to_party_id": party.id, "route": party.kind},
     )
+    rung = current_rung(case)
     case.party_id = party.id
     case.party = party
     case.route = party.kind
+    keep_rung(case, rung)
     case.acknowledged_at = None
     _restart_clock(case, now)
     return event
@@ -488,8 +491,10 @@ async def classify(
             "urgent": case.urgent,
         },
     )
+    rung = current_rung(case)
     case.category = category
     case.route = route
+    keep_rung(case, rung)
     case.party_id = party.id if party else None
     case.party = party
     _restart_clock(case, now)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.calendar import WorkCalendar
+from handlers.ladder import use_rung_limits
 from handlers.limits import DEFAULT_RULES, LimitTable, load_rules, use_table
 from handlers.outbox import Outbox
 from models import utcnow
@@ -53,7 +54,7 @@ def timer_config(settings: Settings) -> TimerConfig:
     rules = load_rules(settings.limits_file) if settings.limits_file else DEFAULT_RULES
     table = LimitTable(rules, calendar)
     use_table(table)
-    return TimerConfig(
+    config = TimerConfig(
         table=table,
         reminder_fractions=tuple(settings.reminder_fractions),
         quiet=QuietHours(
@@ -65,6 +66,8 @@ def timer_config(settings: Settings) -> TimerConfig:
         weekly_digest=settings.weekly_digest,
         chart_dir=str(settings.data_dir / "charts"),
     )
+    use_rung_limits(config.rung_limit)
+    return config
 
 
 def build_scheduler(

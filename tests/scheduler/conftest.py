@@ -18,6 +18,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from handlers.calendar import WorkCalendar
 from handlers.directory import member_for
+from handlers.ladder import use_rung_limits
 from handlers.limits import DEFAULT_RULES, LimitTable, use_table
 from handlers.messages import UserTarget
 from handlers.permissions import grant_role
@@ -116,7 +117,9 @@ async def staff_compound(services: Services, name: str = "阳光花园") -> Comp
 def make_config(chart_dir: Path, **overrides: object) -> TimerConfig:
     table = LimitTable(DEFAULT_RULES, WorkCalendar(zone=SHANGHAI))
     use_table(table)
-    return TimerConfig(table=table, chart_dir=str(chart_dir), **overrides)  # type: ignore[arg-type]
+    config = TimerConfig(table=table, chart_dir=str(chart_dir), **overrides)  # type: ignore[arg-type]
+    use_rung_limits(config.rung_limit)
+    return config
 
 
 # The phrases these tests report, with what the classifier finds in them.

@@ -112,6 +112,34 @@ async def test_sweep_continues_from_manual_escalation(
     assert last.data["to_level"] == level
 
 
+async def test_manual_escalation_restarts_rung_limit(desk: Desk):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    # Overdue on Wednesday, the sweep hands the case to the committee, which
+    # then has two working days, to the end of Friday 6 March.
+    assert (await desk.sweeper().run_once(local(2026, 3, 4, 9))).escalations == 1
+    async with desk.services.sessionmaker() as session:
+        committee_due = (await session.get_one(CaseTimer, case.id)).rung_due_at
+
+    # On Friday afternoon the officer raises it to the party branch by hand.
+    moment = local(2026, 3, 6, 15)
+    await desk.services.pipeline.handle(
+        message(f"升级 {case.number} 业委会也没有回音", sender="liaison", at=moment), now=moment
+    )
+    async with desk.services.sessionmaker() as session:
+        timer = await session.get_one(CaseTimer, case.id)
+    assert timer.rung == Rung.PARTY
+    assert timer.rung_due_at == desk.config.rung_limit(Rung.PARTY, urgent=False).due(moment, desk.config.calendar)
+    assert timer.rung_due_at > committee_due
+
+    # The committee's old deadline passing does not climb the case again:
+    # the branch has its own two working days, to the end of Tuesday 10 March.
+    assert (await desk.sweeper().run_once(local(2026, 3, 9, 9))).escalations == 0
+    climbed = await desk.sweeper().run_once(local(2026, 3, 11, 9))
+    assert climbed.escalations == 1
+    async with desk.services.sessionmaker() as session:
+        assert (await session.get_one(CaseTimer, case.id)).rung == Rung.COMMUNITY
+
+
 async def test_sweep_repeated_escalates_once(desk: Desk):
     await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
 

@@ -6,7 +6,9 @@ import pytest
 
 from handlers.directory import member_for
 from handlers.errors import BadCommand, InvalidTransition
+from handlers.ladder import escalation_label
 from handlers.permissions import grant_role
+from handlers.rungs import Rung, current_rung
 from handlers.workflow import escalate
 from models import Case, Community, Compound, RoleKind, Street
 from tests.helpers import later
@@ -98,6 +100,33 @@ async def test_escalate_command_stops_at_top(db_url):
 
         assert "无法继续升级" in refused[0]
         assert (await desk.case(1)).escalation_level == 2
+
+
+async def test_handover_keeps_supervision_level(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("升级 0001 物业三天未响应", sender="officer", chat_id=STAFF_GROUP)
+        await desk.say("升级 0001 业委会协调无果", sender="officer", chat_id=STAFF_GROUP)
+        assert escalation_label(await desk.case(1)) == "小区党组织和小区专员督办"
+
+        await desk.say("转派 0001 业委会 漏水涉及公共管道维修资金", sender="officer", chat_id=STAFF_GROUP)
+
+        case = await desk.case(1)
+        assert case.route == "committee"
+        assert case.escalation_level == 1
+        assert escalation_label(case) == "小区党组织和小区专员督办"
+
+
+async def test_handover_without_escalation_starts_on_new_rung(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        await desk.say("转派 0001 业委会 漏水涉及公共管道维修资金", sender="officer", chat_id=STAFF_GROUP)
+
+        case = await desk.case(1)
+        assert case.route == "committee"
+        assert case.escalation_level == 0
+        assert current_rung(case) == Rung.COMMITTEE
 
 
 async def test_escalate_function_for_scheduler(db_url):
