@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     http_port: int = Field(8080, ge=0, le=65535)
     http_max_body_bytes: int = Field(256 * 1024, gt=0)
 
+    # Bearer token of the district dashboard (/dashboard); empty turns the dashboard off.
+    dashboard_token: SecretStr = SecretStr("")
+
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
 
