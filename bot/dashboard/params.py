@@ -69,11 +69,10 @@ def parse_query(query: MultiMapping[str], query_string: str, now: datetime, zone
     if period_name is None:
         msg = f"“{word}”不是可用的时段，可选：本月、上月、本季度、上季度、自定义（另填起止日期）。"
         raise InvalidQuery(msg)
+    # Other periods ignore start and end, because the form keeps sending the
+    # dates of an earlier custom query after the user picks 本月.
     if period_name == "自定义":
         period = _custom_period(query.get("start", ""), query.get("end", ""), zone)
-    elif query.get("start") or query.get("end"):
-        msg = "起止日期只用于自定义时段，请把时段选为“自定义”，或清空起止日期。"
-        raise InvalidQuery(msg)
     elif period_name in ("本季度", "上季度"):
         period = quarter_period(now, zone, previous=period_name == "上季度")
     else:
