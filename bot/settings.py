@@ -47,6 +47,8 @@ class Settings(BaseSettings):
 
     # Bearer token of the district dashboard (/dashboard); empty turns the dashboard off.
     dashboard_token: SecretStr = SecretStr("")
+    # Fee complaints per managed compound in a quarter above which a property firm gets a warning.
+    property_fee_warning_per_compound: int = Field(3, ge=0)
 
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"

@@ -39,12 +39,15 @@ CompoundScope = Select[tuple[int]] | Iterable[int]
 
 @dataclass(slots=True)
 class PartyFigures:
-    """Counts of one party's cases."""
+    """Counts of one party's cases; ratings count against the party rated, as the event stores it."""
 
     open: int = 0
     overdue: int = 0
     resolved: int = 0
     unsatisfied: int = 0
+    closed_with_limit: int = 0
+    closed_on_time: int = 0
+    ratings: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
@@ -113,8 +116,10 @@ async def statistics_by_compound(
     for row in await session.execute(_rating_counts(in_scope, period)):
         stats = result.setdefault(row.compound_id, CompoundStatistics())
         stats.ratings[row.rating or ""] += row.count
+        figures = stats.party(row.party_id)
+        figures.ratings[row.rating or ""] += row.count
         if row.rating == "unsatisfied":
-            stats.party(row.party_id).unsatisfied += row.count
+            figures.unsatisfied += row.count
     return result
 
 
@@ -212,6 +217,8 @@ def _add_case_row(stats: CompoundStatistics, row) -> None:  # noqa: ANN001 - a R
     figures.open += row.open_now
     figures.overdue += row.overdue_now
     figures.resolved += getattr(row, CaseOutcome.RESOLVED.value)
+    figures.closed_with_limit += row.closed_with_limit
+    figures.closed_on_time += row.closed_on_time
 
 
 def _rating_counts(in_scope: ColumnElement[bool], period: Period) -> Select:

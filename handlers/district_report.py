@@ -119,8 +119,8 @@ async def build_report(
     if sort not in SORT_KEYS:
         msg = f"unknown sort key {sort!r}; expected one of {', '.join(SORT_KEYS)}"
         raise ValueError(msg)
-    street, community = await _load_area(session, street_id, community_id)
-    scope = _compound_ids(street, community)
+    street, community = await load_area(session, street_id, community_id)
+    scope = compound_scope(street, community)
     stats = await statistics_by_compound(session, scope, period, now)
     categories = await categories_by_compound(session, scope, period)
     escalated = await street_escalations_by_compound(session, scope, period)
@@ -168,9 +168,14 @@ async def build_report(
     return DistrictReport(period, now, street, community, sort, rows, totals)
 
 
-async def _load_area(
+async def load_area(
     session: AsyncSession, street_id: int | None, community_id: int | None
 ) -> tuple[Street | None, Community | None]:
+    """Load the street and community a request filters on.
+
+    Raises:
+        NotFound: An id does not exist, or the community lies in another street.
+    """
     street = community = None
     if street_id is not None:
         street = await session.get(Street, street_id)
@@ -188,7 +193,8 @@ async def _load_area(
     return street, community
 
 
-def _compound_ids(street: Street | None, community: Community | None) -> Select[tuple[int]]:
+def compound_scope(street: Street | None, community: Community | None) -> Select[tuple[int]]:
+    """Select the ids of the compounds in a community, else a street, else the whole district."""
     query = select(Compound.id)
     if community is not None:
         return query.where(Compound.community_id == community.id)

@@ -46,8 +46,16 @@ class DashboardQuery:
     sort: str
 
 
-def parse_query(query: MultiMapping[str], query_string: str, now: datetime, zone: ZoneInfo) -> DashboardQuery:
-    """Read the period, filters and sort order of a dashboard request.
+def parse_query(
+    query: MultiMapping[str],
+    query_string: str,
+    now: datetime,
+    zone: ZoneInfo,
+    *,
+    keys: frozenset[str] = ALLOWED_KEYS,
+    default_period: str = "本月",
+) -> DashboardQuery:
+    """Read the period, filters and sort order of a dashboard request; `keys` are the parameters allowed.
 
     Raises:
         InvalidQuery: A parameter is unknown, repeated, malformed or out of range.
@@ -56,18 +64,18 @@ def parse_query(query: MultiMapping[str], query_string: str, now: datetime, zone
         msg = f"查询参数过长（{len(query_string)} 个字符，上限 {MAX_QUERY_CHARS}），请减少筛选条件。"
         raise InvalidQuery(msg)
     for key in query:
-        if key not in ALLOWED_KEYS:
-            allowed = "、".join(sorted(ALLOWED_KEYS - {"token"}))
-            msg = f"不认识的参数“{key}”，可用参数：{allowed}。"
+        if key not in keys:
+            allowed = "、".join(sorted(keys - {"token"}))
+            msg = f"不认识的参数“{key[:20]}”，可用参数：{allowed}。"
             raise InvalidQuery(msg)
         if len(query.getall(key)) > 1:
             msg = f"参数“{key}”只能给一次。"
             raise InvalidQuery(msg)
 
-    word = query.get("period", "").strip() or "本月"
+    word = query.get("period", "").strip() or default_period
     period_name = PERIODS.get(word)
     if period_name is None:
-        msg = f"“{word}”不是可用的时段，可选：本月、上月、本季度、上季度、自定义（另填起止日期）。"
+        msg = f"“{word[:20]}”不是可用的时段，可选：本月、上月、本季度、上季度、自定义（另填起止日期）。"
         raise InvalidQuery(msg)
     # Other periods ignore start and end, because the form keeps sending the
     # dates of an earlier custom query after the user picks 本月.
@@ -80,7 +88,7 @@ def parse_query(query: MultiMapping[str], query_string: str, now: datetime, zone
 
     sort = query.get("sort", "").strip() or "index"
     if sort not in SORT_KEYS:
-        msg = f"“{sort}”不是可用的排序方式，可选：{'、'.join(SORT_KEYS)}。"
+        msg = f"“{sort[:20]}”不是可用的排序方式，可选：{'、'.join(SORT_KEYS)}。"
         raise InvalidQuery(msg)
     return DashboardQuery(
         period=period,

@@ -49,10 +49,13 @@ class Seeder:
             session.add(community)
         return community
 
-    async def compound(self, name: str, community: Community | None = None) -> Compound:
+    async def compound(self, name: str, community: Community | None = None, *, firm: str = "") -> Compound:
+        """Create a compound; `firm` renames its property party, as a firm's name."""
         async with self.services.sessionmaker() as session, session.begin():
             compound = await create_compound(session, name)
             compound.community_id = community.id if community else None
+            if firm:
+                compound.party(PartyKind.PROPERTY).name = firm
         return compound
 
     async def case(
@@ -71,8 +74,9 @@ class Seeder:
         rated: datetime | None = None,
         events: tuple[tuple[str, datetime, dict[str, Any]], ...] = (),
         department_called: datetime | None = None,
+        party: PartyKind = PartyKind.PROPERTY,
     ) -> Case:
-        """Insert one case of the compound's property firm, with its events.
+        """Insert one case routed to a party of the compound (the property firm by default), with its events.
 
         Without a status, a case with an outcome is closed (resolved when the
         outcome is RESOLVED), an acknowledged one is in progress, else new.
@@ -90,14 +94,14 @@ class Seeder:
                 status = CaseStatus.NEW
         seq = self.seqs.get(compound.id, 0) + 1
         self.seqs[compound.id] = seq
-        property_party = compound.party(PartyKind.PROPERTY)
+        acting_party = compound.party(party)
         async with self.services.sessionmaker() as session, session.begin():
             case = Case(
                 compound_id=compound.id,
                 seq=seq,
                 category=category,
-                route=PartyKind.PROPERTY.value,
-                party_id=property_party.id if property_party else None,
+                route=party.value,
+                party_id=acting_party.id if acting_party else None,
                 summary="种子工单",
                 status=status,
                 outcome=outcome,
@@ -150,9 +154,13 @@ class Dashboard:
         response = await self.client.get("/dashboard.json", params=params, headers=_bearer())
         return response.status, await response.json()
 
-    async def get_html(self, **params: str) -> tuple[int, str]:
-        response = await self.client.get("/dashboard", params=params, headers=_bearer())
+    async def get_html(self, path: str = "/dashboard", **params: str) -> tuple[int, str]:
+        response = await self.client.get(path, params=params, headers=_bearer())
         return response.status, await response.text()
+
+    async def get_assessment(self, **params: str) -> tuple[int, Any]:
+        response = await self.client.get("/dashboard/property.json", params=params, headers=_bearer())
+        return response.status, await response.json()
 
 
 def _bearer() -> dict[str, str]:

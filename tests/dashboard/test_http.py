@@ -72,6 +72,8 @@ async def test_query_token_kept_in_links(dashboard):
 
     assert f'<input type="hidden" name="token" value="{TOKEN}">' in text
     assert f"sort=response&amp;token={TOKEN}" in text
+    # The assessment takes quarters only, so the link from 本月 opens 本季度.
+    assert f"/dashboard/property?period=%E6%9C%AC%E5%AD%A3%E5%BA%A6&amp;token={TOKEN}" in text
 
 
 async def test_bearer_token_kept_out_of_page(dashboard):
