@@ -123,7 +123,20 @@ async def statistics_by_compound(
     return result
 
 
+def _relevant(period: Period) -> ColumnElement[bool]:
+    # Every count below needs one of these, so the other cases are never
+    # joined or evaluated. A case whose response is counted in the period has
+    # opened_at <= counted_at < end and start <= counted_at <= response_due_at.
+    return or_(
+        _within(Case.opened_at, period),
+        _within(Case.closed_at, period),
+        Case.status.in_(CaseStatus.open_statuses()),
+        and_(Case.opened_at < period.end, Case.response_due_at >= period.start),
+    )
+
+
 def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -> Select:
+    in_scope = and_(in_scope, _relevant(period))
     first_ack = (
         select(CaseEvent.case_id.label("case_id"), func.min(CaseEvent.at).label("at"))
         .join(Case, Case.id == CaseEvent.case_id)

@@ -232,3 +232,48 @@ def test_index_needs_required_rates():
     assert score.score is None
     assert score.short == ("on_time",)
     assert score.label() == "样本不足"
+
+
+async def test_earlier_cases_counted_when_due(dashboard):
+    seed = dashboard.seed
+    compound = await seed.compound("壬小区")
+    # Opened on 27 February with a 72-hour response limit and never acknowledged:
+    # its limit ran out on 2 March, so it is due for a response in March.
+    await seed.case(compound, opened=datetime(2026, 2, 27, 2, 0, tzinfo=UTC), response_hours=72)
+    # Opened in February, acknowledged in time there and resolved in March.
+    february = datetime(2026, 2, 20, 2, 0, tzinfo=UTC)
+    await seed.case(
+        compound,
+        opened=february,
+        acknowledged=february + timedelta(hours=2),
+        closed=MARCH,
+        outcome=CaseOutcome.RESOLVED,
+        resolve_days=30,
+    )
+
+    # Opened on 31 January, acknowledged in time on 1 February and resolved in
+    # March: February counts its response although it neither opened nor ended then.
+    january = datetime(2026, 1, 31, 14, 0, tzinfo=UTC)
+    await seed.case(
+        compound,
+        opened=january,
+        acknowledged=january + timedelta(hours=12),
+        closed=MARCH + timedelta(days=1),
+        outcome=CaseOutcome.RESOLVED,
+        resolve_days=60,
+    )
+
+    _status, march = await dashboard.get_json(period="本月")
+    _status, february_body = await dashboard.get_json(period="上月")
+
+    row = by_name(march)["壬小区"]
+    assert row["opened"] == 0
+    assert row["open"] == 1
+    assert row["overdue"] == 1
+    assert row["rates"]["response"]["text"] == "0.0%（0/1）"
+    assert row["rates"]["resolution"]["text"] == "100.0%（2/2）"
+    assert row["rates"]["on_time"]["text"] == "100.0%（2/2）"
+    earlier = by_name(february_body)["壬小区"]
+    assert earlier["opened"] == 2
+    assert earlier["rates"]["response"]["text"] == "100.0%（2/2）"
+    assert earlier["rates"]["resolution"]["whole"] == 0
