@@ -66,6 +66,7 @@ class CompoundStatistics:
     closed_with_limit: int = 0
     closed_on_time: int = 0
     # Cases opened in the period that were later reopened or merged into another case.
+    # NOTE: counted as of the query, so a past period's figure grows when an old case is reopened.
     repeated: int = 0
     by_party: dict[int, PartyFigures] = field(default_factory=dict)
 

@@ -1,4 +1,8 @@
-"""Access control of the dashboard: only requests that carry DASHBOARD_TOKEN get through."""
+"""Access control of the dashboard: only requests that carry DASHBOARD_TOKEN get through.
+
+NOTE: one shared token opens the whole district, so street staff who hold it
+see every street, and nothing records which person looked.
+"""
 
 from __future__ import annotations
 
