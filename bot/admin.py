@@ -1,4 +1,4 @@
-"""Administration from the command line: compounds, staff roles and routing overrides.
+"""Administration from the command line: compounds, property firms, staff roles and routing overrides.
 
 A new deployment needs these steps before its first liaison officer exists,
 because granting roles from a chat takes an officer.
@@ -145,3 +145,29 @@ async def override_route(session: AsyncSession, compound_code: str, category: st
         raise NotFound(msg)
     await set_override(session, compound, category, route)
     return f"{compound.name}：“{CATEGORY_LABELS[category]}”类工单今后派给{ROUTE_LABELS[route]}"
+
+
+async def name_property_firm(session: AsyncSession, compound_code: str, name: str) -> str:
+    """Rename a compound's property party to its firm's name.
+
+    The quarterly assessment of property firms treats property parties with
+    the same name as one firm, so a firm's compounds must carry one spelling.
+
+    Raises:
+        NotFound: The compound does not exist, or it has no property party.
+        ValueError: The name is empty or longer than 100 characters.
+    """
+    name = name.strip()
+    if not name or len(name) > 100:
+        msg = f"物业服务企业名称应为 1 到 100 个字，现在是 {len(name)} 个字"
+        raise ValueError(msg)
+    compound = await compound_by_code(session, compound_code)
+    if compound is None:
+        msg = f"没有编码为 {compound_code} 的小区"
+        raise NotFound(msg)
+    party = compound.party(PartyKind.PROPERTY)
+    if party is None:
+        msg = f"小区 {compound.name} 没有物业方"
+        raise NotFound(msg)
+    party.name = name
+    return f"{compound.name}的物业服务企业已设为“{name}”"

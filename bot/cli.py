@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("compounds", help="list compounds with their codes")
 
+    firm_parser = sub.add_parser(
+        "property-firm", help="name the property firm of a compound; the assessment groups compounds by it"
+    )
+    firm_parser.add_argument("compound", help="compound code")
+    firm_parser.add_argument("name", help="the firm's registered name, e.g. 安居物业服务有限公司")
+
     grant_parser = sub.add_parser("grant", help="give a platform account a staff role")
     grant_parser.add_argument("role", choices=[r.value for r in RoleKind])
     grant_parser.add_argument("--platform", required=True, help="wecom, wechat_mp, telegram, ...")
@@ -247,6 +253,8 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
                     community_name=args.community,
                     street_name=args.street,
                 )
+            elif args.command == "property-firm":
+                line = await admin.name_property_firm(session, args.compound, args.name)
             else:
                 line = await admin.override_route(session, args.compound, args.category, args.route)
     except (DomainError, ValueError) as exc:

@@ -9,6 +9,7 @@ import signal
 from aiohttp import web
 
 from bot.adapters.registry import start_adapters
+from bot.dashboard import add_dashboard_routes
 from bot.services import Services, build_services
 from bot.settings import Settings
 from scheduler import build_scheduler
@@ -28,6 +29,7 @@ def build_web_app(services: Services) -> web.Application:
         return web.json_response({"status": "ok"})
 
     app.router.add_get("/healthz", health)
+    add_dashboard_routes(app, services)
     return app
 
 

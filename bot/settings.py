@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     http_port: int = Field(8080, ge=0, le=65535)
     http_max_body_bytes: int = Field(256 * 1024, gt=0)
 
+    # Bearer token of the district dashboard (/dashboard); empty turns the dashboard off.
+    dashboard_token: SecretStr = SecretStr("")
+    # Fee complaints per managed compound in a quarter above which a property firm gets a warning.
+    property_fee_warning_per_compound: int = Field(3, ge=0)
+
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
 

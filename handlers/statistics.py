@@ -9,21 +9,25 @@ shows them repeats:
   period. Cannot-resolve, not-our-duty and withdrawn cases are counted
   apart. Merged cases are left out because their target counts;
 - satisfaction rate: 满意 + 基本满意 / ratings given in the period.
+
+The counting itself is in handlers.case_figures, which computes it for many
+compounds at once.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.case_figures import CompoundStatistics, PartyFigures, statistics_by_compound
 from handlers.errors import BadCommand
-from models import Case, CaseEvent, CaseOutcome, CaseStatus, Compound
+from models import Compound
+
+__all__ = ["CompoundStatistics", "PartyFigures", "Period", "compound_statistics", "parse_period", "rate"]
 
 _MONTH = re.compile(r"^(\d{4})[-年/.](\d{1,2})月?$")
 
@@ -83,65 +87,6 @@ def _next_month(start: datetime) -> datetime:
     return start.replace(month=start.month + 1)
 
 
-@dataclass(slots=True)
-class PartyFigures:
-    """Counts of one party's cases."""
-
-    open: int = 0
-    overdue: int = 0
-    resolved: int = 0
-    unsatisfied: int = 0
-
-
-@dataclass(slots=True)
-class CompoundStatistics:
-    """Counts and rates of one compound in one period."""
-
-    opened: int = 0
-    response_due: int = 0
-    responded_in_time: int = 0
-    ended: Counter[str] = field(default_factory=Counter)
-    ratings: Counter[str] = field(default_factory=Counter)
-    open_now: int = 0
-    overdue_now: int = 0
-    co_reporters: int = 0
-    by_party: dict[int, PartyFigures] = field(default_factory=dict)
-
-    @property
-    def ended_total(self) -> int:
-        return sum(self.ended.values())
-
-    @property
-    def rated_total(self) -> int:
-        return sum(self.ratings.values())
-
-    def party(self, party_id: int | None) -> PartyFigures:
-        return self.by_party.setdefault(party_id or 0, PartyFigures())
-
-
-def _gone_before(case: Case, due: datetime) -> bool:
-    # A case withdrawn or merged before its response limit was never due for a response.
-    gone = case.outcome in (CaseOutcome.WITHDRAWN, CaseOutcome.MERGED)
-    return (
-        gone
-        and case.closed_at is not None
-        and case.closed_at <= due
-        and case.acknowledged_at is None
-    )
-
-
-async def _first_acknowledgements(session: AsyncSession, case_ids: list[int]) -> dict[int, datetime]:
-    if not case_ids:
-        return {}
-    rows = await session.execute(
-        select(CaseEvent.case_id, func.min(CaseEvent.at))
-        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.kind == "acknowledged")
-        .group_by(CaseEvent.case_id)
-    )
-    # min() keeps the column's type, so the values come back time-zone aware.
-    return {case_id: at for case_id, at in rows}
-
-
 def rate(part: int, whole: int) -> str:
     """Format a rate as 87.5%, or 无 when nothing was counted."""
     if whole == 0:
@@ -153,61 +98,5 @@ async def compound_statistics(
     session: AsyncSession, compound: Compound, period: Period, now: datetime
 ) -> CompoundStatistics:
     """Count the cases of a compound for a period; open and overdue counts are as of now."""
-    stats = CompoundStatistics()
-    # NOTE: every case of the compound is loaded and counted in Python, which
-    # suits one compound's few thousand cases but not a street-wide report.
-    cases = list(await session.scalars(select(Case).where(Case.compound_id == compound.id)))
-    first_acknowledged = await _first_acknowledgements(session, [c.id for c in cases])
-    for case in cases:
-        if period.start <= case.opened_at < period.end:
-            stats.opened += 1
-            stats.co_reporters += case.reporter_count - 1
-        due = case.response_due_at
-        acknowledged = first_acknowledged.get(case.id)
-        on_time = acknowledged is not None and due is not None and acknowledged <= due
-        # A case counts in the period of its first on-time acknowledgement, or
-        # else in the period its limit ran out. A reopened case keeps its first
-        # acknowledgement, because the firm did respond in time.
-        counted_at = acknowledged if on_time else due
-        if (
-            due is not None
-            and counted_at is not None
-            and period.start <= counted_at < period.end
-            and counted_at <= now
-            and not _gone_before(case, due)
-        ):
-            stats.response_due += 1
-            if on_time:
-                stats.responded_in_time += 1
-        if case.outcome and case.outcome != CaseOutcome.MERGED and case.closed_at is not None:
-            if period.start <= case.closed_at < period.end:
-                stats.ended[case.outcome] += 1
-                if case.outcome == CaseOutcome.RESOLVED:
-                    stats.party(case.party_id).resolved += 1
-        if CaseStatus(case.status).is_open:
-            stats.open_now += 1
-            figures = stats.party(case.party_id)
-            figures.open += 1
-            late = (case.acknowledged_at is None and due is not None and due < now) or (
-                case.resolve_due_at is not None and case.resolve_due_at < now
-            )
-            if late:
-                stats.overdue_now += 1
-                figures.overdue += 1
-
-    case_ids = [c.id for c in cases]
-    if case_ids:
-        ratings = await session.scalars(
-            select(CaseEvent).where(
-                CaseEvent.case_id.in_(case_ids),
-                CaseEvent.kind == "rated",
-                CaseEvent.at >= period.start,
-                CaseEvent.at < period.end,
-            )
-        )
-        for event in ratings:
-            rating = str(event.data.get("rating", ""))
-            stats.ratings[rating] += 1
-            if rating == "unsatisfied":
-                stats.party(event.data.get("party_id")).unsatisfied += 1
-    return stats
+    by_compound = await statistics_by_compound(session, [compound.id], period, now)
+    return by_compound.get(compound.id) or CompoundStatistics()

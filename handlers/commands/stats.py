@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.case_figures import statistics_by_compound
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import command_access, staff_compounds
 from handlers.messages import Reply
@@ -35,8 +36,9 @@ async def stats(ctx: CommandContext) -> list[Reply]:
 
     lines = [f"您负责的{len(reached)}个小区 {period.label}工单统计"]
     total = AreaTotals()
+    by_compound = await statistics_by_compound(ctx.session, [c.id for c, _a in reached], period, ctx.now)
     for compound, _access in reached:
-        figures = await compound_statistics(ctx.session, compound, period, ctx.now)
+        figures = by_compound.get(compound.id) or CompoundStatistics()
         total.add(figures)
         lines.append(f"· {compound.name}（{compound.code}）：{_short_line(figures)}")
     lines.append(f"合计：{total.line()}")

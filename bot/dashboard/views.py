@@ -1,0 +1,214 @@
+"""Request handlers of the dashboard routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.dashboard.access import Access, check_access, request_token
+from bot.dashboard.pages import DENIALS, PRIVATE_HEADERS, ErrorPage, html_error, html_page, json_error, last_day, link
+from bot.dashboard.params import ALLOWED_KEYS, PERIODS, DashboardQuery, InvalidQuery, parse_query
+from bot.dashboard.payload import assessment_payload, report_payload
+from bot.services import Services
+from handlers.district_report import build_report
+from handlers.errors import NotFound
+from handlers.governance_index import MIN_SAMPLE, RATE_NAMES, WEIGHTS
+from handlers.property_assessment import assess_property_firms
+from models import Community, Street, utcnow
+
+log = logging.getLogger("bot.dashboard")
+
+# The clock of the dashboard's periods, which tests replace to pin 本月 and 本季度.
+CLOCK_KEY = web.AppKey("dashboard_clock", Callable[[], datetime])
+SERVICES_KEY = web.AppKey("dashboard_services", Services)
+
+QUARTERS = ("本季度", "上季度")
+
+
+def add_dashboard_routes(app: web.Application, services: Services) -> None:
+    """Register the dashboard routes. DASHBOARD_TOKEN is checked on every request, not here."""
+    app[SERVICES_KEY] = services
+    app[CLOCK_KEY] = utcnow
+    app.router.add_get("/dashboard", ranking_html)
+    app.router.add_get("/dashboard.json", ranking_json)
+    app.router.add_get("/dashboard/property", property_html)
+    app.router.add_get("/dashboard/property.json", property_json)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRequest:
+    """A request that passed the token and input checks."""
+
+    services: Services
+    query: DashboardQuery
+    now: datetime
+    # The token to carry in links: set only when the request carried it in the URL.
+    link_token: str
+
+
+async def _checked(request: web.Request, *, quarters_only: bool) -> CheckedRequest | ErrorPage:
+    services = request.app[SERVICES_KEY]
+    access = check_access(request, services.settings)
+    if access is not Access.GRANTED:
+        return DENIALS[access]
+
+    now = request.app[CLOCK_KEY]()
+    zone = ZoneInfo(services.settings.timezone)
+    keys = ALLOWED_KEYS - {"sort", "start", "end"} if quarters_only else ALLOWED_KEYS
+    try:
+        default_period = QUARTERS[0] if quarters_only else "本月"
+        query = parse_query(request.query, request.query_string, now, zone, keys=keys, default_period=default_period)
+    except InvalidQuery as exc:
+        log.info("dashboard request %s rejected with 400: %s", request.path, exc)
+        return ErrorPage(400, "查询条件有误", str(exc))
+    if quarters_only and query.period_name not in QUARTERS:
+        msg = f"物业服务企业考核按季度进行，时段请选“本季度”或“上季度”，不能选“{query.period_name}”。"
+        log.info("dashboard request %s rejected with 400: period %s", request.path, query.period_name)
+        return ErrorPage(400, "查询条件有误", msg)
+    token, from_query = request_token(request)
+    return CheckedRequest(services, query, now, token if from_query else "")
+
+
+async def _run(
+    request: web.Request, checked: CheckedRequest, build: Callable[[AsyncSession], Awaitable[Any]]
+) -> tuple[Any, list[Street], list[Community]] | ErrorPage:
+    try:
+        async with checked.services.sessionmaker() as session:
+            result = await build(session)
+            streets = list(await session.scalars(select(Street).order_by(Street.name)))
+            communities = list(await session.scalars(select(Community).order_by(Community.name)))
+    except NotFound as exc:
+        log.info("dashboard request %s rejected with 400: %s", request.path, exc)
+        return ErrorPage(400, "查询条件有误", str(exc))
+    except Exception:
+        log.exception("dashboard page %s failed", request.path)
+        return ErrorPage(500, "看板暂时无法生成", "生成数据时出错，已记录日志。请稍后重试，或联系管理员查看服务日志。")
+    return result, streets, communities
+
+
+async def _ranking(request: web.Request) -> tuple[CheckedRequest, Any, list[Street], list[Community]] | ErrorPage:
+    checked = await _checked(request, quarters_only=False)
+    if isinstance(checked, ErrorPage):
+        return checked
+    query = checked.query
+
+    async def build(session: AsyncSession) -> Any:
+        return await build_report(
+            session,
+            query.period,
+            checked.now,
+            street_id=query.street_id,
+            community_id=query.community_id,
+            sort=query.sort,
+        )
+
+    loaded = await _run(request, checked, build)
+    if isinstance(loaded, ErrorPage):
+        return loaded
+    return (checked, *loaded)
+
+
+async def _assessment(request: web.Request) -> tuple[CheckedRequest, Any, list[Street], list[Community]] | ErrorPage:
+    checked = await _checked(request, quarters_only=True)
+    if isinstance(checked, ErrorPage):
+        return checked
+    query = checked.query
+    threshold = checked.services.settings.property_fee_warning_per_compound
+
+    async def build(session: AsyncSession) -> Any:
+        return await assess_property_firms(
+            session,
+            query.period,
+            checked.now,
+            fee_threshold_per_compound=threshold,
+            street_id=query.street_id,
+            community_id=query.community_id,
+        )
+
+    loaded = await _run(request, checked, build)
+    if isinstance(loaded, ErrorPage):
+        return loaded
+    return (checked, *loaded)
+
+
+def _page_values(checked: CheckedRequest, report: Any, streets: list[Street], communities: list[Community]) -> dict:
+    query = checked.query
+    custom = query.period_name == "自定义"
+    zone = query.period.start.tzinfo
+    return {
+        "report": report,
+        "query": query,
+        "streets": streets,
+        "communities": communities,
+        "token": checked.link_token,
+        "last_day": last_day(query),
+        "generated_at": checked.now.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        "custom_start": query.period.start.date().isoformat() if custom else "",
+        "custom_end": last_day(query) if custom else "",
+    }
+
+
+async def ranking_html(request: web.Request) -> web.Response:
+    result = await _ranking(request)
+    if isinstance(result, ErrorPage):
+        return html_error(result)
+    checked, report, streets, communities = result
+    token = checked.link_token
+    return html_page(
+        "dashboard.html",
+        **_page_values(checked, report, streets, communities),
+        periods=list(dict.fromkeys(PERIODS.values())),
+        sort_link=lambda key: link("/dashboard", checked.query, token, sort=key),
+        json_link=link("/dashboard.json", checked.query, token),
+        property_link=_property_link(checked),
+        rate_names=RATE_NAMES,
+        weights=WEIGHTS,
+        min_sample=MIN_SAMPLE,
+    )
+
+
+async def ranking_json(request: web.Request) -> web.Response:
+    result = await _ranking(request)
+    if isinstance(result, ErrorPage):
+        return json_error(result)
+    checked, report, _streets, _communities = result
+    return web.json_response(report_payload(report, checked.query.period_name), headers=PRIVATE_HEADERS)
+
+
+async def property_html(request: web.Request) -> web.Response:
+    result = await _assessment(request)
+    if isinstance(result, ErrorPage):
+        return html_error(result)
+    checked, assessment, streets, communities = result
+    token = checked.link_token
+    return html_page(
+        "property.html",
+        **_page_values(checked, assessment, streets, communities),
+        periods=QUARTERS,
+        json_link=link("/dashboard/property.json", checked.query, token),
+        ranking_link=link("/dashboard", checked.query, token),
+    )
+
+
+async def property_json(request: web.Request) -> web.Response:
+    result = await _assessment(request)
+    if isinstance(result, ErrorPage):
+        return json_error(result)
+    checked, assessment, _streets, _communities = result
+    return web.json_response(
+        assessment_payload(assessment, checked.query.period_name), headers=PRIVATE_HEADERS
+    )
+
+
+def _property_link(checked: CheckedRequest) -> str:
+    # The assessment takes quarters only, so a link from any other period opens 本季度.
+    period_name = checked.query.period_name if checked.query.period_name in QUARTERS else "本季度"
+    return link("/dashboard/property", checked.query, checked.link_token, sort="index", period_name=period_name)
