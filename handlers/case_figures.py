@@ -36,6 +36,9 @@ PARTY_OUTCOMES = (CaseOutcome.RESOLVED, CaseOutcome.CANNOT_RESOLVE, CaseOutcome.
 
 CompoundScope = Select[tuple[int]] | Iterable[int]
 
+# Event kinds by which the acting party responds to a case; the first one counts.
+RESPONSE_EVENTS = ("acknowledged", "resolved", "cannot_resolve", "not_our_duty")
+
 
 @dataclass(slots=True)
 class PartyFigures:
@@ -133,15 +136,18 @@ def _relevant(period: Period) -> ColumnElement[bool]:
         _within(Case.closed_at, period),
         Case.status.in_(CaseStatus.open_statuses()),
         and_(Case.opened_at < period.end, Case.response_due_at >= period.start),
+        and_(Case.opened_at < period.end, Case.first_response_due_at >= period.start),
     )
 
 
 def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -> Select:
     in_scope = and_(in_scope, _relevant(period))
+    # A party responds by acknowledging the case, or by closing it at once:
+    # resolving it, or passing it to an outside body as not its duty.
     first_ack = (
         select(CaseEvent.case_id.label("case_id"), func.min(CaseEvent.at).label("at"))
         .join(Case, Case.id == CaseEvent.case_id)
-        .where(in_scope, CaseEvent.kind == "acknowledged")
+        .where(in_scope, CaseEvent.kind.in_(RESPONSE_EVENTS))
         .group_by(CaseEvent.case_id)
         .subquery()
     )
@@ -155,7 +161,9 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
     )
 
     acknowledged = first_ack.c.at
-    due = Case.response_due_at
+    # The limit the case was opened with: a reopen or a handover sets a new
+    # response_due_at, which would make a late first acknowledgement on time.
+    due = func.coalesce(Case.first_response_due_at, Case.response_due_at)
     on_time = and_(acknowledged.is_not(None), due.is_not(None), acknowledged <= due)
     # A case counts in the period of its first on-time acknowledgement, or
     # else in the period its limit ran out. A reopened case keeps its first
@@ -177,10 +185,12 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
     )
 
     opened = _within(Case.opened_at, period)
+    # NOTE: closures are read from the case's current state, so a case closed
+    # in one period and reopened later drops out of that period's figures.
     closed = _within(Case.closed_at, period)
     is_open = Case.status.in_(CaseStatus.open_statuses())
     late = or_(
-        and_(Case.acknowledged_at.is_(None), due.is_not(None), due < now),
+        and_(Case.acknowledged_at.is_(None), Case.response_due_at < now),
         and_(Case.resolve_due_at.is_not(None), Case.resolve_due_at < now),
     )
     closed_with_limit = and_(

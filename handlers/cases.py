@@ -279,6 +279,7 @@ async def open_case(
         opened_at=now,
         updated_at=now,
         response_due_at=deadlines.response_due,
+        first_response_due_at=deadlines.response_due,
         resolve_due_at=deadlines.resolve_due,
     )
     case.compound = compound

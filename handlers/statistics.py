@@ -2,7 +2,8 @@
 
 The rates follow the product's stated definitions, which every message that
 shows them repeats:
-- response rate: cases acknowledged within their response limit / cases
+- response rate: cases acknowledged, resolved or passed outside within the
+  response limit they were opened with / cases
   whose response limit fell in the period and has passed (a case withdrawn
   or merged before its limit was never due);
 - resolution rate: cases that ended as resolved / cases that ended in the

@@ -498,6 +498,8 @@ async def classify(
     case.party_id = party.id if party else None
     case.party = party
     _restart_clock(case, now)
+    # Awaiting triage, no party had the case, so its first response limit starts now.
+    case.first_response_due_at = case.response_due_at
     return event
 
 

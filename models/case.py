@@ -127,6 +127,9 @@ class Case(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     response_due_at: Mapped[datetime | None]
+    # The response limit the case was opened with. response_due_at moves when
+    # a case is reopened or handed on; the response rate keeps to this one.
+    first_response_due_at: Mapped[datetime | None]
     resolve_due_at: Mapped[datetime | None]
     rating: Mapped[str | None] = mapped_column(String(16))
     rating_comment: Mapped[str | None] = mapped_column(Text)

@@ -90,3 +90,43 @@ async def test_response_rate_counts_early_and_reopened(db_url):
         text = replies[0]
         assert "响应率 100.0%（1/1）" in text
         assert "阳光花园业主委员会：未办结0件" in text
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        # Resolved, then reopened by the reporter's 不满意.
+        [("办结 0001 已重做防水层", "wang"), ("评价 0001 不满意 还是在滴水", "r1")],
+        # Handed on to the committee, which gets a new response limit.
+        [("转派 0001 业委会 涉及公共管道", "officer")],
+    ],
+)
+async def test_late_response_stays_late(db_url, steps):
+    days = 24 * 60
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+        # Accepted on Friday, after the response limit ran out.
+        await desk.say("受理 0001", sender="wang", at=later(4 * days))
+        before = await desk.say("统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(4 * days + 30))
+
+        for minute, (text, sender) in enumerate(steps, start=60):
+            chat = "group-1" if sender == "r1" else STAFF_GROUP
+            replies = await desk.say(text, sender=sender, chat_id=chat, at=later(4 * days + minute))
+            assert replies, text
+        after = await desk.say("统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(4 * days + 180))
+
+        assert "响应率 0.0%（0/1）" in before[0]
+        assert "响应率 0.0%（0/1）" in after[0]
+        case = await desk.case(1)
+        assert case.response_due_at > case.first_response_due_at
+
+
+async def test_not_our_duty_counts_as_response(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+        replies = await desk.say("非本方职责 0001 楼上住户自家水管漏水，已请社区调解", sender="wang", at=later(70))
+        assert "不属于小区内部职责" in replies[0]
+
+        replies = await desk.say("统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(60 * 24 * 5))
+
+        assert "响应率 100.0%（1/1）" in replies[0]
