@@ -48,6 +48,23 @@ async def _community(session: AsyncSession, name: str, street_name: str | None) 
     return community
 
 
+async def _check_street_of(session: AsyncSession, community_name: str, street_name: str | None) -> None:
+    """Reject moving an existing community to another street by naming it for a new compound.
+
+    Moving it would take all its compounds away from the old street's staff
+    and out of that street on the dashboard.
+    """
+    community = await session.scalar(select(Community).where(Community.name == community_name))
+    if community is None or not street_name or community.street is None:
+        return
+    if community.street.name != street_name:
+        msg = (
+            f"社区「{community_name}」已属于「{community.street.name}」，不能再归入「{street_name}」；"
+            f"请去掉 --street 或改用「{community.street.name}」"
+        )
+        raise ValueError(msg)
+
+
 async def add_compound(
     session: AsyncSession,
     name: str,
@@ -59,7 +76,8 @@ async def add_compound(
     """Create a compound with its three parties, under a community and street if given.
 
     Raises:
-        ValueError: The code is taken, or a street is given without a community.
+        ValueError: The code is taken, a street is given without a community,
+            or the community already belongs to another street.
     """
     if code and await compound_by_code(session, code) is not None:
         msg = f"小区编码 {code} 已被使用"
@@ -67,6 +85,8 @@ async def add_compound(
     if street and not community:
         msg = "指定街道时也要指定社区（--community）"
         raise ValueError(msg)
+    if community:
+        await _check_street_of(session, community, street)
     compound = await create_compound(session, name, code)
     if community:
         compound.community = await _community(session, community, street)

@@ -64,7 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     grant_parser = sub.add_parser("grant", help="give a platform account a staff role")
     grant_parser.add_argument("role", choices=[r.value for r in RoleKind])
-    grant_parser.add_argument("--platform", required=True, help="wecom, wechat_mp, telegram, ...")
+    grant_parser.add_argument(
+        "--platform",
+        required=True,
+        help="wecom, wecom_aibot, wechat_mp, telegram, or replay for the sender column of a replayed chat log",
+    )
     grant_parser.add_argument("--user", required=True, help="the platform's user id")
     grant_parser.add_argument("--name", default="", help="display name")
     grant_parser.add_argument("--compound", help="compound code, for roles inside a compound")

@@ -40,6 +40,27 @@ async def test_duplicate_code_rejected(db_url):
     assert "已被使用" in err
 
 
+async def test_community_kept_on_its_street(db_url):
+    await run_cli_async(
+        ["compound-add", "松园", "--code", "SY1", "--community", "松园社区", "--street", "南湖街道"], db_url
+    )
+
+    code, _out, err = await run_cli_async(
+        ["compound-add", "松园二期", "--code", "SY2", "--community", "松园社区", "--street", "北湖街道"], db_url
+    )
+    same, _out, _err = await run_cli_async(
+        ["compound-add", "松园三期", "--code", "SY3", "--community", "松园社区", "--street", "南湖街道"], db_url
+    )
+    _code, listing, _err = await run_cli_async(["compounds"], db_url)
+
+    assert code == 2
+    assert "已属于「南湖街道」" in err
+    assert same == 0
+    assert "SY2" not in listing
+    assert "北湖街道" not in listing
+    assert listing.count("南湖街道") == 2
+
+
 async def test_route_override_from_cli(db_url, tmp_path):
     await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
     code, out, _ = await run_cli_async(["route", "CHY", "repair", "party"], db_url)
