@@ -88,6 +88,11 @@ class IndexScore:
         """Format the score as 87.5, or 样本不足."""
         return "样本不足" if self.score is None else f"{self.score:.1f}"
 
+    def shortfall(self) -> str:
+        """Name the required rates below MIN_SAMPLE, e.g. 响应率、按时办结率不足5件."""
+        names = "、".join(RATE_NAMES[key] for key in self.short if key in REQUIRED)
+        return f"{names}不足{MIN_SAMPLE}件" if names else ""
+
 
 def governance_index(rates: dict[str, Fraction]) -> IndexScore:
     """Compute the index from the rates that rates_of returns."""

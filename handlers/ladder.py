@@ -204,10 +204,17 @@ async def climb_by_command(
     check_transition(case, Action.ESCALATE)
     found = await step_up(session, case, now=now, reason=reason, actor=actor)
     if found is None:
-        msg = (
-            f"工单 {case.number} 已处于{RUNG_LABELS[current_rung(case)]}督办，"
-            "上级没有登记工作人员，无法继续升级。请联系社区或街道登记人员。"
-        )
+        rung = current_rung(case)
+        if rung is Rung.STREET:
+            msg = (
+                f"工单 {case.number} 已处于街道三方办督办，这是最高一级，无法继续升级。"
+                "如需职能部门处理，可由街道三方办发送“吹哨”指令。"
+            )
+        else:
+            msg = (
+                f"工单 {case.number} 已处于{RUNG_LABELS[rung]}督办，"
+                "上级没有登记工作人员，无法继续升级。请联系社区或街道登记人员。"
+            )
         raise BadCommand(msg)
     rung, targets = found
 

@@ -146,6 +146,9 @@ async def test_page_shows_rates_and_definitions(dashboard):
     assert "设施报修 5 件" in text
     assert "<h2>口径</h2>" in text
     assert "（满意＋基本满意）÷本期评价数" in text
+    assert "综合指数" not in text
+    assert "北京时间）" in text
+    assert "）（" not in text
 
 
 async def test_filters_by_street_and_community(dashboard):
@@ -296,3 +299,13 @@ async def test_custom_period_counts_closures(dashboard):
     assert early["compounds"][0]["rates"]["resolution"]["text"] == "无（0/0）"
     assert late["compounds"][0]["rates"]["resolution"]["text"] == "100.0%（1/1）"
     assert early["period"]["label"] == "2026-03-01 至 2026-03-11"
+
+
+async def test_short_sample_names_its_rates(dashboard):
+    few = await dashboard.seed.compound("阳光花园")
+    await dashboard.seed.handled(few, 2)
+
+    _status, text = await dashboard.get_html()
+
+    assert "样本不足" in text
+    assert "响应率、解决率、按时办结率不足5件" in text

@@ -232,6 +232,7 @@ def test_index_needs_required_rates():
     assert score.score is None
     assert score.short == ("on_time",)
     assert score.label() == "样本不足"
+    assert score.shortfall() == "按时办结率不足5件"
 
 
 async def test_earlier_cases_counted_when_due(dashboard):

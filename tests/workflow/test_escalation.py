@@ -84,6 +84,8 @@ async def test_escalate_command_reaches_each_rung(db_url):
 
         top = await desk.say("升级 0001 还是没人管", sender="jiedao1", chat_id=STAFF_GROUP)
         assert "已处于街道三方办督办" in top[0]
+        assert "这是最高一级" in top[0]
+        assert "上级没有登记工作人员" not in top[0]
         assert (await desk.case(1)).escalation_level == 4
         rungs = [e.data.get("rung") for e in await desk.events(1) if e.kind == "escalated"]
         assert rungs == ["committee", "party", "community", "street"]
