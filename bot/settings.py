@@ -25,6 +25,8 @@ DEFAULT_DATA_DIR = Path("var")
 ENCODING_AES_KEY_LENGTH = 43
 ENCODING_AES_KEY_ALPHABET = frozenset(string.ascii_letters + string.digits)
 VALID_AES_KEY = "a valid EncodingAESKey is exactly 43 characters from A-Z, a-z and 0-9"
+# Shortest DASHBOARD_TOKEN accepted; token_urlsafe(32) gives 43 characters.
+MIN_DASHBOARD_TOKEN_CHARS = 16
 
 
 class Settings(BaseSettings):
@@ -158,6 +160,19 @@ class Settings(BaseSettings):
         if problem is not None:
             name = (info.field_name or "").upper()
             msg = f"{name} {problem}. Copy the EncodingAESKey again from the admin console"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("dashboard_token")
+    @classmethod
+    def _check_dashboard_token(cls, value: SecretStr) -> SecretStr:
+        # One token opens every compound's figures, so a guessable one is refused at start.
+        token = value.get_secret_value()
+        if token and (len(token) < MIN_DASHBOARD_TOKEN_CHARS or any(char.isspace() for char in token)):
+            msg = (
+                f"DASHBOARD_TOKEN must be at least {MIN_DASHBOARD_TOKEN_CHARS} characters with no spaces. "
+                "Generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
             raise ValueError(msg)
         return value
 

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from bot.dashboard.params import quarter_period
+from bot.settings import Settings
 from models import CaseOutcome
 from tests.dashboard.conftest import MARCH, TOKEN, start_dashboard
 
@@ -309,3 +311,15 @@ async def test_short_sample_names_its_rates(dashboard):
 
     assert "样本不足" in text
     assert "响应率、解决率、按时办结率不足5件" in text
+
+
+@pytest.mark.parametrize("token", ["1", " ", "short-token", "a long token with spaces"])
+def test_weak_token_rejected_at_start(token):
+    with pytest.raises(ValidationError, match="DASHBOARD_TOKEN must be at least 16 characters"):
+        Settings(dashboard_token=token, _env_file=None)  # type: ignore[call-arg]
+
+
+def test_strong_token_accepted():
+    settings = Settings(dashboard_token="dash-token-7Q2xLw9vRk", _env_file=None)  # type: ignore[call-arg]
+
+    assert settings.dashboard_token.get_secret_value() == "dash-token-7Q2xLw9vRk"
