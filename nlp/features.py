@@ -33,13 +33,14 @@ _SEPARATOR = r"[\s,.!?:;~'\"()\[\]<>{}@#$%^&*+=|\\/，。！？：；、…·—
 _SEPARATORS = re.compile(f"{_SEPARATOR}{_SEPARATOR}*")
 
 # An n-gram code packs the UTF-16 code units of a 1- to 3-character n-gram
-# into one integer, the first character in the lowest 16 bits. Overlapping
-# 2-, 4- and 8-byte views of the encoded text then give the codes of all its
-# n-grams at once. Two kinds of n-gram get no code: one with a NUL, whose
-# code could equal that of a shorter n-gram, and one with a character above
-# U+FFFF, which takes two code units.
+# into one integer, the first character in the lowest 16 bits. An 8-byte view
+# of the encoded text at every character, masked to its low 2, 4 and 6 bytes,
+# then gives the codes of all its n-grams at once. Two kinds of n-gram get no
+# code: one with a NUL, whose code could equal that of a shorter n-gram, and
+# one with a character above U+FFFF, which takes two code units.
 NO_CODE = re.compile("[\x00\U00010000-\U0010ffff]")
-_TRIGRAM_MASK = np.uint64(2**48 - 1)
+# The masks that keep the first one, two and three code units of a 64-bit window.
+_GRAM_MASKS = np.array([[2**16 - 1], [2**32 - 1], [2**48 - 1]], dtype=np.uint64)
 # Appended to the folded text so that the views of its last positions stay
 # inside the buffer. The n-grams they read contain a space, like those that
 # span two pieces of the text.
@@ -86,6 +87,11 @@ def char_ngram_codes(text: str) -> np.ndarray | None:
     nothing in a table without such keys, and LinearModel keeps keys with a
     space out of its n-gram codes.
 
+    One 64-bit view of the encoded text, starting at every character, reads
+    four code units there. Masking it to its low 16, 32 and 48 bits gives the
+    1-, 2- and 3-gram codes in one broadcast operation, which costs less than
+    building one view per n-gram length and joining them.
+
     Args:
         text: Normalised text, see nlp.normalize.normalize.
 
@@ -93,35 +99,14 @@ def char_ngram_codes(text: str) -> np.ndarray | None:
         A uint64 array of n-gram codes, or None when the text contains a
         character that NO_CODE matches.
     """
-    parts = char_ngram_code_parts(text)
-    if parts is None:
-        return None
-    return np.concatenate(parts, dtype=np.uint64)
-
-
-def char_ngram_code_parts(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Return the codes of char_ngram_codes as three arrays, for the caller to join with others.
-
-    The 1- and 2-gram codes are 16- and 32-bit views of the encoded text,
-    and the 3-gram codes are its masked 64-bit view.
-
-    Args:
-        text: Normalised text, see nlp.normalize.normalize.
-
-    Returns:
-        The arrays, or None when the text contains a character that NO_CODE
-        matches.
-    """
     folded = _fold(text)
     size = len(folded)
     # "surrogatepass" keeps a lone surrogate as one code unit, as str does.
     data = (folded + _PADDING).encode("utf-16-le", "surrogatepass")
     if len(data) != 2 * (size + len(_PADDING)) or "\x00" in folded:
         return None
-    unigrams = np.frombuffer(data, dtype="<u2", count=size)
-    bigrams = np.ndarray((size,), dtype="<u4", buffer=data, strides=(2,))
-    trigrams = np.ndarray((size,), dtype="<u8", buffer=data, strides=(2,))
-    return unigrams, bigrams, trigrams & _TRIGRAM_MASK
+    windows = np.ndarray((size,), dtype="<u8", buffer=data, strides=(2,))
+    return (windows & _GRAM_MASKS).reshape(-1)
 
 
 def cue_features(cues: Cues) -> list[str]:
