@@ -187,16 +187,17 @@ def _building_order(building: str) -> tuple[int, str]:
 
 
 async def records_of(session: AsyncSession, member: Member) -> list[Occupant]:
-    """Return the living people in any compound's register linked to a member or carrying the member's phone.
+    """Return the entries in any compound's register linked to a member or carrying the member's phone.
 
-    Member.phone counts as the member's own number; it is never filled from
-    anything a resident merely types in a chat.
+    Moved-out entries count too, because 我的信息 and 删除我的信息 cover the
+    history kept about the person. Member.phone counts as the member's own
+    number, and nothing that a resident types in a chat fills it.
     """
     condition = Occupant.member_id == member.id
     if member.phone:
         condition = or_(condition, Occupant.phone == member.phone)
     found = await session.scalars(
-        select(Occupant).where(condition, Occupant.moved_out_at.is_(None)).order_by(Occupant.id)
+        select(Occupant).where(condition).order_by(Occupant.id)
     )
     return list(found)
 

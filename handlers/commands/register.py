@@ -246,7 +246,8 @@ async def my_information(ctx: CommandContext) -> list[Reply]:
 
 def _own_line(occupant: Occupant) -> str:
     where = f"{occupant.dwelling.compound.name} {dwelling_label(occupant.dwelling)}"
-    return f"· {where} {occupant_line(occupant, with_tags=True, full_phone=True)}"
+    moved = "（已迁出）" if occupant.moved_out_at is not None else ""
+    return f"· {where} {occupant_line(occupant, with_tags=True, full_phone=True)}{moved}"
 
 
 async def erase_my_information(ctx: CommandContext) -> list[Reply]:

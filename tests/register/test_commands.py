@@ -343,6 +343,20 @@ async def test_erase_my_info_asks_then_deletes(db_url):
         assert await count(desk, Occupant) == 0
 
 
+async def test_moved_out_history_shown_and_erased(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+        await officer(desk, ZHANG)
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+        await officer(desk, "迁出 3栋2单元1002 张三")
+
+        shown = await privately(desk, "r1", "我的信息")
+        await privately(desk, "r1", "删除我的信息 确认")
+
+        assert "· 阳光花园 3栋2单元1002室 张三 业主（已迁出）" in shown[0]
+        assert await count(desk, Occupant) == 0
+
+
 async def test_erase_without_entries(db_url):
     async with open_desk(db_url) as desk:
         replies = await privately(desk, "r1", "删除我的信息 确认")
