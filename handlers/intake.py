@@ -48,6 +48,7 @@ from handlers.messages import (
 from handlers.onboarding import home_of, onboard, registered_before
 from handlers.outbox import Outbox
 from handlers.rawstore import raw_lookup, raw_message_for
+from handlers.register_notices import care_notices
 from handlers.similarity import has_topic, same_topic
 from models import (
     Attachment,
@@ -246,7 +247,13 @@ class Pipeline:
                 zone=self.zone,
                 corrections_path=self.corrections_path,
             )
-            return await self._run_command(session, ctx, parsed.spec.handler)
+            result = await self._run_command(session, ctx, parsed.spec.handler)
+            if parsed.spec.personal:
+                # After the savepoint, so a rejected command is redacted too.
+                # NOTE: a command that crashes rolls this back, and the raw
+                # message keeps the full text it was first stored with.
+                raw.text = f"{parsed.spec.verbs[0]}（内容含个人信息，未保存）"
+            return result
         if self.commands.for_another_bot(message.text):
             # Another bot's command is neither ours nor a resident's report.
             return IntakeResult(outcome=MessageOutcome.IGNORED)
@@ -544,6 +551,7 @@ class Pipeline:
             )
             result.opened += 1
             result.case_ids.append(case.id)
+            result.replies.extend(await care_notices(session, case))
             result.categories.append(case.category)
             result.routes.append(case.route)
             if triage:

@@ -29,6 +29,11 @@ _BARE_NUMBER = re.compile(
 )
 
 
+def contains_id_number(text: str) -> bool:
+    """Tell whether a text contains an 18-character resident ID number."""
+    return _ID_NUMBER.search(text) is not None
+
+
 def mask_phone(phone: str) -> str:
     """Mask a phone number as 138****1234."""
     digits = re.sub(r"\D", "", phone)

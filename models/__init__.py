@@ -30,6 +30,7 @@ from models.org import (
     RoleKind,
     Street,
 )
+from models.register import Dwelling, Occupant
 from models.scheduling import CaseTimer, DepartmentCall, Notification, NotificationStatus
 
 __all__ = [
@@ -52,11 +53,13 @@ __all__ = [
     "Compound",
     "Delivery",
     "DepartmentCall",
+    "Dwelling",
     "Identity",
     "Member",
     "MessageOutcome",
     "Notification",
     "NotificationStatus",
+    "Occupant",
     "Party",
     "PartyKind",
     "PrivateChatHome",

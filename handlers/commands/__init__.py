@@ -8,6 +8,7 @@ from handlers.commands import (
     listing,
     merging,
     query,
+    register,
     resident,
     stats,
     timers,
@@ -31,6 +32,7 @@ def build_registry(bot_username: str | None = None) -> CommandRegistry:
         stats.SPEC,
         *timers.SPECS,
         bind.SPEC,
+        *register.SPECS,
     ):
         registry.add(spec)
     return registry

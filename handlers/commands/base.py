@@ -69,6 +69,8 @@ class CommandSpec:
         help: A short Chinese description, also sent to Telegram's setMyCommands.
         example: A Chinese example shown by 帮助.
         audience: The lowest level that may use it; 帮助 lists it from there up.
+        personal: Its arguments are personal data (phones, health tags), so
+            the stored raw message keeps only the verb once it has run.
     """
 
     name: str
@@ -77,6 +79,7 @@ class CommandSpec:
     help: str
     example: str
     audience: Level = Level.RESIDENT
+    personal: bool = False
 
 
 @dataclass(frozen=True, slots=True)

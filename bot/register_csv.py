@@ -1,0 +1,171 @@
+"""CSV import and export of one compound's household register.
+
+The header, in this order (UTF-8, a byte-order mark is accepted and written
+to files so spreadsheet programs read the Chinese correctly):
+
+    楼栋,单元,房号,姓名,关系,手机号,入住日期,标签,备注
+
+楼栋, 房号, 姓名 and 关系 must be filled; 单元 may be empty for buildings
+without units. Tags are separated by 、 or ; and must come from
+handlers.register.TAGS. On import the columns 手机号, 入住日期, 标签 and 备注
+may be left out of the header, and then the stored values stay. An empty
+cell in a column that is present clears the value. Rows update the living person
+of the same name at the dwelling, or add a new one.
+
+The export lists living people only. It masks phones unless asked for full
+phones, and leaves out 标签 and 备注 unless asked for tags.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.errors import BadCommand
+from handlers.masking import mask_phone
+from handlers.register import (
+    RELATIONS,
+    DwellingAddress,
+    OccupantEntry,
+    check_name,
+    check_note,
+    parse_date,
+    parse_dwelling,
+    parse_phone,
+    parse_relation,
+    parse_tags,
+    reject_id_number,
+)
+from handlers.register_store import save_occupant
+from models import Compound, Dwelling, Occupant
+
+HEADER = ("楼栋", "单元", "房号", "姓名", "关系", "手机号", "入住日期", "标签", "备注")
+REQUIRED = ("楼栋", "单元", "房号", "姓名", "关系")
+# Columns an import may leave out, with the field each one fills.
+OPTIONAL = {"手机号": "phone", "入住日期": "moved_in_on", "标签": "tags", "备注": "note"}
+_TAG_SEPARATORS = re.compile(r"[、;；,，\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A rejected line of an import file; line 1 is the header."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    line: int
+    address: DwellingAddress
+    entry: OccupantEntry
+
+
+def read_register(text: str) -> tuple[list[ImportRow], list[RowError]]:
+    """Check every row of an import file; return the rows and every error found."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    header = [cell.strip() for cell in next(reader, [])]
+    unknown = [name for name in header if name not in HEADER]
+    missing = [name for name in REQUIRED if name not in header]
+    if unknown or missing or len(set(header)) != len(header):
+        reason = f"表头应为 {','.join(HEADER)}（{'、'.join(OPTIONAL)} 可省略），实际为 {','.join(header)}"
+        return [], [RowError(1, reason)]
+
+    rows: list[ImportRow] = []
+    errors: list[RowError] = []
+    seen: dict[tuple[DwellingAddress, str], int] = {}
+    for line, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            errors.append(RowError(line, f"应有 {len(header)} 列，实际 {len(cells)} 列"))
+            continue
+        try:
+            row = _read_row(line, dict(zip(header, (cell.strip() for cell in cells), strict=True)))
+        except BadCommand as exc:
+            errors.append(RowError(line, str(exc)))
+            continue
+        key = (row.address, row.entry.name)
+        if key in seen:
+            errors.append(RowError(line, f"与第 {seen[key]} 行重复：{row.address.label} {row.entry.name}"))
+            continue
+        seen[key] = line
+        rows.append(row)
+    return rows, errors
+
+
+def _read_row(line: int, cells: dict[str, str]) -> ImportRow:
+    reject_id_number(" ".join(cells.values()))
+    unit = f"{cells['单元']}单元" if cells["单元"] else ""
+    address = parse_dwelling(f"{cells['楼栋']}栋{unit}{cells['房号']}")
+    if not cells["关系"]:
+        msg = f"关系为空，请填写{'、'.join(RELATIONS)}之一"
+        raise BadCommand(msg)
+    entry = OccupantEntry(name=check_name(cells["姓名"]), relation=parse_relation(cells["关系"]))
+    for column, field_name in OPTIONAL.items():
+        if column not in cells:
+            continue
+        value = cells[column]
+        if not value:
+            entry.clear.add(field_name)
+        elif column == "手机号":
+            entry.phone = _import_phone(value)
+        elif column == "入住日期":
+            entry.moved_in_on = parse_date(value)
+        elif column == "标签":
+            entry.tags = parse_tags(_TAG_SEPARATORS.split(value))
+        else:
+            entry.note = check_note(value)
+    return ImportRow(line, address, entry)
+
+
+def _import_phone(value: str) -> str:
+    if "*" in value:
+        msg = f"手机号“{value}”已打码，无法导入；请填写完整手机号，或把该列留空以保留原号码"
+        raise BadCommand(msg)
+    return parse_phone(value)
+
+
+async def write_register(session: AsyncSession, compound: Compound, rows: list[ImportRow], now: datetime) -> int:
+    """Store checked rows; return how many people were new. The caller's transaction makes it all or nothing."""
+    added = 0
+    for row in rows:
+        _occupant, created = await save_occupant(session, compound, row.address, row.entry, now)
+        added += created
+    return added
+
+
+async def export_register(session: AsyncSession, compound: Compound, *, full: bool, with_tags: bool) -> str:
+    """Return the compound's living people as CSV text, phones masked unless `full`."""
+    header = [h for h in HEADER if with_tags or h not in ("标签", "备注")]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    people = await session.scalars(
+        select(Occupant)
+        .join(Dwelling, Dwelling.id == Occupant.dwelling_id)
+        .where(Dwelling.compound_id == compound.id, Occupant.moved_out_at.is_(None))
+        .order_by(Dwelling.building, Dwelling.unit, Dwelling.room, Occupant.id)
+    )
+    for person in people:
+        dwelling = person.dwelling
+        phone = person.phone or ""
+        row = [
+            dwelling.building,
+            dwelling.unit,
+            dwelling.room,
+            person.name,
+            person.relation,
+            phone if full or not phone else mask_phone(phone),
+            f"{person.moved_in_on:%Y-%m-%d}" if person.moved_in_on else "",
+        ]
+        if with_tags:
+            row += ["、".join(person.tags), person.note]
+        writer.writerow(row)
+    return out.getvalue()

@@ -1,0 +1,327 @@
+"""Household register commands: 登记住户, 住户, 住户查询, 迁出, 住户统计, 我的信息, 删除我的信息.
+
+Access by role:
+- Liaison officers and branch secretaries keep the register. They read and
+  write everything, tags and notes included.
+- Property, committee and party-branch staff and community and street staff
+  read people without tags and notes. In 住户统计 only community and street
+  staff also get the counts by tag, which name nobody.
+- Residents read only their own entries, through 我的信息.
+Phones are masked for everyone except the person themself.
+
+Staff commands work in a private chat with the bot or in a staff group. The
+resident commands work only in a private chat, because their reply shows the
+full phone. In a resident group every one of them is refused without data.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.common import case_by_number, command_access, text_after
+from handlers.errors import BadCommand
+from handlers.messages import Reply
+from handlers.permissions import Access, Level, deny
+from handlers.register import (
+    dwelling_label,
+    occupant_line,
+    parse_dwelling,
+    parse_entry,
+    reject_id_number,
+)
+from handlers.register_notices import KEEPER_ROLES, erased_notices
+from handlers.register_store import (
+    SEARCH_LIMIT,
+    figures,
+    living,
+    move_out,
+    records_of,
+    require_dwelling,
+    save_occupant,
+    search,
+)
+from models import ChatKind, Compound, Occupant, RoleKind
+
+log = logging.getLogger("handlers.register")
+
+READER_ROLES = frozenset(
+    {
+        *KEEPER_ROLES,
+        RoleKind.PARTY_MEMBER,
+        RoleKind.COMMITTEE_DIRECTOR,
+        RoleKind.COMMITTEE_MEMBER,
+        RoleKind.PROPERTY_MANAGER,
+        RoleKind.PROPERTY_STAFF,
+        RoleKind.COMMUNITY_STAFF,
+        RoleKind.STREET_STAFF,
+    }
+)
+# Roles that see tag counts in 住户统计 without seeing any person's tags.
+AREA_ROLES = frozenset({RoleKind.COMMUNITY_STAFF, RoleKind.STREET_STAFF})
+# The word that makes 迁出 delete the row instead of keeping history.
+DELETE_WORD = "删除"
+# The word that confirms 删除我的信息.
+CONFIRM_WORD = "确认"
+
+_IN_RESIDENT_GROUP = "住户档案涉及个人信息，不在居民群中使用。请私聊机器人，或在工作群发送。"
+
+
+def is_keeper(access: Access) -> bool:
+    return bool(access.roles & set(KEEPER_ROLES))
+
+
+def _refuse_resident_group(ctx: CommandContext) -> None:
+    if ctx.chat.kind not in (ChatKind.PRIVATE, ChatKind.STAFF_GROUP):
+        raise BadCommand(_IN_RESIDENT_GROUP)
+
+
+def _require_private(ctx: CommandContext) -> None:
+    if ctx.chat.kind != ChatKind.PRIVATE:
+        msg = "为保护您的个人信息，请私聊机器人发送此指令。"
+        raise BadCommand(msg)
+
+
+async def _keeper_access(ctx: CommandContext, command: str, verb: str) -> Compound:
+    _refuse_resident_group(ctx)
+    compound, access = await command_access(ctx)
+    if not is_keeper(access):
+        raise deny(access, command, f"抱歉，只有小区专员或党组织书记可以{verb}。")
+    return compound
+
+
+async def _reader_access(ctx: CommandContext, command: str) -> tuple[Compound, Access]:
+    _refuse_resident_group(ctx)
+    compound, access = await command_access(ctx)
+    if not access.roles & READER_ROLES:
+        raise deny(access, command, "抱歉，住户档案只对小区工作人员开放。居民可私聊发送“我的信息”查看本人登记。")
+    return compound, access
+
+
+def _dwelling_argument(ctx: CommandContext, example: str) -> str:
+    if not ctx.args:
+        msg = f"请写上房号，例如：{example}"
+        raise BadCommand(msg)
+    return ctx.args[0]
+
+
+async def register_person(ctx: CommandContext) -> list[Reply]:
+    """登记住户 3栋2单元1002 张三 业主 13812345678 独居老人: add or update a person."""
+    reject_id_number(ctx.rest)
+    compound = await _keeper_access(ctx, "register", "登记住户")
+    address = parse_dwelling(_dwelling_argument(ctx, "登记住户 3栋2单元1002 张三 业主 13812345678"))
+    entry = parse_entry(text_after(ctx, 1))
+    occupant, created = await save_occupant(ctx.session, compound, address, entry, ctx.now)
+    log.info(
+        "register %s: compound=%s occupant=%s member=%s",
+        "added" if created else "updated",
+        compound.id,
+        occupant.id,
+        ctx.member.id,
+    )
+    verb = "已登记" if created else "已更新"
+    return [reply_here(ctx, f"{verb}：{address.label} {occupant_line(occupant, with_tags=True)}")]
+
+
+async def show_dwelling(ctx: CommandContext) -> list[Reply]:
+    """住户 3栋2单元1002: the people living in a dwelling."""
+    compound, access = await _reader_access(ctx, "household")
+    address = parse_dwelling(_dwelling_argument(ctx, "住户 3栋2单元1002"))
+    dwelling = await require_dwelling(ctx.session, compound, address)
+    people = living(dwelling)
+    with_tags = is_keeper(access)
+    lines = [f"{address.label} 在住登记{len(people)}人："] if people else [f"{address.label} 目前没有在住登记。"]
+    lines += [f"· {occupant_line(o, with_tags=with_tags)}" for o in people]
+    moved = len(dwelling.occupants) - len(people)
+    if moved and with_tags:
+        lines.append(f"另有{moved}条迁出记录。")
+    return [reply_here(ctx, "\n".join(lines))]
+
+
+async def search_people(ctx: CommandContext) -> list[Reply]:
+    """住户查询 张 / 住户查询 1234: living people by part of the name or the phone's tail."""
+    reject_id_number(ctx.rest)
+    compound, access = await _reader_access(ctx, "household_search")
+    query = ctx.rest.strip()
+    if not query:
+        msg = "请写上姓名中的字或手机号后四位，例如：住户查询 张 或 住户查询 5678"
+        raise BadCommand(msg)
+    found = await search(ctx.session, compound, query)
+    if not found:
+        return [reply_here(ctx, f"住户档案中没有找到“{query}”。")]
+    with_tags = is_keeper(access)
+    lines = [f"“{query}”的查询结果："]
+    lines += [f"· {dwelling_label(o.dwelling)} {occupant_line(o, with_tags=with_tags)}" for o in found[:SEARCH_LIMIT]]
+    if len(found) > SEARCH_LIMIT:
+        lines.append(f"结果较多，只列出前{SEARCH_LIMIT}条，请写得更具体些。")
+    return [reply_here(ctx, "\n".join(lines))]
+
+
+async def move_person_out(ctx: CommandContext) -> list[Reply]:
+    """迁出 3栋2单元1002 张三 [删除]: mark a person moved out, or delete the entry."""
+    compound = await _keeper_access(ctx, "move_out", "办理迁出")
+    address = parse_dwelling(_dwelling_argument(ctx, "迁出 3栋2单元1002 张三"))
+    if len(ctx.args) < 2:  # noqa: PLR2004 - the dwelling and the name
+        msg = f"请写上迁出人的姓名，例如：迁出 {address.label} 张三"
+        raise BadCommand(msg)
+    name = ctx.args[1]
+    extra = ctx.args[2:]
+    if extra not in ([], [DELETE_WORD]):
+        msg = f"无法识别“{' '.join(extra)}”。迁出写“迁出 {address.label} {name}”，误登记需删除时在末尾加“删除”。"
+        raise BadCommand(msg)
+    delete = extra == [DELETE_WORD]
+    occupant = await move_out(ctx.session, compound, address, name, ctx.now, delete=delete)
+    log.info(
+        "register %s: compound=%s occupant=%s member=%s",
+        "deleted" if delete else "moved out",
+        compound.id,
+        occupant.id,
+        ctx.member.id,
+    )
+    if delete:
+        return [reply_here(ctx, f"已删除 {address.label} {name} 的登记。")]
+    text = f"已为 {address.label} {name} 办理迁出，手机号、标签和备注已清除，姓名和关系留作历史记录。"
+    return [reply_here(ctx, text)]
+
+
+async def register_statistics(ctx: CommandContext) -> list[Reply]:
+    """住户统计: counts of dwellings and people by building, and by tag for those who may see it."""
+    compound, access = await _reader_access(ctx, "register_stats")
+    counts = await figures(ctx.session, compound)
+    if counts.people == 0:
+        return [reply_here(ctx, f"{compound.name}的住户档案还没有登记。")]
+    lines = [f"{compound.name}住户档案：{counts.dwellings}户，在住{counts.people}人。", "按楼栋："]
+    lines += [f"· {building}栋：{dwellings}户 {people}人" for building, dwellings, people in counts.by_building]
+    if is_keeper(access) or access.roles & AREA_ROLES:
+        if counts.by_tag:
+            lines.append("按标签：" + "，".join(f"{tag}{number}人" for tag, number in counts.by_tag))
+        else:
+            lines.append("按标签：无")
+    return [reply_here(ctx, "\n".join(lines))]
+
+
+async def link_reporter(ctx: CommandContext) -> list[Reply]:
+    """关联住户 3栋2单元1002 张三 0034: link a person to the resident who reported case 0034.
+
+    A case's reporter has written to the bot, so after the link 我的信息
+    returns the entry to that resident.
+    """
+    compound = await _keeper_access(ctx, "register_link", "关联住户")
+    address = parse_dwelling(_dwelling_argument(ctx, "关联住户 3栋2单元1002 张三 0034"))
+    if len(ctx.args) != 3:  # noqa: PLR2004 - the dwelling, the name and the case
+        msg = f"请写上姓名和该住户反映过的工单号，例如：关联住户 {address.label} 张三 0034"
+        raise BadCommand(msg)
+    name, number = ctx.args[1], ctx.args[2]
+    dwelling = await require_dwelling(ctx.session, compound, address)
+    occupant = next((o for o in living(dwelling) if o.name == name), None)
+    if occupant is None:
+        msg = f"{address.label} 没有在住的“{name}”，请核对姓名。"
+        raise BadCommand(msg)
+    case = await case_by_number(ctx, compound, number)
+    if case.reporter_id is None:
+        msg = f"工单 {case.number} 没有记录反映人，无法关联。"
+        raise BadCommand(msg)
+    occupant.member_id = case.reporter_id
+    occupant.updated_at = ctx.now
+    log.info("register linked: occupant=%s member=%s by=%s", occupant.id, case.reporter_id, ctx.member.id)
+    text = f"已把 {address.label} {name} 的登记关联到工单 {case.number} 的反映人，对方私聊发送“我的信息”即可查看。"
+    return [reply_here(ctx, text)]
+
+
+async def my_information(ctx: CommandContext) -> list[Reply]:
+    """我的信息: every register entry about the sender, phone unmasked."""
+    _require_private(ctx)
+    records = await records_of(ctx.session, ctx.member)
+    if not records:
+        text = (
+            "住户档案中没有与您的账号关联的登记。"
+            "如您已在小区登记但在这里查不到，请联系小区专员核对。"
+        )
+        return [reply_here(ctx, text)]
+    lines = ["住户档案中关于您的登记："]
+    lines += [_own_line(o) for o in records]
+    lines.append("如需更正请联系小区专员；如需删除，请发送“删除我的信息”。")
+    return [reply_here(ctx, "\n".join(lines))]
+
+
+def _own_line(occupant: Occupant) -> str:
+    where = f"{occupant.dwelling.compound.name} {dwelling_label(occupant.dwelling)}"
+    moved = "（已迁出）" if occupant.moved_out_at is not None else ""
+    return f"· {where} {occupant_line(occupant, with_tags=True, full_phone=True)}{moved}"
+
+
+async def erase_my_information(ctx: CommandContext) -> list[Reply]:
+    """删除我的信息 [确认]: list, then delete, the sender's own register entries.
+
+    The entries are deleted at once on confirmation rather than on an
+    officer's approval, because the person's own request is reason enough.
+    The keepers get a notice, so they can ask again if the record was needed.
+    """
+    _require_private(ctx)
+    records = await records_of(ctx.session, ctx.member)
+    if not records:
+        return [reply_here(ctx, "住户档案中没有与您的账号关联的登记，无需删除。")]
+    if ctx.args != [CONFIRM_WORD]:
+        lines = ["以下登记将被删除："]
+        lines += [_own_line(o) for o in records]
+        lines.append(f"确认删除请发送“删除我的信息 {CONFIRM_WORD}”。")
+        return [reply_here(ctx, "\n".join(lines))]
+    replies = [reply_here(ctx, f"已删除您的{len(records)}条住户登记。小区专员会收到通知。")]
+    for occupant in records:
+        compound = occupant.dwelling.compound
+        label = dwelling_label(occupant.dwelling)
+        replies += await erased_notices(ctx.session, compound, label, occupant.name)
+        log.info("register erased by the person: occupant=%s member=%s", occupant.id, ctx.member.id)
+        await ctx.session.delete(occupant)
+    await ctx.session.flush()
+    return replies
+
+
+SPECS = (
+    CommandSpec(
+        "register",
+        ("登记住户",),
+        register_person,
+        "登记或更新住户信息",
+        "登记住户 3栋2单元1002 张三 业主 13812345678 独居老人",
+        Level.OFFICER,
+        personal=True,
+    ),
+    CommandSpec(
+        "household", ("住户",), show_dwelling, "查看一户的在住登记", "住户 3栋2单元1002", Level.PARTY, personal=True
+    ),
+    CommandSpec(
+        "household_search",
+        ("住户查询",),
+        search_people,
+        "按姓名或手机号后四位查住户",
+        "住户查询 张",
+        Level.PARTY,
+        personal=True,
+    ),
+    CommandSpec(
+        "move_out",
+        ("迁出",),
+        move_person_out,
+        "办理住户迁出（误登记加“删除”）",
+        "迁出 3栋2单元1002 张三",
+        Level.OFFICER,
+        personal=True,
+    ),
+    CommandSpec(
+        "register_stats", ("住户统计",), register_statistics, "住户档案按楼栋、标签统计", "住户统计", Level.PARTY
+    ),
+    CommandSpec(
+        "register_link",
+        ("关联住户",),
+        link_reporter,
+        "把登记关联到反映过工单的居民",
+        "关联住户 3栋2单元1002 张三 0034",
+        Level.OFFICER,
+        personal=True,
+    ),
+    CommandSpec("my_info", ("我的信息",), my_information, "查看住户档案中关于本人的登记（私聊）", "我的信息"),
+    CommandSpec(
+        "forget_me", ("删除我的信息",), erase_my_information, "删除住户档案中本人的登记（私聊）", "删除我的信息"
+    ),
+)

@@ -1,0 +1,269 @@
+"""Reading and showing household register entries: dwellings, people, relations and tags.
+
+The chat commands and the CSV import share these checks, so a row that the
+import accepts is one that 登记住户 would accept too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from handlers.errors import BadCommand
+from handlers.masking import contains_id_number, mask_phone
+from models import Dwelling, Occupant
+
+# The relations a person may have to the dwelling.
+RELATIONS = ("业主", "家属", "租户", "借住", "其他")
+
+# The sensitive tags the register accepts, and nothing else. They mark people
+# whom staff should look after during a repair or an emergency.
+TAGS = (
+    "独居老人",
+    "空巢老人",
+    "高龄老人",
+    "残疾人",
+    "重病患者",
+    "留守儿童",
+    "低保户",
+    "特困人员",
+)
+# Tags that an officer's notice about a new case in the dwelling mentions.
+# Income support (低保户, 特困人员) does not change how a repair is handled,
+# so it stays out of case notices.
+CARE_TAGS = ("独居老人", "空巢老人", "高龄老人", "残疾人", "重病患者", "留守儿童")
+# Typed in place of tags, it clears a person's tags on update.
+NO_TAGS = "无标签"
+
+MAX_NAME_LENGTH = 20
+MAX_NOTE_LENGTH = 200
+
+# 3栋2单元1002, 3号楼1002室, A座2单元301; the unit is optional.
+_DWELLING_WORDS = re.compile(
+    r"^([0-9]{1,3}|[A-Za-z])(?:栋|幢|号楼|座)(?:([0-9]{1,2})单元)?([0-9]{3,4})(?:室|号)?$"
+)
+# 3-2-1002: building, unit and room separated by dashes.
+_DWELLING_DASHED = re.compile(r"^([0-9]{1,3})-([0-9]{1,2})-([0-9]{3,4})$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+# A date as officers type it: 2023-05-01, 2023/5/1, 2023.5.1 or 2023年5月1日,
+# optionally after the word 入住.
+_DATE = re.compile(r"^(?:入住)?([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
+_NOTE_START = re.compile(r"备注[:：]?")
+
+
+@dataclass(frozen=True, slots=True)
+class DwellingAddress:
+    """A dwelling as typed, before it is looked up: building, unit ("" for none) and room."""
+
+    building: str
+    unit: str
+    room: str
+
+    @property
+    def label(self) -> str:
+        unit = f"{self.unit}单元" if self.unit else ""
+        return f"{self.building}栋{unit}{self.room}室"
+
+
+@dataclass(slots=True)
+class OccupantEntry:
+    """The fields of one 登记住户 line or one import row.
+
+    None means "not given", so the stored value stays. A field named in
+    `clear` is emptied instead; the import uses it for empty cells.
+    """
+
+    name: str
+    relation: str | None = None
+    phone: str | None = None
+    moved_in_on: date | None = None
+    tags: list[str] | None = None
+    note: str | None = None
+    clear: set[str] = field(default_factory=set)
+
+
+def fold(text: str) -> str:
+    """Fold full-width letters, digits and spaces (Chinese keyboards type them) to ASCII."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def reject_id_number(text: str) -> None:
+    """Raise when a text contains an ID-card number, which the register never stores.
+
+    Raises:
+        BadCommand: The text contains an 18-character ID number.
+    """
+    if contains_id_number(fold(text)):
+        msg = "住户档案不登记身份证号，请删去身份证号后重新发送。系统没有保存这条内容。"
+        raise BadCommand(msg)
+
+
+def parse_dwelling(text: str) -> DwellingAddress:
+    """Read 3栋2单元1002, 3号楼1002室, A座2单元301 or 3-2-1002.
+
+    Raises:
+        BadCommand: The text is no dwelling in one of those forms.
+    """
+    folded = fold(text).replace(" ", "")
+    match = _DWELLING_WORDS.match(folded) or _DWELLING_DASHED.match(folded)
+    if match is None:
+        msg = f"无法识别房号“{text}”，请写成“3栋2单元1002”或“3-2-1002”（无单元的写“3栋1002”）。"
+        raise BadCommand(msg)
+    building, unit, room = match.groups()
+    # Case locations store numbers without leading zeros, so 03栋 and 3栋 are one building.
+    building = str(int(building)) if building.isdigit() else building.upper()
+    return DwellingAddress(building, str(int(unit)) if unit else "", room)
+
+
+def dwelling_label(dwelling: Dwelling) -> str:
+    return DwellingAddress(dwelling.building, dwelling.unit, dwelling.room).label
+
+
+def parse_phone(text: str) -> str:
+    """Return an 11-digit mainland mobile number, with spaces and dashes removed.
+
+    Raises:
+        BadCommand: The text is no mobile number.
+    """
+    digits = re.sub(r"[\s-]", "", fold(text))
+    if not _MOBILE.match(digits):
+        msg = f"手机号“{text}”无效，请写11位手机号，例如 13812345678。"
+        raise BadCommand(msg)
+    return digits
+
+
+def parse_date(text: str) -> date:
+    """Read a move-in date such as 2023-05-01 or 入住2023年5月1日.
+
+    Raises:
+        BadCommand: The text is no date, or no real one.
+    """
+    match = _DATE.match(fold(text))
+    if match is None:
+        msg = f"无法识别日期“{text}”，请写成 2023-05-01。"
+        raise BadCommand(msg)
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        msg = f"日期“{text}”不存在，请核对。"
+        raise BadCommand(msg) from None
+
+
+def parse_tags(words: list[str]) -> list[str]:
+    """Check tags against TAGS and return them without repeats, in the order given.
+
+    Raises:
+        BadCommand: A word is no known tag.
+    """
+    tags: list[str] = []
+    for word in words:
+        if word not in TAGS:
+            msg = f"“{word}”不是可用的标签。可用标签：{'、'.join(TAGS)}。"
+            raise BadCommand(msg)
+        if word not in tags:
+            tags.append(word)
+    return tags
+
+
+def parse_relation(text: str) -> str:
+    """Return the relation if it is one of RELATIONS.
+
+    Raises:
+        BadCommand: The text is no known relation.
+    """
+    if text not in RELATIONS:
+        msg = f"“{text}”不是可用的关系，请写{'、'.join(RELATIONS)}之一。"
+        raise BadCommand(msg)
+    return text
+
+
+def check_name(text: str) -> str:
+    """Return a person's name, rejecting digits, tags and relations in its place.
+
+    Raises:
+        BadCommand: The name is missing, too long or looks like another field.
+    """
+    name = fold(text)
+    if not name:
+        msg = "请写上住户姓名，例如：登记住户 3栋2单元1002 张三 业主 13812345678"
+        raise BadCommand(msg)
+    if name in RELATIONS or name in TAGS or re.search(r"[0-9]", name):
+        msg = f"请先写住户姓名，再写关系和手机号。“{text}”不像姓名。"
+        raise BadCommand(msg)
+    if len(name) > MAX_NAME_LENGTH:
+        msg = f"姓名“{text}”超过{MAX_NAME_LENGTH}个字，请核对。"
+        raise BadCommand(msg)
+    return name
+
+
+def check_note(text: str) -> str:
+    note = text.strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        msg = f"备注超过{MAX_NOTE_LENGTH}个字，请精简。"
+        raise BadCommand(msg)
+    return note
+
+
+def parse_entry(text: str) -> OccupantEntry:
+    """Read the part of 登记住户 after the dwelling: name, then fields in any order.
+
+    Each later word is a relation, a mobile number, a date, a tag or 无标签;
+    everything after 备注 is the note. Anything else is an error, so a typo
+    never lands silently in the note.
+
+    Raises:
+        BadCommand: The name is missing or a word fits no field.
+    """
+    reject_id_number(text)
+    # Only the fields are folded; the note keeps the punctuation it was typed with.
+    head, note_mark, note = text.partition("备注")
+    if note_mark:
+        note = _NOTE_START.sub("", "备注" + note, count=1)
+    words = fold(head).split()
+    if not words:
+        check_name("")
+    entry = OccupantEntry(name=check_name(words[0]))
+    tags: list[str] = []
+    for word in words[1:]:
+        if word in RELATIONS:
+            entry.relation = word
+        elif word == NO_TAGS:
+            entry.tags = []
+        elif word in TAGS:
+            tags.append(word)
+        elif _DATE.match(word):
+            entry.moved_in_on = parse_date(word)
+        elif re.fullmatch(r"[0-9\s-]+", word):
+            entry.phone = parse_phone(word)
+        else:
+            msg = (
+                f"无法识别“{word}”。姓名之后可写关系（{'、'.join(RELATIONS)}）、11位手机号、"
+                f"入住日期、标签（{'、'.join(TAGS)}），说明请写在“备注”之后。"
+            )
+            raise BadCommand(msg)
+    if tags:
+        entry.tags = parse_tags(tags)
+    if note_mark:
+        entry.note = check_note(note)
+    return entry
+
+
+def occupant_line(occupant: Occupant, *, with_tags: bool, full_phone: bool = False) -> str:
+    """Describe one person for a reply.
+
+    The phone is masked unless full_phone. Tags and the note, which may
+    describe health or income, appear only when with_tags is set.
+    """
+    parts = [occupant.name, occupant.relation]
+    if occupant.phone:
+        parts.append(occupant.phone if full_phone else mask_phone(occupant.phone))
+    if occupant.moved_in_on is not None:
+        parts.append(f"{occupant.moved_in_on:%Y-%m-%d}入住")
+    if with_tags and occupant.tags:
+        parts.append("【" + "、".join(occupant.tags) + "】")
+    if with_tags and occupant.note:
+        parts.append(f"备注：{occupant.note}")
+    return " ".join(parts)

@@ -1,0 +1,168 @@
+"""Register import and export: every row checked first, phones masked and tags left out by default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.register_csv import HEADER, read_register
+from models import Occupant
+from models.db import create_engine, create_sessionmaker
+from tests.cli.test_replay import run_cli_async
+
+FULL_HEADER = ",".join(HEADER)
+GOOD_ROWS = [
+    "3,2,1002,张三,业主,13812345678,2023-05-01,独居老人,腿脚不便",
+    "3,2,1002,张小明,家属,,,留守儿童、残疾人,",
+    "5,,1201,李四,租户,13900001111,,,",
+]
+
+
+def csv_text(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(path: Path, *lines: str) -> Path:
+    path.write_text(csv_text(*lines), encoding="utf-8-sig")
+    return path
+
+
+async def stored(db_url: str) -> list[Occupant]:
+    engine = create_engine(db_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return list(await session.scalars(select(Occupant).order_by(Occupant.id)))
+    finally:
+        await engine.dispose()
+
+
+def test_good_rows_read():
+    rows, errors = read_register(csv_text(FULL_HEADER, *GOOD_ROWS))
+
+    assert errors == []
+    assert [(r.line, r.address.label, r.entry.name) for r in rows] == [
+        (2, "3栋2单元1002室", "张三"),
+        (3, "3栋2单元1002室", "张小明"),
+        (4, "5栋1201室", "李四"),
+    ]
+    assert rows[1].entry.tags == ["留守儿童", "残疾人"]
+    assert rows[1].entry.clear == {"phone", "moved_in_on", "note"}
+
+
+def test_every_bad_row_reported():
+    rows, errors = read_register(
+        csv_text(
+            FULL_HEADER,
+            GOOD_ROWS[0],
+            "三,2,1002,王五,业主,,,,",
+            "3,2,1003,,业主,,,,",
+            "3,2,1004,赵六,房东,,,,",
+            "3,2,1005,钱七,业主,1381234,,,",
+            "3,2,1006,孙八,业主,,,酗酒,",
+            "3,2,1007,周九,业主,,,,身份证110101199003071234",
+            "3,2,1008,吴十,业主,138****5678,,,",
+            "3,2,1002,张三,家属,,,,",
+            "3,2,1009,郑一,业主",
+        )
+    )
+
+    assert [e.line for e in errors] == [3, 4, 5, 6, 7, 8, 9, 10, 11]
+    reasons = [e.reason for e in errors]
+    assert "无法识别房号" in reasons[0]
+    assert "请写上住户姓名" in reasons[1]
+    assert "“房东”不是可用的关系" in reasons[2]
+    assert "手机号“1381234”无效" in reasons[3]
+    assert "“酗酒”不是可用的标签" in reasons[4]
+    assert "不登记身份证号" in reasons[5]
+    assert "已打码" in reasons[6]
+    assert reasons[7] == "与第 2 行重复：3栋2单元1002室 张三"
+    assert reasons[8] == "应有 9 列，实际 5 列"
+    assert len(rows) == 1
+
+
+@pytest.mark.parametrize(
+    "header", ["楼栋,单元,房号,姓名", "楼栋,单元,房号,姓名,关系,身份证", "楼栋,单元,房号,姓名,关系,关系"]
+)
+def test_bad_header_rejected(header):
+    rows, errors = read_register(csv_text(header, "3,2,1002,张三,业主"))
+
+    assert rows == []
+    assert [e.line for e in errors] == [1]
+    assert errors[0].reason.startswith("表头应为")
+
+
+def test_short_header_leaves_fields_alone():
+    rows, errors = read_register(csv_text("楼栋,单元,房号,姓名,关系", "3,2,1002,张三,业主"))
+
+    assert errors == []
+    assert rows[0].entry.clear == set()
+    assert rows[0].entry.tags is None
+
+
+async def test_import_then_export(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    source = write_csv(tmp_path / "register.csv", FULL_HEADER, *GOOD_ROWS)
+
+    code, out, err = await run_cli_async(["register-import", "--compound", "CHY", str(source)], db_url)
+    assert (code, err) == (0, "")
+    assert out == "已导入 翠湖苑 住户档案 3 行：新增 3 人，更新 0 人。\n"
+
+    code, masked, _ = await run_cli_async(["register-export", "--compound", "CHY"], db_url)
+    assert code == 0
+    assert masked == csv_text(
+        "楼栋,单元,房号,姓名,关系,手机号,入住日期",
+        "3,2,1002,张三,业主,138****5678,2023-05-01",
+        "3,2,1002,张小明,家属,,",
+        "5,,1201,李四,租户,139****1111,",
+    )
+
+    target = tmp_path / "full.csv"
+    code, _, _ = await run_cli_async(
+        ["register-export", "--compound", "CHY", "--full", "--with-tags", "--output", str(target)], db_url
+    )
+    assert code == 0
+    assert target.read_text(encoding="utf-8-sig") == csv_text(
+        FULL_HEADER, GOOD_ROWS[0], "3,2,1002,张小明,家属,,,留守儿童、残疾人,", GOOD_ROWS[2]
+    )
+
+
+async def test_import_with_one_bad_row_writes_nothing(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    source = write_csv(tmp_path / "register.csv", FULL_HEADER, *GOOD_ROWS, "3,2,1009,郑一,业主,,,,110101199003071234")
+
+    code, out, err = await run_cli_async(["register-import", "--compound", "CHY", str(source)], db_url)
+
+    assert code == 2
+    assert out == ""
+    assert err.splitlines() == [
+        "第 5 行：住户档案不登记身份证号，请删去身份证号后重新发送。系统没有保存这条内容。",
+        f"{source} 有 1 行有误，未导入任何数据。请改正后重新导入。",
+    ]
+    assert await stored(db_url) == []
+
+
+async def test_import_updates_and_clears(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    first = write_csv(tmp_path / "first.csv", FULL_HEADER, GOOD_ROWS[0])
+    await run_cli_async(["register-import", "--compound", "CHY", str(first)], db_url)
+    second = write_csv(tmp_path / "second.csv", "楼栋,单元,房号,姓名,关系,标签", "3,2,1002,张三,业主,")
+
+    code, out, _ = await run_cli_async(["register-import", "--compound", "CHY", str(second)], db_url)
+
+    assert code == 0
+    assert "新增 0 人，更新 1 人" in out
+    [person] = await stored(db_url)
+    assert person.tags == []
+    assert person.phone == "13812345678"
+    assert person.note == "腿脚不便"
+
+
+async def test_import_unknown_compound(db_url, tmp_path):
+    source = write_csv(tmp_path / "register.csv", FULL_HEADER, GOOD_ROWS[0])
+
+    code, _, err = await run_cli_async(["register-import", "--compound", "NOPE", str(source)], db_url)
+
+    assert code == 2
+    assert "没有编码为 NOPE 的小区" in err
