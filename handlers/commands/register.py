@@ -72,6 +72,8 @@ def is_keeper(access: Access) -> bool:
 
 
 def _refuse_resident_group(ctx: CommandContext) -> None:
+    # NOTE: a resident's report that opens with a verb of these commands and a
+    # digit or space ("住户 3栋电梯坏了") is refused here instead of opening a case.
     if ctx.chat.kind not in (ChatKind.PRIVATE, ChatKind.STAFF_GROUP):
         raise BadCommand(_IN_RESIDENT_GROUP)
 
