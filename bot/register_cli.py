@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -85,7 +86,11 @@ def _write_export(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    output.write_text(text, encoding="utf-8-sig")
+    # The file holds personal data, so only its owner may read it.
+    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as file:
+        file.write(text)
+    os.chmod(output, 0o600)
     sys.stderr.write(f"已导出到 {output}\n")
 
 

@@ -67,6 +67,20 @@ class ImportRow:
     entry: OccupantEntry
 
 
+# A spreadsheet runs a cell that opens with one of these as a formula, so
+# export prefixes such a cell with an apostrophe and import removes it.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _export_cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _import_cell(value: str) -> str:
+    value = value.strip()
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
+
+
 def read_register(text: str) -> tuple[list[ImportRow], list[RowError]]:
     """Check every row of an import file; return the rows and every error found."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
@@ -87,7 +101,7 @@ def read_register(text: str) -> tuple[list[ImportRow], list[RowError]]:
             errors.append(RowError(line, f"应有 {len(header)} 列，实际 {len(cells)} 列"))
             continue
         try:
-            row = _read_row(line, dict(zip(header, (cell.strip() for cell in cells), strict=True)))
+            row = _read_row(line, dict(zip(header, (_import_cell(cell) for cell in cells), strict=True)))
         except BadCommand as exc:
             errors.append(RowError(line, str(exc)))
             continue
@@ -167,5 +181,5 @@ async def export_register(session: AsyncSession, compound: Compound, *, full: bo
         ]
         if with_tags:
             row += ["、".join(person.tags), person.note]
-        writer.writerow(row)
+        writer.writerow([_export_cell(value) for value in row])
     return out.getvalue()

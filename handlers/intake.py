@@ -35,6 +35,7 @@ from handlers.cases import (
 )
 from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands.base import reply_here
+from handlers.commands.register import STAFF_CHAT_COMMANDS
 from handlers.directory import chat_for, member_for
 from handlers.errors import DomainError
 from handlers.messages import (
@@ -47,6 +48,7 @@ from handlers.messages import (
 )
 from handlers.onboarding import home_of, onboard, registered_before
 from handlers.outbox import Outbox
+from handlers.permissions import Level, access_for
 from handlers.rawstore import raw_lookup, raw_message_for
 from handlers.register_notices import care_notices
 from handlers.similarity import has_topic, same_topic
@@ -234,6 +236,8 @@ class Pipeline:
         member = await member_for(session, message.platform, message.sender_id, message.sender_name)
 
         parsed = self.commands.parse(message.text)
+        if parsed is not None and await _resident_words_not_command(session, parsed.spec.name, chat, member):
+            parsed = None
         if parsed is not None:
             ctx = CommandContext(
                 session=session,
@@ -700,6 +704,14 @@ def _corrected_address(text: str) -> str | None:
         return None
     rest = text[prefix.end() :]
     return rest if is_bare_address(rest) else None
+
+
+async def _resident_words_not_command(session: AsyncSession, name: str, chat: ChatGroup, member: Member) -> bool:
+    """Tell whether a resident's group line that opens with a staff-chat command word is a report instead."""
+    if name not in STAFF_CHAT_COMMANDS or chat.kind != ChatKind.RESIDENT_GROUP or chat.compound is None:
+        return False
+    access = await access_for(session, member, chat.compound)
+    return access.level is Level.RESIDENT
 
 
 def _inbound_from(raw: RawMessage) -> InboundMessage:

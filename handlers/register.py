@@ -200,6 +200,8 @@ def check_name(text: str) -> str:
 
 
 def check_note(text: str) -> str:
+    # NOTE: an ID number typed with spaces or dashes, or a phone number inside
+    # the note, passes here and is shown to the keepers unmasked.
     note = text.strip()
     if len(note) > MAX_NOTE_LENGTH:
         msg = f"备注超过{MAX_NOTE_LENGTH}个字，请精简。"

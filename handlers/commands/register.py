@@ -71,9 +71,19 @@ def is_keeper(access: Access) -> bool:
     return bool(access.roles & set(KEEPER_ROLES))
 
 
+def _shows_tags(ctx: CommandContext, access: Access) -> bool:
+    # A staff group also includes property, committee and area staff, who must
+    # not read tags or notes, so keepers see them in private chat only.
+    return is_keeper(access) and ctx.chat.kind == ChatKind.PRIVATE
+
+
+def _tags_hint(ctx: CommandContext, access: Access) -> list[str]:
+    if is_keeper(access) and ctx.chat.kind != ChatKind.PRIVATE:
+        return ["（标签和备注只在私聊机器人时显示。）"]
+    return []
+
+
 def _refuse_resident_group(ctx: CommandContext) -> None:
-    # NOTE: a resident's report that opens with a verb of these commands and a
-    # digit or space ("住户 3栋电梯坏了") is refused here instead of opening a case.
     if ctx.chat.kind not in (ChatKind.PRIVATE, ChatKind.STAFF_GROUP):
         raise BadCommand(_IN_RESIDENT_GROUP)
 
@@ -122,7 +132,11 @@ async def register_person(ctx: CommandContext) -> list[Reply]:
         ctx.member.id,
     )
     verb = "已登记" if created else "已更新"
-    return [reply_here(ctx, f"{verb}：{address.label} {occupant_line(occupant, with_tags=True)}")]
+    in_private = ctx.chat.kind == ChatKind.PRIVATE
+    lines = [f"{verb}：{address.label} {occupant_line(occupant, with_tags=in_private)}"]
+    if not in_private:
+        lines.append("（标签和备注只在私聊机器人时显示。）")
+    return [reply_here(ctx, "\n".join(lines))]
 
 
 async def show_dwelling(ctx: CommandContext) -> list[Reply]:
@@ -131,12 +145,13 @@ async def show_dwelling(ctx: CommandContext) -> list[Reply]:
     address = parse_dwelling(_dwelling_argument(ctx, "住户 3栋2单元1002"))
     dwelling = await require_dwelling(ctx.session, compound, address)
     people = living(dwelling)
-    with_tags = is_keeper(access)
+    with_tags = _shows_tags(ctx, access)
     lines = [f"{address.label} 在住登记{len(people)}人："] if people else [f"{address.label} 目前没有在住登记。"]
     lines += [f"· {occupant_line(o, with_tags=with_tags)}" for o in people]
     moved = len(dwelling.occupants) - len(people)
     if moved and with_tags:
         lines.append(f"另有{moved}条迁出记录。")
+    lines += _tags_hint(ctx, access) if people else []
     return [reply_here(ctx, "\n".join(lines))]
 
 
@@ -151,11 +166,12 @@ async def search_people(ctx: CommandContext) -> list[Reply]:
     found = await search(ctx.session, compound, query)
     if not found:
         return [reply_here(ctx, f"住户档案中没有找到“{query}”。")]
-    with_tags = is_keeper(access)
+    with_tags = _shows_tags(ctx, access)
     lines = [f"“{query}”的查询结果："]
     lines += [f"· {dwelling_label(o.dwelling)} {occupant_line(o, with_tags=with_tags)}" for o in found[:SEARCH_LIMIT]]
     if len(found) > SEARCH_LIMIT:
         lines.append(f"结果较多，只列出前{SEARCH_LIMIT}条，请写得更具体些。")
+    lines += _tags_hint(ctx, access)
     return [reply_here(ctx, "\n".join(lines))]
 
 
@@ -194,7 +210,7 @@ async def register_statistics(ctx: CommandContext) -> list[Reply]:
         return [reply_here(ctx, f"{compound.name}的住户档案还没有登记。")]
     lines = [f"{compound.name}住户档案：{counts.dwellings}户，在住{counts.people}人。", "按楼栋："]
     lines += [f"· {building}栋：{dwellings}户 {people}人" for building, dwellings, people in counts.by_building]
-    if is_keeper(access) or access.roles & AREA_ROLES:
+    if (is_keeper(access) or access.roles & AREA_ROLES) and ctx.chat.kind == ChatKind.PRIVATE:
         if counts.by_tag:
             lines.append("按标签：" + "，".join(f"{tag}{number}人" for tag, number in counts.by_tag))
         else:
@@ -260,6 +276,8 @@ async def erase_my_information(ctx: CommandContext) -> list[Reply]:
     The keepers get a notice, so they can ask again if the record was needed.
     """
     _require_private(ctx)
+    # NOTE: the Delivery rows of replies already sent (我的信息, 登记住户) keep
+    # their text, phone and tags included; this deletes the register entries only.
     records = await records_of(ctx.session, ctx.member)
     if not records:
         return [reply_here(ctx, "住户档案中没有与您的账号关联的登记，无需删除。")]
@@ -327,3 +345,7 @@ SPECS = (
         "forget_me", ("删除我的信息",), erase_my_information, "删除住户档案中本人的登记（私聊）", "删除我的信息"
     ),
 )
+
+# Residents never run these in a group, so there a resident's line that
+# opens with one of their words ("住户 3栋电梯坏了") is read as a report.
+STAFF_CHAT_COMMANDS = frozenset(spec.name for spec in SPECS)

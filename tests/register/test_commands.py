@@ -85,8 +85,38 @@ async def test_secretary_registers_in_staff_group(db_url):
 
         replies = await desk.say("登记住户 5号楼1201 李四 租户", sender="sec", chat_id=STAFF_GROUP)
 
-        assert replies == ["已登记：5栋1201室 李四 租户"]
+        assert replies == ["已登记：5栋1201室 李四 租户\n（标签和备注只在私聊机器人时显示。）"]
         assert await count(desk, Occupant) == 1
+
+
+async def test_staff_group_hides_tags_and_notes(db_url):
+    async with open_desk(db_url) as desk:
+        registered = await desk.say(ZHANG, sender="officer", chat_id=STAFF_GROUP)
+        shown = await desk.say("住户 3栋2单元1002", sender="officer", chat_id=STAFF_GROUP)
+        found = await desk.say("住户查询 张", sender="officer", chat_id=STAFF_GROUP)
+        stats = await desk.say("住户统计", sender="officer", chat_id=STAFF_GROUP)
+        private = await officer(desk, "住户 3栋2单元1002")
+
+        for reply in (registered[0], shown[0], found[0], stats[0]):
+            assert "独居老人" not in reply
+            assert "腿脚不便" not in reply
+            assert "13812345678" not in reply
+        assert "只在私聊机器人时显示" in shown[0]
+        assert "按标签" not in stats[0]
+        assert "独居老人" in private[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["住户 3栋的电梯又坏了，困了人", "住户：11栋3单元的下水道堵了", "迁出 的人把旧家具全堆在6栋楼道"],
+)
+async def test_resident_line_with_command_word_reported(db_url, text):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say(text, sender="r1")
+
+        assert any("工单 0001" in reply for reply in replies), replies
+        case = await desk.case(1)
+        assert case.summary == text
 
 
 @pytest.mark.parametrize(

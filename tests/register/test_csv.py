@@ -166,3 +166,27 @@ async def test_import_unknown_compound(db_url, tmp_path):
 
     assert code == 2
     assert "没有编码为 NOPE 的小区" in err
+
+
+async def test_export_safe_for_spreadsheets(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    source = write_csv(
+        tmp_path / "register.csv", FULL_HEADER, '3,2,1002,张三,业主,13812345678,,,"=HYPERLINK(""http://x"")"'
+    )
+    await run_cli_async(["register-import", "--compound", "CHY", str(source)], db_url)
+    target = tmp_path / "full.csv"
+
+    code, _, _ = await run_cli_async(
+        ["register-export", "--compound", "CHY", "--full", "--with-tags", "--output", str(target)], db_url
+    )
+    again = await run_cli_async(["register-import", "--compound", "CHY", str(target)], db_url)
+
+    assert code == 0
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert "'=HYPERLINK" in target.read_text(encoding="utf-8-sig")
+    assert again[0] == 0
+    engine = create_engine(db_url)
+    async with create_sessionmaker(engine)() as session:
+        notes = list(await session.scalars(select(Occupant.note)))
+    await engine.dispose()
+    assert notes == ['=HYPERLINK("http://x")']
