@@ -86,7 +86,7 @@ def _write_export(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    # The file holds personal data, so only its owner may read it.
+    # The file contains personal data, so only its owner may read it.
     descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as file:
         file.write(text)
