@@ -181,6 +181,10 @@ async def test_filters_by_street_and_community(dashboard):
     assert status == 400
     assert "不属于" in body["message"]
 
+    _status, page = await dashboard.get_html(street=str(east.id))
+    assert f'<option value="{east.id}" selected>东湖街道</option>' in page
+    assert f'<option value="{hill.id}">山下社区</option>' in page
+
 
 @pytest.mark.parametrize(
     ("params", "phrase"),
