@@ -38,7 +38,7 @@ class Occupant(Base):
     """A person recorded at a dwelling by the liaison officer or the branch secretary.
 
     The register rejects any text that contains an ID-card number, so no
-    column holds one. A moved-out occupant keeps only name, relation and dates.
+    column contains one. A moved-out occupant keeps only name, relation and dates.
     """
 
     __tablename__ = "occupant"

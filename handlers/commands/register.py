@@ -2,16 +2,18 @@
 
 Access by role:
 - Liaison officers and branch secretaries keep the register. They read and
-  write everything, tags and notes included.
+  write everything, and see tags and notes in a private chat with the bot.
+  A staff group also includes other staff, so replies there leave them out.
 - Property, committee and party-branch staff and community and street staff
   read people without tags and notes. In 住户统计 only community and street
-  staff also get the counts by tag, which name nobody.
+  staff also get the counts by tag, which name no person.
 - Residents read only their own entries, through 我的信息.
 Phones are masked for everyone except the person themself.
 
 Staff commands work in a private chat with the bot or in a staff group. The
 resident commands work only in a private chat, because their reply shows the
-full phone. In a resident group every one of them is refused without data.
+full phone. In a resident group a staff member's command is refused without
+data, and a resident's line that opens with one of these words is a report.
 """
 
 from __future__ import annotations
