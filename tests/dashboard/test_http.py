@@ -181,7 +181,8 @@ async def test_filters_by_street_and_community(dashboard):
     assert status == 400
     assert "不属于" in body["message"]
 
-    _status, page = await dashboard.get_html(street=str(east.id))
+    _status, page = await dashboard.get_html(street=str(east.id), period="上月")
+    assert '<option value="上月" selected>上月</option>' in page
     assert f'<option value="{east.id}" selected>东湖街道</option>' in page
     assert f'<option value="{hill.id}">山下社区</option>' in page
 
