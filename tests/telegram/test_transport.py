@@ -114,6 +114,72 @@ async def test_polling_receives_and_replies(db_url):
         await stop_harness(harness)
 
 
+async def test_polling_keeps_update_until_database_is_back(db_url, monkeypatch):
+    harness = await start_harness(db_url, mode="polling")
+    try:
+        await harness.bind(SUPERGROUP)
+        pipeline = harness.services.pipeline
+        real_store = pipeline.store
+        attempts = []
+        back = asyncio.Event()
+
+        async def store_while_down(message):
+            attempts.append(message.message_id)
+            if not back.is_set():
+                raise OperationalError("INSERT INTO raw_message", {}, ConnectionError("database restarting"))
+            return await real_store(message)
+
+        monkeypatch.setattr(pipeline, "store", store_while_down)
+        report = update(group_message("8栋地下室进水了，水已经漫到配电箱"))
+        await harness.api.push_update(report)
+
+        async def failed_three_times() -> None:
+            while len(attempts) < 3:
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(failed_three_times(), timeout=20)
+        # Still unconfirmed: no getUpdates call has moved past the update.
+        offsets = [int(call.params.get("offset") or 0) for call in harness.api.calls_of("getUpdates")]
+        assert max(offsets) <= report["update_id"]
+        assert harness.waits[:2] == sorted(harness.waits[:2])
+        assert all(wait >= 0.9 for wait in harness.waits)
+
+        back.set()
+        replies = await wait_for_send(harness.api, SUPERGROUP)
+
+        assert len(replies) == 1
+        assert len(await harness.cases()) == 1
+        assert await harness.count(RawMessage) == 1
+    finally:
+        await stop_harness(harness)
+
+
+async def test_polling_moves_past_update_that_fails_for_other_reasons(db_url, monkeypatch):
+    harness = await start_harness(db_url, mode="polling")
+    try:
+        await harness.bind(SUPERGROUP)
+        pipeline = harness.services.pipeline
+        real_store = pipeline.store
+        broken = group_message("这条消息让处理出错")
+
+        async def store_or_fail(message):
+            if message.message_id.endswith(f":{broken['message_id']}"):
+                raise ValueError("a bug in handling, not the database")
+            return await real_store(message)
+
+        monkeypatch.setattr(pipeline, "store", store_or_fail)
+        await harness.api.push_update(update(broken))
+        await harness.api.push_update(update(group_message("5栋门禁坏了，刷卡进不去")))
+
+        replies = await wait_for_send(harness.api, SUPERGROUP)
+
+        assert len(replies) == 1
+        assert len(await harness.cases()) == 1
+        assert harness.waits == []
+    finally:
+        await stop_harness(harness)
+
+
 async def test_failed_menu_registration_not_fatal(db_url, caplog):
     api = FakeBotApi()
     await api.start()

@@ -161,7 +161,9 @@ class TelegramAdapter:
             log.error("setMyCommands failed, the command menu is not updated: %s", exc)
 
         if settings.telegram_mode == "polling":
-            self._poller = Poller(self.dispatcher, self.bot, polling_timeout=self._polling_timeout)
+            self._poller = Poller(
+                self.dispatcher, self.bot, polling_timeout=self._polling_timeout, sleep=self._sleep
+            )
             await self._poller.start()
             log.info("receiving updates by long polling")
             return

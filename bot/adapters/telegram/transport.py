@@ -6,17 +6,69 @@ import asyncio
 import json
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from typing import Any
 
-from aiogram import Bot, Dispatcher
-from aiogram.types import Update
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.types import TelegramObject, Update
+from aiogram.utils.backoff import Backoff, BackoffConfig
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from bot.adapters.telegram.outbound import Sleep
 
 log = logging.getLogger("bot.telegram")
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+STORAGE_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=60.0, factor=2.0, jitter=0.1)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def storage_unavailable(exc: BaseException) -> bool:
+    """Tell whether an error means the database cannot be reached now, not that the update is bad."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    return isinstance(exc, OSError)
+
+
+class RetryWhileStorageDown(BaseMiddleware):
+    """Handles an update again, with a growing wait, for as long as the database is unreachable.
+
+    In polling mode aiogram confirms an update to Telegram once its handler
+    returns or raises, so an update whose handler raised is never delivered
+    again. Waiting here keeps the update unconfirmed: the updates behind it
+    wait on Telegram's side, and if the process stops meanwhile, the next
+    getUpdates returns the same update. Other errors pass through, because
+    handling a bad update again would fail the same way and block the rest.
+    """
+
+    def __init__(self, sleep: Sleep = asyncio.sleep, config: BackoffConfig = STORAGE_BACKOFF) -> None:
+        self._sleep = sleep
+        self._config = config
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        backoff = Backoff(self._config)
+        while True:
+            try:
+                return await handler(event, data)
+            except Exception as exc:
+                if not storage_unavailable(exc):
+                    raise
+                delay = next(backoff)
+                update_id = getattr(event, "update_id", None)
+                log.warning(
+                    "update %s not stored, the database is unreachable (%s); trying again in %.1f s",
+                    update_id,
+                    type(exc).__name__,
+                    delay,
+                )
+                await self._sleep(delay)
 
 
 class WebhookHandler:
@@ -63,16 +115,20 @@ class WebhookHandler:
 class Poller:
     """Runs aiogram's long polling as one named background task.
 
-    NOTE: aiogram logs an update whose handler raised and moves past it, so
-    a message that could not even be stored (database down) is lost in this
-    mode. With the webhook, Telegram delivers such an update again.
+    aiogram logs an update whose handler raised and moves past it. An update
+    that fails because the database is unreachable is therefore handled again
+    until it is stored (see RetryWhileStorageDown); with the webhook,
+    Telegram itself delivers it again after the 500.
     """
 
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, *, polling_timeout: int = 30) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, bot: Bot, *, polling_timeout: int = 30, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self._dispatcher = dispatcher
         self._bot = bot
         self._polling_timeout = polling_timeout
         self._task: asyncio.Task[None] | None = None
+        dispatcher.update.outer_middleware(RetryWhileStorageDown(sleep))
 
     async def start(self) -> None:
         # getUpdates fails with 409 Conflict while a webhook is set.
