@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from models import Case, CaseEvent
 from nlp.corrections import Correction, append_correction
@@ -48,20 +49,35 @@ def correction_for(case: Case) -> Correction:
     )
 
 
-def append_to_file(path: Path | None, case: Case) -> bool:
-    """Append a case's correction to the CSV; return False when it could not be written.
+def append_after_commit(session: AsyncSession, path: Path | None, case: Case) -> None:
+    """Append a case's correction to the CSV once the session's transaction commits.
 
-    A failure is logged and not raised, because the CaseEvent already keeps the
-    example and `export_corrections` can write the file again.
+    The row is built now, while the case is loaded, and written only if the
+    commit succeeds, so a command that fails later leaves no row whose
+    CaseEvent was rolled back. A rollback cancels the write for good, even if
+    the session later commits other work.
     """
     if path is None:
-        return False
-    try:
-        append_correction(path, correction_for(case))
-    except (OSError, ValueError):
-        log.exception("correction not written: case=%s path=%s", case.id, path)
-        return False
-    return True
+        return
+    correction = correction_for(case)
+    case_id = case.id
+    cancelled = False
+
+    def write(_session: Session) -> None:
+        if cancelled:
+            return
+        try:
+            append_correction(path, correction)
+        except (OSError, ValueError):
+            log.exception("correction not written: case=%s path=%s", case_id, path)
+
+    def cancel(_session: Session) -> None:
+        nonlocal cancelled
+        cancelled = True
+
+    sync_session = session.sync_session
+    event.listen(sync_session, "after_commit", write, once=True)
+    event.listen(sync_session, "after_soft_rollback", cancel, once=True)
 
 
 async def export_corrections(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers import workflow
 from handlers.commands.base import CommandContext, CommandSpec
 from handlers.commands.common import case_by_number, command_access, first_arg, respond
-from handlers.corrections import append_to_file
+from handlers.corrections import append_after_commit
 from handlers.errors import BadCommand
 from handlers.limits import deadlines_for
 from handlers.messages import Reply
@@ -41,9 +41,7 @@ async def triage(ctx: CommandContext) -> list[Reply]:
         raise BadCommand(msg)
     category = category_by_word(ctx.args[1])
     await workflow.classify(ctx.session, case, category, actor=ctx.member, now=ctx.now)
-    # NOTE: the CSV row is written before the transaction commits, so a
-    # failed commit leaves a row without its event; retraining tolerates that.
-    append_to_file(ctx.corrections_path, case)
+    append_after_commit(ctx.session, ctx.corrections_path, case)
 
     phrase = deadlines_for(case.category, case.urgent, ctx.now).response_phrase
     label = CATEGORY_LABELS[category]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.commands import triage
 from handlers.corrections import export_corrections, write_corrections_csv
 from models import CaseStatus
 from nlp.corrections import Correction, read_corrections
@@ -38,6 +39,26 @@ async def test_correction_appended_for_retraining(db_url, tmp_path):
     async with open_desk(db_url, triage_threshold=1.0, data_dir=tmp_path) as desk:
         await desk.say(UNCLEAR, sender="r1")
 
+        await desk.say("分类 0001 物业服务", sender="officer")
+
+        rows = read_corrections(tmp_path / "corrections.csv")
+        assert rows == [Correction(UNCLEAR, "property_service", "normal", "property")]
+
+
+async def test_failed_command_appends_no_correction(db_url, tmp_path, monkeypatch):
+    async with open_desk(db_url, triage_threshold=1.0, data_dir=tmp_path) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+
+        async def reply_fails(*args, **kwargs):
+            raise RuntimeError("sending the confirmation failed")
+
+        monkeypatch.setattr(triage, "respond", reply_fails)
+        await desk.say("分类 0001 物业服务", sender="officer")
+
+        assert (await desk.case(1)).status == CaseStatus.TRIAGE
+        assert read_corrections(tmp_path / "corrections.csv") == []
+
+        monkeypatch.undo()
         await desk.say("分类 0001 物业服务", sender="officer")
 
         rows = read_corrections(tmp_path / "corrections.csv")
