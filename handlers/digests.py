@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseOutcome, CaseStatus, Compound
+from models import Case, CaseEvent, CaseOutcome, CaseStatus, Compound
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
 # States in which a case is still being worked on; RESOLVED waits for a rating.
@@ -78,22 +78,46 @@ async def compute_stats(
     if not compound_ids:
         return stats
     in_period = and_(Case.opened_at >= start, Case.opened_at < end)
-    query = select(Case).where(
-        Case.compound_id.in_(compound_ids),
-        or_(
-            Case.status.in_([*WORKING_STATUSES, CaseStatus.RESOLVED]),
-            in_period,
-            and_(Case.acknowledged_at >= start, Case.acknowledged_at < end),
-            and_(Case.resolved_at >= start, Case.resolved_at < end),
-            and_(Case.closed_at >= start, Case.closed_at < end),
-        ),
+    last_reopen = (
+        select(CaseEvent.case_id.label("case_id"), func.max(CaseEvent.at).label("at"))
+        .where(CaseEvent.kind == "reopened", CaseEvent.at < end)
+        .group_by(CaseEvent.case_id)
+        .subquery()
     )
-    for case in await session.scalars(query):
-        _count(stats, case, start, end)
+    query = (
+        select(Case, last_reopen.c.at)
+        .outerjoin(last_reopen, last_reopen.c.case_id == Case.id)
+        .where(
+            Case.compound_id.in_(compound_ids),
+            or_(
+                Case.status.in_([*WORKING_STATUSES, CaseStatus.RESOLVED]),
+                in_period,
+                and_(Case.acknowledged_at >= start, Case.acknowledged_at < end),
+                and_(Case.resolved_at >= start, Case.resolved_at < end),
+                and_(Case.closed_at >= start, Case.closed_at < end),
+            ),
+        )
+    )
+    for case, reopened_at in await session.execute(query):
+        _count(stats, case, start, end, reopened_at)
     return stats
 
 
-def _count(stats: DigestStats, case: Case, start: datetime, end: datetime) -> None:
+def _round_start(case: Case, reopened_at: datetime | None, done_at: datetime) -> datetime:
+    """Return when the round of work that ended at `done_at` began.
+
+    A reopened case is a new round for the party: its new acknowledgement
+    and resolution are measured from the reopen, not from the first report,
+    which would count the days the case stood resolved as the party's delay.
+    """
+    if reopened_at is not None and case.opened_at <= reopened_at <= done_at:
+        return reopened_at
+    return case.opened_at
+
+
+def _count(
+    stats: DigestStats, case: Case, start: datetime, end: datetime, reopened_at: datetime | None = None
+) -> None:
     status = CaseStatus(case.status)
     if start <= case.opened_at < end:
         stats.new += 1
@@ -115,13 +139,13 @@ def _count(stats: DigestStats, case: Case, start: datetime, end: datetime) -> No
     times = stats.parties[case.route]
     if case.acknowledged_at is not None and start <= case.acknowledged_at < end:
         times.acknowledged += 1
-        # NOTE: a reopened case's new acknowledgement is measured from the
-        # original report, which overstates the party's response time.
-        times.response_hours += (case.acknowledged_at - case.opened_at).total_seconds() / 3600
+        began = _round_start(case, reopened_at, case.acknowledged_at)
+        times.response_hours += (case.acknowledged_at - began).total_seconds() / 3600
     if case.resolved_at is not None and start <= case.resolved_at < end:
         stats.resolved += 1
         times.resolved += 1
-        times.resolution_hours += (case.resolved_at - case.opened_at).total_seconds() / 3600
+        began = _round_start(case, reopened_at, case.resolved_at)
+        times.resolution_hours += (case.resolved_at - began).total_seconds() / 3600
 
 
 def _hours(value: float | None) -> str:

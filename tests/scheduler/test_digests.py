@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from handlers.digests import compute_stats
-from handlers.workflow import acknowledge, cannot_resolve, resolve
+from handlers.workflow import acknowledge, cannot_resolve, reopen, resolve
 from models import Case, CaseStatus, Notification
 from tests.scheduler.conftest import Desk, local
 
@@ -103,6 +103,25 @@ async def test_daily_digest_matches_database(desk: Desk):
         t for t in desk.sent_to("liaison") if t.startswith("【每日简报】") and "3月4日" in t
     ] == texts
     assert ids
+
+
+async def test_reopened_case_timed_from_reopen(desk: Desk):
+    lamp = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9), sender="resident-lamp")
+    async with desk.services.sessionmaker() as session, session.begin():
+        case = await session.get_one(Case, lamp.id)
+        acknowledge(session, case, actor=None, now=local(2026, 3, 2, 10))
+        resolve(session, case, actor=None, now=local(2026, 3, 2, 11), note="已更换灯泡")
+        reopen(session, case, now=local(2026, 3, 3, 9), reason="换了还是不亮")
+        acknowledge(session, case, actor=None, now=local(2026, 3, 3, 10))
+        resolve(session, case, actor=None, now=local(2026, 3, 3, 12), note="更换了线路")
+
+    async with desk.services.sessionmaker() as session:
+        stats = await compute_stats(session, [desk.compound.id], PERIOD_START, DIGEST_AT)
+
+    times = stats.parties[lamp.route]
+    assert times.acknowledged == 1
+    assert times.mean_response_hours == 1.0
+    assert times.mean_resolution_hours == 3.0
 
 
 async def test_street_digest_covers_its_compounds(desk: Desk):
