@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.outbox import Outbox
-from models import Case, CaseTimer
+from models import Case, CaseTimer, Compound, Street
 from scheduler.config import TimerConfig
 from scheduler.digest_jobs import digest_drafts, digest_window_open
 from scheduler.notify import claim, send_claimed, store_drafts
@@ -90,8 +90,9 @@ class Sweeper:
         # Sweep-clock times of the last sync and the last full sync.
         self._synced_at: datetime | None = None
         self._full_synced_at: datetime | None = None
-        # Local date on which every digest of the day was found stored.
-        self._digests_done_on: date | None = None
+        # The local date on which every digest of the day was found stored,
+        # with the newest compound and street ids of that moment.
+        self._digests_done: tuple[date, int, int] | None = None
 
     async def run_once(self, now: datetime, *, send: bool = True) -> SweepReport:
         """Run one pass at the moment `now` and return what it did.
@@ -255,13 +256,18 @@ class Sweeper:
 
     async def _digests(self, session: AsyncSession, now: datetime, report: SweepReport) -> None:
         today = now.astimezone(self.config.zone).date()
-        if self._digests_done_on == today:
+        # A compound or street added since then is owed today's digest too,
+        # as it would be after a restart, so the newest ids are part of the mark.
+        newest_compound = await session.scalar(select(func.max(Compound.id)))
+        newest_street = await session.scalar(select(func.max(Street.id)))
+        mark = (today, newest_compound or 0, newest_street or 0)
+        if self._digests_done == mark:
             return
         drafts = await digest_drafts(session, now, self.config)
         if not drafts and not self.dry_run and digest_window_open(now, self.config):
-            # Every digest of the day exists; later passes today skip the step.
-            # NOTE: a compound created later the same day gets its first digest tomorrow.
-            self._digests_done_on = today
+            # Every digest of the day exists; later passes skip the step until
+            # the date or the set of compounds and streets changes.
+            self._digests_done = mark
         report.notifications_stored += await store_drafts(
             session, drafts, now=now, config=self.config
         )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from handlers.digests import compute_stats
+from handlers.directory import create_compound
 from handlers.workflow import acknowledge, cannot_resolve, reopen, resolve
 from models import Case, CaseStatus, Notification
 from tests.scheduler.conftest import Desk, local
@@ -122,6 +123,26 @@ async def test_reopened_case_timed_from_reopen(desk: Desk):
     assert times.acknowledged == 1
     assert times.mean_response_hours == 1.0
     assert times.mean_resolution_hours == 3.0
+
+
+async def test_compound_added_later_gets_todays_digest(desk: Desk):
+    sweeper = desk.sweeper()
+    await sweeper.run_once(DIGEST_AT + timedelta(minutes=1))
+    # This pass finds every digest of the day stored, so later passes may skip the step.
+    await sweeper.run_once(DIGEST_AT + timedelta(minutes=2))
+    async with desk.services.sessionmaker() as session, session.begin():
+        later = await create_compound(session, "翠湖苑")
+
+    await sweeper.run_once(DIGEST_AT + timedelta(hours=5))
+    await sweeper.run_once(DIGEST_AT + timedelta(hours=6))
+
+    async with desk.services.sessionmaker() as session:
+        keys = list(
+            await session.scalars(
+                select(Notification.key).where(Notification.key.like(f"digest:daily:compound:{later.id}:%"))
+            )
+        )
+    assert keys == [f"digest:daily:compound:{later.id}:2026-03-04"]
 
 
 async def test_street_digest_covers_its_compounds(desk: Desk):
