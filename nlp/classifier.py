@@ -12,7 +12,7 @@ from nlp.clauses import topic_spans
 from nlp.cues import COURTESY, ME_TOO, Cues, find_cues
 from nlp.features import cue_features
 from nlp.findings import Finding
-from nlp.labels import CHAT
+from nlp.labels import CHAT, EXTERNAL_SENSITIVE
 from nlp.locate import extract_location
 from nlp.model import LinearModel, Scores
 from nlp.normalize import normalize
@@ -223,12 +223,19 @@ class Classifier:
         location = extract_location(analysis.text)
         if location.is_empty and analysis.text != whole_text:
             location = extract_location(whole_text)
+        category = self.model.categories[index]
+        # The external head learns only from the categories whose route an
+        # outside cause changes; on the others its output means nothing.
+        external = (
+            category in EXTERNAL_SENSITIVE
+            and analysis.scores.external_probability >= self.thresholds["external"]
+        )
         return Finding(
-            category=self.model.categories[index],
+            category=category,
             urgent=urgent,
             confidence=round(float(analysis.scores.category_probabilities[index]), 4),
             location=location,
-            external=analysis.scores.external_probability >= self.thresholds["external"],
+            external=external,
             text=analysis.text,
         )
 
