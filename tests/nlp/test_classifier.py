@@ -75,6 +75,10 @@ def test_clear_problems_get_their_category(
         "东门有人晕倒了 快叫120",
         "楼上刚掉下来一个花盆 差点砸到人",
         "电梯又坏了，困了人！！",
+        "8号楼电梯里困了一个老人",
+        "4栋电梯停在半路上，困了两个小孩",
+        "11栋电梯卡在半空，里面有人",
+        "电梯里关着人出不来",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -85,7 +89,12 @@ def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["电梯经常困人 上个月又困了一次", "楼道老有人给电动车充电", "门口那条路挖开快一个月了 晚上骑车差点摔了"],
+    [
+        "电梯经常困人 上个月又困了一次",
+        "楼道老有人给电动车充电",
+        "门口那条路挖开快一个月了 晚上骑车差点摔了",
+        "电梯坏了好几天 里面有人贴小广告",
+    ],
 )
 def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None:
     findings = classifier.classify(text)
@@ -93,7 +102,9 @@ def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None
     assert findings[0].actionable
 
 
-@pytest.mark.parametrize("text", ["火锅店着火了吗哈哈", "困死了", "困了困了 睡觉", "这家奶茶店火了 天天排队"])
+@pytest.mark.parametrize(
+    "text", ["火锅店着火了吗哈哈", "困死了", "困了困了 睡觉", "这家奶茶店火了 天天排队", "困了一天了 终于下班"]
+)
 def test_alarming_chatter_is_not_urgent(classifier: Classifier, text: str) -> None:
     findings = classifier.classify(text)
     assert not any(finding.urgent for finding in findings)
