@@ -46,7 +46,7 @@ from handlers.messages import (
     Reply,
     with_spoken_text,
 )
-from handlers.onboarding import home_of, onboard, registered_before
+from handlers.onboarding import home_of, onboard, registered_before, tries_to_name_home
 from handlers.outbox import Outbox
 from handlers.permissions import Level, access_for
 from handlers.rawstore import raw_lookup, raw_message_for
@@ -264,7 +264,10 @@ class Pipeline:
 
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
-            reported = any(f.actionable for f in self.classifier.classify(message.text))
+            findings = self.classifier.classify(message.text)
+            reported = any(f.actionable for f in findings) and not tries_to_name_home(
+                message.text, findings, self.triage_threshold
+            )
             replies = await onboard(session, chat, member, message, now, reported=reported)
             result = IntakeResult(outcome=MessageOutcome.UNBOUND, replies=replies)
             if chat.compound_id is not None:
@@ -340,7 +343,11 @@ class Pipeline:
         )
         lines: list[str] = []
         for raw in list(pending):
-            findings = _share_location([f for f in self.classifier.classify(raw.text) if f.actionable])
+            classified = self.classifier.classify(raw.text)
+            findings = _share_location([f for f in classified if f.actionable])
+            if tries_to_name_home(raw.text, classified, self.triage_threshold):
+                # A failed try at the address ("XQ9999 3栋"), not a report.
+                findings = []
             if not findings:
                 raw.outcome = MessageOutcome.IGNORED
                 continue

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.directory import bind_chat, compound_by_code
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from models import ChatGroup, Compound, Member, PrivateChatHome
-from nlp.locate import extract_location
+from nlp.findings import Finding
+from nlp.locate import address_leftover, extract_location
 from nlp.normalize import normalize as normalize_text
 
 log = logging.getLogger("handlers.onboarding")
@@ -74,6 +75,30 @@ def parse_home(text: str) -> tuple[str, str | None] | None:
         rest = folded[: match.start()] + " " + folded[match.end() :]
         building = extract_location(normalize_text(rest)).building
     return match.group(1).upper(), building
+
+
+# The longest leftover, once the address words are gone, that still reads as
+# a try at the compound's name ("金桂 3栋", "花园3栋") rather than a problem.
+_MAX_NAME_TRY = 8
+
+
+def tries_to_name_home(text: str, findings: list[Finding], triage_threshold: float) -> bool:
+    """Tell whether a line in an unbound private chat answers "which compound" rather than reports.
+
+    Such lines must not turn into cases once the chat is bound. A line with
+    a compound code counts, known or not ("XQ9999 3栋"). So does a building
+    with a few other characters when no finding is confident, because
+    "3栋电梯坏了" is a report while "金桂 3栋" is a misspelt name.
+    """
+    if parse_home(text) is not None:
+        return True
+    folded = normalize_text(text)
+    if extract_location(folded).building is None:
+        return False
+    leftover = address_leftover(folded).replace(_COMPOUND_WORD, "")
+    if len(leftover) > _MAX_NAME_TRY:
+        return False
+    return not any(f.actionable and (f.urgent or f.confidence >= triage_threshold) for f in findings)
 
 
 async def read_home(session: AsyncSession, text: str) -> HomeAnswer:

@@ -209,6 +209,15 @@ _ADDRESS_ONLY = re.compile(
 )
 
 
+def address_leftover(text: str) -> str:
+    """Return what a line holds besides digits, address words and fillers.
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+    """
+    return _ADDRESS_ONLY.sub("", text)
+
+
 def is_bare_address(text: str) -> bool:
     """Tell whether a line gives only an address with a building ("是3栋2单元的", "5号楼").
 
@@ -217,4 +226,4 @@ def is_bare_address(text: str) -> bool:
     """
     if extract_location(text).building is None:
         return False
-    return not _ADDRESS_ONLY.sub("", text)
+    return not address_leftover(text)

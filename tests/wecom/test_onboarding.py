@@ -151,6 +151,27 @@ async def test_report_before_answer_opens_on_binding(db_url):
     await services.close()
 
 
+async def test_failed_address_tries_open_no_case(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "金桂园", "XQ0001")
+
+    await send(services, private("你好"))
+    unknown = await send(services, private("XQ9999 3栋", minutes=1))
+    misspelt = await send(services, private("金桂 3栋", minutes=2))
+    report = await send(services, private("4栋楼道灯坏了好几天了", minutes=3))
+    answer = await send(services, private("金桂园 3栋", minutes=4))
+
+    assert "已记下" not in unknown.replies[0].text
+    assert "已记下" not in misspelt.replies[0].text
+    assert "已记下" in report.replies[0].text
+    assert answer.opened == 1
+    async with services.sessionmaker() as session:
+        summaries = list(await session.scalars(select(Case.summary)))
+    assert summaries == ["4栋楼道灯坏了好几天了"]
+    await services.close()
+
+
 def test_home_parsed_from_code_and_scene():
     assert parse_home("XQ0001 3栋") == ("XQ0001", "3")
     assert parse_home("ＸＱ0001 ３栋") == ("XQ0001", "3")
