@@ -15,13 +15,15 @@ from handlers.commands import (
     triage,
 )
 from handlers.commands.base import CommandContext, CommandRegistry, CommandSpec, ParsedCommand
-from handlers.commands.help import build_help
+from handlers.commands.help import build_help, build_start
 
 
 def build_registry(bot_username: str | None = None) -> CommandRegistry:
     """Return a registry with every command the bot knows, help first."""
     registry = CommandRegistry(bot_username)
-    registry.add(build_help(lambda: registry.specs))
+    help_spec = build_help(lambda: registry.specs)
+    registry.add(help_spec)
+    registry.add(build_start(help_spec))
     for spec in (
         query.SPEC,
         *resident.SPECS,

@@ -8,6 +8,7 @@ from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import command_compound
 from handlers.errors import BadCommand
 from handlers.messages import Reply
+from handlers.onboarding import onboard
 from handlers.permissions import LEVEL_LABELS, Level, access_for
 
 
@@ -42,3 +43,19 @@ def build_help(specs: Callable[[], list[CommandSpec]]) -> CommandSpec:
         help="查看可用指令",
         example="帮助",
     )
+
+
+def build_start(help_spec: CommandSpec) -> CommandSpec:
+    """Return /start, the first thing a Telegram user sends to a bot.
+
+    In a private chat that names no compound yet it asks where the resident
+    lives, as their first message would; everywhere else it shows the help.
+    It has no Chinese verb, so 帮助 does not list it.
+    """
+
+    async def start(ctx: CommandContext) -> list[Reply]:
+        if ctx.message.is_private and ctx.chat.compound_id is None:
+            return await onboard(ctx.session, ctx.chat, ctx.member, ctx.message, ctx.now)
+        return await help_spec.handler(ctx)
+
+    return CommandSpec(name="start", verbs=(), handler=start, help="开始使用，查看可用指令", example="/start")

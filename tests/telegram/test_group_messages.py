@@ -168,6 +168,51 @@ async def test_private_chat_answered_privately(telegram):
     assert chat.kind == "private"
 
 
+def private_text(text: str) -> dict:
+    return {
+        "message_id": next_message_id(),
+        "date": DATE,
+        "chat": {"id": RESIDENT, "type": "private", "first_name": "王"},
+        "from": user(RESIDENT),
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if text.startswith("/")
+        else [],
+    }
+
+
+async def test_start_asks_where_resident_lives(telegram):
+    await telegram.deliver(update(private_text("/start")))
+
+    replies = telegram.api.sent_to(RESIDENT)
+    assert len(replies) == 1
+    assert "住在哪个小区" in replies[0]
+    assert "没有" not in replies[0]
+
+
+async def test_start_link_binds_private_chat(telegram):
+    compound = await telegram.bind(SUPERGROUP)
+
+    await telegram.deliver(update(private_text(f"/start {compound.code}-3")))
+    await telegram.deliver(update(private_text("楼道灯坏了好几天了")))
+
+    replies = telegram.api.sent_to(RESIDENT)
+    assert "已记录您住在阳光花园3栋" in replies[0]
+    cases = await telegram.cases()
+    assert len(cases) == 1
+    assert cases[0].building == "3"
+
+
+async def test_start_in_bound_chat_shows_help(telegram):
+    compound = await telegram.bind(SUPERGROUP)
+    await telegram.deliver(update(private_text(f"/start {compound.code}")))
+
+    await telegram.deliver(update(private_text("/start")))
+
+    replies = telegram.api.sent_to(RESIDENT)
+    assert "可用指令如下" in replies[-1]
+
+
 async def test_service_and_bot_messages_ignored(telegram):
     await telegram.bind(SUPERGROUP)
     joined = group_message(None, new_chat_members=[user(NEIGHBOUR)])

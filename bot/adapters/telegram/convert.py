@@ -15,6 +15,8 @@ PLATFORM = "telegram"
 GROUP_CHAT_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 HANDLED_CHAT_TYPES = GROUP_CHAT_TYPES | {ChatType.PRIVATE}
 _SPACES = re.compile(r"[ \t]{2,}")
+# Telegram allows A-Z, a-z, 0-9, _ and - in a start parameter, up to 64 of them.
+_START_PAYLOAD = re.compile(r"^/start(?:@\w+)?\s+([A-Za-z0-9_-]{1,64})$")
 
 
 def message_key(chat_id: int | str, message_id: int | str) -> str:
@@ -53,6 +55,9 @@ def to_inbound(message: Message, *, account: str, bot_username: str | None) -> I
         return None
 
     text, mentioned = _strip_own_mentions(text, message, bot_username)
+    private = message.chat.type == ChatType.PRIVATE
+    if private:
+        text = _deep_link_payload(text)
     sender_id, sender_name = sender
     reply_to = None
     if message.reply_to_message is not None:
@@ -62,7 +67,7 @@ def to_inbound(message: Message, *, account: str, bot_username: str | None) -> I
         account=account,
         chat_id=str(message.chat.id),
         chat_title=message.chat.title or "",
-        is_private=message.chat.type == ChatType.PRIVATE,
+        is_private=private,
         sender_id=sender_id,
         sender_name=sender_name,
         message_id=message_key(message.chat.id, message.message_id),
@@ -72,6 +77,17 @@ def to_inbound(message: Message, *, account: str, bot_username: str | None) -> I
         attachments=attachments,
         mentions_bot=mentioned,
     )
+
+
+def _deep_link_payload(text: str) -> str:
+    """Return the payload of a deep link's /start, or the text unchanged.
+
+    A link t.me/<bot>?start=XQ0001-3, printed as a QR code like the WeChat
+    ones, opens the chat with "/start XQ0001-3". The payload then reads as
+    the resident's answer to "which compound", as a scanned WeChat code does.
+    """
+    match = _START_PAYLOAD.match(text.strip())
+    return match.group(1) if match else text
 
 
 def _sender(message: Message) -> tuple[str, str] | None:
