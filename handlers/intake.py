@@ -46,7 +46,7 @@ from handlers.messages import (
     Reply,
     with_spoken_text,
 )
-from handlers.onboarding import home_of, onboard, registered_before, tries_to_name_home
+from handlers.onboarding import home_of, onboard, registered_before, rescan, tries_to_name_home
 from handlers.outbox import Outbox
 from handlers.permissions import Level, access_for
 from handlers.rawstore import raw_lookup, raw_message_for
@@ -280,6 +280,10 @@ class Pipeline:
         if chat.kind == ChatKind.STAFF_GROUP:
             # Staff discuss cases in their own group, so only commands act there.
             return IntakeResult(outcome=MessageOutcome.IGNORED)
+        if message.is_private:
+            rescanned = await rescan(session, chat, member, message, now)
+            if rescanned is not None:
+                return IntakeResult(outcome=MessageOutcome.IGNORED, replies=rescanned)
 
         # NFKC folds the full-width ＋１ that Chinese keyboards type.
         # Only the phrase, with punctuation or emoji after it: "我也是，早上好" is a

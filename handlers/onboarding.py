@@ -31,6 +31,8 @@ log = logging.getLogger("handlers.onboarding")
 # Compound codes are letters then digits (XQ0001); a QR scene value may add
 # the building after a separator (XQ0001-3, XQ0001_3).
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6}\d{2,8})(?:[-_#](\d{1,4}))?(?![A-Za-z0-9])")
+# A line that is a code and nothing else, as a scanned QR code sends it.
+_BARE_CODE = re.compile(r"[A-Za-z]{1,6}\d{2,8}(?:[-_#]\d{1,4})?")
 # Residents write "翠竹园小区" as often as "翠竹园".
 _COMPOUND_WORD = "小区"
 # How many candidates an ambiguous name lists before asking for the code.
@@ -163,13 +165,48 @@ async def onboard(
 
     if home.asked_at is None:
         home.asked_at = now
+        if answer.unknown_code is not None:
+            # A QR code printed for a compound that was since removed, or a typo.
+            return [_reply(message, f"{_not_found(answer.unknown_code)}{QUESTION}")]
         return [_reply(message, QUESTION)]
     if answer.candidates:
         return [_reply(message, _ambiguous(answer.candidates))]
     if answer.unknown_code is not None:
-        text = f"没有找到编码为“{answer.unknown_code}”的小区，请核对后重新发送，例如“XQ0001 3栋”。"
+        text = f"{_not_found(answer.unknown_code)}请核对后重新发送，例如“XQ0001 3栋”。"
         return [_reply(message, text)]
     return [_reply(message, _reminder(reported))]
+
+
+async def rescan(
+    session: AsyncSession, chat: ChatGroup, member: Member, message: InboundMessage, now: datetime
+) -> list[Reply] | None:
+    """Handle a bound private chat's line that is nothing but a compound code, as a scanned QR code sends.
+
+    A resident who scans another compound's code has moved or named the
+    wrong home before, so the chat follows the new code and the reply says
+    so. Returns None when the line is not a bare code.
+    """
+    folded = unicodedata.normalize("NFKC", message.text).strip()
+    if not _BARE_CODE.fullmatch(folded.removeprefix("qrscene_")):
+        return None
+    answer = await read_home(session, folded)
+    if answer.compound is None:
+        code = answer.unknown_code or folded
+        current = chat.compound.name if chat.compound is not None else "原来的小区"
+        return [_reply(message, f"{_not_found(code)}您登记的住址没有改动，仍是{current}。")]
+    home = await _home_for(session, chat, member)
+    moved = answer.compound.id != chat.compound_id
+    await _remember(session, home, chat, answer.compound, answer.building, now)
+    if not moved:
+        return [_reply(message, _welcome(answer.compound, answer.building))]
+    log.info("private chat moved: platform=%s chat=%s compound=%s", chat.platform, chat.id, answer.compound.id)
+    where = f"{answer.compound.name}{answer.building}栋" if answer.building else answer.compound.name
+    text = f"您好，已把您的住址改为{where}。此后您在这里反映的问题将登记到该小区；已有的工单不变。"
+    return [_reply(message, text)]
+
+
+def _not_found(code: str) -> str:
+    return f"没有找到编码为“{code}”的小区。"
 
 
 async def home_of(session: AsyncSession, platform: str, chat_id: str) -> PrivateChatHome | None:

@@ -66,7 +66,10 @@ async def command_compound(ctx: CommandContext) -> Compound:
     if len(candidates) == 1:
         return next(iter(candidates.values()))
     if not candidates:
-        msg = "您好，私聊中暂时查不到您所在的小区，请在小区群里发送该指令。"
+        msg = (
+            "您好，我们还不知道您住在哪个小区。请先发送小区名称或编码和楼栋，"
+            "例如“阳光花园 3栋”或“XQ0001 3栋”，再发送该指令；也可以在小区群里发送。"
+        )
         raise BadCommand(msg)
     ordered = sorted(candidates.values(), key=lambda c: c.code)
     listed = "、".join(f"{c.name}（{c.code}）" for c in ordered[:LISTED_COMPOUNDS])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from handlers.directory import create_compound
 from handlers.messages import InboundMessage
 from handlers.onboarding import parse_home
-from models import Case, ChatGroup, MessageOutcome, PrivateChatHome, RawMessage
+from models import Case, ChatGroup, Compound, MessageOutcome, PrivateChatHome, RawMessage
 from tests.helpers import T0, make_services, send
 
 _ids = itertools.count(1)
@@ -169,6 +169,50 @@ async def test_failed_address_tries_open_no_case(db_url):
     async with services.sessionmaker() as session:
         summaries = list(await session.scalars(select(Case.summary)))
     assert summaries == ["4栋楼道灯坏了好几天了"]
+    await services.close()
+
+
+async def test_command_before_address_asks_for_it(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "金桂园", "XQ0001")
+
+    result = await send(services, private("查询 0002"))
+
+    assert "还不知道您住在哪个小区" in result.replies[0].text
+    assert "XQ0001 3栋" in result.replies[0].text
+    await services.close()
+
+
+async def test_unknown_scene_says_code_not_found(db_url):
+    services, _console = await make_services(db_url)
+
+    result = await send(services, private("qrscene_XQ0077-1"))
+
+    assert "没有找到编码为“XQ0077”的小区" in result.replies[0].text
+    assert "住在哪个小区" in result.replies[0].text
+    await services.close()
+
+
+async def test_scanning_another_compound_moves_chat(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "金桂园", "XQ0001")
+        await create_compound(session, "银杏苑", "XQ0002")
+
+    await send(services, private("XQ0001-3"))
+    moved = await send(services, private("XQ0002-2", minutes=1))
+    unknown = await send(services, private("XQ0099", minutes=2))
+    await send(services, private("楼道灯坏了好几天了", minutes=3))
+
+    assert "已把您的住址改为银杏苑2栋" in moved.replies[0].text
+    assert "没有找到编码为“XQ0099”的小区" in unknown.replies[0].text
+    assert "仍是银杏苑" in unknown.replies[0].text
+    async with services.sessionmaker() as session:
+        case = await session.scalar(select(Case))
+        compound = await session.get(Compound, case.compound_id)
+    assert compound.code == "XQ0002"
+    assert case.building == "2"
     await services.close()
 
 
