@@ -6,7 +6,9 @@ import argparse
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,15 +63,16 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             if text is None:
                 csv_text = await export_register(session, compound, full=args.full, with_tags=args.with_tags)
             else:
-                return await _import(session, compound, args.file, text)
+                today = utcnow().astimezone(ZoneInfo(settings.timezone)).date()
+                return await _import(session, compound, args.file, text, today)
     finally:
         await services.close()
     _write_export(csv_text, args.output)
     return 0
 
 
-async def _import(session: AsyncSession, compound: Compound, path: Path, text: str) -> int:
-    rows, errors = read_register(text)
+async def _import(session: AsyncSession, compound: Compound, path: Path, text: str, today: date) -> int:
+    rows, errors = read_register(text, today=today)
     if errors:
         for error in errors:
             sys.stderr.write(f"第 {error.line} 行：{error.reason}\n")

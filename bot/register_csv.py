@@ -6,11 +6,14 @@ to files so spreadsheet programs read the Chinese correctly):
     楼栋,单元,房号,姓名,关系,手机号,入住日期,标签,备注
 
 楼栋, 房号, 姓名 and 关系 must be filled; 单元 may be empty for buildings
-without units. Tags are separated by 、 or ; and must come from
-handlers.register.TAGS. On import the columns 手机号, 入住日期, 标签 and 备注
-may be left out of the header, and then the stored values stay. An empty
-cell in a column that is present clears the value. Rows update the living person
-of the same name at the dwelling, or add a new one.
+without units. The three address cells may carry the words that 登记住户
+accepts (3栋, 3号楼, B座, 2单元, 1002室) and are stored as 登记住户 stores
+the same dwelling, so 3号楼 and 3 are one building. Tags are separated by
+、 or ; and must come from handlers.register.TAGS. On import the columns
+手机号, 入住日期, 标签 and 备注 may be left out of the header, and then the
+stored values stay. An empty cell in a column that is present clears the
+value. Rows update the living person of the same name at the dwelling, or
+add a new one.
 
 The export lists living people only. It masks phones unless asked for full
 phones, and leaves out 标签 and 备注 unless asked for tags.
@@ -22,7 +25,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,17 +34,16 @@ from handlers.errors import BadCommand
 from handlers.masking import mask_phone
 from handlers.register import (
     RELATIONS,
-    DwellingAddress,
     OccupantEntry,
     check_name,
     check_note,
-    parse_date,
-    parse_dwelling,
+    parse_moved_in,
     parse_phone,
     parse_relation,
     parse_tags,
     reject_id_number,
 )
+from handlers.register_address import DwellingAddress, parse_dwelling_cells
 from handlers.register_store import save_occupant
 from models import Compound, Dwelling, Occupant
 
@@ -81,8 +83,11 @@ def _import_cell(value: str) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
 
 
-def read_register(text: str) -> tuple[list[ImportRow], list[RowError]]:
-    """Check every row of an import file; return the rows and every error found."""
+def read_register(text: str, *, today: date) -> tuple[list[ImportRow], list[RowError]]:
+    """Check every row of an import file; return the rows and every error found.
+
+    `today` is the current date in the bot's time zone; a later move-in date is an error.
+    """
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header = [cell.strip() for cell in next(reader, [])]
     unknown = [name for name in header if name not in HEADER]
@@ -101,7 +106,7 @@ def read_register(text: str) -> tuple[list[ImportRow], list[RowError]]:
             errors.append(RowError(line, f"应有 {len(header)} 列，实际 {len(cells)} 列"))
             continue
         try:
-            row = _read_row(line, dict(zip(header, (_import_cell(cell) for cell in cells), strict=True)))
+            row = _read_row(line, dict(zip(header, (_import_cell(cell) for cell in cells), strict=True)), today)
         except BadCommand as exc:
             errors.append(RowError(line, str(exc)))
             continue
@@ -114,10 +119,9 @@ def read_register(text: str) -> tuple[list[ImportRow], list[RowError]]:
     return rows, errors
 
 
-def _read_row(line: int, cells: dict[str, str]) -> ImportRow:
+def _read_row(line: int, cells: dict[str, str], today: date) -> ImportRow:
     reject_id_number(" ".join(cells.values()))
-    unit = f"{cells['单元']}单元" if cells["单元"] else ""
-    address = parse_dwelling(f"{cells['楼栋']}栋{unit}{cells['房号']}")
+    address = parse_dwelling_cells(cells["楼栋"], cells["单元"], cells["房号"])
     if not cells["关系"]:
         msg = f"关系为空，请填写{'、'.join(RELATIONS)}之一"
         raise BadCommand(msg)
@@ -131,7 +135,7 @@ def _read_row(line: int, cells: dict[str, str]) -> ImportRow:
         elif column == "手机号":
             entry.phone = _import_phone(value)
         elif column == "入住日期":
-            entry.moved_in_on = parse_date(value)
+            entry.moved_in_on = parse_moved_in(value, today)
         elif column == "标签":
             entry.tags = parse_tags(_TAG_SEPARATORS.split(value))
         else:

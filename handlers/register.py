@@ -1,4 +1,4 @@
-"""Reading and showing household register entries: dwellings, people, relations and tags.
+"""Reading and showing household register entries: people, relations and tags.
 
 The chat commands and the CSV import share these checks, so a row that the
 import accepts is one that 登记住户 would accept too.
@@ -13,7 +13,7 @@ from datetime import date
 
 from handlers.errors import BadCommand
 from handlers.masking import contains_id_number, mask_phone
-from models import Dwelling, Occupant
+from models import Occupant
 
 # The relations a person may have to the dwelling.
 RELATIONS = ("业主", "家属", "租户", "借住", "其他")
@@ -38,33 +38,17 @@ CARE_TAGS = ("独居老人", "空巢老人", "高龄老人", "残疾人", "重�
 NO_TAGS = "无标签"
 
 MAX_NAME_LENGTH = 20
+# Characters allowed between the letters of a name: the middle dot of
+# transliterated names (阿依古丽·买买提), and the hyphen, apostrophe and
+# full stop of Latin ones (Anne-Marie, O'Neil, J.Smith).
+NAME_SEPARATORS = frozenset("·・•-'’.")
 MAX_NOTE_LENGTH = 200
 
-# 3栋2单元1002, 3号楼1002室, A座2单元301; the unit is optional.
-_DWELLING_WORDS = re.compile(
-    r"^([0-9]{1,3}|[A-Za-z])(?:栋|幢|号楼|座)(?:([0-9]{1,2})单元)?([0-9]{3,4})(?:室|号)?$"
-)
-# 3-2-1002: building, unit and room separated by dashes.
-_DWELLING_DASHED = re.compile(r"^([0-9]{1,3})-([0-9]{1,2})-([0-9]{3,4})$")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 # A date as officers type it: 2023-05-01, 2023/5/1, 2023.5.1 or 2023年5月1日,
 # optionally after the word 入住.
 _DATE = re.compile(r"^(?:入住)?([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
 _NOTE_START = re.compile(r"备注[:：]?")
-
-
-@dataclass(frozen=True, slots=True)
-class DwellingAddress:
-    """A dwelling as typed, before it is looked up: building, unit ("" for none) and room."""
-
-    building: str
-    unit: str
-    room: str
-
-    @property
-    def label(self) -> str:
-        unit = f"{self.unit}单元" if self.unit else ""
-        return f"{self.building}栋{unit}{self.room}室"
 
 
 @dataclass(slots=True)
@@ -100,38 +84,27 @@ def reject_id_number(text: str) -> None:
         raise BadCommand(msg)
 
 
-def parse_dwelling(text: str) -> DwellingAddress:
-    """Read 3栋2单元1002, 3号楼1002室, A座2单元301 or 3-2-1002.
-
-    Raises:
-        BadCommand: The text is no dwelling in one of those forms.
-    """
-    folded = fold(text).replace(" ", "")
-    match = _DWELLING_WORDS.match(folded) or _DWELLING_DASHED.match(folded)
-    if match is None:
-        msg = f"无法识别房号“{text}”，请写成“3栋2单元1002”或“3-2-1002”（无单元的写“3栋1002”）。"
-        raise BadCommand(msg)
-    building, unit, room = match.groups()
-    # Case locations store numbers without leading zeros, so 03栋 and 3栋 are one building.
-    building = str(int(building)) if building.isdigit() else building.upper()
-    return DwellingAddress(building, str(int(unit)) if unit else "", room)
-
-
-def dwelling_label(dwelling: Dwelling) -> str:
-    return DwellingAddress(dwelling.building, dwelling.unit, dwelling.room).label
-
-
 def parse_phone(text: str) -> str:
     """Return an 11-digit mainland mobile number, with spaces and dashes removed.
 
     Raises:
         BadCommand: The text is no mobile number.
     """
-    digits = re.sub(r"[\s-]", "", fold(text))
-    if not _MOBILE.match(digits):
+    digits = full_mobile(text)
+    if digits is None:
         msg = f"手机号“{text}”无效，请写11位手机号，例如 13812345678。"
         raise BadCommand(msg)
     return digits
+
+
+def full_mobile(text: str) -> str | None:
+    """Return the 11 digits of a text that is a whole mainland mobile number, or None.
+
+    Spaces, dashes and full-width digits are allowed, so 138 1234 5678
+    gives the number stored for 13812345678.
+    """
+    digits = re.sub(r"[\s-]", "", fold(text))
+    return digits if _MOBILE.match(digits) else None
 
 
 def parse_date(text: str) -> date:
@@ -150,6 +123,19 @@ def parse_date(text: str) -> date:
     except ValueError:
         msg = f"日期“{text}”不存在，请核对。"
         raise BadCommand(msg) from None
+
+
+def parse_moved_in(text: str, today: date) -> date:
+    """Read a move-in date no later than `today`, the current date in the bot's time zone.
+
+    Raises:
+        BadCommand: The text is no date, no real one, or a date after today.
+    """
+    day = parse_date(text)
+    if day > today:
+        msg = f"入住日期 {day:%Y-%m-%d} 晚于今天（{today:%Y-%m-%d}），请核对。"
+        raise BadCommand(msg)
+    return day
 
 
 def parse_tags(words: list[str]) -> list[str]:
@@ -183,8 +169,13 @@ def parse_relation(text: str) -> str:
 def check_name(text: str) -> str:
     """Return a person's name, rejecting digits, tags and relations in its place.
 
+    A name is letters (汉字 or Latin and other scripts) with the separators
+    of NAME_SEPARATORS between them. Spaces are rejected too, because 迁出
+    and 关联住户 read the name as one word.
+
     Raises:
-        BadCommand: The name is missing, too long or looks like another field.
+        BadCommand: The name is missing, too long, looks like another field,
+            or contains a character no name has (@, an emoji, punctuation).
     """
     name = fold(text)
     if not name:
@@ -196,7 +187,42 @@ def check_name(text: str) -> str:
     if len(name) > MAX_NAME_LENGTH:
         msg = f"姓名“{text}”超过{MAX_NAME_LENGTH}个字，请核对。"
         raise BadCommand(msg)
+    _check_name_characters(text, name)
     return name
+
+
+def _check_name_characters(text: str, name: str) -> None:
+    # Each typed character is folded on its own, so the message quotes it as typed (！ rather than !).
+    for typed in text.strip():
+        if _allowed_in_name(typed):
+            continue
+        if typed.isspace():
+            msg = f"姓名“{text}”中不能有空格，外文或少数民族姓名请用“·”连接，例如：阿依古丽·买买提。"
+        elif not typed.isprintable():
+            msg = f"姓名“{text}”中有看不见的字符，请删去后重新输入。"
+        else:
+            msg = f"姓名“{text}”中的“{typed}”不能用在姓名里。姓名只能由汉字或字母组成，外文姓名可用“·”分隔。"
+        raise BadCommand(msg)
+    if not (_is_letter(name[0]) and (_is_letter(name[-1]) or _is_mark(name[-1]))):
+        msg = f"姓名“{text}”应以汉字或字母开头和结尾，请核对。"
+        raise BadCommand(msg)
+
+
+def _allowed_in_name(typed: str) -> bool:
+    folded = fold(typed)
+    if not folded:
+        return False
+    return all(_is_letter(char) or _is_mark(char) or char in NAME_SEPARATORS for char in folded)
+
+
+def _is_letter(char: str) -> bool:
+    # Nl lets in 〇, which some names use as a character.
+    category = unicodedata.category(char)
+    return category.startswith("L") or category == "Nl"
+
+
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char).startswith("M")
 
 
 def check_note(text: str) -> str:
@@ -209,15 +235,15 @@ def check_note(text: str) -> str:
     return note
 
 
-def parse_entry(text: str) -> OccupantEntry:
+def parse_entry(text: str, *, today: date) -> OccupantEntry:
     """Read the part of 登记住户 after the dwelling: name, then fields in any order.
 
-    Each later word is a relation, a mobile number, a date, a tag or 无标签;
-    everything after 备注 is the note. Anything else is an error, so a typo
-    never lands silently in the note.
+    Each later word is a relation, a mobile number, a move-in date no later
+    than `today`, a tag or 无标签; everything after 备注 is the note. Anything
+    else is an error, so a typo never lands silently in the note.
 
     Raises:
-        BadCommand: The name is missing or a word fits no field.
+        BadCommand: The name is missing or invalid, or a word fits no field.
     """
     reject_id_number(text)
     # Only the fields are folded; the note keeps the punctuation it was typed with.
@@ -237,7 +263,7 @@ def parse_entry(text: str) -> OccupantEntry:
         elif word in TAGS:
             tags.append(word)
         elif _DATE.match(word):
-            entry.moved_in_on = parse_date(word)
+            entry.moved_in_on = parse_moved_in(word, today)
         elif re.fullmatch(r"[0-9\s-]+", word):
             entry.phone = parse_phone(word)
         else:

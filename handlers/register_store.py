@@ -17,7 +17,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import BadCommand, NotFound
-from handlers.register import CARE_TAGS, RELATIONS, DwellingAddress, OccupantEntry
+from handlers.register import CARE_TAGS, RELATIONS, OccupantEntry, full_mobile
+from handlers.register_address import DwellingAddress
 from models import Case, Compound, Dwelling, Member, Occupant
 
 # The maximum number of people a search reply lists.
@@ -140,14 +141,26 @@ async def move_out(
     return occupant
 
 
+def is_phone_query(query: str) -> bool:
+    """Tell whether a search query is a phone: the last four digits, the masked form or the whole number."""
+    return bool(_PHONE_TAIL.match(query) or _MASKED_PHONE.match(query) or full_mobile(query))
+
+
 async def search(session: AsyncSession, compound: Compound, query: str) -> list[Occupant]:
-    """Find living people by part of the name, the phone's last four digits or the masked phone."""
+    """Find living people by part of the name, or by phone: its last four digits, masked form or whole number.
+
+    Phones are stored as the 11 digits that parse_phone returns, so a whole
+    number, typed with spaces or dashes or not, is compared for equality.
+    """
     condition = Occupant.name.contains(query, autoescape=True)
     masked = _MASKED_PHONE.match(query)
+    phone = full_mobile(query)
     if _PHONE_TAIL.match(query):
         condition = or_(condition, Occupant.phone.endswith(query))
     elif masked is not None:
         condition = Occupant.phone.startswith(masked.group(1)) & Occupant.phone.endswith(masked.group(2))
+    elif phone is not None:
+        condition = Occupant.phone == phone
     found = await session.scalars(
         select(Occupant)
         .join(Dwelling, Dwelling.id == Occupant.dwelling_id)

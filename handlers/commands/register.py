@@ -1,5 +1,8 @@
 """Household register commands: 登记住户, 住户, 住户查询, 迁出, 住户统计, 我的信息, 删除我的信息.
 
+关联住户 is in register_link and the access checks in register_access; SPECS
+below lists all of them.
+
 Access by role:
 - Liaison officers and branch secretaries keep the register. They read and
   write everything, and see tags and notes in a private chat with the bot.
@@ -19,23 +22,23 @@ data, and a resident's line that opens with one of these words is a report.
 from __future__ import annotations
 
 import logging
+import re
 
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
-from handlers.commands.common import case_by_number, command_access, text_after
+from handlers.commands.common import text_after
+from handlers.commands.register_access import dwelling_argument, is_keeper, keeper_access, reader_access
+from handlers.commands.register_link import link_reporter
 from handlers.errors import BadCommand
+from handlers.masking import mask_phone
 from handlers.messages import Reply
-from handlers.permissions import Access, Level, deny
-from handlers.register import (
-    dwelling_label,
-    occupant_line,
-    parse_dwelling,
-    parse_entry,
-    reject_id_number,
-)
-from handlers.register_notices import KEEPER_ROLES, erased_notices
+from handlers.permissions import Access, Level
+from handlers.register import fold, full_mobile, occupant_line, parse_entry, reject_id_number
+from handlers.register_address import dwelling_label, parse_dwelling
+from handlers.register_notices import erased_notices
 from handlers.register_store import (
     SEARCH_LIMIT,
     figures,
+    is_phone_query,
     living,
     move_out,
     records_of,
@@ -43,22 +46,10 @@ from handlers.register_store import (
     save_occupant,
     search,
 )
-from models import ChatKind, Compound, Occupant, RoleKind
+from models import ChatKind, Occupant, RoleKind
 
 log = logging.getLogger("handlers.register")
 
-READER_ROLES = frozenset(
-    {
-        *KEEPER_ROLES,
-        RoleKind.PARTY_MEMBER,
-        RoleKind.COMMITTEE_DIRECTOR,
-        RoleKind.COMMITTEE_MEMBER,
-        RoleKind.PROPERTY_MANAGER,
-        RoleKind.PROPERTY_STAFF,
-        RoleKind.COMMUNITY_STAFF,
-        RoleKind.STREET_STAFF,
-    }
-)
 # Roles that see tag counts in 住户统计 without seeing any person's tags.
 AREA_ROLES = frozenset({RoleKind.COMMUNITY_STAFF, RoleKind.STREET_STAFF})
 # The word that makes 迁出 delete the row instead of keeping history.
@@ -66,11 +57,8 @@ DELETE_WORD = "删除"
 # The word that confirms 删除我的信息.
 CONFIRM_WORD = "确认"
 
-_IN_RESIDENT_GROUP = "住户档案涉及个人信息，不在居民群中使用。请私聊机器人，或在工作群发送。"
-
-
-def is_keeper(access: Access) -> bool:
-    return bool(access.roles & set(KEEPER_ROLES))
+# A query of digits, spaces and dashes only, which can only be meant as a phone.
+_DIGITS_ONLY = re.compile(r"^[0-9][0-9\s-]*$")
 
 
 def _shows_tags(ctx: CommandContext, access: Access) -> bool:
@@ -85,46 +73,18 @@ def _tags_hint(ctx: CommandContext, access: Access) -> list[str]:
     return []
 
 
-def _refuse_resident_group(ctx: CommandContext) -> None:
-    if ctx.chat.kind not in (ChatKind.PRIVATE, ChatKind.STAFF_GROUP):
-        raise BadCommand(_IN_RESIDENT_GROUP)
-
-
 def _require_private(ctx: CommandContext) -> None:
     if ctx.chat.kind != ChatKind.PRIVATE:
         msg = "为保护您的个人信息，请私聊机器人发送此指令。"
         raise BadCommand(msg)
 
 
-async def _keeper_access(ctx: CommandContext, command: str, verb: str) -> Compound:
-    _refuse_resident_group(ctx)
-    compound, access = await command_access(ctx)
-    if not is_keeper(access):
-        raise deny(access, command, f"抱歉，只有小区专员或党组织书记可以{verb}。")
-    return compound
-
-
-async def _reader_access(ctx: CommandContext, command: str) -> tuple[Compound, Access]:
-    _refuse_resident_group(ctx)
-    compound, access = await command_access(ctx)
-    if not access.roles & READER_ROLES:
-        raise deny(access, command, "抱歉，住户档案只对小区工作人员开放。居民可私聊发送“我的信息”查看本人登记。")
-    return compound, access
-
-
-def _dwelling_argument(ctx: CommandContext, example: str) -> str:
-    if not ctx.args:
-        msg = f"请写上房号，例如：{example}"
-        raise BadCommand(msg)
-    return ctx.args[0]
-
-
 async def register_person(ctx: CommandContext) -> list[Reply]:
     """登记住户 3栋2单元1002 张三 业主 13812345678 独居老人: add or update a person."""
     reject_id_number(ctx.rest)
-    compound = await _keeper_access(ctx, "register", "登记住户")
-    address = parse_dwelling(_dwelling_argument(ctx, "登记住户 3栋2单元1002 张三 业主 13812345678"))
-    entry = parse_entry(text_after(ctx, 1))
+    compound = await keeper_access(ctx, "register", "登记住户")
+    address = parse_dwelling(dwelling_argument(ctx, "登记住户 3栋2单元1002 张三 业主 13812345678"))
+    entry = parse_entry(text_after(ctx, 1), today=ctx.now.astimezone(ctx.zone).date())
     occupant, created = await save_occupant(ctx.session, compound, address, entry, ctx.now)
     log.info(
         "register %s: compound=%s occupant=%s member=%s",
@@ -143,8 +103,8 @@ async def register_person(ctx: CommandContext) -> list[Reply]:
 
 async def show_dwelling(ctx: CommandContext) -> list[Reply]:
     """住户 3栋2单元1002: the people living in a dwelling."""
-    compound, access = await _reader_access(ctx, "household")
-    address = parse_dwelling(_dwelling_argument(ctx, "住户 3栋2单元1002"))
+    compound, access = await reader_access(ctx, "household")
+    address = parse_dwelling(dwelling_argument(ctx, "住户 3栋2单元1002"))
     dwelling = await require_dwelling(ctx.session, compound, address)
     people = living(dwelling)
     with_tags = _shows_tags(ctx, access)
@@ -158,18 +118,25 @@ async def show_dwelling(ctx: CommandContext) -> list[Reply]:
 
 
 async def search_people(ctx: CommandContext) -> list[Reply]:
-    """住户查询 张 / 住户查询 1234: living people by part of the name or the phone's tail."""
+    """住户查询 张 / 住户查询 5678 / 住户查询 13812345678: living people by part of the name or by phone."""
     reject_id_number(ctx.rest)
-    compound, access = await _reader_access(ctx, "household_search")
-    query = ctx.rest.strip()
+    compound, access = await reader_access(ctx, "household_search")
+    query = fold(ctx.rest)
     if not query:
-        msg = "请写上姓名中的字或手机号后四位，例如：住户查询 张 或 住户查询 5678"
+        msg = "请写上姓名中的字、手机号后四位或完整手机号，例如：住户查询 张 或 住户查询 5678"
         raise BadCommand(msg)
+    if _DIGITS_ONLY.match(query) and not is_phone_query(query):
+        msg = "按手机号查询请写后四位（如 5678）、完整的11位手机号，或打码后的号码（如 138****5678）。"
+        raise BadCommand(msg)
+    phone = full_mobile(query)
+    # Replies mask phones for everyone but the person, and a staff group
+    # reads this one, so a whole number typed as the query is masked too.
+    displayed_query = mask_phone(phone) if phone is not None else query
     found = await search(ctx.session, compound, query)
     if not found:
-        return [reply_here(ctx, f"住户档案中没有找到“{query}”。")]
+        return [reply_here(ctx, f"住户档案中没有找到“{displayed_query}”。")]
     with_tags = _shows_tags(ctx, access)
-    lines = [f"“{query}”的查询结果："]
+    lines = [f"“{displayed_query}”的查询结果："]
     lines += [f"· {dwelling_label(o.dwelling)} {occupant_line(o, with_tags=with_tags)}" for o in found[:SEARCH_LIMIT]]
     if len(found) > SEARCH_LIMIT:
         lines.append(f"结果较多，只列出前{SEARCH_LIMIT}条，请写得更具体些。")
@@ -179,8 +146,8 @@ async def search_people(ctx: CommandContext) -> list[Reply]:
 
 async def move_person_out(ctx: CommandContext) -> list[Reply]:
     """迁出 3栋2单元1002 张三 [删除]: mark a person moved out, or delete the entry."""
-    compound = await _keeper_access(ctx, "move_out", "办理迁出")
-    address = parse_dwelling(_dwelling_argument(ctx, "迁出 3栋2单元1002 张三"))
+    compound = await keeper_access(ctx, "move_out", "办理迁出")
+    address = parse_dwelling(dwelling_argument(ctx, "迁出 3栋2单元1002 张三"))
     if len(ctx.args) < 2:  # noqa: PLR2004 - the dwelling and the name
         msg = f"请写上迁出人的姓名，例如：迁出 {address.label} 张三"
         raise BadCommand(msg)
@@ -206,7 +173,7 @@ async def move_person_out(ctx: CommandContext) -> list[Reply]:
 
 async def register_statistics(ctx: CommandContext) -> list[Reply]:
     """住户统计: counts of dwellings and people by building, and by tag for those who may see it."""
-    compound, access = await _reader_access(ctx, "register_stats")
+    compound, access = await reader_access(ctx, "register_stats")
     counts = await figures(ctx.session, compound)
     if counts.people == 0:
         return [reply_here(ctx, f"{compound.name}的住户档案还没有登记。")]
@@ -218,34 +185,6 @@ async def register_statistics(ctx: CommandContext) -> list[Reply]:
         else:
             lines.append("按标签：无")
     return [reply_here(ctx, "\n".join(lines))]
-
-
-async def link_reporter(ctx: CommandContext) -> list[Reply]:
-    """关联住户 3栋2单元1002 张三 0034: link a person to the resident who reported case 0034.
-
-    A case's reporter has written to the bot, so after the link 我的信息
-    returns the entry to that resident.
-    """
-    compound = await _keeper_access(ctx, "register_link", "关联住户")
-    address = parse_dwelling(_dwelling_argument(ctx, "关联住户 3栋2单元1002 张三 0034"))
-    if len(ctx.args) != 3:  # noqa: PLR2004 - the dwelling, the name and the case
-        msg = f"请写上姓名和该住户反映过的工单号，例如：关联住户 {address.label} 张三 0034"
-        raise BadCommand(msg)
-    name, number = ctx.args[1], ctx.args[2]
-    dwelling = await require_dwelling(ctx.session, compound, address)
-    occupant = next((o for o in living(dwelling) if o.name == name), None)
-    if occupant is None:
-        msg = f"{address.label} 没有在住的“{name}”，请核对姓名。"
-        raise BadCommand(msg)
-    case = await case_by_number(ctx, compound, number)
-    if case.reporter_id is None:
-        msg = f"工单 {case.number} 没有记录反映人，无法关联。"
-        raise BadCommand(msg)
-    occupant.member_id = case.reporter_id
-    occupant.updated_at = ctx.now
-    log.info("register linked: occupant=%s member=%s by=%s", occupant.id, case.reporter_id, ctx.member.id)
-    text = f"已把 {address.label} {name} 的登记关联到工单 {case.number} 的反映人，对方私聊发送“我的信息”即可查看。"
-    return [reply_here(ctx, text)]
 
 
 async def my_information(ctx: CommandContext) -> list[Reply]:
@@ -316,7 +255,7 @@ SPECS = (
         "household_search",
         ("住户查询",),
         search_people,
-        "按姓名或手机号后四位查住户",
+        "按姓名、手机号后四位或完整手机号查住户",
         "住户查询 张",
         Level.PARTY,
         personal=True,
@@ -337,7 +276,7 @@ SPECS = (
         "register_link",
         ("关联住户",),
         link_reporter,
-        "把登记关联到反映过工单的居民",
+        "把登记关联到工单的反映人，多人反映时加序号",
         "关联住户 3栋2单元1002 张三 0034",
         Level.OFFICER,
         personal=True,

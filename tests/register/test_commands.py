@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -130,6 +132,14 @@ async def test_resident_line_with_command_word_reported(db_url, text):
         ("登记住户 3栋2单元1002 张三 业主 嗜酒", "无法识别“嗜酒”"),
         ("登记住户 3栋2单元1002 张三 13812345678", "请写明张三与该户的关系"),
         ("登记住户 3栋2单元1002 张三 业主 110101199003071234", "不登记身份证号"),
+        ("登记住户 0栋2单元1002 张三 业主", "房号“0栋2单元1002”中的楼栋不能为 0"),
+        ("登记住户 3栋0单元1002 张三 业主", "房号“3栋0单元1002”中的单元不能为 0"),
+        ("登记住户 3栋2单元0000 张三 业主", "房号“3栋2单元0000”中的房号不能为 0"),
+        ("登记住户 3栋2单元1002 张三 业主 入住2026-03-03", "入住日期 2026-03-03 晚于今天（2026-03-02）"),
+        ("登记住户 3栋2单元1002 @所有人 业主", "姓名“@所有人”中的“@”不能用在姓名里"),
+        ("登记住户 3栋2单元1002 😀😀 业主", "姓名“😀😀”中的“😀”不能用在姓名里"),
+        ("登记住户 3栋2单元1002 ！！ 业主", "不能用在姓名里"),
+        (f"登记住户 3栋2单元1002 {'张' * 21} 业主", "超过20个字"),
     ],
 )
 async def test_bad_register_input_writes_nothing(db_url, text, expected):
@@ -140,6 +150,23 @@ async def test_bad_register_input_writes_nothing(db_url, text, expected):
         assert expected in replies[0]
         assert await count(desk, Occupant) == 0
         assert await count(desk, Dwelling) == 0
+
+
+async def test_move_in_date_read_in_shanghai(db_url):
+    async with open_desk(db_url) as desk:
+        # 17:00 UTC on 2 March is already 3 March in Shanghai.
+        evening = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+        replies = await desk.say(
+            "登记住户 3栋2单元1002 张三 业主 入住2026-03-03",
+            sender="officer",
+            chat_id="officer-private",
+            private=True,
+            at=evening,
+        )
+
+        assert replies == ["已登记：3栋2单元1002室 张三 业主 2026-03-03入住"]
+        [stored] = await occupants(desk)
+        assert stored.moved_in_on == date(2026, 3, 3)
 
 
 async def test_raw_message_keeps_no_personal_data(db_url):
@@ -238,6 +265,50 @@ async def test_search_by_name_and_phone(db_url):
         assert nothing == ["住户档案中没有找到“赵”。"]
 
 
+async def test_search_by_full_phone(db_url):
+    async with open_desk(db_url) as desk:
+        await officer(desk, ZHANG)
+        await officer(desk, "登记住户 5栋1201 张小红 租户 13900001111")
+
+        plain = await privately(desk, "wang", "住户查询 13812345678")
+        spaced = await privately(desk, "wang", "住户查询 138 1234-5678")
+        wide = await privately(desk, "wang", "住户查询 １３８１２３４５６７８")
+        in_group = await desk.say("住户查询 13812345678", sender="officer", chat_id=STAFF_GROUP)
+        unknown = await privately(desk, "wang", "住户查询 13700000000")
+
+        expected = ["“138****5678”的查询结果：\n· 3栋2单元1002室 张三 业主 138****5678"]
+        assert plain == expected
+        assert spaced == expected
+        assert wide == expected
+        assert in_group == [
+            "“138****5678”的查询结果：\n· 3栋2单元1002室 张三 业主 138****5678\n"
+            "（标签和备注只在私聊机器人时显示。）"
+        ]
+        assert unknown == ["住户档案中没有找到“137****0000”。"]
+
+
+async def test_search_by_full_phone_only_for_staff(db_url):
+    async with open_desk(db_url) as desk:
+        await officer(desk, ZHANG)
+        await desk.say("3栋电梯坏了", sender="r1")
+
+        replies = await privately(desk, "r1", "住户查询 13812345678")
+
+        assert replies == ["抱歉，住户档案只对小区工作人员开放。居民可私聊发送“我的信息”查看本人登记。"]
+
+
+@pytest.mark.parametrize("query", ["123", "1381234", "12812345678", "138123456789"])
+async def test_search_by_partial_digits_explained(db_url, query):
+    async with open_desk(db_url) as desk:
+        await officer(desk, ZHANG)
+
+        replies = await privately(desk, "wang", f"住户查询 {query}")
+
+        assert len(replies) == 1
+        assert replies[0].startswith("按手机号查询请写后四位")
+        assert query not in replies[0]
+
+
 async def test_move_out_keeps_history_without_contact(db_url):
     async with open_desk(db_url) as desk:
         await officer(desk, ZHANG)
@@ -276,7 +347,7 @@ async def test_move_out_with_delete_removes_row(db_url):
         ("迁出 3栋2单元1002 张三 马上", "无法识别“马上”"),
         ("住户 9栋1101", "住户档案中没有 9栋1101室"),
         ("住户 九栋", "无法识别房号"),
-        ("住户查询", "请写上姓名中的字或手机号后四位"),
+        ("住户查询", "请写上姓名中的字、手机号后四位或完整手机号"),
     ],
 )
 async def test_bad_dwelling_or_person_rejected(db_url, text, expected):
@@ -330,7 +401,7 @@ async def test_my_info_after_link_through_case(db_url):
 
         assert "没有与您的账号关联的登记" in before[0]
         assert linked == [
-            "已把 3栋2单元1002室 张三 的登记关联到工单 0001 的反映人，对方私聊发送“我的信息”即可查看。"
+            "已把 3栋2单元1002室 张三 的登记关联到工单 0001 的反映人（居**），对方私聊发送“我的信息”即可查看。"
         ]
         assert after == [
             "住户档案中关于您的登记：\n"
@@ -403,6 +474,131 @@ async def test_link_needs_known_case_and_person(db_url):
 
         assert no_case == ["没有找到工单 0009，请核对工单号。"]
         assert "没有在住的“李四”" in no_person[0]
+        [stored] = await occupants(desk)
+        assert stored.member_id is None
+
+
+async def report_leak_twice(desk: Desk) -> None:
+    """Open case 0001 about 3栋2单元1002 with two reporters: 王小明, then 李大伟."""
+    await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", name="王小明", message_id="leak-1")
+    await desk.say("我也是", sender="r2", name="李大伟", reply_to="leak-1", at=later(2))
+
+
+async def test_link_asks_which_reporter(db_url):
+    async with open_desk(db_url) as desk:
+        await report_leak_twice(desk)
+        await officer(desk, ZHANG)
+
+        replies = await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+
+        assert replies == [
+            "工单 0001 有2位反映人，请在工单号后加上要关联的反映人序号：\n"
+            "1. 王**（03-02 09:30 反映）\n"
+            "2. 李**（03-02 09:32 反映）\n"
+            "例如：关联住户 3栋2单元1002室 张三 0001 2"
+        ]
+        [stored] = await occupants(desk)
+        assert stored.member_id is None
+
+
+async def test_link_second_reporter(db_url):
+    async with open_desk(db_url) as desk:
+        await report_leak_twice(desk)
+        await officer(desk, ZHANG)
+
+        linked = await officer(desk, "关联住户 3栋2单元1002 张三 0001 2")
+        first = await privately(desk, "r1", "我的信息")
+        second = await privately(desk, "r2", "我的信息")
+
+        assert linked == [
+            "已把 3栋2单元1002室 张三 的登记关联到工单 0001 的第2位反映人（李**），对方私聊发送“我的信息”即可查看。"
+        ]
+        assert "没有与您的账号关联的登记" in first[0]
+        assert "张三 业主 13812345678" in second[0]
+
+
+async def test_link_replacing_earlier_says_so(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", name="王小明")
+        await desk.say("5栋门口的路灯坏了", sender="r2", name="李大伟", at=later(10))
+        await officer(desk, ZHANG)
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+
+        replaced = await officer(desk, "关联住户 3栋2单元1002 张三 0002")
+        first = await privately(desk, "r1", "我的信息")
+        second = await privately(desk, "r2", "我的信息")
+
+        assert replaced == [
+            "已把 3栋2单元1002室 张三 的登记关联到工单 0002 的反映人（李**），对方私聊发送“我的信息”即可查看。\n"
+            "这条登记原先关联的居民（王**）已被替换，对方的“我的信息”不再显示这条登记。"
+        ]
+        assert "没有与您的账号关联的登记" in first[0]
+        assert "张三 业主 13812345678" in second[0]
+
+
+async def test_link_repeated_changes_nothing(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", name="王小明")
+        await officer(desk, ZHANG)
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+
+        again = await officer(desk, "关联住户 3栋2单元1002 张三 0001 1")
+
+        assert again == ["3栋2单元1002室 张三 的登记已经关联到工单 0001 的反映人（王**），无需重复关联。"]
+
+
+async def test_link_names_other_entries_of_account(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", name="王小明")
+        await officer(desk, ZHANG)
+        await officer(desk, "登记住户 5栋1201 张小红 租户 13900001111")
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+
+        linked = await officer(desk, "关联住户 5栋1201 张小红 0001")
+        mine = await privately(desk, "r1", "我的信息")
+
+        assert linked == [
+            "已把 5栋1201室 张小红 的登记关联到工单 0001 的反映人（王**），对方私聊发送“我的信息”即可查看。\n"
+            "该居民的账号还关联着 3栋2单元1002室 张* 的登记，“我的信息”会一并显示。"
+        ]
+        assert "张三 业主" in mine[0]
+        assert "张小红 租户" in mine[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("关联住户 3栋2单元1002 张三 0001 3", "工单 0001 共有2位反映人，序号请填 1 到 2 之间的数字。"),
+        ("关联住户 3栋2单元1002 张三 0001 0", "工单 0001 共有2位反映人，序号请填 1 到 2 之间的数字。"),
+        (
+            "关联住户 3栋2单元1002 张三 0001 二",
+            "无法识别反映人序号“二”，请写数字，例如：关联住户 3栋2单元1002室 张三 0001 2",
+        ),
+        ("关联住户 3栋2单元1002 张三 0001 2 3", "工单有多位反映人时，在工单号后加上反映人序号"),
+        ("关联住户 3栋2单元1002 张三", "请写上姓名和该住户反映过的工单号"),
+    ],
+)
+async def test_link_bad_reporter_position_rejected(db_url, text, expected):
+    async with open_desk(db_url) as desk:
+        await report_leak_twice(desk)
+        await officer(desk, ZHANG)
+
+        replies = await officer(desk, text)
+
+        assert len(replies) == 1
+        assert expected in replies[0]
+        [stored] = await occupants(desk)
+        assert stored.member_id is None
+
+
+async def test_link_position_on_single_reporter_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", name="王小明")
+        await officer(desk, ZHANG)
+
+        replies = await officer(desk, "关联住户 3栋2单元1002 张三 0001 2")
+
+        assert replies == ["工单 0001 只有1位反映人，不用写序号。"]
         [stored] = await occupants(desk)
         assert stored.member_id is None
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.register_csv import HEADER, read_register
-from models import Occupant
+from handlers.register_address import DwellingAddress
+from models import Dwelling, Occupant
 from models.db import create_engine, create_sessionmaker
 from tests.cli.test_replay import run_cli_async
 
 FULL_HEADER = ",".join(HEADER)
+SHORT_HEADER = "楼栋,单元,房号,姓名,关系,入住日期"
+TODAY = date(2026, 3, 2)
 GOOD_ROWS = [
     "3,2,1002,张三,业主,13812345678,2023-05-01,独居老人,腿脚不便",
     "3,2,1002,张小明,家属,,,留守儿童、残疾人,",
@@ -39,7 +43,7 @@ async def stored(db_url: str) -> list[Occupant]:
 
 
 def test_good_rows_read():
-    rows, errors = read_register(csv_text(FULL_HEADER, *GOOD_ROWS))
+    rows, errors = read_register(csv_text(FULL_HEADER, *GOOD_ROWS), today=TODAY)
 
     assert errors == []
     assert [(r.line, r.address.label, r.entry.name) for r in rows] == [
@@ -65,12 +69,13 @@ def test_every_bad_row_reported():
             "3,2,1008,吴十,业主,138****5678,,,",
             "3,2,1002,张三,家属,,,,",
             "3,2,1009,郑一,业主",
-        )
+        ),
+        today=TODAY,
     )
 
     assert [e.line for e in errors] == [3, 4, 5, 6, 7, 8, 9, 10, 11]
     reasons = [e.reason for e in errors]
-    assert "无法识别房号" in reasons[0]
+    assert reasons[0].startswith("楼栋“三”无法识别")
     assert "请写上住户姓名" in reasons[1]
     assert "“房东”不是可用的关系" in reasons[2]
     assert "手机号“1381234”无效" in reasons[3]
@@ -82,11 +87,84 @@ def test_every_bad_row_reported():
     assert len(rows) == 1
 
 
+def test_address_forms_people_type_read():
+    rows, errors = read_register(
+        csv_text(
+            SHORT_HEADER,
+            "3号楼,2单元,1002室,张三,业主,",
+            "３栋,０２,１００２,李四,家属,",
+            "B座,,301,王五,租户,",
+            "b,,301室,赵六,租户,",
+        ),
+        today=TODAY,
+    )
+
+    assert errors == []
+    assert [r.address for r in rows] == [
+        DwellingAddress("3", "2", "1002"),
+        DwellingAddress("3", "2", "1002"),
+        DwellingAddress("B", "", "301"),
+        DwellingAddress("B", "", "301"),
+    ]
+
+
+def test_same_person_in_two_spellings_is_a_repeat():
+    rows, errors = read_register(
+        csv_text(SHORT_HEADER, "3,2,1002,张三,业主,", "3号楼,2单元,1002室,张三,业主,"), today=TODAY
+    )
+
+    assert len(rows) == 1
+    assert [(e.line, e.reason) for e in errors] == [(3, "与第 2 行重复：3栋2单元1002室 张三")]
+
+
+def test_bad_rows_name_column():
+    rows, errors = read_register(
+        csv_text(
+            SHORT_HEADER,
+            "三号楼,2,1002,张三,业主,",
+            "3,二单元,1002,张三,业主,",
+            "3,,2单元1002,张三,业主,",
+            "0,2,1002,张三,业主,",
+            "3,0,1002,张三,业主,",
+            "3,2,0000,张三,业主,",
+            "3,2,1002,@所有人,业主,",
+            "3,2,1002,！！！,业主,",
+            "3,2,1002,😀😀,业主,",
+            "3,2,1002,张 三,业主,",
+            "3,2,1002,张三,业主,2026-03-03",
+        ),
+        today=TODAY,
+    )
+
+    assert rows == []
+    reasons = {e.line: e.reason for e in errors}
+    assert reasons[2].startswith("楼栋“三号楼”无法识别")
+    assert reasons[3].startswith("单元“二单元”无法识别")
+    assert reasons[4].startswith("房号“2单元1002”无法识别")
+    assert reasons[5] == "楼栋“0”无效，楼栋不能为 0"
+    assert reasons[6] == "单元“0”无效，单元不能为 0"
+    assert reasons[7] == "房号“0000”无效，房号不能为 0"
+    assert reasons[8].startswith("姓名“@所有人”中的“@”不能用在姓名里")
+    assert reasons[9].startswith("姓名“！！！”中的“！”不能用在姓名里")
+    assert reasons[10].startswith("姓名“😀😀”中的“😀”不能用在姓名里")
+    assert reasons[11].startswith("姓名“张 三”中不能有空格")
+    assert reasons[12] == "入住日期 2026-03-03 晚于今天（2026-03-02），请核对。"
+    assert len(errors) == 11
+
+
+def test_over_long_name_rejected():
+    rows, errors = read_register(csv_text(SHORT_HEADER, f"3,2,1002,{'张' * 21},业主,"), today=TODAY)
+
+    assert rows == []
+    assert [e.line for e in errors] == [2]
+    assert "超过20个字" in errors[0].reason
+
+
 @pytest.mark.parametrize(
     "header", ["楼栋,单元,房号,姓名", "楼栋,单元,房号,姓名,关系,身份证", "楼栋,单元,房号,姓名,关系,关系"]
 )
 def test_bad_header_rejected(header):
-    rows, errors = read_register(csv_text(header, "3,2,1002,张三,业主"))
+    rows, errors = read_register(csv_text(header, "3,2,1002,张三,业主"), today=TODAY)
 
     assert rows == []
     assert [e.line for e in errors] == [1]
@@ -94,7 +172,7 @@ def test_bad_header_rejected(header):
 
 
 def test_short_header_leaves_fields_alone():
-    rows, errors = read_register(csv_text("楼栋,单元,房号,姓名,关系", "3,2,1002,张三,业主"))
+    rows, errors = read_register(csv_text("楼栋,单元,房号,姓名,关系", "3,2,1002,张三,业主"), today=TODAY)
 
     assert errors == []
     assert rows[0].entry.clear == set()
@@ -140,6 +218,37 @@ async def test_import_with_one_bad_row_writes_nothing(db_url, tmp_path):
         "第 5 行：住户档案不登记身份证号，请删去身份证号后重新发送。系统没有保存这条内容。",
         f"{source} 有 1 行有误，未导入任何数据。请改正后重新导入。",
     ]
+    assert await stored(db_url) == []
+
+
+async def test_import_matches_chat_spelling(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    first = write_csv(tmp_path / "first.csv", SHORT_HEADER, "3,2,1002,张三,业主,")
+    await run_cli_async(["register-import", "--compound", "CHY", str(first)], db_url)
+    second = write_csv(tmp_path / "second.csv", SHORT_HEADER, "3号楼,2单元,１００２室,张三,业主,2023-05-01")
+
+    code, out, err = await run_cli_async(["register-import", "--compound", "CHY", str(second)], db_url)
+
+    assert (code, err) == (0, "")
+    assert "新增 0 人，更新 1 人" in out
+    engine = create_engine(db_url)
+    async with create_sessionmaker(engine)() as session:
+        dwellings = [(d.building, d.unit, d.room) for d in await session.scalars(select(Dwelling))]
+    await engine.dispose()
+    assert dwellings == [("3", "2", "1002")]
+    [person] = await stored(db_url)
+    assert person.moved_in_on == date(2023, 5, 1)
+
+
+async def test_import_future_move_in_writes_nothing(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    source = write_csv(tmp_path / "register.csv", SHORT_HEADER, "3,2,1002,张三,业主,", "3,2,1003,李四,业主,2999-12-31")
+
+    code, out, err = await run_cli_async(["register-import", "--compound", "CHY", str(source)], db_url)
+
+    assert code == 2
+    assert out == ""
+    assert err.splitlines()[0].startswith("第 3 行：入住日期 2999-12-31 晚于今天")
     assert await stored(db_url) == []
 
 

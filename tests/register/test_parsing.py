@@ -7,7 +7,11 @@ from datetime import date
 import pytest
 
 from handlers.errors import BadCommand
-from handlers.register import DwellingAddress, parse_dwelling, parse_entry, reject_id_number
+from handlers.register import check_name, parse_entry, reject_id_number
+from handlers.register_address import DwellingAddress, parse_dwelling, parse_dwelling_cells
+
+# The date these tests pass as today, the day the desk tests run on.
+TODAY = date(2026, 3, 2)
 
 
 @pytest.mark.parametrize(
@@ -32,13 +36,69 @@ def test_dwelling_bad_forms_rejected(text):
         parse_dwelling(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("0栋2单元1002", "楼栋"),
+        ("000号楼1002", "楼栋"),
+        ("3栋0单元1002", "单元"),
+        ("3栋2单元0000", "房号"),
+        ("3栋000室", "房号"),
+        ("0-2-1002", "楼栋"),
+        ("3-00-1002", "单元"),
+    ],
+)
+def test_dwelling_zero_part_rejected(text, part):
+    with pytest.raises(BadCommand, match=f"房号“{text}”中的{part}不能为 0"):
+        parse_dwelling(text)
+
+
+@pytest.mark.parametrize(
+    ("cells", "typed"),
+    [
+        (("3", "2", "1002"), "3栋2单元1002"),
+        (("3栋", "2单元", "1002室"), "3栋2单元1002"),
+        (("3号楼", "02", "1002"), "3号楼2单元1002"),
+        (("03幢", " 2 ", "1002号"), "3栋2单元1002"),
+        (("B座", "", "301"), "B座301"),
+        (("b", "2", "301"), "B座2单元301"),
+        (("３栋", "２单元", "１００２室"), "3栋2单元1002"),
+        (("Ｂ座", "", "３０１"), "B座301"),
+    ],
+)
+def test_dwelling_cells_match_typed_form(cells, typed):
+    assert parse_dwelling_cells(*cells) == parse_dwelling(typed)
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        (("三", "2", "1002"), "楼栋“三”无法识别"),
+        (("3栋2单元", "", "1002"), "楼栋“3栋2单元”无法识别"),
+        (("3-2", "", "1002"), "楼栋“3-2”无法识别"),
+        (("3", "二", "1002"), "单元“二”无法识别"),
+        (("3", "2楼", "1002"), "单元“2楼”无法识别"),
+        (("3", "", "2单元1002"), "房号“2单元1002”无法识别"),
+        (("3", "2", "10"), "房号“10”无法识别"),
+        (("", "2", "1002"), "楼栋为空"),
+        (("3", "2", ""), "房号为空"),
+        (("0", "2", "1002"), "楼栋“0”无效，楼栋不能为 0"),
+        (("3", "0单元", "1002"), "单元“0单元”无效，单元不能为 0"),
+        (("3", "2", "000"), "房号“000”无效，房号不能为 0"),
+    ],
+)
+def test_dwelling_cells_bad_rejected(cells, message):
+    with pytest.raises(BadCommand, match=message):
+        parse_dwelling_cells(*cells)
+
+
 def test_dwelling_label_without_unit():
     assert DwellingAddress("5", "", "1201").label == "5栋1201室"
     assert DwellingAddress("3", "2", "1002").label == "3栋2单元1002室"
 
 
 def test_entry_fields_in_any_order():
-    entry = parse_entry("张三 独居老人 13812345678 业主 入住2023-05-01 备注：腿脚不便，需上门")
+    entry = parse_entry("张三 独居老人 13812345678 业主 入住2023-05-01 备注：腿脚不便，需上门", today=TODAY)
 
     assert entry.name == "张三"
     assert entry.relation == "业主"
@@ -49,7 +109,7 @@ def test_entry_fields_in_any_order():
 
 
 def test_entry_without_optional_fields():
-    entry = parse_entry("李四")
+    entry = parse_entry("李四", today=TODAY)
 
     assert entry.name == "李四"
     assert entry.relation is None
@@ -59,11 +119,11 @@ def test_entry_without_optional_fields():
 
 
 def test_entry_no_tags_word_clears():
-    assert parse_entry("张三 无标签").tags == []
+    assert parse_entry("张三 无标签", today=TODAY).tags == []
 
 
 def test_entry_repeated_tag_kept_once():
-    assert parse_entry("张三 残疾人 残疾人 低保户").tags == ["残疾人", "低保户"]
+    assert parse_entry("张三 残疾人 残疾人 低保户", today=TODAY).tags == ["残疾人", "低保户"]
 
 
 @pytest.mark.parametrize(
@@ -81,7 +141,59 @@ def test_entry_repeated_tag_kept_once():
 )
 def test_entry_bad_input_rejected(text, message):
     with pytest.raises(BadCommand, match=message):
-        parse_entry(text)
+        parse_entry(text, today=TODAY)
+
+
+def test_entry_move_in_after_today_rejected():
+    with pytest.raises(BadCommand, match=r"入住日期 2026-03-03 晚于今天（2026-03-02）"):
+        parse_entry("张三 业主 入住2026-03-03", today=TODAY)
+
+
+def test_entry_move_in_today_read():
+    assert parse_entry("张三 业主 入住2026年3月2日", today=TODAY).moved_in_on == TODAY
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("@所有人", "姓名“@所有人”中的“@”不能用在姓名里"),
+        ("！！！", "中的“!”不能用在姓名里"),
+        ("😀😀", "中的“😀”不能用在姓名里"),
+        ("张三😀", "中的“😀”不能用在姓名里"),
+        ("张三。", "中的“。”不能用在姓名里"),
+        ("·张三", "应以汉字或字母开头和结尾"),
+        ("--", "应以汉字或字母开头和结尾"),
+        ("张\u200b三", "看不见的字符"),
+    ],
+)
+def test_entry_name_not_a_name_rejected(name, message):
+    with pytest.raises(BadCommand, match=message):
+        parse_entry(f"{name} 业主", today=TODAY)
+
+
+def test_name_character_quoted_as_typed():
+    with pytest.raises(BadCommand, match="姓名“＠所有人”中的“＠”不能用在姓名里"):
+        check_name("＠所有人")
+
+
+def test_name_with_space_rejected():
+    with pytest.raises(BadCommand, match="姓名“张 三”中不能有空格"):
+        check_name("张 三")
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("阿依古丽·买买提", "阿依古丽·买买提"),
+        ("Anne-Marie", "Anne-Marie"),
+        ("O'Neil", "O'Neil"),
+        ("Zoë", "Zoë"),
+        ("ｚｈａｎｇ", "zhang"),
+        ("张" * 20, "张" * 20),
+    ],
+)
+def test_name_forms_accepted(name, stored):
+    assert check_name(name) == stored
 
 
 @pytest.mark.parametrize(
@@ -94,7 +206,7 @@ def test_entry_bad_input_rejected(text, message):
 )
 def test_id_number_rejected(text):
     with pytest.raises(BadCommand, match="不登记身份证号"):
-        parse_entry(text)
+        parse_entry(text, today=TODAY)
 
 
 def test_id_number_full_width_rejected():
