@@ -225,12 +225,30 @@ def _is_mark(char: str) -> bool:
     return unicodedata.category(char).startswith("M")
 
 
+# Spaces and dashes people type inside long numbers (138 1234 5678, 4301-...).
+_NUMBER_BREAKS = re.compile(r"[\s\-‐‑–—－]")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
 def check_note(text: str) -> str:
-    # NOTE: an ID number typed with spaces or dashes, or a phone number inside
-    # the note, passes here and is shown to the keepers unmasked.
+    """Return a note fit for the register.
+
+    Notes are shown to the keepers as written, so a number typed with spaces
+    or dashes is joined up before the checks: an ID number is refused as
+    everywhere in the register, and a mobile number must go in its own field,
+    where it is masked.
+
+    Raises:
+        BadCommand: The note is too long or holds an ID or mobile number.
+    """
     note = text.strip()
     if len(note) > MAX_NOTE_LENGTH:
         msg = f"备注超过{MAX_NOTE_LENGTH}个字，请精简。"
+        raise BadCommand(msg)
+    joined = _NUMBER_BREAKS.sub("", fold(note))
+    reject_id_number(joined)
+    if _MOBILE_IN_TEXT.search(joined):
+        msg = "备注里不写手机号，请写在手机号一栏（显示时会打码）。系统没有保存这条内容。"
         raise BadCommand(msg)
     return note
 

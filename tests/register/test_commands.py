@@ -639,3 +639,20 @@ async def test_no_care_notice_for_other_dwelling(db_url):
         assert (await desk.case(1)) is not None
         assert not any("关怀提示" in text for text in sent)
 
+
+
+@pytest.mark.parametrize(
+    ("note", "reason"),
+    [
+        ("身份证 430102 19800101 1234", "身份证号"),
+        ("女儿电话 139-1234-5678", "手机号"),
+        ("紧急联系 139 1234 5678", "手机号"),
+    ],
+)
+async def test_note_with_spaced_number_refused(db_url, note, reason):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say(f"登记住户 3栋2单元1002 张三 业主 备注 {note}", sender="officer", chat_id=STAFF_GROUP)
+
+        assert reason in replies[0]
+        assert "没有保存" in replies[0]
+        assert await count(desk, Occupant) == 0
