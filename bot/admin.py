@@ -11,12 +11,21 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.admin_checks import (
+    MAX_NAME_CHARS,
+    check_scope,
+    checked_code,
+    checked_platform,
+    checked_user_id,
+    optional_text,
+    required_text,
+)
 from handlers.directory import compound_by_code, create_compound, member_for
 from handlers.errors import NotFound
 from handlers.outbox import PARTY_ROLES
 from handlers.permissions import grant_role
 from handlers.routing import set_override
-from models import ROLE_LABELS, Community, Compound, PartyKind, RoleKind, Street
+from models import ROLE_LABELS, Community, Compound, PartyKind, Role, RoleKind, Street
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
 
@@ -65,6 +74,51 @@ async def _check_street_of(session: AsyncSession, community_name: str, street_na
         raise ValueError(msg)
 
 
+async def _street_without_community(session: AsyncSession, name: str, street_name: str) -> str:
+    """Build the message for --street without --community, naming the street's communities if any."""
+    known = list(
+        await session.scalars(
+            select(Community.name).join(Street, Community.street_id == Street.id).where(Street.name == street_name)
+        )
+    )
+    example = known[0] if len(known) == 1 else "社区名称"
+    msg = (
+        "小区挂在社区下，社区再归属街道，所以只给 --street 还不够，请加上 --community 社区名称，"
+        f"例如：python -m bot compound-add {name} --community {example} --street {street_name}"
+    )
+    if known:
+        msg += f"。「{street_name}」下已有社区：{'、'.join(sorted(known))}"
+    return msg
+
+
+async def _check_name_free(session: AsyncSession, name: str, community_name: str | None) -> None:
+    """Reject a second compound of the same name in one community.
+
+    Bot replies and case listings name a compound by its name, and the
+    dashboard adds only its community, so two such compounds would look the
+    same. Compounds outside any community count as one group.
+    """
+    query = select(Compound).where(Compound.name == name)
+    if community_name is None:
+        query = query.where(Compound.community_id.is_(None))
+    else:
+        query = query.join(Community, Compound.community_id == Community.id).where(Community.name == community_name)
+    existing = await session.scalar(query.limit(1))
+    if existing is None:
+        return
+    if community_name is None:
+        msg = (
+            f"已有不属于任何社区的小区「{name}」（编码 {existing.code}）；"
+            "如果这是另一个小区，请用 --community 写明所属社区，或换一个能区分的名称"
+        )
+    else:
+        msg = (
+            f"社区「{community_name}」已有小区「{name}」（编码 {existing.code}），同一社区内小区名称不能重复；"
+            "如果这是另一个小区，请换一个能区分的名称，例如加上期数或路名"
+        )
+    raise ValueError(msg)
+
+
 async def add_compound(
     session: AsyncSession,
     name: str,
@@ -75,18 +129,26 @@ async def add_compound(
 ) -> Compound:
     """Create a compound with its three parties, under a community and street if given.
 
+    Names are stripped of surrounding blanks before they are checked and stored.
+
     Raises:
-        ValueError: The code is taken, a street is given without a community,
-            or the community already belongs to another street.
+        ValueError: A name or the code is empty, too long or malformed. The
+            code is taken, or the community already has a compound of this
+            name. A street is given without a community, or the community
+            already belongs to another street.
     """
+    name = required_text(name, "小区名称")
+    code = None if code is None else checked_code(code)
+    community = optional_text(community, "社区名称", "--community")
+    street = optional_text(street, "街道名称", "--street")
+    if street and not community:
+        raise ValueError(await _street_without_community(session, name, street))
     if code and await compound_by_code(session, code) is not None:
         msg = f"小区编码 {code} 已被使用"
         raise ValueError(msg)
-    if street and not community:
-        msg = "指定街道时也要指定社区（--community）"
-        raise ValueError(msg)
     if community:
         await _check_street_of(session, community, street)
+    await _check_name_free(session, name, community)
     compound = await create_compound(session, name, code)
     if community:
         compound.community = await _community(session, community, street)
@@ -126,9 +188,21 @@ async def grant(
 
     Raises:
         NotFound: The compound, community or street does not exist.
-        ValueError: The role needs a scope that was not given.
+        ValueError: The platform is unknown, the user id is empty or not of
+            the platform's form, the role is given another area than the one
+            it acts in, or the account already has this role there.
     """
-    member = await member_for(session, platform, user_id, name)
+    platform = checked_platform(platform)
+    user_id = checked_user_id(platform, user_id)
+    name = name.strip()
+    if len(name) > MAX_NAME_CHARS:
+        msg = f"显示名称（--name）最长 {MAX_NAME_CHARS} 个字，现在是 {len(name)} 个字"
+        raise ValueError(msg)
+    compound_code = optional_text(compound_code, "小区编码", "--compound")
+    community_name = optional_text(community_name, "社区名称", "--community")
+    street_name = optional_text(street_name, "街道名称", "--street")
+    check_scope(role, compound=compound_code, community=community_name, street=street_name)
+
     compound = party = community = street = None
     if compound_code:
         compound = await compound_by_code(session, compound_code)
@@ -147,9 +221,30 @@ async def grant(
         if street is None:
             msg = f"没有名为 {street_name} 的街道"
             raise NotFound(msg)
-    await grant_role(session, member, role, compound=compound, party=party, community=community, street=street)
+    member = await member_for(session, platform, user_id, name)
     scope = compound.name if compound else community_name or street_name or ""
+    if await _has_role(session, member.id, role, compound=compound, community=community, street=street):
+        msg = f"{platform}:{user_id} 已有“{ROLE_LABELS[role]}”角色（{scope}），无需重复授予"
+        raise ValueError(msg)
+    await grant_role(session, member, role, compound=compound, party=party, community=community, street=street)
     return f"已授予 {platform}:{user_id}“{ROLE_LABELS[role]}”角色（{scope}）"
+
+
+async def _has_role(
+    session: AsyncSession,
+    member_id: int,
+    role: RoleKind,
+    *,
+    compound: Compound | None,
+    community: Community | None,
+    street: Street | None,
+) -> bool:
+    # The role table's unique constraint treats NULL areas as distinct, so
+    # it lets the same grant in twice; this query compares them as equal.
+    query = select(Role.id).where(Role.member_id == member_id, Role.role == role.value)
+    for column, area in ((Role.compound_id, compound), (Role.community_id, community), (Role.street_id, street)):
+        query = query.where(column.is_(None) if area is None else column == area.id)
+    return await session.scalar(query.limit(1)) is not None
 
 
 async def override_route(session: AsyncSession, compound_code: str, category: str, route: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,9 +27,9 @@ from bot.logs import setup_logging
 from bot.services import build_services
 from bot.settings import Settings, load_settings
 from bot.tables import render_table
-from handlers.directory import compound_by_code, compound_by_name
+from handlers.directory import compound_by_code
 from handlers.errors import ConfigError, DomainError
-from models import STATUS_LABELS, CaseStatus, RoleKind
+from models import STATUS_LABELS, CaseStatus, Compound, RoleKind
 from models.queries import CaseListing, list_cases
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
@@ -55,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     compound_parser.add_argument("name", help="the compound's name, e.g. 翠湖苑")
     compound_parser.add_argument("--code", help="its code for 绑定; default XQ0001, XQ0002, ...")
     compound_parser.add_argument("--community", help="the community office above it")
-    compound_parser.add_argument("--street", help="the street office above the community")
+    compound_parser.add_argument(
+        "--street",
+        help="the street office above the community; needs --community, because a compound belongs to a street "
+        "only through its community",
+    )
 
     sub.add_parser("compounds", help="list compounds with their codes")
 
@@ -280,11 +285,9 @@ async def _cases(settings: Settings, args: argparse.Namespace) -> int:
     services = await build_services(settings, classifier=_NoClassifier())
     try:
         async with services.sessionmaker() as session:
-            if args.compound and not await _compound_exists(session, args.compound):
-                # An empty list would read as "no cases" for a mistyped code.
-                sys.stderr.write(
-                    f"没有编码或名称为“{args.compound}”的小区。运行 python -m bot compounds 查看已有小区。\n"
-                )
+            problem = await _compound_problem(session, args.compound) if args.compound else None
+            if problem:
+                sys.stderr.write(problem + "\n")
                 return 2
             cases = await list_cases(session, compound_code=args.compound, only_open=args.open, limit=args.limit)
     finally:
@@ -300,10 +303,19 @@ async def _cases(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _compound_exists(session: AsyncSession, code_or_name: str) -> bool:
-    """Tell whether a compound has this code or name, as `cases --compound` accepts both."""
-    found = await compound_by_code(session, code_or_name) or await compound_by_name(session, code_or_name)
-    return found is not None
+async def _compound_problem(session: AsyncSession, code_or_name: str) -> str | None:
+    """Describe why `cases --compound` cannot use this code or name, or return None if it can."""
+    if await compound_by_code(session, code_or_name) is not None:
+        return None
+    named = list(await session.scalars(select(Compound).where(Compound.name == code_or_name).order_by(Compound.code)))
+    if not named:
+        # An empty list would read as "no cases" for a mistyped code.
+        return f"没有编码或名称为“{code_or_name}”的小区。运行 python -m bot compounds 查看已有小区。"
+    if len(named) > 1:
+        # Same-named compounds of different communities would share one listing.
+        found = "、".join(f"{c.code}（{c.community.name if c.community else '不属于任何社区'}）" for c in named)
+        return f"有 {len(named)} 个小区都叫“{code_or_name}”：{found}。请改用编码，例如 --compound {named[0].code}。"
+    return None
 
 
 def _case_row(case: CaseListing, zone: ZoneInfo) -> tuple[str, ...]:

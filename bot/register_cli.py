@@ -67,8 +67,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                 return await _import(session, compound, args.file, text, today)
     finally:
         await services.close()
-    _write_export(csv_text, args.output)
-    return 0
+    return _write_export(csv_text, args.output)
 
 
 async def _import(session: AsyncSession, compound: Compound, path: Path, text: str, today: date) -> int:
@@ -85,16 +84,32 @@ async def _import(session: AsyncSession, compound: Compound, path: Path, text: s
     return 0
 
 
-def _write_export(text: str, output: Path | None) -> None:
+def _write_export(text: str, output: Path | None) -> int:
     if output is None:
         sys.stdout.write(text)
-        return
-    # The file contains personal data, so only its owner may read it.
-    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as file:
-        file.write(text)
-    os.chmod(output, 0o600)
+        return 0
+    try:
+        # The file contains personal data, so only its owner may read it.
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        # Left to main(), this would read as a database that cannot be opened.
+        sys.stderr.write(f"无法写入导出文件 {output}：{exc.strerror or exc}。请换一个可写的文件路径。\n")
+        return 2
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as file:
+            file.write(text)
+        os.chmod(output, 0o600)
+    except OSError as exc:
+        # A cut-off register would pass for a complete one. Only a regular
+        # file is deleted, so a device path such as /dev/full stays.
+        removed = output.is_file()
+        if removed:
+            output.unlink()
+        note = "，已删除写了一半的文件" if removed else ""
+        sys.stderr.write(f"写入导出文件 {output} 失败（{exc.strerror or exc}）{note}\n")
+        return 2
     sys.stderr.write(f"已导出到 {output}\n")
+    return 0
 
 
 class _NoClassifier:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 from datetime import UTC, datetime, timedelta
 from functools import cache
+
+import pytest
+from aiohttp import http_parser, web_protocol
 
 from bot.adapters.console import ConsoleOutbound
 from bot.services import Services, build_services
@@ -81,3 +85,34 @@ def later(minutes: float) -> datetime:
 async def send(services: Services, inbound: InboundMessage):  # noqa: ANN201 - IntakeResult
     """Hand a message to the pipeline as if it arrived when it was sent."""
     return await services.pipeline.handle(inbound, now=inbound.sent_at)
+
+
+async def send_raw_request(port: int, request: bytes) -> tuple[int, str]:
+    """Send bytes exactly as given to 127.0.0.1:port; return the status and the body as UTF-8.
+
+    aiohttp's client percent-encodes URLs, so a request line with raw
+    non-ASCII bytes can only be sent this way. The request should carry
+    Connection: close, because the body is read up to the end of the stream.
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        response = await reader.read()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    head, _, body = response.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, body.decode("utf-8", "replace")
+
+
+def use_pure_python_http_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make aiohttp servers parse requests of new connections with aiohttp's pure-Python parser.
+
+    aiohttp falls back to this parser where its C extension is missing
+    (PyPy, or AIOHTTP_NO_EXTENSIONS set). Unlike the C parser it accepts raw
+    non-ASCII bytes in the request line and hands those that are not UTF-8
+    on as lone surrogates.
+    """
+    monkeypatch.setattr(web_protocol, "HttpRequestParser", http_parser.HttpRequestParserPy)

@@ -46,7 +46,10 @@ def check_access(request: web.Request, settings: Settings) -> Access:
     if not presented:
         log.info("dashboard request from %s rejected: no token", request.remote)
         return Access.MISSING
-    if not hmac.compare_digest(presented.encode(), expected.encode()):
+    # aiohttp passes request bytes that are not UTF-8 on as lone surrogates (in
+    # headers, and in the query under its pure-Python parser). Encoding with
+    # surrogateescape restores those bytes instead of raising.
+    if not hmac.compare_digest(presented.encode("utf-8", "surrogateescape"), expected.encode()):
         log.warning("dashboard request from %s rejected: wrong token", request.remote)
         return Access.WRONG
     return Access.GRANTED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +31,11 @@ PERIODS: dict[str, str] = {
     "custom": "自定义",
 }
 ALLOWED_KEYS = frozenset({"period", "start", "end", "street", "community", "sort", "token"})
+# Characters that no form field sends: control characters, and the lone
+# surrogates that aiohttp's pure-Python HTTP parser (used when its C extension
+# is missing or AIOHTTP_NO_EXTENSIONS is set) makes of raw bytes that are not
+# UTF-8. A surrogate in an error page would fail to encode and end in a 500.
+_UNREADABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 class InvalidQuery(ValueError):
@@ -63,6 +69,10 @@ def parse_query(
     if len(query_string) > MAX_QUERY_CHARS:
         msg = f"查询参数过长（{len(query_string)} 个字符，上限 {MAX_QUERY_CHARS}），请减少筛选条件。"
         raise InvalidQuery(msg)
+    for key, value in query.items():
+        if _UNREADABLE.search(key) or _UNREADABLE.search(value):
+            msg = "查询参数中有无法识别的字符，请回到看板页面，用页面上的筛选条件重新查询。"
+            raise InvalidQuery(msg)
     for key in query:
         if key not in keys:
             allowed = "、".join(sorted(keys - {"token"}))

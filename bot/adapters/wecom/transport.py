@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ PATH_AIBOT = "/wechat/work/aibot"
 PATH_MP = "/wechat/mp/callback"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(slots=True)
@@ -93,6 +96,11 @@ def _query(request: web.Request, *names: str) -> list[str]:
     missing = [name for name, value in zip(names, values, strict=True) if not value]
     if missing:
         raise CallbackRejected(400, f"missing query field {','.join(missing)}")
+    # aiohttp's pure-Python HTTP parser turns raw bytes that are not UTF-8
+    # into lone surrogates, which the signature check could not encode.
+    unreadable = [name for name, value in zip(names, values, strict=True) if _SURROGATE.search(value)]
+    if unreadable:
+        raise CallbackRejected(400, f"query field {','.join(unreadable)} is not UTF-8")
     return values
 
 
