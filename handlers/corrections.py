@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import event as orm_event
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -76,8 +77,8 @@ def append_after_commit(session: AsyncSession, path: Path | None, case: Case) ->
         cancelled = True
 
     sync_session = session.sync_session
-    event.listen(sync_session, "after_commit", write, once=True)
-    event.listen(sync_session, "after_soft_rollback", cancel, once=True)
+    orm_event.listen(sync_session, "after_commit", write, once=True)
+    orm_event.listen(sync_session, "after_soft_rollback", cancel, once=True)
 
 
 async def export_corrections(

@@ -253,6 +253,9 @@ class Pipeline:
             )
             result = await self._run_command(session, ctx, parsed.spec.handler)
             if parsed.spec.personal:
+                # The replies repeat the personal data, so their delivery
+                # records must not keep it either.
+                result.replies = [replace(r, personal=True) for r in result.replies]
                 # After the savepoint, so a rejected command is redacted too.
                 # NOTE: a command that crashes rolls this back, and the raw
                 # message keeps the full text it was first stored with.

@@ -128,6 +128,8 @@ class Reply:
         reply_to: The platform message id it replies to, where the platform supports quoting.
         image_path: A PNG sent after the text (a digest's chart), where the
             adapter can send images.
+        personal: The text holds personal data (full phones, register
+            tags), so the delivery record keeps a placeholder, not the text.
     """
 
     target: ChatTarget | UserTarget | PartyTarget
@@ -136,6 +138,7 @@ class Reply:
     audience: str = "group"
     reply_to: str | None = None
     image_path: str | None = None
+    personal: bool = False
 
 
 class Outbound(Protocol):

@@ -21,6 +21,8 @@ from models import Case, Delivery, Identity, Party, PartyKind, Role, RoleKind, u
 
 log = logging.getLogger("handlers.outbox")
 
+# What a delivery record keeps of a reply that holds personal data.
+PERSONAL_PLACEHOLDER = "（内容含个人信息，已发出，未保存）"
 WECOM_APP = "wecom"
 WECOM_AIBOT = "wecom_aibot"
 
@@ -117,7 +119,7 @@ class Outbox:
             platform=target.platform,
             target_kind="chat" if isinstance(target, ChatTarget) else "user",
             target_id=target_id,
-            text=reply.text,
+            text=PERSONAL_PLACEHOLDER if reply.personal else reply.text,
         )
         error: str | None = None
         if adapter is None:

@@ -217,8 +217,6 @@ async def erase_my_information(ctx: CommandContext) -> list[Reply]:
     The keepers get a notice, so they can ask again if the record was needed.
     """
     _require_private(ctx)
-    # NOTE: the Delivery rows of replies already sent (我的信息, 登记住户) keep
-    # their text, phone and tags included; this deletes the register entries only.
     records = await records_of(ctx.session, ctx.member)
     if not records:
         return [reply_here(ctx, "住户档案中没有与您的账号关联的登记，无需删除。")]
@@ -281,9 +279,21 @@ SPECS = (
         Level.OFFICER,
         personal=True,
     ),
-    CommandSpec("my_info", ("我的信息",), my_information, "查看住户档案中关于本人的登记（私聊）", "我的信息"),
     CommandSpec(
-        "forget_me", ("删除我的信息",), erase_my_information, "删除住户档案中本人的登记（私聊）", "删除我的信息"
+        "my_info",
+        ("我的信息",),
+        my_information,
+        "查看住户档案中关于本人的登记（私聊）",
+        "我的信息",
+        personal=True,
+    ),
+    CommandSpec(
+        "forget_me",
+        ("删除我的信息",),
+        erase_my_information,
+        "删除住户档案中本人的登记（私聊）",
+        "删除我的信息",
+        personal=True,
     ),
 )
 

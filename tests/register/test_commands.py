@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from handlers.directory import member_for
 from handlers.permissions import grant_role
-from models import Community, Compound, Dwelling, Occupant, RawMessage, RoleKind
+from models import Community, Compound, Delivery, Dwelling, Occupant, RawMessage, RoleKind
 from tests.helpers import later
 from tests.workflow.desk import STAFF_GROUP, Desk, open_desk
 
@@ -656,3 +656,18 @@ async def test_note_with_spaced_number_refused(db_url, note, reason):
         assert reason in replies[0]
         assert "没有保存" in replies[0]
         assert await count(desk, Occupant) == 0
+
+
+async def test_delivery_records_keep_no_register_data(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+        await officer(desk, ZHANG)
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+
+        mine = await privately(desk, "r1", "我的信息")
+
+        assert "13812345678" in mine[0]
+        async with desk.services.sessionmaker() as session:
+            texts = list(await session.scalars(select(Delivery.text)))
+        assert texts
+        assert not any("13812345678" in text or "独居老人" in text for text in texts)
