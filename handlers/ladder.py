@@ -230,9 +230,18 @@ async def climb_by_command(
 
 
 async def whistle(
-    session: AsyncSession, case: Case, department: str, *, now: datetime, note: str = ""
+    session: AsyncSession,
+    case: Case,
+    department: str,
+    *,
+    now: datetime,
+    note: str = "",
+    actor: Member | None = None,
 ) -> DepartmentCall:
     """Record that the street office called a department in on a case (吹哨).
+
+    The event names the member who recorded the call, or the street office
+    when no member did.
 
     Raises:
         BadCommand: The department is not one the street office can call.
@@ -253,8 +262,9 @@ async def whistle(
         session,
         case,
         "department_called",
-        actor_label="street",
-        note=f"吹哨：{department}",
+        actor=actor,
+        actor_label="" if actor is not None else "street",
+        note=department,
         at=now,
         data={"department": department},
     )
@@ -262,9 +272,15 @@ async def whistle(
 
 
 async def report_in(
-    session: AsyncSession, case: Case, department: str, *, now: datetime, note: str = ""
+    session: AsyncSession,
+    case: Case,
+    department: str,
+    *,
+    now: datetime,
+    note: str = "",
+    actor: Member | None = None,
 ) -> DepartmentCall:
-    """Record that a called department reported in on a case (报到).
+    """Record that a called department reported in on a case (报到), by `actor` or else the street office.
 
     Raises:
         NotFound: The department was never called on this case.
@@ -284,8 +300,9 @@ async def report_in(
         session,
         case,
         "department_reported",
-        actor_label="street",
-        note=f"报到：{department}",
+        actor=actor,
+        actor_label="" if actor is not None else "street",
+        note=f"{department}，{note}" if note else department,
         at=now,
         data={"department": department},
     )

@@ -46,6 +46,14 @@ def mask_phone(phone: str) -> str:
 _CASE_REFERENCE = re.compile(
     r"(?:工单|查询|评价|补充|撤回|受理|办结|重开|升级|合并|拆分|时限|挂起|恢复计时|分类|转派)\s*[#＃]?\d{1,6}"
 )
+# A reference number another office gave, which the resident needs to follow
+# the matter up: 编号A123, 回执号：2026-0315, 工单号为 HZ20260315. 编号 after
+# 房屋, 门牌, 车位 or 户 names a home or a parking space, so it is not one.
+_OFFICE_REFERENCE = re.compile(
+    r"(?P<word>(?:(?<![房屋门牌车位户])编号|单号|受理号|回执号|流水号|案件号|办件号)\s*[:：]?\s*(?:为|是)?\s*)"
+    r"(?P<number>[0-9A-Za-z][0-9A-Za-z-]*)"
+)
+_KEPT = re.compile(f"{_CASE_REFERENCE.pattern}|{_OFFICE_REFERENCE.pattern}")
 
 
 def mask_for_group(text: str) -> str:
@@ -53,16 +61,25 @@ def mask_for_group(text: str) -> str:
 
     Buildings and units stay, so neighbours can tell which problem it is:
     3栋2单元1002室 becomes 3栋2单元****. Case numbers (工单 0034, 查询 0034)
-    are kept.
+    and other offices' reference numbers (编号A123) are kept, unless such a
+    number is itself a phone, ID or room number.
     """
     pieces: list[str] = []
     start = 0
-    for reference in _CASE_REFERENCE.finditer(text):
+    for reference in _KEPT.finditer(text):
         pieces.append(_mask_personal(text[start : reference.start()]))
-        pieces.append(reference.group(0))
+        pieces.append(_keep_reference(reference))
         start = reference.end()
     pieces.append(_mask_personal(text[start:]))
     return "".join(pieces)
+
+
+def _keep_reference(match: re.Match[str]) -> str:
+    number = match.group("number")
+    if number is None:
+        return match.group(0)
+    personal = any(pattern.search(number) for pattern in (_PHONE, _ID_NUMBER, _ROOM_DASHED))
+    return match.group("word") + (_mask_personal(number) if personal else number)
 
 
 def _mask_personal(text: str) -> str:

@@ -212,7 +212,7 @@ async def _record_failure(session: AsyncSession, case_id: int, platform: str, er
         case,
         "delivery_failed",
         actor_label="bot",
-        note=f"消息发送失败（{platform}）",
+        note=PLATFORM_LABELS.get(platform, platform),
         at=utcnow(),
         data={"platform": platform, "error": error[:500]},
     )

@@ -31,6 +31,12 @@ from models import Compound
 __all__ = ["CompoundStatistics", "PartyFigures", "Period", "compound_statistics", "parse_period", "rate"]
 
 _MONTH = re.compile(r"^(\d{4})[-年/.](\d{1,2})月?$")
+_RECENT_DAYS = re.compile(r"近(\d+)天")
+# The longest 近N天 period; it is the limit the command has always had.
+MAX_RECENT_DAYS = 999
+# The earliest year a month period may name. Earlier months hold no cases,
+# and years 0 and 1 cannot be converted to a date or to UTC.
+FIRST_YEAR = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +52,8 @@ def parse_period(word: str, now: datetime, zone: ZoneInfo) -> Period:
     """Read 今天, 本周, 上周, 本月, 上月, 今年, 近7天, 近30天 or 2026-03 in the given zone.
 
     Raises:
-        BadCommand: The word names no period.
+        BadCommand: The word names no period, 近N天 has N outside 1-999, or
+            the month is before 2000 or after the current month.
     """
     local = now.astimezone(zone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -68,18 +75,38 @@ def parse_period(word: str, now: datetime, zone: ZoneInfo) -> Period:
     if word == "今年":
         start = month_start.replace(month=1)
         return Period(start, start.replace(year=start.year + 1), "今年")
-    days = re.fullmatch(r"近(\d{1,3})天", word)
+    days = _RECENT_DAYS.fullmatch(word)
     if days:
-        count = int(days.group(1))
+        count = _recent_day_count(word, days.group(1))
         return Period(
             midnight - timedelta(days=count - 1), midnight + timedelta(days=1), f"近{count}天"
         )
     month = _MONTH.match(word)
     if month and 1 <= int(month.group(2)) <= 12:
-        start = month_start.replace(year=int(month.group(1)), month=int(month.group(2)))
+        year, number = int(month.group(1)), int(month.group(2))
+        _check_month(word, year, number, month_start)
+        start = month_start.replace(year=year, month=number)
         return Period(start, _next_month(start), f"{start.year}年{start.month}月")
     msg = f"“{word}”不是可用的统计时段，可选：今天、本周、上周、本月、上月、今年、近7天、2026-03。"
     raise BadCommand(msg)
+
+
+def _recent_day_count(word: str, digits: str) -> int:
+    # int() rejects very long strings, so the length is checked first.
+    count = int(digits) if len(digits) <= len(str(MAX_RECENT_DAYS)) else MAX_RECENT_DAYS + 1
+    if not 1 <= count <= MAX_RECENT_DAYS:
+        msg = f"“{word[:20]}”不是可用的统计时段：近N天的天数须在1到{MAX_RECENT_DAYS}之间，例如 近7天。"
+        raise BadCommand(msg)
+    return count
+
+
+def _check_month(word: str, year: int, month: int, this_month: datetime) -> None:
+    if year < FIRST_YEAR or (year, month) > (this_month.year, this_month.month):
+        msg = (
+            f"“{word}”不在可统计的范围内：月份须在{FIRST_YEAR}年1月到本月"
+            f"（{this_month.year}-{this_month.month:02d}）之间。"
+        )
+        raise BadCommand(msg)
 
 
 def _next_month(start: datetime) -> datetime:

@@ -481,7 +481,7 @@ async def classify(
         Action.CLASSIFY,
         actor=actor,
         now=now,
-        note=f"类别确认为“{CATEGORY_LABELS[category]}”",
+        note=CATEGORY_LABELS[category],
         data={
             "text": case.summary,
             "label": category,
@@ -575,7 +575,7 @@ async def merge(
         "merged_in",
         actor=actor,
         actor_label=actor_name(actor, ""),
-        note=f"工单 {source.number} 并入本工单",
+        note=f"工单 {source.number}",
         at=now,
         data={"from_case_id": source.id, "from_number": source.number, "reporters_added": moved},
     )
@@ -671,7 +671,7 @@ async def split(
         actor=actor,
         actor_label=actor_name(actor, ""),
         at=now,
-        note=note or f"第{position}位反映人的问题拆分为工单 {new_case.number}",
+        note=note or f"第{position}位反映人的问题另立为工单 {new_case.number}",
         data={"new_case_id": new_case.id, "member_id": moving.member_id},
     )
     record_event(

@@ -21,7 +21,7 @@ from handlers.commands.timers import end_pause_on_resolve
 from handlers.errors import BadCommand
 from handlers.ladder import RUNG_LABELS, climb_by_command, escalation_label
 from handlers.messages import PartyTarget, Reply, UserTarget
-from handlers.permissions import Access, Level, is_reporter, require_officer, require_staff
+from handlers.permissions import Access, Level, deny, is_reporter, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
 from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, Identity, PartyKind, RoleKind
 
@@ -213,10 +213,7 @@ async def reopen(ctx: CommandContext) -> list[Reply]:
     number = first_arg(ctx, "重开 0034 维修后仍漏水")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
-    # The replies tell a resident to send 重开 when a problem is still there,
-    # so the case's own reporters may reopen it too.
-    if not await is_reporter(ctx.session, ctx.member, case):
-        require_staff(access, case, "reopen", "重新打开")
+    await _require_reporter_or_staff(ctx, access, case)
     reason = text_after(ctx, 1)
     workflow.reopen(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
     return await respond(
@@ -229,6 +226,28 @@ async def reopen(ctx: CommandContext) -> list[Reply]:
             case, "工单重开", f"{reason}。回复“受理 {case.number}”确认受理。"
         ),
     )
+
+
+async def _require_reporter_or_staff(ctx: CommandContext, access: Access, case: Case) -> None:
+    """Refuse a reopen unless the sender reported the case or may act on it as staff.
+
+    The replies tell a resident to send 重开 when a problem is still there,
+    so the case's reporters and co-reporters may reopen it, as 评价 不满意
+    does. Other residents may not.
+
+    Raises:
+        PermissionDenied: The sender neither reported the case nor acts on it.
+    """
+    if access.can_act_on(case) or await is_reporter(ctx.session, ctx.member, case):
+        return
+    if access.party_ids:
+        # Staff of another party get the message that names the case's party.
+        require_staff(access, case, "reopen", "重新打开")
+    msg = (
+        f"抱歉，只有工单 {case.number} 的反映人、承办方工作人员或小区专员可以重新打开。"
+        f"发送“查询 {case.number}”可了解进度。"
+    )
+    raise deny(access, "reopen", msg)
 
 
 async def escalate(ctx: CommandContext) -> list[Reply]:
@@ -315,9 +334,8 @@ SPECS = (
         "reopen",
         ("重开", "重新打开"),
         reopen,
-        "重新打开工单",
+        "重新打开已办结或已关闭的工单（限反映人和承办方）",
         "重开 0034 维修后仍漏水",
-        Level.PARTY,
     ),
     CommandSpec(
         "assign", ("转派", "派单"), assign, "把工单转派给承办方", "转派 0034 业委会", Level.OFFICER

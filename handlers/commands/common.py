@@ -21,16 +21,35 @@ _COMPOUND_CODE = re.compile(r"^[A-Za-z]{1,6}\d{2,8}$")
 # The maximum number of compounds named in a reply that requests a code.
 LISTED_COMPOUNDS = 5
 
+# Up to four digits, or more without a leading zero; ASCII only, because
+# str.isdigit also accepts characters such as ² that int() cannot read.
+_CASE_DIGITS = re.compile(r"[0-9]{1,4}|[1-9][0-9]{4,}")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# Case.seq is an INTEGER column, which PostgreSQL stores in 32 bits.
+MAX_CASE_SEQ = 2**31 - 1
+_MAX_CASE_DIGITS = len(str(MAX_CASE_SEQ))
+# The maximum length of a rejected number quoted back in the error.
+_QUOTED_CHARS = 20
+
 
 def parse_case_number(text: str) -> int:
     """Read a case number as people type it: 0034, 34, #34 or 工单34.
 
+    A case number is written with at least four digits (Case.number), and
+    people may drop its leading zeros. So 1-4 digits are accepted with or
+    without zeros, while a longer number must have no leading zero (case
+    10000 onwards) and fit the database column; 00034 is rejected.
+
     Raises:
-        BadCommand: The text contains no number.
+        BadCommand: The text is not a case number.
     """
     digits = text.strip().lstrip("#＃").removeprefix("工单").strip()
-    if not digits.isdigit():
-        msg = f"“{text}”不是有效的工单号，工单号是4位数字，例如 0034。"
+    digits = digits.translate(_FULL_WIDTH_DIGITS)
+    # The length check comes first, because int() rejects very long strings.
+    valid = _CASE_DIGITS.fullmatch(digits) and len(digits) <= _MAX_CASE_DIGITS
+    if not valid or not 1 <= int(digits) <= MAX_CASE_SEQ:
+        quoted = text if len(text) <= _QUOTED_CHARS else text[: _QUOTED_CHARS - 1] + "…"
+        msg = f"“{quoted}”不是有效的工单号。工单号是4位数字，例如 0034，前面的0可以省略。"
         raise BadCommand(msg)
     return int(digits)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from handlers.cases import follow_merges
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
@@ -10,12 +10,25 @@ from handlers.commands.common import case_by_number, command_access, first_arg
 from handlers.ladder import escalation_label
 from handlers.masking import mask_for_group, mask_name
 from handlers.messages import Reply
+from handlers.outbox import PLATFORM_LABELS
 from handlers.permissions import is_reporter
 from handlers.replies import case_location, case_title, group_summary, party_name, priority_phrase, quoted
 from handlers.workflow import status_label
 from models import OUTCOME_LABELS, ROLE_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind, Role, RoleKind
 
+# The maximum number of events 查询 lists: the first event and the latest ones.
 TIMELINE_LENGTH = 10
+
+# Labels stored with events that no member performed (CaseEvent.actor_label),
+# as people read them. Any other such label also reads as 系统.
+MACHINE_ACTORS: dict[str, str] = {
+    "bot": "系统",
+    "scheduler": "系统",
+    "street": "街道",
+    "wecom_archive": "企业微信",
+}
+# Department rows stored by earlier versions start their note with the verb again.
+_REPEATED_PREFIXES = {"department_called": "吹哨：", "department_reported": "报到："}
 
 EVENT_LABELS: dict[str, str] = {
     "opened": "登记",
@@ -91,30 +104,66 @@ def _summary_lines(case: Case, *, full: bool) -> list[str]:
 
 
 async def _timeline(ctx: CommandContext, case: Case, *, masked: bool) -> list[str]:
-    events = list(
-        await ctx.session.scalars(
-            select(CaseEvent)
-            .where(CaseEvent.case_id == case.id)
-            .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
-            .limit(TIMELINE_LENGTH)
+    """List the case's first event and its latest ones, with a line that counts the events left out between."""
+    by_case = CaseEvent.case_id == case.id
+    total = await ctx.session.scalar(select(func.count()).select_from(CaseEvent).where(by_case)) or 0
+    newest_first = (CaseEvent.at.desc(), CaseEvent.id.desc())
+    if total <= TIMELINE_LENGTH:
+        events = list(await ctx.session.scalars(select(CaseEvent).where(by_case).order_by(*newest_first)))
+        first: CaseEvent | None = None
+    else:
+        # The first event is kept because it records who reported the case and when.
+        events = list(
+            await ctx.session.scalars(
+                select(CaseEvent).where(by_case).order_by(*newest_first).limit(TIMELINE_LENGTH - 1)
+            )
         )
-    )
-    staff_roles = await _staff_roles(ctx, case, {e.actor_id for e in events if e.actor_id is not None})
-    lines = []
-    for event in reversed(events):
-        when = event.at.astimezone(ctx.zone).strftime("%m-%d %H:%M")
-        actor = event.actor_label
-        if masked and event.actor_id in staff_roles:
-            # Staff act in their role; a group needs no name to trust it.
-            actor = staff_roles[event.actor_id]
-        elif masked and event.actor_id is not None:
-            actor = mask_name(actor)
-        if actor in ("", "bot", "scheduler"):
-            actor = "系统"
-        label = EVENT_LABELS.get(event.kind, event.kind)
-        note = mask_for_group(event.note) if masked else event.note
-        lines.append(f"· {when} {label}（{actor}）{'：' + note if note else ''}")
+        first = await ctx.session.scalar(
+            select(CaseEvent).where(by_case).order_by(CaseEvent.at, CaseEvent.id).limit(1)
+        )
+    listed = ([first] if first is not None else []) + list(reversed(events))
+    staff_roles = await _staff_roles(ctx, case, {e.actor_id for e in listed if e.actor_id is not None})
+    lines = [_event_line(ctx, event, staff_roles, masked=masked) for event in listed]
+    if first is not None:
+        lines.insert(1, f"· ……（中间省略{total - TIMELINE_LENGTH}条记录）")
     return lines
+
+
+def _event_line(ctx: CommandContext, event: CaseEvent, staff_roles: dict[int, str], *, masked: bool) -> str:
+    when = event.at.astimezone(ctx.zone).strftime("%m-%d %H:%M")
+    label = EVENT_LABELS.get(event.kind, event.kind)
+    note = _event_note(event)
+    note = mask_for_group(note) if masked else note
+    actor = _event_actor(event, staff_roles, masked=masked)
+    return f"· {when} {label}（{actor}）{'：' + note if note else ''}"
+
+
+def _event_actor(event: CaseEvent, staff_roles: dict[int, str], *, masked: bool) -> str:
+    """Name who acted on an event in Chinese: a role or a masked name in a group, a name in private."""
+    if event.actor_id is None:
+        return MACHINE_ACTORS.get(event.actor_label, "系统")
+    if masked and event.actor_id in staff_roles:
+        # Staff act in their role; a group needs no name to trust it.
+        return staff_roles[event.actor_id]
+    if not event.actor_label:
+        return staff_roles.get(event.actor_id, "居民")
+    return mask_name(event.actor_label) if masked else event.actor_label
+
+
+def _event_note(event: CaseEvent) -> str:
+    """Return the event's note without a repeat of its label.
+
+    Rows stored by earlier versions repeat the verb ("吹哨：住建") or name
+    the delivery platform by its id ("消息发送失败（wecom）"), so a failed
+    delivery is described from its data.
+    """
+    if event.kind == "delivery_failed":
+        platform = str((event.data or {}).get("platform", ""))
+        return PLATFORM_LABELS.get(platform, "")
+    prefix = _REPEATED_PREFIXES.get(event.kind)
+    if prefix is not None:
+        return event.note.removeprefix(prefix)
+    return event.note
 
 
 async def _staff_roles(ctx: CommandContext, case: Case, member_ids: set[int]) -> dict[int, str]:

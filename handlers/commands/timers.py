@@ -291,7 +291,7 @@ async def call_department(ctx: CommandContext) -> list[Reply]:
         msg = f"请写上职能部门，例如：吹哨 {case.number} 住建"
         raise BadCommand(msg)
     department = ctx.args[1]
-    await whistle(ctx.session, case, department, now=ctx.now, note=text_after(ctx, 2))
+    await whistle(ctx.session, case, department, now=ctx.now, note=text_after(ctx, 2), actor=ctx.member)
     text = f"已记录：工单 {case.number} 已向{department}吹哨，部门报到后请发送“报到 {case.number} {department}”。"
     return [reply_here(ctx, text, case_id=case.id)]
 
@@ -305,7 +305,7 @@ async def department_reported(ctx: CommandContext) -> list[Reply]:
         msg = f"请写上报到的职能部门，例如：报到 {case.number} 住建"
         raise BadCommand(msg)
     department = ctx.args[1]
-    await report_in(ctx.session, case, department, now=ctx.now, note=text_after(ctx, 2))
+    await report_in(ctx.session, case, department, now=ctx.now, note=text_after(ctx, 2), actor=ctx.member)
     return [reply_here(ctx, f"已记录：{department}已就工单 {case.number} 报到。", case_id=case.id)]
 
 

@@ -59,3 +59,36 @@ def test_bare_flat_numbers_masked(text, expected):
 def test_case_numbers_kept():
     assert mask_for_group("工单 0001（设施报修）3栋2单元1002室漏水") == "工单 0001（设施报修）3栋2单元****漏水"
     assert mask_for_group("请发送“评价 1203 不满意”，住在1203") == "请发送“评价 1203 不满意”，住在****"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("已转交区路政热线，编号A123", "已转交区路政热线，编号A123"),
+        ("已转交区供水热线，报修编号 A123", "已转交区供水热线，报修编号 A123"),
+        ("12345热线单号：2026031500123", "12345热线单号：2026031500123"),
+        ("工单号为 HZ-2026-0012", "工单号为 HZ-2026-0012"),
+        ("回执号是1203", "回执号是1203"),
+        ("受理号 5521，流水号 0086", "受理号 5521，流水号 0086"),
+    ],
+)
+def test_office_reference_numbers_kept(text, expected):
+    assert mask_for_group(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("编号13812341234", "编号138****1234"),
+        ("回执号 A13812341234", "回执号 A138****1234"),
+        ("受理号430102199001011234", "受理号******************"),
+        ("编号3-2-1002", "编号3-2-****"),
+        ("房屋编号1002", "房屋编号****"),
+        ("门牌编号 1203", "门牌编号 ****"),
+        ("车位编号B1-203", "车位编号B1-****"),
+        ("3栋2单元1002室，编号A123，电话13812341234", "3栋2单元****，编号A123，电话138****1234"),
+        ("编号A1 住在1203", "编号A1 住在****"),
+    ],
+)
+def test_personal_numbers_masked_near_reference(text, expected):
+    assert mask_for_group(text) == expected

@@ -42,6 +42,46 @@ def test_unknown_period_refused():
         parse_period("很久以前", NOW, SHANGHAI)
 
 
+@pytest.mark.parametrize(
+    ("word", "label"),
+    [
+        ("近1天", "近1天"),
+        ("近999天", "近999天"),
+        ("近007天", "近7天"),
+        ("2000-01", "2000年1月"),
+        ("2026-03", "2026年3月"),
+    ],
+)
+def test_period_range_edges_accepted(word, label):
+    assert parse_period(word, NOW, SHANGHAI).label == label
+
+
+@pytest.mark.parametrize("word", ["近0天", "近00天", "近1000天", f"近{'9' * 5000}天"])
+def test_recent_days_out_of_range(word):
+    with pytest.raises(BadCommand, match="天数须在1到999之间"):
+        parse_period(word, NOW, SHANGHAI)
+
+
+@pytest.mark.parametrize("word", ["2026-04", "2027-01", "9999-12", "1999-12", "0001-01", "0000-01"])
+def test_month_out_of_range(word):
+    with pytest.raises(BadCommand, match="月份须在2000年1月到本月（2026-03）之间"):
+        parse_period(word, NOW, SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"), [("近0天", "天数须在1到999之间"), ("9999-12", "月份须在2000年1月到本月")]
+)
+async def test_stats_reject_period_out_of_range(db_url, period, expected):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+
+        replies = await desk.say(f"统计 {period}", sender="officer", chat_id=STAFF_GROUP, at=later(5))
+
+        assert len(replies) == 1
+        assert expected in replies[0]
+        assert "工单统计" not in replies[0]
+
+
 async def test_stats_keep_outcomes_apart(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")

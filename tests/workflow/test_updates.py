@@ -90,3 +90,27 @@ async def test_private_report_gets_private_updates(db_url):
         detail = desk.last_to_user("r7")
         assert len(detail) == 1
         assert "已由阳光花园物业服务中心响应" in detail[0]
+
+
+async def test_group_keeps_outside_reference_number(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(REPORT, sender="r1")
+
+        answer = await desk.say("非本方职责 0001 已转交区供水热线，编号A123", sender="wang", at=later(5))
+        history = await desk.say("查询 0001", sender="r1", at=later(6))
+
+        assert "编号A123" in answer[0]
+        assert "编号A****" not in answer[0]
+        assert "编号A123" in history[0]
+        assert "3栋2单元****" in history[0]
+        assert "13812345678" not in history[0]
+
+
+async def test_group_masks_phone_given_as_reference(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(REPORT, sender="r1")
+
+        answer = await desk.say("非本方职责 0001 已转交燃气公司，回执号13912345678", sender="wang", at=later(5))
+
+        assert "回执号139****5678" in answer[0]
+        assert "13912345678" not in answer[0]
