@@ -96,7 +96,7 @@ async def test_street_staff_digest_names_compound(db_url):
     assert named.replies[0].text.startswith("【简报】阳光花园")
     assert "近24小时新增工单 1 件" in named.replies[0].text
     assert "翠竹园" not in named.replies[0].text
-    assert "查不到您所在的小区" in stranger.replies[0].text
+    assert "还不知道您住在哪个小区" in stranger.replies[0].text
     await services.close()
 
 
