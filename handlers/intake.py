@@ -48,7 +48,7 @@ from handlers.messages import (
 )
 from handlers.onboarding import home_of, onboard, registered_before
 from handlers.outbox import Outbox
-from handlers.permissions import Level, access_for
+from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import raw_lookup, raw_message_for
 from handlers.register_notices import care_notices
 from handlers.similarity import has_topic, same_topic
@@ -707,11 +707,18 @@ def _corrected_address(text: str) -> str | None:
 
 
 async def _resident_words_not_command(session: AsyncSession, name: str, chat: ChatGroup, member: Member) -> bool:
-    """Tell whether a resident's group line that opens with a staff-chat command word is a report instead."""
+    """Tell whether a resident's group line that opens with a staff-chat command word is a report instead.
+
+    Staff of any compound count as staff here, not only staff of the group's
+    compound: their 登记住户 in a group bound to the wrong compound must be
+    refused as a command, not opened as a case that carries the phone number.
+    """
     if name not in STAFF_CHAT_COMMANDS or chat.kind != ChatKind.RESIDENT_GROUP or chat.compound is None:
         return False
     access = await access_for(session, member, chat.compound)
-    return access.level is Level.RESIDENT
+    if access.level is not Level.RESIDENT:
+        return False
+    return not await holds_staff_role(session, member)
 
 
 def _inbound_from(raw: RawMessage) -> InboundMessage:

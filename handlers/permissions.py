@@ -185,6 +185,14 @@ async def has_compound_wide_staff(session: AsyncSession, compound: Compound) -> 
     return found is not None
 
 
+async def holds_staff_role(session: AsyncSession, member: Member) -> bool:
+    """Tell whether a member holds any role other than resident, in any compound or area."""
+    found = await session.scalar(
+        select(Role.id).where(Role.member_id == member.id, Role.role != RoleKind.RESIDENT.value).limit(1)
+    )
+    return found is not None
+
+
 async def is_reporter(session: AsyncSession, member: Member, case: Case) -> bool:
     """Tell whether a member reported a case or joined it as a co-reporter."""
     found = await session.scalar(
