@@ -115,6 +115,9 @@ class IntakeResult:
     case_ids: list[int] = field(default_factory=list)
     opened: int = 0
     attached: int = 0
+    # Cases of the sender's own that got or corrected their place ("是12栋的"),
+    # counted apart from joins because no new reporter joined.
+    located: int = 0
     replies: list[Reply] = field(default_factory=list)
     # Category and route of each case opened, in order.
     categories: list[str] = field(default_factory=list)
@@ -355,6 +358,7 @@ class Pipeline:
             result.case_ids.extend(opened.case_ids)
             result.opened += opened.opened
             result.attached += opened.attached
+            result.located += opened.located
             result.categories.extend(opened.categories)
             result.routes.extend(opened.routes)
             lines.extend(r.text for r in opened.replies if r.audience == "group")
@@ -434,7 +438,7 @@ class Pipeline:
             return None
         group = ChatTarget(message.platform, message.chat_id)
         reply = Reply(group, text, case.id, "group", message.message_id)
-        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1, replies=[reply])
+        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], located=1, replies=[reply])
 
     async def _me_too(
         self,
@@ -536,7 +540,8 @@ class Pipeline:
                 if duplicate.id in result.case_ids:
                     continue
                 joined = await self._join(session, raw, message, duplicate, member, now, finding)
-                result.attached += 1
+                result.attached += joined.attached
+                result.located += joined.located
                 result.case_ids.extend(joined.case_ids)
                 result.replies.extend(r for r in joined.replies if r.audience != "group")
                 group_lines.extend(r.text for r in joined.replies if r.audience == "group")
@@ -651,6 +656,8 @@ class Pipeline:
         own = finding is not None and case.reporter_id == member.id
         filled = own and fill_location(session, case, finding.location, member, now)
         if not added:
+            if filled:
+                result.attached, result.located = 0, 1
             text = texts.location_added(case) if filled else texts.already_reported(case)
             result.replies.append(Reply(group, text, case.id, "group", message.message_id))
             return result

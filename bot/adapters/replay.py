@@ -70,6 +70,8 @@ class ReplaySummary:
     # Messages by what happened to them; these add up to `messages`.
     opening_messages: int = 0
     joining_messages: int = 0
+    # Lines such as "是12栋的" that give or correct the place of the sender's own case.
+    locating_messages: int = 0
     ignored: int = 0
     commands: int = 0
     unbound: int = 0
@@ -241,6 +243,8 @@ def _count(summary: ReplaySummary, result: IntakeResult) -> None:
     outcome = MessageOutcome(result.outcome)
     if outcome is MessageOutcome.OPENED:
         summary.opening_messages += 1
+    elif outcome is MessageOutcome.ATTACHED and result.located and not result.attached:
+        summary.locating_messages += 1
     elif outcome is MessageOutcome.ATTACHED:
         summary.joining_messages += 1
     elif outcome is MessageOutcome.IGNORED:

@@ -173,12 +173,44 @@ async def test_summary_rows_add_up(db_url, tmp_path):
         for label, value in re.findall(r"^(\s*\S+?)\s{2,}(\d+)$", out, re.MULTILINE)
     }
     per_message = [
-        "立了新工单", "只并入已有工单", "忽略（闲聊等）", "指令", "未绑定群消息", "处理失败", "此前已回放过",
+        "立了新工单",
+        "只并入已有工单",
+        "补充或更正工单位置",
+        "忽略（闲聊等）",
+        "指令",
+        "未绑定群消息",
+        "处理失败",
+        "此前已回放过",
     ]
     assert counts["消息"] == 4
     assert sum(counts[label] for label in per_message) == counts["消息"]
     assert counts["格式错误已跳过的行"] == 1
     assert "第 6 行已跳过：缺少字段：text" in out
+
+
+def summary_counts(out: str) -> dict[str, int]:
+    return {label.strip(): int(value) for label, value in re.findall(r"^(\s*\S+?)\s{2,}(\d+)$", out, re.MULTILINE)}
+
+
+async def test_location_lines_counted_apart_from_joins(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-09 09:40,阳光花园业主群,戊,路灯不亮",
+            "2026-03-09 09:41,阳光花园业主群,戊,是12栋的",
+            "2026-03-09 09:42,阳光花园业主群,己,+1",
+        ],
+    )
+
+    code, out, _err = await run_cli_async(["replay", str(log)], db_url)
+
+    assert code == 0
+    assert "已补充位置：工单 0001 的位置记为12栋" in out
+    counts = summary_counts(out)
+    assert counts["立了新工单"] == 1
+    assert counts["补充或更正工单位置"] == 1
+    assert counts["只并入已有工单"] == 1
+    assert counts["并入已有工单（次）"] == 1
 
 
 async def test_group_titles_find_existing_compounds(db_url, tmp_path):
