@@ -217,6 +217,7 @@ def write_summary(summary: ReplaySummary, out: TextIO) -> None:
         ("消息", summary.messages),
         ("  立了新工单", summary.opening_messages),
         ("  只并入已有工单", summary.joining_messages),
+        ("  补充或更正工单位置", summary.locating_messages),
         ("  忽略（闲聊等）", summary.ignored),
         ("  指令", summary.commands),
         ("  未绑定群消息", summary.unbound),
@@ -240,6 +241,17 @@ def write_summary(summary: ReplaySummary, out: TextIO) -> None:
         out.write("\n新立工单按类别\n")
         category_rows = [(CATEGORY_LABELS.get(k, k), v) for k, v in summary.by_category.most_common()]
         out.write(render_table(["类别", "工单"], category_rows))
+    if summary.new_compounds:
+        out.write(
+            f"\n回放中新建的小区：{'、'.join(summary.new_compounds)}。"
+            "群名与现有小区都对不上时才会新建。如果某个群其实属于已有小区，"
+            "请改正聊天记录中的群名，换一个空数据库（默认删除 var/ 目录即可）后重新回放。\n"
+        )
+    if summary.unbound_groups:
+        out.write(
+            f"\n未绑定的群：{'、'.join(summary.unbound_groups)}。"
+            "这些群在记录中的“绑定”指令之前的消息都没有处理。\n"
+        )
     for bad in summary.bad_lines:
         out.write(f"第 {bad.line} 行已跳过：{bad.reason}\n")
 

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ChatGroup, ChatKind, Compound, Identity, Member, Party, PartyKind
-
-_NUMBER = r"(?:\d+|[一二三四五六七八九十百]+)"
-# The suffix that names one group of a compound rather than the compound
-# itself (阳光花园3栋业主群 and 阳光花园志愿者群 both belong to 阳光花园):
-# 3栋, 1-3栋, 二期, 业主交流 or 2群, in any order, up to the word 群.
-_GROUP_SUFFIX = re.compile(
-    rf"(?:[\s·\-_、（）()]*(?:{_NUMBER}(?:\s*[-~至到]\s*{_NUMBER})?\s*(?:栋|幢|号楼|楼|期|区|单元)"
-    r"|业主|居民|住户|邻里|志愿者|党员|租户|交流|互助|服务|楼栋|物业|管理|通知|议事|大|总|新))*"
-    rf"[\s·\-_]*{_NUMBER}?\s*群\s*{_NUMBER}?\s*$"
-)
-# 【翠湖苑】业主群 and [翠湖苑]业主群: the bracketed part is the compound.
-_BRACKETED = re.compile(r"^\s*[【\[（(]([^】\]）)]+)[】\]）)]")
-# The word 小区 after a name is how people refer to it, not part of the name.
-_COMPOUND_WORD = re.compile(r"(?<=.{2})小区$")
 
 
 async def member_for(
@@ -69,21 +54,6 @@ async def compound_by_code(session: AsyncSession, code: str) -> Compound | None:
 
 async def compound_by_name(session: AsyncSession, name: str) -> Compound | None:
     return await session.scalar(select(Compound).where(Compound.name == name))
-
-
-def compound_name_from_group(group_title: str) -> str:
-    """Guess the compound's name from a group's title by removing group suffixes.
-
-    翠湖苑业主2群, 翠湖苑1-3栋群, 【翠湖苑】业主交流群 and 翠湖苑小区业主群
-    all name 翠湖苑.
-    """
-    title = group_title.strip()
-    bracketed = _BRACKETED.match(title)
-    if bracketed:
-        return bracketed.group(1).strip()
-    name = _GROUP_SUFFIX.sub("", title).strip(" ·-_、")
-    name = _COMPOUND_WORD.sub("", name)
-    return name or title
 
 
 async def create_compound(session: AsyncSession, name: str, code: str | None = None) -> Compound:

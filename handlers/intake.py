@@ -48,7 +48,7 @@ from handlers.messages import (
 )
 from handlers.onboarding import home_of, onboard, registered_before, rescan, tries_to_name_home
 from handlers.outbox import Outbox
-from handlers.permissions import Level, access_for
+from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import raw_lookup, raw_message_for
 from handlers.register_notices import care_notices
 from handlers.similarity import has_topic, same_topic
@@ -115,6 +115,9 @@ class IntakeResult:
     case_ids: list[int] = field(default_factory=list)
     opened: int = 0
     attached: int = 0
+    # Cases of the sender's own that got or corrected their place ("是12栋的"),
+    # counted apart from joins because no new reporter joined.
+    located: int = 0
     replies: list[Reply] = field(default_factory=list)
     # Category and route of each case opened, in order.
     categories: list[str] = field(default_factory=list)
@@ -369,6 +372,7 @@ class Pipeline:
             result.case_ids.extend(opened.case_ids)
             result.opened += opened.opened
             result.attached += opened.attached
+            result.located += opened.located
             result.categories.extend(opened.categories)
             result.routes.extend(opened.routes)
             lines.extend(r.text for r in opened.replies if r.audience == "group")
@@ -448,7 +452,7 @@ class Pipeline:
             return None
         group = ChatTarget(message.platform, message.chat_id)
         reply = Reply(group, text, case.id, "group", message.message_id)
-        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1, replies=[reply])
+        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], located=1, replies=[reply])
 
     async def _me_too(
         self,
@@ -550,7 +554,8 @@ class Pipeline:
                 if duplicate.id in result.case_ids:
                     continue
                 joined = await self._join(session, raw, message, duplicate, member, now, finding)
-                result.attached += 1
+                result.attached += joined.attached
+                result.located += joined.located
                 result.case_ids.extend(joined.case_ids)
                 result.replies.extend(r for r in joined.replies if r.audience != "group")
                 group_lines.extend(r.text for r in joined.replies if r.audience == "group")
@@ -665,6 +670,8 @@ class Pipeline:
         own = finding is not None and case.reporter_id == member.id
         filled = own and fill_location(session, case, finding.location, member, now)
         if not added:
+            if filled:
+                result.attached, result.located = 0, 1
             text = texts.location_added(case) if filled else texts.already_reported(case)
             result.replies.append(Reply(group, text, case.id, "group", message.message_id))
             return result
@@ -721,11 +728,18 @@ def _corrected_address(text: str) -> str | None:
 
 
 async def _resident_words_not_command(session: AsyncSession, name: str, chat: ChatGroup, member: Member) -> bool:
-    """Tell whether a resident's group line that opens with a staff-chat command word is a report instead."""
+    """Tell whether a resident's group line that opens with a staff-chat command word is a report instead.
+
+    Staff of any compound count as staff here, not only staff of the group's
+    compound: their 登记住户 in a group bound to the wrong compound must be
+    refused as a command, not opened as a case that carries the phone number.
+    """
     if name not in STAFF_CHAT_COMMANDS or chat.kind != ChatKind.RESIDENT_GROUP or chat.compound is None:
         return False
     access = await access_for(session, member, chat.compound)
-    return access.level is Level.RESIDENT
+    if access.level is not Level.RESIDENT:
+        return False
+    return not await holds_staff_role(session, member)
 
 
 def _inbound_from(raw: RawMessage) -> InboundMessage:

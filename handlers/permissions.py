@@ -13,7 +13,7 @@ import enum
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import PermissionDenied
@@ -162,6 +162,33 @@ async def has_officer(session: AsyncSession, compound: Compound) -> bool:
             Role.compound_id == compound.id, Role.role.in_([r.value for r in COMPOUND_WIDE_ROLES])
         )
         .limit(1)
+    )
+    return found is not None
+
+
+async def has_compound_wide_staff(session: AsyncSession, compound: Compound) -> bool:
+    """Tell whether anyone acts on every case of a compound.
+
+    That is a liaison officer or branch secretary of the compound, or staff
+    of the community or street it belongs to.
+    """
+    reach = [Role.compound_id == compound.id, Role.role.in_([r.value for r in COMPOUND_WIDE_ROLES])]
+    scopes = [and_(*reach)]
+    if compound.community_id is not None:
+        scopes.append(
+            and_(Role.role == RoleKind.COMMUNITY_STAFF.value, Role.community_id == compound.community_id)
+        )
+        street_id = await _street_of(session, compound)
+        if street_id is not None:
+            scopes.append(and_(Role.role == RoleKind.STREET_STAFF.value, Role.street_id == street_id))
+    found = await session.scalar(select(Role.id).where(or_(*scopes)).limit(1))
+    return found is not None
+
+
+async def holds_staff_role(session: AsyncSession, member: Member) -> bool:
+    """Tell whether a member holds any role other than resident, in any compound or area."""
+    found = await session.scalar(
+        select(Role.id).where(Role.member_id == member.id, Role.role != RoleKind.RESIDENT.value).limit(1)
     )
     return found is not None
 

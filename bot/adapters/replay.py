@@ -2,7 +2,8 @@
 
 The log is CSV with the header time,group,sender,text (UTF-8; other columns
 are ignored). Each line becomes an InboundMessage on the platform "replay".
-A group name not bound yet is bound to a compound created on the fly.
+A group not bound yet is bound to the existing compound its title names;
+see ensure_bound for when a compound is created instead.
 """
 
 from __future__ import annotations
@@ -18,22 +19,13 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from handlers.directory import (
-    bind_chat,
-    chat_for,
-    compound_by_name,
-    compound_name_from_group,
-    create_compound,
-)
+from bot.adapters.replay_groups import PLATFORM, BindingKind, GroupBinding, binding_line, ensure_bound
 from handlers.intake import IntakeResult, Pipeline
 from handlers.messages import InboundAttachment, InboundMessage
-from models import MessageOutcome, utcnow
+from models import MessageOutcome
 
 log = logging.getLogger("bot.replay")
 
-PLATFORM = "replay"
 REQUIRED_COLUMNS = ("time", "group", "sender", "text")
 TIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -78,6 +70,8 @@ class ReplaySummary:
     # Messages by what happened to them; these add up to `messages`.
     opening_messages: int = 0
     joining_messages: int = 0
+    # Lines such as "是12栋的" that give or correct the place of the sender's own case.
+    locating_messages: int = 0
     ignored: int = 0
     commands: int = 0
     unbound: int = 0
@@ -85,6 +79,8 @@ class ReplaySummary:
     duplicates: int = 0
     bad_lines: list[BadLine] = field(default_factory=list)
     new_compounds: list[str] = field(default_factory=list)
+    # Groups left unbound because their title named no compound or several.
+    unbound_groups: list[str] = field(default_factory=list)
     by_route: Counter[str] = field(default_factory=Counter)
     by_category: Counter[str] = field(default_factory=Counter)
 
@@ -177,27 +173,6 @@ def _split_placeholder(text: str) -> tuple[str, tuple[InboundAttachment, ...]]:
     return "", (InboundAttachment(kind=kind, meta={"placeholder": text}),)
 
 
-async def ensure_bound(
-    sessionmaker: async_sessionmaker[AsyncSession], group: str
-) -> tuple[bool, str] | None:
-    """Bind a replayed group to its compound, creating the compound if needed.
-
-    Returns None for a group bound before, else whether the compound was
-    created and its name with its code.
-    """
-    async with sessionmaker() as session, session.begin():
-        chat = await chat_for(session, PLATFORM, group, title=group)
-        if chat.compound_id is not None:
-            return None
-        name = compound_name_from_group(group)
-        compound = await compound_by_name(session, name)
-        created = compound is None
-        if compound is None:
-            compound = await create_compound(session, name)
-        await bind_chat(session, chat, compound, utcnow())
-        return created, f"{compound.name}（{compound.code}）"
-
-
 async def replay(
     path: Path,
     pipeline: Pipeline,
@@ -230,12 +205,9 @@ async def replay(
             if item.chat_id not in bound:
                 binding = await ensure_bound(pipeline.sessionmaker, item.chat_id)
                 if binding is not None:
-                    created, compound = binding
-                    if created:
-                        summary.new_compounds.append(compound)
+                    _note_binding(summary, item.chat_id, binding)
                     if echo is not None:
-                        verb = "已新建小区" if created else "已绑定到现有小区"
-                        echo.write(f"※ 群「{item.chat_id}」尚未绑定，{verb} {compound}。\n")
+                        echo.write(binding_line(item.chat_id, binding) + "\n")
                 bound.add(item.chat_id)
             if echo is not None:
                 local = item.sent_at.astimezone(zone)
@@ -252,6 +224,13 @@ async def replay(
     return summary
 
 
+def _note_binding(summary: ReplaySummary, group: str, binding: GroupBinding) -> None:
+    if binding.kind is BindingKind.CREATED:
+        summary.new_compounds.append(binding.compound)
+    elif binding.kind in (BindingKind.STAFF_UNMATCHED, BindingKind.AMBIGUOUS):
+        summary.unbound_groups.append(group)
+
+
 def _count(summary: ReplaySummary, result: IntakeResult) -> None:
     summary.messages += 1
     if result.duplicate:
@@ -264,6 +243,8 @@ def _count(summary: ReplaySummary, result: IntakeResult) -> None:
     outcome = MessageOutcome(result.outcome)
     if outcome is MessageOutcome.OPENED:
         summary.opening_messages += 1
+    elif outcome is MessageOutcome.ATTACHED and result.located and not result.attached:
+        summary.locating_messages += 1
     elif outcome is MessageOutcome.ATTACHED:
         summary.joining_messages += 1
     elif outcome is MessageOutcome.IGNORED:

@@ -11,7 +11,7 @@ from handlers.directory import bind_chat, compound_by_code
 from handlers.errors import BadCommand, NotFound
 from handlers.ladder import role_targets
 from handlers.messages import Reply, UserTarget
-from handlers.permissions import Level, access_for, deny, has_officer, require_officer
+from handlers.permissions import Level, access_for, deny, has_compound_wide_staff, has_officer, require_officer
 from models import ChatKind, Compound, Identity, RoleKind
 
 log = logging.getLogger("handlers.commands")
@@ -34,7 +34,7 @@ async def bind(ctx: CommandContext) -> list[Reply]:
 
     previous = await _previous_compound(ctx, compound)
     if previous is not None:
-        await _require_officer_of_previous(ctx, previous)
+        await _require_officer_of_previous(ctx, previous, compound)
     await _require_officer_of_target(ctx, compound)
 
     if previous is not None:
@@ -64,15 +64,28 @@ async def _previous_compound(ctx: CommandContext, target: Compound) -> Compound 
     return await ctx.session.get(Compound, ctx.chat.compound_id)
 
 
-async def _require_officer_of_previous(ctx: CommandContext, previous: Compound) -> None:
+async def _require_officer_of_previous(ctx: CommandContext, previous: Compound, target: Compound) -> None:
     """Reject a rebind unless the sender runs the compound the chat belongs to now.
 
     Otherwise any resident could move a group, and its reports, to a
-    compound that nobody runs yet.
+    compound that nobody runs yet. A compound without officers or community
+    and street staff, such as one a replayed log named after a group title,
+    cannot lock its groups, so the officers of the target compound may take them.
     """
     access = await access_for(ctx.session, ctx.member, previous)
     if access.compound_wide:
         return
+    if not await has_compound_wide_staff(ctx.session, previous):
+        target_access = await access_for(ctx.session, ctx.member, target)
+        if target_access.compound_wide:
+            log.info("chat %s leaves compound %s, which has no officer or area staff", ctx.chat.id, previous.id)
+            return
+        raise deny(
+            target_access,
+            "bind",
+            f"本群已绑定“{previous.name}”（{previous.code}），该小区还没有小区专员。"
+            f"只有“{target.name}”的小区专员、党组织书记或社区、街道工作人员可以把本群改绑过去，请联系他们办理。",
+        )
     raise deny(
         access,
         "bind",

@@ -173,12 +173,94 @@ async def test_summary_rows_add_up(db_url, tmp_path):
         for label, value in re.findall(r"^(\s*\S+?)\s{2,}(\d+)$", out, re.MULTILINE)
     }
     per_message = [
-        "立了新工单", "只并入已有工单", "忽略（闲聊等）", "指令", "未绑定群消息", "处理失败", "此前已回放过",
+        "立了新工单",
+        "只并入已有工单",
+        "补充或更正工单位置",
+        "忽略（闲聊等）",
+        "指令",
+        "未绑定群消息",
+        "处理失败",
+        "此前已回放过",
     ]
     assert counts["消息"] == 4
     assert sum(counts[label] for label in per_message) == counts["消息"]
     assert counts["格式错误已跳过的行"] == 1
     assert "第 6 行已跳过：缺少字段：text" in out
+
+
+def summary_counts(out: str) -> dict[str, int]:
+    return {label.strip(): int(value) for label, value in re.findall(r"^(\s*\S+?)\s{2,}(\d+)$", out, re.MULTILINE)}
+
+
+async def test_location_lines_counted_apart_from_joins(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-09 09:40,阳光花园业主群,戊,路灯不亮",
+            "2026-03-09 09:41,阳光花园业主群,戊,是12栋的",
+            "2026-03-09 09:42,阳光花园业主群,己,+1",
+        ],
+    )
+
+    code, out, _err = await run_cli_async(["replay", str(log)], db_url)
+
+    assert code == 0
+    assert "已补充位置：工单 0001 的位置记为12栋" in out
+    counts = summary_counts(out)
+    assert counts["立了新工单"] == 1
+    assert counts["补充或更正工单位置"] == 1
+    assert counts["只并入已有工单"] == 1
+    assert counts["并入已有工单（次）"] == 1
+
+
+async def test_group_titles_find_existing_compounds(db_url, tmp_path):
+    for name in ("阳光花园", "月光小区"):
+        code, _out, err = await run_cli_async(["compound-add", name], db_url)
+        assert code == 0, err
+    code, _out, err = await run_cli_async(
+        ["grant", "liaison_officer", "--platform", "replay", "--user", "专员小林", "--compound", "XQ0001"], db_url
+    )
+    assert code == 0, err
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-09 09:00,月光小区业主群,月光居民,3号楼电梯坏了",
+            "2026-03-09 09:01,阳光花园工作群,专员小林,绑定 XQ0001 工作群",
+            "2026-03-09 09:02,阳光花园工作群,专员小林,登记住户 3栋2单元1002 张三 业主 13812345678 独居老人",
+            "2026-03-09 09:03,阳光花园工作群,物业老王,今天下午开会",
+            "2026-03-09 09:04,翠竹园工作群,专员小林,大家好",
+        ],
+    )
+
+    code, out, err = await run_cli_async(["replay", str(log)], db_url)
+
+    assert code == 0, err
+    assert "群「月光小区业主群」尚未绑定，已绑定到现有小区 月光小区（XQ0002）。" in out
+    assert "已作为现有小区 阳光花园（XQ0001）的工作群绑定" in out
+    assert "已登记：3栋2单元1002室 张三 业主 138****5678" in out
+    # Only the echo of the log line itself shows the full phone.
+    assert out.count("13812345678") == 1
+    assert "求助关爱" not in out
+    assert "已新建小区" not in out
+    assert "群「翠竹园工作群」尚未绑定，这是工作群" in out
+    assert "未绑定的群：翠竹园工作群。" in out
+    code, compounds_out, _ = await run_cli_async(["compounds"], db_url)
+    assert code == 0
+    assert "月光 " not in compounds_out
+    assert "翠竹园" not in compounds_out
+    assert "阳光花园工作" not in compounds_out
+    code, cases_out, _ = await run_cli_async(["cases", "--json"], db_url)
+    cases = [json.loads(line) for line in cases_out.splitlines()]
+    assert [(c["compound_name"], c["number"]) for c in cases] == [("月光小区", "0001")]
+
+
+async def test_new_compound_named_in_summary(db_url, tmp_path):
+    log = write_log(tmp_path / "chat.csv", ["2026-03-02 07:50,和谐家园业主2群,周女士,东门路灯不亮了"])
+
+    code, out, _err = await run_cli_async(["replay", str(log), "--quiet"], db_url)
+
+    assert code == 0
+    assert "回放中新建的小区：和谐家园（XQ0001）。" in out
 
 
 def test_replay_directory_path(tmp_path, capsys):

@@ -1,0 +1,55 @@
+"""A reporter's lines that place their own case count as location changes, not as joins."""
+
+from __future__ import annotations
+
+from handlers.intake import IntakeResult
+from models import MessageOutcome
+from tests.helpers import later
+from tests.workflow.desk import open_desk
+
+
+def assert_located(result: IntakeResult) -> None:
+    assert result.outcome == MessageOutcome.ATTACHED
+    assert result.located == 1
+    assert result.attached == 0
+
+
+async def test_bare_address_places_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("路灯不亮", sender="r1")
+
+        replies = await desk.say("是12栋的", sender="r1", at=later(1))
+
+        assert replies[0].startswith("已补充位置：工单 0001")
+        assert_located(desk.results[-1])
+
+
+async def test_correction_places_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋路灯不亮", sender="r1")
+
+        replies = await desk.say("不对，是6栋的", sender="r1", at=later(1))
+
+        assert replies[0].startswith("已更正位置：工单 0001")
+        assert_located(desk.results[-1])
+
+
+async def test_repeat_with_building_places_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼道灯坏了", sender="r1")
+
+        replies = await desk.say("8栋楼道灯坏了", sender="r1", at=later(1))
+
+        assert replies[0].startswith("已补充位置：工单 0001")
+        assert_located(desk.results[-1])
+
+
+async def test_neighbour_me_too_is_join(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("路灯不亮", sender="r1")
+
+        await desk.say("+1", sender="r2", at=later(1))
+
+        result = desk.results[-1]
+        assert result.attached == 1
+        assert result.located == 0
