@@ -30,9 +30,10 @@ _BUILDING_LETTER = re.compile(r"(?<![A-Za-z\d])([A-Za-z]|\d{1,2})\s?座")
 _UNIT = re.compile(rf"(?<![\d.])({_NUMBER})\s?单元")
 _ROOM_MARKED = re.compile(r"(\d(?<![\d.-]\d)\d{2,3})\s?(?:室|号房|房间|房)")
 # A bare 3-4 digit number is a room unless a unit word or money follows it.
+# 天 counts days, except in 天花板: "1102天花板漏水" is about room 1102.
 _ROOM_BARE = re.compile(
     r"(\d(?<![\d.\-:/A-Za-z]\d)\d{2,3})(?![\d.:/%]|\s?(?:年|元|块|米|平|方|楼|层|栋|幢|号|单元"
-    r"|路|斤|个|次|天|岁|度|吨|毫|公|万|千|多|余|左右|人|户|辆|台|份|级|期|区|分|秒|点|小时|w|k))"
+    r"|路|斤|个|次|天(?!花板)|岁|度|吨|毫|公|万|千|多|余|左右|人|户|辆|台|份|级|期|区|分|秒|点|小时|w|k))"
 )
 
 # Emergency and service numbers that look like room numbers.

@@ -17,6 +17,7 @@ from nlp.normalize import normalize
         ("5-2-301厨房煤气味", Location(building="5", unit="2", room="301")),
         ("１２栋３单元", Location(building="12", unit="3")),
         ("1702阳台在冒烟", Location(room="1702")),
+        ("1102天花板在滴水", Location(room="1102")),
         ("东门口有人晕倒了", Location(place="东门")),
         ("地下车库进水了", Location(place="地下车库")),
         ("北门的路灯坏了", Location(place="北门")),
