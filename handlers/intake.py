@@ -24,12 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import replies as texts
 from handlers.cases import (
-    CONVERSATION_WINDOW,
     NUDGE_COUNTS,
     add_reporter,
     correct_location,
     fill_location,
-    find_duplicate,
     follow_merges,
     open_case,
 )
@@ -37,6 +35,7 @@ from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands.base import reply_here
 from handlers.commands.register import STAFF_CHAT_COMMANDS
 from handlers.directory import chat_for, member_for
+from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
 from handlers.errors import DomainError
 from handlers.messages import (
     ChatTarget,
@@ -690,7 +689,16 @@ def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
     """
     if case.building is None and finding.location.building is not None and case.reporter_id != reporter.id:
         return False
-    return same_topic(case.summary, finding.text) or not has_topic(finding.text)
+    # Its reporter adding the building to a case at the same place, as in
+    # "楼道里的东西没人管", then "3栋1单元楼道堆满了纸箱".
+    placing = (
+        case.reporter_id == reporter.id
+        and case.building is None
+        and finding.location.building is not None
+        and case.place is not None
+        and case.place == finding.location.place
+    )
+    return placing or same_topic(case.summary, finding.text) or not has_topic(finding.text)
 
 
 def _corrected_address(text: str) -> str | None:
