@@ -13,6 +13,8 @@ RELATIVE_PLACES = frozenset({"楼上", "楼下", "隔壁", "对门", "对面", "
 # Names residents use for one spot: "车库还在漏水" follows "8栋地下车库漏水".
 # Each name maps to the first name of its group. The gates and the garage
 # levels each get a group of their own, because a compound has several.
+# NOTE: where the main gate is also called 南门 (or another side), reports
+# of one problem at 小区大门 and at 南门 open two cases for an officer to merge.
 _SAME_SPOT_GROUPS = (
     ("地下车库", "地下停车场", "车库", "地库"),
     ("小区大门", "小区门口", "大门口", "正门", "小区门外"),
