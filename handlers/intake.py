@@ -24,12 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import replies as texts
 from handlers.cases import (
-    CONVERSATION_WINDOW,
     NUDGE_COUNTS,
     add_reporter,
     correct_location,
     fill_location,
-    find_duplicate,
     follow_merges,
     open_case,
 )
@@ -37,6 +35,7 @@ from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands.base import reply_here
 from handlers.commands.register import STAFF_CHAT_COMMANDS
 from handlers.directory import chat_for, member_for
+from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
 from handlers.errors import DomainError
 from handlers.messages import (
     ChatTarget,
@@ -305,7 +304,8 @@ class Pipeline:
         folded = normalize_text(message.text)
         me_too = _ME_TOO_PREFIX.match(folded)
         if me_too and is_bare_address(folded[me_too.end() :]):
-            return await self._me_too(session, raw, message, chat, member, now)
+            address = extract_location(folded[me_too.end() :])
+            return await self._me_too(session, raw, message, chat, member, now, address)
         if is_bare_address(folded):
             placed = await self._place_own_case(session, message, chat, member, extract_location(folded), now)
             return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
@@ -451,8 +451,9 @@ class Pipeline:
         else:
             return None
         group = ChatTarget(message.platform, message.chat_id)
-        reply = Reply(group, text, case.id, "group", message.message_id)
-        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], located=1, replies=[reply])
+        replies = [Reply(group, text, case.id, "group", message.message_id)]
+        replies.extend(await care_notices(session, case, now))
+        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], located=1, replies=replies)
 
     async def _me_too(
         self,
@@ -462,11 +463,12 @@ class Pipeline:
         chat: ChatGroup,
         member: Member,
         now: datetime,
+        address: Location | None = None,
     ) -> IntakeResult:
         case = await self._case_in_context(session, message, chat, now, FOLLOW_UP_WINDOW)
         if case is None:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
-        return await self._join(session, raw, message, case, member, now)
+        return await self._join(session, raw, message, case, member, now, address=address)
 
     async def _attachments_only(
         self,
@@ -574,7 +576,7 @@ class Pipeline:
             )
             result.opened += 1
             result.case_ids.append(case.id)
-            result.replies.extend(await care_notices(session, case))
+            result.replies.extend(await care_notices(session, case, now))
             result.categories.append(case.category)
             result.routes.append(case.route)
             if triage:
@@ -661,7 +663,14 @@ class Pipeline:
         member: Member,
         now: datetime,
         finding: Finding | None = None,
+        *,
+        address: Location | None = None,
     ) -> IntakeResult:
+        """Add the sender to a case as a reporter and reply.
+
+        `address` is the place a "我家也是，3栋1102" line names, which has
+        no finding to carry it.
+        """
         added = await add_reporter(session, case, member, raw_message_id=raw.id, now=now)
         result = IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1)
         group = ChatTarget(message.platform, message.chat_id)
@@ -674,13 +683,26 @@ class Pipeline:
                 result.attached, result.located = 0, 1
             text = texts.location_added(case) if filled else texts.already_reported(case)
             result.replies.append(Reply(group, text, case.id, "group", message.message_id))
-            return result
-        result.replies.append(Reply(group, texts.joined_for_group(case), case.id, "group", message.message_id))
-        if case.reporter_count in NUDGE_COUNTS and case.party is not None and case.status != CaseStatus.TRIAGE:
-            result.replies.append(
-                Reply(PartyTarget(case.party.id, case.party.name), texts.nudge_for_party(case), case.id, "party")
-            )
+        else:
+            result.replies.append(Reply(group, texts.joined_for_group(case), case.id, "group", message.message_id))
+            if case.reporter_count in NUDGE_COUNTS and case.party is not None and case.status != CaseStatus.TRIAGE:
+                result.replies.append(
+                    Reply(PartyTarget(case.party.id, case.party.name), texts.nudge_for_party(case), case.id, "party")
+                )
+        where = finding.location if finding is not None else address
+        if where is not None:
+            result.replies.extend(await care_notices(session, case, now, _report_dwelling(case, where)))
         return result
+
+
+def _report_dwelling(case: Case, location: Location) -> Location:
+    """Return the flat a report in a case names, taking a missing building and unit from the case.
+
+    "1102天花板也在滴水" in a case at 3栋2单元 is about 3栋2单元1102室.
+    """
+    if location.building is not None and location.building != case.building:
+        return location
+    return Location(case.building, location.unit or case.unit, location.room)
 
 
 async def _with_home_building(
@@ -711,7 +733,16 @@ def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
     """
     if case.building is None and finding.location.building is not None and case.reporter_id != reporter.id:
         return False
-    return same_topic(case.summary, finding.text) or not has_topic(finding.text)
+    # Its reporter adding the building to a case at the same place, as in
+    # "楼道里的东西没人管", then "3栋1单元楼道堆满了纸箱".
+    placing = (
+        case.reporter_id == reporter.id
+        and case.building is None
+        and finding.location.building is not None
+        and case.place is not None
+        and case.place == finding.location.place
+    )
+    return placing or same_topic(case.summary, finding.text) or not has_topic(finding.text)
 
 
 def _corrected_address(text: str) -> str | None:

@@ -20,6 +20,7 @@ from handlers.errors import BadCommand, NotFound
 from handlers.register import CARE_TAGS, RELATIONS, OccupantEntry, full_mobile
 from handlers.register_address import DwellingAddress
 from models import Case, Compound, Dwelling, Member, Occupant
+from nlp.findings import Location
 
 # The maximum number of people a search reply lists.
 SEARCH_LIMIT = 20
@@ -215,25 +216,26 @@ async def records_of(session: AsyncSession, member: Member) -> list[Occupant]:
     return list(found)
 
 
-async def care_tags_at(session: AsyncSession, case: Case) -> list[str]:
-    """Return the care tags of the people living in a case's dwelling, each once.
+async def dwelling_at(session: AsyncSession, compound_id: int, location: Location) -> Dwelling | None:
+    """Return the registered dwelling that a case or report names, if any.
 
-    A case names its dwelling only when it has a building and a room; without
-    a unit it matches a dwelling registered without one.
+    A location names a dwelling only when it has a building and a room;
+    without a unit it matches a dwelling registered without one.
     """
-    if not case.building or not case.room:
-        return []
-    address_unit = case.unit or ""
-    dwelling = await session.scalar(
+    if not location.building or not location.room:
+        return None
+    return await session.scalar(
         select(Dwelling).where(
-            Dwelling.compound_id == case.compound_id,
-            Dwelling.building == case.building,
-            Dwelling.unit == address_unit,
-            Dwelling.room == case.room,
+            Dwelling.compound_id == compound_id,
+            Dwelling.building == location.building,
+            Dwelling.unit == (location.unit or ""),
+            Dwelling.room == location.room,
         )
     )
-    if dwelling is None:
-        return []
+
+
+def care_tags_of(dwelling: Dwelling) -> list[str]:
+    """Return the care tags of the people living in a dwelling, each once, in the order of CARE_TAGS."""
     found: list[str] = []
     for occupant in living(dwelling):
         found.extend(t for t in occupant.tags if t in CARE_TAGS and t not in found)

@@ -1,8 +1,17 @@
-"""Cheap text similarity for spotting two reports of the same problem."""
+"""Cheap text similarity for spotting two reports of the same problem.
+
+Reports are compared on the problem they describe, with the addresses and
+place names cut out. The locations are compared field by field elsewhere,
+and two reports about 南门 share the bigram 南门 whatever each is about.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from nlp.locate import split_at_locations
+from nlp.normalize import normalize
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -23,9 +32,11 @@ def similar(a: str, b: str, *, threshold: float) -> bool:
     """Tell whether two texts share enough bigrams, measured against the shorter one.
 
     The overlap coefficient suits chat, where one report is a short line and
-    the other a long complaint about the same thing.
+    the other a long complaint about the same thing. Addresses and places do
+    not count: the 6栋 that "6栋电梯里有人抽烟" and "6栋电梯里有狗撒尿"
+    share adds nothing.
     """
-    first, second = bigrams(a), bigrams(b)
+    first, second = _problem_bigrams(a), _problem_bigrams(b)
     if not first or not second:
         return False
     shared = len(first & second)
@@ -55,19 +66,51 @@ def _content_bigrams(text: str) -> set[str]:
     }
 
 
+# Words residents use for one thing, each group written as its first word
+# before bigrams are taken: "正门栏杆抬不起来" is about the 道闸 of
+# "小区大门的道闸坏了". The lamp words also keep 楼道灯 from losing its
+# lamp when the place 楼道 is cut out.
+_SAME_THING_GROUPS = (
+    ("漏水", "渗水", "滴水", "渗漏", "漏雨"),
+    ("道闸", "栏杆", "抬杆", "闸杆"),
+    ("声控灯", "楼道灯", "楼梯灯", "感应灯", "楼道的灯", "楼梯间的灯", "楼道里的灯"),
+    ("监控", "摄像头"),
+)
+_SAME_THING = {word: group[0] for group in _SAME_THING_GROUPS for word in group[1:]}
+_SAME_THING_WORDS = re.compile("|".join(sorted(map(re.escape, _SAME_THING), key=len, reverse=True)))
+
+
+# find_duplicate compares one finding with up to 200 open cases, so the
+# cases' summaries are cut up once rather than once per message.
+@lru_cache(maxsize=4096)
+def _problem_pieces(text: str) -> tuple[str, ...]:
+    folded = _SAME_THING_WORDS.sub(lambda match: _SAME_THING[match.group(0)], normalize(text))
+    return tuple(split_at_locations(folded))
+
+
+def _problem_bigrams(text: str) -> set[str]:
+    return set().union(*(bigrams(piece) for piece in _problem_pieces(text)))
+
+
+def _thing_bigrams(text: str) -> set[str]:
+    return set().union(*(_content_bigrams(piece) for piece in _problem_pieces(text)))
+
+
 def has_topic(text: str) -> bool:
     """Tell whether a report names a thing of its own, such as 电梯 or 小广告.
 
     "这个要管管了" names nothing: it is a comment on whatever was reported
-    just before, while "电梯坏了" is a problem of its own.
+    just before, while "电梯坏了" is a problem of its own. A place is no
+    thing, so "东门这个要管管了" is a comment too.
     """
-    return any(not any(char in _COMMENT_CHARS for char in gram) for gram in _content_bigrams(text))
+    return any(not any(char in _COMMENT_CHARS for char in gram) for gram in _thing_bigrams(text))
 
 
 def same_topic(a: str, b: str) -> bool:
     """Tell whether two reports share at least one content bigram, such as 电梯 or 漏水.
 
     "电梯坏了" and "3栋的电梯一直停着" share 电梯, while "电梯坏了" and
-    "3栋楼道灯也不亮了" share nothing and are two problems.
+    "3栋楼道灯也不亮了" share nothing and are two problems. Places do not
+    count: "南门路灯坏了" and "南门监控坏了" share only where they are.
     """
-    return bool(_content_bigrams(a) & _content_bigrams(b))
+    return bool(_thing_bigrams(a) & _thing_bigrams(b))

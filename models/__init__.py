@@ -30,7 +30,7 @@ from models.org import (
     RoleKind,
     Street,
 )
-from models.register import Dwelling, Occupant
+from models.register import CareNotice, Dwelling, Occupant
 from models.scheduling import CaseTimer, DepartmentCall, Notification, NotificationStatus
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "ArchiveCursor",
     "Attachment",
     "Base",
+    "CareNotice",
     "Case",
     "CaseTimer",
     "CaseEvent",

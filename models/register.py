@@ -1,4 +1,4 @@
-"""The household register (住户档案): dwellings of a compound and the people living in them."""
+"""The household register (住户档案): dwellings of a compound, the people living in them, and care notices."""
 
 from __future__ import annotations
 
@@ -61,3 +61,20 @@ class Occupant(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     dwelling: Mapped[Dwelling] = relationship(back_populates="occupants", lazy="joined")
+
+
+class CareNotice(Base):
+    """A 【关怀提示】 sent to the register's keepers about one dwelling of one case.
+
+    The row contains no tag, only the fact that the notice was sent. The unique constraint
+    keeps the notice to once per case and dwelling, also when two reports
+    of one case arrive at the same moment.
+    """
+
+    __tablename__ = "care_notice"
+    __table_args__ = (UniqueConstraint("case_id", "dwelling_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    dwelling_id: Mapped[int] = mapped_column(ForeignKey("dwelling.id"), index=True)
+    sent_at: Mapped[datetime]

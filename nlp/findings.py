@@ -11,19 +11,32 @@ from nlp.labels import CATEGORY_LABELS, CHAT
 RELATIVE_PLACES = frozenset({"楼上", "楼下", "隔壁", "对门", "对面", "家里", "我家", "门口", "楼道", "窗外"})
 
 # Names residents use for one spot: "车库还在漏水" follows "8栋地下车库漏水".
-# Each name maps to the first name of its group. Garage levels (负一楼) and
-# the side gates stay apart, because a compound has several of them.
+# Each name maps to the first name of its group. The gates and the garage
+# levels each get a group of their own, because a compound has several.
+# NOTE: where the main gate is also called 南门 (or another side), reports
+# of one problem at 小区大门 and at 南门 open two cases for an officer to merge.
 _SAME_SPOT_GROUPS = (
     ("地下车库", "地下停车场", "车库", "地库"),
-    ("小区大门", "小区门口", "大门口", "正门"),
+    ("小区大门", "小区门口", "大门口", "正门", "小区门外"),
+    ("东门", "东大门"),
+    ("西门", "西大门"),
+    ("南门", "南大门"),
+    ("北门", "北大门"),
+    ("负一楼", "负一层", "B1"),
+    ("负二楼", "负二层", "B2"),
     ("楼顶", "天台", "屋顶"),
     ("花园", "小花园"),
+    ("中心广场", "广场"),
+    ("游乐场", "儿童乐园"),
     ("垃圾站", "垃圾房"),
     ("门岗", "岗亭"),
     ("物业中心", "物业办公室"),
     ("电梯间", "电梯口"),
 )
 _SPOT = {name: group[0] for group in _SAME_SPOT_GROUPS for name in group}
+# Spots that are part of a larger one: a report about 负一楼 may be about the
+# same leak as one about 地下车库, but 负一楼 and 负二楼 are two places.
+_PART_OF = {"负一楼": "地下车库", "负二楼": "地下车库", "B3": "地下车库"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +93,26 @@ class Location:
                     return False
                 shared += 1
         return shared > 0
+
+    def conflicts(self, other: Location) -> bool:
+        """Tell whether two locations name different spots, so they cannot be one problem.
+
+        They do when both give a building, unit or room and these differ, or
+        when both name a place and the places are different spots (东门 and
+        西门, 东门 and 地下车库). Relative places such as 楼下 conflict with
+        nothing, and neither does a part of a spot with the spot (负一楼 and
+        车库).
+        """
+        for mine, theirs in ((self.building, other.building), (self.unit, other.unit), (self.room, other.room)):
+            if mine and theirs and mine != theirs:
+                return True
+        return _different_spots(_spot(self.place), _spot(other.place))
+
+
+def _different_spots(first: str | None, second: str | None) -> bool:
+    if first is None or second is None or first == second:
+        return False
+    return _PART_OF.get(first) != second and _PART_OF.get(second) != first
 
 
 def _spot(place: str | None) -> str | None:

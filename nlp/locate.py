@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.findings import Location
+from nlp.findings import RELATIVE_PLACES, Location
 
 _CN_VALUES = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _CN_VALUES.update({"八": 8, "九": 9})
@@ -30,9 +30,10 @@ _BUILDING_LETTER = re.compile(r"(?<![A-Za-z\d])([A-Za-z]|\d{1,2})\s?座")
 _UNIT = re.compile(rf"(?<![\d.])({_NUMBER})\s?单元")
 _ROOM_MARKED = re.compile(r"(\d(?<![\d.-]\d)\d{2,3})\s?(?:室|号房|房间|房)")
 # A bare 3-4 digit number is a room unless a unit word or money follows it.
+# 天 counts days, except in 天花板: "1102天花板漏水" is about room 1102.
 _ROOM_BARE = re.compile(
     r"(\d(?<![\d.\-:/A-Za-z]\d)\d{2,3})(?![\d.:/%]|\s?(?:年|元|块|米|平|方|楼|层|栋|幢|号|单元"
-    r"|路|斤|个|次|天|岁|度|吨|毫|公|万|千|多|余|左右|人|户|辆|台|份|级|期|区|分|秒|点|小时|w|k))"
+    r"|路|斤|个|次|天(?!花板)|岁|度|吨|毫|公|万|千|多|余|左右|人|户|辆|台|份|级|期|区|分|秒|点|小时|w|k))"
 )
 
 # Emergency and service numbers that look like room numbers.
@@ -200,6 +201,38 @@ def extract_location(text: str) -> Location:
     if building is None and unit is None and room is None and place is None:
         return _EMPTY_LOCATION
     return Location(building=building, unit=unit, room=room, place=place)
+
+
+# The addresses and place names that extract_location reads, the places named
+# relative to the writer (楼上, 隔壁) even where it does not, and any number.
+_LOCATION_WORDS = re.compile(
+    "|".join(
+        pattern.pattern
+        for pattern in (_TRIPLE, _BUILDING, _BUILDING_LETTER, _UNIT, _ROOM_MARKED, _PLACE, _GARAGE_LEVEL)
+    )
+    + "|"
+    + "|".join(map(re.escape, sorted(RELATIVE_PLACES, key=len, reverse=True)))
+    + r"|\d+"
+)
+
+
+def split_at_locations(text: str) -> list[str]:
+    """Return the pieces of a text between its addresses, place names and numbers.
+
+    "3栋楼道灯不亮了" gives ["灯不亮了"]: what is wrong, without where.
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+    """
+    pieces = []
+    start = 0
+    # finditer rather than split, because split would also return the
+    # patterns' groups.
+    for match in _LOCATION_WORDS.finditer(text):
+        pieces.append(text[start : match.start()])
+        start = match.end()
+    pieces.append(text[start:])
+    return [piece for piece in pieces if piece]
 
 
 # Characters and words allowed around an address in a line that gives

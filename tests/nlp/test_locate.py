@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.findings import Location
-from nlp.locate import chinese_to_int, extract_location, is_bare_address
+from nlp.locate import chinese_to_int, extract_location, is_bare_address, split_at_locations
 from nlp.normalize import normalize
 
 
@@ -17,6 +17,7 @@ from nlp.normalize import normalize
         ("5-2-301厨房煤气味", Location(building="5", unit="2", room="301")),
         ("１２栋３单元", Location(building="12", unit="3")),
         ("1702阳台在冒烟", Location(room="1702")),
+        ("1102天花板在滴水", Location(room="1102")),
         ("东门口有人晕倒了", Location(place="东门")),
         ("地下车库进水了", Location(place="地下车库")),
         ("北门的路灯坏了", Location(place="北门")),
@@ -110,3 +111,54 @@ def test_names_of_one_spot_overlap(first: Location, second: Location) -> None:
 )
 def test_other_spots_do_not_overlap(first: Location, second: Location) -> None:
     assert not first.overlaps(second)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (Location(place="东门"), Location(place="西门")),
+        (Location(place="南门"), Location(place="地下车库")),
+        (Location(place="小区大门"), Location(place="北门")),
+        (Location(place="负一楼"), Location(place="负二层")),
+        (Location(building="3", place="东门"), Location(building="3", place="花园")),
+        (Location(building="3"), Location(building="5")),
+        (Location(room="1102"), Location(room="1202")),
+    ],
+)
+def test_other_spots_conflict(first: Location, second: Location) -> None:
+    assert first.conflicts(second)
+    assert second.conflicts(first)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (Location(place="东门"), Location(place="东大门")),
+        (Location(place="地下车库"), Location(place="车库")),
+        (Location(place="负一层"), Location(place="地下车库")),
+        (Location(place="B1"), Location(place="负一楼")),
+        (Location(place="楼道"), Location(place="楼梯间")),
+        (Location(place="楼下"), Location(place="门口")),
+        (Location(building="3"), Location(place="东门")),
+        (Location(), Location(place="东门")),
+    ],
+)
+def test_same_or_unknown_spots_do_not_conflict(first: Location, second: Location) -> None:
+    assert not first.conflicts(second)
+    assert not second.conflicts(first)
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("3栋2单元楼道灯不亮了", ["灯不亮了"]),
+        ("南门的监控坏了", ["的监控坏了"]),
+        ("8栋楼上装修,电钻声从早响到晚", ["装修,电钻声从早响到晚"]),
+        ("1202卫生间往楼下渗水", ["卫生间往", "渗水"]),
+        ("5-2-301厨房煤气味", ["厨房煤气味"]),
+        ("B1车位被占", ["车位被占"]),
+        ("物业费涨了", ["物业费涨了"]),
+    ],
+)
+def test_split_at_locations_keeps_what_is_wrong(text: str, pieces: list[str]) -> None:
+    assert split_at_locations(normalize(text)) == pieces

@@ -179,3 +179,36 @@ async def test_comment_and_new_problem_one_reply(db_url):
         assert cases == 2
         assert sum(r.count("已有工单 0001") for r in replies) == 1
         assert not any("您已反映过" in r for r in replies)
+
+
+async def test_lamps_at_two_gates_two_cases(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("东门的路灯坏了，晚上黑漆漆的", sender="r1")
+        second = await desk.say("西门的路灯坏了，晚上黑漆漆的", sender="r2", at=later(3))
+
+        first_case, second_case = await desk.case(1), await desk.case(2)
+        assert await count_cases(desk) == 2
+        assert (first_case.place, second_case.place) == ("东门", "西门")
+        assert not any("已有工单" in r for r in second)
+
+
+async def test_leak_into_flat_below_one_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1202卫生间漏水，漏到楼下1102了", sender="r1")
+        second = await desk.say("3栋2单元1102天花板漏水，是楼上1202漏下来的", sender="r2", at=later(20))
+
+        case = await desk.case(1)
+        assert await count_cases(desk) == 1
+        assert case.room == "1202"
+        assert case.reporter_count == 2
+        assert any("已有工单 0001" in r for r in second)
+
+
+async def test_comment_naming_the_place_joins(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say("东门的路灯坏了，晚上黑漆漆的", sender="r1")
+        comment = await desk.say("东门这个要管管了", sender="r2", at=later(2))
+
+        assert await count_cases(desk) == 1
+        assert (await desk.case(1)).reporter_count == 2
+        assert any("已有工单 0001" in r for r in comment)
