@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.ladder import role_targets
 from handlers.masking import mask_name
 from handlers.messages import Reply, UserTarget
-from handlers.register import DwellingAddress
+from handlers.register_address import DwellingAddress
 from handlers.register_store import care_tags_of, dwelling_at
 from models import CareNotice, Case, Compound, Dwelling, RoleKind
 from nlp.findings import Location
