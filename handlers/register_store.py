@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.errors import BadCommand, NotFound
 from handlers.register import CARE_TAGS, RELATIONS, OccupantEntry, full_mobile
 from handlers.register_address import DwellingAddress
-from models import Case, Compound, Dwelling, Member, Occupant
+from models import Compound, Dwelling, Member, Occupant
 from nlp.findings import Location
 
 # The maximum number of people a search reply lists.
