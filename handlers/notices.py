@@ -1,4 +1,4 @@
-"""The texts of timed messages: reminders (催办), escalations (督办) and rating reminders (回访)."""
+"""The texts of timed messages: reminders (催办), escalations (督办), triage and rating reminders (回访)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from handlers.ladder import RUNG_LABELS, Rung
 from handlers.replies import case_title, party_name, short_summary
 from models import Case
+from nlp.labels import CATEGORY_LABELS
 
 LIMIT_WORDS = {"acknowledge": "受理", "resolve": "办结"}
 
@@ -52,6 +53,27 @@ def escalated_for_party(case: Case, rung: Rung) -> str:
     return (
         f"【督办提醒】工单 {case.number}（{case_title(case)}）已超时，已升级至{RUNG_LABELS[rung]}督办。"
         f"贵方仍为首接责任方，请继续办理并及时反馈进展。"
+    )
+
+
+def triage_reminder(case: Case, zone: ZoneInfo) -> str:
+    """Remind the liaison officer that a case still waits for its category."""
+    return (
+        f"【待分类提醒】{case.compound.name} 工单 {case.number} 于{local_time(case.opened_at, zone)}登记，"
+        f"至今未确认类别，还没有派给承办方。\n"
+        f"内容：{short_summary(case.summary, 80)}\n"
+        f"系统初判为“{CATEGORY_LABELS.get(case.category, case.category)}”。"
+        f"请回复“分类 {case.number} 类别”确认，例如“分类 {case.number} 设施报修”。"
+    )
+
+
+def triage_chaser(case: Case, zone: ZoneInfo) -> str:
+    """Tell the branch secretary and the liaison officer that a case still waits for its category."""
+    return (
+        f"【待分类督办】{case.compound.name} 工单 {case.number} 于{local_time(case.opened_at, zone)}登记，"
+        f"至今未确认类别，还没有派给承办方，居民仍在等待处理。\n"
+        f"内容：{short_summary(case.summary, 80)}\n"
+        f"请小区专员尽快回复“分类 {case.number} 类别”派单，党组织书记请督促跟进。"
     )
 
 

@@ -23,7 +23,7 @@ from handlers.messages import ChatTarget, PartyTarget, Reply, UserTarget
 from handlers.outbox import Outbox
 from models import Notification, NotificationStatus
 from scheduler.config import TimerConfig
-from scheduler.timers import Draft
+from scheduler.drafts import Draft
 
 log = logging.getLogger("scheduler.notify")
 

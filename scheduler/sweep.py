@@ -31,8 +31,9 @@ from handlers.outbox import Outbox
 from models import Case, CaseTimer, Compound, Street
 from scheduler.config import TimerConfig
 from scheduler.digest_jobs import digest_drafts, digest_window_open
+from scheduler.drafts import Draft
 from scheduler.notify import claim, send_claimed, store_drafts
-from scheduler.timers import TIMED_STATUSES, Draft, advance
+from scheduler.timers import TIMED_STATUSES, advance
 
 log = logging.getLogger("scheduler")
 

@@ -1,4 +1,4 @@
-"""Due work for one case at a given moment: reminders, the next rung, rating follow-up.
+"""Due work for one case at a given moment: reminders, the next rung, triage and rating follow-up.
 
 `advance` looks at a case and its timer, decides the notifications that are
 due now, applies escalations and unrated closes to the case, and sets the
@@ -21,6 +21,8 @@ from handlers.ladder import Rung, current_rung, party_target, step_up
 from handlers.workflow import close
 from models import Case, CaseStatus, CaseTimer, ChatGroup, Identity
 from scheduler.config import TimerConfig
+from scheduler.drafts import Draft, stamp
+from scheduler.triage import advance_triage
 
 log = logging.getLogger("scheduler.timers")
 
@@ -41,22 +43,6 @@ TIMED_STATUSES = CLOCK_STATUSES | {CaseStatus.RESOLVED}
 
 
 @dataclass(slots=True)
-class Draft:
-    """A notification decided by the sweep, before it is stored."""
-
-    key: str
-    kind: str
-    text: str
-    targets: list[dict[str, Any]]
-    due_at: datetime
-    urgent: bool = False
-    case_id: int | None = None
-    compound_id: int | None = None
-    street_id: int | None = None
-    image_path: str | None = None
-
-
-@dataclass(slots=True)
 class Outcome:
     """The result of advancing one timer."""
 
@@ -65,17 +51,16 @@ class Outcome:
     closed_unrated: bool = False
 
 
-def _stamp(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
 async def advance(
     session: AsyncSession, case: Case, timer: CaseTimer, now: datetime, config: TimerConfig
 ) -> Outcome:
     """Decide what is due for a case at `now` and reschedule its timer."""
     outcome = Outcome()
     status = CaseStatus(case.status)
-    if timer.resolve_due_seen != case.resolve_due_at:
+    # A case classified on the day it opened may keep its resolve deadline,
+    # so leaving triage restarts the ladder as well.
+    left_triage = timer.status_seen == CaseStatus.TRIAGE and status is not CaseStatus.TRIAGE
+    if timer.resolve_due_seen != case.resolve_due_at or left_triage:
         # The clock was restarted (handed on, reopened, classified), so the
         # ladder waits for the new limits to run out before it climbs again.
         timer.rung = None
@@ -87,6 +72,10 @@ async def advance(
 
     if timer.paused_at is not None:
         timer.due_at = None
+    elif status is CaseStatus.TRIAGE:
+        # No party has the case yet, so the officer is chased instead of a party.
+        drafts, timer.due_at = await advance_triage(session, case, now, config)
+        outcome.drafts.extend(drafts)
     elif status in CLOCK_STATUSES:
         timer.due_at = await _advance_clock(session, case, timer, now, config, outcome)
     elif status is CaseStatus.RESOLVED and case.rating is None:
@@ -170,7 +159,7 @@ def _reminder(
     if passed is None or target is None:
         return None
     return Draft(
-        key=f"reminder:{case.id}:{limit}:{_stamp(due)}:{round(passed * 100)}",
+        key=f"reminder:{case.id}:{limit}:{stamp(due)}:{round(passed * 100)}",
         kind="reminder",
         text=notices.reminder(case, limit, due, config.zone),
         targets=[target],
@@ -208,7 +197,7 @@ async def _climb(
     timer.rung_due_at = due
     outcome.escalated_to = rung
     key = (
-        f"escalation:{case.id}:{_stamp(case.resolve_due_at or case.opened_at)}:{rung.name.lower()}"
+        f"escalation:{case.id}:{stamp(case.resolve_due_at or case.opened_at)}:{rung.name.lower()}"
     )
     outcome.drafts.append(
         Draft(
@@ -265,7 +254,7 @@ async def _advance_rating(
     if reporter is not None:
         outcome.drafts.append(
             Draft(
-                key=f"rating_reminder:{case.id}:{_stamp(resolved_at)}",
+                key=f"rating_reminder:{case.id}:{stamp(resolved_at)}",
                 kind="rating_reminder",
                 text=notices.rating_reminder(case),
                 targets=[reporter],
