@@ -56,6 +56,23 @@ def escalated_for_party(case: Case, rung: Rung) -> str:
     )
 
 
+def overdue_at_top(case: Case, rung: Rung, next_due: datetime, zone: ZoneInfo) -> str:
+    """Remind everyone on an overdue case that no rung above can take it."""
+    if rung is Rung.STREET:
+        where = "已处于街道三方办督办，这是最高一级。"
+        whistle = f"如需职能部门处理，请街道三方办发送“吹哨 {case.number} 部门”。"
+    else:
+        where = f"已处于{RUNG_LABELS[rung]}督办，上级没有登记工作人员，无法继续升级。"
+        whistle = ""
+    return (
+        f"【超时督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）已超过办理时限，仍未办结。"
+        f"{where}承办方：{party_name(case)}。\n"
+        f"内容：{short_summary(case.summary, 80)}\n"
+        f"请承办方尽快办理并反馈进展，督办方继续跟进。{whistle}"
+        f"到{local_time(next_due, zone)}仍未办结的，将再次提醒。"
+    )
+
+
 def triage_reminder(case: Case, zone: ZoneInfo) -> str:
     """Remind the liaison officer that a case still waits for its category."""
     return (

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import notices
-from handlers.ladder import Rung, current_rung, party_target, step_up
+from handlers.ladder import Rung, Target, current_rung, party_target, role_targets, rung_targets, step_up
 from handlers.workflow import close
-from models import Case, CaseStatus, CaseTimer, ChatGroup, Identity
+from models import Case, CaseStatus, CaseTimer, ChatGroup, Identity, PartyKind, RoleKind
 from scheduler.config import TimerConfig
 from scheduler.drafts import Draft, stamp
 from scheduler.triage import advance_triage
@@ -187,8 +187,7 @@ async def _climb(
     fell_due = timer.rung_due_at or now
     found = await step_up(session, case, now=now)
     if found is None:
-        timer.rung_due_at = None
-        log.info("case %s is overdue at the top rung; no rung left to escalate to", case.id)
+        await _remind_at_top(session, case, timer, now, config, outcome, fell_due)
         return
     rung, targets = found
     limit = config.rung_limit(rung, urgent=case.urgent)
@@ -226,6 +225,65 @@ async def _climb(
             )
         )
     log.info("case %s escalated to rung %s", case.id, rung.name)
+
+
+async def _remind_at_top(
+    session: AsyncSession,
+    case: Case,
+    timer: CaseTimer,
+    now: datetime,
+    config: TimerConfig,
+    outcome: Outcome,
+    fell_due: datetime,
+) -> None:
+    """Remind everyone on an overdue case that no rung above can take, and watch it again later.
+
+    Each time the current rung's limit runs out the reminder repeats, and the
+    sweep tries to climb first, so staff registered above in the meantime
+    take the case up.
+    """
+    rung = current_rung(case)
+    due = config.rung_limit(rung, urgent=case.urgent).due(now, config.calendar)
+    timer.rung = rung
+    timer.rung_due_at = due
+    outcome.drafts.append(
+        Draft(
+            key=f"overdue:{case.id}:{stamp(case.resolve_due_at or case.opened_at)}:{stamp(fell_due)}",
+            kind="overdue",
+            text=notices.overdue_at_top(case, rung, due, config.zone),
+            targets=await _overdue_targets(session, case, rung),
+            due_at=fell_due,
+            urgent=case.urgent,
+            case_id=case.id,
+            compound_id=case.compound_id,
+        )
+    )
+    log.info(
+        "case %s is overdue at rung %s with no rung above to escalate to; reminded, next at %s",
+        case.id,
+        rung.name,
+        due.isoformat(),
+    )
+
+
+async def _overdue_targets(session: AsyncSession, case: Case, rung: Rung) -> list[Target]:
+    """Return the acting party, the liaison officer and branch secretary, and the supervising rung."""
+    targets: list[Target] = []
+    acting = party_target(case)
+    if acting is not None:
+        targets.append(acting)
+    # The branch as acting party already reaches its secretary and officer.
+    if case.party is None or case.party.kind != PartyKind.PARTY:
+        targets += await role_targets(
+            session, [RoleKind.BRANCH_SECRETARY, RoleKind.LIAISON_OFFICER], compound_id=case.compound_id
+        )
+    if rung is not Rung.PARTY:
+        targets += await rung_targets(session, case, rung)
+    unique: list[Target] = []
+    for target in targets:
+        if target not in unique:
+            unique.append(target)
+    return unique
 
 
 async def _advance_rating(
