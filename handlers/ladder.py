@@ -198,7 +198,7 @@ async def climb_by_command(
     the sweep does not escalate to the same rung a second time.
 
     Raises:
-        InvalidTransition: The case is final.
+        InvalidTransition: The case is final or awaits triage.
         BadCommand: The reason is empty, or no rung above has reachable members.
     """
     check_transition(case, Action.ESCALATE)

@@ -1,4 +1,4 @@
-"""The texts of timed messages: reminders (催办), escalations (督办) and rating reminders (回访)."""
+"""The texts of timed messages: reminders (催办), escalations (督办), triage and rating reminders (回访)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from handlers.ladder import RUNG_LABELS, Rung
 from handlers.replies import case_title, party_name, short_summary
 from models import Case
+from nlp.labels import CATEGORY_LABELS
 
 LIMIT_WORDS = {"acknowledge": "受理", "resolve": "办结"}
 
@@ -52,6 +53,44 @@ def escalated_for_party(case: Case, rung: Rung) -> str:
     return (
         f"【督办提醒】工单 {case.number}（{case_title(case)}）已超时，已升级至{RUNG_LABELS[rung]}督办。"
         f"贵方仍为首接责任方，请继续办理并及时反馈进展。"
+    )
+
+
+def overdue_at_top(case: Case, rung: Rung, next_due: datetime, zone: ZoneInfo) -> str:
+    """Remind everyone on an overdue case that no rung above can take it."""
+    if rung is Rung.STREET:
+        where = "已处于街道三方办督办，这是最高一级。"
+        whistle = f"如需职能部门处理，请街道三方办发送“吹哨 {case.number} 部门”。"
+    else:
+        where = f"已处于{RUNG_LABELS[rung]}督办，上级没有登记工作人员，无法继续升级。"
+        whistle = ""
+    return (
+        f"【超时督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）已超过办理时限，仍未办结。"
+        f"{where}承办方：{party_name(case)}。\n"
+        f"内容：{short_summary(case.summary, 80)}\n"
+        f"请承办方尽快办理并反馈进展，督办方继续跟进。{whistle}"
+        f"到{local_time(next_due, zone)}仍未办结的，将再次提醒。"
+    )
+
+
+def triage_reminder(case: Case, zone: ZoneInfo) -> str:
+    """Remind the liaison officer that a case still waits for its category."""
+    return (
+        f"【待分类提醒】{case.compound.name} 工单 {case.number} 于{local_time(case.opened_at, zone)}登记，"
+        f"至今未确认类别，还没有派给承办方。\n"
+        f"内容：{short_summary(case.summary, 80)}\n"
+        f"系统初判为“{CATEGORY_LABELS.get(case.category, case.category)}”。"
+        f"请回复“分类 {case.number} 类别”确认，例如“分类 {case.number} 设施报修”。"
+    )
+
+
+def triage_chaser(case: Case, zone: ZoneInfo) -> str:
+    """Tell the branch secretary and the liaison officer that a case still waits for its category."""
+    return (
+        f"【待分类督办】{case.compound.name} 工单 {case.number} 于{local_time(case.opened_at, zone)}登记，"
+        f"至今未确认类别，还没有派给承办方，居民仍在等待处理。\n"
+        f"内容：{short_summary(case.summary, 80)}\n"
+        f"请小区专员尽快回复“分类 {case.number} 类别”派单，党组织书记请督促跟进。"
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -44,6 +45,29 @@ PARTY_ROLES: dict[PartyKind, frozenset[RoleKind]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """The outcome of one reply to one account, or to a party with no reachable account.
+
+    Attributes:
+        platform: The platform tried; None when no account was found to try.
+        target: The account or party it was meant for, for logs.
+        error: Why it was not delivered; None when it was.
+        retryable: Whether a later attempt may succeed. True when an adapter
+            ran and the platform failed or rejected the message. False when
+            no adapter or account exists, which only a new setup changes.
+    """
+
+    platform: str | None
+    target: str
+    error: str | None = None
+    retryable: bool = False
+
+    @property
+    def delivered(self) -> bool:
+        return self.error is None
+
+
 class Outbox:
     """Sends replies through the registered adapters."""
 
@@ -64,11 +88,26 @@ class Outbox:
     def adapter(self, platform: str) -> Outbound | None:
         return self._adapters.get(platform)
 
-    async def deliver(self, replies: Iterable[Reply]) -> None:
-        """Send each reply; failures are recorded and never raised to the caller."""
-        sends = [(reply, target) for reply in replies for target in await self._resolve(reply.target)]
-        for reply, target in self._one_wecom_route(sends):
-            await self._send_one(reply, target)
+    async def deliver(self, replies: Iterable[Reply], *, report_failures: bool = True) -> list[DeliveryResult]:
+        """Send each reply and return one result per account tried or party not reachable.
+
+        Failures are recorded and never raised to the caller. A failed message
+        about a case is also reported to the compound's branch, unless
+        `report_failures` is False: then the caller reports it with
+        `report_failure` once it stops retrying.
+        """
+        results: list[DeliveryResult] = []
+        sends: list[tuple[Reply, ChatTarget | UserTarget]] = []
+        for reply in replies:
+            targets = await self._resolve(reply.target)
+            if not targets and isinstance(reply.target, PartyTarget):
+                party_id = reply.target.party_id
+                error = f"party {party_id} has no member with an account on a running adapter"
+                results.append(DeliveryResult(None, f"party:{party_id}", error))
+            sends.extend((reply, target) for target in targets)
+        for reply, target in _drop_repeats(self._one_wecom_route(sends)):
+            results.append(await self._send_one(reply, target, report_failure=report_failures))
+        return results
 
     def _one_wecom_route(
         self, sends: list[tuple[Reply, ChatTarget | UserTarget]]
@@ -111,7 +150,9 @@ class Outbox:
             )
         return targets
 
-    async def _send_one(self, reply: Reply, target: ChatTarget | UserTarget) -> None:
+    async def _send_one(
+        self, reply: Reply, target: ChatTarget | UserTarget, *, report_failure: bool = True
+    ) -> DeliveryResult:
         adapter = self._adapters.get(target.platform) or self._fallback
         target_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
         delivery = Delivery(
@@ -154,8 +195,9 @@ class Outbox:
             session.add(delivery)
             if error is not None and reply.case_id is not None:
                 await _record_failure(session, reply.case_id, target.platform, error)
-        if error is not None and reply.case_id is not None and reply.audience != "officer":
-            await self._report_failure(reply.case_id, target.platform)
+        if error is not None and reply.case_id is not None and reply.audience != "officer" and report_failure:
+            await self.report_failure(reply.case_id, target.platform)
+        return DeliveryResult(target.platform, target_id, error, retryable=error is not None and adapter is not None)
 
     async def _send_image(self, adapter: Outbound, target: ChatTarget | UserTarget, path: Path) -> None:
         if not isinstance(adapter, SendsImages):
@@ -165,10 +207,13 @@ class Outbox:
             return
         await adapter.send_image(target, path)
 
-    async def _report_failure(self, case_id: int, platform: str) -> None:
-        # The liaison officer is told of every message that never arrived, so
-        # no resident waits on it unknowingly. A failed report to the officer
-        # is recorded on the case but not reported again.
+    async def report_failure(self, case_id: int, platform: str) -> None:
+        """Tell the case's party branch that a message about the case did not arrive through `platform`.
+
+        The liaison officer hears of every message that never arrived, so no
+        resident waits on it unknowingly. A failed report to the officer is
+        recorded on the case but not reported again.
+        """
         async with self._sessionmaker() as session:
             case = await session.get(Case, case_id)
             branch = case.compound.party(PartyKind.PARTY) if case is not None else None
@@ -180,6 +225,25 @@ class Outbox:
                 f"请人工联系相关人员。"
             )
         await self.deliver([Reply(PartyTarget(branch.id, branch.name), text, case_id, "officer")])
+
+
+def _drop_repeats(
+    sends: list[tuple[Reply, ChatTarget | UserTarget]],
+) -> list[tuple[Reply, ChatTarget | UserTarget]]:
+    """Keep one copy of each text per account.
+
+    A notice addressed to a party and to some of its members by their own
+    accounts (the branch and its liaison officer) would otherwise reach
+    those members twice.
+    """
+    seen: set[tuple[str, ChatTarget | UserTarget]] = set()
+    unique: list[tuple[Reply, ChatTarget | UserTarget]] = []
+    for reply, target in sends:
+        if (reply.text, target) in seen:
+            continue
+        seen.add((reply.text, target))
+        unique.append((reply, target))
+    return unique
 
 
 async def party_accounts(

@@ -104,7 +104,9 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.REOPEN: Transition(frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED, None, "重新打开"),
     Action.MERGE: Transition(OPEN, S.MERGED, CaseOutcome.MERGED, "合并"),
     Action.CLOSE: Transition(frozenset({S.RESOLVED}), S.CLOSED, None, "关闭"),
-    Action.ESCALATE: Transition(OPEN, None, None, "升级"),
+    # The party of a case awaiting triage is the classifier's guess and never
+    # received it, so no rung above it has anybody's work to supervise.
+    Action.ESCALATE: Transition(OPEN - {S.TRIAGE}, None, None, "升级"),
     Action.RATE: Transition(frozenset({S.RESOLVED, S.CLOSED}), None, None, "评价"),
 }
 
@@ -423,7 +425,7 @@ def escalate(
 
     Args:
         session: The open session; nothing is committed here.
-        case: An open case.
+        case: An open case that is not awaiting triage.
         actor_label: Who escalated when no member did ("scheduler").
         reason: The reason, shown in every message about the escalation.
         now: The time of the escalation, time-zone aware.
@@ -435,7 +437,7 @@ def escalate(
 
     Raises:
         BadCommand: The reason is empty, or the level is not above the current one.
-        InvalidTransition: The case is final.
+        InvalidTransition: The case is final or awaits triage.
     """
     reason = _require_note(reason, f"升级 {case.number} 物业三天未响应")
     current = case.escalation_level

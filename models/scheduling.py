@@ -46,10 +46,15 @@ class CaseTimer(Base):
 class NotificationStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"
+    # At least one recipient got it.
     SENT = "sent"
     # A later reminder of the same limit replaced it (the service was down).
     SUPERSEDED = "superseded"
     NO_RECIPIENT = "no_recipient"
+    # Every platform rejected it, on every attempt, and no retry is left.
+    FAILED = "failed"
+    # No running adapter or registered account could reach any recipient, which a retry cannot change.
+    UNDELIVERABLE = "undeliverable"
 
 
 class Notification(Base):
@@ -84,8 +89,12 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when an instance takes it for sending; a stale claim means a crash mid-send.
     claimed_at: Mapped[datetime | None]
+    # Set only when at least one recipient got it.
     sent_at: Mapped[datetime | None]
     sent_by: Mapped[str | None] = mapped_column(String(64))
+    # Send attempts so far, and the errors of the deliveries that failed in the last one.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class DepartmentCall(Base):

@@ -22,6 +22,12 @@ DEFAULT_RUNG_LIMITS: dict[Rung, Limit] = {
 # Urgent cases climb in hours, because a danger cannot wait for a working day.
 URGENT_RUNG_LIMIT = Limit(2, LimitUnit.HOURS)
 
+# How long a case may wait for its category before the liaison officer is
+# reminded. No party works on it until then, and the classifier, unsure of the
+# category, may also have missed an emergency. So the officer gets as long as
+# the acknowledge limit of an urgent case, counted in clock hours.
+TRIAGE_LIMIT = timedelta(hours=2)
+
 
 @dataclass(frozen=True, slots=True)
 class QuietHours:
@@ -82,6 +88,9 @@ class TimerConfig:
             the acting party is reminded (0.5 and 0.9 remind at half time and
             at 90%).
         rung_limits: How long each ladder rung has before the case climbs.
+        triage_limit: How long a case may wait for its category before the
+            liaison officer is reminded. The branch secretary is reminded
+            one such span later.
         quiet: Quiet hours for routine messages.
         rating_reminder_after: When the reporter is reminded to rate.
         rating_close_after: When an unrated resolved case is closed as unrated.
@@ -95,6 +104,7 @@ class TimerConfig:
     table: LimitTable
     reminder_fractions: tuple[float, ...] = (0.5, 0.9)
     rung_limits: dict[Rung, Limit] = field(default_factory=lambda: dict(DEFAULT_RUNG_LIMITS))
+    triage_limit: timedelta = TRIAGE_LIMIT
     quiet: QuietHours = field(default_factory=QuietHours)
     rating_reminder_after: timedelta = timedelta(days=1)
     rating_close_after: timedelta = timedelta(days=3)

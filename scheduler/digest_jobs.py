@@ -27,7 +27,7 @@ from handlers.digests import (
 from handlers.ladder import role_targets
 from models import Community, Compound, Notification, RoleKind, Street
 from scheduler.config import TimerConfig
-from scheduler.timers import Draft
+from scheduler.drafts import Draft
 
 log = logging.getLogger("scheduler.digests")
 

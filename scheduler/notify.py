@@ -5,12 +5,16 @@ NOTHING), so a second decision by a rerun or by another instance is a no-op.
 Sending claims rows first (status pending -> sending, skipping rows another
 instance has locked on PostgreSQL) and commits the claim before calling the
 adapters, so no lock is held across the network and no row is sent twice.
+A notification that reached no recipient goes back to pending for a later attempt
+while one can help (see scheduler.send_outcome), and is otherwise marked
+failed or undeliverable, never sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,10 +24,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.messages import ChatTarget, PartyTarget, Reply, UserTarget
-from handlers.outbox import Outbox
+from handlers.outbox import DeliveryResult, Outbox
 from models import Notification, NotificationStatus
 from scheduler.config import TimerConfig
-from scheduler.timers import Draft
+from scheduler.drafts import Draft
+from scheduler.send_outcome import MAX_ATTEMPTS, SendOutcome, judge
 
 log = logging.getLogger("scheduler.notify")
 
@@ -31,6 +36,8 @@ log = logging.getLogger("scheduler.notify")
 STALE_CLAIM = timedelta(minutes=10)
 # Sends in flight at once; each holds a database connection while it records its delivery.
 SEND_CONCURRENCY = 4
+# Kinds addressed to the branch itself, which a failure report would only reach again.
+OFFICER_KINDS = frozenset({"triage"})
 
 
 async def store_drafts(
@@ -117,15 +124,21 @@ async def send_claimed(
     notifications: Sequence[Notification],
     *,
     now: datetime,
+    config: TimerConfig,
     concurrency: int = SEND_CONCURRENCY,
-) -> int:
-    """Hand claimed notifications to the outbox and mark them sent; return how many were sent."""
+) -> Counter[NotificationStatus]:
+    """Hand claimed notifications to the outbox and mark each for what came of it.
+
+    Returns:
+        How many notifications took each status: SENT, PENDING (to be tried
+        again), FAILED or UNDELIVERABLE. A send that raised is not counted.
+    """
     gate = asyncio.Semaphore(concurrency)
 
-    async def send(notification: Notification) -> bool:
+    async def send(notification: Notification) -> NotificationStatus | None:
         async with gate:
             try:
-                await _send_one(sessionmaker, outbox, notification, now=now)
+                return await _send_one(sessionmaker, outbox, notification, now=now, config=config)
             except Exception:
                 # The row stays claimed, so it is sent again once its claim goes stale.
                 log.exception(
@@ -133,13 +146,12 @@ async def send_claimed(
                     notification.id,
                     notification.case_id,
                 )
-                return False
-            return True
+                return None
 
     # Each send is shielded: a pass cancelled at shutdown lets a send that
     # already started finish and be marked, instead of sending it twice later.
     results = await asyncio.gather(*(asyncio.shield(send(n)) for n in notifications))
-    return sum(results)
+    return Counter(status for status in results if status is not None)
 
 
 async def _send_one(
@@ -148,7 +160,8 @@ async def _send_one(
     notification: Notification,
     *,
     now: datetime,
-) -> None:
+    config: TimerConfig,
+) -> NotificationStatus:
     replies = [
         Reply(
             target=_target(t),
@@ -159,22 +172,61 @@ async def _send_one(
         )
         for t in notification.targets
     ]
-    # The outbox records a platform's rejection on the case instead of
-    # raising, so the row is marked sent once every adapter has been tried.
-    await outbox.deliver(replies)
+    attempt = notification.attempts + 1
+    # The outbox records every failed delivery on its case. The branch gets one
+    # failure report below, when the notification is not tried again.
+    results = await outbox.deliver(replies, report_failures=False)
+    outcome = judge(results, attempt=attempt, now=now)
+    values: dict[str, Any] = {"status": outcome.status, "attempts": attempt, "last_error": outcome.error}
+    if outcome.status is NotificationStatus.SENT:
+        values["sent_at"] = now
+    elif outcome.retry_at is not None:
+        values["release_at"] = config.quiet.release_at(
+            outcome.retry_at, urgent=notification.urgent, calendar=config.calendar
+        )
+        values["claimed_at"] = None
     async with sessionmaker() as session, session.begin():
         await session.execute(
-            update(Notification)
-            .where(Notification.id == notification.id)
-            .values(status=NotificationStatus.SENT, sent_at=now)
+            update(Notification).where(Notification.id == notification.id).values(**values)
         )
-    log.info(
-        "notification sent: id=%s kind=%s case=%s targets=%s",
-        notification.id,
-        notification.kind,
-        notification.case_id,
-        len(replies),
-    )
+    _log_outcome(notification, outcome, attempt, results, values.get("release_at"))
+
+    if outcome.final and notification.case_id is not None and notification.kind not in OFFICER_KINDS:
+        for platform in outcome.failed_platforms:
+            await outbox.report_failure(notification.case_id, platform)
+    return outcome.status
+
+
+def _log_outcome(
+    notification: Notification,
+    outcome: SendOutcome,
+    attempt: int,
+    results: Sequence[DeliveryResult],
+    retry_at: datetime | None,
+) -> None:
+    ids = f"id={notification.id} kind={notification.kind} case={notification.case_id}"
+    delivered = sum(r.delivered for r in results)
+    failed = len(results) - delivered
+    status = outcome.status
+    if status is NotificationStatus.SENT and not failed:
+        log.info("notification sent: %s delivered=%s", ids, delivered)
+    elif status is NotificationStatus.SENT:
+        log.warning(
+            "notification partly delivered: %s delivered=%s failed=%s error=%s", ids, delivered, failed, outcome.error
+        )
+    elif status is NotificationStatus.PENDING:
+        log.warning(
+            "notification not delivered; retry %s of %s at %s: %s error=%s",
+            attempt + 1,
+            MAX_ATTEMPTS,
+            retry_at.isoformat() if retry_at else "?",
+            ids,
+            outcome.error,
+        )
+    elif status is NotificationStatus.FAILED:
+        log.warning("notification failed after %s attempts: %s error=%s", attempt, ids, outcome.error)
+    else:
+        log.warning("notification undeliverable: %s error=%s", ids, outcome.error)
 
 
 def _target(raw: dict[str, Any]) -> ChatTarget | UserTarget | PartyTarget:

@@ -28,11 +28,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.outbox import Outbox
-from models import Case, CaseTimer, Compound, Street
+from models import Case, CaseTimer, Compound, NotificationStatus, Street
 from scheduler.config import TimerConfig
 from scheduler.digest_jobs import digest_drafts, digest_window_open
+from scheduler.drafts import Draft
 from scheduler.notify import claim, send_claimed, store_drafts
-from scheduler.timers import TIMED_STATUSES, Draft, advance
+from scheduler.timers import TIMED_STATUSES, advance
 
 log = logging.getLogger("scheduler")
 
@@ -61,7 +62,12 @@ class SweepReport:
     escalations: int = 0
     closed_unrated: int = 0
     notifications_stored: int = 0
+    # Notifications that reached at least one recipient.
     notifications_sent: int = 0
+    # Notifications that reached no recipient and wait for another attempt.
+    notifications_retrying: int = 0
+    # Notifications that reached no recipient and are not tried again (failed or undeliverable).
+    notifications_failed: int = 0
     # The decided notifications, kept in a dry run only: a catch-up pass over
     # many cases would otherwise hold every text in memory.
     drafts: list[Draft] = field(default_factory=list)
@@ -126,11 +132,19 @@ class Sweeper:
                 await self._send(now, report)
                 _lap(report, "send", mark)
         report.seconds = time.perf_counter() - started
-        busy = report.timers_created or report.timers_advanced or report.escalations or report.notifications_sent
+        busy = (
+            report.timers_created
+            or report.timers_advanced
+            or report.escalations
+            or report.notifications_sent
+            or report.notifications_retrying
+            or report.notifications_failed
+        )
         # An idle sweep every 30 seconds would fill the log with nothing.
         log.log(
             logging.INFO if busy else logging.DEBUG,
-            "sweep done: instance=%s dry_run=%s created=%s advanced=%s escalated=%s stored=%s sent=%s ms=%.1f",
+            "sweep done: instance=%s dry_run=%s created=%s advanced=%s escalated=%s stored=%s sent=%s"
+            " retrying=%s failed=%s ms=%.1f",
             self.instance,
             self.dry_run,
             report.timers_created,
@@ -138,6 +152,8 @@ class Sweeper:
             report.escalations,
             report.notifications_stored,
             report.notifications_sent,
+            report.notifications_retrying,
+            report.notifications_failed,
             report.seconds * 1000,
         )
         return report
@@ -281,8 +297,13 @@ class Sweeper:
             )
             if not claimed:
                 return
-            report.notifications_sent += await send_claimed(
-                self.sessionmaker, self.outbox, claimed, now=now
+            counts = await send_claimed(
+                self.sessionmaker, self.outbox, claimed, now=now, config=self.config
+            )
+            report.notifications_sent += counts[NotificationStatus.SENT]
+            report.notifications_retrying += counts[NotificationStatus.PENDING]
+            report.notifications_failed += (
+                counts[NotificationStatus.FAILED] + counts[NotificationStatus.UNDELIVERABLE]
             )
 
 

@@ -1,4 +1,4 @@
-"""Due work for one case at a given moment: reminders, the next rung, rating follow-up.
+"""Due work for one case at a given moment: reminders, the next rung, triage and rating follow-up.
 
 `advance` looks at a case and its timer, decides the notifications that are
 due now, applies escalations and unrated closes to the case, and sets the
@@ -17,10 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import notices
-from handlers.ladder import Rung, current_rung, party_target, step_up
+from handlers.ladder import Rung, Target, current_rung, party_target, role_targets, rung_targets, step_up
 from handlers.workflow import close
-from models import Case, CaseStatus, CaseTimer, ChatGroup, Identity
+from models import Case, CaseStatus, CaseTimer, ChatGroup, Identity, PartyKind, RoleKind
 from scheduler.config import TimerConfig
+from scheduler.drafts import Draft, stamp
+from scheduler.triage import advance_triage
 
 log = logging.getLogger("scheduler.timers")
 
@@ -41,22 +43,6 @@ TIMED_STATUSES = CLOCK_STATUSES | {CaseStatus.RESOLVED}
 
 
 @dataclass(slots=True)
-class Draft:
-    """A notification decided by the sweep, before it is stored."""
-
-    key: str
-    kind: str
-    text: str
-    targets: list[dict[str, Any]]
-    due_at: datetime
-    urgent: bool = False
-    case_id: int | None = None
-    compound_id: int | None = None
-    street_id: int | None = None
-    image_path: str | None = None
-
-
-@dataclass(slots=True)
 class Outcome:
     """The result of advancing one timer."""
 
@@ -65,17 +51,16 @@ class Outcome:
     closed_unrated: bool = False
 
 
-def _stamp(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
 async def advance(
     session: AsyncSession, case: Case, timer: CaseTimer, now: datetime, config: TimerConfig
 ) -> Outcome:
     """Decide what is due for a case at `now` and reschedule its timer."""
     outcome = Outcome()
     status = CaseStatus(case.status)
-    if timer.resolve_due_seen != case.resolve_due_at:
+    # A case classified on the day it opened may keep its resolve deadline,
+    # so leaving triage restarts the ladder as well.
+    left_triage = timer.status_seen == CaseStatus.TRIAGE and status is not CaseStatus.TRIAGE
+    if timer.resolve_due_seen != case.resolve_due_at or left_triage:
         # The clock was restarted (handed on, reopened, classified), so the
         # ladder waits for the new limits to run out before it climbs again.
         timer.rung = None
@@ -87,6 +72,10 @@ async def advance(
 
     if timer.paused_at is not None:
         timer.due_at = None
+    elif status is CaseStatus.TRIAGE:
+        # No party has the case yet, so the officer is chased instead of a party.
+        drafts, timer.due_at = await advance_triage(session, case, now, config)
+        outcome.drafts.extend(drafts)
     elif status in CLOCK_STATUSES:
         timer.due_at = await _advance_clock(session, case, timer, now, config, outcome)
     elif status is CaseStatus.RESOLVED and case.rating is None:
@@ -170,7 +159,7 @@ def _reminder(
     if passed is None or target is None:
         return None
     return Draft(
-        key=f"reminder:{case.id}:{limit}:{_stamp(due)}:{round(passed * 100)}",
+        key=f"reminder:{case.id}:{limit}:{stamp(due)}:{round(passed * 100)}",
         kind="reminder",
         text=notices.reminder(case, limit, due, config.zone),
         targets=[target],
@@ -198,8 +187,7 @@ async def _climb(
     fell_due = timer.rung_due_at or now
     found = await step_up(session, case, now=now)
     if found is None:
-        timer.rung_due_at = None
-        log.info("case %s is overdue at the top rung; no rung left to escalate to", case.id)
+        await _remind_at_top(session, case, timer, now, config, outcome, fell_due)
         return
     rung, targets = found
     limit = config.rung_limit(rung, urgent=case.urgent)
@@ -208,7 +196,7 @@ async def _climb(
     timer.rung_due_at = due
     outcome.escalated_to = rung
     key = (
-        f"escalation:{case.id}:{_stamp(case.resolve_due_at or case.opened_at)}:{rung.name.lower()}"
+        f"escalation:{case.id}:{stamp(case.resolve_due_at or case.opened_at)}:{rung.name.lower()}"
     )
     outcome.drafts.append(
         Draft(
@@ -239,6 +227,65 @@ async def _climb(
     log.info("case %s escalated to rung %s", case.id, rung.name)
 
 
+async def _remind_at_top(
+    session: AsyncSession,
+    case: Case,
+    timer: CaseTimer,
+    now: datetime,
+    config: TimerConfig,
+    outcome: Outcome,
+    fell_due: datetime,
+) -> None:
+    """Remind everyone on an overdue case that no rung above can take, and watch it again later.
+
+    Each time the current rung's limit runs out the reminder repeats, and the
+    sweep tries to climb first, so staff registered above in the meantime
+    take the case up.
+    """
+    rung = current_rung(case)
+    due = config.rung_limit(rung, urgent=case.urgent).due(now, config.calendar)
+    timer.rung = rung
+    timer.rung_due_at = due
+    outcome.drafts.append(
+        Draft(
+            key=f"overdue:{case.id}:{stamp(case.resolve_due_at or case.opened_at)}:{stamp(fell_due)}",
+            kind="overdue",
+            text=notices.overdue_at_top(case, rung, due, config.zone),
+            targets=await _overdue_targets(session, case, rung),
+            due_at=fell_due,
+            urgent=case.urgent,
+            case_id=case.id,
+            compound_id=case.compound_id,
+        )
+    )
+    log.info(
+        "case %s is overdue at rung %s with no rung above to escalate to; reminded, next at %s",
+        case.id,
+        rung.name,
+        due.isoformat(),
+    )
+
+
+async def _overdue_targets(session: AsyncSession, case: Case, rung: Rung) -> list[Target]:
+    """Return the acting party, the liaison officer and branch secretary, and the supervising rung."""
+    targets: list[Target] = []
+    acting = party_target(case)
+    if acting is not None:
+        targets.append(acting)
+    # The branch as acting party already reaches its secretary and officer.
+    if case.party is None or case.party.kind != PartyKind.PARTY:
+        targets += await role_targets(
+            session, [RoleKind.BRANCH_SECRETARY, RoleKind.LIAISON_OFFICER], compound_id=case.compound_id
+        )
+    if rung is not Rung.PARTY:
+        targets += await rung_targets(session, case, rung)
+    unique: list[Target] = []
+    for target in targets:
+        if target not in unique:
+            unique.append(target)
+    return unique
+
+
 async def _advance_rating(
     session: AsyncSession, case: Case, now: datetime, config: TimerConfig, outcome: Outcome
 ) -> datetime | None:
@@ -265,7 +312,7 @@ async def _advance_rating(
     if reporter is not None:
         outcome.drafts.append(
             Draft(
-                key=f"rating_reminder:{case.id}:{_stamp(resolved_at)}",
+                key=f"rating_reminder:{case.id}:{stamp(resolved_at)}",
                 kind="rating_reminder",
                 text=notices.rating_reminder(case),
                 targets=[reporter],

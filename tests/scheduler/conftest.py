@@ -133,6 +133,8 @@ PHRASES: dict[str, tuple[str, bool]] = {
     "燃气味道": ("safety", True),
     "维修基金": ("fund", False),
 }
+# Phrases the classifier is unsure of, so their cases wait for triage.
+UNSURE_PHRASES: dict[str, str] = {"卫生间漏水": "repair"}
 _BUILDING = re.compile(r"(\d+)(?:栋|号楼)")
 
 
@@ -140,7 +142,9 @@ class PhraseClassifier:
     """Finds the category of a known phrase, and the last building the text names."""
 
     def classify(self, text: str) -> list[Finding]:
-        for phrase, (category, urgent) in PHRASES.items():
+        known = [(phrase, category, urgent, 0.95) for phrase, (category, urgent) in PHRASES.items()]
+        known += [(phrase, category, False, 0.3) for phrase, category in UNSURE_PHRASES.items()]
+        for phrase, category, urgent, confidence in known:
             if phrase in text:
                 buildings = _BUILDING.findall(text)
                 location = Location(building=buildings[-1] if buildings else None)
@@ -148,7 +152,7 @@ class PhraseClassifier:
                     Finding(
                         category=category,
                         urgent=urgent,
-                        confidence=0.95,
+                        confidence=confidence,
                         location=location,
                         text=text,
                     )

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.ladder import Rung, escalation_label, report_in, whistle
-from models import Case, CaseEvent, CaseTimer, DepartmentCall
+from models import Case, CaseEvent, CaseTimer, Compound, DepartmentCall
 from tests.helpers import message
 from tests.scheduler.conftest import Desk, local
 
@@ -169,3 +169,62 @@ async def test_street_whistles_and_department_reports(desk: Desk):
     assert calls["城管"].reported_at is None
     assert kinds.count("department_called") == 2
     assert kinds.count("department_reported") == 1
+
+
+OVERDUE = "【超时督办】"
+
+
+def overdue_texts(desk: Desk, account: str) -> list[str]:
+    return [t for t in desk.sent_to(account) if t.startswith(OVERDUE)]
+
+
+async def test_top_rung_without_community_reminds(desk: Desk):
+    async with desk.services.sessionmaker() as session, session.begin():
+        (await session.get_one(Compound, desk.compound.id)).community_id = None
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    assert (await desk.sweeper().run_once(local(2026, 3, 4, 9))).escalations == 1
+    assert (await desk.sweeper().run_once(local(2026, 3, 9, 9))).escalations == 1
+
+    # The branch's two working days ran out on Wednesday; no community or
+    # street is above it, so the acting party and the officers are reminded.
+    top = await desk.sweeper().run_once(local(2026, 3, 12, 9))
+
+    assert top.escalations == 0
+    for account in ("pm", "liaison", "secretary"):
+        assert len(overdue_texts(desk, account)) == 1, f"{account} was not reminded"
+    assert "无法继续升级" in overdue_texts(desk, "pm")[0]
+    async with desk.services.sessionmaker() as session:
+        timer = await session.get_one(CaseTimer, case.id)
+        row = await session.get_one(Case, case.id)
+    limit = desk.config.rung_limit(Rung.PARTY, urgent=False)
+    assert timer.rung_due_at == limit.due(local(2026, 3, 12, 9), desk.config.calendar)
+    assert timer.due_at == timer.rung_due_at
+    assert row.escalation_level == 2
+
+    # The same pass again adds nothing; the next reminder waits for the
+    # branch's limit to run out again, at the end of Monday 16 March.
+    await desk.sweeper().run_once(local(2026, 3, 12, 9, 1))
+    await desk.sweeper().run_once(local(2026, 3, 16, 9))
+    assert len(overdue_texts(desk, "pm")) == 1
+    await desk.sweeper().run_once(local(2026, 3, 17, 9))
+    assert len(overdue_texts(desk, "pm")) == 2
+
+
+async def test_street_rung_overdue_reminds_again(desk: Desk):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    for moment in [local(2026, 3, 4, 9), local(2026, 3, 9, 9), local(2026, 3, 12, 9), local(2026, 3, 18, 9)]:
+        assert (await desk.sweeper().run_once(moment)).escalations == 1
+
+    # The street office has five working days, to the end of Wednesday 25 March.
+    await desk.sweeper().run_once(local(2026, 3, 25, 9))
+    assert overdue_texts(desk, "street") == []
+    top = await desk.sweeper().run_once(local(2026, 3, 26, 9))
+
+    assert top.escalations == 0
+    for account in ("street", "pm", "liaison", "secretary"):
+        assert len(overdue_texts(desk, account)) == 1, f"{account} was not reminded"
+    assert "吹哨" in overdue_texts(desk, "street")[0]
+    async with desk.services.sessionmaker() as session:
+        timer = await session.get_one(CaseTimer, case.id)
+    assert timer.due_at is not None
+    assert timer.rung == Rung.STREET

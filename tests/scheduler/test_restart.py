@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import CaseTimer, Delivery, Notification, NotificationStatus
+from models import CaseTimer, Notification, NotificationStatus
 from tests.scheduler.conftest import Desk, local, scheduler_services
 
 
@@ -77,42 +77,3 @@ async def test_dry_run_changes_nothing(desk: Desk):
     async with desk.services.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Notification)) == 0
         assert await session.scalar(select(func.count()).select_from(CaseTimer)) == 0
-
-
-class FailingOutbound:
-    """A platform that rejects every message."""
-
-    platform = "test"
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def send(self, target, text: str, *, reply_to: str | None = None) -> None:  # noqa: ANN001
-        self.calls += 1
-        msg = "connection reset"
-        raise RuntimeError(msg)
-
-
-async def test_failed_send_recorded_not_repeated(desk: Desk):
-    await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
-    failing = FailingOutbound()
-    desk.services.outbox.register(failing)
-
-    first = await desk.sweeper().run_once(local(2026, 3, 3, 8))
-    calls = failing.calls
-    await desk.sweeper().run_once(local(2026, 3, 3, 8, 1))
-    await desk.sweeper().run_once(local(2026, 3, 3, 8, 20))
-
-    # The outbox records the failure; retrying a failed delivery is its job,
-    # so the sweep hands each notification over once.
-    assert first.notifications_sent == 1
-    assert failing.calls == calls
-    async with desk.services.sessionmaker() as session:
-        reminder = await session.scalar(select(Notification).where(Notification.kind == "reminder"))
-        failures = list(
-            await session.scalars(
-                select(Delivery.status).where(Delivery.case_id == reminder.case_id)
-            )
-        )
-    assert reminder.status == NotificationStatus.SENT
-    assert "failed" in failures
