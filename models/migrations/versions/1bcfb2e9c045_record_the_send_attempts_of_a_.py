@@ -1,7 +1,7 @@
 """record the send attempts of a notification
 
 Revision ID: 1bcfb2e9c045
-Revises: ad2a2ce2fdd9
+Revises: 32660bf5a70b
 Create Date: 2026-12-05 07:27:48.493790
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '1bcfb2e9c045'
-down_revision: str | None = 'ad2a2ce2fdd9'
+down_revision: str | None = '32660bf5a70b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
