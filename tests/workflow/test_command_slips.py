@@ -41,6 +41,16 @@ async def test_second_number_rejected(db_url):
         assert desk.last_to_user("r1") == []
 
 
+async def test_query_of_two_numbers_asks_one_at_a_time(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say(LAMP, sender="r2")
+
+        replies = await desk.say("/case 0001 0002", sender="r1")
+
+        assert replies == ["一条指令只能查询一个工单，请分开发送：“查询 0001”和“查询 0002”。"]
+
+
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
