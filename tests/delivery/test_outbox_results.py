@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 
 from bot.adapters.console import ConsoleOutbound
-from bot.admin import grant
+from handlers.directory import member_for
 from handlers.messages import PartyTarget, Reply, UserTarget
 from handlers.outbox import Outbox
-from models import PartyKind, RoleKind
+from handlers.permissions import grant_role
+from models import Compound, PartyKind, RoleKind
 from tests.helpers import make_compound, make_services
 
 
@@ -24,7 +25,10 @@ async def test_party_and_own_account_reach_person_once(db_url):
     services, _console = await make_services(db_url)
     compound = await make_compound(services)
     async with services.sessionmaker() as session, session.begin():
-        await grant(session, RoleKind.LIAISON_OFFICER, platform="test", user_id="liaison", compound_code=compound.code)
+        # The console's test platform is no platform the grant command accepts.
+        member = await member_for(session, "test", "liaison", "liaison")
+        row = await session.get_one(Compound, compound.id)
+        await grant_role(session, member, RoleKind.LIAISON_OFFICER, compound=row, party=row.party(PartyKind.PARTY))
     branch = compound.party(PartyKind.PARTY)
     console = ConsoleOutbound(io.StringIO(), platform="test", quiet=True)
     outbox = Outbox(services.sessionmaker, [console])
