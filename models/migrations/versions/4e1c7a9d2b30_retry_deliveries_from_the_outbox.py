@@ -35,7 +35,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         added = (
-            'claimed_by', 'claimed_at', 'give_up_at', 'report_failure', 'personal', 'image_path', 'reply_to', 'audience',
+            'claimed_by', 'claimed_at', 'give_up_at', 'report_failure',
+            'personal', 'image_path', 'reply_to', 'audience',
         )
         for column in added:
             batch_op.drop_column(column)
