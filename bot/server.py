@@ -12,6 +12,7 @@ from bot.adapters.registry import start_adapters
 from bot.dashboard import add_dashboard_routes
 from bot.services import Services, build_services
 from bot.settings import Settings
+from handlers.outbox_worker import OutboxWorker
 from scheduler import build_scheduler
 
 log = logging.getLogger("bot")
@@ -40,6 +41,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     # Built before the adapters so new cases already get the configured limits.
     scheduler = build_scheduler(settings, services.sessionmaker, services.outbox)
     adapters = await start_adapters(services, app)
+    # Started after the adapters register their senders, and stopped after
+    # them, so it puts back what their cancelled tasks were sending.
+    outbox_worker = OutboxWorker(services.outbox)
+    outbox_worker.start()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
@@ -64,5 +69,6 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         await scheduler.stop()
         for adapter in reversed(adapters):
             await adapter.stop()
+        await outbox_worker.stop()
         await runner.cleanup()
         await services.close()

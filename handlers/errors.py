@@ -17,7 +17,19 @@ class ConfigError(BotError):
 
 
 class PlatformError(BotError):
-    """A remote platform rejected a request or could not be reached."""
+    """A remote platform rejected a request or could not be reached.
+
+    Attributes:
+        transient: A later attempt may succeed: the platform was unreachable,
+            timed out, answered 5xx or 429, or asked the sender to wait. False
+            for a rejection that repeats (bad request, unknown user, bot removed).
+        retry_after: Seconds the platform asked the sender to wait, if it said.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after
 
 
 class DomainError(BotError):

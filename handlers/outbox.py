@@ -1,29 +1,40 @@
 """Delivery of replies through the adapters, with a record of every send.
 
 The outbox resolves a party to the accounts of the people who act for it and
-hands each text to the adapter of its platform. Every send leaves a Delivery
-row, so a send that fails is recorded on its case and reported, not lost.
+hands each text to the adapter of its platform. Every message is stored as a
+Delivery row before the first attempt, which happens at once. A transient
+failure (unreachable platform, timeout, 5xx, rate limit) leaves the row
+pending, and `retry_due` sends it again with backoff until it is sent or
+given up (see handlers.outbox_store). A message that finally fails is
+recorded on its case and reported to the branch, not lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers import outbox_store as store
 from handlers.cases import record_event
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, UserTarget
+from handlers.outbox_store import PERSONAL_PLACEHOLDER
 from models import Case, Delivery, Identity, Party, PartyKind, Role, RoleKind, utcnow
 
 log = logging.getLogger("handlers.outbox")
 
-# What a delivery record keeps of a reply that holds personal data.
-PERSONAL_PLACEHOLDER = "（内容含个人信息，已发出，未保存）"
+__all__ = ["PERSONAL_PLACEHOLDER", "DeliveryResult", "Outbox", "party_accounts"]
+
+# Deliveries one retry pass claims, and how many of them are sent at once.
+RETRY_BATCH = 50
+RETRY_CONCURRENCY = 4
 WECOM_APP = "wecom"
 WECOM_AIBOT = "wecom_aibot"
 
@@ -39,9 +50,7 @@ PLATFORM_LABELS = {
 PARTY_ROLES: dict[PartyKind, frozenset[RoleKind]] = {
     PartyKind.PROPERTY: frozenset({RoleKind.PROPERTY_MANAGER, RoleKind.PROPERTY_STAFF}),
     PartyKind.COMMITTEE: frozenset({RoleKind.COMMITTEE_DIRECTOR, RoleKind.COMMITTEE_MEMBER}),
-    PartyKind.PARTY: frozenset(
-        {RoleKind.BRANCH_SECRETARY, RoleKind.LIAISON_OFFICER, RoleKind.PARTY_MEMBER}
-    ),
+    PartyKind.PARTY: frozenset({RoleKind.BRANCH_SECRETARY, RoleKind.LIAISON_OFFICER, RoleKind.PARTY_MEMBER}),
 }
 
 
@@ -53,9 +62,10 @@ class DeliveryResult:
         platform: The platform tried; None when no account was found to try.
         target: The account or party it was meant for, for logs.
         error: Why it was not delivered; None when it was.
-        retryable: Whether a later attempt may succeed. True when an adapter
-            ran and the platform failed or rejected the message. False when
-            no adapter or account exists, which only a new setup changes.
+        retryable: Whether a later attempt may succeed: the adapter failed
+            in a way that can pass (network, timeout, 5xx, rate limit, or an
+            unexpected exception). False for a rejection that repeats, and
+            when no adapter or account exists, which only a new setup changes.
     """
 
     platform: str | None
@@ -69,7 +79,7 @@ class DeliveryResult:
 
 
 class Outbox:
-    """Sends replies through the registered adapters."""
+    """Sends replies through the registered adapters and retries transient failures."""
 
     def __init__(
         self,
@@ -77,10 +87,14 @@ class Outbox:
         adapters: Iterable[Outbound] = (),
         *,
         fallback: Outbound | None = None,
+        instance: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._adapters: dict[str, Outbound] = {a.platform: a for a in adapters}
         self._fallback = fallback
+        self.instance = instance or store.instance_name()
+        self._clock = clock
 
     def register(self, adapter: Outbound) -> None:
         self._adapters[adapter.platform] = adapter
@@ -88,13 +102,17 @@ class Outbox:
     def adapter(self, platform: str) -> Outbound | None:
         return self._adapters.get(platform)
 
-    async def deliver(self, replies: Iterable[Reply], *, report_failures: bool = True) -> list[DeliveryResult]:
-        """Send each reply and return one result per account tried or party not reachable.
+    async def deliver(
+        self, replies: Iterable[Reply], *, report_failures: bool = True, retry: bool = True
+    ) -> list[DeliveryResult]:
+        """Store each reply as a delivery, send it once now, and return one result per account or unreachable party.
 
-        Failures are recorded and never raised to the caller. A failed message
-        about a case is also reported to the compound's branch, unless
-        `report_failures` is False: then the caller reports it with
-        `report_failure` once it stops retrying.
+        Failures are recorded and never raised to the caller. With `retry`, a
+        transient failure is tried again later by `retry_due`; without it the
+        caller retries the message itself. A message about a case that finally
+        fails is reported to the compound's branch, unless `report_failures`
+        is False: then the caller reports it with `report_failure` once it
+        stops retrying.
         """
         results: list[DeliveryResult] = []
         sends: list[tuple[Reply, ChatTarget | UserTarget]] = []
@@ -105,9 +123,64 @@ class Outbox:
                 error = f"party {party_id} has no member with an account on a running adapter"
                 results.append(DeliveryResult(None, f"party:{party_id}", error))
             sends.extend((reply, target) for target in targets)
-        for reply, target in _drop_repeats(self._one_wecom_route(sends)):
-            results.append(await self._send_one(reply, target, report_failure=report_failures))
+        unique = _drop_repeats(self._one_wecom_route(sends))
+        if not unique:
+            return results
+        now = self._clock()
+        rows = [
+            self._row(reply, target, now=now, retry=retry, report_failure=report_failures) for reply, target in unique
+        ]
+        async with self._sessionmaker() as session, session.begin():
+            session.add_all(rows)
+        for row in rows:
+            results.append(await self._attempt(row, now))
         return results
+
+    async def retry_due(self, now: datetime | None = None, *, limit: int = RETRY_BATCH) -> int:
+        """Claim the deliveries due for another attempt, send them, and return how many were claimed."""
+        now = now or self._clock()
+        claimed = await store.claim_due(self._sessionmaker, now=now, instance=self.instance, limit=limit)
+        if not claimed:
+            return 0
+        log.info("retrying %s deliveries: instance=%s", len(claimed), self.instance)
+        gate = asyncio.Semaphore(RETRY_CONCURRENCY)
+
+        async def attempt(delivery: Delivery) -> None:
+            async with gate:
+                await self._attempt(delivery, now)
+
+        await asyncio.gather(*(attempt(d) for d in claimed))
+        return len(claimed)
+
+    async def release_claims(self) -> int:
+        """Return the deliveries this process still has claimed to the queue, at shutdown."""
+        released = await store.release_claims(self._sessionmaker, now=self._clock(), instance=self.instance)
+        if released:
+            log.warning("released %s interrupted deliveries: instance=%s", released, self.instance)
+        return released
+
+    def _row(
+        self, reply: Reply, target: ChatTarget | UserTarget, *, now: datetime, retry: bool, report_failure: bool
+    ) -> Delivery:
+        target_kind = "chat" if isinstance(target, ChatTarget) else "user"
+        return Delivery(
+            case_id=reply.case_id,
+            platform=target.platform,
+            target_kind=target_kind,
+            target_id=target.chat_id if isinstance(target, ChatTarget) else target.user_id,
+            text=reply.text,
+            status=store.SENDING,
+            attempts=0,
+            created_at=now,
+            audience=reply.audience,
+            reply_to=reply.reply_to,
+            image_path=reply.image_path,
+            personal=reply.personal,
+            report_failure=report_failure,
+            give_up_at=store.give_up_at(now, target_kind) if retry else None,
+            claimed_at=now,
+            claimed_by=self.instance,
+        )
 
     def _one_wecom_route(
         self, sends: list[tuple[Reply, ChatTarget | UserTarget]]
@@ -139,7 +212,10 @@ class Outbox:
         if not isinstance(target, PartyTarget):
             return [target]
         async with self._sessionmaker() as session:
-            targets = await party_accounts(session, target.party_id, set(self._adapters))
+            return await self._party_targets(session, target)
+
+    async def _party_targets(self, session: AsyncSession, target: PartyTarget) -> list[ChatTarget | UserTarget]:
+        targets = await party_accounts(session, target.party_id, set(self._adapters))
         if not targets and self._fallback is not None:
             # The replay and the console have no accounts for staff, so they
             # address the party by its name.
@@ -150,54 +226,103 @@ class Outbox:
             )
         return targets
 
-    async def _send_one(
-        self, reply: Reply, target: ChatTarget | UserTarget, *, report_failure: bool = True
-    ) -> DeliveryResult:
-        adapter = self._adapters.get(target.platform) or self._fallback
-        target_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
-        delivery = Delivery(
-            case_id=reply.case_id,
-            platform=target.platform,
-            target_kind="chat" if isinstance(target, ChatTarget) else "user",
-            target_id=target_id,
-            text=PERSONAL_PLACEHOLDER if reply.personal else reply.text,
+    async def _attempt(self, delivery: Delivery, now: datetime) -> DeliveryResult:
+        """Send a claimed delivery once and store what came of it, as of `now`."""
+        adapter = self._adapters.get(delivery.platform) or self._fallback
+        target: ChatTarget | UserTarget = (
+            ChatTarget(delivery.platform, delivery.target_id)
+            if delivery.target_kind == "chat"
+            else UserTarget(delivery.platform, delivery.target_id)
         )
         error: str | None = None
+        transient = False
+        retry_after: float | None = None
         if adapter is None:
-            error = f"no adapter for platform {target.platform}"
+            error = f"no adapter for platform {delivery.platform}"
         else:
             try:
-                await adapter.send(target, reply.text, reply_to=reply.reply_to)
-                if reply.image_path:
-                    await self._send_image(adapter, target, Path(reply.image_path))
+                await adapter.send(target, delivery.text, reply_to=delivery.reply_to)
+                if delivery.image_path:
+                    # NOTE: a failed picture retries the text too, so the text can arrive twice.
+                    await self._send_image(adapter, target, Path(delivery.image_path))
             except PlatformError as exc:
                 error = str(exc)
+                transient = exc.transient
+                retry_after = exc.retry_after
             except Exception as exc:
                 # A bug or an unexpected client error in one adapter must not
-                # stop the other replies of the same message.
-                log.exception("adapter %s raised while sending", target.platform)
+                # stop the other replies of the same message. It may be a
+                # network error the adapter does not know, so it is retried.
+                log.exception("adapter %s raised while sending delivery %s", delivery.platform, delivery.id)
                 error = f"{type(exc).__name__}: {exc}"
-        delivery.attempts = 1
+                transient = True
+        await self._settle(delivery, error, now=now, transient=transient, retry_after=retry_after)
+        return DeliveryResult(delivery.platform, delivery.target_id, error, retryable=transient)
+
+    async def _settle(
+        self, delivery: Delivery, error: str | None, *, now: datetime, transient: bool, retry_after: float | None
+    ) -> None:
+        """Mark a delivery sent, pending for a later attempt, or failed, and report a final failure."""
+        attempts = delivery.attempts + 1
+        retry_at = None
+        if error is not None and transient:
+            retry_at = store.next_attempt_at(attempts, now, delivery.give_up_at, retry_after)
+        values: dict[str, object] = {"attempts": attempts, "claimed_at": None, "claimed_by": None}
         if error is None:
-            delivery.status = "sent"
-            delivery.sent_at = utcnow()
+            values.update(status=store.SENT, sent_at=now, next_attempt_at=None, last_error=None)
+            if delivery.personal:
+                values["text"] = PERSONAL_PLACEHOLDER
+        elif retry_at is not None:
+            values.update(status=store.PENDING, next_attempt_at=retry_at, last_error=error[:1000])
         else:
-            delivery.status = "failed"
-            delivery.last_error = error[:1000]
-            log.error(
-                "delivery failed: platform=%s target=%s case=%s error=%s",
-                target.platform,
-                target_id,
-                reply.case_id,
+            values.update(status=store.FAILED, next_attempt_at=None, last_error=error[:1000])
+            if delivery.personal:
+                values["text"] = store.UNSENT_PERSONAL_PLACEHOLDER
+        notices: list[Delivery] = []
+        async with self._sessionmaker() as session, session.begin():
+            result = await session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery.id,
+                    Delivery.status == store.SENDING,
+                    Delivery.claimed_by == self.instance,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 0:
+                log.warning(
+                    "delivery %s was reclaimed while this process sent it; outcome not stored: error=%s",
+                    delivery.id,
+                    error,
+                )
+                return
+            if values["status"] == store.FAILED and delivery.case_id is not None:
+                await _record_failure(session, delivery.case_id, delivery.platform, error or "")
+                if delivery.report_failure and delivery.audience != "officer":
+                    notices = await self._failure_notices(session, delivery.case_id, delivery.platform, now)
+        for name, value in values.items():
+            setattr(delivery, name, value)
+        self._log_outcome(delivery, error)
+        # The notices were stored with the failure, so a crash here still sends them later.
+        for notice in notices:
+            await self._attempt(notice, now)
+
+    def _log_outcome(self, delivery: Delivery, error: str | None) -> None:
+        ids = f"id={delivery.id} platform={delivery.platform} target={delivery.target_id} case={delivery.case_id}"
+        if delivery.status == store.SENT:
+            if delivery.attempts > 1:
+                log.info("delivery sent on attempt %s: %s", delivery.attempts, ids)
+        elif delivery.status == store.PENDING:
+            log.warning(
+                "delivery attempt %s failed; retry at %s: %s error=%s",
+                delivery.attempts,
+                delivery.next_attempt_at.isoformat() if delivery.next_attempt_at else "?",
+                ids,
                 error,
             )
-        async with self._sessionmaker() as session, session.begin():
-            session.add(delivery)
-            if error is not None and reply.case_id is not None:
-                await _record_failure(session, reply.case_id, target.platform, error)
-        if error is not None and reply.case_id is not None and reply.audience != "officer" and report_failure:
-            await self.report_failure(reply.case_id, target.platform)
-        return DeliveryResult(target.platform, target_id, error, retryable=error is not None and adapter is not None)
+        else:
+            log.error("delivery failed after %s attempts: %s error=%s", delivery.attempts, ids, error)
 
     async def _send_image(self, adapter: Outbound, target: ChatTarget | UserTarget, path: Path) -> None:
         if not isinstance(adapter, SendsImages):
@@ -214,17 +339,31 @@ class Outbox:
         resident waits on it unknowingly. A failed report to the officer is
         recorded on the case but not reported again.
         """
-        async with self._sessionmaker() as session:
-            case = await session.get(Case, case_id)
-            branch = case.compound.party(PartyKind.PARTY) if case is not None else None
-            if case is None or branch is None:
-                return
-            channel = PLATFORM_LABELS.get(platform, platform)
-            text = (
-                f"【发送失败】{case.compound.name} 工单 {case.number} 有一条消息未能通过{channel}送达，"
-                f"请人工联系相关人员。"
-            )
-        await self.deliver([Reply(PartyTarget(branch.id, branch.name), text, case_id, "officer")])
+        now = self._clock()
+        async with self._sessionmaker() as session, session.begin():
+            notices = await self._failure_notices(session, case_id, platform, now)
+        for notice in notices:
+            await self._attempt(notice, now)
+
+    async def _failure_notices(
+        self, session: AsyncSession, case_id: int, platform: str, now: datetime
+    ) -> Sequence[Delivery]:
+        """Store the 【发送失败】 notice to the case's branch, claimed for an attempt right after commit."""
+        case = await session.get(Case, case_id)
+        branch = case.compound.party(PartyKind.PARTY) if case is not None else None
+        if case is None or branch is None:
+            return []
+        channel = PLATFORM_LABELS.get(platform, platform)
+        text = (
+            f"【发送失败】{case.compound.name} 工单 {case.number} 有一条消息未能通过{channel}送达，请人工联系相关人员。"
+        )
+        reply = Reply(PartyTarget(branch.id, branch.name), text, case_id, "officer")
+        targets = await self._party_targets(session, reply.target)  # type: ignore[arg-type]
+        pairs = _drop_repeats(self._one_wecom_route([(reply, t) for t in targets]))
+        notices = [self._row(reply, t, now=now, retry=True, report_failure=False) for _, t in pairs]
+        session.add_all(notices)
+        await session.flush()
+        return notices
 
 
 def _drop_repeats(
@@ -246,9 +385,7 @@ def _drop_repeats(
     return unique
 
 
-async def party_accounts(
-    session: AsyncSession, party_id: int, platforms: set[str]
-) -> list[ChatTarget | UserTarget]:
+async def party_accounts(session: AsyncSession, party_id: int, platforms: set[str]) -> list[ChatTarget | UserTarget]:
     """Return the platform accounts of everyone who acts for a party."""
     party = await session.get(Party, party_id)
     if party is None:

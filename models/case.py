@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -206,7 +206,11 @@ class RouteOverride(Base):
 
 
 class Delivery(Base):
-    """An outgoing message: kept so a send that fails is never lost silently."""
+    """An outgoing message, stored before its first send attempt and retried until sent or given up.
+
+    Status is pending (waiting for next_attempt_at), sending (claimed by the
+    process named in claimed_by), sent or failed. See handlers.outbox_store.
+    """
 
     __tablename__ = "delivery"
     __table_args__ = (Index("ix_delivery_status", "status", "next_attempt_at"),)
@@ -216,6 +220,7 @@ class Delivery(Base):
     platform: Mapped[str] = mapped_column(String(16))
     target_kind: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[str] = mapped_column(String(128))
+    # The text to send; a personal reply's text is replaced by a placeholder once it is sent or given up.
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
@@ -223,3 +228,16 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime | None]
+    # The Reply fields a later attempt needs to send the same message again.
+    audience: Mapped[str] = mapped_column(String(16), default="group", server_default="group")
+    reply_to: Mapped[str | None] = mapped_column(String(256))
+    image_path: Mapped[str | None] = mapped_column(Text)
+    personal: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Whether the branch is told when this delivery finally fails. False when
+    # the caller reports failures itself (the scheduler's notifications).
+    report_failure: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # After this moment a failed attempt is final. None: the caller retries
+    # the message itself, so the first attempt is the only one.
+    give_up_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(128))

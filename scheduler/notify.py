@@ -174,8 +174,9 @@ async def _send_one(
     ]
     attempt = notification.attempts + 1
     # The outbox records every failed delivery on its case. The branch gets one
-    # failure report below, when the notification is not tried again.
-    results = await outbox.deliver(replies, report_failures=False)
+    # failure report below, when the notification is not tried again. The
+    # notification is retried as a whole, so the outbox does not retry its deliveries.
+    results = await outbox.deliver(replies, report_failures=False, retry=False)
     outcome = judge(results, attempt=attempt, now=now)
     values: dict[str, Any] = {"status": outcome.status, "attempts": attempt, "last_error": outcome.error}
     if outcome.status is NotificationStatus.SENT:

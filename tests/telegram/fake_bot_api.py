@@ -68,6 +68,8 @@ class FakeBotApi:
         self.commands: list[dict[str, str]] = []
         self.webhook: dict[str, Any] | None = None
         self.unauthorized = False
+        # While True a proxy in front of the API answers 502 with an HTML page.
+        self.behind_broken_proxy = False
         # BotFather's default; False means /setprivacy was turned off.
         self.privacy_mode = True
         self._canned: dict[str, deque[CannedError]] = defaultdict(deque)
@@ -124,6 +126,8 @@ class FakeBotApi:
         ]
 
     async def _dispatch(self, request: web.Request) -> web.Response:
+        if self.behind_broken_proxy:
+            return web.Response(status=502, text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
         method = request.match_info["method"]
         params = await _read_params(request)
         call = ApiCall(method, params)

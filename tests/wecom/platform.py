@@ -50,11 +50,13 @@ class FakeWeChat:
     uploads: list[bytes] = field(default_factory=list)
     tokens_issued: int = 0
     _valid_tokens: set[str] = field(default_factory=set)
+    # While True every call is answered 503 and not recorded, as during an outage.
+    down: bool = False
     _rules: list[_Rule] = field(default_factory=list)
     _server: TestServer | None = None
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self._outage])
         app.router.add_get("/cgi-bin/gettoken", self._token)
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/media/upload", self._upload)
@@ -75,6 +77,12 @@ class FakeWeChat:
     def response_url(self) -> str:
         assert self._server is not None
         return str(self._server.make_url(f"/aibot/response/{secrets.token_hex(4)}"))
+
+    @web.middleware
+    async def _outage(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.down:
+            return web.Response(status=503, text="Service Unavailable")
+        return await handler(request)
 
     def fail(
         self, path: str, errcode: int, *, times: int = 1, errmsg: str = "", **match: Any

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramForbiddenError,
     TelegramMigrateToChat,
@@ -136,7 +137,7 @@ class TelegramOutbound:
                         f"flood control on chat {chat_id} asks for {exc.retry_after} s, "
                         f"more than the {self._max_retry_after} s this sender waits"
                     )
-                    raise PlatformError(msg) from exc
+                    raise PlatformError(msg, transient=True, retry_after=exc.retry_after) from exc
                 log.warning(
                     "flood control on chat %s: waiting %s s before try %s of %s",
                     chat_id,
@@ -161,7 +162,9 @@ class TelegramOutbound:
                 await self._chats.set_active(chat_id, False)
                 msg = f"Telegram refused to send to chat {chat_id}: {exc.message}"
                 raise PlatformError(msg) from exc
-            except (TelegramNetworkError, TelegramServerError) as exc:
+            except (TelegramNetworkError, TelegramServerError, ClientDecodeError) as exc:
+                # An answer that is not the Bot API's JSON comes from a proxy
+                # in front of it (a 502 page), so it is retried like a 5xx.
                 delay = float(2 ** (attempt - 1))
                 log.warning("send to chat %s failed (%s); retrying in %s s", chat_id, exc, delay)
                 await self._sleep(delay)
@@ -169,7 +172,7 @@ class TelegramOutbound:
                 msg = f"Telegram rejected a message to chat {chat_id}: {exc.message}"
                 raise PlatformError(msg) from exc
         msg = f"message to chat {chat_id} not delivered after {self._max_attempts} tries"
-        raise PlatformError(msg)
+        raise PlatformError(msg, transient=True)
 
 
 def _quoted_message(reply_to: str | None, chat_id: str) -> int | None:

@@ -28,6 +28,8 @@ log = logging.getLogger("bot.wecom")
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 # 45009 API frequency limit; 130101 a group robot over 20 messages a minute.
 RATE_LIMIT_ERRORS = frozenset({45009, 130101})
+# -1 system busy; with the rate limits and token errors, a later attempt may succeed.
+TRANSIENT_ERRORS = RATE_LIMIT_ERRORS | TOKEN_ERRORS | {-1}
 DEFAULT_BACKOFF_SECONDS = (2.0, 10.0, 30.0, 60.0)
 # Refresh a token this many seconds before its expires_in runs out.
 TOKEN_MARGIN_SECONDS = 300
@@ -40,7 +42,9 @@ class WeChatApiError(PlatformError):
     """The platform returned a non-zero errcode."""
 
     def __init__(self, endpoint: str, errcode: int, errmsg: str) -> None:
-        super().__init__(f"{endpoint} failed: errcode {errcode} {errmsg}")
+        super().__init__(
+            f"{endpoint} failed: errcode {errcode} {errmsg}", transient=errcode in TRANSIENT_ERRORS
+        )
         self.errcode = errcode
         self.errmsg = errmsg
 
@@ -171,14 +175,16 @@ class ApiTransport:
             ) as response:
                 if response.status >= 400:
                     msg = f"{endpoint}: HTTP {response.status}"
-                    raise PlatformError(msg)
+                    raise PlatformError(msg, transient=response.status >= 500 or response.status == 429)
                 data = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            # A body that is not JSON comes from a proxy or a gateway in front
+            # of the platform, so it is retried like a network error.
             msg = f"{endpoint}: {type(exc).__name__}: {exc}"
-            raise PlatformError(msg) from exc
+            raise PlatformError(msg, transient=True) from exc
         if not isinstance(data, dict):
             msg = f"{endpoint}: answer is not a JSON object"
-            raise PlatformError(msg)
+            raise PlatformError(msg, transient=True)
         errcode = int(data.get("errcode") or 0)
         if errcode:
             raise WeChatApiError(endpoint, errcode, str(data.get("errmsg") or ""))

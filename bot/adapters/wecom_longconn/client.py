@@ -234,7 +234,7 @@ class LongConnection:
         ws = self._ws
         if ws is None or ws.closed or not self.connected.is_set():
             msg = "the long connection is not open"
-            raise PlatformError(msg)
+            raise PlatformError(msg, transient=True)
         req_id = req_id_of(frame)
         waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[req_id] = waiter
@@ -244,10 +244,10 @@ class LongConnection:
             reply = await asyncio.wait_for(waiter, timeout or self.settings.request_timeout_seconds)
         except TimeoutError:
             msg = f"no acknowledgement of {frame.get('cmd')} req_id={req_id}"
-            raise PlatformError(msg) from None
+            raise PlatformError(msg, transient=True) from None
         except (aiohttp.ClientError, ConnectionError) as exc:
             msg = f"sending {frame.get('cmd')} failed: {exc}"
-            raise PlatformError(msg) from exc
+            raise PlatformError(msg, transient=True) from exc
         finally:
             self._pending.pop(req_id, None)
         errcode = reply.get("errcode", 0)
@@ -259,7 +259,7 @@ class LongConnection:
     def _fail_pending(self, reason: str) -> None:
         for waiter in self._pending.values():
             if not waiter.done():
-                waiter.set_exception(PlatformError(reason))
+                waiter.set_exception(PlatformError(reason, transient=True))
         self._pending.clear()
 
     async def _drain_tasks(self) -> None:
