@@ -2,7 +2,9 @@
 
 Each send splits the text to the route's byte limit and raises PlatformError
 when a part could not be delivered after the client's retries, so the
-outbox records the failure on the case.
+outbox records the failure on the case. Routes that send markdown escape
+the text first (see bot.adapters.wecom.markdown), because it is plain text
+that may quote a resident.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.adapters.wecom.limits import (
     SlidingWindowLimiter,
     split_utf8,
 )
+from bot.adapters.wecom.markdown import markdown_parts
 from bot.adapters.wecom.parsing import PLATFORM_AIBOT, PLATFORM_APP, PLATFORM_MP
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, UserTarget
@@ -140,7 +143,7 @@ class WebhookOutbound:
         if isinstance(target, UserTarget):
             msg = "a group robot reaches its group only, not a person"
             raise PlatformError(msg)
-        for part in split_utf8(text, MARKDOWN_MAX_BYTES):
+        for part in markdown_parts(text, MARKDOWN_MAX_BYTES):
             await self.api.send_markdown(target.chat_id, part)
 
 
@@ -208,7 +211,7 @@ class AibotOutbound:
                 return
             msg = f"no unused response_url for AI-bot chat {chat_id}; the bot cannot write first"
             raise PlatformError(msg)
-        parts = split_utf8(text, MARKDOWN_MAX_BYTES)
+        parts = markdown_parts(text, MARKDOWN_MAX_BYTES)
         await post_response_url(self.transport, url, parts[0])
         if len(parts) > 1:
             msg = (

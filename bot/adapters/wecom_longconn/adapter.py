@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.adapters.wecom.markdown import escape_markdown
 from bot.adapters.wecom_longconn.client import ConnectionSettings, LongConnection
 from bot.adapters.wecom_longconn.protocol import (
     CHAT_TYPE_GROUP,
@@ -35,7 +36,8 @@ class LongConnOutbound:
     """Sends replies for the platform "wecom_aibot" over the long connection.
 
     A reply to a received message goes out as `aibot_respond_msg` under that
-    message's req_id; anything else is pushed with `aibot_send_msg`.
+    message's req_id; anything else is pushed with `aibot_send_msg`. Both
+    render markdown, so the text is escaped first.
     """
 
     platform = PLATFORM
@@ -51,6 +53,7 @@ class LongConnOutbound:
         _put(self._chat_types, callback.message.chat_id, callback.chat_type)
 
     async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+        text = escape_markdown(text)
         req_id = self._req_ids.pop(reply_to, None) if reply_to else None
         if req_id is not None:
             await self._connection.request(respond_frame(req_id, text))
