@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.adapters.completeness import filled
 from bot.adapters.wecom.markdown import escape_markdown
 from bot.adapters.wecom_longconn.client import ConnectionSettings, LongConnection
 from bot.adapters.wecom_longconn.protocol import (
@@ -116,6 +117,26 @@ class WecomLongConnAdapter:
         self._feeder: MessageFeeder | None = None
         self.connection: LongConnection | None = None
         self.outbound: LongConnOutbound | None = None
+
+    def incomplete_settings(self, settings: Settings) -> str | None:
+        """Describe what a requested long connection lacks, in Chinese, else None."""
+        own = ("wecom_aibot_bot_id", "wecom_aibot_secret")
+        if settings.wecom_aibot_mode == "longconn":
+            missing = [name.upper() for name in own if not filled(settings, name)]
+            if not missing:
+                return None
+            return (
+                f"企业微信智能机器人的配置不完整：WECOM_AIBOT_MODE=longconn 时还需要 {'、'.join(missing)}；"
+                "用回调模式就设 WECOM_AIBOT_MODE=callback"
+            )
+        callback = ("wecom_aibot_token", "wecom_aibot_aes_key")
+        if any(filled(settings, name) for name in own) and not any(filled(settings, name) for name in callback):
+            # Long-connection credentials without the mode leave the AI bot off.
+            return (
+                "企业微信智能机器人的配置不完整：已填写 WECOM_AIBOT_BOT_ID 或 WECOM_AIBOT_SECRET，"
+                f"但 WECOM_AIBOT_MODE={settings.wecom_aibot_mode}；用长连接就设 WECOM_AIBOT_MODE=longconn"
+            )
+        return None
 
     def missing_settings(self, settings: Settings) -> str | None:
         if settings.wecom_aibot_mode != "longconn":
