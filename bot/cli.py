@@ -74,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     grant_parser.add_argument(
         "--platform",
         required=True,
-        help="wecom, wecom_aibot, wechat_mp, telegram, or replay for the sender column of a replayed chat log",
+        help=(
+            "wecom, wecom_aibot, wechat_mp, telegram, wecom_webhook for a staff group's robot "
+            "(--user is its name in WECOM_WEBHOOK_KEYS), or replay for the sender column of a replayed chat log"
+        ),
     )
     grant_parser.add_argument("--user", required=True, help="the platform's user id")
     grant_parser.add_argument("--name", default="", help="display name")
@@ -288,6 +291,7 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
                     compound_code=args.compound,
                     community_name=args.community,
                     street_name=args.street,
+                    robots=settings.webhook_keys,
                 )
             elif args.command == "property-firm":
                 line = await admin.name_property_firm(session, args.compound, args.name)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.adapters.completeness import incomplete
 from bot.adapters.wecom.api import (
@@ -45,6 +46,7 @@ from bot.adapters.wecom.transport import (
 )
 from bot.services import Services
 from bot.settings import Settings
+from models import Identity, Role
 
 log = logging.getLogger("bot.wecom")
 
@@ -252,7 +254,11 @@ class OfficialAccountAdapter(_WeChatAdapter):
 
 
 class WeComWebhookAdapter(_WeChatAdapter):
-    """Group robots of WeCom staff groups: send only, 20 messages a minute each."""
+    """Group robots of WeCom staff groups: send only, 20 messages a minute each.
+
+    A robot receives the notices of the roles granted to it with
+    `grant ROLE --platform wecom_webhook --user NAME`.
+    """
 
     name = "wecom_webhook"
     label = "企业微信群机器人"
@@ -270,6 +276,31 @@ class WeComWebhookAdapter(_WeChatAdapter):
         )
         self.outbound = WebhookOutbound(api)
         services.outbox.register(self.outbound)
+        await self._warn_unlinked(services)
+
+    async def _warn_unlinked(self, services: Services) -> None:
+        """Log robots that hold roles but have no key, and keys of robots without a role."""
+        async with services.sessionmaker() as session:
+            granted = set(
+                await session.scalars(
+                    select(Identity.platform_user_id)
+                    .join(Role, Role.member_id == Identity.member_id)
+                    .where(Identity.platform == self.name)
+                    .distinct()
+                )
+            )
+        configured = set(services.settings.webhook_keys)
+        for robot in sorted(granted - configured):
+            log.warning(
+                "group robot %r holds roles but is not in WECOM_WEBHOOK_KEYS; its notices will fail", robot
+            )
+        for robot in sorted(configured - granted):
+            log.warning(
+                "group robot %r has no role, so it receives nothing; "
+                "grant one with: python -m bot grant ROLE --platform wecom_webhook --user %s ...",
+                robot,
+                robot,
+            )
 
 
 def wechat_adapters() -> list[_WeChatAdapter]:

@@ -130,7 +130,13 @@ class OfficialAccountOutbound:
 
 
 class WebhookOutbound:
-    """Staff group robots, addressed by their name in WECOM_WEBHOOK_KEYS."""
+    """Staff group robots, addressed by their name in WECOM_WEBHOOK_KEYS.
+
+    A robot is granted roles like a staff member (`grant ROLE --platform
+    wecom_webhook --user NAME`), so notices for those roles reach it as a
+    UserTarget whose user id is the robot's name. A ChatTarget names the
+    robot by its chat id in the same way.
+    """
 
     platform = PLATFORM_WEBHOOK
 
@@ -140,11 +146,10 @@ class WebhookOutbound:
     async def send(
         self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
     ) -> None:
-        if isinstance(target, UserTarget):
-            msg = "a group robot reaches its group only, not a person"
-            raise PlatformError(msg)
+        """Send text to the robot's group as markdown, split to 4096 bytes a message."""
+        robot = target.chat_id if isinstance(target, ChatTarget) else target.user_id
         for part in markdown_parts(text, MARKDOWN_MAX_BYTES):
-            await self.api.send_markdown(target.chat_id, part)
+            await self.api.send_markdown(robot, part)
 
 
 @dataclass(slots=True)
