@@ -233,6 +233,15 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value
 
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _check_telegram_webhook_url(cls, value: str) -> str:
+        # setWebhook takes HTTPS URLs only (core.telegram.org/bots/api#setwebhook).
+        problem = url_problem(value, ("https",), example="https://bot.example.org/telegram/webhook") if value else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
     @property
     def webhook_keys(self) -> dict[str, str]:
         """Return the group-robot keys of WECOM_WEBHOOK_KEYS by robot name."""
