@@ -6,13 +6,16 @@ because granting roles from a chat takes an officer.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin_checks import (
+    GROUP_ROBOT_PLATFORM,
     MAX_NAME_CHARS,
+    check_robot_name,
     check_scope,
     checked_code,
     checked_platform,
@@ -183,17 +186,24 @@ async def grant(
     compound_code: str | None = None,
     community_name: str | None = None,
     street_name: str | None = None,
+    robots: Collection[str] = (),
 ) -> str:
     """Give the person behind a platform account a role; return a line describing it.
+
+    A group robot (platform wecom_webhook) takes a role like a person, so the
+    notices of that role go to its group; `robots` are the names it may have.
 
     Raises:
         NotFound: The compound, community or street does not exist.
         ValueError: The platform is unknown, the user id is empty or not of
-            the platform's form, the role is given another area than the one
-            it acts in, or the account already has this role there.
+            the platform's form, no robot in `robots` has the name `user_id`,
+            the role is given another area than the one it acts in, or the
+            account already has this role there.
     """
     platform = checked_platform(platform)
     user_id = checked_user_id(platform, user_id)
+    if platform == GROUP_ROBOT_PLATFORM:
+        check_robot_name(user_id, robots)
     name = name.strip()
     if len(name) > MAX_NAME_CHARS:
         msg = f"显示名称（--name）最长 {MAX_NAME_CHARS} 个字，现在是 {len(name)} 个字"

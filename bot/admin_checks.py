@@ -7,6 +7,7 @@ message that names the option and the expected input.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from models import ROLE_LABELS, RoleKind
 
@@ -24,9 +25,11 @@ PLATFORMS: dict[str, str] = {
     "wecom_aibot": "企业微信智能机器人",
     "wechat_mp": "微信公众号",
     "telegram": "Telegram",
+    "wecom_webhook": "企业微信群机器人，用户 ID 填它在 WECOM_WEBHOOK_KEYS 中的名称",
     "replay": "聊天记录回放，用户 ID 填 sender 列",
 }
 TELEGRAM_PLATFORM = "telegram"
+GROUP_ROBOT_PLATFORM = "wecom_webhook"
 
 # Telegram sends user ids as numbers; an anonymous group admin writes as the
 # group itself, whose id is negative.
@@ -94,6 +97,26 @@ def checked_user_id(platform: str, user_id: str) -> str:
         msg = f"Telegram 的用户 ID 应是一串数字（例如 123456789），“{value}”不是；@开头的用户名不能代替用户 ID"
         raise ValueError(msg)
     return value
+
+
+def check_robot_name(name: str, robots: Collection[str]) -> None:
+    """Reject a group robot name that WECOM_WEBHOOK_KEYS does not configure.
+
+    A robot missing there would fail every notice of the role it is given.
+    """
+    if name in robots:
+        return
+    if not robots:
+        msg = (
+            f"无法授权群机器人“{name}”：WECOM_WEBHOOK_KEYS 为空。"
+            "请先在配置中按“名称=key”填写群机器人，--user 填其中的名称"
+        )
+    else:
+        msg = (
+            f"WECOM_WEBHOOK_KEYS 中没有名为“{name}”的群机器人；"
+            f"已配置的群机器人：{'、'.join(sorted(robots))}。--user 填其中的名称"
+        )
+    raise ValueError(msg)
 
 
 def check_scope(role: RoleKind, *, compound: str | None, community: str | None, street: str | None) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
 import json
 import logging
 import sys
@@ -75,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     grant_parser.add_argument(
         "--platform",
         required=True,
-        help="wecom, wecom_aibot, wechat_mp, telegram, or replay for the sender column of a replayed chat log",
+        help=(
+            "wecom, wecom_aibot, wechat_mp, telegram, wecom_webhook for a staff group's robot "
+            "(--user is its name in WECOM_WEBHOOK_KEYS), or replay for the sender column of a replayed chat log"
+        ),
     )
     grant_parser.add_argument("--user", required=True, help="the platform's user id")
     grant_parser.add_argument("--name", default="", help="display name")
@@ -146,14 +148,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(**overrides)
     except ConfigError as exc:
-        sys.stderr.write(f"配置错误：{exc}\n")
+        _write_config_error(exc)
         return 2
     setup_logging(settings.log_level, quiet=args.command != "run")
     try:
         if args.command == "run":
-            from bot.server import serve
+            from bot.server import ListenError, serve
 
-            asyncio.run(serve(settings))
+            try:
+                asyncio.run(serve(settings))
+            except ListenError as exc:
+                sys.stderr.write(f"启动失败：{exc}\n")
+                return 2
             return 0
         if args.command == "replay":
             return asyncio.run(_replay(settings, args.file, quiet=args.quiet))
@@ -163,16 +169,22 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(register_cli.run(settings, args))
         return asyncio.run(_admin(settings, args))
     except ConfigError as exc:
-        sys.stderr.write(f"配置错误：{exc}\n")
+        _write_config_error(exc)
         return 2
     except (OSError, SQLAlchemyError) as exc:
-        # Unreachable database servers, unwritable SQLite files and ports in
-        # use end here; the operator needs the cause, not a traceback.
+        # Unreachable database servers and unwritable SQLite files end here;
+        # the operator needs the cause, not a traceback.
         logging.getLogger("bot").debug("start-up failed", exc_info=True)
         sys.stderr.write(f"启动失败：{_describe_startup_error(exc, settings)}\n")
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _write_config_error(exc: ConfigError) -> None:
+    # A ConfigError names one setting per line.
+    for line in str(exc).splitlines():
+        sys.stderr.write(f"配置错误：{line}\n")
 
 
 async def _replay(settings: Settings, path: Path, *, quiet: bool) -> int:
@@ -204,10 +216,10 @@ async def _replay(settings: Settings, path: Path, *, quiet: bool) -> int:
 
 
 def _describe_startup_error(exc: BaseException, settings: Settings) -> str:
-    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
-        return f"端口 {settings.http_port} 已被占用，请换一个 HTTP_PORT（{exc.strerror}）"
     url = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
-    return f"无法打开数据库 {url}，请检查 DATABASE_URL 和数据库服务（{type(exc).__name__}: {exc}）"
+    # Without DATABASE_URL the SQLite file lives in DATA_DIR, so that is the setting to check.
+    checked = "DATABASE_URL 和数据库服务" if settings.database_url else "DATA_DIR 和其中的数据库文件"
+    return f"无法打开数据库 {url}，请检查 {checked}（{type(exc).__name__}: {exc}）"
 
 
 def write_summary(summary: ReplaySummary, out: TextIO) -> None:
@@ -279,6 +291,7 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
                     compound_code=args.compound,
                     community_name=args.community,
                     street_name=args.street,
+                    robots=settings.webhook_keys,
                 )
             elif args.command == "property-firm":
                 line = await admin.name_property_firm(session, args.compound, args.name)

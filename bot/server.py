@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import signal
+import socket
 
 from aiohttp import web
 
 from bot.adapters.registry import start_adapters
 from bot.dashboard import add_dashboard_routes
+from bot.preflight import check_run_settings
 from bot.services import Services, build_services
 from bot.settings import Settings
+from handlers.errors import BotError
 from handlers.outbox_worker import OutboxWorker
 from scheduler import build_scheduler
 
@@ -19,6 +23,10 @@ log = logging.getLogger("bot")
 
 # Typed key of the Services in the aiohttp app; plain string keys warn since aiohttp 3.9.
 SERVICES_KEY = web.AppKey("services", Services)
+
+
+class ListenError(BotError):
+    """The HTTP server cannot listen on HTTP_HOST:HTTP_PORT; the message is Chinese, for the operator."""
 
 
 def build_web_app(services: Services) -> web.Application:
@@ -35,7 +43,13 @@ def build_web_app(services: Services) -> web.Application:
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGINT or SIGTERM, or until `stop` is set."""
+    """Run until SIGINT or SIGTERM, or until `stop` is set.
+
+    Raises:
+        ConfigError: A setting stops the start (see bot.preflight).
+        ListenError: The server cannot listen on HTTP_HOST:HTTP_PORT.
+    """
+    check_run_settings(settings)
     services = await build_services(settings)
     app = build_web_app(services)
     # Built before the adapters so new cases already get the configured limits.
@@ -48,7 +62,15 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        for adapter in reversed(adapters):
+            await adapter.stop()
+        await outbox_worker.stop()
+        await runner.cleanup()
+        await services.close()
+        raise ListenError(_listen_problem(settings, exc)) from exc
     # With HTTP_PORT=0 the system picks the port, so log the one bound.
     for host, port, *_ in runner.addresses:
         log.info("listening on http://%s:%s", host, port)
@@ -72,3 +94,19 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         await outbox_worker.stop()
         await runner.cleanup()
         await services.close()
+
+
+def _listen_problem(settings: Settings, exc: OSError) -> str:
+    address = f"{settings.http_host}:{settings.http_port}"
+    if isinstance(exc, socket.gaierror):
+        return f"HTTP_HOST={settings.http_host} 无效：找不到这个主机名（{exc.strerror}）；应为本机的 IP 地址或主机名"
+    if exc.errno == errno.EADDRINUSE:
+        return f"无法监听 {address}：端口已被占用；请换一个 HTTP_PORT，或停掉占用它的进程"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"HTTP_HOST={settings.http_host} 无效：这不是本机网卡的地址；"
+            "应为本机的 IP 地址，或用 0.0.0.0 监听所有地址"
+        )
+    if exc.errno == errno.EACCES:
+        return f"无法监听 {address}：没有权限；1024 以下的端口需要管理员权限，请换一个 HTTP_PORT"
+    return f"无法监听 {address}（{type(exc).__name__}: {exc}）；请检查 HTTP_HOST 和 HTTP_PORT"

@@ -13,7 +13,10 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
+from bot.config_messages import describe_errors, describe_unparsed
+from bot.setting_checks import LOG_LEVELS, host_problem, timezone_problem, url_problem
 from handlers.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("var")
@@ -24,7 +27,7 @@ DEFAULT_DATA_DIR = Path("var")
 # but never appear in a key.
 ENCODING_AES_KEY_LENGTH = 43
 ENCODING_AES_KEY_ALPHABET = frozenset(string.ascii_letters + string.digits)
-VALID_AES_KEY = "a valid EncodingAESKey is exactly 43 characters from A-Z, a-z and 0-9"
+VALID_AES_KEY = "EncodingAESKey 应为 43 个字符，只含 A-Z、a-z 和 0-9"
 # Shortest DASHBOARD_TOKEN accepted; token_urlsafe(32) gives 43 characters.
 MIN_DASHBOARD_TOKEN_CHARS = 16
 
@@ -134,7 +137,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_reminder_fractions(cls, value: list[float]) -> list[float]:
         if not value or any(not 0 < f < 1 for f in value):
-            msg = f"REMINDER_FRACTIONS must list fractions between 0 and 1, e.g. [0.5, 0.9]; got {value}"
+            msg = "每个提醒点都应是 0 和 1 之间的小数；应为 JSON 数组，如 [0.5, 0.9]"
             raise ValueError(msg)
         return sorted(value)
 
@@ -145,21 +148,20 @@ class Settings(BaseSettings):
             value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")
         ):
             msg = (
-                f"DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://, "
-                f"got {value.split('://')[0]}://"
+                f"不支持以 {value.split('://')[0]}:// 开头的地址；"
+                "应以 sqlite+aiosqlite:// 或 postgresql+asyncpg:// 开头，留空则使用 DATA_DIR 下的 SQLite 文件"
             )
             raise ValueError(msg)
         return value
 
     @field_validator("wecom_aes_key", "wecom_aibot_aes_key", "wechat_mp_aes_key")
     @classmethod
-    def _check_aes_key(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+    def _check_aes_key(cls, value: SecretStr) -> SecretStr:
         # Empty means the route is off.
         key = value.get_secret_value()
         problem = encoding_aes_key_problem(key) if key else None
         if problem is not None:
-            name = (info.field_name or "").upper()
-            msg = f"{name} {problem}. Copy the EncodingAESKey again from the admin console"
+            msg = f"{problem}；{VALID_AES_KEY}，请从管理后台重新复制"
             raise ValueError(msg)
         return value
 
@@ -170,8 +172,8 @@ class Settings(BaseSettings):
         token = value.get_secret_value()
         if token and (len(token) < MIN_DASHBOARD_TOKEN_CHARS or any(char.isspace() for char in token)):
             msg = (
-                f"DASHBOARD_TOKEN must be at least {MIN_DASHBOARD_TOKEN_CHARS} characters with no spaces. "
-                "Generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                f"太短或含空白；应至少 {MIN_DASHBOARD_TOKEN_CHARS} 个字符且不含空白，"
+                "可用 python3 -c 'import secrets; print(secrets.token_urlsafe(32))' 生成"
             )
             raise ValueError(msg)
         return value
@@ -180,7 +182,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_agent_id(cls, value: str) -> str:
         if value and not value.isdigit():
-            msg = f"WECOM_AGENT_ID must be the app's numeric AgentId, got {value!r}"
+            msg = "不是数字；应为自建应用的 AgentId，即“应用管理”中显示的一串数字"
             raise ValueError(msg)
         return value
 
@@ -190,8 +192,54 @@ class Settings(BaseSettings):
         for pair in filter(None, (p.strip() for p in value.get_secret_value().split(","))):
             name, _, key = pair.partition("=")
             if not name.strip() or not key.strip():
-                msg = "WECOM_WEBHOOK_KEYS must be name=key pairs separated by commas, e.g. staff=KEY1"
+                msg = "格式不对；应为用英文逗号分隔的“名称=key”，如 物业工作群=KEY1,党支部群=KEY2"
                 raise ValueError(msg)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        problem = timezone_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            msg = f"不是日志级别；应为 {'、'.join(LOG_LEVELS)} 之一"
+            raise ValueError(msg)
+        return level
+
+    @field_validator("http_host")
+    @classmethod
+    def _check_http_host(cls, value: str) -> str:
+        problem = host_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator(
+        "wecom_api_base_url", "wechat_mp_api_base_url", "telegram_api_base_url", "wecom_aibot_ws_url"
+    )
+    @classmethod
+    def _check_url(cls, value: str, info: ValidationInfo) -> str:
+        name = info.field_name or ""
+        schemes = ("wss", "ws") if name == "wecom_aibot_ws_url" else ("https", "http")
+        problem = url_problem(value, schemes, example=cls.model_fields[name].default)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _check_telegram_webhook_url(cls, value: str) -> str:
+        # setWebhook takes HTTPS URLs only (core.telegram.org/bots/api#setwebhook).
+        problem = url_problem(value, ("https",), example="https://bot.example.org/telegram/webhook") if value else None
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @property
@@ -209,7 +257,7 @@ class Settings(BaseSettings):
 
 
 def encoding_aes_key_problem(key: str) -> str | None:
-    """Describe what makes `key` an invalid EncodingAESKey, or return None for a valid key.
+    """Describe in Chinese what makes `key` an invalid EncodingAESKey, or return None for a valid key.
 
     The description names the first character outside A-Z, a-z and 0-9 and its
     position (counted from 1), or else the wrong length. It never repeats a
@@ -219,28 +267,32 @@ def encoding_aes_key_problem(key: str) -> str | None:
     if invalid:
         position, char = invalid[0]
         others = len(invalid) - 1
-        more = f" ({others} more invalid character{'s' if others > 1 else ''} after it)" if others else ""
-        padding = ' (the platform shows the key without the "=" padding)' if char == "=" else ""
-        return f"contains {char!r} at position {position}, which is not allowed{more}{padding}: {VALID_AES_KEY}"
+        more = f"（其后还有 {others} 个不允许的字符）" if others else ""
+        padding = "（后台显示的密钥末尾不带“=”）" if char == "=" else ""
+        return f"第 {position} 个字符 {char!r} 不允许使用{more}{padding}"
 
     if len(key) != ENCODING_AES_KEY_LENGTH:
-        return f"has {len(key)} characters: {VALID_AES_KEY}"
+        return f"有 {len(key)} 个字符"
     return None
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings, turning validation errors into a ConfigError naming the key."""
+    """Read settings, turning validation errors into a ConfigError with one line per setting.
+
+    Raises:
+        ConfigError: A setting is invalid. Each line of the message names one
+            setting, what is wrong and what it accepts, in Chinese.
+    """
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        # Input values may be secrets, so the message names settings and
-        # reasons only, and the original error is not chained.
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
-            for error in exc.errors(include_input=False, include_url=False)
-        )
-        msg = f"invalid configuration: {problems}"
+        # Input values may be secrets, so the original error, which repeats
+        # them, is not chained; describe_errors leaves secret values out.
+        lines = describe_errors(exc.errors(include_url=False), Settings.model_fields)
+        raise ConfigError("\n".join(lines)) from None
+    except SettingsError as exc:
+        line = describe_unparsed(str(exc), Settings.model_fields)
+        raise ConfigError(line or f"无法读取配置（{exc}）") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"无法读取配置文件 .env（{type(exc).__name__}: {exc}）"
         raise ConfigError(msg) from None
-    except ValueError as exc:
-        msg = f"invalid configuration: {exc}"
-        raise ConfigError(msg) from exc

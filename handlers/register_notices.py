@@ -21,12 +21,19 @@ from models import CareNotice, Case, Compound, Dwelling, RoleKind
 from nlp.findings import Location
 
 KEEPER_ROLES = (RoleKind.LIAISON_OFFICER, RoleKind.BRANCH_SECRETARY)
+# A group robot may hold a keeper role to pass on case notices and digests,
+# but it posts into a whole staff group, so register notices never go to it.
+GROUP_ROBOT_PLATFORM = "wecom_webhook"
 
 
 async def keeper_targets(session: AsyncSession, compound_id: int) -> list[UserTarget]:
-    """Return the accounts of a compound's liaison officers and branch secretaries."""
+    """Return the personal accounts of a compound's liaison officers and branch secretaries."""
     found = await role_targets(session, list(KEEPER_ROLES), compound_id=compound_id)
-    return [UserTarget(target["platform"], target["user_id"]) for target in found]
+    return [
+        UserTarget(target["platform"], target["user_id"])
+        for target in found
+        if target["platform"] != GROUP_ROBOT_PLATFORM
+    ]
 
 
 async def care_notices(

@@ -26,6 +26,10 @@ class Adapter(Protocol):
         """Return why the adapter is off (the missing settings), or None when configured."""
         ...
 
+    def incomplete_settings(self, settings: Settings) -> str | None:
+        """Describe, in Chinese, what an adapter lacks whose settings are partly filled; else None."""
+        ...
+
     async def start(self, services: Services, app: web.Application) -> None:
         """Register routes and outbound senders, and start background tasks."""
         ...
@@ -38,8 +42,18 @@ def available_adapters() -> list[Adapter]:
     return [*wechat_adapters(), TelegramAdapter(), WecomArchiveAdapter(), WecomLongConnAdapter()]
 
 
+def incomplete_adapters(settings: Settings) -> list[str]:
+    """Return one line per adapter that some settings request but that cannot start."""
+    problems = (adapter.incomplete_settings(settings) for adapter in available_adapters())
+    return [problem for problem in problems if problem is not None]
+
+
 async def start_adapters(services: Services, app: web.Application) -> list[Adapter]:
-    """Start each configured adapter and log why each other one stays off."""
+    """Start each configured adapter and log why each other one stays off.
+
+    The service checks incomplete_adapters before, so an adapter that stays
+    off here has none of its own settings filled.
+    """
     started: list[Adapter] = []
     for adapter in available_adapters():
         reason = adapter.missing_settings(services.settings)

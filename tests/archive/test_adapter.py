@@ -77,7 +77,7 @@ async def test_unreadable_key_file_named(db_url: str, tmp_path: Path) -> None:
         db_url, wecom_corp_id=CORP, wecom_archive_secret="s", wecom_archive_private_keys={1: bad}
     )
     try:
-        with pytest.raises(ConfigError, match="WECOM_ARCHIVE_PRIVATE_KEYS: the key of version 1"):
+        with pytest.raises(ConfigError, match="WECOM_ARCHIVE_PRIVATE_KEYS 无效：版本 1 的私钥文件"):
             await WecomArchiveAdapter(sdk_factory=lambda _settings: FakeArchive({})).start(
                 services, web.Application()
             )

@@ -202,10 +202,11 @@ def test_grant_platform_case_folded(db_url, capsys):
 def test_platform_names_match_adapters():
     from bot.adapters.replay import PLATFORM as REPLAY
     from bot.adapters.telegram.convert import PLATFORM as TELEGRAM
+    from bot.adapters.wecom.outbound import PLATFORM_WEBHOOK
     from bot.adapters.wecom.parsing import PLATFORM_AIBOT, PLATFORM_APP, PLATFORM_MP
     from bot.adapters.wecom_longconn.protocol import PLATFORM as LONG_CONNECTION
 
-    assert set(PLATFORMS) == {PLATFORM_APP, PLATFORM_AIBOT, PLATFORM_MP, TELEGRAM, REPLAY}
+    assert set(PLATFORMS) == {PLATFORM_APP, PLATFORM_AIBOT, PLATFORM_MP, TELEGRAM, PLATFORM_WEBHOOK, REPLAY}
     assert LONG_CONNECTION in PLATFORMS
 
 

@@ -320,7 +320,7 @@ async def test_short_sample_names_its_rates(dashboard):
 
 @pytest.mark.parametrize("token", ["1", " ", "short-token", "a long token with spaces"])
 def test_weak_token_rejected_at_start(token):
-    with pytest.raises(ValidationError, match="DASHBOARD_TOKEN must be at least 16 characters"):
+    with pytest.raises(ValidationError, match="应至少 16 个字符且不含空白"):
         Settings(dashboard_token=token, _env_file=None)  # type: ignore[call-arg]
 
 

@@ -140,6 +140,27 @@ async def test_push_to_person_uses_send_msg(deployed: Deployment) -> None:
     assert push["body"]["markdown"]["content"] == "【新工单】测试"
 
 
+async def test_stream_reply_escapes_resident_markup(deployed: Deployment) -> None:
+    text = "@物业小助手 **7栋**水管爆了[点我报修](http://e.x/a)"
+    await deployed.gateway.push(message_frame("REQ-5", "MSG-5", text))
+
+    [reply] = await deployed.gateway.wait_for(is_cmd("aibot_respond_msg"))
+
+    content = reply["body"]["stream"]["content"]
+    assert "＊＊7栋＊＊" in content
+    assert "**" not in content
+    assert "[点我报修]" not in content
+
+
+async def test_push_escapes_markup(deployed: Deployment) -> None:
+    assert deployed.adapter.outbound is not None
+
+    await deployed.adapter.outbound.send(UserTarget(PLATFORM, "wangwu"), "# 标题 <@all>")
+
+    [push] = await deployed.gateway.wait_for(is_cmd("aibot_send_msg"))
+    assert push["body"]["markdown"]["content"] == "＃ 标题 ＜@all＞"
+
+
 async def test_dropped_connection_restored(
     db_url: str, gateway: tuple[FakeGateway, str], caplog: pytest.LogCaptureFixture
 ) -> None:

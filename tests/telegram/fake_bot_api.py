@@ -159,8 +159,11 @@ class FakeBotApi:
         return _ok(True)
 
     async def _api_setWebhook(self, call: ApiCall) -> web.Response:
-        if not str(call.params.get("url", "")).startswith("https://"):
+        url = str(call.params.get("url", ""))
+        if not url.startswith("https://"):
             return _error(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if ".invalid/" in url:
+            return _error(400, "Bad Request: bad webhook: Failed to resolve host: Name or service not known")
         self.webhook = call.params
         return _ok(True)
 

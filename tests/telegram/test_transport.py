@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.server import build_web_app
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from handlers.errors import ConfigError
 from models import RawMessage
 from tests.helpers import make_services
@@ -92,9 +92,14 @@ async def test_webhook_mode_sets_webhook(db_url):
         await stop_harness(harness)
 
 
-async def test_plain_http_webhook_url_stops_start(db_url):
-    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_URL"):
-        await start_harness(db_url, telegram_webhook_url="http://bot.example.org/telegram/webhook")
+def test_plain_http_webhook_url_rejected():
+    with pytest.raises(ConfigError, match="^TELEGRAM_WEBHOOK_URL=http://bot.example.org/telegram/webhook 无效"):
+        load_settings(_env_file=None, telegram_webhook_url="http://bot.example.org/telegram/webhook")
+
+
+async def test_rejected_webhook_url_stops_start(db_url):
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_URL=https://bot.invalid/telegram/webhook 无效"):
+        await start_harness(db_url, telegram_webhook_url="https://bot.invalid/telegram/webhook")
 
 
 async def test_polling_receives_and_replies(db_url):

@@ -118,17 +118,14 @@ def with_char(position: int, char: str) -> str:
     ("value", "expected"),
     [
         # "+" and "/" are base64, but the platform never puts them in a key.
-        (with_char(12, "+"), "contains '+' at position 12, which is not allowed:"),
-        (with_char(1, "/"), "contains '/' at position 1, which is not allowed:"),
-        (with_char(20, "-"), "contains '-' at position 20, which is not allowed:"),
-        (with_char(43, "中"), "contains '中' at position 43, which is not allowed:"),
-        (with_char(6, " "), "contains ' ' at position 6, which is not allowed:"),
-        (VECTOR_KEY + "=", "contains '=' at position 44, which is not allowed (the platform shows"),
-        (
-            with_char(30, "/")[:-1] + "+",
-            "contains '/' at position 30, which is not allowed (1 more invalid character after it):",
-        ),
-        (VECTOR_KEY[:-1], "has 42 characters:"),
+        (with_char(12, "+"), "第 12 个字符 '+' 不允许使用；"),
+        (with_char(1, "/"), "第 1 个字符 '/' 不允许使用；"),
+        (with_char(20, "-"), "第 20 个字符 '-' 不允许使用；"),
+        (with_char(43, "中"), "第 43 个字符 '中' 不允许使用；"),
+        (with_char(6, " "), "第 6 个字符 ' ' 不允许使用；"),
+        (VECTOR_KEY + "=", "第 44 个字符 '=' 不允许使用（后台显示的密钥末尾不带“=”）；"),
+        (with_char(30, "/")[:-1] + "+", "第 30 个字符 '/' 不允许使用（其后还有 1 个不允许的字符）；"),
+        (VECTOR_KEY[:-1], "有 42 个字符；"),
     ],
 )
 def test_aes_key_error_names_problem(value: str, expected: str):
@@ -136,20 +133,20 @@ def test_aes_key_error_names_problem(value: str, expected: str):
         load_settings(_env_file=None, wecom_aes_key=value)
     message = str(error.value)
 
-    assert f"WECOM_AES_KEY {expected}" in message
-    assert "exactly 43 characters from A-Z, a-z and 0-9" in message
+    assert message.startswith(f"WECOM_AES_KEY 无效：{expected}")
+    assert "EncodingAESKey 应为 43 个字符，只含 A-Z、a-z 和 0-9" in message
     assert value not in message
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (with_char(12, "+"), "EncodingAESKey contains '+' at position 12, which is not allowed:"),
-        (VECTOR_KEY + "A", "EncodingAESKey has 44 characters:"),
+        (with_char(12, "+"), "EncodingAESKey 无效：第 12 个字符 '+' 不允许使用；"),
+        (VECTOR_KEY + "A", "EncodingAESKey 无效：有 44 个字符；"),
     ],
 )
 def test_decode_aes_key_names_problem(value: str, expected: str):
-    with pytest.raises(ValueError, match="exactly 43 characters from A-Z, a-z and 0-9") as error:
+    with pytest.raises(ValueError, match="应为 43 个字符，只含 A-Z、a-z 和 0-9") as error:
         decode_aes_key(value)
 
     assert expected in str(error.value)

@@ -15,6 +15,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from aiogram.utils.token import TokenValidationError
 from aiohttp import web
 
+from bot.adapters.completeness import filled, incomplete
 from bot.adapters.telegram.chats import ChatBindings
 from bot.adapters.telegram.commands import register_commands
 from bot.adapters.telegram.outbound import Sleep, TelegramOutbound
@@ -56,6 +57,25 @@ class TelegramAdapter:
         self._poller: Poller | None = None
         self._connect_task: asyncio.Task[None] | None = None
 
+    def incomplete_settings(self, settings: Settings) -> str | None:
+        """Describe what a partly configured Telegram adapter lacks, in Chinese, else None."""
+        problem = incomplete(
+            "Telegram",
+            settings,
+            ("telegram_bot_token", "telegram_webhook_secret", "telegram_webhook_url"),
+            ("telegram_bot_token",),
+        )
+        if problem is not None:
+            return problem
+        if settings.telegram_mode == "webhook" and not filled(settings, "telegram_webhook_secret"):
+            return (
+                "Telegram 的配置不完整：TELEGRAM_MODE=webhook 时还需要 TELEGRAM_WEBHOOK_SECRET"
+                "（1 到 256 个 A-Z、a-z、0-9、_、- 字符）；不用 webhook 就设 TELEGRAM_MODE=polling"
+            )
+        if settings.telegram_mode == "webhook" and not filled(settings, "telegram_bot_token"):
+            return "Telegram 的配置不完整：TELEGRAM_MODE=webhook 时还需要 TELEGRAM_BOT_TOKEN"
+        return None
+
     def missing_settings(self, settings: Settings) -> str | None:
         """Return why the adapter is off, or None when it is configured."""
         if not settings.telegram_bot_token.get_secret_value():
@@ -87,7 +107,7 @@ class TelegramAdapter:
         if settings.telegram_mode == "webhook":
             secret = settings.telegram_webhook_secret.get_secret_value()
             if not _SECRET_TOKEN.match(secret):
-                msg = "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+                msg = "TELEGRAM_WEBHOOK_SECRET 无效：应为 1 到 256 个 A-Z、a-z、0-9、_、- 字符"
                 raise ConfigError(msg)
             WebhookHandler(self.dispatcher, bot, secret).register(app, WEBHOOK_PATH)
 
@@ -95,7 +115,7 @@ class TelegramAdapter:
             me = await bot.me()
         except TelegramUnauthorizedError as exc:
             await bot.session.close()
-            msg = "the Bot API rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy the token from BotFather again"
+            msg = "TELEGRAM_BOT_TOKEN 无效：Bot API 拒绝了这个 token（401 Unauthorized）；请从 BotFather 重新复制"
             raise ConfigError(msg) from exc
         except TelegramAPIError as exc:
             # Telegram may be unreachable from the server for a while; the rest
@@ -176,8 +196,8 @@ class TelegramAdapter:
                 )
             except TelegramBadRequest as exc:
                 msg = (
-                    f"setWebhook rejected TELEGRAM_WEBHOOK_URL={settings.telegram_webhook_url}: {exc.message}; "
-                    "it must be a public HTTPS URL"
+                    f"TELEGRAM_WEBHOOK_URL={settings.telegram_webhook_url} 无效：setWebhook 拒绝了它"
+                    f"（{exc.message}）；应为可从公网访问的 https:// 地址"
                 )
                 raise ConfigError(msg) from exc
             log.info("webhook set; Telegram posts updates to %s", WEBHOOK_PATH)
@@ -215,5 +235,5 @@ def _build_bot(settings: Settings) -> Bot:
     try:
         return Bot(token=settings.telegram_bot_token.get_secret_value(), session=session)
     except TokenValidationError as exc:
-        msg = "TELEGRAM_BOT_TOKEN is malformed; BotFather issues tokens like 123456789:AAE..."
+        msg = "TELEGRAM_BOT_TOKEN 无效：格式不对；应为 BotFather 发放的 token，形如 123456789:AAE..."
         raise ConfigError(msg) from exc

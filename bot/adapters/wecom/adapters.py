@@ -9,7 +9,9 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import select
 
+from bot.adapters.completeness import incomplete
 from bot.adapters.wecom.api import (
     DEFAULT_BACKOFF_SECONDS,
     ApiTransport,
@@ -44,6 +46,7 @@ from bot.adapters.wecom.transport import (
 )
 from bot.services import Services
 from bot.settings import Settings
+from models import Identity, Role
 
 log = logging.getLogger("bot.wecom")
 
@@ -59,6 +62,12 @@ class _WeChatAdapter:
     """
 
     name = ""
+    # The route as operators know it, for configuration errors.
+    label = ""
+    # Settings the route needs, and the ones only it uses. Filling any of
+    # those requests the route, so a missing required one stops the start.
+    required: tuple[str, ...] = ()
+    own: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -74,6 +83,10 @@ class _WeChatAdapter:
         self.monotonic = monotonic
         self.tasks = BackgroundTasks()
         self.session: aiohttp.ClientSession | None = None
+
+    def incomplete_settings(self, settings: Settings) -> str | None:
+        """Describe the missing settings of a route that is partly configured, else None."""
+        return incomplete(self.label, settings, self.own, self.required)
 
     def _transport(self) -> ApiTransport:
         self.session = aiohttp.ClientSession()
@@ -106,7 +119,10 @@ class WeComAppAdapter(_WeChatAdapter):
     """WeCom self-built app: member messages in, app messages and app group chats out."""
 
     name = "wecom"
+    label = "企业微信自建应用"
     required = ("wecom_corp_id", "wecom_agent_id", "wecom_secret", "wecom_token", "wecom_aes_key")
+    # WECOM_CORP_ID is left out because the session archive uses it too.
+    own = ("wecom_agent_id", "wecom_secret", "wecom_token", "wecom_aes_key")
 
     def missing_settings(self, settings: Settings) -> str | None:
         return _missing(settings, self.required)
@@ -150,13 +166,21 @@ class WeComAibotAdapter(_WeChatAdapter):
     """WeCom AI bot (智能机器人): group @mentions and one-to-one chats, replies by response_url."""
 
     name = "wecom_aibot"
+    label = "企业微信智能机器人（回调模式）"
     required = ("wecom_aibot_token", "wecom_aibot_aes_key")
+    own = required
 
     def missing_settings(self, settings: Settings) -> str | None:
         # In long-connection mode the WebSocket adapter owns the AI bot.
         if settings.wecom_aibot_mode != "callback":
             return "WECOM_AIBOT_MODE is not callback"
         return _missing(settings, self.required)
+
+    def incomplete_settings(self, settings: Settings) -> str | None:
+        # Callback settings left over in long-connection mode are unused, not wrong.
+        if settings.wecom_aibot_mode != "callback":
+            return None
+        return super().incomplete_settings(settings)
 
     async def start(self, services: Services, app: web.Application) -> None:
         settings = services.settings
@@ -191,7 +215,9 @@ class OfficialAccountAdapter(_WeChatAdapter):
     """WeChat Official Account (公众号): one-to-one chats, replies as customer-service messages."""
 
     name = "wechat_mp"
+    label = "微信公众号"
     required = ("wechat_mp_app_id", "wechat_mp_secret", "wechat_mp_token")
+    own = (*required, "wechat_mp_aes_key")
 
     def missing_settings(self, settings: Settings) -> str | None:
         return _missing(settings, self.required)
@@ -228,10 +254,16 @@ class OfficialAccountAdapter(_WeChatAdapter):
 
 
 class WeComWebhookAdapter(_WeChatAdapter):
-    """Group robots of WeCom staff groups: send only, 20 messages a minute each."""
+    """Group robots of WeCom staff groups: send only, 20 messages a minute each.
+
+    A robot receives the notices of the roles granted to it with
+    `grant ROLE --platform wecom_webhook --user NAME`.
+    """
 
     name = "wecom_webhook"
+    label = "企业微信群机器人"
     required = ("wecom_webhook_keys",)
+    own = required
 
     def missing_settings(self, settings: Settings) -> str | None:
         return _missing(settings, self.required)
@@ -244,6 +276,31 @@ class WeComWebhookAdapter(_WeChatAdapter):
         )
         self.outbound = WebhookOutbound(api)
         services.outbox.register(self.outbound)
+        await self._warn_unlinked(services)
+
+    async def _warn_unlinked(self, services: Services) -> None:
+        """Log robots that hold roles but have no key, and keys of robots without a role."""
+        async with services.sessionmaker() as session:
+            granted = set(
+                await session.scalars(
+                    select(Identity.platform_user_id)
+                    .join(Role, Role.member_id == Identity.member_id)
+                    .where(Identity.platform == self.name)
+                    .distinct()
+                )
+            )
+        configured = set(services.settings.webhook_keys)
+        for robot in sorted(granted - configured):
+            log.warning(
+                "group robot %r holds roles but is not in WECOM_WEBHOOK_KEYS; its notices will fail", robot
+            )
+        for robot in sorted(configured - granted):
+            log.warning(
+                "group robot %r has no role, so it receives nothing; "
+                "grant one with: python -m bot grant ROLE --platform wecom_webhook --user %s ...",
+                robot,
+                robot,
+            )
 
 
 def wechat_adapters() -> list[_WeChatAdapter]:

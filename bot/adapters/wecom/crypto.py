@@ -18,7 +18,7 @@ from wechatpy.crypto.base import WeChatCipher
 from wechatpy.utils import WeChatSigner
 
 from bot.adapters.wecom.guard import CallbackRejected
-from bot.settings import encoding_aes_key_problem
+from bot.settings import VALID_AES_KEY, encoding_aes_key_problem
 
 AES_BLOCK_BYTES = 16
 # WeCom pads to a multiple of 32 bytes, so the padding byte is 1 to 32.
@@ -35,7 +35,7 @@ def decode_aes_key(encoding_aes_key: str) -> bytes:
     """
     problem = encoding_aes_key_problem(encoding_aes_key)
     if problem is not None:
-        msg = f"EncodingAESKey {problem}"
+        msg = f"EncodingAESKey 无效：{problem}；{VALID_AES_KEY}"
         raise ValueError(msg)
 
     # 43 such characters and "=" are always valid base64 of exactly 32 bytes.

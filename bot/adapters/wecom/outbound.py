@@ -2,7 +2,9 @@
 
 Each send splits the text to the route's byte limit and raises PlatformError
 when a part could not be delivered after the client's retries, so the
-outbox records the failure on the case.
+outbox records the failure on the case. Routes that send markdown escape
+the text first (see bot.adapters.wecom.markdown), because it is plain text
+that may quote a resident.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.adapters.wecom.limits import (
     SlidingWindowLimiter,
     split_utf8,
 )
+from bot.adapters.wecom.markdown import markdown_parts
 from bot.adapters.wecom.parsing import PLATFORM_AIBOT, PLATFORM_APP, PLATFORM_MP
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, UserTarget
@@ -127,7 +130,13 @@ class OfficialAccountOutbound:
 
 
 class WebhookOutbound:
-    """Staff group robots, addressed by their name in WECOM_WEBHOOK_KEYS."""
+    """Staff group robots, addressed by their name in WECOM_WEBHOOK_KEYS.
+
+    A robot is granted roles like a staff member (`grant ROLE --platform
+    wecom_webhook --user NAME`), so notices for those roles reach it as a
+    UserTarget whose user id is the robot's name. A ChatTarget names the
+    robot by its chat id in the same way.
+    """
 
     platform = PLATFORM_WEBHOOK
 
@@ -137,11 +146,10 @@ class WebhookOutbound:
     async def send(
         self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
     ) -> None:
-        if isinstance(target, UserTarget):
-            msg = "a group robot reaches its group only, not a person"
-            raise PlatformError(msg)
-        for part in split_utf8(text, MARKDOWN_MAX_BYTES):
-            await self.api.send_markdown(target.chat_id, part)
+        """Send text to the robot's group as markdown, split to 4096 bytes a message."""
+        robot = target.chat_id if isinstance(target, ChatTarget) else target.user_id
+        for part in markdown_parts(text, MARKDOWN_MAX_BYTES):
+            await self.api.send_markdown(robot, part)
 
 
 @dataclass(slots=True)
@@ -208,7 +216,7 @@ class AibotOutbound:
                 return
             msg = f"no unused response_url for AI-bot chat {chat_id}; the bot cannot write first"
             raise PlatformError(msg)
-        parts = split_utf8(text, MARKDOWN_MAX_BYTES)
+        parts = markdown_parts(text, MARKDOWN_MAX_BYTES)
         await post_response_url(self.transport, url, parts[0])
         if len(parts) > 1:
             msg = (

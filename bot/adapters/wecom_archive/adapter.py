@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.adapters.completeness import incomplete
 from bot.adapters.wecom_archive.keys import PrivateKeys
 from bot.adapters.wecom_archive.media import MediaStore
 from bot.adapters.wecom_archive.poller import ArchivePoller
@@ -90,6 +91,15 @@ class WecomArchiveAdapter:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.poller: ArchivePoller | None = None
+
+    def incomplete_settings(self, settings: Settings) -> str | None:
+        """Describe what a partly configured session archive lacks, in Chinese, else None."""
+        return incomplete(
+            "企业微信会话内容存档",
+            settings,
+            ("wecom_archive_secret", "wecom_archive_private_keys"),
+            ("wecom_corp_id", "wecom_archive_secret", "wecom_archive_private_keys"),
+        )
 
     def missing_settings(self, settings: Settings) -> str | None:
         missing = [

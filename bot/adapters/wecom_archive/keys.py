@@ -52,10 +52,16 @@ class PrivateKeys:
             try:
                 key = serialization.load_pem_private_key(path.read_bytes(), password=None)
             except (OSError, ValueError, TypeError) as exc:
-                msg = f"{KEYS_SETTING}: the key of version {version} at {path} cannot be loaded: {exc}"
+                msg = (
+                    f"{KEYS_SETTING} 无效：版本 {version} 的私钥文件 {path} 无法读取（{exc}）；"
+                    "应为未加密的 RSA 私钥 PEM 文件"
+                )
                 raise ConfigError(msg) from exc
             if not isinstance(key, rsa.RSAPrivateKey):
-                msg = f"{KEYS_SETTING}: the key of version {version} at {path} is not an RSA key"
+                msg = (
+                    f"{KEYS_SETTING} 无效：版本 {version} 的私钥文件 {path} 不是 RSA 私钥；"
+                    "应为未加密的 RSA 私钥 PEM 文件"
+                )
                 raise ConfigError(msg)
             keys[version] = key
         return cls(keys)

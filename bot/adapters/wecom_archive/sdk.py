@@ -121,8 +121,8 @@ class NativeArchiveSdk:
             from pywecomarchive import SdkError, WecomArchiveSdk
         except ImportError as exc:
             msg = (
-                "the session archive needs the C SDK wrapper: "
-                "pip install 'compound-bot[archive]' (package pywecomarchive, Linux x86_64 or arm64)"
+                "会话内容存档需要 C SDK 的封装包：pip install 'compound-bot[archive]'"
+                "（pywecomarchive，只支持 Linux x86_64 和 arm64）"
             )
             raise ConfigError(msg) from exc
 
@@ -133,8 +133,8 @@ class NativeArchiveSdk:
             )
         except SdkError as exc:
             msg = (
-                f"the archive SDK did not start ({exc}); check WECOM_CORP_ID, "
-                "WECOM_ARCHIVE_SECRET and WECOM_ARCHIVE_SDK_LIBRARY"
+                f"会话内容存档 SDK 启动失败（{exc}）；"
+                "请检查 WECOM_CORP_ID、WECOM_ARCHIVE_SECRET 和 WECOM_ARCHIVE_SDK_LIBRARY"
             )
             raise ConfigError(msg) from exc
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.adapters.completeness import filled
+from bot.adapters.wecom.markdown import escape_markdown
 from bot.adapters.wecom_longconn.client import ConnectionSettings, LongConnection
 from bot.adapters.wecom_longconn.protocol import (
     CHAT_TYPE_GROUP,
@@ -35,7 +37,8 @@ class LongConnOutbound:
     """Sends replies for the platform "wecom_aibot" over the long connection.
 
     A reply to a received message goes out as `aibot_respond_msg` under that
-    message's req_id; anything else is pushed with `aibot_send_msg`.
+    message's req_id; anything else is pushed with `aibot_send_msg`. Both
+    render markdown, so the text is escaped first.
     """
 
     platform = PLATFORM
@@ -51,6 +54,7 @@ class LongConnOutbound:
         _put(self._chat_types, callback.message.chat_id, callback.chat_type)
 
     async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
+        text = escape_markdown(text)
         req_id = self._req_ids.pop(reply_to, None) if reply_to else None
         if req_id is not None:
             await self._connection.request(respond_frame(req_id, text))
@@ -113,6 +117,26 @@ class WecomLongConnAdapter:
         self._feeder: MessageFeeder | None = None
         self.connection: LongConnection | None = None
         self.outbound: LongConnOutbound | None = None
+
+    def incomplete_settings(self, settings: Settings) -> str | None:
+        """Describe what a requested long connection lacks, in Chinese, else None."""
+        own = ("wecom_aibot_bot_id", "wecom_aibot_secret")
+        if settings.wecom_aibot_mode == "longconn":
+            missing = [name.upper() for name in own if not filled(settings, name)]
+            if not missing:
+                return None
+            return (
+                f"企业微信智能机器人的配置不完整：WECOM_AIBOT_MODE=longconn 时还需要 {'、'.join(missing)}；"
+                "用回调模式就设 WECOM_AIBOT_MODE=callback"
+            )
+        callback = ("wecom_aibot_token", "wecom_aibot_aes_key")
+        if any(filled(settings, name) for name in own) and not any(filled(settings, name) for name in callback):
+            # Long-connection credentials without the mode leave the AI bot off.
+            return (
+                "企业微信智能机器人的配置不完整：已填写 WECOM_AIBOT_BOT_ID 或 WECOM_AIBOT_SECRET，"
+                f"但 WECOM_AIBOT_MODE={settings.wecom_aibot_mode}；用长连接就设 WECOM_AIBOT_MODE=longconn"
+            )
+        return None
 
     def missing_settings(self, settings: Settings) -> str | None:
         if settings.wecom_aibot_mode != "longconn":

@@ -152,8 +152,8 @@ class LongConnection:
         errcode = reply.get("errcode", 0)
         if errcode != 0:
             msg = (
-                f"WeCom rejected the long-connection subscribe (errcode {errcode}: {reply.get('errmsg', '')}); "
-                "check WECOM_AIBOT_BOT_ID and WECOM_AIBOT_SECRET"
+                f"WECOM_AIBOT_BOT_ID 或 WECOM_AIBOT_SECRET 无效：企业微信拒绝了长连接订阅"
+                f"（errcode {errcode}: {reply.get('errmsg', '')}）；请从管理后台重新复制"
             )
             raise SubscribeRejected(msg)
 
