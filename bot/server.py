@@ -11,12 +11,15 @@ import socket
 from aiohttp import web
 
 from bot.adapters.registry import start_adapters
+from bot.adapters.wecom_archive.records import PLATFORM as ARCHIVE_PLATFORM
 from bot.dashboard import add_dashboard_routes
+from bot.health import HealthCheck
 from bot.preflight import check_run_settings
 from bot.services import Services, build_services
 from bot.settings import Settings
 from handlers.errors import BotError
 from handlers.outbox_worker import OutboxWorker
+from handlers.recovery import PendingMessages
 from scheduler import build_scheduler
 
 log = logging.getLogger("bot")
@@ -33,11 +36,7 @@ def build_web_app(services: Services) -> web.Application:
     """Create the aiohttp application with the routes every deployment has."""
     app = web.Application(client_max_size=services.settings.http_max_body_bytes)
     app[SERVICES_KEY] = services
-
-    async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    app.router.add_get("/healthz", health)
+    app.router.add_get("/healthz", HealthCheck(services.quick_engine).handle)
     add_dashboard_routes(app, services)
     return app
 
@@ -76,6 +75,12 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         log.info("listening on http://%s:%s", host, port)
     if settings.scheduler_enabled:
         scheduler.start()
+    # After the adapters, whose senders deliver the replies. The session
+    # archive processes its own pending rows in its poller.
+    pending = PendingMessages(
+        services.pipeline, interval=settings.pending_retry_seconds, skip_platforms=(ARCHIVE_PLATFORM,)
+    )
+    pending.start()
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -88,6 +93,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         await stop.wait()
     finally:
         log.info("stopping")
+        await pending.stop()
         await scheduler.stop()
         for adapter in reversed(adapters):
             await adapter.stop()

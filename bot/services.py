@@ -31,8 +31,14 @@ class Services:
     outbox: Outbox
     commands: CommandRegistry
     pipeline: Pipeline
+    # A second pool whose lock and connect waits end within
+    # callback_store_timeout_seconds, for work that must respond in time:
+    # storing a callback's message and the /healthz probe.
+    quick_engine: AsyncEngine
+    quick_sessionmaker: async_sessionmaker[AsyncSession]
 
     async def close(self) -> None:
+        await self.quick_engine.dispose()
         await self.engine.dispose()
 
 
@@ -54,6 +60,11 @@ async def build_services(
     engine = create_engine(settings.resolved_database_url, echo=settings.database_echo)
     await migrate(engine)
     sessionmaker = create_sessionmaker(engine)
+    quick_engine = create_engine(
+        settings.resolved_database_url,
+        echo=settings.database_echo,
+        lock_wait_seconds=settings.callback_store_timeout_seconds,
+    )
     classifier = classifier or load_classifier()
     outbox = Outbox(sessionmaker, outbound, fallback=fallback)
     commands = build_registry(bot_username)
@@ -67,4 +78,14 @@ async def build_services(
         zone=ZoneInfo(settings.timezone),
         corrections_path=settings.data_dir / "corrections.csv",
     )
-    return Services(settings, engine, sessionmaker, classifier, outbox, commands, pipeline)
+    return Services(
+        settings,
+        engine,
+        sessionmaker,
+        classifier,
+        outbox,
+        commands,
+        pipeline,
+        quick_engine,
+        create_sessionmaker(quick_engine),
+    )

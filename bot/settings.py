@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=0, le=65535)
     http_max_body_bytes: int = Field(256 * 1024, gt=0)
+    # Seconds a WeChat callback waits for the database to store its message
+    # before it responds with 503. WeCom waits 5 seconds for a response.
+    callback_store_timeout_seconds: float = Field(3.0, gt=0, le=4)
+    # Seconds a stored message may stay unprocessed before the pending-message
+    # pass processes it; the pass runs this often, too.
+    pending_retry_seconds: float = Field(30, gt=0, le=3600)
 
     # Bearer token of the district dashboard (/dashboard); empty turns the dashboard off.
     dashboard_token: SecretStr = SecretStr("")

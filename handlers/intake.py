@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -48,7 +48,7 @@ from handlers.messages import (
 from handlers.onboarding import home_of, onboard, registered_before, rescan, tries_to_name_home
 from handlers.outbox import Outbox
 from handlers.permissions import Level, access_for, holds_staff_role
-from handlers.rawstore import raw_lookup, raw_message_for
+from handlers.rawstore import claim_pending, raw_message_for, stored_outcome
 from handlers.register_notices import care_notices
 from handlers.similarity import has_topic, same_topic
 from models import (
@@ -64,6 +64,7 @@ from models import (
     RawMessage,
     utcnow,
 )
+from models.db import storage_unavailable
 from nlp.cues import ME_TOO, ME_TOO_PHRASES
 from nlp.findings import RELATIVE_PLACES, Finding, Location
 from nlp.locate import extract_location, is_bare_address
@@ -173,28 +174,49 @@ class Pipeline:
         )
         return result
 
-    async def store(self, message: InboundMessage) -> int | None:
-        """Store the raw message and commit; return None when it was stored before."""
+    async def store(
+        self, message: InboundMessage, *, sessionmaker: async_sessionmaker[AsyncSession] | None = None
+    ) -> int | None:
+        """Store the raw message and commit; return None when it was stored and processed before.
+
+        A redelivery of a message still pending returns the stored id, so the
+        caller tries to process it: a crash may have stopped the first try, and
+        process() lets only one try through. `sessionmaker` replaces the
+        pipeline's own, e.g. with one whose lock waits are short.
+        """
         message = with_spoken_text(message)
-        async with self.sessionmaker() as session:
-            existing = await session.scalar(raw_lookup(message))
+        async with (sessionmaker or self.sessionmaker)() as session:
+            existing = (await session.execute(stored_outcome(message))).first()
             if existing is not None:
-                return None
+                raw_id, outcome = existing
+                return raw_id if outcome == MessageOutcome.PENDING else None
             raw = raw_message_for(message)
             session.add(raw)
             try:
                 await session.commit()
             except IntegrityError:
-                # A concurrent delivery of the same message won the race.
+                # A concurrent delivery of the same message won the race, and
+                # the winner processes it.
                 await session.rollback()
                 return None
             return raw.id
 
     async def process(self, raw_id: int, message: InboundMessage, *, now: datetime) -> IntakeResult:
-        """Act on a stored message in one transaction and record its outcome."""
+        """Act on a stored message in one transaction and record its outcome.
+
+        Returns a duplicate result without acting when the message is no
+        longer pending or another transaction is processing it.
+
+        Raises:
+            Exception: The database became unreachable or stayed locked (see
+                models.db.storage_unavailable); the message stays pending for
+                a redelivery or the pending-message pass.
+        """
         message = with_spoken_text(message)
         try:
             async with self.sessionmaker() as session, session.begin():
+                if not await claim_pending(session, raw_id):
+                    return IntakeResult(outcome="duplicate", raw_id=raw_id, duplicate=True)
                 raw = await session.get_one(RawMessage, raw_id)
                 result = await self._process(session, raw, message, now)
                 raw.outcome = result.outcome
@@ -202,14 +224,24 @@ class Pipeline:
                 raw.case_id = result.case_ids[0] if result.case_ids else None
                 result.raw_id = raw_id
                 return result
-        except Exception:
+        except Exception as exc:
+            if storage_unavailable(exc):
+                log.warning(
+                    "message left pending, the database is unavailable: platform=%s id=%s raw=%s error=%s",
+                    message.platform,
+                    message.message_id,
+                    raw_id,
+                    type(exc).__name__,
+                )
+                raise
             log.exception(
                 "message processing failed: platform=%s id=%s raw=%s",
                 message.platform,
                 message.message_id,
                 raw_id,
             )
-            await self._mark_failed(raw_id)
+            if not await self._mark_failed(raw_id):
+                return IntakeResult(outcome="duplicate", raw_id=raw_id, duplicate=True)
             apology = Reply(
                 target=ChatTarget(message.platform, message.chat_id),
                 text=texts.apology(),
@@ -217,12 +249,16 @@ class Pipeline:
             )
             return IntakeResult(outcome=MessageOutcome.FAILED, raw_id=raw_id, replies=[apology])
 
-    async def _mark_failed(self, raw_id: int) -> None:
+    async def _mark_failed(self, raw_id: int) -> bool:
+        # Only while still pending: another process may have claimed and
+        # processed the message since this transaction rolled back.
         async with self.sessionmaker() as session, session.begin():
-            raw = await session.get(RawMessage, raw_id)
-            if raw is not None:
-                raw.outcome = MessageOutcome.FAILED
-                raw.processed_at = utcnow()
+            marked = await session.execute(
+                update(RawMessage)
+                .where(RawMessage.id == raw_id, RawMessage.outcome == MessageOutcome.PENDING.value)
+                .values(outcome=MessageOutcome.FAILED.value, processed_at=utcnow())
+            )
+            return marked.rowcount == 1
 
     async def _process(
         self, session: AsyncSession, raw: RawMessage, message: InboundMessage, now: datetime

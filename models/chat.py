@@ -55,8 +55,9 @@ class MessageOutcome(enum.StrEnum):
 class RawMessage(Base):
     """A message exactly as it arrived, stored before anything acts on it.
 
-    The unique key makes a redelivered message a no-op: platforms retry
-    callbacks they think went unanswered.
+    The unique key makes a redelivered message a no-op once it was processed:
+    platforms retry callbacks they think went unanswered. A row still pending
+    is processed by whoever claims it first (see handlers.rawstore.claim_pending).
     """
 
     __tablename__ = "raw_message"
@@ -77,6 +78,14 @@ class RawMessage(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     reply_to: Mapped[str | None] = mapped_column(String(128))
     attachments: Mapped[list[Any]] = mapped_column(default=list)
+    # The rest of the inbound message, so a row left pending by a crash can be
+    # rebuilt and processed after a restart.
+    chat_title: Mapped[str] = mapped_column(String(200), default="")
+    is_private: Mapped[bool] = mapped_column(default=False)
+    mentions_bot: Mapped[bool] = mapped_column(default=False)
+    # Times the pending-message pass took this row up; it gives up after a few,
+    # so a message that kills the process is not retried forever.
+    recovery_attempts: Mapped[int] = mapped_column(default=0)
     withdrawn: Mapped[bool] = mapped_column(default=False)
     outcome: Mapped[str] = mapped_column(String(16), default=MessageOutcome.PENDING)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)

@@ -80,6 +80,29 @@ async def test_webhook_failure_lets_telegram_retry(telegram, monkeypatch):
     assert len(telegram.api.sent_to(SUPERGROUP)) == 1
 
 
+async def test_webhook_redelivery_processes_message_left_pending(telegram, monkeypatch):
+    await telegram.bind(SUPERGROUP)
+    report = update(group_message("12栋电梯停了，老人下不了楼"))
+    pipeline = telegram.services.pipeline
+    real_process = pipeline._process
+
+    async def database_gone(*args, **kwargs):
+        raise OperationalError("UPDATE raw_message", {}, ConnectionError("server closed the connection"))
+
+    # The message is stored, then the database goes away before it is processed.
+    monkeypatch.setattr(pipeline, "_process", database_gone)
+    first = await telegram.deliver(report)
+    monkeypatch.setattr(pipeline, "_process", real_process)
+    again = await telegram.deliver(report)
+
+    assert first.status == 500
+    assert again.status == 200
+    assert await telegram.count(RawMessage) == 1
+    assert len(await telegram.cases()) == 1
+    (receipt,) = telegram.api.sent_to(SUPERGROUP)
+    assert "工单" in receipt
+
+
 async def test_webhook_mode_sets_webhook(db_url):
     harness = await start_harness(db_url, telegram_webhook_url="https://bot.example.org/telegram/webhook")
     try:

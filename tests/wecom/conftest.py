@@ -31,6 +31,8 @@ MP_APP_ID = "wx2c8d1f0e3b4a5968"
 MP_TOKEN = "MpCallbackToken"
 MP_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 MAX_BODY_BYTES = 16 * 1024
+# Short, so the tests of a locked database wait one second per callback.
+STORE_TIMEOUT_SECONDS = 1.0
 
 
 @dataclass
@@ -92,6 +94,15 @@ async def fake_wechat() -> AsyncIterator[FakeWeChat]:
 
 @pytest.fixture
 async def wechat(db_url: str, fake_wechat: FakeWeChat) -> AsyncIterator[WeChatBot]:
+    bot = await start_bot(db_url, fake_wechat)
+    try:
+        yield bot
+    finally:
+        await stop_bot(bot)
+
+
+async def start_bot(db_url: str, fake_wechat: FakeWeChat) -> WeChatBot:
+    """Start the services and the four WeChat adapters behind a test server, as `python -m bot run` does."""
     services, _console = await make_services(
         db_url,
         wecom_corp_id=CORP_ID,
@@ -109,6 +120,7 @@ async def wechat(db_url: str, fake_wechat: FakeWeChat) -> AsyncIterator[WeChatBo
         wechat_mp_aes_key=MP_AES_KEY,
         wechat_mp_api_base_url=fake_wechat.base_url,
         http_max_body_bytes=MAX_BODY_BYTES,
+        callback_store_timeout_seconds=STORE_TIMEOUT_SECONDS,
     )
     fake_time = FakeTime()
     seams = {
@@ -128,7 +140,7 @@ async def wechat(db_url: str, fake_wechat: FakeWeChat) -> AsyncIterator[WeChatBo
         await adapter.start(services, web_app)
     client = TestClient(TestServer(web_app, host="127.0.0.1"))
     await client.start_server()
-    bot = WeChatBot(
+    return WeChatBot(
         services,
         client,
         fake_wechat,
@@ -138,11 +150,11 @@ async def wechat(db_url: str, fake_wechat: FakeWeChat) -> AsyncIterator[WeChatBo
         aibot_signer=PlatformSigner(AIBOT_TOKEN, AIBOT_AES_KEY, ""),
         mp_signer=PlatformSigner(MP_TOKEN, MP_AES_KEY, MP_APP_ID, official_account=True),
     )
-    try:
-        yield bot
-    finally:
-        await bot.settle()
-        await client.close()
-        for adapter in adapters:
-            await adapter.stop()
-        await services.close()
+
+
+async def stop_bot(bot: WeChatBot) -> None:
+    await bot.settle()
+    await bot.client.close()
+    for adapter in (bot.app, bot.aibot, bot.mp, bot.webhook):
+        await adapter.stop()
+    await bot.services.close()

@@ -15,9 +15,9 @@ from aiogram.types import TelegramObject, Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.adapters.telegram.outbound import Sleep
+from models.db import storage_unavailable
 
 log = logging.getLogger("bot.telegram")
 
@@ -26,15 +26,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 STORAGE_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=60.0, factor=2.0, jitter=0.1)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-def storage_unavailable(exc: BaseException) -> bool:
-    """Tell whether an error means the database cannot be reached now, not that the update is bad."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated)
-    return isinstance(exc, OSError)
 
 
 class RetryWhileStorageDown(BaseMiddleware):

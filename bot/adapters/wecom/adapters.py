@@ -92,6 +92,14 @@ class _WeChatAdapter:
         self.session = aiohttp.ClientSession()
         return ApiTransport(self.session, backoff=self.backoff, sleep=self.sleep)
 
+    def _ingestor(self, services: Services) -> Ingestor:
+        return Ingestor(
+            services.pipeline,
+            self.tasks,
+            store_sessionmaker=services.quick_sessionmaker,
+            store_timeout=services.settings.callback_store_timeout_seconds,
+        )
+
     def _security(self, services: Services, crypto: CallbackCrypto) -> CallbackSecurity:
         return CallbackSecurity(
             crypto, NonceRegistry(self.clock), services.settings.http_max_body_bytes, self.clock
@@ -136,7 +144,7 @@ class WeComAppAdapter(_WeChatAdapter):
         )
         security = self._security(services, crypto)
         account = f"{settings.wecom_corp_id}:{settings.wecom_agent_id}"
-        ingestor = Ingestor(services.pipeline, self.tasks)
+        ingestor = self._ingestor(services)
         app.router.add_get(PATH_APP, guarded("wecom", EncryptedEcho(security)))
         app.router.add_post(
             PATH_APP,
@@ -192,7 +200,7 @@ class WeComAibotAdapter(_WeChatAdapter):
         )
         security = self._security(services, crypto)
         urls = ResponseUrls()
-        ingestor = Ingestor(services.pipeline, self.tasks)
+        ingestor = self._ingestor(services)
         app.router.add_get(PATH_AIBOT, guarded("wecom_aibot", EncryptedEcho(security)))
         app.router.add_post(
             PATH_AIBOT,
@@ -231,7 +239,7 @@ class OfficialAccountAdapter(_WeChatAdapter):
             settings.wechat_mp_app_id,
         )
         security = self._security(services, crypto)
-        ingestor = Ingestor(services.pipeline, self.tasks)
+        ingestor = self._ingestor(services)
         app.router.add_get(PATH_MP, guarded("wechat_mp", OfficialAccountEcho(security)))
         app.router.add_post(
             PATH_MP,

@@ -1,8 +1,9 @@
 """Store each inbound message at once and act on it in the background.
 
-The platforms give a callback about five seconds and then send it again, so
-the endpoint only stores the message (durably, deduplicated) before it
-responds. Classification, case work and replies run in a background task.
+The platforms give a callback five seconds and then send it again, so the
+endpoint only stores the message (durably, deduplicated) before it responds,
+and gives up on the store before those five seconds are over. Classification,
+case work and replies run in a background task.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from handlers.intake import Pipeline
 from handlers.messages import InboundMessage
+from models.db import storage_unavailable
 
 log = logging.getLogger("bot.wecom")
 
@@ -49,20 +53,39 @@ class BackgroundTasks:
 
 
 class Ingestor:
-    """Feeds the pipeline: store in the request, process and reply in the background."""
+    """Feeds the pipeline: store in the request, process and reply in the background.
 
-    def __init__(self, pipeline: Pipeline, tasks: BackgroundTasks) -> None:
+    Args:
+        store_sessionmaker: Sessions for the store, from an engine whose lock
+            and connect waits end within `store_timeout`.
+        store_timeout: Seconds the store may take before accept() gives up;
+            None waits as long as the pipeline's own sessions do.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        tasks: BackgroundTasks,
+        *,
+        store_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        store_timeout: float | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.tasks = tasks
+        self.store_sessionmaker = store_sessionmaker
+        self.store_timeout = store_timeout
 
     async def accept(self, message: InboundMessage) -> bool:
         """Store a message and schedule its processing; return False for a redelivery.
 
         Raises:
-            Exception: Whatever the database raised; the caller responds 500 so
-                the platform sends the callback again.
+            TimeoutError: The store took longer than `store_timeout`.
+            Exception: Whatever the database raised. Either way the caller
+                responds with an error status, so the platform sends the
+                callback again.
         """
-        raw_id = await self.pipeline.store(message)
+        async with asyncio.timeout(self.store_timeout):
+            raw_id = await self.pipeline.store(message, sessionmaker=self.store_sessionmaker)
         if raw_id is None:
             log.info(
                 "message platform=%s id=%s outcome=duplicate", message.platform, message.message_id
@@ -76,11 +99,17 @@ class Ingestor:
     async def _process(self, raw_id: int, message: InboundMessage) -> None:
         started = time.perf_counter()
         try:
-            # process() records its own failures on the message and returns
-            # an apology; anything escaping it is a bug worth a traceback.
+            # process() records a failure on the message and returns an
+            # apology. Only an unavailable database escapes it on purpose and
+            # leaves the message pending, so anything else is a bug worth a
+            # traceback.
             result = await self.pipeline.process(raw_id, message, now=self.pipeline.clock())
             await self.pipeline.outbox.deliver(result.replies)
-        except Exception:
+        except Exception as exc:
+            if storage_unavailable(exc):
+                # process() logged it. The pending-message pass or the
+                # platform's next delivery processes the message.
+                return
             log.exception(
                 "background processing failed: platform=%s id=%s raw=%s",
                 message.platform,

@@ -4,8 +4,14 @@ Each POST is checked in this order: query fields, timestamp window, body
 size, DOCTYPE, signature, replayed nonce, decryption, parsing; then the
 message is stored and the platform gets its success response at once. A
 rejection answers 4xx with a log line naming the reason and the request's
-timestamp and nonce; an unexpected error answers a bare 500 so the platform
-retries, and its traceback goes to the log only.
+timestamp and nonce. When the database cannot store the message within the
+store timeout (locked or unreachable), the route answers 503 before the
+platform's five seconds are over. Any other unexpected error answers a bare
+500 with its traceback in the log only. WeCom's callback documentation
+(接收消息与事件, 概述) treats every status other than 200, and no response within
+five seconds, as a failure and sends the callback again, three retries in all.
+NOTE: the Official Account's documentation describes retries only after five
+seconds without a response, not what it does after a 503.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from bot.adapters.wecom.parsing import (
     parse_xml_callback,
 )
 from models import utcnow
+from models.db import storage_unavailable
 
 log = logging.getLogger("bot.wecom")
 
@@ -62,7 +69,7 @@ class CallbackSecurity:
 
 
 def guarded(name: str, handler: Handler) -> Handler:
-    """Wrap a route so rejections become 4xx and errors a bare 500, both logged."""
+    """Wrap a route so rejections become 4xx, an unavailable database 503 and other errors 500, all logged."""
 
     async def route(request: web.Request) -> web.StreamResponse:
         try:
@@ -79,7 +86,17 @@ def guarded(name: str, handler: Handler) -> Handler:
                 request.remote,
             )
             return web.Response(status=exc.status, text="rejected")
-        except Exception:
+        except Exception as exc:
+            if storage_unavailable(exc):
+                log.warning(
+                    "callback not stored, the database is unavailable; the platform will retry: "
+                    "endpoint=%s error=%s timestamp=%s nonce=%s",
+                    name,
+                    type(exc).__name__,
+                    request.query.get("timestamp", "")[:20],
+                    request.query.get("nonce", "")[:40],
+                )
+                return web.Response(status=503, text="database unavailable")
             log.exception(
                 "callback failed: endpoint=%s timestamp=%s nonce=%s",
                 name,
