@@ -1,0 +1,46 @@
+"""Follow-up lines in a chat: detail on one's own report, places, corrections and me-too replies."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Case
+from tests.helpers import later
+from tests.workflow.desk import Desk, open_desk
+
+
+async def count_cases(desk: Desk) -> int:
+    async with desk.services.sessionmaker() as session:
+        return await session.scalar(select(func.count()).select_from(Case)) or 0
+
+
+async def test_place_line_places_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("垃圾桶满了没人倒", sender="r1")
+        replies = await desk.say("10栋楼下", sender="r1", at=later(1))
+
+        case = await desk.case(1)
+        assert await count_cases(desk) == 1
+        assert (case.building, case.place) == ("10", "楼下")
+        assert replies[0].startswith("已补充位置：工单 0001 的位置记为10栋楼下")
+        assert desk.results[-1].located == 1
+
+
+@pytest.mark.parametrize(
+    ("report", "address", "expected"),
+    [
+        ("楼道灯坏了", "8栋2单元，谢谢", ("8", "2")),
+        ("我一个人住，腿脚不方便，家里灯泡坏了换不了，有没有志愿者能帮个忙", "2栋1单元，谢谢你啊姑娘", ("2", "1")),
+        ("路灯不亮", "12栋的，麻烦你们了", ("12", None)),
+    ],
+)
+async def test_address_with_thanks_places_case(db_url, report: str, address: str, expected: tuple):
+    async with open_desk(db_url) as desk:
+        await desk.say(report, sender="r1")
+        replies = await desk.say(address, sender="r1", at=later(2))
+
+        case = await desk.case(1)
+        assert (case.building, case.unit) == expected
+        assert replies[0].startswith("已补充位置：工单 0001")
+        assert await count_cases(desk) == 1
