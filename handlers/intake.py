@@ -427,7 +427,9 @@ class Pipeline:
         Such a line raises no problem of its own, so it only counts when the
         sender has an open case in this chat. A case without a building gets
         the address. A case with another building, reported by the sender
-        alone, is corrected ("5栋电梯坏了", then "是6栋的").
+        alone, is corrected ("5栋电梯坏了", then "是6栋的"). Once neighbours
+        have joined, the case stays where they reported it, and the reply
+        explains that and how to pass the right place on.
         """
         if message.is_private:
             return None
@@ -444,13 +446,20 @@ class Pipeline:
         )
         if case is None:
             return None
+        group = ChatTarget(message.platform, message.chat_id)
         if fill_location(session, case, location, member, now):
             text = texts.location_added(case)
-        elif case.reporter_count == 1 and correct_location(session, case, location, member, now):
+        elif location.building == case.building:
+            return None
+        elif case.reporter_count > 1:
+            # NOTE: no command changes a case's place afterwards, so the reply
+            # points to 补充, which reaches the acting party, and to the officer.
+            unchanged = Reply(group, texts.location_unchanged(case, location), case.id, "group", message.message_id)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[unchanged])
+        elif correct_location(session, case, location, member, now):
             text = texts.location_corrected(case)
         else:
             return None
-        group = ChatTarget(message.platform, message.chat_id)
         replies = [Reply(group, text, case.id, "group", message.message_id)]
         replies.extend(await care_notices(session, case, now))
         return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], located=1, replies=replies)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from models import Case
+from models import Case, MessageOutcome
 from tests.helpers import later
 from tests.workflow.desk import Desk, open_desk
 
@@ -13,6 +13,10 @@ from tests.workflow.desk import Desk, open_desk
 async def count_cases(desk: Desk) -> int:
     async with desk.services.sessionmaker() as session:
         return await session.scalar(select(func.count()).select_from(Case)) or 0
+
+
+async def event_kinds(desk: Desk, seq: int) -> list[str]:
+    return [event.kind for event in await desk.events(seq)]
 
 
 async def test_place_line_places_own_case(db_url):
@@ -44,3 +48,19 @@ async def test_address_with_thanks_places_case(db_url, report: str, address: str
         assert (case.building, case.unit) == expected
         assert replies[0].startswith("已补充位置：工单 0001")
         assert await count_cases(desk) == 1
+
+
+async def test_correction_after_neighbour_joined(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("路灯不亮", sender="r1")
+        await desk.say("是12栋的", sender="r1", at=later(1))
+        await desk.say("+1", sender="r2", at=later(2))
+        replies = await desk.say("不对，是13栋的", sender="r1", at=later(3))
+
+        assert replies == [
+            "工单 0001 已有2位居民反映，位置没有更改。如果位置确实有误，请发送“补充 0001 实际在13栋”，"
+            "正确位置会记入工单并转告阳光花园物业服务中心；也可以联系小区专员核实。"
+        ]
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+        assert (await desk.case(1)).building == "12"
+        assert "location_corrected" not in await event_kinds(desk, 1)
