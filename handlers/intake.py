@@ -509,7 +509,12 @@ class Pipeline:
         *,
         reporter: Member | None = None,
     ) -> Case | None:
-        """Return the case a follow-up is about: the quoted message's case, or the latest one here."""
+        """Return the case a follow-up is about: the quoted message's case, or the latest one here.
+
+        With a `reporter`, the latest one here is the latest case that member
+        opened in this chat. Without one, it is the case discussed last in this
+        chat (see _case_discussed_in), never a case of another chat.
+        """
         case: Case | None = None
         if message.reply_to:
             quoted_case_id = await session.scalar(
@@ -521,25 +526,19 @@ class Pipeline:
             )
             if quoted_case_id is not None:
                 case = await session.get(Case, quoted_case_id)
-        if case is None:
-            query = (
-                select(Case)
-                .where(Case.chat_group_id == chat.id, Case.opened_at >= now - window)
-                .order_by(Case.opened_at.desc(), Case.id.desc())
-                .limit(1)
-            )
-            if reporter is not None:
-                query = query.where(Case.reporter_id == reporter.id)
-            case = await session.scalar(query)
-        if case is None and reporter is None and chat.compound_id is not None:
-            # A "+1" in the building's group about a case opened minutes ago in
-            # the owners' group of the same compound.
+        if case is None and reporter is not None:
             case = await session.scalar(
                 select(Case)
-                .where(Case.compound_id == chat.compound_id, Case.opened_at >= now - window)
+                .where(
+                    Case.chat_group_id == chat.id,
+                    Case.reporter_id == reporter.id,
+                    Case.opened_at >= now - window,
+                )
                 .order_by(Case.opened_at.desc(), Case.id.desc())
                 .limit(1)
             )
+        elif case is None:
+            case = await _case_discussed_in(session, chat, now - window)
         if case is None:
             return None
         return await follow_merges(session, case)
@@ -702,6 +701,28 @@ class Pipeline:
         if where is not None:
             result.replies.extend(await care_notices(session, case, now, _report_dwelling(case, where)))
         return result
+
+
+async def _case_discussed_in(session: AsyncSession, chat: ChatGroup, since: datetime) -> Case | None:
+    """Return the case that the latest message of a chat since a time opened or joined.
+
+    A report in this chat that joined a case opened elsewhere makes that case
+    the one under discussion here. A case that only another chat discussed
+    is not, even in the same compound: a "我也是" there would tell this chat
+    about a case nobody here mentioned.
+    """
+    case_id = await session.scalar(
+        select(RawMessage.case_id)
+        .where(
+            RawMessage.chat_group_id == chat.id,
+            RawMessage.case_id.is_not(None),
+            RawMessage.outcome.in_((MessageOutcome.OPENED, MessageOutcome.ATTACHED)),
+            RawMessage.sent_at >= since,
+        )
+        .order_by(RawMessage.sent_at.desc(), RawMessage.id.desc())
+        .limit(1)
+    )
+    return await session.get(Case, case_id) if case_id is not None else None
 
 
 def _report_dwelling(case: Case, location: Location) -> Location:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from models import Case, MessageOutcome
+from handlers.directory import bind_chat, chat_for
+from models import Case, Compound, MessageOutcome
 from tests.helpers import later
 from tests.workflow.desk import Desk, open_desk
 
@@ -17,6 +18,12 @@ async def count_cases(desk: Desk) -> int:
 
 async def event_kinds(desk: Desk, seq: int) -> list[str]:
     return [event.kind for event in await desk.events(seq)]
+
+
+async def bind_group(desk: Desk, chat_id: str, title: str) -> None:
+    async with desk.services.sessionmaker() as session, session.begin():
+        chat = await chat_for(session, "test", chat_id, title=title)
+        await bind_chat(session, chat, await session.get_one(Compound, desk.compound.id), later(0))
 
 
 async def test_place_line_places_own_case(db_url):
@@ -64,3 +71,32 @@ async def test_correction_after_neighbour_joined(db_url):
         assert desk.results[-1].outcome == MessageOutcome.IGNORED
         assert (await desk.case(1)).building == "12"
         assert "location_corrected" not in await event_kinds(desk, 1)
+
+
+async def test_me_too_joins_case_discussed_here(db_url):
+    async with open_desk(db_url) as desk:
+        await bind_group(desk, "group-2", "阳光花园二号业主群")
+        await desk.say("3号楼电梯坏了", sender="r1")
+        await desk.say("阳光花园 6栋", sender="r6", chat_id="r6", private=True, at=later(1))
+        await desk.say("6栋楼上邻居天天半夜剁肉吵得睡不着", sender="r6", chat_id="r6", private=True, at=later(2))
+        await desk.say("3号楼电梯坏了", sender="r3", chat_id="group-2", at=later(3))
+        replies = await desk.say("我也是", sender="r4", chat_id="group-2", at=later(4))
+
+        lift, noise = await desk.case(1), await desk.case(2)
+        assert "剁肉" in noise.summary
+        assert lift.reporter_count == 3
+        assert noise.reporter_count == 1
+        assert any("已有工单 0001" in text for text in replies)
+        assert not any("0002" in text for text in replies)
+
+
+async def test_me_too_without_case_here_is_ignored(db_url):
+    async with open_desk(db_url) as desk:
+        await bind_group(desk, "group-2", "阳光花园二号业主群")
+        await desk.say("阳光花园 6栋", sender="r6", chat_id="r6", private=True)
+        await desk.say("6栋楼上邻居天天半夜剁肉吵得睡不着", sender="r6", chat_id="r6", private=True, at=later(1))
+        replies = await desk.say("我也是", sender="r4", chat_id="group-2", at=later(2))
+
+        assert replies == []
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+        assert (await desk.case(1)).reporter_count == 1
