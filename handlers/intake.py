@@ -37,6 +37,7 @@ from handlers.commands.register import STAFF_CHAT_COMMANDS
 from handlers.directory import chat_for, member_for
 from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
 from handlers.errors import DomainError
+from handlers.follow_ups import own_case_for_detail, record_detail
 from handlers.messages import (
     ChatTarget,
     InboundAttachment,
@@ -117,6 +118,8 @@ class IntakeResult:
     # Cases of the sender's own that got or corrected their place ("是12栋的"),
     # counted apart from joins because no new reporter joined.
     located: int = 0
+    # Lines recorded as detail on the sender's own case ("车都堵在外面了").
+    detailed: int = 0
     replies: list[Reply] = field(default_factory=list)
     # Category and route of each case opened, in order.
     categories: list[str] = field(default_factory=list)
@@ -319,9 +322,33 @@ class Pipeline:
             findings = [replace(findings[0], text=message.text.strip())]
         if not findings:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
+        if len(findings) == 1 and not me_too:
+            own = await own_case_for_detail(session, chat, member, findings[0], now, self.classifier.classify)
+            if own is not None:
+                return await self._add_detail(session, raw, message, own, member, findings[0], now)
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
         return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+
+    async def _add_detail(
+        self,
+        session: AsyncSession,
+        raw: RawMessage,
+        message: InboundMessage,
+        case: Case,
+        member: Member,
+        finding: Finding,
+        now: datetime,
+    ) -> IntakeResult:
+        replies, placed = await record_detail(session, raw, message, case, member, finding, now)
+        await _store_attachments(session, raw, message, case)
+        return IntakeResult(
+            outcome=MessageOutcome.ATTACHED,
+            case_ids=[case.id],
+            located=int(placed),
+            detailed=1,
+            replies=replies,
+        )
 
     async def _open_pending(
         self,

@@ -119,6 +119,12 @@ def location_unchanged(case: Case, location: Location) -> str:
     )
 
 
+def detail_added(case: Case) -> str:
+    """Confirm that a reporter's follow-up line was recorded on their own case instead of opening another."""
+    handled = "小区专员确认类别后将尽快派单" if case.status == CaseStatus.TRIAGE else f"并转告{party_name(case)}"
+    return f"已收到，补充信息已记入工单 {case.number}，{handled}。发送“查询 {case.number}”可看进度。"
+
+
 def already_reported(case: Case) -> str:
     return f"您已反映过该问题（工单 {case.number}），我们会持续跟进，发送“查询 {case.number}”可看进度。"
 
