@@ -230,6 +230,7 @@ def write_summary(summary: ReplaySummary, out: TextIO) -> None:
         ("  立了新工单", summary.opening_messages),
         ("  只并入已有工单", summary.joining_messages),
         ("  补充或更正工单位置", summary.locating_messages),
+        ("  补充本人工单的情况", summary.detail_messages),
         ("  忽略（闲聊等）", summary.ignored),
         ("  指令", summary.commands),
         ("  未绑定群消息", summary.unbound),

@@ -37,6 +37,7 @@ from handlers.commands.register import STAFF_CHAT_COMMANDS
 from handlers.directory import chat_for, member_for
 from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
 from handlers.errors import DomainError
+from handlers.follow_ups import own_case_for_detail, record_detail
 from handlers.messages import (
     ChatTarget,
     InboundAttachment,
@@ -118,6 +119,8 @@ class IntakeResult:
     # Cases of the sender's own that got or corrected their place ("是12栋的"),
     # counted apart from joins because no new reporter joined.
     located: int = 0
+    # Lines recorded as detail on the sender's own case ("车都堵在外面了").
+    detailed: int = 0
     replies: list[Reply] = field(default_factory=list)
     # Category and route of each case opened, in order.
     categories: list[str] = field(default_factory=list)
@@ -355,9 +358,33 @@ class Pipeline:
             findings = [replace(findings[0], text=message.text.strip())]
         if not findings:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
+        if len(findings) == 1 and not me_too:
+            own = await own_case_for_detail(session, chat, member, findings[0], now, self.classifier.classify)
+            if own is not None:
+                return await self._add_detail(session, raw, message, own, member, findings[0], now)
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
         return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+
+    async def _add_detail(
+        self,
+        session: AsyncSession,
+        raw: RawMessage,
+        message: InboundMessage,
+        case: Case,
+        member: Member,
+        finding: Finding,
+        now: datetime,
+    ) -> IntakeResult:
+        replies, placed = await record_detail(session, raw, message, case, member, finding, now)
+        await _store_attachments(session, raw, message, case)
+        return IntakeResult(
+            outcome=MessageOutcome.ATTACHED,
+            case_ids=[case.id],
+            located=int(placed),
+            detailed=1,
+            replies=replies,
+        )
 
     async def _open_pending(
         self,
@@ -463,7 +490,9 @@ class Pipeline:
         Such a line raises no problem of its own, so it only counts when the
         sender has an open case in this chat. A case without a building gets
         the address. A case with another building, reported by the sender
-        alone, is corrected ("5栋电梯坏了", then "是6栋的").
+        alone, is corrected ("5栋电梯坏了", then "是6栋的"). Once neighbours
+        have joined, the case stays where they reported it, and the reply
+        explains that and how to pass the right place on.
         """
         if message.is_private:
             return None
@@ -480,13 +509,20 @@ class Pipeline:
         )
         if case is None:
             return None
+        group = ChatTarget(message.platform, message.chat_id)
         if fill_location(session, case, location, member, now):
             text = texts.location_added(case)
-        elif case.reporter_count == 1 and correct_location(session, case, location, member, now):
+        elif location.building == case.building:
+            return None
+        elif case.reporter_count > 1:
+            # NOTE: no command changes a case's place afterwards, so the reply
+            # points to 补充, which reaches the acting party, and to the officer.
+            unchanged = Reply(group, texts.location_unchanged(case, location), case.id, "group", message.message_id)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[unchanged])
+        elif correct_location(session, case, location, member, now):
             text = texts.location_corrected(case)
         else:
             return None
-        group = ChatTarget(message.platform, message.chat_id)
         replies = [Reply(group, text, case.id, "group", message.message_id)]
         replies.extend(await care_notices(session, case, now))
         return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], located=1, replies=replies)
@@ -536,7 +572,12 @@ class Pipeline:
         *,
         reporter: Member | None = None,
     ) -> Case | None:
-        """Return the case a follow-up is about: the quoted message's case, or the latest one here."""
+        """Return the case a follow-up is about: the quoted message's case, or the latest one here.
+
+        With a `reporter`, the latest one here is the latest case that member
+        opened in this chat. Without one, it is the case discussed last in this
+        chat (see _case_discussed_in), never a case of another chat.
+        """
         case: Case | None = None
         if message.reply_to:
             quoted_case_id = await session.scalar(
@@ -548,25 +589,19 @@ class Pipeline:
             )
             if quoted_case_id is not None:
                 case = await session.get(Case, quoted_case_id)
-        if case is None:
-            query = (
-                select(Case)
-                .where(Case.chat_group_id == chat.id, Case.opened_at >= now - window)
-                .order_by(Case.opened_at.desc(), Case.id.desc())
-                .limit(1)
-            )
-            if reporter is not None:
-                query = query.where(Case.reporter_id == reporter.id)
-            case = await session.scalar(query)
-        if case is None and reporter is None and chat.compound_id is not None:
-            # A "+1" in the building's group about a case opened minutes ago in
-            # the owners' group of the same compound.
+        if case is None and reporter is not None:
             case = await session.scalar(
                 select(Case)
-                .where(Case.compound_id == chat.compound_id, Case.opened_at >= now - window)
+                .where(
+                    Case.chat_group_id == chat.id,
+                    Case.reporter_id == reporter.id,
+                    Case.opened_at >= now - window,
+                )
                 .order_by(Case.opened_at.desc(), Case.id.desc())
                 .limit(1)
             )
+        elif case is None:
+            case = await _case_discussed_in(session, chat, now - window)
         if case is None:
             return None
         return await follow_merges(session, case)
@@ -729,6 +764,28 @@ class Pipeline:
         if where is not None:
             result.replies.extend(await care_notices(session, case, now, _report_dwelling(case, where)))
         return result
+
+
+async def _case_discussed_in(session: AsyncSession, chat: ChatGroup, since: datetime) -> Case | None:
+    """Return the case that the latest message of a chat since a time opened or joined.
+
+    A report in this chat that joined a case opened elsewhere makes that case
+    the one under discussion here. A case that only another chat discussed
+    is not, even in the same compound: a "我也是" there would tell this chat
+    about a case nobody here mentioned.
+    """
+    case_id = await session.scalar(
+        select(RawMessage.case_id)
+        .where(
+            RawMessage.chat_group_id == chat.id,
+            RawMessage.case_id.is_not(None),
+            RawMessage.outcome.in_((MessageOutcome.OPENED, MessageOutcome.ATTACHED)),
+            RawMessage.sent_at >= since,
+        )
+        .order_by(RawMessage.sent_at.desc(), RawMessage.id.desc())
+        .limit(1)
+    )
+    return await session.get(Case, case_id) if case_id is not None else None
 
 
 def _report_dwelling(case: Case, location: Location) -> Location:

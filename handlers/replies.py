@@ -109,6 +109,22 @@ def location_corrected(case: Case) -> str:
     return f"已更正位置：工单 {case.number} 的位置改为{where}。发送“查询 {case.number}”可看进度。"
 
 
+def location_unchanged(case: Case, location: Location) -> str:
+    """Tell a reporter that the place of a case others joined stays as it is, and how to pass the right one on."""
+    where = Location(location.building, location.unit).describe()
+    return (
+        f"工单 {case.number} 已有{case.reporter_count}位居民反映，位置没有更改。"
+        f"如果位置确实有误，请发送“补充 {case.number} 实际在{where}”，"
+        f"正确位置会记入工单并转告{party_name(case)}；也可以联系小区专员核实。"
+    )
+
+
+def detail_added(case: Case) -> str:
+    """Confirm that a reporter's follow-up line was recorded on their own case instead of opening another."""
+    handled = "小区专员确认类别后将尽快派单" if case.status == CaseStatus.TRIAGE else f"并转告{party_name(case)}"
+    return f"已收到，补充信息已记入工单 {case.number}，{handled}。发送“查询 {case.number}”可看进度。"
+
+
 def already_reported(case: Case) -> str:
     return f"您已反映过该问题（工单 {case.number}），我们会持续跟进，发送“查询 {case.number}”可看进度。"
 

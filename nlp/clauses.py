@@ -130,3 +130,15 @@ def split_clauses(text: str) -> list[str]:
 def has_connective(text: str) -> bool:
     """Tell whether the text joins statements with 另外, 还有, 顺便 and the like."""
     return _HAS_CONNECTIVE.search(text) is not None
+
+
+def opens_topic(text: str) -> bool:
+    """Tell whether a connective such as 另外 or 还有 opens a clause, as in "另外门禁也坏了".
+
+    Unlike has_connective, "到现在还有人在吵" does not count, because its 还有
+    is inside a clause.
+
+    Args:
+        text: Normalised text.
+    """
+    return bool(_topic_starts(text))

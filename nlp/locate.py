@@ -251,12 +251,29 @@ def address_leftover(text: str) -> str:
     return _ADDRESS_ONLY.sub("", text)
 
 
+# Words a resident may put around an address they give in reply: thanks,
+# the person they thank and sentence particles ("8栋2单元,谢谢",
+# "2栋1单元,谢谢你啊姑娘"). Longer words come first, so 小姑娘 is taken whole.
+_COURTESY = re.compile(
+    r"谢谢|多谢|感谢|谢了|谢啦|(?:麻烦|辛苦)(?:你们|你|您)?了|拜托了|"
+    r"小姑娘|姑娘|小伙子|师傅|同志|老师|大家|你们|你|您|[啊呀哈哦噢嗯呢吧啦嘛哟喔]"
+)
+# Words that put a spot next to a building: "10栋旁边", "3栋那里".
+_NEAR = re.compile(r"旁边|边上|附近|前面|后面|那里|这里|那儿|这儿")
+_RELATIVE_PLACE = re.compile("|".join(map(re.escape, sorted(RELATIVE_PLACES, key=len, reverse=True))))
+
+
 def is_bare_address(text: str) -> bool:
-    """Tell whether a line gives only an address with a building ("是3栋2单元的", "5号楼").
+    """Tell whether a line gives only an address with a building, perhaps with thanks around it.
+
+    "是3栋2单元的", "5号楼", "10栋楼下" and "8栋2单元,谢谢" are addresses,
+    while "3栋楼道灯也不亮了" also names a problem.
 
     Args:
         text: Normalised text, see nlp.normalize.normalize.
     """
     if extract_location(text).building is None:
         return False
-    return not address_leftover(text)
+    rest = _RELATIVE_PLACE.sub("", _PLACE.sub("", text))
+    rest = _NEAR.sub("", _COURTESY.sub("", rest))
+    return not address_leftover(rest)

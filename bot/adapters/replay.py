@@ -72,6 +72,8 @@ class ReplaySummary:
     joining_messages: int = 0
     # Lines such as "是12栋的" that give or correct the place of the sender's own case.
     locating_messages: int = 0
+    # Lines such as "车都堵在外面了" recorded as detail on the sender's own case.
+    detail_messages: int = 0
     ignored: int = 0
     commands: int = 0
     unbound: int = 0
@@ -245,6 +247,8 @@ def _count(summary: ReplaySummary, result: IntakeResult) -> None:
         summary.opening_messages += 1
     elif outcome is MessageOutcome.ATTACHED and result.located and not result.attached:
         summary.locating_messages += 1
+    elif outcome is MessageOutcome.ATTACHED and result.detailed:
+        summary.detail_messages += 1
     elif outcome is MessageOutcome.ATTACHED:
         summary.joining_messages += 1
     elif outcome is MessageOutcome.IGNORED:

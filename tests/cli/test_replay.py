@@ -176,6 +176,7 @@ async def test_summary_rows_add_up(db_url, tmp_path):
         "立了新工单",
         "只并入已有工单",
         "补充或更正工单位置",
+        "补充本人工单的情况",
         "忽略（闲聊等）",
         "指令",
         "未绑定群消息",
@@ -211,6 +212,27 @@ async def test_location_lines_counted_apart_from_joins(db_url, tmp_path):
     assert counts["补充或更正工单位置"] == 1
     assert counts["只并入已有工单"] == 1
     assert counts["并入已有工单（次）"] == 1
+
+
+async def test_detail_lines_counted_apart(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-09 08:50,阳光花园业主群,庚,地下车库入口的栏杆坏了，一直抬不起来",
+            "2026-03-09 08:52,阳光花园业主群,庚,车都堵在外面了",
+            "2026-03-09 08:53,阳光花园业主群,庚,赶紧来人修一下",
+        ],
+    )
+
+    code, out, _err = await run_cli_async(["replay", str(log)], db_url)
+
+    assert code == 0
+    assert "补充信息已记入工单 0001" in out
+    counts = summary_counts(out)
+    assert counts["立了新工单"] == 1
+    assert counts["补充本人工单的情况"] == 2
+    assert counts["只并入已有工单"] == 0
+    assert counts["新立工单（件）"] == 1
 
 
 async def test_group_titles_find_existing_compounds(db_url, tmp_path):

@@ -37,3 +37,16 @@ def test_topic_starts_match_topic_start_pattern() -> None:
         if clauses._topic_starts(text) != [match.start() for match in clauses._TOPIC_START.finditer(text)]
     ]
     assert mismatched == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("另外门禁也坏了", True),
+        ("电梯坏了,还有东门路灯不亮", True),
+        ("到现在还有人在吵", False),
+        ("车都堵在外面了", False),
+    ],
+)
+def test_opens_topic(text: str, expected: bool) -> None:
+    assert clauses.opens_topic(text) is expected

@@ -55,12 +55,31 @@ def test_chinese_to_int_rejects_other_characters() -> None:
         chinese_to_int("三楼")
 
 
-@pytest.mark.parametrize("text", ["是3栋2单元的", "5号楼", "在5号楼", "8#楼", "在3-2-1201", "7幢"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "是3栋2单元的",
+        "5号楼",
+        "在5号楼",
+        "8#楼",
+        "在3-2-1201",
+        "7幢",
+        "8栋2单元，谢谢",
+        "2栋1单元，谢谢你啊姑娘",
+        "12栋的，麻烦你们了",
+        "10栋楼下",
+        "3栋门口",
+        "10栋旁边",
+    ],
+)
 def test_bare_address_lines(text: str) -> None:
     assert is_bare_address(normalize(text))
 
 
-@pytest.mark.parametrize("text", ["3栋楼道灯也不亮了", "3栋的电梯", "你好", "我家也是，3栋的", "2单元"])
+@pytest.mark.parametrize(
+    "text",
+    ["3栋楼道灯也不亮了", "3栋的电梯", "你好", "我家也是，3栋的", "2单元", "5栋你们管不管", "谢谢你啊", "6栋楼顶水箱"],
+)
 def test_lines_with_more_than_an_address(text: str) -> None:
     assert not is_bare_address(normalize(text))
 

@@ -335,8 +335,8 @@ async def test_me_too_variants(db_url):
     await services.close()
 
 
-async def test_me_too_in_sibling_group(db_url):
-    services, _console = await make_services(db_url)
+async def test_me_too_ignores_sibling_group_case(db_url):
+    services, console = await make_services(db_url)
     compound = await make_compound(services, chat_id="owners")
     async with services.sessionmaker() as session, session.begin():
         stored = await session.get_one(Compound, compound.id)
@@ -344,11 +344,13 @@ async def test_me_too_in_sibling_group(db_url):
         await bind_chat(session, building_chat, stored, later(0))
 
     await send(services, message("3栋电梯坏了，上不去", sender="a", chat_id="owners", at=later(0)))
+    sent_before = len(console.sent)
     result = await send(services, message("+1", sender="b", chat_id="building-3", at=later(1)))
 
-    assert result.outcome == MessageOutcome.ATTACHED
+    assert result.outcome == MessageOutcome.IGNORED
+    assert console.sent[sent_before:] == []
     (case,) = await all_cases(services)
-    assert case.reporter_count == 2
+    assert case.reporter_count == 1
     await services.close()
 
 

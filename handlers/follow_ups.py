@@ -1,0 +1,120 @@
+"""A resident's lines that add detail to their own report of minutes before.
+
+"地下车库入口的栏杆坏了", then "车都堵在外面了" and "赶紧来人修一下" from the
+same person in the same chat are one report written in three lines, so the
+later lines are recorded on the first case as detail instead of opening
+cases of their own. "楼道灯也不亮了" names another thing and still opens a case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import replies as texts
+from handlers.cases import fill_location, follow_merges, record_event
+from handlers.messages import ChatTarget, InboundMessage, PartyTarget, Reply
+from handlers.register_notices import care_notices
+from models import Case, CaseStatus, ChatGroup, Member, RawMessage
+from nlp.clauses import opens_topic
+from nlp.findings import Finding, Location
+from nlp.normalize import normalize
+from nlp.subjects import names_new_subject
+
+# How long after opening a case its reporter's next lines count as detail.
+OWN_DETAIL_WINDOW = timedelta(minutes=15)
+# The sender's newest cases in the window that a line is compared with.
+_CANDIDATES = 5
+
+
+async def own_case_for_detail(
+    session: AsyncSession,
+    chat: ChatGroup,
+    member: Member,
+    finding: Finding,
+    now: datetime,
+    classify: Callable[[str], list[Finding]],
+) -> Case | None:
+    """Return the sender's own open case that a one-finding line adds detail to, or None.
+
+    Candidates are the cases the sender opened in this chat within
+    OWN_DETAIL_WINDOW, newest first. A case takes the line when all of these hold:
+    - the line names no subject that the case's text does not (nlp.subjects);
+    - the line names no place that conflicts with the case's;
+    - the line is not urgent, or the case is urgent too, so a danger always
+      gets a case of its own with its own deadline;
+    - the case's text with the line appended still classifies as one
+      problem of the case's category. "车都堵在外面了" alone reads as a
+      parking problem, but after "栏杆坏了" the two lines read as a repair,
+      while "物业催费天天打电话" after "路灯不亮" turns the pair into fees.
+    A line that opens with a connective such as 另外 or 还有 takes no case.
+    """
+    text = normalize(finding.text)
+    if opens_topic(text):
+        return None
+    candidates = await session.scalars(
+        select(Case)
+        .where(
+            Case.chat_group_id == chat.id,
+            Case.reporter_id == member.id,
+            Case.opened_at >= now - OWN_DETAIL_WINDOW,
+        )
+        .order_by(Case.opened_at.desc(), Case.id.desc())
+        .limit(_CANDIDATES)
+    )
+    for candidate in list(candidates):
+        case = await follow_merges(session, candidate)
+        if case.status not in CaseStatus.open_statuses():
+            continue
+        if finding.urgent and not case.urgent:
+            continue
+        if Location(case.building, case.unit, case.room, case.place).conflicts(finding.location):
+            continue
+        if names_new_subject(text, normalize(case.summary)):
+            continue
+        together = classify(f"{case.summary}，{finding.text}")
+        if len(together) != 1 or together[0].category != case.category:
+            continue
+        return case
+    return None
+
+
+async def record_detail(
+    session: AsyncSession,
+    raw: RawMessage,
+    message: InboundMessage,
+    case: Case,
+    member: Member,
+    finding: Finding,
+    now: datetime,
+) -> tuple[list[Reply], bool]:
+    """Record a line as detail on its sender's case; return the replies and whether it placed the case.
+
+    The line is kept the way "补充 0034 ..." keeps it: an info_added event
+    that 查询 lists, and a note to the acting party. A case still in triage
+    has no acting party yet, so no note is sent. A building the case lacked
+    is filled in as a bare address would fill it.
+    """
+    placed = fill_location(session, case, finding.location, member, now)
+    record_event(
+        session,
+        case,
+        "info_added",
+        actor=member,
+        at=now,
+        note=finding.text,
+        data={"raw_message_id": raw.id, "follow_up": True},
+    )
+    case.updated_at = now
+    group = ChatTarget(message.platform, message.chat_id)
+    text = texts.location_added(case) if placed else texts.detail_added(case)
+    replies = [Reply(group, text, case.id, "group", message.message_id)]
+    if case.party is not None and case.status != CaseStatus.TRIAGE:
+        note = texts.update_for_party(case, "补充信息", finding.text)
+        replies.append(Reply(PartyTarget(case.party.id, case.party.name), note, case.id, "party"))
+    if placed:
+        replies.extend(await care_notices(session, case, now))
+    return replies, placed

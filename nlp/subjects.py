@@ -1,0 +1,99 @@
+"""The things a report is about, such as 电梯, 路灯, 垃圾 or 广场舞.
+
+A resident's second line minutes after their own report either adds to it
+("车都堵在外面了", "赶紧来人修一下") or raises another problem ("楼道灯也不亮了").
+A line of the second kind usually names a thing that the first report does
+not, so handlers.follow_ups compares the subjects of the two texts.
+
+NOTE: the list covers the problems residents report most often. A thing
+missing from it counts as no subject, which leaves handlers.follow_ups only
+its other checks to tell a second problem from more detail.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Each group lists the words residents use for one subject. The first word
+# names the group.
+_SUBJECT_GROUPS: tuple[tuple[str, ...], ...] = (
+    # Facilities.
+    ("电梯", "轿厢", "扶梯"),
+    ("楼道灯", "声控灯", "楼梯灯", "感应灯", "楼道的灯", "楼梯间的灯", "楼道里的灯"),
+    ("路灯", "庭院灯", "草坪灯"),
+    ("灯", "灯泡", "灯管"),
+    ("门禁", "门禁卡", "刷卡", "人脸识别"),
+    ("单元门", "楼道门", "防盗门", "门锁"),
+    ("道闸", "栏杆", "抬杆", "闸杆"),
+    ("监控", "摄像头"),
+    ("水管", "管道", "阀门", "水龙头"),
+    ("漏水", "渗水", "滴水", "渗漏", "漏雨", "返水"),
+    ("下水道", "下水管", "化粪池", "污水井", "污水", "地漏"),
+    ("井盖",),
+    ("停水", "没水", "水压", "二次供水", "水箱", "水泵"),
+    ("停电", "没电", "跳闸", "电箱", "配电"),
+    ("燃气", "煤气", "天然气"),
+    ("暖气", "供暖", "采暖"),
+    ("外墙", "瓷砖", "墙皮", "墙面", "空调外机"),
+    ("窗户", "玻璃"),
+    ("消防通道", "消防栓", "灭火器", "消防设施", "消防门", "烟感"),
+    ("快递柜", "快递", "丰巢"),
+    ("充电桩", "充电棚", "飞线", "插线板", "拉线充电"),
+    ("电动车", "电瓶车"),
+    ("滑梯", "秋千", "健身器材", "游乐设施"),
+    ("树", "树枝", "树木"),
+    ("绿化", "草坪", "绿地", "花坛", "种菜"),
+    ("路面", "坑", "地砖", "台阶"),
+    # Nuisances.
+    ("垃圾", "垃圾桶", "垃圾站", "垃圾房"),
+    ("杂物", "纸箱", "家具", "堆放"),
+    ("小广告", "牛皮癣"),
+    ("噪音", "吵", "音响", "喇叭"),
+    ("广场舞", "跳舞"),
+    ("装修", "电钻", "砸墙"),
+    ("油烟", "烧烤", "排风扇"),
+    ("狗", "犬", "宠物", "遛狗", "拴绳"),
+    ("猫",),
+    ("抽烟", "吸烟", "烟头"),
+    ("高空抛物", "高空坠物", "往下扔", "扔东西"),
+    ("停车", "车位", "乱停", "地锁", "僵尸车"),
+    ("群租", "隔断"),
+    ("违建", "违章", "搭建", "铁皮房", "阳光房"),
+    # Fees, money and committees.
+    ("物业费", "收费", "涨价", "涨费"),
+    ("维修基金", "维修资金", "公共收益", "广告费", "账目"),
+    ("业委会", "业主委员会", "业主大会", "换届", "选举"),
+    ("保安", "门岗", "岗亭"),
+    ("保洁", "打扫"),
+)
+_SUBJECT = {word: group[0] for group in _SUBJECT_GROUPS for word in group}
+# Longest first, so 楼道灯 is read as one word rather than as its 灯.
+_SUBJECT_WORDS = re.compile("|".join(sorted(map(re.escape, _SUBJECT), key=len, reverse=True)))
+# A general word that any more specific subject of its kind covers: "灯一直不亮"
+# after "楼道灯坏了" is about the same lamp.
+_COVERED_BY = {"灯": frozenset({"楼道灯", "路灯"})}
+
+
+@lru_cache(maxsize=4096)
+def subjects(text: str) -> frozenset[str]:
+    """Return the subjects a text names, each as the first word of its group.
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+    """
+    return frozenset(_SUBJECT[match.group(0)] for match in _SUBJECT_WORDS.finditer(text))
+
+
+def names_new_subject(line: str, report: str) -> bool:
+    """Tell whether a line names a subject that an earlier report does not.
+
+    Args:
+        line: Normalised text of the later line.
+        report: Normalised text of the earlier report.
+    """
+    known = subjects(report)
+    return any(
+        subject not in known and not (_COVERED_BY.get(subject, frozenset()) & known)
+        for subject in subjects(line)
+    )

@@ -1,0 +1,41 @@
+"""Subjects of reports: what a follow-up line names that the report before it does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.normalize import normalize
+from nlp.subjects import names_new_subject, subjects
+
+
+@pytest.mark.parametrize(
+    ("line", "report"),
+    [
+        ("车都堵在外面了", "地下车库入口的栏杆坏了，一直抬不起来"),
+        ("赶紧来人修一下", "地下车库入口的栏杆坏了，一直抬不起来"),
+        ("每天都放到九点，这叫一个小时？", "晚饭后广场舞音响太大了，能不能小声点"),
+        ("道闸还是抬不起来", "小区门口的栏杆坏了"),
+        ("灯一直不亮", "楼道灯坏了"),
+        ("楼道的灯到现在还黑着", "声控灯坏了"),
+    ],
+)
+def test_detail_names_no_new_subject(line: str, report: str) -> None:
+    assert not names_new_subject(normalize(line), normalize(report))
+
+
+@pytest.mark.parametrize(
+    ("line", "report"),
+    [
+        ("3栋楼道灯也不亮了", "电梯又坏了"),
+        ("小区门口有人乱停车", "垃圾桶满了没人倒"),
+        ("楼上天天装修很吵", "电梯坏了"),
+        ("路灯也不亮", "楼道灯坏了"),
+        ("消防通道被堵了", "电梯坏了"),
+    ],
+)
+def test_second_problem_names_new_subject(line: str, report: str) -> None:
+    assert names_new_subject(normalize(line), normalize(report))
+
+
+def test_subjects_read_longest_word() -> None:
+    assert subjects(normalize("楼道灯和路灯都坏了")) == {"楼道灯", "路灯"}

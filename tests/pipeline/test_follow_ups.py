@@ -1,0 +1,198 @@
+"""Follow-up lines in a chat: detail on one's own report, places, corrections and me-too replies."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from handlers.directory import bind_chat, chat_for
+from models import Case, Compound, MessageOutcome
+from tests.helpers import later
+from tests.workflow.desk import Desk, open_desk
+
+
+async def count_cases(desk: Desk) -> int:
+    async with desk.services.sessionmaker() as session:
+        return await session.scalar(select(func.count()).select_from(Case)) or 0
+
+
+async def event_kinds(desk: Desk, seq: int) -> list[str]:
+    return [event.kind for event in await desk.events(seq)]
+
+
+async def bind_group(desk: Desk, chat_id: str, title: str) -> None:
+    async with desk.services.sessionmaker() as session, session.begin():
+        chat = await chat_for(session, "test", chat_id, title=title)
+        await bind_chat(session, chat, await session.get_one(Compound, desk.compound.id), later(0))
+
+
+async def test_place_line_places_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("垃圾桶满了没人倒", sender="r1")
+        replies = await desk.say("10栋楼下", sender="r1", at=later(1))
+
+        case = await desk.case(1)
+        assert await count_cases(desk) == 1
+        assert (case.building, case.place) == ("10", "楼下")
+        assert replies[0].startswith("已补充位置：工单 0001 的位置记为10栋楼下")
+        assert desk.results[-1].located == 1
+
+
+@pytest.mark.parametrize(
+    ("report", "address", "expected"),
+    [
+        ("楼道灯坏了", "8栋2单元，谢谢", ("8", "2")),
+        ("我一个人住，腿脚不方便，家里灯泡坏了换不了，有没有志愿者能帮个忙", "2栋1单元，谢谢你啊姑娘", ("2", "1")),
+        ("路灯不亮", "12栋的，麻烦你们了", ("12", None)),
+    ],
+)
+async def test_address_with_thanks_places_case(db_url, report: str, address: str, expected: tuple):
+    async with open_desk(db_url) as desk:
+        await desk.say(report, sender="r1")
+        replies = await desk.say(address, sender="r1", at=later(2))
+
+        case = await desk.case(1)
+        assert (case.building, case.unit) == expected
+        assert replies[0].startswith("已补充位置：工单 0001")
+        assert await count_cases(desk) == 1
+
+
+async def test_correction_after_neighbour_joined(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("路灯不亮", sender="r1")
+        await desk.say("是12栋的", sender="r1", at=later(1))
+        await desk.say("+1", sender="r2", at=later(2))
+        replies = await desk.say("不对，是13栋的", sender="r1", at=later(3))
+
+        assert replies == [
+            "工单 0001 已有2位居民反映，位置没有更改。如果位置确实有误，请发送“补充 0001 实际在13栋”，"
+            "正确位置会记入工单并转告阳光花园物业服务中心；也可以联系小区专员核实。"
+        ]
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+        assert (await desk.case(1)).building == "12"
+        assert "location_corrected" not in await event_kinds(desk, 1)
+
+
+async def test_me_too_joins_case_discussed_here(db_url):
+    async with open_desk(db_url) as desk:
+        await bind_group(desk, "group-2", "阳光花园二号业主群")
+        await desk.say("3号楼电梯坏了", sender="r1")
+        await desk.say("阳光花园 6栋", sender="r6", chat_id="r6", private=True, at=later(1))
+        await desk.say("6栋楼上邻居天天半夜剁肉吵得睡不着", sender="r6", chat_id="r6", private=True, at=later(2))
+        await desk.say("3号楼电梯坏了", sender="r3", chat_id="group-2", at=later(3))
+        replies = await desk.say("我也是", sender="r4", chat_id="group-2", at=later(4))
+
+        lift, noise = await desk.case(1), await desk.case(2)
+        assert "剁肉" in noise.summary
+        assert lift.reporter_count == 3
+        assert noise.reporter_count == 1
+        assert any("已有工单 0001" in text for text in replies)
+        assert not any("0002" in text for text in replies)
+
+
+async def test_me_too_without_case_here_is_ignored(db_url):
+    async with open_desk(db_url) as desk:
+        await bind_group(desk, "group-2", "阳光花园二号业主群")
+        await desk.say("阳光花园 6栋", sender="r6", chat_id="r6", private=True)
+        await desk.say("6栋楼上邻居天天半夜剁肉吵得睡不着", sender="r6", chat_id="r6", private=True, at=later(1))
+        replies = await desk.say("我也是", sender="r4", chat_id="group-2", at=later(2))
+
+        assert replies == []
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+        assert (await desk.case(1)).reporter_count == 1
+
+
+async def test_detail_lines_join_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("地下车库入口的栏杆坏了，一直抬不起来", sender="r1")
+        cars = await desk.say("车都堵在外面了", sender="r1", at=later(2))
+        party_note = desk.last_to_user("wang")
+        hurry = await desk.say("赶紧来人修一下", sender="r1", at=later(3))
+
+        assert await count_cases(desk) == 1
+        assert cars[0] == "已收到，补充信息已记入工单 0001，并转告阳光花园物业服务中心。发送“查询 0001”可看进度。"
+        assert hurry[0].startswith("已收到，补充信息已记入工单 0001")
+        assert len(party_note) == 1
+        assert party_note[0].startswith("【补充信息】阳光花园 工单 0001")
+        assert "说明：车都堵在外面了" in party_note[0]
+        result = desk.results[-1]
+        assert result.outcome == MessageOutcome.ATTACHED
+        assert (result.opened, result.attached, result.detailed) == (0, 0, 1)
+        notes = [event.note for event in await desk.events(1) if event.kind == "info_added"]
+        assert notes == ["车都堵在外面了", "赶紧来人修一下"]
+        assert (await desk.case(1)).reporter_count == 1
+
+
+async def test_detail_shows_in_case_history(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("晚饭后广场舞音响太大了，能不能小声点，孩子要写作业", sender="r1")
+        await desk.say("我们跳舞也就一个小时，大家互相体谅一下嘛", sender="r2", at=later(2))
+        replies = await desk.say("每天都放到九点，这叫一个小时？", sender="r1", at=later(5))
+        history = await desk.say("查询 0001", sender="r1", at=later(6))
+
+        assert await count_cases(desk) == 1
+        assert replies[0].startswith("已收到，补充信息已记入工单 0001")
+        assert "补充信息" in history[0]
+
+
+async def test_detail_on_triage_case_sends_no_party_note(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say("地下车库入口的栏杆坏了，一直抬不起来", sender="r1")
+        replies = await desk.say("车都堵在外面了", sender="r1", at=later(2))
+
+        assert await count_cases(desk) == 1
+        assert replies[0] == "已收到，补充信息已记入工单 0001，小区专员确认类别后将尽快派单。发送“查询 0001”可看进度。"
+        assert desk.last_to_user("wang") == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param("电梯又坏了", "3栋楼道灯也不亮了", id="another-thing"),
+        pytest.param("楼道灯坏了", "另外门禁也坏了", id="connective"),
+        pytest.param("垃圾桶满了没人倒", "小区门口有人乱停车", id="other-category-and-thing"),
+        pytest.param("3栋电梯坏了", "5栋电梯也坏了", id="other-building"),
+        pytest.param("东门的路灯坏了", "西门的路灯也坏了", id="other-gate"),
+        pytest.param("楼道灯坏了", "外墙瓷砖掉下来了", id="urgent-line"),
+        pytest.param("楼道灯坏了", "物业催费的天天打电话，还说要上征信", id="pair-reads-as-fees"),
+    ],
+)
+async def test_second_problem_opens_own_case(db_url, first: str, second: str):
+    async with open_desk(db_url) as desk:
+        await desk.say(first, sender="r1")
+        await desk.say(second, sender="r1", at=later(2))
+
+        result = desk.results[-1]
+        assert result.outcome == MessageOutcome.OPENED
+        assert result.detailed == 0
+        assert await count_cases(desk) == 2
+        assert "info_added" not in await event_kinds(desk, 1)
+
+
+async def test_neighbour_line_is_no_detail(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("地下车库入口的栏杆坏了，一直抬不起来", sender="r1")
+        await desk.say("车都堵在外面了", sender="r2", at=later(2))
+
+        assert desk.results[-1].detailed == 0
+        assert "info_added" not in await event_kinds(desk, 1)
+
+
+async def test_detail_window_ends(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("地下车库入口的栏杆坏了，一直抬不起来", sender="r1")
+        await desk.say("车都堵在外面了", sender="r1", at=later(20))
+
+        assert desk.results[-1].detailed == 0
+        assert "info_added" not in await event_kinds(desk, 1)
+
+
+async def test_detail_in_private_chat_joins_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("阳光花园 6栋", sender="r6", chat_id="r6", private=True)
+        await desk.say("地下车库入口的栏杆坏了，一直抬不起来", sender="r6", chat_id="r6", private=True, at=later(1))
+        replies = await desk.say("车都堵在外面了", sender="r6", chat_id="r6", private=True, at=later(2))
+
+        assert await count_cases(desk) == 1
+        assert replies[0].startswith("已收到，补充信息已记入工单 0001")
+        assert desk.results[-1].detailed == 1
