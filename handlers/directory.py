@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ChatGroup, ChatKind, Compound, Identity, Member, Party, PartyKind
@@ -26,8 +27,21 @@ async def member_for(
         return member
     member = Member(display_name=display_name)
     member.identities.append(Identity(platform=platform, platform_user_id=platform_user_id))
-    session.add(member)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(member)
+            await session.flush()
+    except IntegrityError:
+        # Two first messages of one sender, handled at once: the other
+        # transaction created the account, so this one uses it.
+        identity = await session.scalar(
+            select(Identity).where(
+                Identity.platform == platform, Identity.platform_user_id == platform_user_id
+            )
+        )
+        if identity is None:
+            raise
+        return await session.get_one(Member, identity.member_id)
     return member
 
 
