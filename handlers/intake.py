@@ -40,7 +40,6 @@ from handlers.errors import DomainError
 from handlers.follow_ups import own_case_for_detail, record_detail
 from handlers.messages import (
     ChatTarget,
-    InboundAttachment,
     InboundMessage,
     PartyTarget,
     Reply,
@@ -49,7 +48,7 @@ from handlers.messages import (
 from handlers.onboarding import home_of, onboard, registered_before, rescan, tries_to_name_home
 from handlers.outbox import Outbox
 from handlers.permissions import Level, access_for, holds_staff_role
-from handlers.rawstore import claim_pending, raw_message_for, stored_outcome
+from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
 from handlers.register_notices import care_notices
 from handlers.similarity import has_topic, same_topic
 from models import (
@@ -426,7 +425,8 @@ class Pipeline:
                 continue
             if len(findings) == 1:
                 findings = [replace(findings[0], text=raw.text.strip())]
-            message = _inbound_from(raw)
+            # The pending rows all come from this private chat.
+            message = replace(message_from_raw(raw), is_private=True)
             findings = await _with_home_building(session, message, findings)
             opened = await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
             raw.outcome = opened.outcome
@@ -579,6 +579,9 @@ class Pipeline:
         chat (see _case_discussed_in), never a case of another chat.
         """
         case: Case | None = None
+        # A message handled late (recovered after a crash) looks back from
+        # when it was sent, not from when it is handled.
+        anchor = min(now, message.sent_at)
         if message.reply_to:
             quoted_case_id = await session.scalar(
                 select(RawMessage.case_id).where(
@@ -595,13 +598,13 @@ class Pipeline:
                 .where(
                     Case.chat_group_id == chat.id,
                     Case.reporter_id == reporter.id,
-                    Case.opened_at >= now - window,
+                    Case.opened_at >= anchor - window,
                 )
                 .order_by(Case.opened_at.desc(), Case.id.desc())
                 .limit(1)
             )
         elif case is None:
-            case = await _case_discussed_in(session, chat, now - window)
+            case = await _case_discussed_in(session, chat, anchor - window)
         if case is None:
             return None
         return await follow_merges(session, case)
@@ -864,23 +867,6 @@ async def _resident_words_not_command(session: AsyncSession, name: str, chat: Ch
     if access.level is not Level.RESIDENT:
         return False
     return not await holds_staff_role(session, member)
-
-
-def _inbound_from(raw: RawMessage) -> InboundMessage:
-    """Rebuild the inbound message a stored raw message came from."""
-    return InboundMessage(
-        platform=raw.platform,
-        chat_id=raw.chat_id,
-        sender_id=raw.sender_id,
-        message_id=raw.platform_message_id,
-        sent_at=raw.sent_at,
-        text=raw.text,
-        sender_name=raw.sender_name,
-        account=raw.account,
-        is_private=True,
-        reply_to=raw.reply_to,
-        attachments=tuple(InboundAttachment(**item) for item in raw.attachments or ()),
-    )
 
 
 def _share_location(findings: list[Finding]) -> list[Finding]:
