@@ -85,7 +85,7 @@ _MAX_NAME_TRY = 8
 
 
 def tries_to_name_home(text: str, findings: list[Finding], triage_threshold: float) -> bool:
-    """Tell whether a line in an unbound private chat answers "which compound" rather than reports.
+    """Tell whether a line in an unbound private chat names the home rather than reports a problem.
 
     Such lines must not turn into cases once the chat is bound. A line with
     a compound code counts, known or not ("XQ9999 3栋"). So does a building
@@ -183,8 +183,8 @@ async def rescan(
     """Handle a bound private chat's line that is nothing but a compound code, as a scanned QR code sends.
 
     A resident who scans another compound's code has moved or named the
-    wrong home before, so the chat follows the new code and the reply says
-    so. Returns None when the line is not a bare code.
+    wrong home before, so the chat follows the new code and the reply tells
+    the resident. Returns None when the line is not a bare code.
     """
     folded = unicodedata.normalize("NFKC", message.text).strip()
     if not _BARE_CODE.fullmatch(folded.removeprefix("qrscene_")):

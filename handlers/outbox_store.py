@@ -46,7 +46,7 @@ CHAT_GIVE_UP_AFTER = timedelta(hours=6)
 # attempt under heavy flood control can outlast this claim and be sent twice.
 STALE_CLAIM = timedelta(minutes=10)
 INTERRUPTED = "interrupted before the send finished"
-# What a delivery keeps of a personal reply (full phones, register tags) once
+# The text a delivery keeps of a personal reply (full phones, register tags) once
 # it is sent or given up.
 PERSONAL_PLACEHOLDER = "（内容含个人信息，已发出，未保存）"
 UNSENT_PERSONAL_PLACEHOLDER = "（内容含个人信息，未能送达，未保存）"

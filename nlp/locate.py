@@ -243,7 +243,7 @@ _ADDRESS_ONLY = re.compile(
 
 
 def address_leftover(text: str) -> str:
-    """Return what a line holds besides digits, address words and fillers.
+    """Return what a line contains besides digits, address words and fillers.
 
     Args:
         text: Normalised text, see nlp.normalize.normalize.

@@ -182,7 +182,7 @@ async def test_polling_keeps_update_until_database_is_back(db_url, monkeypatch):
         await stop_harness(harness)
 
 
-async def test_polling_moves_past_update_that_fails_for_other_reasons(db_url, monkeypatch):
+async def test_polling_skips_update_with_bug(db_url, monkeypatch):
     harness = await start_harness(db_url, mode="polling")
     try:
         await harness.bind(SUPERGROUP)

@@ -300,7 +300,7 @@ class WeComWebhookAdapter(_WeChatAdapter):
         configured = set(services.settings.webhook_keys)
         for robot in sorted(granted - configured):
             log.warning(
-                "group robot %r holds roles but is not in WECOM_WEBHOOK_KEYS; its notices will fail", robot
+                "group robot %r has roles but is not in WECOM_WEBHOOK_KEYS; its notices will fail", robot
             )
         for robot in sorted(configured - granted):
             log.warning(
