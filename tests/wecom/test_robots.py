@@ -108,6 +108,6 @@ async def test_start_warns_about_unlinked_robots(db_url, fake_wechat, caplog):
     await adapter.stop()
 
     warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
-    assert any("'旧机器人' holds roles but is not in WECOM_WEBHOOK_KEYS" in w for w in warnings)
+    assert any("'旧机器人' has roles but is not in WECOM_WEBHOOK_KEYS" in w for w in warnings)
     assert any("'保安群' has no role" in w for w in warnings)
     assert not any(f"'{ROBOT}'" in w for w in warnings)
