@@ -195,10 +195,10 @@ async def grant(
 
     Raises:
         NotFound: The compound, community or street does not exist.
-        ValueError: The platform is unknown, the user id is empty or not of
-            the platform's form, no robot in `robots` has the name `user_id`,
-            the role is given another area than the one it acts in, or the
-            account already has this role there.
+        ValueError: The platform is unknown, or the user id is empty or not
+            of the platform's form. Also when no robot in `robots` has the
+            name `user_id`, the role is given an area it does not act in, or
+            the account already has this role there.
     """
     platform = checked_platform(platform)
     user_id = checked_user_id(platform, user_id)

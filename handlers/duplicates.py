@@ -55,8 +55,8 @@ async def find_duplicate(
 
     A finding with no location also joins a case of its category opened in
     the same chat within the last 15 minutes, or within the hour when it
-    comes from that case's reporter or opens with "我也是": that is a
-    conversation going on, not a new problem. A tentative finding (one the
+    comes from that case's reporter or opens with "我也是". Such a line
+    continues a conversation rather than raising a new problem. A tentative finding (one the
     classifier is unsure of) with no location, or the case's own, joins the
     case opened last in the same chat within those 15 minutes, whatever its
     category: "这个要管管了" is a comment on that case.

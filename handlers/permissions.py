@@ -186,7 +186,7 @@ async def has_compound_wide_staff(session: AsyncSession, compound: Compound) -> 
 
 
 async def holds_staff_role(session: AsyncSession, member: Member) -> bool:
-    """Tell whether a member holds any role other than resident, in any compound or area."""
+    """Tell whether a member has any role other than resident, in any compound or area."""
     found = await session.scalar(
         select(Role.id).where(Role.member_id == member.id, Role.role != RoleKind.RESIDENT.value).limit(1)
     )

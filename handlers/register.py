@@ -234,8 +234,8 @@ def check_note(text: str) -> str:
     """Return a note fit for the register.
 
     Notes are shown to the keepers as written, so a number typed with spaces
-    or dashes is joined up before the checks: an ID number is refused as
-    everywhere in the register, and a mobile number must go in its own field,
+    or dashes is joined up before the checks. An ID number is rejected, as
+    everywhere in the register. A mobile number belongs in its own field,
     where it is masked.
 
     Raises:

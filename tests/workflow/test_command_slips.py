@@ -41,7 +41,7 @@ async def test_second_number_rejected(db_url):
         assert desk.last_to_user("r1") == []
 
 
-async def test_query_of_two_numbers_asks_one_at_a_time(db_url):
+async def test_query_rejects_two_numbers(db_url):
     async with open_desk(db_url) as desk:
         await desk.say(LEAK, sender="r1")
         await desk.say(LAMP, sender="r2")
