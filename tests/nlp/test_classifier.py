@@ -79,6 +79,8 @@ def test_clear_problems_get_their_category(
         "4栋电梯停在半路上，困了两个小孩",
         "11栋电梯卡在半空，里面有人",
         "电梯里关着人出不来",
+        "@物业管家，3栋电梯困人了快来",
+        "@管家，5栋楼道着火了",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
