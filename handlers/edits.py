@@ -77,7 +77,6 @@ async def apply_edit(pipeline: Pipeline, message: InboundMessage, *, now: dateti
         return EditResult(outcome="updated", raw_id=raw_id, case_ids=[case_id] if case_id else [])
 
     intake = await pipeline.process(raw_id, message, now=now or pipeline.clock())
-    await pipeline.outbox.deliver(intake.replies)
     log.info(
         "edit reclassified: platform=%s id=%s raw=%s outcome=%s cases=%s",
         message.platform,

@@ -1,8 +1,9 @@
 """The intake pipeline every adapter feeds: store, classify, open or join, route, reply.
 
 A message is first stored on its own and committed, so a crash later never
-loses it and a redelivery finds it. Then one transaction does the rest and
-marks the message with its outcome.
+loses it and a redelivery finds it. Then one transaction does the rest,
+marks the message with its outcome and writes its replies to the outbox, so
+a crash after that commit still leaves the replies to be sent.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from handlers.messages import (
     with_spoken_text,
 )
 from handlers.onboarding import home_of, onboard, registered_before, rescan, tries_to_name_home
-from handlers.outbox import Outbox
+from handlers.outbox import Outbox, QueuedReplies
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
 from handlers.register_notices import care_notices
@@ -165,7 +166,6 @@ class Pipeline:
             )
             return IntakeResult(outcome="duplicate", duplicate=True)
         result = await self.process(raw_id, message, now=now or self.clock())
-        await self.outbox.deliver(result.replies)
         log.info(
             "message platform=%s id=%s outcome=%s cases=%s ms=%.1f",
             message.platform,
@@ -204,10 +204,12 @@ class Pipeline:
             return raw.id
 
     async def process(self, raw_id: int, message: InboundMessage, *, now: datetime) -> IntakeResult:
-        """Act on a stored message in one transaction and record its outcome.
+        """Act on a stored message in one transaction, record its outcome, and send its replies.
 
-        Returns a duplicate result without acting when the message is no
-        longer pending or another transaction is processing it.
+        The replies are written to the outbox in that transaction and sent
+        once it commits. A process that stops in between leaves them to the
+        outbox's retry pass. Returns a duplicate result without acting when
+        the message is no longer pending or another transaction is processing it.
 
         Raises:
             Exception: The database became unreachable or stayed locked (see
@@ -225,7 +227,7 @@ class Pipeline:
                 raw.processed_at = utcnow()
                 raw.case_id = result.case_ids[0] if result.case_ids else None
                 result.raw_id = raw_id
-                return result
+                queued = await self.outbox.enqueue(session, result.replies)
         except Exception as exc:
             if storage_unavailable(exc):
                 log.warning(
@@ -242,16 +244,20 @@ class Pipeline:
                 message.message_id,
                 raw_id,
             )
-            if not await self._mark_failed(raw_id):
-                return IntakeResult(outcome="duplicate", raw_id=raw_id, duplicate=True)
             apology = Reply(
                 target=ChatTarget(message.platform, message.chat_id),
                 text=texts.apology(),
                 reply_to=message.message_id,
             )
-            return IntakeResult(outcome=MessageOutcome.FAILED, raw_id=raw_id, replies=[apology])
+            queued = await self._mark_failed(raw_id, apology)
+            if queued is None:
+                return IntakeResult(outcome="duplicate", raw_id=raw_id, duplicate=True)
+            result = IntakeResult(outcome=MessageOutcome.FAILED, raw_id=raw_id, replies=[apology])
+        await self.outbox.send_queued(queued)
+        return result
 
-    async def _mark_failed(self, raw_id: int) -> bool:
+    async def _mark_failed(self, raw_id: int, apology: Reply) -> QueuedReplies | None:
+        """Mark the message failed and queue the apology in one transaction; None when it was not pending."""
         # Only while still pending: another process may have claimed and
         # processed the message since this transaction rolled back.
         async with self.sessionmaker() as session, session.begin():
@@ -260,7 +266,9 @@ class Pipeline:
                 .where(RawMessage.id == raw_id, RawMessage.outcome == MessageOutcome.PENDING.value)
                 .values(outcome=MessageOutcome.FAILED.value, processed_at=utcnow())
             )
-            return marked.rowcount == 1
+            if marked.rowcount != 1:
+                return None
+            return await self.outbox.enqueue(session, [apology])
 
     async def _process(
         self, session: AsyncSession, raw: RawMessage, message: InboundMessage, now: datetime

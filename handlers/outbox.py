@@ -2,19 +2,22 @@
 
 The outbox resolves a party to the accounts of the people who act for it and
 hands each text to the adapter of its platform. Every message is stored as a
-Delivery row before the first attempt, which happens at once. A transient
-failure (unreachable platform, timeout, 5xx, rate limit) leaves the row
-pending, and `retry_due` sends it again with backoff until it is sent or
-given up (see handlers.outbox_store). A message that finally fails is
-recorded on its case and reported to the branch, not lost.
+Delivery row before the first attempt. `enqueue` writes the rows in the
+caller's transaction, so they commit with the change they report, and
+`send_queued` makes the first attempt once it has committed. A process that
+dies between the two leaves the rows to `retry_due`. A transient failure
+(unreachable platform, timeout, 5xx, rate limit) leaves the row pending,
+and `retry_due` sends it again with backoff until it is sent or given up
+(see handlers.outbox_store). A message that finally fails is recorded on
+its case and reported to the branch, not lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -27,10 +30,11 @@ from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, UserTarget
 from handlers.outbox_store import PERSONAL_PLACEHOLDER
 from models import Case, Delivery, Identity, Party, PartyKind, Role, RoleKind, utcnow
+from models.db import storage_unavailable
 
 log = logging.getLogger("handlers.outbox")
 
-__all__ = ["PERSONAL_PLACEHOLDER", "DeliveryResult", "Outbox", "party_accounts"]
+__all__ = ["PERSONAL_PLACEHOLDER", "DeliveryResult", "Outbox", "QueuedReplies", "party_accounts"]
 
 # Deliveries one retry pass claims, and how many of them are sent at once.
 RETRY_BATCH = 50
@@ -78,6 +82,20 @@ class DeliveryResult:
         return self.error is None
 
 
+@dataclass(slots=True)
+class QueuedReplies:
+    """The delivery rows `Outbox.enqueue` wrote in a caller's transaction, for `Outbox.send_queued`.
+
+    Attributes:
+        rows: The rows written, one per account, in the order of the replies.
+        unreachable: One failed result per party with no reachable account;
+            nothing is written for such a party.
+    """
+
+    rows: list[Delivery] = field(default_factory=list)
+    unreachable: list[DeliveryResult] = field(default_factory=list)
+
+
 class Outbox:
     """Sends replies through the registered adapters and retries transient failures."""
 
@@ -107,32 +125,93 @@ class Outbox:
     ) -> list[DeliveryResult]:
         """Store each reply as a delivery, send it once now, and return one result per account or unreachable party.
 
-        Failures are recorded and never raised to the caller. With `retry`, a
-        transient failure is tried again later by `retry_due`; without it the
-        caller retries the message itself. A message about a case that finally
-        fails is reported to the compound's branch, unless `report_failures`
-        is False: then the caller reports it with `report_failure` once it
-        stops retrying.
+        The rows get a transaction of their own, see `enqueue` and
+        `send_queued`. A caller that changes the database and then replies
+        calls those two itself instead, so the replies commit with the change.
         """
-        results: list[DeliveryResult] = []
+        async with self._sessionmaker() as session, session.begin():
+            queued = await self.enqueue(session, replies, report_failures=report_failures, retry=retry)
+        return await self.send_queued(queued)
+
+    async def enqueue(
+        self,
+        session: AsyncSession,
+        replies: Iterable[Reply],
+        *,
+        report_failures: bool = True,
+        retry: bool = True,
+    ) -> QueuedReplies:
+        """Resolve each reply's targets and write its delivery rows in the caller's transaction.
+
+        Pass the result to `send_queued` once the transaction has committed.
+        If the process stops first, the periodic pass sends the rows after
+        FIRST_ATTEMPT_WAIT, and a rollback leaves no row at all.
+
+        With `retry`, a transient failure is tried again later by
+        `retry_due`. Without it the caller retries the message itself, so the
+        rows are written already claimed by this process, and the periodic
+        pass closes an interrupted one instead of sending it. A message about
+        a case that finally fails is reported to the compound's branch,
+        unless `report_failures` is False: then the caller reports it with
+        `queue_failure_report` once it stops retrying.
+        """
+        queued = QueuedReplies()
         sends: list[tuple[Reply, ChatTarget | UserTarget]] = []
         for reply in replies:
-            targets = await self._resolve(reply.target)
+            targets = await self._resolve(session, reply.target)
             if not targets and isinstance(reply.target, PartyTarget):
                 party_id = reply.target.party_id
                 error = f"party {party_id} has no member with an account on a running adapter"
-                results.append(DeliveryResult(None, f"party:{party_id}", error))
+                queued.unreachable.append(DeliveryResult(None, f"party:{party_id}", error))
             sends.extend((reply, target) for target in targets)
         unique = _drop_repeats(self._one_wecom_route(sends))
         if not unique:
-            return results
+            return queued
         now = self._clock()
-        rows = [
+        queued.rows = [
             self._row(reply, target, now=now, retry=retry, report_failure=report_failures) for reply, target in unique
         ]
-        async with self._sessionmaker() as session, session.begin():
-            session.add_all(rows)
-        for row in rows:
+        session.add_all(queued.rows)
+        # The ids are what send_queued claims the rows by.
+        await session.flush()
+        return queued
+
+    async def send_queued(self, queued: QueuedReplies) -> list[DeliveryResult]:
+        """Make the first attempt at rows that `enqueue` wrote, after their transaction committed.
+
+        Returns one result per unreachable party and per row this call
+        tried. A failed send is recorded on its row, not raised, but a
+        database error while recording it is raised. A row
+        that a periodic pass took first is sent by that pass and has no
+        result here. When the database is unavailable for the claim, the
+        rows stay pending for the periodic pass, and only the unreachable
+        parties have results.
+        """
+        results = list(queued.unreachable)
+        if not queued.rows:
+            return results
+        now = self._clock()
+        waiting = [row.id for row in queued.rows if row.status == store.PENDING]
+        try:
+            claimed = await store.claim_written(self._sessionmaker, waiting, now=now, instance=self.instance)
+        except Exception as exc:
+            if not storage_unavailable(exc):
+                raise
+            log.warning(
+                "first attempt of %s deliveries left to the retry pass, the database is unavailable: %s",
+                len(waiting),
+                type(exc).__name__,
+            )
+            claimed = set()
+        # NOTE: the rows are claimed together and tried one after another. When
+        # each try takes minutes (a platform that is down, with the adapters' own
+        # retries), a late row's claim can pass STALE_CLAIM first and be sent twice.
+        for row in queued.rows:
+            if row.id in claimed:
+                row.status, row.claimed_at, row.claimed_by = store.SENDING, now, self.instance
+            elif row.status == store.PENDING:
+                log.info("delivery %s was taken by the retry pass before its first attempt", row.id)
+                continue
             results.append(await self._attempt(row, now))
         return results
 
@@ -163,23 +242,28 @@ class Outbox:
         self, reply: Reply, target: ChatTarget | UserTarget, *, now: datetime, retry: bool, report_failure: bool
     ) -> Delivery:
         target_kind = "chat" if isinstance(target, ChatTarget) else "user"
+        # A retried row waits for the writer's claim after the commit. A row
+        # the caller retries itself is claimed at once, so the periodic pass
+        # closes it rather than sends it when the process dies.
+        status, claimed_by = (store.PENDING, None) if retry else (store.SENDING, self.instance)
         return Delivery(
             case_id=reply.case_id,
             platform=target.platform,
             target_kind=target_kind,
             target_id=target.chat_id if isinstance(target, ChatTarget) else target.user_id,
             text=reply.text,
-            status=store.SENDING,
+            status=status,
             attempts=0,
             created_at=now,
+            next_attempt_at=now + store.FIRST_ATTEMPT_WAIT if retry else None,
             audience=reply.audience,
             reply_to=reply.reply_to,
             image_path=reply.image_path,
             personal=reply.personal,
             report_failure=report_failure,
             give_up_at=store.give_up_at(now, target_kind) if retry else None,
-            claimed_at=now,
-            claimed_by=self.instance,
+            claimed_at=now if claimed_by else None,
+            claimed_by=claimed_by,
         )
 
     def _one_wecom_route(
@@ -208,11 +292,12 @@ class Outbox:
             )
         ]
 
-    async def _resolve(self, target: ChatTarget | UserTarget | PartyTarget) -> list[ChatTarget | UserTarget]:
+    async def _resolve(
+        self, session: AsyncSession, target: ChatTarget | UserTarget | PartyTarget
+    ) -> list[ChatTarget | UserTarget]:
         if not isinstance(target, PartyTarget):
             return [target]
-        async with self._sessionmaker() as session:
-            return await self._party_targets(session, target)
+        return await self._party_targets(session, target)
 
     async def _party_targets(self, session: AsyncSession, target: PartyTarget) -> list[ChatTarget | UserTarget]:
         targets = await party_accounts(session, target.party_id, set(self._adapters))
@@ -278,7 +363,7 @@ class Outbox:
             values.update(status=store.FAILED, next_attempt_at=None, last_error=error[:1000])
             if delivery.personal:
                 values["text"] = store.UNSENT_PERSONAL_PLACEHOLDER
-        notices: list[Delivery] = []
+        notices = QueuedReplies()
         async with self._sessionmaker() as session, session.begin():
             result = await session.execute(
                 update(Delivery)
@@ -300,13 +385,12 @@ class Outbox:
             if values["status"] == store.FAILED and delivery.case_id is not None:
                 await _record_failure(session, delivery.case_id, delivery.platform, error or "")
                 if delivery.report_failure and delivery.audience != "officer":
-                    notices = await self._failure_notices(session, delivery.case_id, delivery.platform, now)
+                    notices = await self.queue_failure_report(session, delivery.case_id, delivery.platform)
         for name, value in values.items():
             setattr(delivery, name, value)
         self._log_outcome(delivery, error)
         # The notices were stored with the failure, so a crash here still sends them later.
-        for notice in notices:
-            await self._attempt(notice, now)
+        await self.send_queued(notices)
 
     def _log_outcome(self, delivery: Delivery, error: str | None) -> None:
         ids = f"id={delivery.id} platform={delivery.platform} target={delivery.target_id} case={delivery.case_id}"
@@ -332,38 +416,24 @@ class Outbox:
             return
         await adapter.send_image(target, path)
 
-    async def report_failure(self, case_id: int, platform: str) -> None:
-        """Tell the case's party branch that a message about the case did not arrive through `platform`.
+    async def queue_failure_report(self, session: AsyncSession, case_id: int, platform: str) -> QueuedReplies:
+        """Write the 【发送失败】 notice to the case's branch in the caller's transaction; see `enqueue`.
 
         The liaison officer hears of every message that never arrived, so no
-        resident waits on it unknowingly. A failed report to the officer is
-        recorded on the case but not reported again.
+        resident waits on it unknowingly. Call this in the transaction that
+        records the failure, then `send_queued` after it commits. A failed
+        report to the officer is recorded on the case but not reported again.
         """
-        now = self._clock()
-        async with self._sessionmaker() as session, session.begin():
-            notices = await self._failure_notices(session, case_id, platform, now)
-        for notice in notices:
-            await self._attempt(notice, now)
-
-    async def _failure_notices(
-        self, session: AsyncSession, case_id: int, platform: str, now: datetime
-    ) -> Sequence[Delivery]:
-        """Store the 【发送失败】 notice to the case's branch, claimed for an attempt right after commit."""
         case = await session.get(Case, case_id)
         branch = case.compound.party(PartyKind.PARTY) if case is not None else None
         if case is None or branch is None:
-            return []
+            return QueuedReplies()
         channel = PLATFORM_LABELS.get(platform, platform)
         text = (
             f"【发送失败】{case.compound.name} 工单 {case.number} 有一条消息未能通过{channel}送达，请人工联系相关人员。"
         )
         reply = Reply(PartyTarget(branch.id, branch.name), text, case_id, "officer")
-        targets = await self._party_targets(session, reply.target)  # type: ignore[arg-type]
-        pairs = _drop_repeats(self._one_wecom_route([(reply, t) for t in targets]))
-        notices = [self._row(reply, t, now=now, retry=True, report_failure=False) for _, t in pairs]
-        session.add_all(notices)
-        await session.flush()
-        return notices
+        return await self.enqueue(session, [reply], report_failures=False)
 
 
 def _drop_repeats(

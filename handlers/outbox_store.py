@@ -1,12 +1,17 @@
 """The delivery table as a queue: retry policy, claims and their release.
 
-A delivery row is written before its first send attempt with status
-sending, claimed by the writing process. After each attempt it becomes
-sent, failed, or pending with a next_attempt_at. A periodic pass claims due
-pending rows in one UPDATE (skipping rows another process has locked on
-PostgreSQL, and re-checking the status on both databases), so two processes
-never send one row at the same time. A claim older than STALE_CLAIM belongs
-to a process that died mid-send and goes back to pending.
+A delivery row is written before its first send attempt, in the same
+transaction as the change it reports (a message's outcome, a failed send).
+It is written pending, due FIRST_ATTEMPT_WAIT later, and the writer claims
+it right after the commit for the first attempt. A writer that dies before
+that claim leaves it to the periodic pass. A row whose caller retries the
+whole message itself (the scheduler's notifications) is written already
+claimed instead. After each attempt a row becomes sent, failed, or pending
+with a next_attempt_at. A periodic pass claims due pending rows in one
+UPDATE (skipping rows another process has locked on PostgreSQL, and
+re-checking the status on both databases), so two processes never send one
+row at the same time. A claim older than STALE_CLAIM belongs to a process
+that died mid-send and goes back to pending.
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ CHAT_GIVE_UP_AFTER = timedelta(hours=6)
 # NOTE: Telegram honours flood-control waits of up to 300 s per try, so an
 # attempt under heavy flood control can outlast this claim and be sent twice.
 STALE_CLAIM = timedelta(minutes=10)
+# How long a row written in a caller's transaction waits for its writer's
+# first attempt before a periodic pass may take it. The writer claims it
+# within milliseconds of the commit, so only a writer that died first leaves
+# it waiting, and its reply then arrives about this much later.
+FIRST_ATTEMPT_WAIT = timedelta(minutes=1)
 INTERRUPTED = "interrupted before the send finished"
 # The text a delivery keeps of a personal reply (full phones, register tags) once
 # it is sent or given up.
@@ -99,6 +109,26 @@ async def claim_due(
             .returning(Delivery)
         )
         return sorted(claimed, key=lambda d: (d.next_attempt_at, d.id))
+
+
+async def claim_written(
+    sessionmaker: async_sessionmaker[AsyncSession], ids: list[int], *, now: datetime, instance: str
+) -> set[int]:
+    """Claim the rows `instance` wrote for its first attempt and commit; return the ids it got.
+
+    A row that a periodic pass took first (the writer was slower than
+    FIRST_ATTEMPT_WAIT) is left to that pass, so it is sent once.
+    """
+    if not ids:
+        return set()
+    async with sessionmaker() as session, session.begin():
+        claimed = await session.scalars(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == PENDING)
+            .values(status=SENDING, claimed_at=now, claimed_by=instance)
+            .returning(Delivery.id)
+        )
+        return set(claimed)
 
 
 async def release_claims(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, instance: str) -> int:

@@ -59,7 +59,7 @@ async def process_pending(
 
     A message whose claim fails (another process has it) holds back the
     later messages of its chat until the next pass, so no chat's messages
-    overtake each other. Replies go out through the pipeline's outbox.
+    overtake each other. Pipeline.process sends the replies through its outbox.
 
     Args:
         grace: How old a pending message must be, so that a message whose
@@ -107,7 +107,6 @@ async def process_pending(
             held_back.add(chat)
             counts.skipped += 1
             continue
-        await pipeline.outbox.deliver(result.replies)
         counts.processed += 1
         counts.case_ids.extend(result.case_ids)
         log.info(
@@ -148,6 +147,7 @@ async def _count_attempt(pipeline: Pipeline, raw: RawMessage) -> bool:
 
 
 async def _give_up(pipeline: Pipeline, raw: RawMessage) -> None:
+    apology = Reply(ChatTarget(raw.platform, raw.chat_id), texts.apology(), reply_to=raw.platform_message_id)
     async with pipeline.sessionmaker() as session, session.begin():
         marked = await session.execute(
             update(RawMessage)
@@ -156,6 +156,8 @@ async def _give_up(pipeline: Pipeline, raw: RawMessage) -> None:
         )
         if marked.rowcount != 1:
             return
+        # Queued with the failed mark, so the apology is sent even after a crash past the commit.
+        queued = await pipeline.outbox.enqueue(session, [apology])
     log.error(
         "pending message marked failed after %d attempts that did not finish: platform=%s id=%s raw=%s",
         raw.recovery_attempts,
@@ -163,8 +165,7 @@ async def _give_up(pipeline: Pipeline, raw: RawMessage) -> None:
         raw.platform_message_id,
         raw.id,
     )
-    apology = Reply(ChatTarget(raw.platform, raw.chat_id), texts.apology(), reply_to=raw.platform_message_id)
-    await pipeline.outbox.deliver([apology])
+    await pipeline.outbox.send_queued(queued)
 
 
 class PendingMessages:

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.messages import ChatTarget, PartyTarget, Reply, UserTarget
-from handlers.outbox import DeliveryResult, Outbox
+from handlers.outbox import DeliveryResult, Outbox, QueuedReplies
 from models import Notification, NotificationStatus
 from scheduler.config import TimerConfig
 from scheduler.drafts import Draft
@@ -186,15 +186,20 @@ async def _send_one(
             outcome.retry_at, urgent=notification.urgent, calendar=config.calendar
         )
         values["claimed_at"] = None
+    reports: list[QueuedReplies] = []
     async with sessionmaker() as session, session.begin():
         await session.execute(
             update(Notification).where(Notification.id == notification.id).values(**values)
         )
+        # The reports commit with the final status, so a crash after the
+        # commit still sends them, and the status keeps them from repeating.
+        if outcome.final and notification.case_id is not None and notification.kind not in OFFICER_KINDS:
+            for platform in outcome.failed_platforms:
+                reports.append(await outbox.queue_failure_report(session, notification.case_id, platform))
     _log_outcome(notification, outcome, attempt, results, values.get("release_at"))
 
-    if outcome.final and notification.case_id is not None and notification.kind not in OFFICER_KINDS:
-        for platform in outcome.failed_platforms:
-            await outbox.report_failure(notification.case_id, platform)
+    for queued in reports:
+        await outbox.send_queued(queued)
     return outcome.status
 
 

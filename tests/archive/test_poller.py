@@ -14,6 +14,7 @@ from bot.adapters.console import ConsoleOutbound
 from bot.adapters.wecom_archive.keys import ArchiveKeyError, PrivateKeys
 from handlers.directory import member_for
 from handlers.messages import UserTarget
+from handlers.outbox_store import FIRST_ATTEMPT_WAIT
 from models import (
     ArchiveCursor,
     Attachment,
@@ -25,10 +26,12 @@ from models import (
     RawMessage,
     Role,
     RoleKind,
+    utcnow,
 )
 from tests.archive.conftest import OFFICER_ID, ArchiveWorld
 from tests.archive.fake_sdk import CORP, SimulatedCrash, new_key_pair, record, text
-from tests.helpers import T0
+from tests.crash import ProcessKilled, killed_after_commit
+from tests.helpers import T0, make_services
 
 
 def at(minutes: float) -> int:
@@ -169,6 +172,29 @@ async def test_recall_marks_withdrawn_and_tells_officer(world: ArchiveWorld) -> 
     assert rows["m2"].case_id == rows["m1"].case_id
     officer_messages = [t for target, t in world.console.sent if target == UserTarget("test", OFFICER_ID)]
     recall_notes = [t for t in officer_messages if t.startswith("【消息撤回】")]
+    assert len(recall_notes) == 1
+    assert "工单 0001" in recall_notes[0]
+
+
+async def test_recall_notice_survives_kill(db_url: str, world: ArchiveWorld) -> None:
+    world.archive.add(text("m1", "wmResidentA", "3号楼电梯坏了，有人被困在里面", msgtime=at(0)))
+    world.archive.add(
+        record("m2", "wmResidentA", "revoke", {"pre_msgid": "m1"}, action="recall", msgtime=at(2))
+    )
+
+    def withdrawn(written: object) -> bool:
+        return isinstance(written, RawMessage) and written.withdrawn
+
+    with killed_after_commit(withdrawn), pytest.raises(ProcessKilled):
+        await world.poller().poll_once()
+    officer = UserTarget("test", OFFICER_ID)
+    assert not [t for target, t in world.console.sent if target == officer and t.startswith("【消息撤回】")]
+
+    restarted, console = await make_services(db_url)
+    await restarted.outbox.retry_due(utcnow() + FIRST_ATTEMPT_WAIT)
+    await restarted.outbox.retry_due(utcnow() + timedelta(hours=1))
+
+    recall_notes = [t for target, t in console.sent if target == officer and t.startswith("【消息撤回】")]
     assert len(recall_notes) == 1
     assert "工单 0001" in recall_notes[0]
 

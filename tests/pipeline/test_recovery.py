@@ -6,13 +6,15 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from handlers.messages import ChatTarget, InboundMessage
+from handlers.outbox_store import FIRST_ATTEMPT_WAIT
 from handlers.recovery import MAX_PENDING_AGE, MAX_RECOVERY_ATTEMPTS, process_pending
 from handlers.replies import apology
-from models import Case, MessageOutcome, RawMessage, utcnow
+from models import Case, Delivery, MessageOutcome, RawMessage, utcnow
+from tests.crash import ProcessKilled, killed_after_commit
 from tests.helpers import later, make_compound, make_services, message
 
 GRACE = timedelta(seconds=30)
@@ -44,6 +46,22 @@ async def case_count(services) -> int:
 
 def group_texts(console) -> list[str]:
     return [text for target, text in console.sent if isinstance(target, ChatTarget)]
+
+
+def marked_failed(written: object) -> bool:
+    """Tell whether a statement marks a raw message failed, as giving up on it does."""
+    if not isinstance(written, Update) or written.table.name != RawMessage.__tablename__:
+        return False
+    return written.compile().params.get("outcome") == MessageOutcome.FAILED.value
+
+
+async def send_after_restart(db_url: str):  # noqa: ANN201 - the new process's console
+    """Start a new process and run its retry pass once the first-attempt wait is over."""
+    services, console = await make_services(db_url)
+    assert await services.outbox.retry_due(utcnow()) == 0
+    await services.outbox.retry_due(utcnow() + FIRST_ATTEMPT_WAIT)
+    assert await services.outbox.retry_due(utcnow() + timedelta(hours=1)) == 0
+    return console
 
 
 async def test_pending_report_opens_case_after_restart(db_url):
@@ -235,3 +253,55 @@ async def test_message_that_keeps_crashing_is_given_up(db_url, monkeypatch):
     assert raw.recovery_attempts == MAX_RECOVERY_ATTEMPTS + 1
     assert await case_count(services) == 0
     assert group_texts(console) == [apology()]
+
+
+async def test_given_up_apology_survives_kill(db_url, monkeypatch):
+    setup, _ = await make_services(db_url)
+    await make_compound(setup)
+    await crashed_with(db_url, message("4栋电梯异响", message_id="wx-90"))
+    services, console = await make_services(db_url)
+    pipeline = services.pipeline
+
+    async def process_dies(*args, **kwargs):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(pipeline, "process", process_dies)
+    for _ in range(MAX_RECOVERY_ATTEMPTS):
+        with pytest.raises(SystemExit):
+            await process_pending(pipeline, grace=GRACE)
+    monkeypatch.undo()
+    with killed_after_commit(marked_failed), pytest.raises(ProcessKilled):
+        await process_pending(pipeline, grace=GRACE)
+    assert console.sent == []
+
+    restarted = await send_after_restart(db_url)
+
+    (raw,) = await raw_rows(services)
+    assert raw.outcome == MessageOutcome.FAILED
+    assert group_texts(restarted) == [apology()]
+
+
+async def test_failed_processing_apology_survives_kill(db_url, monkeypatch):
+    setup, _ = await make_services(db_url)
+    await make_compound(setup)
+    (raw_id,) = await crashed_with(db_url, message("6栋楼道灯坏了", message_id="wx-91"))
+    services, console = await make_services(db_url)
+
+    async def processing_bug(*args, **kwargs):
+        raise KeyError("category")
+
+    monkeypatch.setattr(services.pipeline, "_process", processing_bug)
+    with killed_after_commit(marked_failed), pytest.raises(ProcessKilled):
+        await process_pending(services.pipeline, grace=GRACE)
+    assert console.sent == []
+
+    restarted = await send_after_restart(db_url)
+
+    async with services.sessionmaker() as session:
+        (row,) = await session.scalars(select(Delivery))
+    assert group_texts(restarted) == [apology()]
+    assert row.status == "sent"
+    assert row.reply_to == "wx-91"
+    (raw,) = await raw_rows(services)
+    assert raw.id == raw_id
+    assert raw.outcome == MessageOutcome.FAILED

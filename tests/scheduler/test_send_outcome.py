@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Update, func, select
 
-from models import Delivery, Notification, NotificationStatus
+from handlers.messages import UserTarget
+from handlers.outbox_store import FIRST_ATTEMPT_WAIT
+from models import Delivery, Notification, NotificationStatus, utcnow
 from scheduler.drafts import Draft
 from scheduler.notify import store_drafts
-from tests.scheduler.conftest import Desk, local
+from tests.crash import ProcessKilled, killed_after_commit
+from tests.scheduler.conftest import Desk, local, scheduler_services
 
 
 class FailingOutbound:
@@ -151,6 +155,38 @@ async def test_final_failure_reported_once(desk: Desk):
 
     assert (await notification(desk, "reminder:flaky")).status == NotificationStatus.FAILED
     assert len(reports()) == 1
+
+
+async def test_failure_report_survives_kill(db_url: str, desk: Desk):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    desk.services.outbox.register(FailingOutbound("flaky"))
+    await store(desk, replay_draft("reminder:flaky", platform="flaky", case_id=case.id))
+    for moment in [local(2026, 3, 3, 8), local(2026, 3, 3, 8, 5), local(2026, 3, 3, 8, 35)]:
+        await desk.sweeper().run_once(moment)
+
+    def marked_failed(written: object) -> bool:
+        if not isinstance(written, Update) or written.table.name != Notification.__tablename__:
+            return False
+        return written.compile().params.get("status") == NotificationStatus.FAILED
+
+    # The process dies right after the fourth attempt stores the final failure.
+    with killed_after_commit(marked_failed), pytest.raises(ProcessKilled):
+        await desk.sweeper().run_once(local(2026, 3, 3, 10, 35))
+    assert (await notification(desk, "reminder:flaky")).status == NotificationStatus.FAILED
+    assert not [t for t in desk.sent_to("secretary") if t.startswith("【发送失败】")]
+
+    restarted, console = await scheduler_services(db_url)
+    try:
+        await desk.sweeper(services=restarted, instance="test-2").run_once(local(2026, 3, 3, 11))
+        await restarted.outbox.retry_due(utcnow() + FIRST_ATTEMPT_WAIT)
+        await restarted.outbox.retry_due(utcnow() + timedelta(hours=1))
+    finally:
+        await restarted.close()
+
+    secretary = UserTarget("test", "secretary")
+    reports = [t for target, t in console.sent if target == secretary and t.startswith("【发送失败】")]
+    assert len(reports) == 1
+    assert case.number in reports[0]
 
 
 async def test_partial_delivery_counts_as_sent(desk: Desk):

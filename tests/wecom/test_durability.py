@@ -1,4 +1,4 @@
-"""No report is lost: a process killed after the platform's 200, and a database locked past the platform's patience."""
+"""No report or reply is lost: a process killed after the platform's 200 or after processing, and a locked database."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ import asyncpg
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
+from bot.admin import grant
+from handlers.outbox_store import FIRST_ATTEMPT_WAIT
 from handlers.recovery import process_pending
-from models import Case, MessageOutcome, RawMessage, utcnow
+from models import Case, Delivery, MessageOutcome, RawMessage, RoleKind, utcnow
 from tests.conftest import _asyncpg_dsn
+from tests.crash import killed_after_commit
 from tests.wecom.conftest import AGENT_ID, CORP_ID, WeChatBot, start_bot, stop_bot
 from tests.wecom.platform import FakeWeChat, app_text_xml
 from tests.wecom.test_callbacks import APP, add_compound, app_says, texts_to
+from tests.wecom.test_robots import ROBOT, grant_robot, robot_messages
 
 # WeCom drops a callback's connection after five seconds without a response
 # and sends the callback again.
@@ -124,3 +128,51 @@ async def test_locked_database_answers_503_in_time(db_url: str, wechat: WeChatBo
     assert len(await wechat.rows(select(Case))) == 1
     assert healthy.status == 200
     assert await healthy.json() == {"status": "ok"}
+
+
+async def test_replies_survive_kill_after_commit(db_url: str, wechat: WeChatBot, fake_wechat: FakeWeChat):
+    await onboard(wechat, "lina")
+    await grant_robot(wechat, RoleKind.PROPERTY_STAFF)
+    async with wechat.services.sessionmaker() as session, session.begin():
+        # Known on both WeCom routes, the officer is reached through the app only.
+        for platform in ("wecom", "wecom_aibot"):
+            await grant(
+                session, RoleKind.LIAISON_OFFICER, platform=platform, user_id="officer-li", compound_code="XQ0001"
+            )
+
+    def processed(written: object) -> bool:
+        return isinstance(written, RawMessage) and written.outcome != MessageOutcome.PENDING
+
+    xml = app_text_xml("lina", "3号楼电梯坏了，有人被困在里面", "m-4", corp_id=CORP_ID, agent_id=AGENT_ID)
+    with killed_after_commit(processed):
+        response = await wechat.post(APP, wechat.app_signer.encrypted_xml(xml))
+        await wechat.settle()
+    assert response.status == 200
+    assert receipts(wechat, "lina") == []
+    assert robot_messages(wechat) == []
+
+    restarted = await start_bot(db_url, fake_wechat)
+    try:
+        outbox = restarted.services.outbox
+        recovered = await process_pending(restarted.services.pipeline, grace=timedelta(0))
+        early = await outbox.retry_due(utcnow())
+        due = await outbox.retry_due(utcnow() + FIRST_ATTEMPT_WAIT)
+        later = await outbox.retry_due(utcnow() + timedelta(hours=1))
+    finally:
+        await stop_bot(restarted)
+
+    assert recovered.processed == 0
+    assert (early, due, later) == (0, 3, 0)
+    [receipt] = receipts(wechat, "lina")
+    assert receipt.startswith("已登记：工单 0001")
+    [notice] = robot_messages(wechat)
+    assert "工单 0001" in notice
+    [urgent_copy] = texts_to(wechat, "officer-li")
+    assert "工单 0001" in urgent_copy
+    rows = await wechat.rows(select(Delivery).where(Delivery.case_id.is_not(None)))
+    assert sorted((d.platform, d.target_id) for d in rows) == [
+        ("wecom", "lina"),
+        ("wecom", "officer-li"),
+        ("wecom_webhook", ROBOT),
+    ]
+    assert {d.status for d in rows} == {"sent"}

@@ -125,9 +125,12 @@ async def _greet_unbound(context: TelegramContext, chat_id: str, title: str) -> 
     # With privacy mode on the bot may never see an ordinary message here, so
     # the binding hint goes out on joining, naming the slash command that
     # reaches the bot in any case.
+    outbox = context.services.outbox
     async with context.services.sessionmaker() as session, session.begin():
         chat = await chat_for(session, PLATFORM, chat_id, title=title)
         if chat.compound_id is not None or chat.bind_hint_sent_at is not None:
             return
         chat.bind_hint_sent_at = utcnow()
-    await context.services.outbox.deliver([Reply(ChatTarget(PLATFORM, chat_id), JOIN_GREETING)])
+        # Queued with the mark, so a crash after the commit cannot leave the hint marked but unsent.
+        queued = await outbox.enqueue(session, [Reply(ChatTarget(PLATFORM, chat_id), JOIN_GREETING)])
+    await outbox.send_queued(queued)

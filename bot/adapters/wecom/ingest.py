@@ -99,12 +99,11 @@ class Ingestor:
     async def _process(self, raw_id: int, message: InboundMessage) -> None:
         started = time.perf_counter()
         try:
-            # process() records a failure on the message and returns an
+            # process() records a failure on the message and sends an
             # apology. Only an unavailable database escapes it on purpose and
             # leaves the message pending, so anything else is a bug worth a
             # traceback.
             result = await self.pipeline.process(raw_id, message, now=self.pipeline.clock())
-            await self.pipeline.outbox.deliver(result.replies)
         except Exception as exc:
             if storage_unavailable(exc):
                 # process() logged it. The pending-message pass or the

@@ -157,7 +157,6 @@ async def process_pending(pipeline: Pipeline, corp_id: str) -> int:
         await link_staff_identity(pipeline, message.sender_id)
         now = min(message.sent_at, pipeline.clock())
         result = await pipeline.process(raw.id, message, now=now)
-        await pipeline.outbox.deliver(result.replies)
         log.info(
             "message platform=%s id=%s outcome=%s cases=%s ms=%.1f",
             PLATFORM,
@@ -267,8 +266,10 @@ async def process_recall(pipeline: Pipeline, raw_id: int) -> list[Reply]:
         if original.outcome == MessageOutcome.OPENED and branch is not None:
             text = withdrawn_for_officer(case)
             replies.append(Reply(PartyTarget(branch.id, branch.name), text, case.id, "officer"))
+        # Queued with the withdrawal, so the officer's notice is sent even after a crash past the commit.
+        queued = await pipeline.outbox.enqueue(session, replies)
         log.info("message withdrawn: raw=%s case=%s officer_told=%s", original.id, case.id, bool(replies))
-    await pipeline.outbox.deliver(replies)
+    await pipeline.outbox.send_queued(queued)
     return replies
 
 
