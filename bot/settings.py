@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     # pass processes it; the pass runs this often, too.
     pending_retry_seconds: float = Field(30, gt=0, le=3600)
 
-    # Bearer token of the district dashboard (/dashboard); empty turns the dashboard off.
+    # District-wide bearer token of the dashboard (/dashboard). When it is empty, the
+    # dashboard is on only while a personal token (dashboard-viewer-add) is valid.
     dashboard_token: SecretStr = SecretStr("")
     # Fee complaints per managed compound in a quarter above which a property firm gets a warning.
     property_fee_warning_per_compound: int = Field(3, ge=0)

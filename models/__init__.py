@@ -32,6 +32,7 @@ from models.org import (
 )
 from models.register import CareNotice, Dwelling, Occupant
 from models.scheduling import CaseTimer, DepartmentCall, Notification, NotificationStatus
+from models.viewer import DashboardViewer
 
 __all__ = [
     "OUTCOME_LABELS",
@@ -52,6 +53,7 @@ __all__ = [
     "ChatKind",
     "Community",
     "Compound",
+    "DashboardViewer",
     "Delivery",
     "DepartmentCall",
     "Dwelling",

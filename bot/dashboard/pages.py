@@ -36,7 +36,8 @@ DENIALS: dict[Access, ErrorPage] = {
     Access.DISABLED: ErrorPage(
         404,
         "数据看板未开启",
-        "本系统未开启区级数据看板。如需使用，请管理员在配置中设置 DASHBOARD_TOKEN 后重启服务。",
+        "本系统未开启区级数据看板。如需使用，请管理员在配置中设置 DASHBOARD_TOKEN 后重启服务，"
+        "或运行 python -m bot dashboard-viewer-add 给工作人员发放个人口令。",
     ),
     Access.MISSING: ErrorPage(
         401,

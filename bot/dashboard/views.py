@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dashboard.access import Access, check_access, request_token
+from bot.dashboard.access import Access, Viewer, check_access, request_token
 from bot.dashboard.pages import DENIALS, PRIVATE_HEADERS, ErrorPage, html_error, html_page, json_error, last_day, link
 from bot.dashboard.params import ALLOWED_KEYS, PERIODS, DashboardQuery, InvalidQuery, parse_query
 from bot.dashboard.payload import assessment_payload, report_payload
+from bot.dashboard.scope import OutOfScope, area_choices, narrow
 from bot.services import Services
 from handlers.district_report import build_report
 from handlers.errors import NotFound
@@ -31,10 +31,11 @@ CLOCK_KEY = web.AppKey("dashboard_clock", Callable[[], datetime])
 SERVICES_KEY = web.AppKey("dashboard_services", Services)
 
 QUARTERS = ("本季度", "上季度")
+FAILED = ErrorPage(500, "看板暂时无法生成", "生成数据时出错，已记录日志。请稍后重试，或联系管理员查看服务日志。")
 
 
 def add_dashboard_routes(app: web.Application, services: Services) -> None:
-    """Register the dashboard routes. DASHBOARD_TOKEN is checked on every request, not here."""
+    """Register the dashboard routes. Tokens are checked on every request, not here."""
     app[SERVICES_KEY] = services
     app[CLOCK_KEY] = utcnow
     app.router.add_get("/dashboard", ranking_html)
@@ -48,6 +49,8 @@ class CheckedRequest:
     """A request that passed the token and input checks."""
 
     services: Services
+    viewer: Viewer
+    # The filters as requested until _run narrows them to the viewer's area.
     query: DashboardQuery
     now: datetime
     # The token to carry in links: set only when the request carried it in the URL.
@@ -56,11 +59,15 @@ class CheckedRequest:
 
 async def _checked(request: web.Request, *, quarters_only: bool) -> CheckedRequest | ErrorPage:
     services = request.app[SERVICES_KEY]
-    access = check_access(request, services.settings)
-    if access is not Access.GRANTED:
-        return DENIALS[access]
-
     now = request.app[CLOCK_KEY]()
+    try:
+        viewer = await check_access(request, services.settings, services.sessionmaker, now)
+    except Exception:
+        log.exception("dashboard access check of %s failed", request.path)
+        return FAILED
+    if isinstance(viewer, Access):
+        return DENIALS[viewer]
+
     zone = ZoneInfo(services.settings.timezone)
     keys = ALLOWED_KEYS - {"sort", "start", "end"} if quarters_only else ALLOWED_KEYS
     # NOTE: a query string with raw, unencoded non-ASCII bytes never gets here.
@@ -79,33 +86,41 @@ async def _checked(request: web.Request, *, quarters_only: bool) -> CheckedReque
         log.info("dashboard request %s rejected with 400: period %s", request.path, query.period_name)
         return ErrorPage(400, "查询条件有误", msg)
     token, from_query = request_token(request)
-    return CheckedRequest(services, query, now, token if from_query else "")
+    return CheckedRequest(services, viewer, query, now, token if from_query else "")
+
+
+Loaded = tuple[CheckedRequest, Any, list[Street], list[Community]]
 
 
 async def _run(
-    request: web.Request, checked: CheckedRequest, build: Callable[[AsyncSession], Awaitable[Any]]
-) -> tuple[Any, list[Street], list[Community]] | ErrorPage:
+    request: web.Request,
+    checked: CheckedRequest,
+    build: Callable[[AsyncSession, DashboardQuery], Awaitable[Any]],
+) -> Loaded | ErrorPage:
+    """Narrow the request to the viewer's area, then build the page's data and the filter choices."""
     try:
         async with checked.services.sessionmaker() as session:
-            result = await build(session)
-            streets = list(await session.scalars(select(Street).order_by(Street.name)))
-            communities = list(await session.scalars(select(Community).order_by(Community.name)))
+            query = await narrow(session, checked.viewer, checked.query)
+            result = await build(session, query)
+            streets, communities = await area_choices(session, checked.viewer)
+    except OutOfScope as exc:
+        log.info("dashboard request %s by %s rejected with 403: out of scope", request.path, checked.viewer.label)
+        return ErrorPage(403, "无权查看所选范围", str(exc))
     except NotFound as exc:
         log.info("dashboard request %s rejected with 400: %s", request.path, exc)
         return ErrorPage(400, "查询条件有误", str(exc))
     except Exception:
         log.exception("dashboard page %s failed", request.path)
-        return ErrorPage(500, "看板暂时无法生成", "生成数据时出错，已记录日志。请稍后重试，或联系管理员查看服务日志。")
-    return result, streets, communities
+        return FAILED
+    return replace(checked, query=query), result, streets, communities
 
 
-async def _ranking(request: web.Request) -> tuple[CheckedRequest, Any, list[Street], list[Community]] | ErrorPage:
+async def _ranking(request: web.Request) -> Loaded | ErrorPage:
     checked = await _checked(request, quarters_only=False)
     if isinstance(checked, ErrorPage):
         return checked
-    query = checked.query
 
-    async def build(session: AsyncSession) -> Any:
+    async def build(session: AsyncSession, query: DashboardQuery) -> Any:
         return await build_report(
             session,
             query.period,
@@ -115,20 +130,16 @@ async def _ranking(request: web.Request) -> tuple[CheckedRequest, Any, list[Stre
             sort=query.sort,
         )
 
-    loaded = await _run(request, checked, build)
-    if isinstance(loaded, ErrorPage):
-        return loaded
-    return (checked, *loaded)
+    return await _run(request, checked, build)
 
 
-async def _assessment(request: web.Request) -> tuple[CheckedRequest, Any, list[Street], list[Community]] | ErrorPage:
+async def _assessment(request: web.Request) -> Loaded | ErrorPage:
     checked = await _checked(request, quarters_only=True)
     if isinstance(checked, ErrorPage):
         return checked
-    query = checked.query
     threshold = checked.services.settings.property_fee_warning_per_compound
 
-    async def build(session: AsyncSession) -> Any:
+    async def build(session: AsyncSession, query: DashboardQuery) -> Any:
         return await assess_property_firms(
             session,
             query.period,
@@ -138,10 +149,7 @@ async def _assessment(request: web.Request) -> tuple[CheckedRequest, Any, list[S
             community_id=query.community_id,
         )
 
-    loaded = await _run(request, checked, build)
-    if isinstance(loaded, ErrorPage):
-        return loaded
-    return (checked, *loaded)
+    return await _run(request, checked, build)
 
 
 def _page_values(checked: CheckedRequest, report: Any, streets: list[Street], communities: list[Community]) -> dict:
@@ -153,6 +161,9 @@ def _page_values(checked: CheckedRequest, report: Any, streets: list[Street], co
         "query": query,
         "streets": streets,
         "communities": communities,
+        # A scoped viewer gets no "all streets" choice, and a community viewer no "all communities".
+        "any_street": checked.viewer.whole_district,
+        "any_community": checked.viewer.community_id is None,
         "token": checked.link_token,
         "last_day": last_day(query),
         "generated_at": checked.now.astimezone(zone).strftime("%Y-%m-%d %H:%M"),

@@ -8,7 +8,7 @@ covered by tests/workflow/test_stats.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -167,15 +167,17 @@ def _bearer() -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKEN}"}
 
 
-async def start_dashboard(db_url: str, **settings: object) -> tuple[Services, TestClient]:
-    """Start the real web app on 127.0.0.1 with the clock pinned to NOW.
+async def start_dashboard(
+    db_url: str, *, clock: Callable[[], datetime] = lambda: NOW, **settings: object
+) -> tuple[Services, TestClient]:
+    """Start the real web app on 127.0.0.1 with the dashboard's clock pinned to NOW, or to `clock`.
 
     Like bot.server.serve, the server writes no access log, which would
     otherwise record a token sent in the query string.
     """
     services, _console = await make_services(db_url, **settings)
     app = build_web_app(services)
-    app[CLOCK_KEY] = lambda: NOW
+    app[CLOCK_KEY] = clock
     server = TestServer(app, host="127.0.0.1")
     await server.start_server(access_log=None)
     client = TestClient(server)
