@@ -1,6 +1,7 @@
 """Command line: `python -m bot run | replay | cases | compounds | compound-add | grant | route`.
 
-The register-import and register-export commands are defined in bot.register_cli.
+The register-import and register-export commands are defined in bot.register_cli,
+and corrections-export in bot.corrections_cli.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import admin, register_cli
+from bot import admin, corrections_cli, register_cli
 from bot.adapters.console import ConsoleOutbound
 from bot.adapters.replay import ReplayFormatError, ReplaySummary, replay
 from bot.logs import setup_logging
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         "route", type=route_key, help="party: property or 物业, committee or 业委会, party or 党组织"
     )
     register_cli.add_parsers(sub)
+    corrections_cli.add_parsers(sub)
     return parser
 
 
@@ -167,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_cases(settings, args))
         if args.command in register_cli.COMMANDS:
             return asyncio.run(register_cli.run(settings, args))
+        if args.command in corrections_cli.COMMANDS:
+            return asyncio.run(corrections_cli.run(settings, args))
         return asyncio.run(_admin(settings, args))
     except ConfigError as exc:
         _write_config_error(exc)
