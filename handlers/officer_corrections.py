@@ -135,6 +135,7 @@ async def clock_start(session: AsyncSession, case: Case) -> datetime:
 
 async def _recount_limits(session: AsyncSession, case: Case) -> None:
     """Count the limits of the case's category from its clock start, with past pauses added."""
+    # NOTE: an earlier deadline that a merge brought in (workflow.merge) is replaced here.
     start = await clock_start(session, case)
     table = current_table()
     rule = table.rule_for(case.category, case.urgent)
