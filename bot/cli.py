@@ -1,7 +1,8 @@
 """Command line: `python -m bot run | replay | cases | compounds | compound-add | grant | route`.
 
 The register-import and register-export commands are defined in bot.register_cli,
-and the dashboard-viewer commands in bot.viewer_cli.
+the dashboard-viewer commands in bot.viewer_cli, and corrections-export in
+bot.corrections_cli.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import admin, register_cli, viewer_cli
+from bot import admin, corrections_cli, register_cli, viewer_cli
 from bot.adapters.console import ConsoleOutbound
 from bot.adapters.replay import ReplayFormatError, ReplaySummary, replay
 from bot.logs import setup_logging
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     register_cli.add_parsers(sub)
     viewer_cli.add_parsers(sub)
+    corrections_cli.add_parsers(sub)
     return parser
 
 
@@ -171,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(register_cli.run(settings, args))
         if args.command in viewer_cli.COMMANDS:
             return asyncio.run(viewer_cli.run(settings, args))
+        if args.command in corrections_cli.COMMANDS:
+            return asyncio.run(corrections_cli.run(settings, args))
         return asyncio.run(_admin(settings, args))
     except ConfigError as exc:
         _write_config_error(exc)

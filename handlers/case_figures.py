@@ -33,6 +33,9 @@ ENDED_OUTCOMES = (
 # Outcomes the acting party decides. The on-time rate counts only these,
 # because a withdrawal is the resident's act, not the party's.
 PARTY_OUTCOMES = (CaseOutcome.RESOLVED, CaseOutcome.CANNOT_RESOLVE, CaseOutcome.NOT_OUR_DUTY)
+# A false alarm (误报) was never a problem, so no count or rate includes it.
+# An open case has no outcome, hence IS DISTINCT FROM rather than !=.
+COUNTED = Case.outcome.is_distinct_from(CaseOutcome.NOT_A_CASE)
 
 CompoundScope = Select[tuple[int]] | Iterable[int]
 
@@ -71,6 +74,8 @@ class CompoundStatistics:
     # Cases opened in the period that were later reopened or merged into another case.
     # NOTE: counted as of the query, so a past period's figure grows when an old case is reopened.
     repeated: int = 0
+    # Cases closed in the period as false alarms (误报), which every other figure leaves out.
+    false_alarms: int = 0
     by_party: dict[int, PartyFigures] = field(default_factory=dict)
 
     @property
@@ -177,6 +182,7 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
         Case.acknowledged_at.is_(None),
     )
     response_due = and_(
+        COUNTED,
         due.is_not(None),
         counted_at.is_not(None),
         _within(counted_at, period),
@@ -184,7 +190,7 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
         when((gone_before, 1), else_=0) == 0,
     )
 
-    opened = _within(Case.opened_at, period)
+    opened = and_(COUNTED, _within(Case.opened_at, period))
     # NOTE: closures are read from the case's current state, so a case closed
     # in one period and reopened later drops out of that period's figures.
     closed = _within(Case.closed_at, period)
@@ -211,6 +217,7 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
         _count_if(
             and_(opened, or_(Case.outcome == CaseOutcome.MERGED, reopened.c.case_id.is_not(None)))
         ).label("repeated"),
+        _count_if(and_(closed, Case.outcome == CaseOutcome.NOT_A_CASE)).label("false_alarms"),
     ]
     columns += [_count_if(and_(closed, Case.outcome == outcome)).label(outcome.value) for outcome in ENDED_OUTCOMES]
     return (
@@ -233,6 +240,7 @@ def _add_case_row(stats: CompoundStatistics, row) -> None:  # noqa: ANN001 - a R
     stats.closed_with_limit += row.closed_with_limit
     stats.closed_on_time += row.closed_on_time
     stats.repeated += row.repeated
+    stats.false_alarms += row.false_alarms
     for outcome in ENDED_OUTCOMES:
         count = getattr(row, outcome.value)
         if count:
@@ -256,7 +264,7 @@ def _rating_counts(in_scope: ColumnElement[bool], period: Period) -> Select:
             CaseEvent.data["party_id"].as_integer().label("party_id"),
         )
         .join(Case, Case.id == CaseEvent.case_id)
-        .where(in_scope, CaseEvent.kind == "rated", _within(CaseEvent.at, period))
+        .where(in_scope, COUNTED, CaseEvent.kind == "rated", _within(CaseEvent.at, period))
         .subquery()
     )
     return select(
@@ -267,10 +275,10 @@ def _rating_counts(in_scope: ColumnElement[bool], period: Period) -> Select:
 async def categories_by_compound(
     session: AsyncSession, scope: CompoundScope, period: Period
 ) -> dict[int, Counter[str]]:
-    """Count the cases opened in a period by category key, per compound."""
+    """Count the cases opened in a period by category key, per compound, leaving out false alarms."""
     rows = await session.execute(
         select(Case.compound_id, Case.category, func.count())
-        .where(_scope_filter(scope), _within(Case.opened_at, period))
+        .where(_scope_filter(scope), COUNTED, _within(Case.opened_at, period))
         .group_by(Case.compound_id, Case.category)
     )
     result: dict[int, Counter[str]] = {}
@@ -295,7 +303,7 @@ async def street_escalations_by_compound(
     called = select(DepartmentCall.case_id).where(_within(DepartmentCall.called_at, period))
     rows = await session.execute(
         select(Case.compound_id, func.count(Case.id))
-        .where(_scope_filter(scope), or_(Case.id.in_(escalated), Case.id.in_(called)))
+        .where(_scope_filter(scope), COUNTED, or_(Case.id.in_(escalated), Case.id.in_(called)))
         .group_by(Case.compound_id)
     )
     return {compound_id: count for compound_id, count in rows}

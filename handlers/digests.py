@@ -48,7 +48,7 @@ class DigestStats:
     """The numbers of one digest.
 
     Attributes:
-        new: Cases opened in the period.
+        new: Cases opened in the period. False alarms (误报) count nowhere.
         overdue: Cases being worked on whose acknowledge or resolve limit has passed.
         escalated: Cases being worked on that climbed at least one rung.
         ended: Cases that ended in the period in any way but a merge, as 统计 counts 办结.
@@ -89,6 +89,8 @@ async def compute_stats(
         .outerjoin(last_reopen, last_reopen.c.case_id == Case.id)
         .where(
             Case.compound_id.in_(compound_ids),
+            # False alarms (误报) count nowhere, as in 统计.
+            Case.outcome.is_distinct_from(CaseOutcome.NOT_A_CASE),
             or_(
                 Case.status.in_([*WORKING_STATUSES, CaseStatus.RESOLVED]),
                 in_period,
@@ -235,7 +237,10 @@ async def weekly_trend(
     opened = list(
         await session.scalars(
             select(Case.opened_at).where(
-                Case.compound_id.in_(compound_ids), Case.opened_at >= start, Case.opened_at < end
+                Case.compound_id.in_(compound_ids),
+                Case.outcome.is_distinct_from(CaseOutcome.NOT_A_CASE),
+                Case.opened_at >= start,
+                Case.opened_at < end,
             )
         )
     )

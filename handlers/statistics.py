@@ -11,6 +11,9 @@ shows them repeats:
   apart. Merged cases are left out because their target counts;
 - satisfaction rate: 满意 + 基本满意 / ratings given in the period.
 
+A false alarm (误报, outcome NOT_A_CASE) is left out of every count and
+rate, the opened count included, and is counted apart.
+
 The counting itself is in handlers.case_figures, which computes it for many
 compounds at once.
 """

@@ -45,7 +45,7 @@ async def announce(
     session: AsyncSession,
     case: Case,
     *,
-    detail: str,
+    detail: str | None,
     group_note: str,
     skip_chat_id: int | None = None,
     exclude_member_id: int | None = None,
@@ -57,7 +57,8 @@ async def announce(
     Args:
         session: The open session.
         case: The case that changed.
-        detail: The full status for the reporters, sent privately.
+        detail: The full status for the reporters, sent privately. None
+            sends them nothing.
         group_note: The short note for the case's group; masked here.
         skip_chat_id: The chat that already gets the note as the command's reply.
         exclude_member_id: The member who made the change, who needs no message.
@@ -81,7 +82,7 @@ async def announce(
     # Reporters are reached on the platform the case came from. That also
     # covers a case reported in a private chat, which has no group.
     origin = await session.get(ChatGroup, case.chat_group_id) if case.chat_group_id else None
-    if origin is not None:
+    if origin is not None and detail is not None:
         for target in await reporter_targets(
             session, case, origin.platform, exclude_member_id=exclude_member_id
         ):

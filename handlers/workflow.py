@@ -65,6 +65,8 @@ class Action(enum.StrEnum):
     CLOSE = "closed"
     ESCALATE = "escalated"
     RATE = "rated"
+    RECATEGORIZE = "recategorized"
+    NOT_A_CASE = "not_a_case"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,10 @@ TRANSITIONS: dict[Action, Transition] = {
     # received it, so no rung above it has anybody's work to supervise.
     Action.ESCALATE: Transition(OPEN - {S.TRIAGE}, None, None, "升级"),
     Action.RATE: Transition(frozenset({S.RESOLVED, S.CLOSED}), None, None, "评价"),
+    # Statistics read the category of resolved and closed cases too, so a
+    # wrong one can be fixed until the case is merged. In triage, 分类 sets it.
+    Action.RECATEGORIZE: Transition(frozenset(CaseStatus) - {S.TRIAGE, S.MERGED}, None, None, "更改类别"),
+    Action.NOT_A_CASE: Transition(OPEN, S.CLOSED, CaseOutcome.NOT_A_CASE, "标记为误报"),
 }
 
 
@@ -188,6 +194,8 @@ def _hint(case: Case, action: Action) -> str:
         Action.START,
     ):
         return f"请先发送“受理 {case.number}”。"
+    if status in (S.RESOLVED, S.CLOSED) and action is Action.NOT_A_CASE:
+        return "只有未办结的工单可以标记为误报。"
     if status in (S.RESOLVED, S.CLOSED) and action is not Action.REOPEN:
         return f"如问题仍未解决，可发送“重开 {case.number} 原因”。"
     return ""
@@ -320,14 +328,23 @@ def hand_on(
         note=reason,
         data={"from_party_id": previous_party, "to_party_id": party.id, "route": party.kind},
     )
+    move_to_party(case, party, now)
+    return event
+
+
+def move_to_party(case: Case, party: Party, now: datetime, *, route: str | None = None) -> None:
+    """Give a case to a party as a new case for it: not yet acknowledged, with limits from `now`.
+
+    The limits follow the case's category, so a caller that changes the
+    category sets it first. The escalation rung stays where it was.
+    """
     rung = current_rung(case)
     case.party_id = party.id
     case.party = party
-    case.route = party.kind
+    case.route = route or party.kind
     keep_rung(case, rung)
     case.acknowledged_at = None
     _restart_clock(case, now)
-    return event
 
 
 def not_our_duty(

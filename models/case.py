@@ -66,13 +66,19 @@ STATUS_LABELS: dict[CaseStatus, str] = {
 
 
 class CaseOutcome(enum.StrEnum):
-    """The final outcome of a closed case; only RESOLVED counts towards the resolution rate."""
+    """The final outcome of a closed case; only RESOLVED counts towards the resolution rate.
+
+    NOT_A_CASE marks a message an officer found to be no problem at all
+    (chat or a joke the classifier took for a report). Such a case is left
+    out of every count and rate, because no party had any work to do.
+    """
 
     RESOLVED = "resolved"
     CANNOT_RESOLVE = "cannot_resolve"
     NOT_OUR_DUTY = "not_our_duty"
     WITHDRAWN = "withdrawn"
     MERGED = "merged"
+    NOT_A_CASE = "not_a_case"
 
 
 OUTCOME_LABELS: dict[CaseOutcome, str] = {
@@ -81,6 +87,7 @@ OUTCOME_LABELS: dict[CaseOutcome, str] = {
     CaseOutcome.NOT_OUR_DUTY: "非本方职责",
     CaseOutcome.WITHDRAWN: "反映人撤回",
     CaseOutcome.MERGED: "并入其他工单",
+    CaseOutcome.NOT_A_CASE: "误报·非诉求",
 }
 
 

@@ -28,7 +28,12 @@ class Correction:
     route: str
 
 
-def _validate(correction: Correction) -> None:
+def check_correction(correction: Correction) -> None:
+    """Check that a correction can be a training example.
+
+    Raises:
+        ValueError: The text is empty or a label is not a known key.
+    """
     if not correction.text.strip():
         msg = "correction text is empty"
         raise ValueError(msg)
@@ -52,7 +57,7 @@ def append_correction(path: str | Path, correction: Correction) -> None:
     Raises:
         ValueError: The text is empty or a label is not a known key.
     """
-    _validate(correction)
+    check_correction(correction)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     new_file = not path.exists() or path.stat().st_size == 0
@@ -82,8 +87,7 @@ def read_corrections(path: str | Path) -> list[Correction]:
 def export_corrections(source: str | Path, target: str | Path) -> int:
     """Write the corrections as a training CSV, without duplicates, and count them.
 
-    The last correction of a text wins, since an officer may correct the same
-    message twice. Rows are written in the order their texts first appeared.
+    The last correction of a text wins (latest_per_text).
 
     Args:
         source: The corrections CSV kept by append_correction.
@@ -92,16 +96,26 @@ def export_corrections(source: str | Path, target: str | Path) -> int:
     Returns:
         The number of rows written.
     """
-    latest: dict[str, Correction] = {}
-    for correction in read_corrections(source):
-        latest[correction.text] = correction
+    latest = latest_per_text(read_corrections(source))
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(COLUMNS)
-        for correction in latest.values():
+        for correction in latest:
             writer.writerow(
                 [correction.text, correction.category, correction.urgency, correction.route]
             )
     return len(latest)
+
+
+def latest_per_text(corrections: list[Correction]) -> list[Correction]:
+    """Keep the last correction of each text, in the order the texts first appeared.
+
+    An officer may correct the same message twice, and the later label is
+    the one meant.
+    """
+    latest: dict[str, Correction] = {}
+    for correction in corrections:
+        latest[correction.text] = correction
+    return list(latest.values())

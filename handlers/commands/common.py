@@ -14,7 +14,7 @@ from handlers.masking import mask_for_group
 from handlers.messages import Reply
 from handlers.permissions import Access, Level, access_for
 from handlers.updates import announce
-from models import Case, CaseReporter, ChatKind, Community, Compound, PartyKind, Role, RoleKind
+from models import Case, CaseReporter, ChatKind, Community, Compound, Member, PartyKind, Role, RoleKind
 
 # Compound codes are letters then digits (XQ0001).
 _COMPOUND_CODE = re.compile(r"^[A-Za-z]{1,6}\d{2,8}$")
@@ -201,6 +201,14 @@ async def case_by_number(ctx: CommandContext, compound: Compound, text: str) -> 
     return case
 
 
+async def reporter_name(ctx: CommandContext, case: Case) -> str:
+    """Return the first reporter's display name; the party's notice shows it masked."""
+    if case.reporter_id is None:
+        return ""
+    reporter = await ctx.session.get(Member, case.reporter_id)
+    return reporter.display_name if reporter is not None else ""
+
+
 def first_arg(ctx: CommandContext, usage: str) -> str:
     """Return the first argument, or explain the command's form.
 
@@ -245,7 +253,7 @@ async def respond(
     *,
     confirmation: str,
     group_note: str,
-    detail: str,
+    detail: str | None,
     party_note: str | None = None,
     branch_note: str | None = None,
 ) -> list[Reply]:

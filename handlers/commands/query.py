@@ -38,6 +38,8 @@ EVENT_LABELS: dict[str, str] = {
     "location_added": "补充位置",
     "location_corrected": "更正位置",
     "classified": "确认类别",
+    "recategorized": "更正类别",
+    "not_a_case": "误报",
     "acknowledged": "受理",
     "started": "处理中",
     "resolved": "办结",

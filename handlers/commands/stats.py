@@ -14,7 +14,7 @@ from models import OUTCOME_LABELS, CaseOutcome, Compound
 
 RATE_DEFINITIONS = (
     "口径：响应率＝按时响应数（受理或直接办结、转出）÷应响应数；解决率＝已解决数÷办结总数（无法解决、非本方职责、撤回单列，不算已解决）；"
-    "满意率＝（满意＋基本满意）÷评价数，未评价的不计入。"
+    "满意率＝（满意＋基本满意）÷评价数，未评价的不计入；误报不计入任何一项。"
 )
 
 
@@ -64,6 +64,8 @@ def _compound_lines(compound: Compound, label: str, figures: CompoundStatistics)
         f"解决率 {rate(resolved, figures.ended_total)}（{resolved}/{figures.ended_total}）",
         f"满意率 {rate(satisfied, figures.rated_total)}（{satisfied}/{figures.rated_total}）",
     ]
+    if figures.false_alarms:
+        lines.insert(3, f"另有误报 {figures.false_alarms} 件（闲聊等误登记为工单），不计入统计")
     # Every party gets a line, so a party with nothing open still shows it.
     for party in compound.parties:
         party_figures = figures.by_party.get(party.id) or PartyFigures()

@@ -1,17 +1,22 @@
-"""分类: the liaison officer picks the category of a case the classifier was unsure of."""
+"""分类 and 改类: the liaison officer sets the category of a case, or corrects it later.
+
+In triage the officer picks the category the classifier was unsure of.
+After triage both verbs correct a wrong category (handlers.commands.recategorize).
+"""
 
 from __future__ import annotations
 
 from handlers import workflow
 from handlers.commands.base import CommandContext, CommandSpec
-from handlers.commands.common import case_by_number, command_access, first_arg, respond
+from handlers.commands.common import case_by_number, command_access, first_arg, reporter_name, respond
+from handlers.commands.recategorize import change_category
 from handlers.corrections import append_after_commit
 from handlers.errors import BadCommand
 from handlers.limits import deadlines_for
 from handlers.messages import Reply
 from handlers.permissions import Level, require_officer
 from handlers.replies import opened_for_party, party_name, update_for_group, update_for_reporter
-from models import Case, Member
+from models import Case, CaseStatus
 from nlp.labels import CATEGORY_LABELS, CHAT
 
 _BY_LABEL = {label: key for key, label in CATEGORY_LABELS.items()}
@@ -32,16 +37,40 @@ def category_by_word(word: str) -> str:
 
 
 async def triage(ctx: CommandContext) -> list[Reply]:
-    number = first_arg(ctx, "分类 0035 设施报修")
+    """分类 0035 设施报修: confirm the category of a case in triage, or correct a routed one."""
+    return await _set_category(ctx, "分类")
+
+
+async def recategorize(ctx: CommandContext) -> list[Reply]:
+    """改类 0034 噪音扰民: correct the category of a case; in triage it confirms it as 分类 does."""
+    return await _set_category(ctx, "改类")
+
+
+async def _set_category(ctx: CommandContext, verb: str) -> list[Reply]:
+    number = first_arg(ctx, f"{verb} 0035 设施报修")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
-    require_officer(access, "triage", "确认工单类别")
+    in_triage = CaseStatus(case.status) is CaseStatus.TRIAGE
+    if in_triage:
+        require_officer(access, "triage", "确认工单类别")
+    else:
+        require_officer(access, "recategorize", "更改工单类别")
     if len(ctx.args) < 2:
-        msg = f"请写上类别，例如：分类 {case.number} 设施报修"
+        msg = f"请写上类别，例如：{verb} {case.number} 设施报修"
         raise BadCommand(msg)
-    category = category_by_word(ctx.args[1])
-    await workflow.classify(ctx.session, case, category, actor=ctx.member, now=ctx.now)
-    append_after_commit(ctx.session, ctx.corrections_path, case)
+    word = ctx.args[1]
+    if _BY_LABEL.get(word, word.lower()) == CHAT:
+        msg = f"“{word}”不是工单类别。如这条消息不需要处理，请发送“误报 {case.number}”关闭。"
+        raise BadCommand(msg)
+    category = category_by_word(word)
+    if not in_triage:
+        return await change_category(ctx, case, category)
+    return await _classify(ctx, case, category)
+
+
+async def _classify(ctx: CommandContext, case: Case, category: str) -> list[Reply]:
+    event = await workflow.classify(ctx.session, case, category, actor=ctx.member, now=ctx.now)
+    append_after_commit(ctx.session, ctx.corrections_path, event)
 
     phrase = deadlines_for(case.category, case.urgent, ctx.now).response_phrase
     label = CATEGORY_LABELS[category]
@@ -53,23 +82,25 @@ async def triage(ctx: CommandContext) -> list[Reply]:
             case, f"已确认为“{label}”，已转{party_name(case)}处理，{phrase}。"
         ),
         detail=update_for_reporter(case, f"已转{party_name(case)}处理，{phrase}。"),
-        party_note=opened_for_party(case, await _reporter_name(ctx, case), phrase),
+        party_note=opened_for_party(case, await reporter_name(ctx, case), phrase),
     )
 
 
-async def _reporter_name(ctx: CommandContext, case: Case) -> str:
-    """Return the first reporter's display name; the party's notice shows it masked."""
-    if case.reporter_id is None:
-        return ""
-    reporter = await ctx.session.get(Member, case.reporter_id)
-    return reporter.display_name if reporter is not None else ""
-
-
-SPEC = CommandSpec(
-    name="triage",
-    verbs=("分类",),
-    handler=triage,
-    help="确认待分类工单的类别并派单",
-    example="分类 0035 设施报修",
-    audience=Level.OFFICER,
+SPECS = (
+    CommandSpec(
+        name="triage",
+        verbs=("分类",),
+        handler=triage,
+        help="确认待分类工单的类别并派单",
+        example="分类 0035 设施报修",
+        audience=Level.OFFICER,
+    ),
+    CommandSpec(
+        name="recategorize",
+        verbs=("改类", "更正类别"),
+        handler=recategorize,
+        help="更正工单类别，承办方随之改派",
+        example="改类 0034 噪音扰民",
+        audience=Level.OFFICER,
+    ),
 )

@@ -91,8 +91,13 @@ class Desk:
         async with self.services.sessionmaker() as session:
             return await session.scalar(select(func.count()).select_from(CaseEvent)) or 0
 
-    async def put_case(self, seq: int, status: str, *, outcome: str | None = None) -> None:
-        """Put a case into a state with the property firm acting, to test a command from there."""
+    async def put_case(
+        self, seq: int, status: str, *, outcome: str | None = None, category: str | None = None
+    ) -> None:
+        """Put a case into a state with the property firm acting, to test a command from there.
+
+        A category, when given, replaces the one a command such as 改类 left.
+        """
         async with self.services.sessionmaker() as session, session.begin():
             case = await session.scalar(
                 select(Case).where(Case.compound_id == self.compound.id, Case.seq == seq)
@@ -104,6 +109,8 @@ class Desk:
             case.escalation_level = 0
             case.party_id = compound.party(PartyKind.PROPERTY).id
             case.route = PartyKind.PROPERTY.value
+            if category is not None:
+                case.category = category
 
     async def grant(
         self, user_id: str, role: RoleKind, *, party: PartyKind | None = None, name: str = ""
