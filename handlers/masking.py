@@ -9,8 +9,8 @@ _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 # Resident ID numbers: 17 digits and a check digit or X.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 # First-generation ID numbers, still printed on old cards: a six-digit area
-# code, the birth date as YYMMDD and three more digits. The date part is
-# checked, so other 15-digit numbers (orders, accounts) mostly pass.
+# code, the birth date as YYMMDD and three more digits. Checking the date
+# part keeps most other 15-digit numbers (orders, accounts) from matching.
 _OLD_ID_NUMBER = re.compile(
     r"(?<![0-9A-Za-z])[1-8]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9A-Za-z])"
 )

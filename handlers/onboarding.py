@@ -150,7 +150,7 @@ async def read_home(session: AsyncSession, text: str) -> HomeAnswer:
 
 
 def _name_try(folded: str) -> str:
-    """Return what a normalised line says besides the address, 小区 and 住: the try at a name."""
+    """Return a normalised line without its address, 小区 and 住, which leaves the try at a name."""
     return address_leftover(folded).replace(_COMPOUND_WORD, "").replace(_LIVE_WORD, "")
 
 
@@ -194,7 +194,7 @@ async def onboard(
     gets the closest compounds, and a building with an unknown name gets
     "没有找到该小区". The first message that does neither gets the question,
     and every later one a short reminder, so a resident always gets a reply.
-    Replies to a report say it was noted, on the first message too.
+    A reply to a report starts with 您反映的问题已记下, on the first message too.
 
     Args:
         reported: The message reports a problem, which is kept and registered

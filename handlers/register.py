@@ -247,7 +247,7 @@ def check_note(text: str, *, in_import: bool = False) -> str:
     columns instead of a chat line.
 
     Raises:
-        BadCommand: The note is too long or holds an ID or mobile number.
+        BadCommand: The note is too long or contains an ID or mobile number.
     """
     note = text.strip()
     if len(note) > MAX_NOTE_LENGTH:

@@ -93,7 +93,7 @@ class Notification(Base):
     sent_at: Mapped[datetime | None]
     sent_by: Mapped[str | None] = mapped_column(String(64))
     # Send attempts so far, and the errors of the deliveries that failed in the
-    # last one; for a no_recipient row, why nobody receives it.
+    # last one. A no_recipient row keeps why it has no recipient.
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
 

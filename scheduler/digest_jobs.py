@@ -62,8 +62,8 @@ async def digest_drafts(
     """Return the digests due at `now` that were not decided before.
 
     Weekly digests carry a chart rendered to config.chart_dir, unless
-    `render_charts` is False (a dry run writes no file) or nobody receives
-    the digest.
+    `render_charts` is False (a dry run writes no file) or the digest has no
+    recipients.
     """
     calendar = config.calendar
     today = now.astimezone(config.zone).date()

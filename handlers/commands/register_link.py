@@ -89,11 +89,11 @@ def _confirmation(ctx: CommandContext, reporter: Reporter, count: int, case: Cas
     when = f"{reporter.joined_at.astimezone(ctx.zone):%m-%d %H:%M} 反映"
     place = "反映人" if count == 1 else f"第{reporter.position}位反映人"
     if reporter.member.display_name:
-        shown = f"在聊天中的名字是“{_member_label(ctx, reporter.member)}”"
+        chat_name = f"在聊天中的名字是“{_member_label(ctx, reporter.member)}”"
     else:
-        shown = "在聊天中没有显示名字"
+        chat_name = "在聊天中没有显示名字"
     return (
-        f"工单 {case.number} 的{place}（{when}）{shown}，无法与登记的姓名“{name}”核对，暂未关联。\n"
+        f"工单 {case.number} 的{place}（{when}）{chat_name}，无法与登记的姓名“{name}”核对，暂未关联。\n"
         "关联后，对方私聊发送“我的信息”能看到这条登记的完整手机号、标签和备注，还能删除这条登记。"
         f"请先核实对方就是{name}本人（例如拨打登记的电话确认），再发送：\n"
         f"{usage} {CONFIRM_WORD}"

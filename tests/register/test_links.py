@@ -26,14 +26,14 @@ async def test_masked_name_needs_confirmation(db_url):
         await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", name="小*")
         await officer(desk, ZHANG)
 
-        asked = await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+        prompt = await officer(desk, "关联住户 3栋2单元1002 张三 0001")
         before = await privately(desk, "r1", "我的信息", name="小*")
         erase_before = await privately(desk, "r1", "删除我的信息 确认", name="小*")
         [unlinked] = await occupants(desk)
         confirmed = await officer(desk, "关联住户 3栋2单元1002 张三 0001 确认")
         after = await privately(desk, "r1", "我的信息", name="小*")
 
-        assert asked == [
+        assert prompt == [
             "工单 0001 的反映人（03-02 09:30 反映）在聊天中的名字是“小*”，"
             "无法与登记的姓名“张三”核对，暂未关联。\n" + CONFIRM_NOTE + "关联住户 3栋2单元1002室 张三 0001 确认"
         ]
@@ -95,11 +95,11 @@ async def test_unchecked_link_shows_nothing(db_url):
             neighbour = await member_for(session, "test", "r1", "小明")
             await session.execute(update(Occupant).values(member_id=neighbour.id, link_confirmed=False))
 
-        shown = await privately(desk, "r1", "我的信息", name="小明")
+        my_info = await privately(desk, "r1", "我的信息", name="小明")
         erased = await privately(desk, "r1", "删除我的信息 确认", name="小明")
         relinked = await officer(desk, "关联住户 3栋2单元1002 张三 0001")
 
-        assert "没有与您的账号关联的登记" in shown[0]
+        assert "没有与您的账号关联的登记" in my_info[0]
         assert erased == ["住户档案中没有与您的账号关联的登记，无需删除。"]
         assert await count(desk, Occupant) == 1
         assert "暂未关联" in relinked[0]
