@@ -75,7 +75,9 @@ async def _import(session: AsyncSession, compound: Compound, path: Path, text: s
     if errors:
         for error in errors:
             sys.stderr.write(f"第 {error.line} 行：{error.reason}\n")
-        sys.stderr.write(f"{path} 有 {len(errors)} 行有误，未导入任何数据。请改正后重新导入。\n")
+        lines = len({error.line for error in errors})
+        problems = f"（共 {len(errors)} 处）" if len(errors) > lines else ""
+        sys.stderr.write(f"{path} 有 {lines} 行有误{problems}，未导入任何数据。请改正后重新导入。\n")
         return 2
     added = await write_register(session, compound, rows, utcnow())
     log.info("register import: compound=%s rows=%s added=%s", compound.id, len(rows), added)

@@ -24,8 +24,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,11 +39,11 @@ from handlers.register import (
     OccupantEntry,
     check_name,
     check_note,
+    has_id_number,
     parse_moved_in,
     parse_phone,
     parse_relation,
     parse_tags,
-    reject_id_number,
 )
 from handlers.register_address import DwellingAddress, parse_dwelling_cells
 from handlers.register_store import save_occupant
@@ -52,6 +54,8 @@ REQUIRED = ("楼栋", "单元", "房号", "姓名", "关系")
 # Columns an import may leave out, with the field each one fills.
 OPTIONAL = {"手机号": "phone", "入住日期": "moved_in_on", "标签": "tags", "备注": "note"}
 _TAG_SEPARATORS = re.compile(r"[、;；,，\s]+")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +90,8 @@ def _import_cell(value: str) -> str:
 def read_register(text: str, *, today: date) -> tuple[list[ImportRow], list[RowError]]:
     """Check every row of an import file; return the rows and every error found.
 
-    `today` is the current date in the bot's time zone; a later move-in date is an error.
+    A row may have several errors, each its own RowError. `today` is the
+    current date in the bot's time zone; a later move-in date is an error.
     """
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header = [cell.strip() for cell in next(reader, [])]
@@ -105,10 +110,9 @@ def read_register(text: str, *, today: date) -> tuple[list[ImportRow], list[RowE
         if len(cells) != len(header):
             errors.append(RowError(line, f"应有 {len(header)} 列，实际 {len(cells)} 列"))
             continue
-        try:
-            row = _read_row(line, dict(zip(header, (_import_cell(cell) for cell in cells), strict=True)), today)
-        except BadCommand as exc:
-            errors.append(RowError(line, str(exc)))
+        row, reasons = _read_row(line, dict(zip(header, (_import_cell(cell) for cell in cells), strict=True)), today)
+        if row is None:
+            errors += [RowError(line, reason) for reason in reasons]
             continue
         key = (row.address, row.entry.name)
         if key in seen:
@@ -119,28 +123,57 @@ def read_register(text: str, *, today: date) -> tuple[list[ImportRow], list[RowE
     return rows, errors
 
 
-def _read_row(line: int, cells: dict[str, str], today: date) -> ImportRow:
-    reject_id_number(" ".join(cells.values()))
-    address = parse_dwelling_cells(cells["楼栋"], cells["单元"], cells["房号"])
-    if not cells["关系"]:
-        msg = f"关系为空，请填写{'、'.join(RELATIONS)}之一"
-        raise BadCommand(msg)
-    entry = OccupantEntry(name=check_name(cells["姓名"]), relation=parse_relation(cells["关系"]))
+def _read_row(line: int, cells: dict[str, str], today: date) -> tuple[ImportRow | None, list[str]]:
+    """Check every cell of a row; return the row, or None and the reason for each bad cell."""
+    reasons: list[str] = []
+
+    def check(parse: Callable[..., T], *values: str) -> T | None:
+        try:
+            return parse(*values)
+        except BadCommand as exc:
+            reasons.append(str(exc))
+            return None
+
+    # A cell with an ID number is reported as that and nothing else, so no
+    # later message quotes the number back.
+    with_id = [column for column, value in cells.items() if has_id_number(value)]
+    for column in with_id:
+        reasons.append(f"{column}中有身份证号。住户档案不登记身份证号，请删去后重新导入。")
+
+    address = None
+    if not {"楼栋", "单元", "房号"} & set(with_id):
+        address = check(parse_dwelling_cells, cells["楼栋"], cells["单元"], cells["房号"])
+    name = relation = None
+    if "姓名" not in with_id:
+        if cells["姓名"]:
+            name = check(check_name, cells["姓名"])
+        else:
+            reasons.append("姓名为空，请填写住户姓名")
+    if "关系" not in with_id:
+        if cells["关系"]:
+            relation = check(parse_relation, cells["关系"])
+        else:
+            reasons.append(f"关系为空，请填写{'、'.join(RELATIONS)}之一")
+
+    entry = OccupantEntry(name=name or "", relation=relation)
     for column, field_name in OPTIONAL.items():
-        if column not in cells:
+        if column not in cells or column in with_id:
             continue
         value = cells[column]
         if not value:
             entry.clear.add(field_name)
         elif column == "手机号":
-            entry.phone = _import_phone(value)
+            entry.phone = check(_import_phone, value)
         elif column == "入住日期":
-            entry.moved_in_on = parse_moved_in(value, today)
+            entry.moved_in_on = check(lambda text: parse_moved_in(text, today), value)
         elif column == "标签":
-            entry.tags = parse_tags(_TAG_SEPARATORS.split(value))
+            entry.tags = check(lambda text: parse_tags(_TAG_SEPARATORS.split(text)), value)
         else:
-            entry.note = check_note(value)
-    return ImportRow(line, address, entry)
+            entry.note = check(lambda text: check_note(text, in_import=True), value)
+
+    if reasons or address is None:
+        return None, reasons
+    return ImportRow(line, address, entry), []
 
 
 def _import_phone(value: str) -> str:

@@ -14,6 +14,7 @@ from bot.adapters.registry import start_adapters
 from bot.adapters.wecom_archive.records import PLATFORM as ARCHIVE_PLATFORM
 from bot.dashboard import add_dashboard_routes
 from bot.health import HealthCheck
+from bot.log_redaction import PathAccessLogger, install_token_redaction
 from bot.preflight import check_run_settings
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -26,6 +27,9 @@ log = logging.getLogger("bot")
 
 # Typed key of the Services in the aiohttp app; plain string keys warn since aiohttp 3.9.
 SERVICES_KEY = web.AppKey("services", Services)
+# Options of the AppRunner: the access log records paths, never query strings,
+# which may carry the dashboard token.
+RUNNER_OPTIONS = {"access_log_class": PathAccessLogger}
 
 
 class ListenError(BotError):
@@ -36,6 +40,7 @@ def build_web_app(services: Services) -> web.Application:
     """Create the aiohttp application with the routes every deployment has."""
     app = web.Application(client_max_size=services.settings.http_max_body_bytes)
     app[SERVICES_KEY] = services
+    install_token_redaction(services.settings.dashboard_token.get_secret_value())
     app.router.add_get("/healthz", HealthCheck(services.quick_engine).handle)
     add_dashboard_routes(app, services)
     return app
@@ -58,7 +63,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     # them, so it puts back what their cancelled tasks were sending.
     outbox_worker = OutboxWorker(services.outbox)
     outbox_worker.start()
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, **RUNNER_OPTIONS)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     try:

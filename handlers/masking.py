@@ -8,6 +8,12 @@ import re
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 # Resident ID numbers: 17 digits and a check digit or X.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# First-generation ID numbers, still printed on old cards: a six-digit area
+# code, the birth date as YYMMDD and three more digits. Checking the date
+# part keeps most other 15-digit numbers (orders, accounts) from matching.
+_OLD_ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])[1-8]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9A-Za-z])"
+)
 # A room after a building and/or unit: 3栋2单元1002室, 3-2-1002, 5号楼1201.
 _ROOM_AFTER_UNIT = re.compile(
     r"((?:\d+|[一二三四五六七八九十]+|[A-Za-z])\s*(?:栋|幢|号楼|座|单元|楼)\s*)(\d{3,4})\s*(?:室|号房|房间|房|号)?"
@@ -30,8 +36,8 @@ _BARE_NUMBER = re.compile(
 
 
 def contains_id_number(text: str) -> bool:
-    """Tell whether a text contains an 18-character resident ID number."""
-    return _ID_NUMBER.search(text) is not None
+    """Tell whether a text contains a resident ID number of 18 characters or an old one of 15 digits."""
+    return _ID_NUMBER.search(text) is not None or _OLD_ID_NUMBER.search(text) is not None
 
 
 def mask_phone(phone: str) -> str:
@@ -78,12 +84,13 @@ def _keep_reference(match: re.Match[str]) -> str:
     number = match.group("number")
     if number is None:
         return match.group(0)
-    personal = any(pattern.search(number) for pattern in (_PHONE, _ID_NUMBER, _ROOM_DASHED))
+    personal = any(pattern.search(number) for pattern in (_PHONE, _ID_NUMBER, _OLD_ID_NUMBER, _ROOM_DASHED))
     return match.group("word") + (_mask_personal(number) if personal else number)
 
 
 def _mask_personal(text: str) -> str:
     text = _ID_NUMBER.sub("******************", text)
+    text = _OLD_ID_NUMBER.sub("***************", text)
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _ROOM_DASHED.sub(lambda m: f"{m.group(1)}-{m.group(2)}-****", text)
     text = _ROOM_AFTER_UNIT.sub(lambda m: f"{m.group(1)}****", text)

@@ -15,10 +15,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from difflib import SequenceMatcher
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import onboarding_texts as texts
 from handlers.directory import bind_chat, compound_by_code
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from models import ChatGroup, Compound, Member, PrivateChatHome
@@ -35,14 +37,11 @@ _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6}\d{2,8})(?:[-_#](\d{1,4}))?(?
 _BARE_CODE = re.compile(r"[A-Za-z]{1,6}\d{2,8}(?:[-_#]\d{1,4})?")
 # Residents write "翠竹园小区" as often as "翠竹园".
 _COMPOUND_WORD = "小区"
-# How many candidates an ambiguous name lists before asking for the code.
-_MAX_LISTED = 5
-
-QUESTION = (
-    "您好，欢迎使用小区服务。为了把您反映的问题转给对应的小区，请先告诉我们您住在哪个小区、哪一栋："
-    "发送小区名称或编码和楼栋，例如“阳光花园 3栋”或“XQ0001 3栋”，也可以直接扫描小区二维码。"
-    "小区编码可向小区专员或物业服务中心询问。"
-)
+# Words before the name in "我住阳光花苑3栋"; 我, 在 and 是 are address fillers already.
+_LIVE_WORD = "住"
+# The share of a compound's name, in order, that a misspelt try must contain
+# to be offered: 阳光花苑 has 3 of the 4 characters of 阳光花园, 金桂 2 of 3.
+_MIN_LIKENESS = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +54,18 @@ class HomeAnswer:
         unknown_code: A code that names no compound.
         candidates: Compounds whose names all appear in the reply, when there
             are several and none contains the others.
+        close: Compounds whose names are closest to a name that matches
+            none, such as 阳光花园 for 阳光花苑.
+        names_home: The reply gives a building and a few other characters,
+            so it tries to name the home even when no compound matches.
     """
 
     compound: Compound | None = None
     building: str | None = None
     unknown_code: str | None = None
     candidates: tuple[Compound, ...] = ()
+    close: tuple[Compound, ...] = ()
+    names_home: bool = False
 
 
 def parse_home(text: str) -> tuple[str, str | None] | None:
@@ -94,22 +99,26 @@ def tries_to_name_home(text: str, findings: list[Finding], triage_threshold: flo
     """
     if parse_home(text) is not None:
         return True
-    folded = normalize_text(text)
-    if extract_location(folded).building is None:
-        return False
-    leftover = address_leftover(folded).replace(_COMPOUND_WORD, "")
-    if len(leftover) > _MAX_NAME_TRY:
+    if not _gives_building_and_name(normalize_text(text)):
         return False
     return not any(f.actionable and (f.urgent or f.confidence >= triage_threshold) for f in findings)
+
+
+def _gives_building_and_name(folded: str) -> bool:
+    if extract_location(folded).building is None:
+        return False
+    return len(_name_try(folded)) <= _MAX_NAME_TRY
 
 
 async def read_home(session: AsyncSession, text: str) -> HomeAnswer:
     """Find the compound and building a resident's free-text reply names.
 
     A code wins over a name. A name counts when it appears whole in the reply,
-    with or without 小区 after it. When several names appear, the longest one
-    is taken if it contains all the others (阳光花园二期 over 阳光花园), and
-    otherwise the reply is ambiguous.
+    with or without 小区 after it. Both are compared after nlp.normalize,
+    so traditional characters (陽光花園 3棟) and full-width forms match.
+    When several names appear, the longest one is taken if it contains all
+    the others (阳光花园二期 over 阳光花园), and otherwise the reply is
+    ambiguous. When none appears, the closest names are offered.
     """
     coded = parse_home(text)
     if coded is not None:
@@ -118,18 +127,56 @@ async def read_home(session: AsyncSession, text: str) -> HomeAnswer:
         if compound is not None:
             return HomeAnswer(compound=compound, building=building)
 
-    folded = unicodedata.normalize("NFKC", text)
-    named = [c for c in await session.scalars(select(Compound)) if _names(folded, c)]
+    folded = normalize_text(text)
+    compounds = list(await session.scalars(select(Compound)))
+    named = [c for c in compounds if _names(folded, c)]
     if not named:
-        return HomeAnswer(unknown_code=coded[0]) if coded else HomeAnswer()
+        if coded:
+            return HomeAnswer(unknown_code=coded[0])
+        return HomeAnswer(
+            building=extract_location(folded).building,
+            close=_closest(folded, compounds),
+            # "3栋" alone names no compound at all, so it gets the reminder instead.
+            names_home=_gives_building_and_name(folded) and bool(_name_try(folded)),
+        )
 
     longest = max(named, key=lambda c: len(_plain_name(c)))
     if any(_plain_name(c) not in _plain_name(longest) for c in named):
         return HomeAnswer(candidates=tuple(sorted(named, key=lambda c: c.code)))
 
     rest = folded.replace(_plain_name(longest) + _COMPOUND_WORD, " ").replace(_plain_name(longest), " ")
-    building = extract_location(normalize_text(rest)).building
+    building = extract_location(rest).building
     return HomeAnswer(compound=longest, building=building)
+
+
+def _name_try(folded: str) -> str:
+    """Return a normalised line without its address, 小区 and 住, which leaves the try at a name."""
+    return address_leftover(folded).replace(_COMPOUND_WORD, "").replace(_LIVE_WORD, "")
+
+
+def _closest(folded: str, compounds: list[Compound]) -> tuple[Compound, ...]:
+    """Return the compounds whose names the line comes closest to, if any comes close enough.
+
+    Both sides lose the same address words first, so a name that contains
+    one (金门花园) is compared on equal terms.
+    """
+    tried = _name_try(folded)
+    if len(tried) < 2:  # noqa: PLR2004 - one character matches too many names
+        return ()
+    scored: list[tuple[float, Compound]] = []
+    for compound in compounds:
+        name = _name_try(_plain_name(compound))
+        if not name:
+            continue
+        blocks = SequenceMatcher(None, tried, name, autojunk=False).get_matching_blocks()
+        matched = sum(block.size for block in blocks)
+        likeness = matched / len(name)
+        if matched >= 2 and likeness >= _MIN_LIKENESS:  # noqa: PLR2004 - as above
+            scored.append((likeness, compound))
+    if not scored:
+        return ()
+    best = max(likeness for likeness, _compound in scored)
+    return tuple(sorted((c for likeness, c in scored if likeness == best), key=lambda c: c.code))
 
 
 async def onboard(
@@ -143,9 +190,11 @@ async def onboard(
 ) -> list[Reply]:
     """Handle a message in a private chat that is bound to no compound yet.
 
-    The first message gets the question. A reply that identifies one
-    compound binds the chat. Every other message gets a short reply that
-    explains what to send, so a resident always gets a reply.
+    A reply that identifies one compound binds the chat. A misspelt name
+    gets the closest compounds, and a building with an unknown name gets
+    "没有找到该小区". The first message that does neither gets the question,
+    and every later one a short reminder, so a resident always gets a reply.
+    A reply to a report starts with 您反映的问题已记下, on the first message too.
 
     Args:
         reported: The message reports a problem, which is kept and registered
@@ -161,20 +210,29 @@ async def onboard(
             chat.id,
             answer.compound.id,
         )
-        return [_reply(message, _welcome(answer.compound, answer.building))]
+        return [_reply(message, texts.welcome(answer.compound, answer.building))]
 
-    if home.asked_at is None:
+    first = home.asked_at is None
+    if first:
         home.asked_at = now
-        if answer.unknown_code is not None:
-            # A QR code printed for a compound that was since removed, or a typo.
-            return [_reply(message, f"{_not_found(answer.unknown_code)}{QUESTION}")]
-        return [_reply(message, QUESTION)]
-    if answer.candidates:
-        return [_reply(message, _ambiguous(answer.candidates))]
+    platform = chat.platform
+    greeting = texts.GREETING if first else ""
     if answer.unknown_code is not None:
-        text = f"{_not_found(answer.unknown_code)}请核对后重新发送，例如“XQ0001 3栋”。"
-        return [_reply(message, text)]
-    return [_reply(message, _reminder(reported))]
+        # A QR code printed for a compound that was since removed, or a typo.
+        not_found = texts.code_not_found(answer.unknown_code)
+        if first:
+            return [_reply(message, not_found + texts.question(platform, reported=reported))]
+        return [_reply(message, f"{not_found}请核对后重新发送，例如“XQ0001 3栋”。")]
+    if answer.candidates:
+        return [_reply(message, greeting + texts.ambiguous(answer.candidates))]
+    # A report that happens to resemble a compound's name is not a try at it.
+    if not reported and answer.close:
+        return [_reply(message, greeting + texts.suggestion(answer.close, answer.building))]
+    if not reported and answer.names_home:
+        return [_reply(message, greeting + texts.name_not_found(platform))]
+    if first:
+        return [_reply(message, texts.question(platform, reported=reported))]
+    return [_reply(message, texts.reminder(platform, reported=reported))]
 
 
 async def rescan(
@@ -193,20 +251,16 @@ async def rescan(
     if answer.compound is None:
         code = answer.unknown_code or folded
         current = chat.compound.name if chat.compound is not None else "原来的小区"
-        return [_reply(message, f"{_not_found(code)}您登记的住址没有改动，仍是{current}。")]
+        return [_reply(message, f"{texts.code_not_found(code)}您登记的住址没有改动，仍是{current}。")]
     home = await _home_for(session, chat, member)
     moved = answer.compound.id != chat.compound_id
     await _remember(session, home, chat, answer.compound, answer.building, now)
     if not moved:
-        return [_reply(message, _welcome(answer.compound, answer.building))]
+        return [_reply(message, texts.welcome(answer.compound, answer.building))]
     log.info("private chat moved: platform=%s chat=%s compound=%s", chat.platform, chat.id, answer.compound.id)
     where = f"{answer.compound.name}{answer.building}栋" if answer.building else answer.compound.name
     text = f"您好，已把您的住址改为{where}。此后您在这里反映的问题将登记到该小区；已有的工单不变。"
     return [_reply(message, text)]
-
-
-def _not_found(code: str) -> str:
-    return f"没有找到编码为“{code}”的小区。"
 
 
 async def home_of(session: AsyncSession, platform: str, chat_id: str) -> PrivateChatHome | None:
@@ -241,21 +295,13 @@ async def _remember(
     await bind_chat(session, chat, compound, now)
 
 
-def _welcome(compound: Compound, building: str | None) -> str:
-    where = f"{compound.name}{building}栋" if building else compound.name
-    return (
-        f"您好，已记录您住在{where}。今后您在这里直接描述遇到的问题即可，"
-        f"例如“电梯坏了”“楼道灯不亮”，我们会登记为工单并转交处理。"
-    )
-
-
 def registered_before(case_lines: list[str]) -> str:
     """Tell a resident that what they reported before naming their compound is now registered."""
     return "您登记住址前反映的问题已转为工单：\n" + "\n".join(case_lines)
 
 
 def _plain_name(compound: Compound) -> str:
-    name = unicodedata.normalize("NFKC", compound.name).strip()
+    name = normalize_text(compound.name).strip()
     if name.endswith(_COMPOUND_WORD) and len(name) > len(_COMPOUND_WORD) + 1:
         name = name.removesuffix(_COMPOUND_WORD)
     return name
@@ -264,19 +310,6 @@ def _plain_name(compound: Compound) -> str:
 def _names(text: str, compound: Compound) -> bool:
     name = _plain_name(compound)
     return bool(name) and name in text
-
-
-def _ambiguous(candidates: tuple[Compound, ...]) -> str:
-    listed = "、".join(f"{c.name}（{c.code}）" for c in candidates[:_MAX_LISTED])
-    return f"有多个小区与您发送的名称相符：{listed}。请发送小区编码和楼栋，例如“{candidates[0].code} 3栋”。"
-
-
-def _reminder(reported: bool) -> str:
-    noted = "您反映的问题已记下，登记住址后会自动转为工单。" if reported else ""
-    return (
-        f"{noted}我们还不知道您住在哪个小区，请发送小区名称或编码和楼栋，例如“阳光花园 3栋”或“XQ0001 3栋”，"
-        "也可以扫描小区二维码。小区编码可向小区专员或物业服务中心询问。"
-    )
 
 
 def _reply(message: InboundMessage, text: str) -> Reply:

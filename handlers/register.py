@@ -49,6 +49,9 @@ _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 # optionally after the word 入住.
 _DATE = re.compile(r"^(?:入住)?([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
 _NOTE_START = re.compile(r"备注[:：]?")
+# Spaces and dashes people type inside long numbers (138 1234 5678, 4301-...).
+_NUMBER_BREAKS = re.compile(r"[\s\-‐‑–—－]")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 @dataclass(slots=True)
@@ -74,14 +77,23 @@ def fold(text: str) -> str:
 
 
 def reject_id_number(text: str) -> None:
-    """Raise when a text contains an ID-card number, which the register never stores.
+    """Raise when a chat line contains an ID-card number, which the register never stores.
 
     Raises:
-        BadCommand: The text contains an 18-character ID number.
+        BadCommand: The text contains an ID number of 18 characters or an old one of 15 digits.
     """
     if contains_id_number(fold(text)):
         msg = "住户档案不登记身份证号，请删去身份证号后重新发送。系统没有保存这条内容。"
         raise BadCommand(msg)
+
+
+def has_id_number(field: str) -> bool:
+    """Tell whether one field contains an ID-card number, also one typed with spaces or dashes.
+
+    Only a single field is joined up like this. Across a whole line, joining
+    would run a phone number and a date together into one long number.
+    """
+    return contains_id_number(_NUMBER_BREAKS.sub("", fold(field)))
 
 
 def parse_phone(text: str) -> str:
@@ -225,30 +237,33 @@ def _is_mark(char: str) -> bool:
     return unicodedata.category(char).startswith("M")
 
 
-# Spaces and dashes people type inside long numbers (138 1234 5678, 4301-...).
-_NUMBER_BREAKS = re.compile(r"[\s\-‐‑–—－]")
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
-def check_note(text: str) -> str:
+def check_note(text: str, *, in_import: bool = False) -> str:
     """Return a note fit for the register.
 
     Notes are shown to the keepers as written, so a number typed with spaces
     or dashes is joined up before the checks. An ID number is rejected, as
     everywhere in the register. A mobile number belongs in its own field,
-    where it is masked.
+    where it is masked. With `in_import` the messages speak of the file's
+    columns instead of a chat line.
 
     Raises:
-        BadCommand: The note is too long or holds an ID or mobile number.
+        BadCommand: The note is too long or contains an ID or mobile number.
     """
     note = text.strip()
     if len(note) > MAX_NOTE_LENGTH:
         msg = f"备注超过{MAX_NOTE_LENGTH}个字，请精简。"
         raise BadCommand(msg)
-    joined = _NUMBER_BREAKS.sub("", fold(note))
-    reject_id_number(joined)
-    if _MOBILE_IN_TEXT.search(joined):
-        msg = "备注里不写手机号，请写在手机号一栏（显示时会打码）。系统没有保存这条内容。"
+    if has_id_number(note):
+        if in_import:
+            msg = "备注中有身份证号。住户档案不登记身份证号，请删去后重新导入。"
+        else:
+            msg = "住户档案不登记身份证号，请删去身份证号后重新发送。系统没有保存这条内容。"
+        raise BadCommand(msg)
+    if _MOBILE_IN_TEXT.search(_NUMBER_BREAKS.sub("", fold(note))):
+        if in_import:
+            msg = "备注中有手机号。备注里不写手机号，请填在手机号一列（导出时默认打码）。"
+        else:
+            msg = "备注里不写手机号，请写在手机号一栏（显示时会打码）。系统没有保存这条内容。"
         raise BadCommand(msg)
     return note
 

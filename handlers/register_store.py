@@ -203,11 +203,13 @@ def _building_order(building: str) -> tuple[int, str]:
 async def records_of(session: AsyncSession, member: Member) -> list[Occupant]:
     """Return the entries in any compound's register linked to a member or carrying the member's phone.
 
-    Moved-out entries count too, because 我的信息 and 删除我的信息 cover the
-    history kept about the person. Member.phone counts as the member's own
-    number, and nothing that a resident types in a chat fills it.
+    Only checked links count (see handlers.register_links): an unchecked one,
+    made before links were checked, may point at a neighbour. Moved-out
+    entries count too, because 我的信息 and 删除我的信息 cover the history
+    kept about the person. Member.phone counts as the member's own number,
+    and nothing that a resident types in a chat fills it.
     """
-    condition = Occupant.member_id == member.id
+    condition = (Occupant.member_id == member.id) & Occupant.link_confirmed.is_(True)
     if member.phone:
         condition = or_(condition, Occupant.phone == member.phone)
     found = await session.scalars(

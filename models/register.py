@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -56,6 +56,10 @@ class Occupant(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     # The bot's member for this person, once known, so 我的信息 can find them.
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    # Whether the link to member_id was checked: the member's chat name was the
+    # entry's name, or the officer confirmed the link with 确认. 我的信息 and
+    # 删除我的信息 follow checked links only.
+    link_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     moved_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -92,7 +92,8 @@ class Notification(Base):
     # Set only when at least one recipient got it.
     sent_at: Mapped[datetime | None]
     sent_by: Mapped[str | None] = mapped_column(String(64))
-    # Send attempts so far, and the errors of the deliveries that failed in the last one.
+    # Send attempts so far, and the errors of the deliveries that failed in the
+    # last one. A no_recipient row keeps why it has no recipient.
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
 

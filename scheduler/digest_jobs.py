@@ -56,8 +56,15 @@ def digest_window_open(now: datetime, config: TimerConfig) -> bool:
     )
 
 
-async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfig) -> list[Draft]:
-    """Return the digests due at `now` that were not decided before."""
+async def digest_drafts(
+    session: AsyncSession, now: datetime, config: TimerConfig, *, render_charts: bool = True
+) -> list[Draft]:
+    """Return the digests due at `now` that were not decided before.
+
+    Weekly digests carry a chart rendered to config.chart_dir, unless
+    `render_charts` is False (a dry run writes no file) or the digest has no
+    recipients.
+    """
     calendar = config.calendar
     today = now.astimezone(config.zone).date()
     if not digest_window_open(now, config):
@@ -109,7 +116,14 @@ async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfi
         if scope == "compound":
             drafts.append(
                 await compound_draft(
-                    session, by_id[scope_id], key, period_start, period_end, config, weekly=weekly
+                    session,
+                    by_id[scope_id],
+                    key,
+                    period_start,
+                    period_end,
+                    config,
+                    weekly=weekly,
+                    render_charts=render_charts,
                 )
             )
         else:
@@ -122,6 +136,7 @@ async def digest_drafts(session: AsyncSession, now: datetime, config: TimerConfi
                     period_end,
                     config,
                     weekly=weekly,
+                    render_charts=render_charts,
                 )
             )
     return drafts
@@ -136,12 +151,14 @@ async def compound_draft(
     config: TimerConfig,
     *,
     weekly: bool,
+    render_charts: bool = True,
 ) -> Draft:
     """Build one compound's digest for its branch secretary and liaison officer."""
     stats = await compute_stats(session, [compound.id], start, end)
     text = compound_digest(compound, stats, end=end, zone=config.zone, weekly=weekly)
+    targets = await role_targets(session, DIGEST_ROLES, compound_id=compound.id)
     image = None
-    if weekly:
+    if weekly and targets and render_charts:
         image = await _chart(
             session, f"{compound.name} 每周工单", [compound.id], stats, key, end, config
         )
@@ -149,10 +166,15 @@ async def compound_draft(
         key=key,
         kind="digest",
         text=text,
-        targets=await role_targets(session, DIGEST_ROLES, compound_id=compound.id),
+        targets=targets,
         due_at=end,
         compound_id=compound.id,
         image_path=image,
+        no_recipient_reason=(
+            ""
+            if targets
+            else f"compound {compound.id} ({compound.name}) has no branch secretary or liaison officer"
+        ),
     )
 
 
@@ -165,6 +187,7 @@ async def street_draft(
     config: TimerConfig,
     *,
     weekly: bool,
+    render_charts: bool = True,
 ) -> Draft:
     """Build the digest of every compound of a street for its tri-party office."""
     compounds = list(
@@ -182,17 +205,19 @@ async def street_draft(
     ]
     total = await compute_stats(session, ids, start, end)
     text = street_digest(street.name, rows, total, end=end, zone=config.zone, weekly=weekly)
+    targets = await role_targets(session, [RoleKind.STREET_STAFF], street_id=street.id)
     image = None
-    if weekly and ids:
+    if weekly and ids and targets and render_charts:
         image = await _chart(session, f"{street.name} 每周工单", ids, total, key, end, config)
     return Draft(
         key=key,
         kind="digest",
         text=text,
-        targets=await role_targets(session, [RoleKind.STREET_STAFF], street_id=street.id),
+        targets=targets,
         due_at=end,
         street_id=street.id,
         image_path=image,
+        no_recipient_reason="" if targets else f"street {street.id} ({street.name}) has no street staff",
     )
 
 

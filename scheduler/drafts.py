@@ -21,6 +21,8 @@ class Draft:
     compound_id: int | None = None
     street_id: int | None = None
     image_path: str | None = None
+    # Why `targets` is empty, for the log and the stored row; empty when there are targets.
+    no_recipient_reason: str = ""
 
 
 def stamp(moment: datetime) -> int:

@@ -63,8 +63,10 @@ def _row(draft: Draft, *, now: datetime, config: TimerConfig) -> dict[str, Any]:
         max(draft.due_at, now), urgent=draft.urgent, calendar=config.calendar
     )
     status = NotificationStatus.PENDING if draft.targets else NotificationStatus.NO_RECIPIENT
+    problem = None
     if not draft.targets:
-        log.warning("notification %s has no recipients; stored without sending", draft.key)
+        problem = f"not sent: {draft.no_recipient_reason or 'no recipients'}"
+        log.warning("notification %s %s; stored as %s", draft.key, problem, status.value)
     return {
         "key": draft.key,
         "kind": draft.kind,
@@ -76,6 +78,7 @@ def _row(draft: Draft, *, now: datetime, config: TimerConfig) -> dict[str, Any]:
         "text": draft.text,
         "image_path": draft.image_path,
         "status": status,
+        "last_error": problem,
         "due_at": draft.due_at,
         "release_at": release,
         "created_at": now,

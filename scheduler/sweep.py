@@ -279,7 +279,7 @@ class Sweeper:
         mark = (today, newest_compound or 0, newest_street or 0)
         if self._digests_done == mark:
             return
-        drafts = await digest_drafts(session, now, self.config)
+        drafts = await digest_drafts(session, now, self.config, render_charts=not self.dry_run)
         if not drafts and not self.dry_run and digest_window_open(now, self.config):
             # Every digest of the day exists; later passes skip the step until
             # the date or the set of compounds and streets changes.

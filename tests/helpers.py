@@ -32,9 +32,11 @@ def shared_classifier():  # noqa: ANN201 - loading the model once per run keeps 
     return Classifier.load()
 
 
-async def make_services(db_url: str, **settings: object) -> tuple[Services, ConsoleOutbound]:
-    """Wire the real services on a test database, with a console that records replies."""
-    console = ConsoleOutbound(io.StringIO(), platform="test")
+async def make_services(
+    db_url: str, *, console_platform: str = "test", **settings: object
+) -> tuple[Services, ConsoleOutbound]:
+    """Wire the real services on a test database, with a console that records the replies to one platform."""
+    console = ConsoleOutbound(io.StringIO(), platform=console_platform)
     services = await build_services(
         Settings(database_url=db_url, _env_file=None, **settings),  # type: ignore[call-arg]
         outbound=[console],

@@ -71,9 +71,11 @@ async def _checked(request: web.Request, *, quarters_only: bool) -> CheckedReque
     zone = ZoneInfo(services.settings.timezone)
     keys = ALLOWED_KEYS - {"sort", "start", "end"} if quarters_only else ALLOWED_KEYS
     # NOTE: a query string with raw, unencoded non-ASCII bytes never gets here.
-    # aiohttp 3.14's C parser rejects it, and web_protocol.RequestHandler
-    # .handle_error sends an English text/plain 400 that no middleware or
-    # signal can replace. Browsers percent-encode such bytes, so only
+    # aiohttp 3.14's C parser rejects it (`curl "...?period=自定义"`), and
+    # web_protocol.RequestHandler.handle_error sends an English text/plain
+    # 400 that no middleware, signal or runner option can replace. It also
+    # logs the request line at ERROR; bot.log_redaction removes the token
+    # from that record. Browsers percent-encode such bytes, so only
     # hand-made requests see that page.
     try:
         default_period = QUARTERS[0] if quarters_only else "本月"

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.dashboard import CLOCK_KEY
-from bot.server import build_web_app
+from bot.server import RUNNER_OPTIONS, build_web_app
 from bot.services import Services
 from handlers.directory import create_compound
 from models import Case, CaseEvent, CaseOutcome, CaseStatus, Community, Compound, DepartmentCall, PartyKind, Street
@@ -172,14 +172,14 @@ async def start_dashboard(
 ) -> tuple[Services, TestClient]:
     """Start the real web app on 127.0.0.1 with the dashboard's clock pinned to NOW, or to `clock`.
 
-    Like bot.server.serve, the server writes no access log, which would
-    otherwise record a token sent in the query string.
+    The runner gets the options of bot.server.serve, so the access log is
+    the one the service writes.
     """
     services, _console = await make_services(db_url, **settings)
     app = build_web_app(services)
     app[CLOCK_KEY] = clock
     server = TestServer(app, host="127.0.0.1")
-    await server.start_server(access_log=None)
+    await server.start_server(**RUNNER_OPTIONS)
     client = TestClient(server)
     await client.start_server()
     return services, client

@@ -20,8 +20,8 @@ async def officer(desk: Desk, text: str) -> list[str]:
     return await desk.say(text, sender="officer", chat_id="officer-private", private=True)
 
 
-async def privately(desk: Desk, sender: str, text: str) -> list[str]:
-    return await desk.say(text, sender=sender, chat_id=f"{sender}-private", private=True)
+async def privately(desk: Desk, sender: str, text: str, *, name: str = "") -> list[str]:
+    return await desk.say(text, sender=sender, chat_id=f"{sender}-private", private=True, name=name)
 
 
 async def count(desk: Desk, model: type) -> int:
@@ -395,13 +395,13 @@ async def test_my_info_after_link_through_case(db_url):
         await officer(desk, ZHANG)
         before = await privately(desk, "r1", "我的信息")
 
-        linked = await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+        linked = await officer(desk, "关联住户 3栋2单元1002 张三 0001 确认")
         after = await privately(desk, "r1", "我的信息")
         other = await privately(desk, "r2", "我的信息")
 
         assert "没有与您的账号关联的登记" in before[0]
         assert linked == [
-            "已把 3栋2单元1002室 张三 的登记关联到工单 0001 的反映人（居**），对方私聊发送“我的信息”即可查看。"
+            "已把 3栋2单元1002室 张三 的登记关联到工单 0001 的反映人（居民r1），对方私聊发送“我的信息”即可查看。"
         ]
         assert after == [
             "住户档案中关于您的登记：\n"
@@ -427,7 +427,7 @@ async def test_erase_my_info_asks_then_deletes(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
         await officer(desk, ZHANG)
-        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001 确认")
 
         asked = await privately(desk, "r1", "删除我的信息")
         still_there = await count(desk, Occupant)
@@ -448,7 +448,7 @@ async def test_moved_out_history_shown_and_erased(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
         await officer(desk, ZHANG)
-        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001 确认")
         await officer(desk, "迁出 3栋2单元1002 张三")
 
         shown = await privately(desk, "r1", "我的信息")
@@ -493,8 +493,8 @@ async def test_link_asks_which_reporter(db_url):
 
         assert replies == [
             "工单 0001 有2位反映人，请在工单号后加上要关联的反映人序号：\n"
-            "1. 王**（03-02 09:30 反映）\n"
-            "2. 李**（03-02 09:32 反映）\n"
+            "1. 王小明（03-02 09:30 反映）\n"
+            "2. 李大伟（03-02 09:32 反映）\n"
             "例如：关联住户 3栋2单元1002室 张三 0001 2"
         ]
         [stored] = await occupants(desk)
@@ -506,12 +506,12 @@ async def test_link_second_reporter(db_url):
         await report_leak_twice(desk)
         await officer(desk, ZHANG)
 
-        linked = await officer(desk, "关联住户 3栋2单元1002 张三 0001 2")
-        first = await privately(desk, "r1", "我的信息")
-        second = await privately(desk, "r2", "我的信息")
+        linked = await officer(desk, "关联住户 3栋2单元1002 张三 0001 2 确认")
+        first = await privately(desk, "r1", "我的信息", name="王小明")
+        second = await privately(desk, "r2", "我的信息", name="李大伟")
 
         assert linked == [
-            "已把 3栋2单元1002室 张三 的登记关联到工单 0001 的第2位反映人（李**），对方私聊发送“我的信息”即可查看。"
+            "已把 3栋2单元1002室 张三 的登记关联到工单 0001 的第2位反映人（李大伟），对方私聊发送“我的信息”即可查看。"
         ]
         assert "没有与您的账号关联的登记" in first[0]
         assert "张三 业主 13812345678" in second[0]
@@ -522,15 +522,15 @@ async def test_link_replacing_earlier_says_so(db_url):
         await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", name="王小明")
         await desk.say("5栋门口的路灯坏了", sender="r2", name="李大伟", at=later(10))
         await officer(desk, ZHANG)
-        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001 确认")
 
-        replaced = await officer(desk, "关联住户 3栋2单元1002 张三 0002")
-        first = await privately(desk, "r1", "我的信息")
-        second = await privately(desk, "r2", "我的信息")
+        replaced = await officer(desk, "关联住户 3栋2单元1002 张三 0002 确认")
+        first = await privately(desk, "r1", "我的信息", name="王小明")
+        second = await privately(desk, "r2", "我的信息", name="李大伟")
 
         assert replaced == [
-            "已把 3栋2单元1002室 张三 的登记关联到工单 0002 的反映人（李**），对方私聊发送“我的信息”即可查看。\n"
-            "这条登记原先关联的居民（王**）已被替换，对方的“我的信息”不再显示这条登记。"
+            "已把 3栋2单元1002室 张三 的登记关联到工单 0002 的反映人（李大伟），对方私聊发送“我的信息”即可查看。\n"
+            "这条登记原先关联的居民（王小明）已被替换，对方的“我的信息”不再显示这条登记。"
         ]
         assert "没有与您的账号关联的登记" in first[0]
         assert "张三 业主 13812345678" in second[0]
@@ -540,11 +540,11 @@ async def test_link_repeated_changes_nothing(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", name="王小明")
         await officer(desk, ZHANG)
-        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001 确认")
 
         again = await officer(desk, "关联住户 3栋2单元1002 张三 0001 1")
 
-        assert again == ["3栋2单元1002室 张三 的登记已经关联到工单 0001 的反映人（王**），无需重复关联。"]
+        assert again == ["3栋2单元1002室 张三 的登记已经关联到工单 0001 的反映人（王小明），无需重复关联。"]
 
 
 async def test_link_names_other_entries_of_account(db_url):
@@ -552,13 +552,13 @@ async def test_link_names_other_entries_of_account(db_url):
         await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", name="王小明")
         await officer(desk, ZHANG)
         await officer(desk, "登记住户 5栋1201 张小红 租户 13900001111")
-        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001 确认")
 
-        linked = await officer(desk, "关联住户 5栋1201 张小红 0001")
-        mine = await privately(desk, "r1", "我的信息")
+        linked = await officer(desk, "关联住户 5栋1201 张小红 0001 确认")
+        mine = await privately(desk, "r1", "我的信息", name="王小明")
 
         assert linked == [
-            "已把 5栋1201室 张小红 的登记关联到工单 0001 的反映人（王**），对方私聊发送“我的信息”即可查看。\n"
+            "已把 5栋1201室 张小红 的登记关联到工单 0001 的反映人（王小明），对方私聊发送“我的信息”即可查看。\n"
             "该居民的账号还关联着 3栋2单元1002室 张* 的登记，“我的信息”会一并显示。"
         ]
         assert "张三 业主" in mine[0]
@@ -662,7 +662,7 @@ async def test_delivery_records_keep_no_register_data(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
         await officer(desk, ZHANG)
-        await officer(desk, "关联住户 3栋2单元1002 张三 0001")
+        await officer(desk, "关联住户 3栋2单元1002 张三 0001 确认")
 
         mine = await privately(desk, "r1", "我的信息")
 

@@ -76,15 +76,50 @@ def test_every_bad_row_reported():
     assert [e.line for e in errors] == [3, 4, 5, 6, 7, 8, 9, 10, 11]
     reasons = [e.reason for e in errors]
     assert reasons[0].startswith("楼栋“三”无法识别")
-    assert "请写上住户姓名" in reasons[1]
+    assert reasons[1] == "姓名为空，请填写住户姓名"
     assert "“房东”不是可用的关系" in reasons[2]
     assert "手机号“1381234”无效" in reasons[3]
     assert "“酗酒”不是可用的标签" in reasons[4]
-    assert "不登记身份证号" in reasons[5]
+    assert reasons[5] == "备注中有身份证号。住户档案不登记身份证号，请删去后重新导入。"
     assert "已打码" in reasons[6]
     assert reasons[7] == "与第 2 行重复：3栋2单元1002室 张三"
     assert reasons[8] == "应有 9 列，实际 5 列"
     assert len(rows) == 1
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("3,2,1002,张三,业主,,,,老身份证110101900307123", "备注中有身份证号"),
+        ("3,2,1002,张三,业主,,,,身份证 110101 900307 123", "备注中有身份证号"),
+        ("3,2,1002,张三,业主,110101199003071234,,,", "手机号中有身份证号"),
+        ("3,2,1002,张三,业主,110101900307123,,,", "手机号中有身份证号"),
+        ("3,2,110101900307123,张三,业主,,,,", "房号中有身份证号"),
+    ],
+)
+def test_id_number_cell_rejected_unquoted(row, reason):
+    rows, errors = read_register(csv_text(FULL_HEADER, row), today=TODAY)
+
+    assert rows == []
+    assert [e.reason for e in errors] == [f"{reason}。住户档案不登记身份证号，请删去后重新导入。"]
+
+
+def test_row_errors_all_reported():
+    rows, errors = read_register(
+        csv_text(FULL_HEADER, "三,2,1002,,房东,1381234567,2099-01-01,酗酒,女儿电话 139-1234-5678"), today=TODAY
+    )
+
+    assert rows == []
+    assert [e.line for e in errors] == [2] * 7
+    reasons = [e.reason for e in errors]
+    assert reasons[0].startswith("楼栋“三”无法识别")
+    assert reasons[1] == "姓名为空，请填写住户姓名"
+    assert reasons[2].startswith("“房东”不是可用的关系")
+    assert reasons[3].startswith("手机号“1381234567”无效")
+    assert reasons[4].startswith("入住日期 2099-01-01 晚于今天")
+    assert reasons[5].startswith("“酗酒”不是可用的标签")
+    assert reasons[6] == "备注中有手机号。备注里不写手机号，请填在手机号一列（导出时默认打码）。"
+    assert not any("重新发送" in reason or "没有保存" in reason for reason in reasons)
 
 
 def test_address_forms_people_type_read():
@@ -215,9 +250,30 @@ async def test_import_with_one_bad_row_writes_nothing(db_url, tmp_path):
     assert code == 2
     assert out == ""
     assert err.splitlines() == [
-        "第 5 行：住户档案不登记身份证号，请删去身份证号后重新发送。系统没有保存这条内容。",
+        "第 5 行：备注中有身份证号。住户档案不登记身份证号，请删去后重新导入。",
         f"{source} 有 1 行有误，未导入任何数据。请改正后重新导入。",
     ]
+    assert await stored(db_url) == []
+
+
+async def test_import_lists_every_error_of_row(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    source = write_csv(
+        tmp_path / "register.csv", FULL_HEADER, GOOD_ROWS[0], "3,2,1010,冯二,房东,1381234567,2099-01-01,酗酒,"
+    )
+
+    code, out, err = await run_cli_async(["register-import", "--compound", "CHY", str(source)], db_url)
+
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 5
+    assert lines[0] == "第 3 行：“房东”不是可用的关系，请写业主、家属、租户、借住、其他之一。"
+    assert lines[1] == "第 3 行：手机号“1381234567”无效，请写11位手机号，例如 13812345678。"
+    # The command compares with the real date, so only the start is fixed.
+    assert lines[2].startswith("第 3 行：入住日期 2099-01-01 晚于今天（")
+    assert lines[3].startswith("第 3 行：“酗酒”不是可用的标签。")
+    assert lines[4] == f"{source} 有 1 行有误（共 4 处），未导入任何数据。请改正后重新导入。"
     assert await stored(db_url) == []
 
 

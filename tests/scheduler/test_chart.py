@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from handlers.charts import cjk_font_name, cjk_font_path, render_weekly_chart
 from handlers.digests import DigestStats
-from models import Notification
+from handlers.directory import create_compound
+from models import Notification, NotificationStatus
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 from tests.scheduler.conftest import SHANGHAI, Desk, local
 
@@ -77,3 +78,39 @@ async def test_weekly_digest_carries_chart(desk: Desk):
     assert len(images) == 1
     assert str(images[0][1]) == weekly.image_path
     assert any(t.startswith("【每周简报】") for t in desk.sent_to("secretary"))
+
+
+async def test_dry_run_writes_no_chart(desk: Desk):
+    await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 4, 9, 30))
+
+    report = await desk.sweeper(dry_run=True).run_once(local(2026, 3, 9, 8, 31))
+
+    weekly = [d for d in report.drafts if d.key.startswith("digest:weekly:")]
+    assert weekly
+    assert [d.image_path for d in weekly] == [None] * len(weekly)
+    chart_dir = Path(desk.config.chart_dir)
+    assert not chart_dir.exists() or list(chart_dir.iterdir()) == []
+
+
+async def test_digest_without_recipients_gets_no_chart(desk: Desk):
+    async with desk.services.sessionmaker() as session, session.begin():
+        lonely = await create_compound(session, "无人小区", "XQ0099")
+    await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 4, 9, 30))
+
+    await desk.sweeper().run_once(local(2026, 3, 9, 8, 31))
+
+    async with desk.services.sessionmaker() as session:
+        rows = {
+            n.key: n
+            for n in await session.scalars(select(Notification).where(Notification.key.like("digest:weekly:%")))
+        }
+    staffed = rows[f"digest:weekly:compound:{desk.compound.id}:2026-W11"]
+    alone = rows[f"digest:weekly:compound:{lonely.id}:2026-W11"]
+    assert staffed.image_path is not None
+    assert alone.status == NotificationStatus.NO_RECIPIENT
+    assert alone.image_path is None
+    assert alone.last_error == f"not sent: compound {lonely.id} (无人小区) has no branch secretary or liaison officer"
+    # The staffed compound and its street have charts; nothing was drawn for the other one.
+    charts = sorted(path.name for path in Path(desk.config.chart_dir).iterdir())
+    assert len(charts) == 2
+    assert charts == sorted(Path(n.image_path).name for n in rows.values() if n.image_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from handlers.directory import create_compound
@@ -12,13 +13,16 @@ from handlers.messages import InboundMessage
 from handlers.onboarding import parse_home
 from models import Case, ChatGroup, Compound, MessageOutcome, PrivateChatHome, RawMessage
 from tests.helpers import T0, make_services, send
+from tests.wecom.conftest import WeChatBot
+from tests.wecom.platform import now_ts, xml_of
+from tests.wecom.test_callbacks import MP, add_compound, app_says, texts_to
 
 _ids = itertools.count(1)
 
 
-def private(text: str, *, sender: str = "o-resident-1", minutes: float = 0) -> InboundMessage:
+def private(text: str, *, sender: str = "o-resident-1", minutes: float = 0, platform: str = "test") -> InboundMessage:
     return InboundMessage(
-        platform="test",
+        platform=platform,
         chat_id=sender,
         sender_id=sender,
         message_id=f"p{next(_ids)}",
@@ -114,7 +118,8 @@ async def test_unclear_answer_gets_a_reply(db_url):
     ambiguous = await services.pipeline.handle(private("翠竹园东区花苑", minutes=3))
     nested = await services.pipeline.handle(private("阳光花园二期 3栋", minutes=4))
 
-    assert "小区名称或编码" in unknown.replies[0].text
+    assert "没有找到该小区" in unknown.replies[0].text
+    assert "小区编码可向小区专员或物业服务中心询问" in unknown.replies[0].text
     assert "已记下" not in unknown.replies[0].text
     assert "已记下" in report.replies[0].text
     assert "XQ0004" in ambiguous.replies[0].text
@@ -241,3 +246,127 @@ async def test_scanned_building_fills_named_place(db_url):
     assert cases[0].place == "楼道"
     assert cases[1].building is None
     await services.close()
+
+
+async def test_misspelt_name_gets_closest(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+        await create_compound(session, "阳光花园二期", "XQ0002")
+        await create_compound(session, "金桂园", "XQ0003")
+
+    first = await send(services, private("阳光花苑 3栋"))
+    later = await send(services, private("我住阳光花苑5栋", minutes=1))
+    short = await send(services, private("金桂 3栋", minutes=2))
+
+    assert first.replies[0].text == (
+        "您好，欢迎使用小区服务。没有找到该小区。您是不是住在阳光花园？如果是，请发送“XQ0001 3栋”。"
+    )
+    assert later.replies[0].text == "没有找到该小区。您是不是住在阳光花园？如果是，请发送“XQ0001 5栋”。"
+    assert "您是不是住在金桂园" in short.replies[0].text
+    async with services.sessionmaker() as session:
+        home = await session.scalar(select(PrivateChatHome))
+    assert home.compound_id is None
+    await services.close()
+
+
+async def test_close_names_listed_on_tie(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+        await create_compound(session, "阳光家园", "XQ0002")
+
+    result = await send(services, private("阳光园 3栋"))
+
+    assert result.replies[0].text == (
+        "您好，欢迎使用小区服务。没有找到该小区。相近的小区有：阳光花园（XQ0001）、阳光家园（XQ0002）。"
+        "请发送您所住小区的编码和楼栋，例如“XQ0001 3栋”。"
+    )
+    await services.close()
+
+
+async def test_traditional_name_binds_chat(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    result = await send(services, private("陽光花園 3棟"))
+
+    assert "已记录您住在阳光花园3栋" in result.replies[0].text
+    async with services.sessionmaker() as session:
+        home = await session.scalar(select(PrivateChatHome))
+    assert home.compound_id is not None
+    assert home.building == "3"
+    await services.close()
+
+
+async def test_unknown_name_first_says_not_found(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    result = await send(services, private("幸福里 5栋"))
+    building_only = await send(services, private("5栋", minutes=1))
+
+    assert result.replies[0].text == (
+        "您好，欢迎使用小区服务。没有找到该小区，请核对小区名称，或改发小区编码和楼栋，例如“XQ0001 3栋”。"
+        "小区编码可向小区专员或物业服务中心询问。"
+    )
+    assert building_only.replies[0].text.startswith("我们还不知道您住在哪个小区")
+    await services.close()
+
+
+@pytest.mark.parametrize("platform", ["wecom", "wecom_aibot", "telegram", "wechat_mp"])
+async def test_first_report_noted_on_every_platform(db_url, platform):
+    services, console = await make_services(db_url, console_platform=platform)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    hello = await send(services, private("你好", sender="o-hello", platform=platform))
+    report = await send(services, private("3栋电梯坏了，有人被困", platform=platform))
+    again = await send(services, private("楼道灯坏了好几天了，晚上看不见路", platform=platform, minutes=1))
+
+    first = report.replies[0].text
+    assert first.startswith("您好，欢迎使用小区服务。您反映的问题已记下，登记住址后会自动转为工单。")
+    assert again.replies[0].text.startswith("您反映的问题已记下")
+    assert "已记下" not in hello.replies[0].text
+    shortcut = {"wechat_mp": "也可以直接扫描小区二维码", "telegram": "也可以打开小区专员发的小区链接"}.get(platform)
+    for text in (hello.replies[0].text, first, again.replies[0].text):
+        assert "小区编码可向小区专员或物业服务中心询问" in text
+        if shortcut is None:
+            assert "二维码" not in text
+            assert "链接" not in text
+        else:
+            assert shortcut in text
+    assert [text for _target, text in console.sent][1] == first
+    await services.close()
+
+
+async def test_wecom_app_first_report_noted(wechat: WeChatBot):
+    await add_compound(wechat)
+
+    await app_says(wechat, "zhangsan", "3栋电梯坏了，有人被困", "app-first-1")
+
+    [reply] = texts_to(wechat, "zhangsan")
+    assert reply.startswith("您好，欢迎使用小区服务。您反映的问题已记下，登记住址后会自动转为工单。")
+    assert "二维码" not in reply
+
+
+async def test_official_account_follow_mentions_qr(wechat: WeChatBot):
+    follow = xml_of(
+        {
+            "ToUserName": "gh_0a1b2c3d4e5f",
+            "FromUserName": "oResident-openid-9",
+            "CreateTime": now_ts(),
+            "MsgType": "event",
+            "Event": "subscribe",
+            "EventKey": "",
+        }
+    )
+
+    await wechat.post(MP, wechat.mp_signer.encrypted_xml(follow))
+    await wechat.settle()
+
+    [reply] = [p["text"]["content"] for p in wechat.fake.sent("message/custom/send")]
+    assert reply.startswith("您好，欢迎使用小区服务。")
+    assert "也可以直接扫描小区二维码" in reply
