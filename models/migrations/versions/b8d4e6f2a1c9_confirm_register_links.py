@@ -1,8 +1,8 @@
 """record whether a register entry's link to a member was checked
 
 Revision ID: b8d4e6f2a1c9
-Revises: e4b7a05c3d12
-Create Date: 2026-12-09 09:00:00
+Revises: b1800da615a7
+Create Date: 2026-12-05 11:00:00
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b8d4e6f2a1c9"
-down_revision: str | None = "e4b7a05c3d12"
+down_revision: str | None = "b1800da615a7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
