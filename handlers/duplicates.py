@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.similarity import same_topic, similar
+from handlers.similarity import same_matter, same_topic, similar
 from models import Case, CaseStatus, Compound
 from nlp.findings import Finding, Location
+from nlp.labels import COMPOUND_WIDE
 from nlp.normalize import normalize
 
 # How long a group keeps talking about one problem without naming it again:
@@ -47,8 +48,13 @@ async def find_duplicate(
       thing (漏水, 天花板), whatever the category of each;
     - both have the same category, their locations overlap and they name a
       common thing;
-    - both have the same category and close texts, or any category and
-      nearly the same text.
+    - both have the same category and close texts;
+    - both have the same compound-wide category (fees, the committee and
+      the like, see nlp.labels.COMPOUND_WIDE) and name a common thing
+      beyond the words every such report uses, wherever the reporters
+      live and whichever chat they write in. For these categories, this
+      rule replaces the two before it;
+    - any category and nearly the same text.
     Only what is wrong counts as a common thing or close text, never the
     address or the place, and a few words residents use for one thing
     count as one (see handlers.similarity).
@@ -133,12 +139,21 @@ def _matches(
     if _same_flat(case, finding) and same_topic(case.summary, finding.text):
         return True
 
-    # Two problems of one category in one building ("5栋电梯坏了",
-    # "5栋门禁也坏了") stay apart unless they name a common thing.
-    if same_category and case_location.overlaps(finding.location) and same_topic(case.summary, finding.text):
-        return True
-    if same_category and similar(case.summary, finding.text, threshold=0.3):
-        return True
+    if same_category and finding.category in COMPOUND_WIDE:
+        # A fee rise or a committee election is one matter for the whole
+        # compound, so the compound is the place both reports share. Words
+        # that all such reports use (物业费, 建议小区) make neither a common
+        # thing nor close texts, so "建议小区装充电桩" and "建议小区多种点树"
+        # stay apart.
+        if same_matter(case.summary, finding.text):
+            return True
+    else:
+        # Two problems of one category in one building ("5栋电梯坏了",
+        # "5栋门禁也坏了") stay apart unless they name a common thing.
+        if same_category and case_location.overlaps(finding.location) and same_topic(case.summary, finding.text):
+            return True
+        if same_category and similar(case.summary, finding.text, threshold=0.3):
+            return True
     return similar(case.summary, finding.text, threshold=0.6)
 
 

@@ -68,6 +68,7 @@ from models import (
 from models.db import storage_unavailable
 from nlp.cues import ME_TOO, ME_TOO_PHRASES
 from nlp.findings import RELATIVE_PLACES, Finding, Location
+from nlp.labels import COMPOUND_WIDE
 from nlp.locate import extract_location, is_bare_address
 from nlp.normalize import normalize as normalize_text
 
@@ -816,13 +817,17 @@ async def _with_home_building(
 
     "楼道灯坏了" from a resident of 3栋 is about 3栋 unless the text names
     another building or a place outside the buildings (东门, 车库).
+    "物业费又涨了" from the same resident concerns the whole compound (see
+    nlp.labels.COMPOUND_WIDE), so it gets no building.
     """
     home = await home_of(session, message.platform, message.chat_id)
     if home is None or not home.building:
         return findings
     return [
         replace(f, location=replace(f.location, building=home.building))
-        if f.location.building is None and (f.location.place is None or f.location.place in _PLACES_IN_BUILDING)
+        if f.category not in COMPOUND_WIDE
+        and f.location.building is None
+        and (f.location.place is None or f.location.place in _PLACES_IN_BUILDING)
         else f
         for f in findings
     ]

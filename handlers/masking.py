@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from nlp.numbers import ROOM_MARKER, is_quantity
+
 # Mainland mobile numbers: 11 digits starting with 1[3-9], possibly split by spaces or dashes.
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 # Resident ID numbers: 17 digits and a check digit or X.
@@ -19,20 +21,19 @@ _ROOM_AFTER_UNIT = re.compile(
     r"((?:\d+|[一二三四五六七八九十]+|[A-Za-z])\s*(?:栋|幢|号楼|座|单元|楼)\s*)(\d{3,4})\s*(?:室|号房|房间|房|号)?"
 )
 _ROOM_DASHED = re.compile(r"(?<![\d-])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d-])")
-_ROOM_ALONE = re.compile(r"(?<!\d)(\d{3,4})\s*(?:室|号房|房间|房)")
+_ROOM_ALONE = re.compile(rf"(?<!\d)(\d{{3,4}})\s*{ROOM_MARKER}")
 # A flat named by its number alone, as neighbours write it: 楼上1202, 1502的, 1502那家.
 _ROOM_NEIGHBOUR = re.compile(
     r"(?:(?<=楼上)|(?<=楼下)|(?<=隔壁)|(?<=对门))\s*\d{3,4}(?!\d)|(?<![\d.])\d{3,4}(?=\s*(?:的|家|那家|这家|住户|业主))"
 )
 
 
-# Any other bare number of three or four digits, unless a unit, a decimal
-# point or a date shows it is an amount, a time or a year: in residents'
-# messages such numbers are nearly always flats (住在1203, 1801、1802, 2-301).
-_BARE_NUMBER = re.compile(
-    r"(?<![\d.:：*])\d{3,4}(?![\d.:：%％*])"
-    r"(?!\s*(?:年|月|元|块|角|毛|万|千|百|平|㎡|方|米|公里|分|秒|点|时|小时|天|周|个|次|人|位|名|户|辆|台|只|条|件|张|袋|箱|斤|公斤|克|吨|度|瓦|伏|毫|厘|cm|mm|kg|km|[mMkKwWvV]\b|/|-\d))"
-)
+# Any other bare number of three or four digits. In residents' messages such
+# numbers are nearly always flats (住在1203, 1801、1802, 2-301). The number is
+# kept when a decimal point, a date or the words around it (see
+# nlp.numbers.is_quantity) show it is an amount, a count, a time, a year or a
+# reference.
+_BARE_NUMBER = re.compile(r"(?<![\d.:：*])\d{3,4}(?![\d.:：%％*])(?!\s*(?:/|-\d))")
 
 
 def contains_id_number(text: str) -> bool:
@@ -93,11 +94,26 @@ def _mask_personal(text: str) -> str:
     text = _OLD_ID_NUMBER.sub("***************", text)
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _ROOM_DASHED.sub(lambda m: f"{m.group(1)}-{m.group(2)}-****", text)
-    text = _ROOM_AFTER_UNIT.sub(lambda m: f"{m.group(1)}****", text)
+    text = _ROOM_AFTER_UNIT.sub(_mask_room_after_unit, text)
     text = _ROOM_ALONE.sub("****", text)
-    text = _ROOM_NEIGHBOUR.sub("****", text)
-    text = _BARE_NUMBER.sub("****", text)
+    text = _ROOM_NEIGHBOUR.sub(_mask_unless_quantity, text)
+    text = _BARE_NUMBER.sub(_mask_unless_quantity, text)
     return text
+
+
+def _mask_room_after_unit(match: re.Match[str]) -> str:
+    # 9栋120户 counts the households of a building, and 3栋300平 is a size.
+    if is_quantity(match.string, match.start(2), match.end(2)):
+        return match.group(0)
+    return f"{match.group(1)}****"
+
+
+def _mask_unless_quantity(match: re.Match[str]) -> str:
+    # 一个月收300 and 交了1200 are amounts that neighbours need to read.
+    digits = re.search(r"\d+", match.group(0))
+    if digits is not None and is_quantity(match.string, match.start() + digits.start(), match.start() + digits.end()):
+        return match.group(0)
+    return "****"
 
 
 def mask_name(name: str) -> str:

@@ -75,6 +75,7 @@ _SAME_THING_GROUPS = (
     ("道闸", "栏杆", "抬杆", "闸杆"),
     ("声控灯", "楼道灯", "楼梯灯", "感应灯", "楼道的灯", "楼梯间的灯", "楼道里的灯"),
     ("监控", "摄像头"),
+    ("涨价", "上涨", "涨了", "涨到", "提价"),
 )
 _SAME_THING = {word: group[0] for group in _SAME_THING_GROUPS for word in group[1:]}
 _SAME_THING_WORDS = re.compile("|".join(sorted(map(re.escape, _SAME_THING), key=len, reverse=True)))
@@ -114,3 +115,39 @@ def same_topic(a: str, b: str) -> bool:
     count: "南门路灯坏了" and "南门监控坏了" share only where they are.
     """
     return bool(_thing_bigrams(a) & _thing_bigrams(b))
+
+
+# Words that nearly every report of a compound-wide category names, so
+# sharing them does not show a common matter. Two fee complaints both name
+# 物业费, and two suggestions both open with 建议. Longer words come first, so
+# 物业费 is taken whole.
+_COMPOUND_WORDS = re.compile(
+    "|".join(
+        sorted(
+            "物业公司 物业费 物业 业主委员会 业委会 业主 小区 收费 乱收费 费用 "
+            "维修基金 专项维修资金 公共收益 建议 希望 咨询 反映 投诉".split(),
+            key=len,
+            reverse=True,
+        )
+    )
+)
+
+
+def _matter_bigrams(text: str) -> set[str]:
+    parts = (part for piece in _problem_pieces(text) for part in _COMPOUND_WORDS.split(piece))
+    return {
+        gram
+        for gram in set().union(*(_content_bigrams(part) for part in parts))
+        if not any(char in _COMMENT_CHARS for char in gram)
+    }
+
+
+def same_matter(a: str, b: str) -> bool:
+    """Tell whether two reports of a compound-wide matter name a common thing beyond the words all such reports use.
+
+    "物业费今年又涨了" and "物业费涨价没有经过业主大会同意" share 涨价, so
+    they are one matter. "物业费涨价了" and "物业费发票开不出来" share only
+    物业费, and "凭什么" or "什么时候" are comments, not things, so such
+    pairs stay apart.
+    """
+    return bool(_matter_bigrams(a) & _matter_bigrams(b))

@@ -70,6 +70,20 @@ EXTERNAL_SENSITIVE: Final[frozenset[str]] = frozenset(
     {"repair", "sanitation", "parking", "property_service", "noise"}
 )
 
+# Categories of matters that concern the whole compound rather than one
+# dwelling or building: fees, the maintenance fund and common income, the
+# owners' committee, the property company's service as a whole, policy
+# questions and suggestions. The building a resident lives in does not
+# show where such a matter is. So the home building given in a private
+# chat is not filled in for them, and reports of one matter from residents
+# of different buildings join one case. The other categories (a leak, a
+# noisy neighbour, a broken lamp, a car on the fire lane) happen at a
+# dwelling or a spot, so the home building places them when the text names
+# no building and no place outside the buildings.
+COMPOUND_WIDE: Final[frozenset[str]] = frozenset(
+    {"fees", "fund", "committee", "property_service", "policy", "suggestion"}
+)
+
 URGENCY_LABELS: Final[dict[str, str]] = {"urgent": "紧急", "normal": "一般"}
 
 

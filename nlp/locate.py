@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from nlp.findings import RELATIVE_PLACES, Location
+from nlp.numbers import ROOM_MARKER, is_quantity, looks_like_room
 
 _CN_VALUES = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _CN_VALUES.update({"八": 8, "九": 9})
@@ -28,13 +29,25 @@ _BUILDING = re.compile(rf"(?<![\d.])({_NUMBER})\s?(?:号楼|栋|幢|#楼|#|号�
 # 座 only after a Latin letter or digit (A座, 3座): 一座 is "one of".
 _BUILDING_LETTER = re.compile(r"(?<![A-Za-z\d])([A-Za-z]|\d{1,2})\s?座")
 _UNIT = re.compile(rf"(?<![\d.])({_NUMBER})\s?单元")
-_ROOM_MARKED = re.compile(r"(\d(?<![\d.-]\d)\d{2,3})\s?(?:室|号房|房间|房)")
-# A bare 3-4 digit number is a room unless a unit word or money follows it.
-# 天 counts days, except in 天花板: "1102天花板漏水" is about room 1102.
-_ROOM_BARE = re.compile(
-    r"(\d(?<![\d.\-:/A-Za-z]\d)\d{2,3})(?![\d.:/%]|\s?(?:年|元|块|米|平|方|楼|层|栋|幢|号|单元"
-    r"|路|斤|个|次|天(?!花板)|岁|度|吨|毫|公|万|千|多|余|左右|人|户|辆|台|份|级|期|区|分|秒|点|小时|w|k))"
-)
+_ROOM_MARKED = re.compile(rf"(\d(?<![\d.-]\d)\d{{2,3}})\s?{ROOM_MARKER}")
+# Three or four digits that are not part of a longer number, a decimal, a
+# time (12:30), a date (2026/3/02), a code (B1-203) or a percentage.
+_BARE_NUMBER = re.compile(r"\d(?<![\d.\-:/A-Za-z]\d)\d{2,3}(?![\d.:/%])")
+# Characters allowed between a building or unit and the room after it:
+# 3栋1002, 5栋 302, 3栋的1002.
+_ADDRESS_GAP = frozenset(" 的-")
+_MAX_ADDRESS_GAP = 3
+# A number after a street name is a house number of a street address
+# (解放路213号), not a flat.
+_STREET_BEFORE = re.compile(r"(?:路|街|巷|弄|大道)\s?$")
+# Words after a number that make it a building, a floor or part of a name:
+# 101栋, 105层, 601小区, 520公交.
+_NAME_AFTER = re.compile(r"\s?(?:栋|幢|单元|号楼|号院|#|层|小区|社区|公交|大院)")
+# A group of three or more digits one space or dash away makes a number
+# part of a phone number or a list of figures (138 1234 5678). "+1 1802"
+# is a me-too and a flat.
+_DIGITS_BEFORE = re.compile(r"\d{3}[\s-]$")
+_DIGITS_AFTER = re.compile(r"[\s-]\d{3}")
 
 # Emergency and service numbers that look like room numbers.
 _HOTLINES = frozenset({"110", "119", "120", "122", "12345", "12315"})
@@ -166,6 +179,9 @@ def extract_location(text: str) -> Location:
             building, unit, room = (str(int(group)) for group in triple.groups())
             room = triple.group(3)
 
+    # Where the building and the unit end, because a number right after
+    # them is a room (3栋1002, 2单元 302).
+    address_ends = []
     if building is None:
         match = None
         if "栋" in text or "号" in text or "幢" in text or "#" in text:
@@ -175,20 +191,17 @@ def extract_location(text: str) -> Location:
         if match:
             value = match.group(1)
             building = value.upper() if value.isascii() and value.isalpha() else _number(value)
+            address_ends.append(match.end())
     if unit is None and "单元" in text:
         match = _UNIT.search(text)
         if match:
             unit = _number(match.group(1))
+            address_ends.append(match.end())
     if room is None and has_room_digits:
         match = None
         if "室" in text or "房" in text:
             match = _ROOM_MARKED.search(text)
-        if match is None:
-            match = next(
-                (m for m in _ROOM_BARE.finditer(text) if m.group(1) not in _HOTLINES), None
-            )
-        if match:
-            room = match.group(1)
+        room = match.group(1) if match else _bare_room(text, address_ends)
 
     match = _PLACE.search(text)
     if match:
@@ -201,6 +214,46 @@ def extract_location(text: str) -> Location:
     if building is None and unit is None and room is None and place is None:
         return _EMPTY_LOCATION
     return Location(building=building, unit=unit, room=room, place=place)
+
+
+def _bare_room(text: str, address_ends: list[int]) -> str | None:
+    """Return the first number without 室 or 房 that reads as a room.
+
+    Right after a building or unit (3栋1002, 2单元 302), any number that is
+    no quantity is a room. Elsewhere (楼上1202, 听说1103进了小偷, 302户的狗)
+    the number must also be shaped like a flat (see
+    nlp.numbers.looks_like_room), which amounts such as 300 or 1200 and
+    case numbers such as 0001 are not. A number is never a room when the
+    words around it make it an amount, a count, a rate or a reference (see
+    nlp.numbers.is_quantity). Nor is an emergency number, a street number,
+    or a number that is part of a name or of a phone number.
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+        address_ends: Where the building and unit that the text names end.
+    """
+    for match in _BARE_NUMBER.finditer(text):
+        number = match.group(0)
+        start, end = match.span()
+        if number in _HOTLINES or is_quantity(text, start, end):
+            continue
+        before = max(0, start - 4)
+        if _STREET_BEFORE.search(text, before, start) or _NAME_AFTER.match(text, end):
+            continue
+        if _DIGITS_BEFORE.search(text, before, start) or _DIGITS_AFTER.match(text, end):
+            continue
+        if any(_after_address(text, address_end, start) for address_end in address_ends):
+            return number
+        if looks_like_room(number):
+            return number
+    return None
+
+
+def _after_address(text: str, address_end: int, start: int) -> bool:
+    if address_end > start:
+        return False
+    gap = text[address_end:start]
+    return len(gap) <= _MAX_ADDRESS_GAP and all(char in _ADDRESS_GAP for char in gap)
 
 
 # The addresses and place names that extract_location reads, the places named

@@ -181,3 +181,74 @@ def test_same_or_unknown_spots_do_not_conflict(first: Location, second: Location
 )
 def test_split_at_locations_keeps_what_is_wrong(text: str, pieces: list[str]) -> None:
     assert split_at_locations(normalize(text)) == pieces
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3栋1002卫生间漏水", Location(building="3", room="1002")),
+        ("12号楼2单元1501家里停水了", Location(building="12", unit="2", room="1501")),
+        ("5栋 1302 的热水器漏水", Location(building="5", room="1302")),
+        ("A座1203门口堆满了纸箱", Location(building="A", room="1203")),
+        ("楼上1202天天半夜跺脚", Location(room="1202")),
+        ("楼上1202每天往下滴水", Location(room="1202")),
+        ("1502的能不能别在楼道抽烟", Location(room="1502", place="楼道")),
+        ("我家是802，卫生间顶上在渗水", Location(room="802")),
+        ("住在1103，窗户关不上", Location(room="1103")),
+        ("住15楼1502，电梯又坏了", Location(room="1502")),
+        ("隔壁1704装修一直没停", Location(room="1704")),
+        ("水从楼上漏到602了", Location(room="602")),
+        ("302户的狗天天叫", Location(room="302")),
+        ("1906号门口的快递没人拿", Location(room="1906")),
+        ("门牌号1906，电梯按钮坏了", Location(room="1906")),
+        ("1201号房空调外机滴水", Location(room="1201")),
+        ("漏水了，1202也是", Location(room="1202")),
+        ("3#1202漏水", Location(building="3", room="1202")),
+        ("听说1103昨晚又进了小偷", Location(room="1103")),
+        ("+1 1802也漏了", Location(room="1802")),
+        ("1202楼上漏水", Location(room="1202")),
+        ("101栋1202漏水", Location(building="101", room="1202")),
+    ],
+)
+def test_rooms_written_as_numbers(text: str, expected: Location) -> None:
+    assert extract_location(normalize(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("停车费乱收费，一个月收300", Location()),
+        ("物业费一个月350，太贵了", Location()),
+        ("300一个月的车位太贵", Location()),
+        ("交了1200元押金", Location()),
+        ("我上个月交了1200", Location()),
+        ("房租一个月1500", Location()),
+        ("1200房租还没退", Location()),
+        ("物业费涨到1250了", Location()),
+        ("罚款500", Location()),
+        ("花了1105修好的", Location()),
+        ("一年下来1800多", Location()),
+        ("小区共有860户", Location()),
+        ("我们这栋120户人家就一部电梯", Location()),
+        ("9栋120户都停水了", Location(building="9")),
+        ("面积118平，物业费一年2000", Location()),
+        ("等了120分钟还没人来", Location()),
+        ("这次停电影响了300多人", Location()),
+        ("重开 0001 还是漏水", Location()),
+        ("重開 0001 还是漏水", Location()),
+        ("评价 1203 满意", Location()),
+        ("查询 #1105", Location()),
+        ("电话138 1234 5678", Location()),
+        ("尾号1203的车挡住出口了", Location()),
+        ("快递柜取件码1205", Location(place="快递柜")),
+        ("100,200都不够", Location()),
+        ("有110吗", Location()),
+        ("我们小区在建设路218号", Location()),
+        ("601小区门口堵车", Location(place="小区门口")),
+        ("从2016以来一直漏水", Location()),
+        ("101栋漏水", Location(building="101")),
+        ("投票结果是315票", Location()),
+    ],
+)
+def test_numbers_that_are_not_rooms(text: str, expected: Location) -> None:
+    assert extract_location(normalize(text)) == expected

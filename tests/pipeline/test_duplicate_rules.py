@@ -99,6 +99,26 @@ async def second_joins_first(db_url: str, first: Report, second: Report) -> bool
             ("1栋1单元1101楼上装修太吵", "noise", Location("1", "1", "1101")),
             id="one-flat-two-things",
         ),
+        pytest.param(
+            ("物业费今年又涨价了", "fees", Location()),
+            ("物业费发票一直不给开", "fees", Location()),
+            id="fee-rise-and-fee-invoice",
+        ),
+        pytest.param(
+            ("凭什么收停车费", "fees", Location()),
+            ("物业费今年又涨了，凭什么", "fees", Location()),
+            id="two-fees-sharing-a-comment",
+        ),
+        pytest.param(
+            ("建议小区装几个充电桩", "suggestion", Location()),
+            ("建议小区多种点树", "suggestion", Location()),
+            id="two-suggestions",
+        ),
+        pytest.param(
+            ("3栋电梯广告收益去哪了", "fund", Location("3")),
+            ("5栋电梯广告收益去哪了", "fund", Location("5")),
+            id="fund-of-two-named-buildings",
+        ),
     ],
 )
 async def test_different_problems_stay_apart(db_url, first: Report, second: Report):
@@ -137,6 +157,21 @@ async def test_different_problems_stay_apart(db_url, first: Report, second: Repo
             ("3号楼电梯卡在12楼了，里面好像有人", "repair", Location("3")),
             ("3栋的电梯停在半空不动了，快来人看看", "repair", Location("3")),
             id="stuck-lift-reworded",
+        ),
+        pytest.param(
+            ("物业费今年又涨了，凭什么", "fees", Location()),
+            ("物业费涨价没有经过业主大会同意", "fees", Location()),
+            id="one-fee-rise-two-residents",
+        ),
+        pytest.param(
+            ("业委会换届选举什么时候搞", "committee", Location()),
+            ("业委会选举一直不公开", "committee", Location()),
+            id="one-committee-election",
+        ),
+        pytest.param(
+            ("建议小区装几个充电桩", "suggestion", Location()),
+            ("希望增加电动车充电桩", "suggestion", Location()),
+            id="charging-points-suggested-twice",
         ),
     ],
 )

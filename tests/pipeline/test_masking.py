@@ -94,3 +94,36 @@ def test_office_reference_numbers_kept(text, expected):
 )
 def test_personal_numbers_masked_near_reference(text, expected):
     assert mask_for_group(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "停车费乱收费，一个月收300",
+        "物业费一个月350，太贵了",
+        "我上个月交了1200",
+        "物业费涨到1250了",
+        "罚款500",
+        "9栋120户都停水了",
+        "3栋300平的房子",
+        "小区共有860户",
+        "一个月300的停车费",
+        "300家商户",
+    ],
+)
+def test_amounts_and_counts_kept(text):
+    assert mask_for_group(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1102天花板漏水", "****天花板漏水"),
+        ("楼上1202天天吵", "楼上****天天吵"),
+        ("9栋1202户漏水", "9栋****户漏水"),
+        ("1502家天天吵", "****家天天吵"),
+        ("3栋300室", "3栋****"),
+    ],
+)
+def test_rooms_before_other_words_masked(text, expected):
+    assert mask_for_group(text) == expected
