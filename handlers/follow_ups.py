@@ -8,6 +8,7 @@ cases of their own. "楼道灯也不亮了" names another thing and still opens 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -28,6 +29,9 @@ from nlp.subjects import names_new_subject
 OWN_DETAIL_WINDOW = timedelta(minutes=15)
 # The sender's newest cases in the window that a line is compared with.
 _CANDIDATES = 5
+# A case number in normalised text: 工单8, #8, or four digits with a leading
+# zero (0008), which no flat or building number has.
+_CASE_NUMBER = re.compile(r"(?:工单|#)\s*(\d{1,4})(?!\d)|(?<![\d.])(0\d{3})(?!\d)")
 
 
 async def own_case_for_detail(
@@ -51,10 +55,12 @@ async def own_case_for_detail(
       parking problem, but after "栏杆坏了" the two lines read as a repair,
       while "物业催费天天打电话" after "路灯不亮" turns the pair into fees.
     A line that opens with a connective such as 另外 or 还有 takes no case.
+    A line that names a case number ("催一下工单0008") takes only that case.
     """
     text = normalize(finding.text)
     if opens_topic(text):
         return None
+    named = {int(found[0] or found[1]) for found in _CASE_NUMBER.findall(text)}
     candidates = await session.scalars(
         select(Case)
         .where(
@@ -68,6 +74,8 @@ async def own_case_for_detail(
     for candidate in list(candidates):
         case = await follow_merges(session, candidate)
         if case.status not in CaseStatus.open_statuses():
+            continue
+        if named and named != {case.seq}:
             continue
         if finding.urgent and not case.urgent:
             continue

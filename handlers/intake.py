@@ -287,6 +287,9 @@ class Pipeline:
         parsed = self.commands.parse(message.text)
         if parsed is not None and await _resident_words_not_command(session, parsed.spec.name, chat, member):
             parsed = None
+        if parsed is not None and parsed.staff_only and not await _sent_by_staff(session, chat, member):
+            # "开门 1002" from a resident may name a flat, so it goes on as a report.
+            parsed = None
         if parsed is not None:
             ctx = CommandContext(
                 session=session,
@@ -314,6 +317,14 @@ class Pipeline:
             # Another bot's command is neither ours nor a resident's report.
             return IntakeResult(outcome=MessageOutcome.IGNORED)
 
+        if message.is_private and chat.compound_id is None and await holds_staff_role(session, member):
+            # Staff act through commands, and the resident's question about
+            # their home would only mislead them.
+            # NOTE: so staff cannot report a problem of their own home here.
+            # They report it in their compound's residents' group.
+            chat_target = ChatTarget(message.platform, message.chat_id)
+            hint = Reply(chat_target, texts.staff_private_hint(), None, "officer", message.message_id)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[hint])
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
             findings = self.classifier.classify(message.text)
@@ -880,6 +891,13 @@ async def _resident_words_not_command(session: AsyncSession, name: str, chat: Ch
     if access.level is not Level.RESIDENT:
         return False
     return not await holds_staff_role(session, member)
+
+
+async def _sent_by_staff(session: AsyncSession, chat: ChatGroup, member: Member) -> bool:
+    """Tell whether a message comes from staff: from a work group, or from a member with a staff role anywhere."""
+    if chat.kind == ChatKind.STAFF_GROUP:
+        return True
+    return await holds_staff_role(session, member)
 
 
 def _share_location(findings: list[Finding]) -> list[Finding]:

@@ -1,4 +1,4 @@
-"""Masking of personal details in text that a whole group can read."""
+"""Masking of personal details in text that a whole group, or staff, can read."""
 
 from __future__ import annotations
 
@@ -89,10 +89,24 @@ def _keep_reference(match: re.Match[str]) -> str:
     return match.group("word") + (_mask_personal(number) if personal else number)
 
 
-def _mask_personal(text: str) -> str:
+def mask_contacts(text: str) -> str:
+    """Mask phone numbers and ID numbers, but keep rooms, for notices to the parties and officers.
+
+    Staff need the full location to visit, but not a resident's phone or ID
+    number, which the register masks for staff too. The person's own
+    replies are not masked with this.
+    """
     text = _ID_NUMBER.sub("******************", text)
     text = _OLD_ID_NUMBER.sub("***************", text)
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _PHONE.sub(_masked_phone, text)
+
+
+def _masked_phone(match: re.Match[str]) -> str:
+    return f"{match.group(1)}****{match.group(3)}"
+
+
+def _mask_personal(text: str) -> str:
+    text = mask_contacts(text)
     text = _ROOM_DASHED.sub(lambda m: f"{m.group(1)}-{m.group(2)}-****", text)
     text = _ROOM_AFTER_UNIT.sub(_mask_room_after_unit, text)
     text = _ROOM_ALONE.sub("****", text)

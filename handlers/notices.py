@@ -6,11 +6,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.ladder import RUNG_LABELS, Rung
-from handlers.replies import case_title, party_name, short_summary
+from handlers.masking import mask_contacts
+from handlers.replies import case_title, party_name, staff_summary
 from models import Case
 from nlp.labels import CATEGORY_LABELS
 
 LIMIT_WORDS = {"acknowledge": "受理", "resolve": "办结"}
+# The phrase for each limit that an overdue case ran past.
+LATE_PHRASES = {"acknowledge": "已超过响应时限，仍未受理", "resolve": "已超过办结时限，仍未办结"}
 
 
 _WEEKDAYS = "一二三四五六日"
@@ -34,42 +37,70 @@ def reminder(case: Case, limit: str, due: datetime, zone: ZoneInfo) -> str:
     return (
         f"【催办】{case.compound.name} 工单 {case.number}（{case_title(case)}）"
         f"请于{local_time(due, zone)}前{LIMIT_WORDS[limit]}。\n"
-        f"内容：{short_summary(case.summary, 80)}"
+        f"内容：{staff_summary(case.summary, 80)}"
     )
 
 
-def escalated_to_rung(case: Case, rung: Rung, due: datetime, zone: ZoneInfo) -> str:
-    """Tell the people of a new rung that a case is now theirs to supervise."""
+def awaited_step(case: Case, late: str, next_due: datetime) -> str:
+    """Return the step (受理 or 办结) whose absence at `next_due` brings the next climb or reminder.
+
+    The ladder moves only while a limit is exceeded. A case late only with
+    its acknowledgement stops climbing once accepted, until its resolve limit
+    runs out. So the next step is 受理 unless the resolve limit has passed or
+    will have passed by `next_due`.
+
+    Args:
+        late: The limit that ran out: acknowledge or resolve.
+    """
+    if late == "resolve" or (case.resolve_due_at is not None and case.resolve_due_at <= next_due):
+        return LIMIT_WORDS["resolve"]
+    return LIMIT_WORDS["acknowledge"]
+
+
+def escalated_to_rung(case: Case, rung: Rung, due: datetime, zone: ZoneInfo, late: str) -> str:
+    """Tell the people of a new rung that a case is now theirs to supervise.
+
+    Args:
+        late: The limit that ran out: acknowledge or resolve.
+    """
     return (
-        f"【督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）已超过办理时限，"
+        f"【督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）{LATE_PHRASES[late]}，"
         f"现升级至{RUNG_LABELS[rung]}督办，原承办方：{party_name(case)}。\n"
-        f"内容：{short_summary(case.summary, 80)}\n"
-        f"请于{local_time(due, zone)}前推动办结。"
+        f"内容：{staff_summary(case.summary, 80)}\n"
+        f"请于{local_time(due, zone)}前推动{awaited_step(case, late, due)}。"
     )
 
 
-def escalated_for_party(case: Case, rung: Rung) -> str:
+def escalated_for_party(case: Case, rung: Rung, late: str) -> str:
     """Tell the first party that its case went up a rung and remains its responsibility."""
     return (
-        f"【督办提醒】工单 {case.number}（{case_title(case)}）已超时，已升级至{RUNG_LABELS[rung]}督办。"
-        f"贵方仍为首接责任方，请继续办理并及时反馈进展。"
+        f"【督办提醒】工单 {case.number}（{case_title(case)}）{LATE_PHRASES[late]}，"
+        f"已升级至{RUNG_LABELS[rung]}督办。贵方仍为首接责任方，请继续办理并及时反馈进展。"
     )
 
 
-def overdue_at_top(case: Case, rung: Rung, next_due: datetime, zone: ZoneInfo) -> str:
-    """Remind everyone on an overdue case that no rung above can take it."""
+def overdue_at_top(case: Case, rung: Rung, next_due: datetime, zone: ZoneInfo, late: str) -> str:
+    """Remind everyone on an overdue case that no rung above can take it.
+
+    Args:
+        next_due: When the sweep reminds again if the awaited step is still missing.
+        late: The limit that ran out: acknowledge or resolve.
+    """
     if rung is Rung.STREET:
         where = "已处于街道三方办督办，这是最高一级。"
         whistle = f"如需职能部门处理，请街道三方办发送“吹哨 {case.number} 部门”。"
     else:
         where = f"已处于{RUNG_LABELS[rung]}督办，上级没有登记工作人员，无法继续升级。"
         whistle = ""
+    resolve_due = ""
+    if late == "acknowledge" and case.resolve_due_at is not None:
+        resolve_due = f"办结时限为{local_time(case.resolve_due_at, zone)}。"
     return (
-        f"【超时督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）已超过办理时限，仍未办结。"
-        f"{where}承办方：{party_name(case)}。\n"
-        f"内容：{short_summary(case.summary, 80)}\n"
+        f"【超时督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）{LATE_PHRASES[late]}。"
+        f"{resolve_due}{where}承办方：{party_name(case)}。\n"
+        f"内容：{staff_summary(case.summary, 80)}\n"
         f"请承办方尽快办理并反馈进展，督办方继续跟进。{whistle}"
-        f"到{local_time(next_due, zone)}仍未办结的，将再次提醒。"
+        f"到{local_time(next_due, zone)}仍未{awaited_step(case, late, next_due)}的，将再次提醒。"
     )
 
 
@@ -78,7 +109,7 @@ def triage_reminder(case: Case, zone: ZoneInfo) -> str:
     return (
         f"【待分类提醒】{case.compound.name} 工单 {case.number} 于{local_time(case.opened_at, zone)}登记，"
         f"至今未确认类别，还没有派给承办方。\n"
-        f"内容：{short_summary(case.summary, 80)}\n"
+        f"内容：{staff_summary(case.summary, 80)}\n"
         f"系统初判为“{CATEGORY_LABELS.get(case.category, case.category)}”。"
         f"请回复“分类 {case.number} 类别”确认，例如“分类 {case.number} 设施报修”。"
     )
@@ -89,7 +120,7 @@ def triage_chaser(case: Case, zone: ZoneInfo) -> str:
     return (
         f"【待分类督办】{case.compound.name} 工单 {case.number} 于{local_time(case.opened_at, zone)}登记，"
         f"至今未确认类别，还没有派给承办方，居民仍在等待处理。\n"
-        f"内容：{short_summary(case.summary, 80)}\n"
+        f"内容：{staff_summary(case.summary, 80)}\n"
         f"请小区专员尽快回复“分类 {case.number} 类别”派单，党组织书记请督促跟进。"
     )
 
@@ -99,8 +130,8 @@ def escalated_by_command(case: Case, rung: Rung, actor: str, reason: str) -> str
     return (
         f"【督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）"
         f"经{actor}提请，现升级至{RUNG_LABELS[rung]}督办，原承办方：{party_name(case)}。\n"
-        f"原因：{reason}\n"
-        f"内容：{short_summary(case.summary, 80)}\n"
+        f"原因：{mask_contacts(reason)}\n"
+        f"内容：{staff_summary(case.summary, 80)}\n"
         f"请督促承办方尽快办结。"
     )
 

@@ -49,6 +49,7 @@ PLATFORM_LABELS = {
     "wecom_webhook": "企业微信群机器人",
     "wechat_mp": "公众号",
     "telegram": "Telegram",
+    "replay": "聊天记录回放",
 }
 
 PARTY_ROLES: dict[PartyKind, frozenset[RoleKind]] = {
@@ -384,7 +385,8 @@ class Outbox:
                 return
             if values["status"] == store.FAILED and delivery.case_id is not None:
                 await _record_failure(session, delivery.case_id, delivery.platform, error or "")
-                if delivery.report_failure and delivery.audience != "officer":
+                reported = delivery.report_failure and delivery.audience != "officer"
+                if reported and not await _event_reported(session, delivery):
                     notices = await self.queue_failure_report(session, delivery.case_id, delivery.platform)
         for name, value in values.items():
             setattr(delivery, name, value)
@@ -472,6 +474,34 @@ async def party_accounts(session: AsyncSession, party_id: int, platforms: set[st
         .distinct()
     )
     return [UserTarget(platform=p, user_id=u) for p, u in rows]
+
+
+async def _event_reported(session: AsyncSession, delivery: Delivery) -> bool:
+    """Tell whether another message of the same event already failed on the same platform and was reported.
+
+    The replies to one message are stored by one Outbox.enqueue call with
+    one created_at, so (case, platform, created_at) names the event. A 转派
+    that reaches the group, the reporter and a party through one broken
+    platform then brings the branch one notice, not three.
+    """
+    # Holding the case row makes two failures of one event, settled at the
+    # same time by the retry pass, take turns, so the second finds the first.
+    # SQLite has no row locks, but it lets one write transaction run at a time.
+    await session.execute(select(Case.id).where(Case.id == delivery.case_id).with_for_update(key_share=True))
+    earlier = await session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.case_id == delivery.case_id,
+            Delivery.platform == delivery.platform,
+            Delivery.created_at == delivery.created_at,
+            Delivery.status == store.FAILED,
+            Delivery.report_failure.is_(True),
+            Delivery.audience != "officer",
+            Delivery.id != delivery.id,
+        )
+        .limit(1)
+    )
+    return earlier is not None
 
 
 async def _record_failure(session: AsyncSession, case_id: int, platform: str, error: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.masking import mask_for_group, mask_name
+from handlers.masking import mask_contacts, mask_for_group, mask_name
 from models import Case, CaseStatus
 from nlp.findings import Location
 from nlp.labels import CATEGORY_LABELS
@@ -35,6 +35,14 @@ def short_summary(text: str, limit: int = SUMMARY_CHARS) -> str:
     if len(text) > limit:
         return text[: limit - 1] + "…"
     return text.rstrip("，,。.！!？?；;～~ ")
+
+
+def staff_summary(text: str, limit: int) -> str:
+    """Shorten a resident's text for a notice to staff, with phone and ID numbers masked.
+
+    The masking runs before the cut, so a cut never leaves half a number unmasked.
+    """
+    return short_summary(mask_contacts(text), limit)
 
 
 def party_name(case: Case) -> str:
@@ -74,8 +82,9 @@ def opened_for_group(case: Case, response_phrase: str) -> str:
 
 
 def triage_for_group(case: Case) -> str:
+    """Tell the group a case was registered and waits for its category, shaped like opened_for_group."""
     return (
-        f"已收到：工单 {case.number}{group_summary(case)}，"
+        f"已收到：工单 {case.number}（待分类）{group_summary(case)}，"
         f"小区专员确认类别后将尽快派单。发送“查询 {case.number}”可看进度。"
     )
 
@@ -134,7 +143,7 @@ def opened_for_party(case: Case, reporter_name: str, response_phrase: str) -> st
     lines = [
         f"【新工单】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
         f"位置：{case_location(case) or '未注明'}",
-        f"内容：{short_summary(case.summary, 200)}",
+        f"内容：{staff_summary(case.summary, 200)}",
         f"反映人：{mask_name(reporter_name) or '居民'}",
         f"时限：{response_phrase}。回复“受理 {case.number}”确认受理。",
     ]
@@ -148,7 +157,7 @@ def urgent_copy_for_branch(case: Case, reporter_name: str, response_phrase: str)
     lines = [
         f"【抄送·紧急】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
         f"位置：{case_location(case) or '未注明'}",
-        f"内容：{short_summary(case.summary, 200)}",
+        f"内容：{staff_summary(case.summary, 200)}",
         f"反映人：{mask_name(reporter_name) or '居民'}",
         f"已转{party_name(case)}处理，{response_phrase}。请关注进展，必要时发送“升级 {case.number} 原因”。",
     ]
@@ -159,7 +168,7 @@ def triage_for_officer(case: Case) -> str:
     """Ask the liaison officer to pick a category the model was unsure of."""
     guess = CATEGORY_LABELS.get(case.category, case.category)
     return (
-        f"【待分类】{case.compound.name} 工单 {case.number}：{short_summary(case.summary, 200)}\n"
+        f"【待分类】{case.compound.name} 工单 {case.number}：{staff_summary(case.summary, 200)}\n"
         f"系统初判为“{guess}”，把握不大。请回复“分类 {case.number} 类别”确认，"
         f"例如“分类 {case.number} 设施报修”。"
     )
@@ -174,6 +183,15 @@ def nudge_for_party(case: Case) -> str:
 
 def bind_hint() -> str:
     return "您好，本群尚未绑定小区，暂不能受理报事。请小区专员在群内发送“绑定 小区编码”完成绑定。"
+
+
+def staff_private_hint() -> str:
+    """Tell a staff member in a private chat how to work with the bot, instead of asking where they live."""
+    return (
+        "您好，您是小区工作人员，在这里直接发送指令即可办理工单，"
+        "例如“查询 0034”“受理 0034”“办结 0034 处理结果”。发送“帮助”查看全部指令。"
+        "如需以居民身份反映问题，请在所住小区的居民群里发送。"
+    )
 
 
 def apology() -> str:
@@ -199,11 +217,11 @@ def update_for_party(case: Case, heading: str, note: str = "") -> str:
     lines = [
         f"【{heading}】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
         f"位置：{case_location(case) or '未注明'}",
-        f"内容：{short_summary(case.summary, 200)}",
+        f"内容：{staff_summary(case.summary, 200)}",
         f"反映人数：{case.reporter_count}{priority_phrase(case)}",
     ]
     if note:
-        lines.append(f"说明：{note}")
+        lines.append(f"说明：{mask_contacts(note)}")
     return "\n".join(lines)
 
 

@@ -67,6 +67,10 @@ _COMMON_FULL_WIDTH = ("，", "。", "！", "？", "：", "、")
 # Notices use 【】 instead, which is left alone because it carries words.
 _STICKER = re.compile(r"\[(?:[\u4e00-\u9fff]{1,4}|[A-Za-z]{2,12})\]")
 
+# Every single-character fold of fold_characters, as a str.translate table.
+_CHARACTER_FOLDS = {ord(char): ord(zhconv.zhconv.getdict("zh-cn")[char]) for char in _TRADITIONAL}
+_CHARACTER_FOLDS.update(_FULL_WIDTH)
+
 # Pictographs, dingbats, flags, variation selectors and joiners.
 _EMOJI_CHARS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0e\ufe0f\u200d\u20e3"
 # "[...][...]*" rather than "[...]+": re skips in C to a pattern's first
@@ -140,6 +144,21 @@ def normalize(text: str) -> str:
     if "  " in text or "\t" in text or "\u2005" in text or "\u00a0" in text:
         text = _SPACES.sub(" ", text)
     return text.strip()
+
+
+def fold_characters(text: str) -> str:
+    """Fold full-width forms and traditional characters, one character for one.
+
+    Unlike normalize, nothing is removed or merged, so an index into the
+    result is the same index into `text`. Command parsing relies on that: it
+    reads the verb and arguments from the folded text and keeps a note's
+    characters as the person typed them. The traditional characters are
+    mapped one by one, without zhconv's phrase rules, which is enough for
+    command verbs and their arguments.
+    """
+    if _FULL_WIDTH_PATTERN.search(text) is None and _UNUSUAL.search(text) is None:
+        return text
+    return text.translate(_CHARACTER_FOLDS)
 
 
 def _has_traditional(text: str) -> bool:

@@ -133,6 +133,17 @@ def _limits(case: Case) -> list[tuple[str, datetime]]:
     return limits
 
 
+def _late_limit(case: Case, now: datetime) -> str:
+    """Name the limit an overdue case is late against: resolve once it passed, else acknowledge.
+
+    The ladder climbs only while a limit is exceeded, so when the resolve
+    limit has not passed, the acknowledge limit has.
+    """
+    if case.resolve_due_at is not None and case.resolve_due_at <= now:
+        return "resolve"
+    return "acknowledge"
+
+
 def _reminder(
     case: Case,
     limit: str,
@@ -190,6 +201,7 @@ async def _climb(
         await _remind_at_top(session, case, timer, now, config, outcome, fell_due)
         return
     rung, targets = found
+    late = _late_limit(case, now)
     limit = config.rung_limit(rung, urgent=case.urgent)
     due = limit.due(now, config.calendar)
     timer.rung = rung
@@ -202,7 +214,7 @@ async def _climb(
         Draft(
             key=key,
             kind="escalation",
-            text=notices.escalated_to_rung(case, rung, due, config.zone),
+            text=notices.escalated_to_rung(case, rung, due, config.zone, late),
             targets=targets,
             due_at=fell_due,
             urgent=case.urgent,
@@ -216,7 +228,7 @@ async def _climb(
             Draft(
                 key=f"{key}:first_party",
                 kind="escalation",
-                text=notices.escalated_for_party(case, rung),
+                text=notices.escalated_for_party(case, rung, late),
                 targets=[first_party],
                 due_at=fell_due,
                 urgent=case.urgent,
@@ -250,7 +262,7 @@ async def _remind_at_top(
         Draft(
             key=f"overdue:{case.id}:{stamp(case.resolve_due_at or case.opened_at)}:{stamp(fell_due)}",
             kind="overdue",
-            text=notices.overdue_at_top(case, rung, due, config.zone),
+            text=notices.overdue_at_top(case, rung, due, config.zone, _late_limit(case, now)),
             targets=await _overdue_targets(session, case, rung),
             due_at=fell_due,
             urgent=case.urgent,

@@ -20,19 +20,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.errors import BadCommand
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from handlers.permissions import Level
-from models import ChatGroup, Member, RawMessage
+from models import ChatGroup, ChatKind, Member, RawMessage
+from nlp.normalize import fold_characters
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _MENTION = re.compile(r"^\s*@\S+\s+")
-_RATING_FIRST = re.compile(r"^(基本满意|不满意|满意)\s*[#＃]?(\d{1,4})(?!\d)\s*(.*)$", re.DOTALL)
+_RATING_FIRST = re.compile(r"^(基本满意|不满意|满意)\s*#?(\d{1,4})(?!\d)\s*(.*)$", re.DOTALL)
 # Characters allowed right after a verb: a space, a colon, the word 工单, # or a digit.
-_AFTER_VERB = re.compile(r"^(?:\s|[:：]|工单|[#＃]|\d)")
+_AFTER_VERB = re.compile(r"^(?:\s|:|工单|#|\d)")
 # A colon and the word 工单 between the verb and the case number.
-_LEADING_SLIPS = re.compile(r"^\s*[:：]?\s*(?:工单\s*)?")
-# A word of Chinese characters and a case number and nothing else (关闭 0009),
-# which reads as a command the bot does not have.
-_UNKNOWN_VERB = re.compile(r"^([\u4e00-\u9fff]{2,5})\s*[:：]?\s*(?:工单\s*)?[#＃]?(\d{4})$")
+_LEADING_SLIPS = re.compile(r"^\s*:?\s*(?:工单\s*)?")
+# A word and a case number, maybe with more text after a space: "关闭 0009",
+# "foo 0003", "关闭 0002 已修好". It reads as a command the bot does not have.
+# A Latin word needs a space or colon before the number, because XQ0001 is a
+# compound code.
+_UNKNOWN_VERB = re.compile(
+    r"^(?P<word>[\u4e00-\u9fff]{1,6}|[A-Za-z]{2,12}(?=\s|:))\s*:?\s*"
+    r"(?:(?P<prefixed>(?:工单\s*|#)\d{1,4})|(?P<digits>\d{4}))"
+    r"(?:\s+(?P<rest>.*))?$",
+    re.DOTALL,
+)
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -46,13 +54,28 @@ class CommandContext:
     chat: ChatGroup
     member: Member
     now: datetime
+    # The words after the verb, folded as ParsedCommand.args describes.
     args: list[str] = field(default_factory=list)
+    # The text after the verb as typed; its words line up with `args`.
     rest: str = ""
     # The zone in which people read dates and periods such as 本月.
     zone: ZoneInfo = SHANGHAI
     # The CSV that triage corrections are appended to, or None to keep them
     # only as case events.
     corrections_path: Path | None = None
+
+    @property
+    def written_args(self) -> list[str]:
+        """Return the words after the verb as typed, for names matched against stored text."""
+        return self.rest.split()
+
+    def drop_arg(self, index: int) -> None:
+        """Remove one argument from `args` and the same word from `rest`."""
+        spans = [word.span() for word in re.finditer(r"\S+", self.rest)]
+        del self.args[index]
+        if index < len(spans):
+            start, end = spans[index]
+            self.rest = (self.rest[:start] + self.rest[end:]).strip()
 
 
 Handler = Callable[[CommandContext], Awaitable[list[Reply]]]
@@ -84,9 +107,23 @@ class CommandSpec:
 
 @dataclass(frozen=True, slots=True)
 class ParsedCommand:
+    """A command read from a message.
+
+    Attributes:
+        spec: The command.
+        args: The words after the verb, folded like the verb (traditional to
+            simplified characters, full-width to half-width forms).
+        rest: The text after the verb as the person typed it, for notes
+            that are stored and repeated to others.
+        staff_only: The text only resembles a command: a word the bot does
+            not know, then a number that may be a flat. It counts as a
+            command only when staff send it.
+    """
+
     spec: CommandSpec
     args: list[str]
     rest: str
+    staff_only: bool = False
 
 
 class CommandRegistry:
@@ -109,57 +146,71 @@ class CommandRegistry:
     def parse(self, text: str) -> ParsedCommand | None:
         """Return the command a text invokes, or None for an ordinary message.
 
-        A slash command addressed to another bot (/case@OtherBot) is not ours
-        and returns None.
+        The verb and the arguments are read from the text folded by
+        nlp.normalize.fold_characters, so 重開 0001 is 重开 0001 and ＃34 is
+        #34. The rest keeps the characters as typed. A slash command
+        addressed to another bot (/case@OtherBot) is not ours and returns
+        None.
         """
         # Chinese input methods often type the full-width space U+3000.
         text = _MENTION.sub("", text.replace("\u3000", " ").strip()).strip()
         if not text:
             return None
+        folded = fold_characters(text)
         # Residents write the rating first: "不满意 0034 还是漏" means 评价 0034 不满意.
-        rating_first = _RATING_FIRST.match(text)
+        rating_first = _RATING_FIRST.match(folded)
         if rating_first:
-            word, number, rest = rating_first.groups()
-            text = f"评价 {number} {word} {rest}".strip()
-        slash = _SLASH.match(text)
+            word, number = rating_first.group(1, 2)
+            text = f"评价 {number} {word} {text[rating_first.start(3) :]}".strip()
+            folded = fold_characters(text)
+        slash = _SLASH.match(folded)
         if slash:
-            name, addressee, rest = slash.group(1).lower(), slash.group(2), slash.group(3) or ""
+            name, addressee = slash.group(1).lower(), slash.group(2)
             if addressee and self.bot_username and addressee.lower() != self.bot_username.lower():
                 return None
             spec = self._by_name.get(name)
+            rest_at = slash.start(3) if slash.group(3) is not None else len(folded)
             if spec is None:
-                return ParsedCommand(UNKNOWN, [name], rest.strip())
-            return ParsedCommand(spec, rest.split(), rest.strip())
-        spec, rest = self._match_verb(text)
+                return ParsedCommand(UNKNOWN, [name], text[rest_at:].strip())
+            return _command(spec, text, folded, rest_at)
+        spec, rest_at = self._match_verb(folded)
         if spec is None:
-            return self._parse_unknown_verb(text)
-        return ParsedCommand(spec, rest.split(), rest.strip())
+            return self._parse_unknown_verb(folded)
+        return _command(spec, text, folded, rest_at)
 
     def for_another_bot(self, text: str) -> bool:
         """Tell whether the text is a slash command addressed to another bot, such as /case@OtherBot."""
-        slash = _SLASH.match(text)
+        slash = _SLASH.match(fold_characters(text.strip()))
         if slash is None or not slash.group(2) or not self.bot_username:
             return False
         return slash.group(2).lower() != self.bot_username.lower()
 
-    def _parse_unknown_verb(self, text: str) -> ParsedCommand | None:
-        """Read "关闭 0009" as a command the bot lacks, when a real one is close to it.
+    def _parse_unknown_verb(self, folded: str) -> ParsedCommand | None:
+        """Read "关闭 0009" or "foo 0003" as a command the bot lacks.
 
         The suggested commands travel in `rest`, because the handler has no
-        registry to look them up in.
+        registry to look them up in. Such a text is a command from any sender
+        when the number can only be a case number (0009, #9, 工单9), or
+        when the word is close to a real verb and nothing follows the number.
+        Otherwise "开门 1002" may name a flat, so it is a command only from
+        staff (staff_only).
         """
-        unknown = _UNKNOWN_VERB.match(text)
+        unknown = _UNKNOWN_VERB.match(folded)
         if unknown is None:
             return None
-        word, number = unknown.groups()
+        word, prefixed, digits, after = unknown.group("word", "prefixed", "digits", "rest")
+        number = digits or prefixed.replace(" ", "")
         close = suggestions(word, self._by_verb)
-        if not close:
-            return None
         options = "、".join(f"“{spec.verbs[0]} {number}”（{spec.help}）" for spec in close)
-        return ParsedCommand(UNKNOWN_VERB, [word, number], options)
+        # NOTE: "车位 0123 被占了" reads as a command too, so a resident's
+        # report written that way is not registered, and the group gets no reply.
+        case_number_only = prefixed is not None or digits.startswith("0")
+        close_and_bare = bool(close) and not after
+        staff_only = not (case_number_only or close_and_bare)
+        return ParsedCommand(UNKNOWN_VERB, [word, number], options, staff_only=staff_only)
 
-    def _match_verb(self, text: str) -> tuple[CommandSpec | None, str]:
-        """Find the verb a text starts with and return its spec and the text after it.
+    def _match_verb(self, text: str) -> tuple[CommandSpec | None, int]:
+        """Find the verb a text starts with; return its spec and where the text after it starts.
 
         People slip in a few ways that still mean the command: a colon after
         the verb (受理：0034), no space before the number (受理0034), and the
@@ -172,9 +223,15 @@ class CommandRegistry:
             rest = text[len(verb) :]
             if rest and not _AFTER_VERB.match(rest):
                 continue
-            rest = _LEADING_SLIPS.sub("", rest, count=1)
-            return self._by_verb[verb], rest
-        return None, ""
+            slips = _LEADING_SLIPS.match(rest)
+            return self._by_verb[verb], len(verb) + (slips.end() if slips else 0)
+        return None, 0
+
+
+def _command(spec: CommandSpec, text: str, folded: str, rest_at: int) -> ParsedCommand:
+    # fold_characters maps one character to one, so an index into the folded
+    # text is the same index into the text as typed.
+    return ParsedCommand(spec, folded[rest_at:].split(), text[rest_at:].strip())
 
 
 # A case number as people type it: 0034, #34, ＃34 or 工单0034.
@@ -258,10 +315,16 @@ def suggestions(word: str, verbs: dict[str, CommandSpec]) -> list[CommandSpec]:
 
 
 async def _unknown_verb(ctx: CommandContext) -> list[Reply]:
-    # Someone chatting in a group without addressing the bot gets no lecture.
-    if not (ctx.message.is_private or ctx.message.mentions_bot):
+    # Someone chatting in a residents' group without addressing the bot gets
+    # no lecture. A work group takes only commands, so a slip there gets a reply.
+    addressed = ctx.message.is_private or ctx.message.mentions_bot or ctx.chat.kind == ChatKind.STAFF_GROUP
+    if not addressed:
         return []
-    text = f"没有“{ctx.args[0]}”这个指令。您可能想发送：{ctx.rest}。发送“帮助”查看全部指令。"
+    word, options = ctx.args[0], ctx.rest
+    if options:
+        text = f"没有“{word}”这个指令。您可能想发送：{options}。发送“帮助”查看全部指令。"
+    else:
+        text = f"没有“{word}”这个指令。发送“帮助”查看全部指令。"
     return [reply_here(ctx, text)]
 
 

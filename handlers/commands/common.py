@@ -116,8 +116,7 @@ async def take_compound_argument(ctx: CommandContext) -> Compound | None:
         compound = await compound_by_code(ctx.session, folded)
         if compound is None:
             continue
-        del ctx.args[index]
-        ctx.rest = ctx.rest.replace(word, "", 1).strip()
+        ctx.drop_arg(index)
         return compound
     return None
 

@@ -9,7 +9,7 @@ from handlers.commands.common import command_compound
 from handlers.errors import BadCommand
 from handlers.messages import Reply
 from handlers.onboarding import onboard
-from handlers.permissions import LEVEL_LABELS, Level, access_for
+from handlers.permissions import LEVEL_LABELS, Level, access_for, holds_staff_role
 
 
 def build_help(specs: Callable[[], list[CommandSpec]]) -> CommandSpec:
@@ -48,13 +48,15 @@ def build_help(specs: Callable[[], list[CommandSpec]]) -> CommandSpec:
 def build_start(help_spec: CommandSpec) -> CommandSpec:
     """Return /start, the first thing a Telegram user sends to a bot.
 
-    In a private chat that names no compound yet it asks where the resident
-    lives, as their first message would; everywhere else it shows the help.
-    It has no Chinese verb, so 帮助 does not list it.
+    In a resident's private chat that names no compound yet it asks where
+    the resident lives, as their first message would. Everywhere else, and
+    for staff, it shows the help. It has no Chinese verb, so 帮助 does not
+    list it.
     """
 
     async def start(ctx: CommandContext) -> list[Reply]:
-        if ctx.message.is_private and ctx.chat.compound_id is None:
+        unbound = ctx.message.is_private and ctx.chat.compound_id is None
+        if unbound and not await holds_staff_role(ctx.session, ctx.member):
             return await onboard(ctx.session, ctx.chat, ctx.member, ctx.message, ctx.now)
         return await help_spec.handler(ctx)
 

@@ -151,7 +151,8 @@ async def move_person_out(ctx: CommandContext) -> list[Reply]:
     if len(ctx.args) < 2:  # noqa: PLR2004 - the dwelling and the name
         msg = f"请写上迁出人的姓名，例如：迁出 {address.label} 张三"
         raise BadCommand(msg)
-    name = ctx.args[1]
+    # The register keeps names as typed, so the name is matched as typed too.
+    name = ctx.written_args[1]
     extra = ctx.args[2:]
     if extra not in ([], [DELETE_WORD]):
         msg = f"无法识别“{' '.join(extra)}”。迁出写“迁出 {address.label} {name}”，误登记需删除时在末尾加“删除”。"

@@ -42,7 +42,8 @@ async def link_reporter(ctx: CommandContext) -> list[Reply]:
             f"工单有多位反映人时，在工单号后加上反映人序号，例如：关联住户 {address.label} 张三 0034 2"
         )
         raise BadCommand(msg)
-    name, number = args[1], args[2]
+    # The register keeps names as typed, so the name is matched as typed too.
+    name, number = ctx.written_args[1], args[2]
     dwelling = await require_dwelling(ctx.session, compound, address)
     occupant = next((o for o in living(dwelling) if o.name == name), None)
     if occupant is None:

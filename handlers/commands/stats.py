@@ -28,7 +28,7 @@ async def stats(ctx: CommandContext) -> list[Reply]:
     if not reached:
         _compound, access = await command_access(ctx)
         raise deny(access, "stats", "抱歉，统计仅供承办方和小区专员查看。")
-    period = parse_period(ctx.rest, ctx.now, ctx.zone)
+    period = parse_period(" ".join(ctx.args), ctx.now, ctx.zone)
     if len(reached) == 1:
         compound, _access = reached[0]
         figures = await compound_statistics(ctx.session, compound, period, ctx.now)

@@ -247,7 +247,7 @@ async def digest_now(ctx: CommandContext) -> list[Reply]:
     if not covered:
         require_officer(reached[0][1], "digest", "查看简报")
 
-    weekly = ctx.rest.strip() in ("周", "本周", "每周", "周报")
+    weekly = " ".join(ctx.args) in ("周", "本周", "每周", "周报")
     start = ctx.now - (timedelta(days=7) if weekly else timedelta(days=1))
     title = "每周简报" if weekly else "简报"
     period_word = "近7天" if weekly else "近24小时"

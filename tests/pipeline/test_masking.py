@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.masking import mask_for_group, mask_name, mask_phone
+from handlers.masking import mask_contacts, mask_for_group, mask_name, mask_phone
+from tests.helpers import later
+from tests.workflow.desk import open_desk
 
 
 @pytest.mark.parametrize(
@@ -127,3 +129,59 @@ def test_amounts_and_counts_kept(text):
 )
 def test_rooms_before_other_words_masked(text, expected):
     assert mask_for_group(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3栋2单元1002室漏水，电话13912345678", "3栋2单元1002室漏水，电话139****5678"),
+        ("身份证110101199003071234", "身份证******************"),
+        ("电话 139-1234-5678 找我", "电话 139****5678 找我"),
+        ("工单 0034 楼上1202", "工单 0034 楼上1202"),
+    ],
+)
+def test_mask_contacts_keeps_rooms(text, expected):
+    assert mask_contacts(text) == expected
+
+
+CONTACT_REPORT = "3栋2单元1002室厨房天花板漏水了，身份证110101199003071234，电话13912345678"
+
+
+async def test_new_case_notice_masks_contacts(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(CONTACT_REPORT, sender="r1")
+
+        [notice] = [text for text in desk.last_to_user("wang") if text.startswith("【新工单】")]
+        assert "内容：3栋2单元1002室厨房天花板漏水了，身份证******************，电话139****5678" in notice
+        assert "110101199003071234" not in notice
+        assert "13912345678" not in notice
+
+
+async def test_triage_notice_masks_contacts(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say(CONTACT_REPORT, sender="r1")
+
+        [notice] = [text for text in desk.last_to_user("officer") if text.startswith("【待分类】")]
+        assert "1002室" in notice
+        assert "110101199003071234" not in notice
+        assert "13912345678" not in notice
+        assert "139****5678" in notice
+
+
+async def test_detail_notice_masks_contacts(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+
+        await desk.say("补充 0001 有事打我电话13912345678", sender="r1", at=later(20))
+
+        [notice] = [text for text in desk.last_to_user("wang") if text.startswith("【补充信息】")]
+        assert "说明：有事打我电话139****5678" in notice
+
+
+async def test_reporter_query_keeps_own_phone(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(CONTACT_REPORT, sender="r1")
+
+        answer = await desk.say("查询 0001", sender="r1", chat_id="r1-private", private=True)
+
+        assert "13912345678" in answer[0]

@@ -24,7 +24,15 @@ async def test_triage_note_separates_number(db_url):
     async with open_desk(db_url, triage_threshold=1.0) as desk:
         opened = await desk.say(UNCLEAR, sender="r1")
 
-        assert opened[0].startswith("已收到：工单 0001「楼下烧烤店油烟太大了」，")
+        assert opened[0].startswith("已收到：工单 0001（待分类）「楼下烧烤店油烟太大了」，")
+
+
+async def test_triage_note_parts_number_and_place(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        opened = await desk.say("5-1-1203楼下烧烤店油烟太大了", sender="r1")
+
+        assert opened[0].startswith("已收到：工单 0001（待分类）5栋1单元****楼下「")
+        assert "00015" not in opened[0]
 
 
 async def test_update_note_has_one_colon(db_url):
