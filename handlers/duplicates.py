@@ -65,7 +65,7 @@ async def find_duplicate(
     continues a conversation rather than raising a new problem. A tentative finding (one the
     classifier is unsure of) with no location, or the case's own, joins the
     case opened last in the same chat within those 15 minutes, whatever its
-    category: "这个要管管了" is a comment on that case.
+    category: "这种情况能不能处理一下" is a comment on that case.
 
     Candidates are tried newest first. When `accept` is given, a matching
     case it returns False for is passed over and older candidates are tried,

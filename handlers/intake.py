@@ -720,7 +720,7 @@ class Pipeline:
 
         find_duplicate also joins a finding to the case just discussed in the
         chat. That only holds for a comment that names no thing of its own
-        ("这个要管管了") or for the same thing. "电梯坏了" minutes after
+        ("这种情况能不能处理一下") or for the same thing. "电梯坏了" minutes after
         "5栋楼道灯坏了" is a second problem, so for it only the rules that
         compare the two reports' topics and places are asked again.
         """

@@ -312,11 +312,13 @@ COMPLAINT = _any_of(
     r"违规|违法|不作为|不管|没人管|有人管吗|管管|太差|乱收|凭什么|受不了|解决",
 )
 
-# "Me too" replies. Alone they add the sender to the case under discussion,
-# so they raise no problem of their own.
+# "Me too" replies, and bare support for the report before them ("这个要管管了",
+# "支持"). Alone they add the sender to the case under discussion, so they
+# raise no problem of their own.
 ME_TOO_PHRASES = (
     r"(?:(?:同楼|同单元|本楼|我家|我们家|楼上)?\s*\+\s*1|我也是|我家也是|我家也一样|我家也这样|我这也是|我们也是|"
-    r"我们家也是|我们楼也是|同上|同问|一样|我也一样|俺也一样|同感|附议|同样遇到了?|我也遇到了?|我家也遇到了?)"
+    r"我们家也是|我们楼也是|同上|同问|一样|我也一样|俺也一样|同感|附议|同样遇到了?|我也遇到了?|我家也遇到了?|"
+    r"(?:强烈)?支持|顶一下|(?:这个|这事|这种事)?(?:真|真的|确实)?(?:该|要|得|早该|必须)(?:好好)?管(?:一管|管|一下)?了?)"
 )
 ME_TOO = re.compile(rf"^\s*{ME_TOO_PHRASES}[\s\W_]*$")
 

@@ -24,7 +24,7 @@ def test_empty_message_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in findings] == ["chat"]
 
 
-@pytest.mark.parametrize("text", ["+1", "同楼+1", "我家也是！", "＋１"])
+@pytest.mark.parametrize("text", ["+1", "同楼+1", "我家也是！", "＋１", "这个要管管了", "支持！", "早该管了"])
 def test_bare_me_too_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in classifier.classify(text)] == ["chat"]
 

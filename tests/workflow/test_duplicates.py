@@ -94,8 +94,8 @@ async def test_place_after_an_hour_opens_case(db_url):
 async def test_unsure_comment_joins_last_report(db_url):
     async with open_desk(db_url, triage_threshold=1.0) as desk:
         await desk.say("11栋501被改成群租房了，住了十几个人", sender="r1")
-        comment = await desk.say("这个要管管了", sender="r2", at=later(2))
-        late = await desk.say("这个要管管了", sender="r3", at=later(40))
+        comment = await desk.say("这种情况能不能处理一下", sender="r2", at=later(2))
+        late = await desk.say("这种情况能不能处理一下", sender="r3", at=later(40))
 
         cases = await count_cases(desk)
         assert (await desk.case(1)).reporter_count == 2
@@ -212,3 +212,14 @@ async def test_comment_naming_the_place_joins(db_url):
         assert await count_cases(desk) == 1
         assert (await desk.case(1)).reporter_count == 2
         assert any("已有工单 0001" in r for r in comment)
+
+
+async def test_bare_support_joins_the_report_under_discussion(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("11栋501被改成群租房了，住了十几个人", sender="r1")
+        support = await desk.say("这个要管管了", sender="r2", at=later(2))
+        await desk.say("支持！", sender="r3", at=later(30))
+
+        assert await count_cases(desk) == 1
+        assert (await desk.case(1)).reporter_count == 3
+        assert any("0001" in r for r in support)
