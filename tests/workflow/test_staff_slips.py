@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.onboarding import QUESTION
+from handlers.onboarding_texts import question
 from tests.helpers import later
 from tests.workflow.desk import STAFF_GROUP, open_desk
 
@@ -67,7 +67,7 @@ async def test_officer_private_chat_never_welcomed(db_url, line):
         replies = await desk.say(line, sender="officer", chat_id="officer-private", private=True)
 
         assert len(replies) == 1
-        assert replies[0] != QUESTION
+        assert replies[0] != question("test", reported=False)
         assert "住在哪个小区" not in replies[0]
         assert "指令" in replies[0]
         assert await desk.case(1) is None
@@ -87,7 +87,7 @@ async def test_resident_private_chat_still_welcomed(db_url):
     async with open_desk(db_url) as desk:
         replies = await desk.say("你好", sender="r1", chat_id="r1-private", private=True)
 
-        assert replies == [QUESTION]
+        assert replies == [question("test", reported=False)]
 
 
 async def test_resident_flat_number_still_report(db_url):
