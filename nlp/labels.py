@@ -78,8 +78,8 @@ EXTERNAL_SENSITIVE: Final[frozenset[str]] = frozenset(
 # chat is not filled in for them, and reports of one matter from residents
 # of different buildings join one case. The other categories (a leak, a
 # noisy neighbour, a broken lamp, a car on the fire lane) happen at a
-# dwelling or a spot, so the home building places them when the text names
-# no building and no place outside the buildings.
+# dwelling or a spot. For them the home building is filled in when the text
+# names no building and no place outside the buildings.
 COMPOUND_WIDE: Final[frozenset[str]] = frozenset(
     {"fees", "fund", "committee", "property_service", "policy", "suggestion"}
 )
