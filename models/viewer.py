@@ -30,9 +30,10 @@ class DashboardViewer(Base):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
-    # Set when the token is revoked; a revoked token opens nothing from then on.
+    # Set when the token is revoked. From then on the token opens nothing.
     revoked_at: Mapped[datetime | None]
-    # Updated at most once a minute, so that reading the dashboard does not write on every request.
+    # Rewritten at most once per bot.dashboard.access.LAST_USED_INTERVAL (a minute),
+    # so reading the dashboard does not write on every request.
     last_used_at: Mapped[datetime | None]
 
     street: Mapped[Street | None] = relationship(lazy="joined")

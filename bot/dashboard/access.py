@@ -95,7 +95,7 @@ async def check_access(
             return DISTRICT
 
         viewer = await viewer_by_token(session, presented)
-        reason = _refusal(viewer, now)
+        reason = _denial_reason(viewer, now)
         if reason:
             if not district and not await any_active_viewer(session, now):
                 return Access.DISABLED
@@ -125,7 +125,7 @@ async def _record_use(sessionmaker: async_sessionmaker[AsyncSession], viewer_id:
         log.warning("last-used time of dashboard viewer %s not recorded", viewer_id, exc_info=True)
 
 
-def _refusal(viewer: DashboardViewer | None, now: datetime) -> str:
+def _denial_reason(viewer: DashboardViewer | None, now: datetime) -> str:
     """Return why a found viewer's token opens nothing, or "" when it opens the dashboard."""
     if viewer is None:
         return "wrong token"

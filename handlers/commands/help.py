@@ -48,8 +48,8 @@ def build_help(specs: Callable[[], list[CommandSpec]]) -> CommandSpec:
 def build_start(help_spec: CommandSpec) -> CommandSpec:
     """Return /start, the first thing a Telegram user sends to a bot.
 
-    In a resident's private chat that names no compound yet it asks where
-    the resident lives, as their first message would. Everywhere else, and
+    In a resident's private chat that names no compound yet it requests the
+    resident's address, as their first message would. Everywhere else, and
     for staff, it shows the help. It has no Chinese verb, so 帮助 does not
     list it.
     """
