@@ -3,6 +3,12 @@
 The 统计 command and the district dashboard share these queries, so a rate
 means the same in a chat reply and on the dashboard. The definitions are the
 ones handlers.statistics states; each aggregate below repeats its rule.
+
+Closures, on-time closures and responses are counted per handling round
+(models.CaseRound): in the period in which the round's act happened and for
+the party whose round it was. Ended rounds are never rewritten, so a reopen
+or a hand-over leaves a past period's figures as they were. The round still
+running is read from the case row.
 """
 
 from __future__ import annotations
@@ -13,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, CaseOutcome, CaseStatus, DepartmentCall
+from models import Case, CaseEvent, CaseOutcome, CaseRound, CaseStatus, DepartmentCall
 
 if TYPE_CHECKING:
     from handlers.statistics import Period
@@ -33,19 +39,27 @@ ENDED_OUTCOMES = (
 # Outcomes the acting party decides. The on-time rate counts only these,
 # because a withdrawal is the resident's act, not the party's.
 PARTY_OUTCOMES = (CaseOutcome.RESOLVED, CaseOutcome.CANNOT_RESOLVE, CaseOutcome.NOT_OUR_DUTY)
-# A false alarm (误报) was never a problem, so no count or rate includes it.
-# An open case has no outcome, hence IS DISTINCT FROM rather than !=.
-COUNTED = Case.outcome.is_distinct_from(CaseOutcome.NOT_A_CASE)
+# A case is a false alarm (误报) when its first round ended as one: it was
+# never a problem, so no count or rate includes it. A false-alarm round after
+# a real one (a reopen that was no problem) leaves the case and its earlier
+# rounds counted, and counts nowhere itself.
+FALSE_ALARM_CASE = exists().where(
+    CaseRound.case_id == Case.id, CaseRound.number == 1, CaseRound.outcome == CaseOutcome.NOT_A_CASE
+)
+COUNTED = ~FALSE_ALARM_CASE
 
 CompoundScope = Select[tuple[int]] | Iterable[int]
 
-# Event kinds by which the acting party responds to a case; the first one counts.
-RESPONSE_EVENTS = ("acknowledged", "resolved", "cannot_resolve", "not_our_duty")
 
 
 @dataclass(slots=True)
 class PartyFigures:
-    """Counts of one party's cases; ratings count against the party rated, as the event stores it."""
+    """Counts of one party's cases.
+
+    Open and overdue cases are the party's as of now. Resolved and on-time
+    counts follow the party whose round it was. Ratings count against the
+    party rated, as the event stores it.
+    """
 
     open: int = 0
     overdue: int = 0
@@ -68,13 +82,14 @@ class CompoundStatistics:
     open_now: int = 0
     overdue_now: int = 0
     co_reporters: int = 0
-    # On-time rate: party-decided closures in the period that had a resolution limit.
+    # On-time rate: rounds the acting party closed in the period with a resolution limit.
     closed_with_limit: int = 0
     closed_on_time: int = 0
     # Cases opened in the period that were later reopened or merged into another case.
     # NOTE: counted as of the query, so a past period's figure grows when an old case is reopened.
     repeated: int = 0
-    # Cases closed in the period as false alarms (误报), which every other figure leaves out.
+    # Cases whose first round was closed in the period as a false alarm (误报),
+    # which every other figure leaves out.
     false_alarms: int = 0
     by_party: dict[int, PartyFigures] = field(default_factory=dict)
 
@@ -103,10 +118,10 @@ def _within(column: ColumnElement[datetime], period: Period) -> ColumnElement[bo
     return and_(column >= period.start, column < period.end)
 
 
-def _scope_filter(scope: CompoundScope) -> ColumnElement[bool]:
+def _scope_filter(scope: CompoundScope, column: ColumnElement[int] = Case.compound_id) -> ColumnElement[bool]:
     if isinstance(scope, Select):
-        return Case.compound_id.in_(scope)
-    return Case.compound_id.in_(list(scope))
+        return column.in_(scope)
+    return column.in_(list(scope))
 
 
 async def statistics_by_compound(
@@ -117,12 +132,12 @@ async def statistics_by_compound(
     `scope` is a list of compound ids or a SELECT of them. A compound
     without cases is missing from the result; callers treat it as empty.
     """
-    in_scope = _scope_filter(scope)
     result: dict[int, CompoundStatistics] = {}
-    for row in await session.execute(_case_counts(in_scope, period, now)):
-        stats = result.setdefault(row.compound_id, CompoundStatistics())
-        _add_case_row(stats, row)
-    for row in await session.execute(_rating_counts(in_scope, period)):
+    for row in await session.execute(_case_counts(_scope_filter(scope), period, now)):
+        _add_case_row(result.setdefault(row.compound_id, CompoundStatistics()), row)
+    for row in await session.execute(_round_counts(_scope_filter(scope, CaseRound.compound_id), period, now)):
+        _add_round_row(result.setdefault(row.compound_id, CompoundStatistics()), row)
+    for row in await session.execute(_rating_counts(_scope_filter(scope), period)):
         stats = result.setdefault(row.compound_id, CompoundStatistics())
         stats.ratings[row.rating or ""] += row.count
         figures = stats.party(row.party_id)
@@ -132,31 +147,29 @@ async def statistics_by_compound(
     return result
 
 
-def _relevant(period: Period) -> ColumnElement[bool]:
-    # Every count below needs one of these, so the other cases are never
-    # joined or evaluated. A case whose response is counted in the period has
-    # opened_at <= counted_at < end and start <= counted_at <= response_due_at.
-    return or_(
-        _within(Case.opened_at, period),
-        _within(Case.closed_at, period),
-        Case.status.in_(CaseStatus.open_statuses()),
-        and_(Case.opened_at < period.end, Case.response_due_at >= period.start),
-        and_(Case.opened_at < period.end, Case.first_response_due_at >= period.start),
-    )
+def _response_terms(
+    responded: ColumnElement[datetime],
+    due: ColumnElement[datetime],
+    period: Period,
+    now: datetime,
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Return (due in the period, responded in time) for one round's response.
+
+    A round counts in the period of its first on-time response, or else in
+    the period its response limit ran out, once that moment has passed.
+    """
+    on_time = and_(responded.is_not(None), due.is_not(None), responded <= due)
+    counted_at = when((on_time, responded), else_=due)
+    response_due = and_(due.is_not(None), _within(counted_at, period), counted_at <= now)
+    return response_due, on_time
 
 
 def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -> Select:
-    in_scope = and_(in_scope, _relevant(period))
-    # A party responds by acknowledging the case, or by closing it at once:
-    # resolving it, or passing it to an outside body as not its duty.
-    first_ack = (
-        select(CaseEvent.case_id.label("case_id"), func.min(CaseEvent.at).label("at"))
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(in_scope, CaseEvent.kind.in_(RESPONSE_EVENTS))
-        .group_by(CaseEvent.case_id)
-        .subquery()
-    )
-
+    """Count cases opened in the period, cases open now, and the responses of running rounds."""
+    is_open = Case.status.in_(CaseStatus.open_statuses())
+    # Every count below needs one of these, so the other cases are never
+    # joined or evaluated.
+    in_scope = and_(in_scope, or_(_within(Case.opened_at, period), is_open))
     reopened = (
         select(CaseEvent.case_id.label("case_id"))
         .join(Case, Case.id == CaseEvent.case_id)
@@ -164,45 +177,16 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
         .group_by(CaseEvent.case_id)
         .subquery()
     )
+    # The running round: the party responds by acknowledging the case, since
+    # any closing act would have ended the round.
+    response_due, on_time = _response_terms(Case.acknowledged_at, Case.response_due_at, period, now)
+    response_due = and_(is_open, response_due)
 
-    acknowledged = first_ack.c.at
-    # The limit the case was opened with: a reopen or a handover sets a new
-    # response_due_at, which would make a late first acknowledgement on time.
-    due = func.coalesce(Case.first_response_due_at, Case.response_due_at)
-    on_time = and_(acknowledged.is_not(None), due.is_not(None), acknowledged <= due)
-    # A case counts in the period of its first on-time acknowledgement, or
-    # else in the period its limit ran out. A reopened case keeps its first
-    # acknowledgement, because the party did respond in time.
-    counted_at = when((on_time, acknowledged), else_=due)
-    # A case withdrawn or merged before its response limit was never due for a response.
-    gone_before = and_(
-        Case.outcome.in_([CaseOutcome.WITHDRAWN, CaseOutcome.MERGED]),
-        Case.closed_at.is_not(None),
-        Case.closed_at <= due,
-        Case.acknowledged_at.is_(None),
-    )
-    response_due = and_(
-        COUNTED,
-        due.is_not(None),
-        counted_at.is_not(None),
-        _within(counted_at, period),
-        counted_at <= now,
-        when((gone_before, 1), else_=0) == 0,
-    )
-
-    opened = and_(COUNTED, _within(Case.opened_at, period))
-    # NOTE: closures are read from the case's current state, so a case closed
-    # in one period and reopened later drops out of that period's figures.
-    closed = _within(Case.closed_at, period)
-    is_open = Case.status.in_(CaseStatus.open_statuses())
+    opened = and_(_within(Case.opened_at, period), COUNTED)
     late = or_(
         and_(Case.acknowledged_at.is_(None), Case.response_due_at < now),
         and_(Case.resolve_due_at.is_not(None), Case.resolve_due_at < now),
     )
-    closed_with_limit = and_(
-        closed, Case.outcome.in_(PARTY_OUTCOMES), Case.resolve_due_at.is_not(None)
-    )
-
     columns = [
         Case.compound_id.label("compound_id"),
         Case.party_id.label("party_id"),
@@ -212,22 +196,49 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
         _count_if(and_(response_due, on_time)).label("responded_in_time"),
         _count_if(is_open).label("open_now"),
         _count_if(and_(is_open, late)).label("overdue_now"),
-        _count_if(closed_with_limit).label("closed_with_limit"),
-        _count_if(and_(closed_with_limit, Case.closed_at <= Case.resolve_due_at)).label("closed_on_time"),
         _count_if(
             and_(opened, or_(Case.outcome == CaseOutcome.MERGED, reopened.c.case_id.is_not(None)))
         ).label("repeated"),
-        _count_if(and_(closed, Case.outcome == CaseOutcome.NOT_A_CASE)).label("false_alarms"),
     ]
-    columns += [_count_if(and_(closed, Case.outcome == outcome)).label(outcome.value) for outcome in ENDED_OUTCOMES]
     return (
         select(*columns)
         .select_from(Case)
-        .outerjoin(first_ack, first_ack.c.case_id == Case.id)
         .outerjoin(reopened, reopened.c.case_id == Case.id)
         .where(in_scope)
         .group_by(Case.compound_id, Case.party_id)
     )
+
+
+def _round_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -> Select:
+    """Count the closures and responses of the rounds that ended, by the party whose round it was."""
+    round_ = CaseRound
+    # A round's closure and response both happened before it ended and after
+    # it started, so no other round can count in the period.
+    in_scope = and_(in_scope, round_.ended_at >= period.start, round_.started_at < period.end)
+    ended = _within(round_.ended_at, period)
+    real = round_.outcome.is_distinct_from(CaseOutcome.NOT_A_CASE)
+    response_due, on_time = _response_terms(round_.responded_at, round_.response_due_at, period, now)
+    # A round that ended without a response before its limit was never due:
+    # withdrawn, merged or handed to another party in time.
+    gone_before = and_(
+        round_.responded_at.is_(None), round_.response_due_at.is_not(None), round_.ended_at <= round_.response_due_at
+    )
+    response_due = and_(real, response_due, ~gone_before)
+    closed_with_limit = and_(ended, round_.outcome.in_(PARTY_OUTCOMES), round_.resolve_due_at.is_not(None))
+
+    columns = [
+        round_.compound_id.label("compound_id"),
+        round_.party_id.label("party_id"),
+        _count_if(response_due).label("response_due"),
+        _count_if(and_(response_due, on_time)).label("responded_in_time"),
+        _count_if(closed_with_limit).label("closed_with_limit"),
+        _count_if(and_(closed_with_limit, round_.ended_at <= round_.resolve_due_at)).label("closed_on_time"),
+        _count_if(
+            and_(ended, round_.number == 1, round_.outcome == CaseOutcome.NOT_A_CASE)
+        ).label("false_alarms"),
+    ]
+    columns += [_count_if(and_(ended, round_.outcome == outcome)).label(outcome.value) for outcome in ENDED_OUTCOMES]
+    return select(*columns).where(in_scope).group_by(round_.compound_id, round_.party_id)
 
 
 def _add_case_row(stats: CompoundStatistics, row) -> None:  # noqa: ANN001 - a Row of _case_counts
@@ -237,24 +248,31 @@ def _add_case_row(stats: CompoundStatistics, row) -> None:  # noqa: ANN001 - a R
     stats.responded_in_time += row.responded_in_time
     stats.open_now += row.open_now
     stats.overdue_now += row.overdue_now
+    stats.repeated += row.repeated
+    figures = stats.party(row.party_id)
+    figures.open += row.open_now
+    figures.overdue += row.overdue_now
+
+
+def _add_round_row(stats: CompoundStatistics, row) -> None:  # noqa: ANN001 - a Row of _round_counts
+    stats.response_due += row.response_due
+    stats.responded_in_time += row.responded_in_time
     stats.closed_with_limit += row.closed_with_limit
     stats.closed_on_time += row.closed_on_time
-    stats.repeated += row.repeated
     stats.false_alarms += row.false_alarms
     for outcome in ENDED_OUTCOMES:
         count = getattr(row, outcome.value)
         if count:
             stats.ended[outcome] += count
     figures = stats.party(row.party_id)
-    figures.open += row.open_now
-    figures.overdue += row.overdue_now
     figures.resolved += getattr(row, CaseOutcome.RESOLVED.value)
     figures.closed_with_limit += row.closed_with_limit
     figures.closed_on_time += row.closed_on_time
 
 
 def _rating_counts(in_scope: ColumnElement[bool], period: Period) -> Select:
-    # The rating and the rated party live in the event's JSON data. Grouping
+    # Only a resolved round is rated, never a false-alarm one, so every
+    # rating counts. The rating and the rated party live in the event's JSON data. Grouping
     # happens on a subquery's plain columns, because PostgreSQL does not match
     # two JSON path expressions with separate bound parameters in GROUP BY.
     rated = (
@@ -264,7 +282,7 @@ def _rating_counts(in_scope: ColumnElement[bool], period: Period) -> Select:
             CaseEvent.data["party_id"].as_integer().label("party_id"),
         )
         .join(Case, Case.id == CaseEvent.case_id)
-        .where(in_scope, COUNTED, CaseEvent.kind == "rated", _within(CaseEvent.at, period))
+        .where(in_scope, CaseEvent.kind == "rated", _within(CaseEvent.at, period))
         .subquery()
     )
     return select(

@@ -131,6 +131,7 @@ async def open_case(
         chat_group_id=chat_group_id,
         opened_at=now,
         updated_at=now,
+        round_started_at=now,
         response_due_at=deadlines.response_due,
         first_response_due_at=deadlines.response_due,
         resolve_due_at=deadlines.resolve_due,

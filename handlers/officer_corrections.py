@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import BadCommand
 from handlers.limits import current_table, deadlines_for, extend_for_pause
+from handlers.rounds import pass_round
 from handlers.routing import party_for, route_for
 from handlers.rungs import current_rung, keep_rung
 from handlers.workflow import Action, apply_transition, check_transition, move_to_party
@@ -64,8 +65,8 @@ async def recategorize(
       they record who handled it and by when. Only the category changes,
       so statistics count the case under the right one.
 
-    The first response limit (first_response_due_at), which the response
-    rate uses, never changes, as with 转派.
+    A change of party ends the old party's handling round (CaseRound) and
+    begins the new party's, so each party's figures keep its own round.
 
     Raises:
         BadCommand: The category is unknown, is chat, or is the current one.
@@ -111,6 +112,7 @@ async def recategorize(
     case.category = category
     if handed_on and party is not None:
         case.status = CaseStatus.NEW
+        pass_round(session, case, Action.RECATEGORIZE.value, now)
         move_to_party(case, party, now, route=route)
     elif is_open:
         rung = current_rung(case)

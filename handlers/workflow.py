@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.cases import next_case_seq, priority_for, record_event
 from handlers.errors import BadCommand, InvalidTransition
 from handlers.limits import deadlines_for
+from handlers.rounds import end_round, pass_round, start_round
 from handlers.routing import party_for, route_for
 from handlers.rungs import current_rung, keep_rung
 from models import (
@@ -225,6 +226,7 @@ def apply_transition(
         case.outcome = transition.outcome
         case.outcome_note = note or None
         case.closed_at = now
+        end_round(session, case, action.value, now)
     case.updated_at = now
     event_data = {"from": previous, "to": case.status, **(data or {})}
     log.debug("case %s: %s -> %s by %s", case.id, previous, case.status, action.value)
@@ -319,6 +321,7 @@ def hand_on(
         msg = f"工单 {case.number} 已由“{party.name}”承办，无需转派。"
         raise BadCommand(msg)
     previous_party = case.party_id
+    from_triage = CaseStatus(case.status) is S.TRIAGE
     event = apply_transition(
         session,
         case,
@@ -328,6 +331,9 @@ def hand_on(
         note=reason,
         data={"from_party_id": previous_party, "to_party_id": party.id, "route": party.kind},
     )
+    # Awaiting triage, no party had the case yet, so no party's round ends.
+    if not from_triage:
+        pass_round(session, case, action.value, now)
     move_to_party(case, party, now)
     return event
 
@@ -403,6 +409,7 @@ def reopen(
     case.closed_at = None
     case.acknowledged_at = None
     _restart_clock(case, now)
+    start_round(case, now)
     return event
 
 
@@ -669,6 +676,7 @@ async def split(
         chat_group_id=source.chat_group_id,
         opened_at=now,
         updated_at=now,
+        round_started_at=now,
         response_due_at=deadlines.response_due,
         resolve_due_at=deadlines.resolve_due,
     )

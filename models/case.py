@@ -134,12 +134,17 @@ class Case(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     response_due_at: Mapped[datetime | None]
-    # The response limit the case was opened with. response_due_at moves when
-    # a case is reopened or handed on; the response rate keeps to this one.
+    # The response limit the case was opened with; response_due_at is the
+    # limit of the current handling round.
     first_response_due_at: Mapped[datetime | None]
     resolve_due_at: Mapped[datetime | None]
     rating: Mapped[str | None] = mapped_column(String(16))
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # The current handling round (see CaseRound): its number and start.
+    # party_id, route, acknowledged_at and the limits above belong to it.
+    round_number: Mapped[int] = mapped_column(default=1, server_default="1")
+    # None on rows written before rounds were recorded; opened_at stands in.
+    round_started_at: Mapped[datetime | None]
 
     compound: Mapped[Compound] = relationship(lazy="joined")
     party: Mapped[Party | None] = relationship(lazy="joined")
@@ -169,6 +174,44 @@ class CaseEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseRound(Base):
+    """One ended handling round of a case: a party's turn, from its start to its end.
+
+    A round starts when a case is opened, reopened or given to another
+    party, and ends with a closing act (resolved, cannot resolve, not our
+    duty, withdrawn, merged, false alarm) or when the case goes to another
+    party. The row is written when the round ends, in the transaction of
+    that change, and never changed afterwards. So a reopen leaves the
+    figures of past periods as they were. The round still running lives on
+    the case row.
+    """
+
+    __tablename__ = "case_round"
+    __table_args__ = (
+        UniqueConstraint("case_id", "number"),
+        # The figures select a period's rounds of many compounds by end time.
+        Index("ix_case_round_compound_ended", "compound_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"))
+    number: Mapped[int]
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+    route: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    # The limits in force when the round ended, pauses included.
+    response_due_at: Mapped[datetime | None]
+    resolve_due_at: Mapped[datetime | None]
+    # The party's first response: acknowledging, or closing the case itself.
+    responded_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime]
+    # The event kind that ended the round, e.g. resolved, withdrawn, handed_on.
+    end_kind: Mapped[str] = mapped_column(String(32))
+    # The case's outcome for a closing act; None when the case went to another party.
+    outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 class CaseReporter(Base):

@@ -20,7 +20,18 @@ from bot.dashboard import CLOCK_KEY
 from bot.server import RUNNER_OPTIONS, build_web_app
 from bot.services import Services
 from handlers.directory import create_compound
-from models import Case, CaseEvent, CaseOutcome, CaseStatus, Community, Compound, DepartmentCall, PartyKind, Street
+from models import (
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseRound,
+    CaseStatus,
+    Community,
+    Compound,
+    DepartmentCall,
+    PartyKind,
+    Street,
+)
 from tests.helpers import make_services
 
 TOKEN = "dash-token-7Q2xLw9vRk"
@@ -115,6 +126,8 @@ class Seeder:
             )
             session.add(case)
             await session.flush()
+            if outcome is not None and closed is not None:
+                session.add(_only_round(case))
             if acknowledged is not None:
                 session.add(CaseEvent(case_id=case.id, kind="acknowledged", at=acknowledged, data={}))
             for rating in ratings:
@@ -142,6 +155,27 @@ class Seeder:
                 closed=MARCH + timedelta(days=3),
                 outcome=CaseOutcome.RESOLVED,
             )
+
+
+def _only_round(case: Case) -> CaseRound:
+    """Return the ended round of a case with a single round, as the workflow writes it."""
+    responded = case.acknowledged_at
+    if responded is None and case.outcome in (CaseOutcome.RESOLVED, CaseOutcome.NOT_OUR_DUTY):
+        responded = case.closed_at
+    return CaseRound(
+        case_id=case.id,
+        compound_id=case.compound_id,
+        number=1,
+        party_id=case.party_id,
+        route=case.route,
+        started_at=case.opened_at,
+        response_due_at=case.response_due_at,
+        resolve_due_at=case.resolve_due_at,
+        responded_at=responded,
+        ended_at=case.closed_at,
+        end_kind=case.outcome,
+        outcome=case.outcome,
+    )
 
 
 @dataclass

@@ -41,9 +41,10 @@ async def test_unsatisfied_counts_against_party(db_url):
 
         stats = await desk.say("统计 本月", sender="officer", chat_id="staff-group")
 
-        assert "阳光花园物业服务中心：未办结0件，超时0件，已解决1件，不满意1次" in stats[0]
+        # Each round counts its own resolution: the one rated 不满意 and the one after the reopen.
+        assert "阳光花园物业服务中心：未办结0件，超时0件，已解决2件，不满意1次" in stats[0]
         assert "满意率 50.0%（1/2）" in stats[0]
-        assert "解决率 100.0%（1/1）" in stats[0]
+        assert "解决率 100.0%（2/2）" in stats[0]
 
 
 async def test_satisfied_rating_closes(db_url):
