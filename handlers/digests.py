@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, CaseOutcome, CaseStatus, Compound
+from handlers.case_figures import COUNTED, ENDED_OUTCOMES
+from models import Case, CaseEvent, CaseOutcome, CaseRound, CaseStatus, Compound
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
 # States in which a case is still being worked on; RESOLVED waits for a rating.
@@ -49,11 +50,11 @@ class DigestStats:
 
     Attributes:
         new: Cases opened in the period. False alarms (误报) count nowhere.
-        overdue: Cases being worked on whose acknowledge or resolve limit has passed.
-        escalated: Cases being worked on that climbed at least one rung.
-        ended: Cases that ended in the period in any way but a merge, as 统计 counts 办结.
-        resolved: Cases resolved in the period, the 已解决 part of `ended`.
-        awaiting_rating: Resolved cases the reporter has not rated yet.
+        overdue: Cases being worked on at the end whose acknowledge or resolve limit had passed.
+        escalated: Cases being worked on at the end that had climbed at least one rung.
+        ended: Rounds that ended in the period in any way but a merge, as 统计 counts 办结.
+        resolved: Rounds resolved in the period, the 已解决 part of `ended`.
+        awaiting_rating: Resolved cases the reporter had not rated yet at the end.
         categories: Cases opened in the period, by category key.
         parties: Response and resolution times by route key.
         by_route: Cases opened in the period, by route key.
@@ -73,81 +74,149 @@ class DigestStats:
 async def compute_stats(
     session: AsyncSession, compound_ids: Sequence[int], start: datetime, end: datetime
 ) -> DigestStats:
-    """Count a period's cases of some compounds, as of `end`."""
+    """Count a period's cases of some compounds, as they stood at `end`.
+
+    Closures and response times come from the handling rounds (see
+    handlers.rounds), and the open, overdue and awaiting-rating counts are
+    replayed from the audit trail for cases changed since `end`. So a digest
+    of a past period reads the same after a case of it is reopened.
+    """
     stats = DigestStats()
     if not compound_ids:
         return stats
-    in_period = and_(Case.opened_at >= start, Case.opened_at < end)
-    last_reopen = (
-        select(CaseEvent.case_id.label("case_id"), func.max(CaseEvent.at).label("at"))
-        .where(CaseEvent.kind == "reopened", CaseEvent.at < end)
-        .group_by(CaseEvent.case_id)
-        .subquery()
-    )
-    query = (
-        select(Case, last_reopen.c.at)
-        .outerjoin(last_reopen, last_reopen.c.case_id == Case.id)
-        .where(
-            Case.compound_id.in_(compound_ids),
-            # False alarms (误报) count nowhere, as in 统计.
-            Case.outcome.is_distinct_from(CaseOutcome.NOT_A_CASE),
-            or_(
-                Case.status.in_([*WORKING_STATUSES, CaseStatus.RESOLVED]),
-                in_period,
-                and_(Case.acknowledged_at >= start, Case.acknowledged_at < end),
-                and_(Case.resolved_at >= start, Case.resolved_at < end),
-                and_(Case.closed_at >= start, Case.closed_at < end),
-            ),
+    cases = list(
+        await session.scalars(
+            select(Case).where(
+                Case.compound_id.in_(compound_ids),
+                Case.opened_at < end,
+                or_(
+                    Case.opened_at >= start,
+                    Case.status.in_([*WORKING_STATUSES, CaseStatus.RESOLVED]),
+                    # Changed since the end: its state then is replayed from its events.
+                    Case.updated_at >= end,
+                ),
+            )
         )
     )
-    for case, reopened_at in await session.execute(query):
-        _count(stats, case, start, end, reopened_at)
+    rounds = list(
+        await session.scalars(
+            select(CaseRound)
+            .where(CaseRound.compound_id.in_(compound_ids), CaseRound.ended_at >= start, CaseRound.started_at < end)
+            .order_by(CaseRound.case_id, CaseRound.number)
+        )
+    )
+    false_alarms = await _false_alarm_cases(session, [case.id for case in cases])
+    changed = await _changes_since(session, [case.id for case in cases if case.updated_at >= end], end)
+    for case in cases:
+        if case.id not in false_alarms:
+            _count_case(stats, case, start, end, changed.get(case.id), rounds)
+    for ended in rounds:
+        _count_round(stats, ended, start, end)
     return stats
 
 
-def _round_start(case: Case, reopened_at: datetime | None, done_at: datetime) -> datetime:
-    """Return when the round of work that ended at `done_at` began.
+async def _false_alarm_cases(session: AsyncSession, case_ids: list[int]) -> set[int]:
+    """Return the cases whose first round an officer closed as a false alarm (误报)."""
+    if not case_ids:
+        return set()
+    rows = await session.scalars(
+        select(CaseRound.case_id).where(
+            CaseRound.case_id.in_(case_ids), CaseRound.number == 1, CaseRound.outcome == CaseOutcome.NOT_A_CASE
+        )
+    )
+    return set(rows)
 
-    A reopened case is a new round for the party: its new acknowledgement
-    and resolution are measured from the reopen, not from the first report,
-    which would count the days the case stood resolved as the party's delay.
-    """
-    if reopened_at is not None and case.opened_at <= reopened_at <= done_at:
-        return reopened_at
-    return case.opened_at
+
+@dataclass(slots=True)
+class _Change:
+    """What a case looked like at the end of a period, for a case changed since."""
+
+    status: CaseStatus | None = None
+    escalation_level: int | None = None
 
 
-def _count(
-    stats: DigestStats, case: Case, start: datetime, end: datetime, reopened_at: datetime | None = None
+async def _changes_since(session: AsyncSession, case_ids: list[int], end: datetime) -> dict[int, _Change]:
+    """Replay each case's state and escalation level at `end` from its audit trail."""
+    if not case_ids:
+        return {}
+    changes = {case_id: _Change() for case_id in case_ids}
+    events = await session.execute(
+        select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.at, CaseEvent.data)
+        .where(CaseEvent.case_id.in_(case_ids))
+        .order_by(CaseEvent.case_id, CaseEvent.at, CaseEvent.id)
+    )
+    for case_id, kind, at, data in events:
+        change = changes[case_id]
+        data = data or {}
+        if at < end and "to" in data:
+            change.status = CaseStatus(data["to"])
+        elif at < end and kind == "opened":
+            change.status = CaseStatus.TRIAGE if data.get("triage") else CaseStatus.NEW
+        elif at >= end and kind == "escalated" and change.escalation_level is None:
+            change.escalation_level = int(data.get("from_level", 0))
+    return changes
+
+
+def _count_case(
+    stats: DigestStats,
+    case: Case,
+    start: datetime,
+    end: datetime,
+    change: _Change | None,
+    rounds: Sequence[CaseRound],
 ) -> None:
-    status = CaseStatus(case.status)
     if start <= case.opened_at < end:
         stats.new += 1
         stats.categories[case.category] += 1
         stats.by_route[case.route] += 1
-    if status in WORKING_STATUSES and case.opened_at < end:
-        unacknowledged = case.acknowledged_at is None and case.response_due_at is not None
-        if (case.resolve_due_at is not None and case.resolve_due_at < end) or (
-            unacknowledged and case.response_due_at is not None and case.response_due_at < end
+    status = CaseStatus(case.status)
+    escalation_level = case.escalation_level
+    # The limits and acknowledgement of the round that ran at the end.
+    response_due, resolve_due, acknowledged = case.response_due_at, case.resolve_due_at, case.acknowledged_at
+    if change is not None:
+        status = change.status or status
+        if change.escalation_level is not None:
+            escalation_level = change.escalation_level
+        later = next((r for r in rounds if r.case_id == case.id and r.ended_at >= end), None)
+        if later is not None:
+            response_due, resolve_due, acknowledged = later.response_due_at, later.resolve_due_at, later.responded_at
+    if status in WORKING_STATUSES:
+        unacknowledged = acknowledged is None or acknowledged >= end
+        if (resolve_due is not None and resolve_due < end) or (
+            unacknowledged and response_due is not None and response_due < end
         ):
             stats.overdue += 1
-        if case.escalation_level > 0:
+        if escalation_level > 0:
             stats.escalated += 1
-    ended = case.closed_at is not None and start <= case.closed_at < end
-    if ended and case.outcome is not None and case.outcome != CaseOutcome.MERGED:
-        stats.ended += 1
-    if status is CaseStatus.RESOLVED and case.rating is None:
+    if status is CaseStatus.RESOLVED:
         stats.awaiting_rating += 1
-    times = stats.parties[case.route]
-    if case.acknowledged_at is not None and start <= case.acknowledged_at < end:
+    # The running round's acknowledgement; an ended round's is counted from its row.
+    if CaseStatus(case.status).is_open and case.acknowledged_at is not None and start <= case.acknowledged_at < end:
+        times = stats.parties[case.route]
         times.acknowledged += 1
-        began = _round_start(case, reopened_at, case.acknowledged_at)
+        began = case.round_started_at or case.opened_at
         times.response_hours += (case.acknowledged_at - began).total_seconds() / 3600
-    if case.resolved_at is not None and start <= case.resolved_at < end:
+
+
+def _count_round(stats: DigestStats, ended: CaseRound, start: datetime, end: datetime) -> None:
+    """Count one ended round: its closure and its response, each in the period it happened.
+
+    Times run from the round's start, so the days a case stood resolved
+    before a reopen never count as the party's delay.
+    """
+    if ended.outcome == CaseOutcome.NOT_A_CASE:
+        return
+    times = stats.parties[ended.route]
+    if ended.responded_at is not None and start <= ended.responded_at < end:
+        times.acknowledged += 1
+        times.response_hours += (ended.responded_at - ended.started_at).total_seconds() / 3600
+    if not start <= ended.ended_at < end or ended.outcome not in ENDED_OUTCOMES:
+        return
+    stats.ended += 1
+    if ended.outcome == CaseOutcome.RESOLVED:
         stats.resolved += 1
         times.resolved += 1
-        began = _round_start(case, reopened_at, case.resolved_at)
-        times.resolution_hours += (case.resolved_at - began).total_seconds() / 3600
+        times.resolution_hours += (ended.ended_at - ended.started_at).total_seconds() / 3600
 
 
 def _hours(value: float | None) -> str:
@@ -238,7 +307,7 @@ async def weekly_trend(
         await session.scalars(
             select(Case.opened_at).where(
                 Case.compound_id.in_(compound_ids),
-                Case.outcome.is_distinct_from(CaseOutcome.NOT_A_CASE),
+                COUNTED,
                 Case.opened_at >= start,
                 Case.opened_at < end,
             )
