@@ -35,7 +35,7 @@ from bot.dashboard.params import quarter_period
 from handlers.district_report import build_report
 from handlers.property_assessment import assess_property_firms
 from handlers.statistics import parse_period
-from models import Case, CaseEvent, CaseOutcome, CaseStatus, Community, Compound, Party, PartyKind, Street
+from models import Case, CaseEvent, CaseOutcome, CaseRound, CaseStatus, Community, Compound, Party, PartyKind, Street
 from models.db import create_engine, create_sessionmaker, migrate
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -72,6 +72,7 @@ async def seed(engine: AsyncEngine, compounds: int, cases: int) -> None:
     compound_ids = sorted(property_of)
     case_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
+    round_rows: list[dict[str, Any]] = []
     seq = dict.fromkeys(compound_ids, 0)
     async with engine.begin() as connection:
         for case_id in range(1, cases + 1):
@@ -115,6 +116,8 @@ async def seed(engine: AsyncEngine, compounds: int, cases: int) -> None:
                     "resolve_due_at": opened + timedelta(days=7),
                 }
             )
+            if outcome is not None:
+                round_rows.append(_round(case_rows[-1], closed, outcome))
             if acknowledged is not None and acknowledged < NOW:
                 event_rows.append(_event(case_id, "acknowledged", acknowledged, {}))
             if outcome is CaseOutcome.RESOLVED and rng.random() < 0.4:
@@ -127,21 +130,38 @@ async def seed(engine: AsyncEngine, compounds: int, cases: int) -> None:
             if rng.random() < 0.02:
                 event_rows.append(_event(case_id, "escalated", opened + timedelta(days=2), {"rung": "street"}))
             if len(case_rows) == BATCH:
-                await _flush(connection, case_rows, event_rows)
-        await _flush(connection, case_rows, event_rows)
+                await _flush(connection, case_rows, event_rows, round_rows)
+        await _flush(connection, case_rows, event_rows, round_rows)
 
 
 def _event(case_id: int, kind: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
     return {"case_id": case_id, "kind": kind, "actor_label": "bench", "note": "", "data": data, "at": at}
 
 
-async def _flush(connection: Any, case_rows: list[dict[str, Any]], event_rows: list[dict[str, Any]]) -> None:
-    if case_rows:
-        await connection.execute(insert(Case), case_rows)
-    if event_rows:
-        await connection.execute(insert(CaseEvent), event_rows)
-    case_rows.clear()
-    event_rows.clear()
+def _round(case: dict[str, Any], closed: datetime, outcome: CaseOutcome) -> dict[str, Any]:
+    """Return the one ended round of a closed case, as the workflow writes it."""
+    return {
+        "case_id": case["id"],
+        "compound_id": case["compound_id"],
+        "number": 1,
+        "party_id": case["party_id"],
+        "route": case["route"],
+        "started_at": case["opened_at"],
+        "response_due_at": case["response_due_at"],
+        "resolve_due_at": case["resolve_due_at"],
+        "responded_at": case["acknowledged_at"],
+        "ended_at": closed,
+        "end_kind": outcome.value,
+        "outcome": outcome.value,
+    }
+
+
+async def _flush(connection: Any, *batches: list[dict[str, Any]]) -> None:
+    # Cases first: events and rounds refer to them.
+    for model, rows in zip((Case, CaseEvent, CaseRound), batches, strict=True):
+        if rows:
+            await connection.execute(insert(model), rows)
+        rows.clear()
 
 
 async def timed(rounds: int, call: Callable[[], Awaitable[object]]) -> list[float]:

@@ -51,7 +51,6 @@ COUNTED = ~FALSE_ALARM_CASE
 CompoundScope = Select[tuple[int]] | Iterable[int]
 
 
-
 @dataclass(slots=True)
 class PartyFigures:
     """Counts of one party's cases.
@@ -196,9 +195,9 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
         _count_if(and_(response_due, on_time)).label("responded_in_time"),
         _count_if(is_open).label("open_now"),
         _count_if(and_(is_open, late)).label("overdue_now"),
-        _count_if(
-            and_(opened, or_(Case.outcome == CaseOutcome.MERGED, reopened.c.case_id.is_not(None)))
-        ).label("repeated"),
+        _count_if(and_(opened, or_(Case.outcome == CaseOutcome.MERGED, reopened.c.case_id.is_not(None)))).label(
+            "repeated"
+        ),
     ]
     return (
         select(*columns)
@@ -233,9 +232,7 @@ def _round_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) 
         _count_if(and_(response_due, on_time)).label("responded_in_time"),
         _count_if(closed_with_limit).label("closed_with_limit"),
         _count_if(and_(closed_with_limit, round_.ended_at <= round_.resolve_due_at)).label("closed_on_time"),
-        _count_if(
-            and_(ended, round_.number == 1, round_.outcome == CaseOutcome.NOT_A_CASE)
-        ).label("false_alarms"),
+        _count_if(and_(ended, round_.number == 1, round_.outcome == CaseOutcome.NOT_A_CASE)).label("false_alarms"),
     ]
     columns += [_count_if(and_(ended, round_.outcome == outcome)).label(outcome.value) for outcome in ENDED_OUTCOMES]
     return select(*columns).where(in_scope).group_by(round_.compound_id, round_.party_id)
@@ -285,9 +282,9 @@ def _rating_counts(in_scope: ColumnElement[bool], period: Period) -> Select:
         .where(in_scope, CaseEvent.kind == "rated", _within(CaseEvent.at, period))
         .subquery()
     )
-    return select(
-        rated.c.compound_id, rated.c.rating, rated.c.party_id, func.count().label("count")
-    ).group_by(rated.c.compound_id, rated.c.rating, rated.c.party_id)
+    return select(rated.c.compound_id, rated.c.rating, rated.c.party_id, func.count().label("count")).group_by(
+        rated.c.compound_id, rated.c.rating, rated.c.party_id
+    )
 
 
 async def categories_by_compound(
@@ -305,9 +302,7 @@ async def categories_by_compound(
     return result
 
 
-async def street_escalations_by_compound(
-    session: AsyncSession, scope: CompoundScope, period: Period
-) -> dict[int, int]:
+async def street_escalations_by_compound(session: AsyncSession, scope: CompoundScope, period: Period) -> dict[int, int]:
     """Count the cases that reached the street tri-party office in a period, per compound.
 
     A case counts once when, in the period, it was escalated onto the street

@@ -86,7 +86,8 @@ async def compute_stats(
         return stats
     cases = list(
         await session.scalars(
-            select(Case).where(
+            select(Case)
+            .where(
                 Case.compound_id.in_(compound_ids),
                 Case.opened_at < end,
                 or_(
@@ -96,6 +97,8 @@ async def compute_stats(
                     Case.updated_at >= end,
                 ),
             )
+            # Categories with equal counts keep the order of their first case.
+            .order_by(Case.id)
         )
     )
     rounds = list(
@@ -244,8 +247,7 @@ def stats_lines(stats: DigestStats, period_word: str) -> list[str]:
     ]
     if stats.categories:
         top = "、".join(
-            f"{CATEGORY_LABELS.get(key, key)} {count} 件"
-            for key, count in stats.categories.most_common(TOP_CATEGORIES)
+            f"{CATEGORY_LABELS.get(key, key)} {count} 件" for key, count in stats.categories.most_common(TOP_CATEGORIES)
         )
         lines.append(f"问题较多的类别：{top}。")
     party_lines = [
@@ -261,9 +263,7 @@ def stats_lines(stats: DigestStats, period_word: str) -> list[str]:
     return lines
 
 
-def compound_digest(
-    compound: Compound, stats: DigestStats, *, end: datetime, zone: ZoneInfo, weekly: bool
-) -> str:
+def compound_digest(compound: Compound, stats: DigestStats, *, end: datetime, zone: ZoneInfo, weekly: bool) -> str:
     """Return the digest of one compound for its branch secretary and liaison officer."""
     title = "每周简报" if weekly else "每日简报"
     period_word = "近7天" if weekly else "自上一工作日简报以来"
