@@ -1,18 +1,21 @@
 """Case statistics for one compound and period: counts and the three rates.
 
 The rates follow the product's stated definitions, which every message that
-shows them repeats:
-- response rate: cases acknowledged, resolved or passed outside within the
-  response limit they were opened with / cases
-  whose response limit fell in the period and has passed (a case withdrawn
-  or merged before its limit was never due);
-- resolution rate: cases that ended as resolved / cases that ended in the
-  period. Cannot-resolve, not-our-duty and withdrawn cases are counted
+shows them repeats. They count handling rounds (models.CaseRound): a round
+starts when a case is opened, reopened or given to another party, and
+counts in the period and for the party of its own acts:
+- response rate: rounds acknowledged, resolved or passed outside within
+  their response limit / rounds whose response limit fell in the period and
+  has passed (a round withdrawn, merged or handed on without a response
+  before its limit was never due);
+- resolution rate: rounds that ended as resolved / rounds that ended in the
+  period. Cannot-resolve, not-our-duty and withdrawn rounds are counted
   apart. Merged cases are left out because their target counts;
 - satisfaction rate: 满意 + 基本满意 / ratings given in the period.
 
 A false alarm (误报, outcome NOT_A_CASE) is left out of every count and
-rate, the opened count included, and is counted apart.
+rate, the opened count included, and is counted apart. A false-alarm round
+after a real one counts nowhere, and the earlier rounds keep counting.
 
 The counting itself is in handlers.case_figures, which computes it for many
 compounds at once.

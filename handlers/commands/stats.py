@@ -13,7 +13,8 @@ from handlers.statistics import CompoundStatistics, PartyFigures, compound_stati
 from models import OUTCOME_LABELS, CaseOutcome, Compound
 
 RATE_DEFINITIONS = (
-    "口径：响应率＝按时响应数（受理或直接办结、转出）÷应响应数；解决率＝已解决数÷办结总数（无法解决、非本方职责、撤回单列，不算已解决）；"
+    "口径：按办理轮次计，重开、转派后的新一轮单独计入；响应率＝按时响应数（受理或直接办结、转出）÷应响应数；"
+    "解决率＝已解决数÷办结总数（无法解决、非本方职责、撤回单列，不算已解决）；"
     "满意率＝（满意＋基本满意）÷评价数，未评价的不计入；误报不计入任何一项。"
 )
 
