@@ -109,6 +109,9 @@ class Desk:
             case.escalation_level = 0
             case.party_id = compound.party(PartyKind.PROPERTY).id
             case.route = PartyKind.PROPERTY.value
+            # The forced state starts a round of its own, so a command that
+            # ends it writes a new round number, as after a real reopen.
+            case.round_number += 1
             if category is not None:
                 case.category = category
 
