@@ -63,9 +63,19 @@ _CUE_SPAN = 10
 # amounts and counts tend to be round (300, 1200, 150): their last two digits
 # are 00 or above this.
 # NOTE: a flat with a higher door number (1225) is found only after a
-# building or unit or with 室, and a year such as 2016 with no 年 after it
-# still reads as a flat on the 20th floor.
+# building or unit or with 室.
 MAX_DOOR = 19
+
+# A year written without 年 (2016入住, 从2015到现在) has the shape of a flat
+# on the 20th floor. It is taken for a year only when a word around it dates
+# something. Words that also follow a flat stay out: 2016开始漏水 may be the
+# flat, and 2016起火 is one.
+_YEAR = re.compile(r"(?:19[5-9]|20[0-4])\d")
+_YEAR_AFTER = re.compile(
+    r"\s?(?:入住|交房|交付|购房|买房|建成|竣工|开盘|搬来|搬进|搬入"
+    r"|起(?!火)|以后|之后|以前|之前|前后|底(?![下商])|初|上半|下半|至今|到现在|到今天|春节|国庆)"
+)
+_YEAR_BEFORE = re.compile(r"(?:从|自从?|于|截至|截止|直到|早在|始于)\s?$")
 
 # Words after a number that mark it as a flat: 1002室, 302房间, 1203号房.
 # 房 before 租, 贷, 价, 费, 产, 东, 本, 子, 屋 or 源 starts another word (1200房租).
@@ -84,11 +94,16 @@ def is_quantity(text: str, start: int, end: int) -> bool:
     """Tell whether the number at text[start:end] is an amount, a count, a rate or a reference.
 
     It is when a unit follows it (300元, 30天), or when 户 or 家 follows a
-    number that is not shaped like a flat (120户). It also is when a word
+    number that is not shaped like a flat (120户). A number that can be a
+    year is one when a word around it dates something (2016入住, 从2015到现在). It also is when a word
     for money, a count, a phone or a case comes right before it
     (一个月收300, 重开 0001).
     """
     if _UNIT_AFTER.match(text, end):
+        return True
+    if _YEAR.fullmatch(text, start, end) and (
+        _YEAR_AFTER.match(text, end) or _YEAR_BEFORE.search(text, max(0, start - 4), start)
+    ):
         return True
     if _COUNT_AFTER.match(text, end) and not looks_like_room(text[start:end]):
         return True

@@ -246,6 +246,8 @@ def test_rooms_written_as_numbers(text: str, expected: Location) -> None:
         ("我们小区在建设路218号", Location()),
         ("601小区门口堵车", Location(place="小区门口")),
         ("从2016以来一直漏水", Location()),
+        ("2016入住到现在电梯就没好过", Location()),
+        ("自2012交房起外墙一直渗水", Location()),
         ("101栋漏水", Location(building="101")),
         ("投票结果是315票", Location()),
     ],
