@@ -96,7 +96,7 @@ async def query(ctx: CommandContext) -> list[Reply]:
 
 
 def _summary_lines(case: Case, private_summary: str | None) -> list[str]:
-    """Describe the case: with its place and the resident's words when private_summary is given, else as a group reads it."""
+    """Describe a case, with its place and the given private_summary, or as a group reads it when that is None."""
     head = f"工单 {case.number}（{case_title(case)}）"
     if private_summary is None:
         head += group_summary(case)
