@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.errors import BadCommand
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from handlers.permissions import Level
-from models import ChatGroup, ChatKind, Member, RawMessage
+from models import ChatGroup, ChatKind, Compound, Member, RawMessage
 from nlp.normalize import fold_characters
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -64,6 +64,9 @@ class CommandContext:
     # The CSV that triage corrections are appended to, or None to keep them
     # only as case events.
     corrections_path: Path | None = None
+    # The intake step that 报事 calls to open or join cases from a text in a
+    # compound. It is None where no intake pipeline runs.
+    open_report: Callable[[Compound, str], Awaitable[list[Reply]]] | None = None
 
     @property
     def written_args(self) -> list[str]:
