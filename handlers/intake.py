@@ -12,7 +12,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +33,7 @@ from handlers.cases import (
     open_case,
 )
 from handlers.commands import CommandContext, CommandRegistry
+from handlers.commands import report as report_command
 from handlers.commands.base import reply_here
 from handlers.commands.register import STAFF_CHAT_COMMANDS
 from handlers.directory import chat_for, member_for
@@ -290,6 +291,12 @@ class Pipeline:
         if parsed is not None and parsed.staff_only and not await _sent_by_staff(session, chat, member):
             # "开门 1002" from a resident may name a flat, so it goes on as a report.
             parsed = None
+        reporting = parsed is not None and parsed.spec is report_command.SPEC
+        if reporting and await _names_no_compound_yet(session, chat, member):
+            # A resident's first private message names their compound, and the
+            # onboarding reads a report in it too.
+            message = replace(message, text=parsed.rest)
+            parsed = None
         if parsed is not None:
             ctx = CommandContext(
                 session=session,
@@ -303,7 +310,14 @@ class Pipeline:
                 zone=self.zone,
                 corrections_path=self.corrections_path,
             )
+            reports: list[IntakeResult] = []
+            if parsed.spec is report_command.SPEC:
+                ctx.open_report = self._report_opener(session, raw, message, chat, member, now, reports)
             result = await self._run_command(session, ctx, parsed.spec.handler)
+            if reports and result.case_ids:
+                # The outcome and counts of a 报事 are those of the report it opened.
+                reports[-1].replies = result.replies
+                return reports[-1]
             if parsed.spec.personal:
                 # The replies repeat the personal data, so their delivery
                 # records must not keep it either.
@@ -319,9 +333,7 @@ class Pipeline:
 
         if message.is_private and chat.compound_id is None and await holds_staff_role(session, member):
             # Staff act through commands, and the resident's question about
-            # their home would only mislead them.
-            # NOTE: so staff cannot report a problem of their own home here.
-            # They report it in their compound's residents' group.
+            # their home would only mislead them. They report with 报事.
             chat_target = ChatTarget(message.platform, message.chat_id)
             hint = Reply(chat_target, texts.staff_private_hint(), None, "officer", message.message_id)
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[hint])
@@ -464,6 +476,33 @@ class Pipeline:
             text = registered_before(lines)
             resident = ChatTarget(answer.platform, answer.chat_id)
             result.replies.insert(1, Reply(resident, text, result.case_ids[0], "reporter"))
+
+    def _report_opener(
+        self,
+        session: AsyncSession,
+        raw: RawMessage,
+        message: InboundMessage,
+        chat: ChatGroup,
+        member: Member,
+        now: datetime,
+        reports: list[IntakeResult],
+    ) -> Callable[[Compound, str], Awaitable[list[Reply]]]:
+        """Return the step that 报事 calls to open or join cases from its text; each result goes to `reports`."""
+
+        async def open_report(compound: Compound, text: str) -> list[Reply]:
+            findings = _share_location([f for f in self.classifier.classify(text) if f.actionable])
+            if not findings:
+                return []
+            if len(findings) == 1:
+                findings = [replace(findings[0], text=text)]
+            reported = replace(message, text=text)
+            if message.is_private:
+                findings = await _with_home_building(session, reported, findings)
+            result = await self._open_or_join(session, raw, reported, chat, compound, member, findings, now)
+            reports.append(result)
+            return result.replies
+
+        return open_report
 
     async def _run_command(self, session: AsyncSession, ctx: CommandContext, handler) -> IntakeResult:
         # A refused command must leave nothing half-written, so its work runs
@@ -889,6 +928,13 @@ async def _resident_words_not_command(session: AsyncSession, name: str, chat: Ch
         return False
     access = await access_for(session, member, chat.compound)
     if access.level is not Level.RESIDENT:
+        return False
+    return not await holds_staff_role(session, member)
+
+
+async def _names_no_compound_yet(session: AsyncSession, chat: ChatGroup, member: Member) -> bool:
+    """Tell whether a private chat is a resident's that names no compound yet."""
+    if chat.kind != ChatKind.PRIVATE or chat.compound_id is not None:
         return False
     return not await holds_staff_role(session, member)
 

@@ -96,9 +96,22 @@ def mask_contacts(text: str) -> str:
     number, which the register masks for staff too. The person's own
     replies are not masked with this.
     """
+    return _PHONE.sub(_masked_phone, mask_id_numbers(text))
+
+
+def mask_id_numbers(text: str) -> str:
+    """Mask resident ID numbers, which no screen shows, not even to the person's own case officer."""
     text = _ID_NUMBER.sub("******************", text)
-    text = _OLD_ID_NUMBER.sub("***************", text)
-    return _PHONE.sub(_masked_phone, text)
+    return _OLD_ID_NUMBER.sub("***************", text)
+
+
+def mask_for_private_chat(text: str, *, full_phone: bool) -> str:
+    """Mask a resident's text for one person's private chat: ID numbers always, phone numbers unless full_phone.
+
+    full_phone is for the staff who handle the case, who need to call the
+    resident back, and for the person who wrote the text.
+    """
+    return mask_id_numbers(text) if full_phone else mask_contacts(text)
 
 
 def _masked_phone(match: re.Match[str]) -> str:

@@ -94,6 +94,18 @@ class Access:
             return False
         return self.compound_wide or (case.party_id is not None and case.party_id in self.party_ids)
 
+    def handles(self, case: Case) -> bool:
+        """Tell whether the member handles a case: acts for its party, or is its compound's officer or secretary.
+
+        Community and street staff may act on the case but do not count,
+        because they do not call the resident back themselves.
+        """
+        if case.compound_id != self.compound_id:
+            return False
+        if self.roles & COMPOUND_WIDE_ROLES:
+            return True
+        return case.party_id is not None and case.party_id in self.party_ids
+
 
 async def access_for(session: AsyncSession, member: Member, compound: Compound | None) -> Access:
     """Work out a member's access to a compound from their Role rows."""

@@ -10,6 +10,7 @@ from handlers.commands import (
     query,
     recategorize,
     register,
+    report,
     resident,
     stats,
     timers,
@@ -28,6 +29,7 @@ def build_registry(bot_username: str | None = None) -> CommandRegistry:
     for spec in (
         query.SPEC,
         *resident.SPECS,
+        report.SPEC,
         listing.SPEC,
         *actions.SPECS,
         *triage.SPECS,

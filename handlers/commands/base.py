@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.errors import BadCommand
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from handlers.permissions import Level
-from models import ChatGroup, ChatKind, Member, RawMessage
+from models import ChatGroup, ChatKind, Compound, Member, RawMessage
 from nlp.normalize import fold_characters
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -41,6 +41,7 @@ _UNKNOWN_VERB = re.compile(
     r"(?:\s+(?P<rest>.*))?$",
     re.DOTALL,
 )
+_CHINESE_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -63,6 +64,9 @@ class CommandContext:
     # The CSV that triage corrections are appended to, or None to keep them
     # only as case events.
     corrections_path: Path | None = None
+    # The intake step that 报事 calls to open or join cases from a text in a
+    # compound. It is None where no intake pipeline runs.
+    open_report: Callable[[Compound, str], Awaitable[list[Reply]]] | None = None
 
     @property
     def written_args(self) -> list[str]:
@@ -189,11 +193,13 @@ class CommandRegistry:
         """Read "关闭 0009" or "foo 0003" as a command the bot lacks.
 
         The suggested commands travel in `rest`, because the handler has no
-        registry to look them up in. Such a text is a command from any sender
-        when the number can only be a case number (0009, #9, 工单9), or
-        when the word is close to a real verb and nothing follows the number.
-        Otherwise "开门 1002" may name a flat, so it is a command only from
-        staff (staff_only).
+        registry to look them up in. A Chinese word that is no verb, synonym
+        or near spelling of one, then four bare digits and more text, is a
+        report ("车位 0123 被占了", "楼道 1102 漏水了"), not a command. Any
+        other match is a command from any sender when the number can only be
+        a case number (0009, #9, 工单9), or when the word is close to a real
+        verb and nothing follows the number. Otherwise "开门 1002" may name a
+        flat, so it is a command only from staff (staff_only).
         """
         unknown = _UNKNOWN_VERB.match(folded)
         if unknown is None:
@@ -201,9 +207,9 @@ class CommandRegistry:
         word, prefixed, digits, after = unknown.group("word", "prefixed", "digits", "rest")
         number = digits or prefixed.replace(" ", "")
         close = suggestions(word, self._by_verb)
+        if not close and prefixed is None and after and _CHINESE_WORD.fullmatch(word):
+            return None
         options = "、".join(f"“{spec.verbs[0]} {number}”（{spec.help}）" for spec in close)
-        # NOTE: "车位 0123 被占了" reads as a command too, so a resident's
-        # report written that way is not registered, and the group gets no reply.
         case_number_only = prefixed is not None or digits.startswith("0")
         close_and_bare = bool(close) and not after
         staff_only = not (case_number_only or close_and_bare)

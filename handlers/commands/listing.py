@@ -10,7 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import staff_compounds
 from handlers.errors import BadCommand
-from handlers.masking import mask_for_group
+from handlers.masking import mask_contacts, mask_for_group
 from handlers.messages import Reply
 from handlers.permissions import Access, Level, deny
 from handlers.replies import case_title, party_name, priority_phrase, short_summary
@@ -82,7 +82,9 @@ async def list_cases(ctx: CommandContext) -> list[Reply]:
     lines = [f"{title}（按紧急程度和反映人数排序）："]
     for case in cases[:LISTED]:
         late = "【超时】" if _is_late(case, ctx.now) else ""
-        summary = case.summary if private else mask_for_group(case.summary)
+        # A list goes to whoever may list cases, so phones stay masked even in
+        # private; 查询 of one case shows them to the staff who handle it.
+        summary = mask_contacts(case.summary) if private else mask_for_group(case.summary)
         compound_name = f"{names[case.compound_id]} " if several else ""
         lines.append(
             f"· {compound_name}{case.number} {late}{case_title(case)} {status_label(case)} {party_name(case)} "

@@ -8,7 +8,7 @@ from handlers.cases import follow_merges
 from handlers.commands.base import CommandContext, CommandSpec, reject_second_case, reply_here
 from handlers.commands.common import case_by_number, command_access, first_arg
 from handlers.ladder import escalation_label
-from handlers.masking import mask_for_group, mask_name
+from handlers.masking import mask_for_group, mask_for_private_chat, mask_name
 from handlers.messages import Reply
 from handlers.outbox import PLATFORM_LABELS
 from handlers.permissions import is_reporter
@@ -82,17 +82,26 @@ async def query(ctx: CommandContext) -> list[Reply]:
 
     private = ctx.chat.kind == ChatKind.PRIVATE
     entitled = access.can_act_on(case) or await is_reporter(ctx.session, ctx.member, case)
-    lines.extend(_summary_lines(case, full=private and entitled))
+    # Phone numbers stay whole in a private chat only for the staff who call
+    # the resident back and for the person who wrote them; lists mask them.
+    handler = access.handles(case)
+    summary = None
+    if private and entitled:
+        summary = mask_for_private_chat(case.summary, full_phone=handler or case.reporter_id == ctx.member.id)
+    lines.extend(_summary_lines(case, summary))
     if entitled:
         lines.append("办理记录：")
-        lines.extend(await _timeline(ctx, case, masked=not private))
+        lines.extend(await _timeline(ctx, case, masked=not private, full_phones=handler))
     return [reply_here(ctx, "\n".join(lines), case_id=case.id)]
 
 
-def _summary_lines(case: Case, *, full: bool) -> list[str]:
-    where = case_location(case) if full else ""
+def _summary_lines(case: Case, private_summary: str | None) -> list[str]:
+    """Describe a case, with its place and the given private_summary, or as a group reads it when that is None."""
     head = f"工单 {case.number}（{case_title(case)}）"
-    head += f"{where}{quoted(case.summary[:200])}" if full else group_summary(case)
+    if private_summary is None:
+        head += group_summary(case)
+    else:
+        head += f"{case_location(case)}{quoted(private_summary[:200])}"
     status = status_label(case)
     if case.outcome and case.outcome != CaseOutcome.RESOLVED:
         status = f"{status}（{OUTCOME_LABELS[CaseOutcome(case.outcome)]}）"
@@ -106,7 +115,7 @@ def _summary_lines(case: Case, *, full: bool) -> list[str]:
     return lines
 
 
-async def _timeline(ctx: CommandContext, case: Case, *, masked: bool) -> list[str]:
+async def _timeline(ctx: CommandContext, case: Case, *, masked: bool, full_phones: bool) -> list[str]:
     """List the case's first event and its latest ones, with a line that counts the events left out between."""
     by_case = CaseEvent.case_id == case.id
     total = await ctx.session.scalar(select(func.count()).select_from(CaseEvent).where(by_case)) or 0
@@ -126,17 +135,22 @@ async def _timeline(ctx: CommandContext, case: Case, *, masked: bool) -> list[st
         )
     listed = ([first] if first is not None else []) + list(reversed(events))
     staff_roles = await _staff_roles(ctx, case, {e.actor_id for e in listed if e.actor_id is not None})
-    lines = [_event_line(ctx, event, staff_roles, masked=masked) for event in listed]
+    lines = [_event_line(ctx, event, staff_roles, masked=masked, full_phones=full_phones) for event in listed]
     if first is not None:
         lines.insert(1, f"· ……（中间省略{total - TIMELINE_LENGTH}条记录）")
     return lines
 
 
-def _event_line(ctx: CommandContext, event: CaseEvent, staff_roles: dict[int, str], *, masked: bool) -> str:
+def _event_line(
+    ctx: CommandContext, event: CaseEvent, staff_roles: dict[int, str], *, masked: bool, full_phones: bool
+) -> str:
     when = event.at.astimezone(ctx.zone).strftime("%m-%d %H:%M")
     label = EVENT_LABELS.get(event.kind, event.kind)
     note = _event_note(event)
-    note = mask_for_group(note) if masked else note
+    if masked:
+        note = mask_for_group(note)
+    else:
+        note = mask_for_private_chat(note, full_phone=full_phones or event.actor_id == ctx.member.id)
     actor = _event_actor(event, staff_roles, masked=masked)
     return f"· {when} {label}（{actor}）{'：' + note if note else ''}"
 

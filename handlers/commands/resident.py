@@ -9,7 +9,7 @@ from handlers.cases import follow_merges, record_event
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import case_by_number, command_access, first_arg, respond, text_after
 from handlers.errors import BadCommand
-from handlers.masking import mask_for_group
+from handlers.masking import mask_for_group, mask_for_private_chat
 from handlers.messages import PartyTarget, Reply
 from handlers.permissions import deny, is_reporter, require_reporter_or_staff
 from handlers.replies import (
@@ -254,9 +254,11 @@ async def my_cases(ctx: CommandContext) -> list[Reply]:
         return [reply_here(ctx, "您目前没有反映过的工单。在小区群里描述问题即可登记。")]
     lines = ["您反映的工单："]
     for case in cases:
-        summary = (
-            case.summary if ctx.chat.kind == ChatKind.PRIVATE else mask_for_group(case.summary)
-        )
+        if ctx.chat.kind == ChatKind.PRIVATE:
+            # A co-reporter reads the first reporter's words, phone masked.
+            summary = mask_for_private_chat(case.summary, full_phone=case.reporter_id == ctx.member.id)
+        else:
+            summary = mask_for_group(case.summary)
         lines.append(
             f"· {case.number} {case_title(case)} {status_label(case)} {short_summary(summary, 20)}"
         )

@@ -155,3 +155,41 @@ async def test_resolve_ends_pause(db_url):
         assert timer.due_at == later(70)
         kinds = [e.kind for e in await desk.events(1)]
         assert kinds[-2:] == ["resolved", "clock_resumed"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["车位 0123 被占了，车主电话打不通", "3栋 1102 漏水了，天花板一直滴水", "楼道 1102 漏水了，墙面都湿了"],
+)
+async def test_report_with_number_opens_case(db_url, line):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say(line, sender="r1")
+
+        assert desk.results[-1].outcome == "opened"
+        case = await desk.case(1)
+        assert case is not None
+        assert case.summary == line
+        assert replies[0].startswith("已登记")
+
+
+@pytest.mark.parametrize("line", ["车位 0123 被占了，车主电话打不通", "楼道 1102 漏水了，墙面都湿了"])
+async def test_staff_report_with_number_opens_case(db_url, line):
+    async with open_desk(db_url) as desk:
+        await desk.say(line, sender="wang")
+
+        assert desk.results[-1].outcome == "opened"
+        assert await desk.case(1) is not None
+
+
+@pytest.mark.parametrize(
+    "line", ["查询 0001", "重開 0001", "关闭 0001 已修好", "结案 0001", "进度 0001 怎么样了", "工单 0001 还没人管"]
+)
+async def test_command_look_alike_opens_no_case(db_url, line):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        await desk.say(line, sender="r2", at=later(5))
+
+        assert desk.results[-1].outcome == "command"
+        assert await desk.case(2) is None
+        assert (await desk.case(1)).reporter_count == 1
