@@ -12,10 +12,19 @@ from scipy.sparse import csr_matrix
 
 from nlp import Classifier
 from nlp.data.generate import SEED, generate
-from nlp.dataset import read_examples
+from nlp.dataset import LabelledExample, read_examples
 from nlp.evaluate import evaluate_examples
 from nlp.labels import CATEGORIES
-from nlp.train import DATA_DIR, _naive_bayes, examples_digest, train_files, training_files
+from nlp.train import (
+    DATA_DIR,
+    LETTER_WEIGHT,
+    _naive_bayes,
+    examples_digest,
+    letter_like,
+    sample_weights,
+    train_files,
+    training_files,
+)
 
 ROWS = [
     ("3栋电梯坏了 物业快来修", "repair", "normal", "property"),
@@ -118,7 +127,7 @@ def test_read_examples_rejects_unknown_label(tmp_path: Path) -> None:
 def test_naive_bayes_favours_a_category_own_ngram() -> None:
     # Feature 0 appears only in "a" messages and feature 1 only in "b" ones.
     matrix = csr_matrix(np.array([[1.0, 0.0, 0.5], [1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 1.0, 0.5]]))
-    weights = _naive_bayes(matrix, ["a", "a", "b", "b"], ["a", "b"])
+    weights = _naive_bayes(matrix, ["a", "a", "b", "b"], ["a", "b"], np.ones(4))
     assert weights[0, 0] > weights[0, 1]
     assert weights[1, 1] > weights[1, 0]
     assert weights[2, 0] == pytest.approx(weights[2, 1])
@@ -126,5 +135,36 @@ def test_naive_bayes_favours_a_category_own_ngram() -> None:
 
 def test_naive_bayes_rows_are_centred() -> None:
     matrix = csr_matrix(np.array([[1.0, 0.2], [0.0, 1.0], [0.3, 0.7]]))
-    weights = _naive_bayes(matrix, ["a", "b", "c"], ["a", "b", "c"])
+    weights = _naive_bayes(matrix, ["a", "b", "c"], ["a", "b", "c"], np.ones(3))
     assert weights.sum(axis=1) == pytest.approx([0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我是A市某某小区的业主，小区楼下的餐馆油烟直排，请有关部门处理。", True),
+        ("某某小区地下车库长期积水无人处理", True),
+        ("电梯坏了 谁来修一下", False),
+        ("电梯坏了", False),
+        ("  楼道灯不亮了快一个星期了没人管  ", True),
+    ],
+)
+def test_letter_like_rows(text: str, expected: bool) -> None:
+    assert letter_like(text) is expected
+
+
+def test_letter_rows_weigh_more() -> None:
+    rows = [
+        LabelledExample("某某小区地下车库长期积水无人处理", "repair", "normal", "property"),
+        LabelledExample("车库 又淹了", "repair", "normal", "property"),
+    ]
+    assert sample_weights(rows).tolist() == [LETTER_WEIGHT, 1.0]
+
+
+def test_naive_bayes_counts_row_weights() -> None:
+    # One "b" row weighted 3 adds up to three copies of it.
+    matrix = csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]))
+    weighted = _naive_bayes(matrix, ["a", "b", "b"], ["a", "b"], np.array([1.0, 3.0, 1.0]))
+    copies = csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.5, 0.5]]))
+    repeated = _naive_bayes(copies, ["a", "b", "b", "b", "b"], ["a", "b"], np.ones(5))
+    assert weighted == pytest.approx(repeated)
