@@ -71,9 +71,21 @@ class DigestStats:
 
 
 async def compute_stats(
-    session: AsyncSession, compound_ids: Sequence[int], start: datetime, end: datetime
+    session: AsyncSession,
+    compound_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
 ) -> DigestStats:
-    """Count a period's cases of some compounds, as of `end`."""
+    """Count a period's cases of some compounds.
+
+    The period's figures (new, ended, resolved, times) are as of `end`. The
+    current figures (overdue, escalated, awaiting rating) read the stored
+    status, so they count the cases opened before `now` and the limits passed
+    by `now`. `now` defaults to `end`. A digest sent hours late passes the
+    send time, or it would leave out every case opened since `end`.
+    """
     stats = DigestStats()
     if not compound_ids:
         return stats
@@ -101,7 +113,7 @@ async def compute_stats(
         )
     )
     for case, reopened_at in await session.execute(query):
-        _count(stats, case, start, end, reopened_at)
+        _count(stats, case, start, end, reopened_at, now=now or end)
     return stats
 
 
@@ -118,17 +130,23 @@ def _round_start(case: Case, reopened_at: datetime | None, done_at: datetime) ->
 
 
 def _count(
-    stats: DigestStats, case: Case, start: datetime, end: datetime, reopened_at: datetime | None = None
+    stats: DigestStats,
+    case: Case,
+    start: datetime,
+    end: datetime,
+    reopened_at: datetime | None = None,
+    *,
+    now: datetime,
 ) -> None:
     status = CaseStatus(case.status)
     if start <= case.opened_at < end:
         stats.new += 1
         stats.categories[case.category] += 1
         stats.by_route[case.route] += 1
-    if status in WORKING_STATUSES and case.opened_at < end:
+    if status in WORKING_STATUSES and case.opened_at < now:
         unacknowledged = case.acknowledged_at is None and case.response_due_at is not None
-        if (case.resolve_due_at is not None and case.resolve_due_at < end) or (
-            unacknowledged and case.response_due_at is not None and case.response_due_at < end
+        if (case.resolve_due_at is not None and case.resolve_due_at < now) or (
+            unacknowledged and case.response_due_at is not None and case.response_due_at < now
         ):
             stats.overdue += 1
         if case.escalation_level > 0:
@@ -199,7 +217,7 @@ def compound_digest(
     title = "每周简报" if weekly else "每日简报"
     period_word = "近7天" if weekly else "自上一工作日简报以来"
     lines = [f"【{title}】{compound.name} {_day(end, zone)}", *stats_lines(stats, period_word)]
-    if not stats.new and not stats.overdue and not stats.awaiting_rating:
+    if not stats.new and not stats.overdue and not stats.escalated and not stats.awaiting_rating:
         lines.append("本期没有需要跟进的工单。")
     return "\n".join(lines)
 
