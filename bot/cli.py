@@ -34,6 +34,9 @@ from models import STATUS_LABELS, CaseStatus, Compound, RoleKind
 from models.queries import CaseListing, list_cases
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
+# The replay's log, in DATA_DIR, rewritten by each replay.
+REPLAY_LOG = "replay.log"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="小区议事与工单机器人")
@@ -154,7 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         _write_config_error(exc)
         return 2
-    setup_logging(settings.log_level, quiet=args.command != "run")
+    if args.command == "replay":
+        log_file = settings.data_dir / REPLAY_LOG
+        log_warnings = setup_logging(settings.log_level, log_file=log_file)
+    else:
+        setup_logging(settings.log_level, quiet=args.command != "run")
     try:
         if args.command == "run":
             from bot.server import ListenError, serve
@@ -166,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             return 0
         if args.command == "replay":
-            return asyncio.run(_replay(settings, args.file, quiet=args.quiet))
+            code = asyncio.run(_replay(settings, args.file, quiet=args.quiet))
+            if log_warnings.count:
+                sys.stderr.write(f"回放过程中有 {log_warnings.count} 条警告或错误，详见运行日志（英文）：{log_file}\n")
+            return code
         if args.command == "cases":
             return asyncio.run(_cases(settings, args))
         if args.command in register_cli.COMMANDS:

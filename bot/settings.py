@@ -266,21 +266,23 @@ class Settings(BaseSettings):
 def encoding_aes_key_problem(key: str) -> str | None:
     """Describe in Chinese what makes `key` an invalid EncodingAESKey, or return None for a valid key.
 
-    The description names the first character outside A-Z, a-z and 0-9 and its
-    position (counted from 1), or else the wrong length. It never repeats a
-    character that a valid key could contain, because the key is a secret.
+    The description gives the length and whether characters outside A-Z, a-z
+    and 0-9 occur, but never a character or its position, because even a
+    mistyped key is mostly the real secret. Whitespace and a trailing "=" get
+    a hint, since copying from the admin console adds them.
     """
-    invalid = [(position, char) for position, char in enumerate(key, 1) if char not in ENCODING_AES_KEY_ALPHABET]
-    if invalid:
-        position, char = invalid[0]
-        others = len(invalid) - 1
-        more = f"（其后还有 {others} 个不允许的字符）" if others else ""
-        padding = "（后台显示的密钥末尾不带“=”）" if char == "=" else ""
-        return f"第 {position} 个字符 {char!r} 不允许使用{more}{padding}"
-
+    problems = []
     if len(key) != ENCODING_AES_KEY_LENGTH:
-        return f"有 {len(key)} 个字符"
-    return None
+        problems.append(f"有 {len(key)} 个字符")
+    if any(char not in ENCODING_AES_KEY_ALPHABET for char in key):
+        hints = []
+        if any(char.isspace() for char in key):
+            hints.append("含有空格或换行")
+        if key.endswith("="):
+            hints.append("后台显示的密钥末尾不带“=”")
+        hint = f"（{'，'.join(hints)}）" if hints else ""
+        problems.append(f"含有 A-Z、a-z、0-9 以外的字符{hint}")
+    return "，且".join(problems) or None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -162,41 +162,41 @@ def load_overrides(path: Path) -> dict[int, YearOverride]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        msg = f"cannot read holiday override file {path}: {exc}"
+        msg = f"无法读取节假日调整表 {path}：{exc}"
         raise CalendarFileError(msg) from exc
     except json.JSONDecodeError as exc:
-        msg = f"holiday override file {path} is not valid JSON: {exc}"
+        msg = f"节假日调整表 {path} 不是有效的 JSON：{exc}"
         raise CalendarFileError(msg) from exc
     if not isinstance(raw, dict):
-        msg = f"holiday override file {path} must hold an object keyed by year"
+        msg = "应为以年份为键的 JSON 对象"
         raise CalendarFileError(msg)
 
     years: dict[int, YearOverride] = {}
     for key, entry in raw.items():
         if not str(key).isdigit() or not isinstance(entry, dict):
-            msg = f"holiday override file {path}: invalid entry for year {key!r}"
+            msg = f"年份 {key} 的条目无效，键应为四位年份，值应为含 holidays 和 workdays 的对象"
             raise CalendarFileError(msg)
         year = int(key)
         years[year] = YearOverride(
-            holidays=_dates(path, year, entry.get("holidays", [])),
-            workdays=_dates(path, year, entry.get("workdays", [])),
+            holidays=_dates(year, entry.get("holidays", [])),
+            workdays=_dates(year, entry.get("workdays", [])),
         )
     return years
 
 
-def _dates(path: Path, year: int, values: object) -> frozenset[date]:
+def _dates(year: int, values: object) -> frozenset[date]:
     if not isinstance(values, list):
-        msg = f"holiday override file {path}: year {year} must list dates as strings"
+        msg = f"{year} 年的 holidays 和 workdays 应为日期字符串组成的数组"
         raise CalendarFileError(msg)
     days: set[date] = set()
     for value in values:
         try:
             day = date.fromisoformat(str(value))
         except ValueError as exc:
-            msg = f"holiday override file {path}: invalid date {value!r} in year {year}"
+            msg = f"{year} 年中的日期 {value} 无效，应写成 YYYY-MM-DD"
             raise CalendarFileError(msg) from exc
         if day.year != year:
-            msg = f"holiday override file {path}: date {value} listed under year {year}"
+            msg = f"日期 {value} 不属于 {year} 年，请移到对应年份下"
             raise CalendarFileError(msg)
         days.add(day)
     return frozenset(days)

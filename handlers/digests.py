@@ -72,29 +72,38 @@ class DigestStats:
 
 
 async def compute_stats(
-    session: AsyncSession, compound_ids: Sequence[int], start: datetime, end: datetime
+    session: AsyncSession,
+    compound_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
 ) -> DigestStats:
-    """Count a period's cases of some compounds, as they stood at `end`.
+    """Count a period's cases of some compounds.
 
     Closures and response times come from the handling rounds (see
-    handlers.rounds), and the open, overdue and awaiting-rating counts are
-    replayed from the audit trail for cases changed since `end`. So a digest
-    of a past period reads the same after a case of it is reopened.
+    handlers.rounds), so a digest of a past period reads the same after a
+    case of it is reopened. The current figures (overdue, escalated,
+    awaiting rating) are as of `now`, which defaults to `end`: they are
+    replayed from the audit trail for cases changed since then. A digest
+    sent hours late passes the send time, or it would leave out every case
+    opened or overdue since `end`.
     """
     stats = DigestStats()
     if not compound_ids:
         return stats
+    as_of = max(now or end, end)
     cases = list(
         await session.scalars(
             select(Case)
             .where(
                 Case.compound_id.in_(compound_ids),
-                Case.opened_at < end,
+                Case.opened_at < as_of,
                 or_(
                     Case.opened_at >= start,
                     Case.status.in_([*WORKING_STATUSES, CaseStatus.RESOLVED]),
-                    # Changed since the end: its state then is replayed from its events.
-                    Case.updated_at >= end,
+                    # Changed since `as_of`: its state then is replayed from its events.
+                    Case.updated_at >= as_of,
                 ),
             )
             # Categories with equal counts keep the order of their first case.
@@ -104,15 +113,15 @@ async def compute_stats(
     rounds = list(
         await session.scalars(
             select(CaseRound)
-            .where(CaseRound.compound_id.in_(compound_ids), CaseRound.ended_at >= start, CaseRound.started_at < end)
+            .where(CaseRound.compound_id.in_(compound_ids), CaseRound.ended_at >= start, CaseRound.started_at < as_of)
             .order_by(CaseRound.case_id, CaseRound.number)
         )
     )
     false_alarms = await _false_alarm_cases(session, [case.id for case in cases])
-    changed = await _changes_since(session, [case.id for case in cases if case.updated_at >= end], end)
+    changed = await _changes_since(session, [case.id for case in cases if case.updated_at >= as_of], as_of)
     for case in cases:
         if case.id not in false_alarms:
-            _count_case(stats, case, start, end, changed.get(case.id), rounds)
+            _count_case(stats, case, (start, end, as_of), changed.get(case.id), rounds)
     for ended in rounds:
         _count_round(stats, ended, start, end)
     return stats
@@ -163,30 +172,31 @@ async def _changes_since(session: AsyncSession, case_ids: list[int], end: dateti
 def _count_case(
     stats: DigestStats,
     case: Case,
-    start: datetime,
-    end: datetime,
+    times_of: tuple[datetime, datetime, datetime],
     change: _Change | None,
     rounds: Sequence[CaseRound],
 ) -> None:
+    """Count one case: new in the period, and its state as of `as_of` for the current figures."""
+    start, end, as_of = times_of
     if start <= case.opened_at < end:
         stats.new += 1
         stats.categories[case.category] += 1
         stats.by_route[case.route] += 1
     status = CaseStatus(case.status)
     escalation_level = case.escalation_level
-    # The limits and acknowledgement of the round that ran at the end.
+    # The limits and acknowledgement of the round that ran at `as_of`.
     response_due, resolve_due, acknowledged = case.response_due_at, case.resolve_due_at, case.acknowledged_at
     if change is not None:
         status = change.status or status
         if change.escalation_level is not None:
             escalation_level = change.escalation_level
-        later = next((r for r in rounds if r.case_id == case.id and r.ended_at >= end), None)
+        later = next((r for r in rounds if r.case_id == case.id and r.ended_at >= as_of), None)
         if later is not None:
             response_due, resolve_due, acknowledged = later.response_due_at, later.resolve_due_at, later.responded_at
     if status in WORKING_STATUSES:
-        unacknowledged = acknowledged is None or acknowledged >= end
-        if (resolve_due is not None and resolve_due < end) or (
-            unacknowledged and response_due is not None and response_due < end
+        unacknowledged = acknowledged is None or acknowledged >= as_of
+        if (resolve_due is not None and resolve_due < as_of) or (
+            unacknowledged and response_due is not None and response_due < as_of
         ):
             stats.overdue += 1
         if escalation_level > 0:

@@ -20,7 +20,7 @@ from handlers.case_figures import (
     street_escalations_by_compound,
 )
 from handlers.errors import NotFound
-from handlers.governance_index import Fraction, IndexScore, governance_index, rates_of
+from handlers.governance_index import RATE_NAMES, Fraction, IndexScore, governance_index, rates_of
 from handlers.statistics import Period
 from models import Community, Compound, Street
 from nlp.labels import CATEGORY_LABELS
@@ -29,6 +29,14 @@ TOP_CATEGORIES = 3
 
 # Orders the ranking table accepts; every one is descending.
 SORT_KEYS = ("index", "response", "resolution", "satisfaction", "on_time", "repeat", "opened", "open", "overdue")
+# The column headings of the ranking table, by sort key.
+SORT_NAMES: dict[str, str] = {
+    "index": "微治理指数",
+    **RATE_NAMES,
+    "opened": "新登记",
+    "open": "未办结",
+    "overdue": "超时",
+}
 
 # The definitions (口径) shown under every table and in the JSON.
 DEFINITIONS: tuple[tuple[str, str], ...] = (

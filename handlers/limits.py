@@ -26,6 +26,8 @@ class LimitUnit(enum.StrEnum):
 
 
 _UNIT_WORDS = {LimitUnit.HOURS: "小时", LimitUnit.DAYS: "天", LimitUnit.WORKING_DAYS: "个工作日"}
+# The units as a limits-file error lists them.
+_UNIT_CHOICES = "hours（小时）、days（天）、working_days（工作日）"
 
 
 class LimitsFileError(ValueError):
@@ -204,6 +206,8 @@ def load_rules(path: Path) -> tuple[LimitRule, ...]:
     The file contains a list of rules, e.g.
     ``[{"name": "ordinary", "categories": [], "urgent": null,
     "acknowledge": [1, "working_days"], "resolve": [7, "working_days"]}]``.
+    Error messages are Chinese for the operator who wrote the file, and rules
+    are numbered from 1 as a person counts them.
 
     Raises:
         LimitsFileError: The file cannot be read or a rule is invalid.
@@ -211,38 +215,50 @@ def load_rules(path: Path) -> tuple[LimitRule, ...]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        msg = f"cannot read limits file {path}: {exc}"
+        msg = f"无法读取时限表 {path}：{exc}"
         raise LimitsFileError(msg) from exc
     if not isinstance(raw, list) or not raw:
-        msg = f"limits file {path} must hold a non-empty list of rules"
+        msg = "应为由规则组成的非空 JSON 数组"
         raise LimitsFileError(msg)
-    return tuple(_rule(path, index, entry) for index, entry in enumerate(raw))
+    return tuple(_rule(number, entry) for number, entry in enumerate(raw, start=1))
 
 
-def _rule(path: Path, index: int, entry: object) -> LimitRule:
+def _rule(number: int, entry: object) -> LimitRule:
     if not isinstance(entry, dict):
-        msg = f"limits file {path}: rule {index} must be an object"
+        msg = f"第 {number} 条规则应为 JSON 对象"
         raise LimitsFileError(msg)
-    try:
-        urgent = entry.get("urgent")
-        if urgent is not None and not isinstance(urgent, bool):
-            raise TypeError("urgent must be true, false or null")
-        return LimitRule(
-            name=str(entry["name"]),
-            categories=frozenset(str(c) for c in entry.get("categories", [])),
-            urgent=urgent,
-            acknowledge=_limit(entry["acknowledge"]),
-            resolve=_limit(entry["resolve"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        msg = f"limits file {path}: rule {index} is invalid: {exc}"
-        raise LimitsFileError(msg) from exc
+    for key in ("name", "acknowledge", "resolve"):
+        if key not in entry:
+            msg = f"第 {number} 条规则缺少 {key} 字段"
+            raise LimitsFileError(msg)
+    urgent = entry.get("urgent")
+    if urgent is not None and not isinstance(urgent, bool):
+        msg = f"第 {number} 条规则的 urgent 应为 true、false 或 null"
+        raise LimitsFileError(msg)
+    categories = entry.get("categories", [])
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        msg = f"第 {number} 条规则的 categories 应为类别名组成的数组，如 [\"repair\"]"
+        raise LimitsFileError(msg)
+    return LimitRule(
+        name=str(entry["name"]),
+        categories=frozenset(categories),
+        urgent=urgent,
+        acknowledge=_limit(number, "acknowledge", entry["acknowledge"]),
+        resolve=_limit(number, "resolve", entry["resolve"]),
+    )
 
 
-def _limit(value: object) -> Limit:
+def _limit(number: int, key: str, value: object) -> Limit:
+    where = f"第 {number} 条规则 {key}"
     if not isinstance(value, list) or len(value) != 2:
-        raise ValueError(f"a limit is [amount, unit], got {value!r}")
+        msg = f'{where} 应为 [数量, 单位]，如 [7, "working_days"]'
+        raise LimitsFileError(msg)
     amount, unit = value
-    if not isinstance(amount, int) or amount <= 0:
-        raise ValueError(f"a limit's amount must be a positive integer, got {amount!r}")
+    # bool is a subclass of int, and true would read as a limit of 1.
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        msg = f"{where} 的数量应为正整数，现为 {json.dumps(amount, ensure_ascii=False)}"
+        raise LimitsFileError(msg)
+    if unit not in {u.value for u in LimitUnit}:
+        msg = f"{where} 的单位 {json.dumps(unit, ensure_ascii=False)} 无效，应为 {_UNIT_CHOICES}之一"
+        raise LimitsFileError(msg)
     return Limit(amount, LimitUnit(unit))

@@ -17,6 +17,19 @@ from models import Occupant
 
 # The relations a person may have to the dwelling.
 RELATIONS = ("业主", "家属", "租户", "借住", "其他")
+# Other words that registers and residents use for each relation. They are
+# read as the relation and never stored, so one relation has one spelling.
+RELATION_SYNONYMS = {
+    "业主": ("房主", "户主", "屋主", "产权人"),
+    "家属": ("家人", "亲属", "配偶", "爱人", "老伴", "妻子", "丈夫", "子女", "儿子", "女儿", "父母", "父亲", "母亲"),
+    "租户": ("租客", "房客", "承租人"),
+    "借住": ("暂住", "寄住", "借住人"),
+    "其他": ("其它",),
+}
+_RELATION_BY_WORD = {
+    **{relation: relation for relation in RELATIONS},
+    **{word: relation for relation, words in RELATION_SYNONYMS.items() for word in words},
+}
 
 # The sensitive tags the register accepts, and nothing else. They mark people
 # whom staff should look after during a repair or an emergency.
@@ -166,16 +179,22 @@ def parse_tags(words: list[str]) -> list[str]:
     return tags
 
 
+def relation_of(word: str) -> str | None:
+    """Return the relation of RELATIONS that `word` names (租客 names 租户), or None."""
+    return _RELATION_BY_WORD.get(fold(word))
+
+
 def parse_relation(text: str) -> str:
-    """Return the relation if it is one of RELATIONS.
+    """Return the relation of RELATIONS that `text` names, itself or by a synonym such as 租客.
 
     Raises:
         BadCommand: The text is no known relation.
     """
-    if text not in RELATIONS:
-        msg = f"“{text}”不是可用的关系，请写{'、'.join(RELATIONS)}之一。"
+    relation = relation_of(text)
+    if relation is None:
+        msg = f"“{text}”不是可用的关系，请写{'、'.join(RELATIONS)}之一（也可写租客、户主、家人等常用说法）。"
         raise BadCommand(msg)
-    return text
+    return relation
 
 
 def check_name(text: str) -> str:
@@ -193,7 +212,7 @@ def check_name(text: str) -> str:
     if not name:
         msg = "请写上住户姓名，例如：登记住户 3栋2单元1002 张三 业主 13812345678"
         raise BadCommand(msg)
-    if name in RELATIONS or name in TAGS or re.search(r"[0-9]", name):
+    if relation_of(name) is not None or name in TAGS or re.search(r"[0-9]", name):
         msg = f"请先写住户姓名，再写关系和手机号。“{text}”不像姓名。"
         raise BadCommand(msg)
     if len(name) > MAX_NAME_LENGTH:
@@ -289,8 +308,8 @@ def parse_entry(text: str, *, today: date) -> OccupantEntry:
     entry = OccupantEntry(name=check_name(words[0]))
     tags: list[str] = []
     for word in words[1:]:
-        if word in RELATIONS:
-            entry.relation = word
+        if (relation := relation_of(word)) is not None:
+            entry.relation = relation
         elif word == NO_TAGS:
             entry.tags = []
         elif word in TAGS:

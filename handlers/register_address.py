@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from handlers.errors import BadCommand
 from handlers.register import fold
 from models import Dwelling
+from nlp.locate import chinese_to_int
 
 # 3栋2单元1002, 3号楼1002室, A座2单元301; the unit is optional.
 _DWELLING_WORDS = re.compile(
@@ -24,8 +25,11 @@ _DWELLING_DASHED = re.compile(r"^([0-9]{1,3})-([0-9]{1,2})-([0-9]{3,4})$")
 _BUILDING_ALONE = re.compile(r"^([0-9]{1,3}|[A-Za-z])(?:栋|幢|号楼|座)?$")
 _UNIT_ALONE = re.compile(r"^([0-9]{1,2})(?:单元)?$")
 _ROOM_ALONE = re.compile(r"^([0-9]{3,4})(?:室|号)?$")
-_BUILDING_HINT = "请写数字或字母，可带“栋”“号楼”“座”，例如 3、3栋、B座"
-_UNIT_HINT = "请写数字，可带“单元”，例如 2、2单元；没有单元的楼栋请留空"
+_BUILDING_HINT = "请写数字或字母，可带“栋”“号楼”“座”，例如 3、三栋、B座"
+_UNIT_HINT = "请写数字，可带“单元”，例如 2、二单元；没有单元的楼栋请留空"
+# Registers written by hand spell numbers in Chinese: 三栋, 二单元, 十二号楼.
+_CHINESE_NUMERAL = re.compile("[零〇一二两三四五六七八九十百]+")
+_CHINESE_DIGITS = str.maketrans("零〇一二两三四五六七八九", "001223456789")
 _ROOM_HINT = "请写3到4位数字，可带“室”，例如 1002、1002室"
 
 
@@ -44,13 +48,13 @@ class DwellingAddress:
 
 
 def parse_dwelling(text: str) -> DwellingAddress:
-    """Read 3栋2单元1002, 3号楼1002室, A座2单元301 or 3-2-1002.
+    """Read 3栋2单元1002, 3号楼1002室, A座2单元301 or 3-2-1002, with numbers in Chinese too (三栋二单元1002).
 
     Raises:
         BadCommand: The text is no dwelling in one of those forms, or its
             building, unit or room is 0.
     """
-    folded = fold(text).replace(" ", "")
+    folded = _arabic_numerals(fold(text).replace(" ", ""))
     match = _DWELLING_WORDS.match(folded) or _DWELLING_DASHED.match(folded)
     if match is None:
         msg = f"无法识别房号“{text}”，请写成“3栋2单元1002”或“3-2-1002”（无单元的写“3栋1002”）。"
@@ -99,7 +103,19 @@ def _read_cell(column: str, text: str, pattern: re.Pattern[str], hint: str) -> s
 
 
 def _fold_cell(text: str) -> str:
-    return fold(text).replace(" ", "")
+    return _arabic_numerals(fold(text).replace(" ", ""))
+
+
+def _arabic_numerals(text: str) -> str:
+    """Write each Chinese numeral in `text` in digits: 十二 as 12, and 一零零二 digit by digit as 1002."""
+    return _CHINESE_NUMERAL.sub(_numeral_digits, text)
+
+
+def _numeral_digits(match: re.Match[str]) -> str:
+    numeral = match.group()
+    if "十" in numeral or "百" in numeral:
+        return str(chinese_to_int(numeral.replace("〇", "零")))
+    return numeral.translate(_CHINESE_DIGITS)
 
 
 def _canonical_address(building: str, unit: str | None, room: str) -> DwellingAddress:

@@ -122,6 +122,7 @@ async def digest_drafts(
                     period_start,
                     period_end,
                     config,
+                    now=now,
                     weekly=weekly,
                     render_charts=render_charts,
                 )
@@ -135,6 +136,7 @@ async def digest_drafts(
                     period_start,
                     period_end,
                     config,
+                    now=now,
                     weekly=weekly,
                     render_charts=render_charts,
                 )
@@ -150,11 +152,12 @@ async def compound_draft(
     end: datetime,
     config: TimerConfig,
     *,
+    now: datetime | None = None,
     weekly: bool,
     render_charts: bool = True,
 ) -> Draft:
     """Build one compound's digest for its branch secretary and liaison officer."""
-    stats = await compute_stats(session, [compound.id], start, end)
+    stats = await compute_stats(session, [compound.id], start, end, now=now)
     text = compound_digest(compound, stats, end=end, zone=config.zone, weekly=weekly)
     targets = await role_targets(session, DIGEST_ROLES, compound_id=compound.id)
     image = None
@@ -186,6 +189,7 @@ async def street_draft(
     end: datetime,
     config: TimerConfig,
     *,
+    now: datetime | None = None,
     weekly: bool,
     render_charts: bool = True,
 ) -> Draft:
@@ -200,10 +204,10 @@ async def street_draft(
     )
     ids = [c.id for c in compounds]
     rows = [
-        (compound, await compute_stats(session, [compound.id], start, end))
+        (compound, await compute_stats(session, [compound.id], start, end, now=now))
         for compound in compounds
     ]
-    total = await compute_stats(session, ids, start, end)
+    total = await compute_stats(session, ids, start, end, now=now)
     text = street_digest(street.name, rows, total, end=end, zone=config.zone, weekly=weekly)
     targets = await role_targets(session, [RoleKind.STREET_STAFF], street_id=street.id)
     image = None

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from multidict import MultiMapping
 
-from handlers.district_report import SORT_KEYS
+from handlers.district_report import SORT_KEYS, SORT_NAMES
 from handlers.statistics import Period, parse_period
 
 MAX_QUERY_CHARS = 1024
@@ -30,6 +30,7 @@ PERIODS: dict[str, str] = {
     "last_quarter": "上季度",
     "custom": "自定义",
 }
+_SORT_BY_NAME = {name: key for key, name in SORT_NAMES.items()}
 ALLOWED_KEYS = frozenset({"period", "start", "end", "street", "community", "sort", "token"})
 # Characters that no form field sends: control characters, and the lone
 # surrogates that aiohttp's pure-Python HTTP parser (used when its C extension
@@ -97,8 +98,11 @@ def parse_query(
         period = parse_period(period_name, now, zone)
 
     sort = query.get("sort", "").strip() or "index"
+    # A person editing the address may type the heading (响应率) for its key.
+    sort = _SORT_BY_NAME.get(sort, sort)
     if sort not in SORT_KEYS:
-        msg = f"“{sort[:20]}”不是可用的排序方式，可选：{'、'.join(SORT_KEYS)}。"
+        choices = "、".join(f"{SORT_NAMES[key]}（{key}）" for key in SORT_KEYS)
+        msg = f"“{sort[:20]}”不是可用的排序方式，可选：{choices}。"
         raise InvalidQuery(msg)
     return DashboardQuery(
         period=period,

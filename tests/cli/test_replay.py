@@ -28,9 +28,11 @@ def run_cli(args: list[str], db_url: str, capsys: pytest.CaptureFixture[str]) ->
     return code, out, err
 
 
-async def run_cli_async(args: list[str], db_url: str) -> tuple[int, str, str]:
+async def run_cli_async(
+    args: list[str], db_url: str, *, env_extra: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     # The CLI starts its own event loop, so async tests run it in a subprocess.
-    env = {**os.environ, "DATABASE_URL": db_url}
+    env = {**os.environ, "DATABASE_URL": db_url, **(env_extra or {})}
     completed = subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=REPO,
@@ -63,6 +65,23 @@ async def test_malformed_line_reported_and_skipped(db_url, tmp_path):
     assert "第 5 行已跳过" in out
     assert "已登记：工单 0001" in out
     assert "已新建小区 翠湖苑" in out
+
+
+async def test_replay_logs_to_file_not_terminal(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        ["2026-03-02 07:21,翠湖苑业主群,陈先生,3栋电梯又坏了", "not-a-time,翠湖苑业主群,刘姐,东门路灯不亮"],
+    )
+    data_dir = tmp_path / "data"
+
+    code, out, err = await run_cli_async(["replay", str(log)], db_url, env_extra={"DATA_DIR": str(data_dir)})
+
+    assert code == 0
+    assert "第 3 行已跳过：时间格式无法识别" in out
+    assert "WARNING" not in err
+    assert "skipped" not in err
+    assert err == f"回放过程中有 1 条警告或错误，详见运行日志（英文）：{data_dir / 'replay.log'}\n"
+    assert "replay line 3 skipped" in (data_dir / "replay.log").read_text(encoding="utf-8")
 
 
 async def test_replay_twice_opens_nothing_new(db_url, tmp_path):

@@ -140,3 +140,19 @@ async def test_incomplete_adapter_stops_before_database(tmp_path: Path):
 
     with pytest.raises(ConfigError, match="WECOM_AIBOT_TOKEN，还缺少 WECOM_AIBOT_AES_KEY"):
         await serve(settings)
+
+
+def test_limits_file_rule_named_in_chinese(tmp_path: Path):
+    limits = tmp_path / "limits.json"
+    limits.write_text(
+        '[{"name": "all", "acknowledge": [30, "minutes"], "resolve": [1, "days"]}]', encoding="utf-8"
+    )
+
+    code, err = run_bot(tmp_path, LIMITS_FILE=str(limits))
+
+    assert code == 2
+    assert err.startswith(
+        f'配置错误：LIMITS_FILE={limits} 无效：内容不符合格式（第 1 条规则 acknowledge 的单位 "minutes" 无效，'
+    ), err
+    assert "LimitUnit" not in err
+    assert ENGLISH.search(err) is None, err

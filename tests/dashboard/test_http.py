@@ -205,6 +205,8 @@ async def test_filters_by_street_and_community(dashboard):
         ({"street": "999"}, "没有编号为 999 的街道"),
         ({"community": "999"}, "没有编号为 999 的社区"),
         ({"sort": "name; drop table case"}, "不是可用的排序方式"),
+        ({"sort": "speed"}, "可选：微治理指数（index）、响应率（response）、解决率（resolution）"),
+        ({"sort": "speed"}, "重复投诉率（repeat）、新登记（opened）、未办结（open）、超时（overdue）。"),
         ({"colour": "red"}, "不认识的参数“colour”"),
         ({"street": "1" * 2000}, "查询参数过长"),
     ],

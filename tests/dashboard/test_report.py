@@ -135,6 +135,17 @@ async def test_sort_by_rate(dashboard):
     assert body["compounds"][0]["rank"] == 2
 
 
+async def test_sort_by_heading_name(dashboard):
+    await seed_ranking(dashboard)
+
+    _status, by_key = await dashboard.get_json(sort="response")
+    status, by_name = await dashboard.get_json(sort="响应率")
+
+    assert status == 200
+    assert by_name["sort"] == "response"
+    assert [row["name"] for row in by_name["compounds"]] == [row["name"] for row in by_key["compounds"]]
+
+
 async def test_totals_sum_compounds(dashboard):
     await seed_ranking(dashboard)
 

@@ -60,7 +60,7 @@ def test_every_bad_row_reported():
         csv_text(
             FULL_HEADER,
             GOOD_ROWS[0],
-            "三,2,1002,王五,业主,,,,",
+            "三期,2,1002,王五,业主,,,,",
             "3,2,1003,,业主,,,,",
             "3,2,1004,赵六,房东,,,,",
             "3,2,1005,钱七,业主,1381234,,,",
@@ -75,7 +75,7 @@ def test_every_bad_row_reported():
 
     assert [e.line for e in errors] == [3, 4, 5, 6, 7, 8, 9, 10, 11]
     reasons = [e.reason for e in errors]
-    assert reasons[0].startswith("楼栋“三”无法识别")
+    assert reasons[0].startswith("楼栋“三期”无法识别")
     assert reasons[1] == "姓名为空，请填写住户姓名"
     assert "“房东”不是可用的关系" in reasons[2]
     assert "手机号“1381234”无效" in reasons[3]
@@ -106,13 +106,13 @@ def test_id_number_cell_rejected_unquoted(row, reason):
 
 def test_row_errors_all_reported():
     rows, errors = read_register(
-        csv_text(FULL_HEADER, "三,2,1002,,房东,1381234567,2099-01-01,酗酒,女儿电话 139-1234-5678"), today=TODAY
+        csv_text(FULL_HEADER, "三期,2,1002,,房东,1381234567,2099-01-01,酗酒,女儿电话 139-1234-5678"), today=TODAY
     )
 
     assert rows == []
     assert [e.line for e in errors] == [2] * 7
     reasons = [e.reason for e in errors]
-    assert reasons[0].startswith("楼栋“三”无法识别")
+    assert reasons[0].startswith("楼栋“三期”无法识别")
     assert reasons[1] == "姓名为空，请填写住户姓名"
     assert reasons[2].startswith("“房东”不是可用的关系")
     assert reasons[3].startswith("手机号“1381234567”无效")
@@ -143,6 +143,26 @@ def test_address_forms_people_type_read():
     ]
 
 
+def test_chinese_numerals_and_relation_words_read():
+    rows, errors = read_register(
+        csv_text(
+            SHORT_HEADER,
+            "三号楼,二单元,1002,张三,租客,",
+            "十二栋,二单元,1201,李四,租户,",
+            "3,2,1002,王五,房客,",
+            "3,2,1002,赵六,户主,",
+            "3,2,1002,钱七,女儿,",
+            "3,2,1002,孙八,暂住,",
+            "3,2,1002,周九,其它,",
+        ),
+        today=TODAY,
+    )
+
+    assert errors == []
+    assert [r.address for r in rows[:2]] == [DwellingAddress("3", "2", "1002"), DwellingAddress("12", "2", "1201")]
+    assert [r.entry.relation for r in rows] == ["租户", "租户", "租户", "业主", "家属", "借住", "其他"]
+
+
 def test_same_person_in_two_spellings_is_a_repeat():
     rows, errors = read_register(
         csv_text(SHORT_HEADER, "3,2,1002,张三,业主,", "3号楼,2单元,1002室,张三,业主,"), today=TODAY
@@ -156,8 +176,8 @@ def test_bad_rows_name_column():
     rows, errors = read_register(
         csv_text(
             SHORT_HEADER,
-            "三号楼,2,1002,张三,业主,",
-            "3,二单元,1002,张三,业主,",
+            "三号院,2,1002,张三,业主,",
+            "3,二楼,1002,张三,业主,",
             "3,,2单元1002,张三,业主,",
             "0,2,1002,张三,业主,",
             "3,0,1002,张三,业主,",
@@ -173,8 +193,8 @@ def test_bad_rows_name_column():
 
     assert rows == []
     reasons = {e.line: e.reason for e in errors}
-    assert reasons[2].startswith("楼栋“三号楼”无法识别")
-    assert reasons[3].startswith("单元“二单元”无法识别")
+    assert reasons[2].startswith("楼栋“三号院”无法识别")
+    assert reasons[3].startswith("单元“二楼”无法识别")
     assert reasons[4].startswith("房号“2单元1002”无法识别")
     assert reasons[5] == "楼栋“0”无效，楼栋不能为 0"
     assert reasons[6] == "单元“0”无效，单元不能为 0"
@@ -268,7 +288,9 @@ async def test_import_lists_every_error_of_row(db_url, tmp_path):
     assert out == ""
     lines = err.splitlines()
     assert len(lines) == 5
-    assert lines[0] == "第 3 行：“房东”不是可用的关系，请写业主、家属、租户、借住、其他之一。"
+    assert lines[0] == (
+        "第 3 行：“房东”不是可用的关系，请写业主、家属、租户、借住、其他之一（也可写租客、户主、家人等常用说法）。"
+    )
     assert lines[1] == "第 3 行：手机号“1381234567”无效，请写11位手机号，例如 13812345678。"
     # The command compares with the real date, so only the start is fixed.
     assert lines[2].startswith("第 3 行：入住日期 2099-01-01 晚于今天（")

@@ -24,13 +24,16 @@ TODAY = date(2026, 3, 2)
         ("a座2单元301", DwellingAddress("A", "2", "301")),
         ("3-2-1002", DwellingAddress("3", "2", "1002")),
         ("３栋２单元１００２", DwellingAddress("3", "2", "1002")),
+        ("三栋二单元1002", DwellingAddress("3", "2", "1002")),
+        ("十二号楼1201", DwellingAddress("12", "", "1201")),
+        ("二十一幢两单元一〇〇二室", DwellingAddress("21", "2", "1002")),
     ],
 )
 def test_dwelling_forms_read(text, expected):
     assert parse_dwelling(text) == expected
 
 
-@pytest.mark.parametrize("text", ["三栋二单元1002", "3栋", "1002", "3栋2单元10", "3/2/1002", "张三"])
+@pytest.mark.parametrize("text", ["三期二单元1002", "3栋", "1002", "3栋2单元10", "3/2/1002", "张三"])
 def test_dwelling_bad_forms_rejected(text):
     with pytest.raises(BadCommand, match="无法识别房号"):
         parse_dwelling(text)
@@ -64,6 +67,9 @@ def test_dwelling_zero_part_rejected(text, part):
         (("b", "2", "301"), "B座2单元301"),
         (("３栋", "２单元", "１００２室"), "3栋2单元1002"),
         (("Ｂ座", "", "３０１"), "B座301"),
+        (("三", "二", "1002"), "3栋2单元1002"),
+        (("十二号楼", "二单元", "1201"), "12号楼2单元1201"),
+        (("三栋", "十单元", "1002"), "3栋10单元1002"),
     ],
 )
 def test_dwelling_cells_match_typed_form(cells, typed):
@@ -73,10 +79,11 @@ def test_dwelling_cells_match_typed_form(cells, typed):
 @pytest.mark.parametrize(
     ("cells", "message"),
     [
-        (("三", "2", "1002"), "楼栋“三”无法识别"),
+        (("三期", "2", "1002"), "楼栋“三期”无法识别"),
         (("3栋2单元", "", "1002"), "楼栋“3栋2单元”无法识别"),
         (("3-2", "", "1002"), "楼栋“3-2”无法识别"),
-        (("3", "二", "1002"), "单元“二”无法识别"),
+        (("3", "二楼", "1002"), "单元“二楼”无法识别"),
+        (("零", "2", "1002"), "楼栋“零”无效，楼栋不能为 0"),
         (("3", "2楼", "1002"), "单元“2楼”无法识别"),
         (("3", "", "2单元1002"), "房号“2单元1002”无法识别"),
         (("3", "2", "10"), "房号“10”无法识别"),
@@ -106,6 +113,11 @@ def test_entry_fields_in_any_order():
     assert entry.moved_in_on == date(2023, 5, 1)
     assert entry.tags == ["独居老人"]
     assert entry.note == "腿脚不便，需上门"
+
+
+def test_entry_relation_synonym_stored_as_relation():
+    assert parse_entry("王五 租客 13812345678", today=TODAY).relation == "租户"
+    assert parse_entry("王五 女儿", today=TODAY).relation == "家属"
 
 
 def test_entry_without_optional_fields():

@@ -172,3 +172,35 @@ async def test_digest_waits_for_digest_time_and_working_day(desk: Desk):
     await desk.sweeper().run_once(DIGEST_AT)
     await desk.sweeper().run_once(DIGEST_AT + timedelta(hours=3))
     assert len([t for t in desk.sent_to("secretary") if t.startswith("【每日简报】")]) == 1
+
+
+async def test_late_digest_counts_current_cases(desk: Desk):
+    # The service starts at 21:12, long after the 08:30 digest time. The
+    # morning's reports are outside the daily period but open at send time.
+    for name, text, at in [
+        ("water", "小区停水了，什么时候来水", local(2026, 3, 4, 9)),
+        ("lamp", "5栋楼道灯坏了好几天了", local(2026, 3, 4, 10)),
+        ("door", "3栋单元门坏了关不上", local(2026, 3, 4, 11)),
+    ]:
+        await desk.report(text, at=at, sender=f"resident-{name}")
+    late = local(2026, 3, 4, 21, 12)
+
+    await desk.sweeper().run_once(late)
+
+    escalated = await count(
+        desk, Case.status.in_(CaseStatus.open_statuses()), Case.escalation_level > 0
+    )
+    overdue = await count(
+        desk,
+        Case.status.in_(CaseStatus.open_statuses()),
+        (Case.resolve_due_at < late) | (Case.acknowledged_at.is_(None) & (Case.response_due_at < late)),
+    )
+    assert overdue > 0
+    assert escalated > 0
+    texts = [t for t in desk.sent_to("secretary") if t.startswith("【每日简报】")]
+    assert len(texts) == 1
+    text = texts[0]
+    # The period still ends at the digest time, so the morning's reports are not new in it.
+    assert "新增工单 0 件" in text
+    assert f"当前超时未办 {overdue} 件，升级督办中 {escalated} 件" in text
+    assert "本期没有需要跟进的工单" not in text

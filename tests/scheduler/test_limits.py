@@ -133,3 +133,62 @@ def test_bad_limits_file_raises(tmp_path: Path):
 
     with pytest.raises(LimitsFileError):
         load_rules(path)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            {"name": "x", "acknowledge": [2, "minutes"], "resolve": [1, "days"]},
+            '第 1 条规则 acknowledge 的单位 "minutes" 无效，应为 hours（小时）、days（天）、working_days（工作日）之一',
+        ),
+        (
+            {"name": "x", "acknowledge": [0, "hours"], "resolve": [1, "days"]},
+            "第 1 条规则 acknowledge 的数量应为正整数，现为 0",
+        ),
+        (
+            {"name": "x", "acknowledge": [1, "hours"], "resolve": [True, "days"]},
+            "第 1 条规则 resolve 的数量应为正整数，现为 true",
+        ),
+        ({"name": "x", "acknowledge": [1, "hours"]}, "第 1 条规则缺少 resolve 字段"),
+        (
+            {"name": "x", "urgent": "yes", "acknowledge": [1, "hours"], "resolve": [1, "days"]},
+            "第 1 条规则的 urgent 应为 true、false 或 null",
+        ),
+        (
+            {"name": "x", "categories": 3, "acknowledge": [1, "hours"], "resolve": [1, "days"]},
+            '第 1 条规则的 categories 应为类别名组成的数组，如 ["repair"]',
+        ),
+        (
+            {"name": "x", "acknowledge": "2h", "resolve": [1, "days"]},
+            '第 1 条规则 acknowledge 应为 [数量, 单位]，如 [7, "working_days"]',
+        ),
+    ],
+)
+def test_limits_file_error_in_chinese(tmp_path: Path, rule: dict, expected: str):
+    path = tmp_path / "limits.json"
+    path.write_text(json.dumps([rule]), encoding="utf-8")
+
+    with pytest.raises(LimitsFileError) as error:
+        load_rules(path)
+
+    assert str(error.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ({"2026": {"holidays": ["2026-13-01"]}}, "2026 年中的日期 2026-13-01 无效，应写成 YYYY-MM-DD"),
+        ({"2026": {"holidays": ["2025-10-01"]}}, "日期 2025-10-01 不属于 2026 年，请移到对应年份下"),
+        ({"2026": {"workdays": "2026-02-14"}}, "2026 年的 holidays 和 workdays 应为日期字符串组成的数组"),
+        ([], "应为以年份为键的 JSON 对象"),
+    ],
+)
+def test_holidays_file_error_in_chinese(tmp_path: Path, content: object, expected: str):
+    path = tmp_path / "holidays.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+
+    with pytest.raises(CalendarFileError) as error:
+        WorkCalendar.from_file(path, SHANGHAI)
+
+    assert str(error.value) == expected

@@ -118,13 +118,11 @@ def with_char(position: int, char: str) -> str:
     ("value", "expected"),
     [
         # "+" and "/" are base64, but the platform never puts them in a key.
-        (with_char(12, "+"), "第 12 个字符 '+' 不允许使用；"),
-        (with_char(1, "/"), "第 1 个字符 '/' 不允许使用；"),
-        (with_char(20, "-"), "第 20 个字符 '-' 不允许使用；"),
-        (with_char(43, "中"), "第 43 个字符 '中' 不允许使用；"),
-        (with_char(6, " "), "第 6 个字符 ' ' 不允许使用；"),
-        (VECTOR_KEY + "=", "第 44 个字符 '=' 不允许使用（后台显示的密钥末尾不带“=”）；"),
-        (with_char(30, "/")[:-1] + "+", "第 30 个字符 '/' 不允许使用（其后还有 1 个不允许的字符）；"),
+        (with_char(12, "+"), "含有 A-Z、a-z、0-9 以外的字符；"),
+        (with_char(1, "/"), "含有 A-Z、a-z、0-9 以外的字符；"),
+        (with_char(43, "中"), "含有 A-Z、a-z、0-9 以外的字符；"),
+        (with_char(6, " "), "含有 A-Z、a-z、0-9 以外的字符（含有空格或换行）；"),
+        (VECTOR_KEY + "=", "有 44 个字符，且含有 A-Z、a-z、0-9 以外的字符（后台显示的密钥末尾不带“=”）；"),
         (VECTOR_KEY[:-1], "有 42 个字符；"),
     ],
 )
@@ -136,12 +134,28 @@ def test_aes_key_error_names_problem(value: str, expected: str):
     assert message.startswith(f"WECOM_AES_KEY 无效：{expected}")
     assert "EncodingAESKey 应为 43 个字符，只含 A-Z、a-z 和 0-9" in message
     assert value not in message
+    # Neither a position nor a quoted character of the key may appear.
+    assert "第" not in message
+    assert "'" not in message
+
+
+def test_aes_key_error_repeats_no_character():
+    key = with_char(19, "+")
+
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None, wecom_aes_key=key)
+    message = str(error.value)
+
+    assert "+" not in message
+    assert "19" not in message
+    for start in range(len(key) - 3):
+        assert key[start : start + 4] not in message
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (with_char(12, "+"), "EncodingAESKey 无效：第 12 个字符 '+' 不允许使用；"),
+        (with_char(12, "+"), "EncodingAESKey 无效：含有 A-Z、a-z、0-9 以外的字符；"),
         (VECTOR_KEY + "A", "EncodingAESKey 无效：有 44 个字符；"),
     ],
 )
