@@ -31,6 +31,7 @@ from handlers.cases import (
     fill_location,
     follow_merges,
     open_case,
+    record_event,
 )
 from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands.base import reply_here
@@ -383,7 +384,9 @@ class Pipeline:
                 return await self._add_detail(session, raw, message, own, member, findings[0], now)
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
-        return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+        return await self._open_or_join(
+            session, raw, message, chat, compound, member, findings, now, me_too=me_too is not None
+        )
 
     async def _add_detail(
         self,
@@ -639,17 +642,27 @@ class Pipeline:
         member: Member,
         findings: list[Finding],
         now: datetime,
+        *,
+        me_too: bool = False,
     ) -> IntakeResult:
+        """Join each finding to the case it reports again, or open a case for it.
+
+        With `me_too`, the message opens with a me-too phrase ("我也是，楼上天天吵"),
+        so a finding of the category of the case under discussion joins that case.
+        """
         result = IntakeResult(outcome=MessageOutcome.OPENED)
         group_lines: list[str] = []
         for finding in findings:
-            duplicate = await self._related_case(session, message, chat, compound, member, finding, now)
+            seconded = await self._seconded_case(session, message, chat, finding, now) if me_too else None
+            duplicate = seconded or await self._related_case(session, message, chat, compound, member, finding, now)
             if duplicate is not None:
                 # "这个要管管了，另外5栋门禁也坏了" may bring two findings to one
                 # case, so the second one adds nothing and sends no reply.
                 if duplicate.id in result.case_ids:
                     continue
-                joined = await self._join(session, raw, message, duplicate, member, now, finding)
+                joined = await self._join(
+                    session, raw, message, duplicate, member, now, finding, detail=seconded is not None
+                )
                 result.attached += joined.attached
                 result.located += joined.located
                 result.case_ids.extend(joined.case_ids)
@@ -706,6 +719,34 @@ class Pipeline:
             )
         return result
 
+    async def _seconded_case(
+        self,
+        session: AsyncSession,
+        message: InboundMessage,
+        chat: ChatGroup,
+        finding: Finding,
+        now: datetime,
+    ) -> Case | None:
+        """Return the case under discussion that a me-too line with its own words seconds, or None.
+
+        "我也是，楼上每天半夜噪音" two minutes after "楼上又在拖椅子蹦迪" shares
+        no word with it, yet the resident reports it as the same trouble. The
+        case must be the one this chat discussed last within
+        CONVERSATION_WINDOW, still open, of the finding's category, and at
+        no conflicting place. A me-too line about another category
+        ("我也是，电梯也坏了") is a problem of its own.
+        """
+        anchor = min(now, message.sent_at)
+        case = await _case_discussed_in(session, chat, anchor - CONVERSATION_WINDOW)
+        if case is None:
+            return None
+        case = await follow_merges(session, case)
+        if case.status not in CaseStatus.open_statuses() or case.category != finding.category:
+            return None
+        if Location(case.building, case.unit, case.room, case.place).conflicts(finding.location):
+            return None
+        return case
+
     async def _related_case(
         self,
         session: AsyncSession,
@@ -759,13 +800,26 @@ class Pipeline:
         finding: Finding | None = None,
         *,
         address: Location | None = None,
+        detail: bool = False,
     ) -> IntakeResult:
         """Add the sender to a case as a reporter and reply.
 
         `address` is the place a "我家也是，3栋1102" line names, which has
-        no finding to carry it.
+        no finding to carry it. With `detail`, the finding's text is also
+        recorded on the case as an info_added event, which 查询 lists, because a
+        me-too line's own words often add what the first report left out.
         """
         added = await add_reporter(session, case, member, raw_message_id=raw.id, now=now)
+        if detail and finding is not None:
+            record_event(
+                session,
+                case,
+                "info_added",
+                actor=member,
+                at=now,
+                note=finding.text,
+                data={"raw_message_id": raw.id, "me_too": True},
+            )
         result = IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1)
         group = ChatTarget(message.platform, message.chat_id)
         # Only the reporter's own words place their case: a neighbour's "5栋也坏了"
