@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -349,10 +348,12 @@ class Pipeline:
             if rescanned is not None:
                 return IntakeResult(outcome=MessageOutcome.IGNORED, replies=rescanned)
 
-        # NFKC folds the full-width ＋１ that Chinese keyboards type.
+        # Normalising folds the full-width ＋１ that Chinese keyboards type and
+        # traditional characters, so "這個要管管了" counts like "这个要管管了".
         # Only the phrase, with punctuation or emoji after it: "我也是，早上好" is a
         # greeting and goes to the classifier like any other text.
-        if ME_TOO.match(unicodedata.normalize("NFKC", message.text)):
+        folded = normalize_text(message.text)
+        if ME_TOO.match(folded):
             return await self._me_too(session, raw, message, chat, member, now)
 
         if not message.text.strip():
@@ -360,7 +361,6 @@ class Pipeline:
 
         # A line that is only an address ("是3栋2单元的", "5号楼") places the
         # sender's own case, and "我家也是，3栋的" is a me-too with a place.
-        folded = normalize_text(message.text)
         me_too = _ME_TOO_PREFIX.match(folded)
         if me_too and is_bare_address(folded[me_too.end() :]):
             address = extract_location(folded[me_too.end() :])
@@ -773,7 +773,7 @@ class Pipeline:
             window=self.duplicate_window,
             chat_group_id=chat.id,
             reporter_id=member.id,
-            follow_up=bool(_ME_TOO_PREFIX.match(unicodedata.normalize("NFKC", message.text))),
+            follow_up=bool(_ME_TOO_PREFIX.match(normalize_text(message.text))),
             tentative=finding.confidence < self.triage_threshold and not finding.urgent,
         )
         if case is None or _about_same_problem(case, finding, member):

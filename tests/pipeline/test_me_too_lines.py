@@ -1,4 +1,4 @@
-"""Me-too lines with words of their own."""
+"""Me-too lines with words of their own, and bare support written in traditional characters."""
 
 from __future__ import annotations
 
@@ -54,3 +54,22 @@ async def test_me_too_after_window_opens_case(db_url):
 
         assert await count_cases(desk) == 2
         assert (await desk.case(1)).reporter_count == 1
+
+
+async def test_traditional_support_line_joins(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("7栋楼下垃圾两天没清了，臭死了", sender="r1")
+        replies = await desk.say("這個要管管了", sender="r2", at=later(2))
+
+        assert desk.results[-1].outcome == MessageOutcome.ATTACHED
+        assert (await desk.case(1)).reporter_count == 2
+        assert any("已有工单 0001" in text for text in replies)
+
+
+async def test_traditional_me_too_with_words_joins(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼上又在拖椅子蹦迪，都快十二点了！1502的能不能注意点", sender="r1")
+        await desk.say("我們家也是，樓上每天半夜噪音，根本睡不着", sender="r2", at=later(2))
+
+        assert await count_cases(desk) == 1
+        assert (await desk.case(1)).reporter_count == 2
