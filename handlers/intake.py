@@ -55,6 +55,7 @@ from handlers.similarity import has_topic, same_topic
 from models import (
     Attachment,
     Case,
+    CaseReporter,
     CaseStatus,
     ChatGroup,
     ChatKind,
@@ -534,7 +535,13 @@ class Pipeline:
             return None
         group = ChatTarget(message.platform, message.chat_id)
         if fill_location(session, case, location, member, now):
-            text = texts.location_added(case)
+            placed = [case]
+            # "5栋楼道灯不亮了，另外垃圾桶也满了，还有地库有积水", then "是5栋1单元的":
+            # the address is about every problem of that message that lacked a building.
+            for sibling in await _cases_opened_with(session, case, member):
+                if fill_location(session, sibling, location, member, now):
+                    placed.append(sibling)
+            text = "\n".join(texts.location_added(c) for c in sorted(placed, key=lambda c: c.seq))
         elif location.building == case.building:
             return None
         elif case.reporter_count > 1:
@@ -863,6 +870,30 @@ async def _case_discussed_in(session: AsyncSession, chat: ChatGroup, since: date
         .limit(1)
     )
     return await session.get(Case, case_id) if case_id is not None else None
+
+
+async def _cases_opened_with(session: AsyncSession, case: Case, member: Member) -> list[Case]:
+    """Return the member's other open cases that the message which opened `case` opened too."""
+    opening = await session.scalar(
+        select(CaseReporter.raw_message_id).where(
+            CaseReporter.case_id == case.id, CaseReporter.member_id == member.id
+        )
+    )
+    if opening is None:
+        return []
+    siblings = await session.scalars(
+        select(Case)
+        .join(CaseReporter, CaseReporter.case_id == Case.id)
+        .where(
+            CaseReporter.raw_message_id == opening,
+            CaseReporter.member_id == member.id,
+            Case.reporter_id == member.id,
+            Case.id != case.id,
+            Case.status.in_(CaseStatus.open_statuses()),
+        )
+        .order_by(Case.seq)
+    )
+    return list(siblings)
 
 
 def _report_dwelling(case: Case, location: Location) -> Location:

@@ -53,3 +53,28 @@ async def test_neighbour_me_too_is_join(db_url):
         result = desk.results[-1]
         assert result.attached == 1
         assert result.located == 0
+
+
+async def test_list_line_opens_case_per_problem(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("9栋楼道灯坏了,垃圾没人清,车库有人飞线充电", sender="r1")
+
+        cases = [await desk.case(seq) for seq in (1, 2, 3)]
+        assert [case.category for case in cases] == ["repair", "sanitation", "safety"]
+        assert [case.summary for case in cases] == ["9栋楼道灯坏了", "垃圾没人清", "车库有人飞线充电"]
+
+
+async def test_address_line_places_every_case_of_report(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼道灯不亮了，另外垃圾桶也满了没人倒，还有地库有积水", sender="r1")
+        replies = await desk.say("是5栋1单元的", sender="r1", at=later(1))
+
+        cases = [await desk.case(seq) for seq in (1, 2, 3)]
+        assert [(case.building, case.unit) for case in cases] == [("5", "1")] * 3
+        assert [case.summary for case in cases] == ["楼道灯不亮了", "垃圾桶也满了没人倒", "地库有积水"]
+        assert len(replies) == 1
+        assert [line[:17] for line in replies[0].split("\n")] == [
+            "已补充位置：工单 0001 的位置",
+            "已补充位置：工单 0002 的位置",
+            "已补充位置：工单 0003 的位置",
+        ]
