@@ -371,7 +371,9 @@ class Pipeline:
             return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
         corrected = _corrected_address(folded)
         if corrected is not None:
-            placed = await self._place_own_case(session, message, chat, member, extract_location(corrected), now)
+            placed = await self._place_own_case(
+                session, message, chat, member, extract_location(corrected), now, correcting=True
+            )
             return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
 
         findings = _share_location([f for f in self.classifier.classify(message.text) if f.actionable])
@@ -508,6 +510,8 @@ class Pipeline:
         member: Member,
         location: Location,
         now: datetime,
+        *,
+        correcting: bool = False,
     ) -> IntakeResult | None:
         """Put a bare address on the sender's own case from the last hour.
 
@@ -517,6 +521,11 @@ class Pipeline:
         alone, is corrected ("5栋电梯坏了", then "是6栋的"). Once neighbours
         have joined, the case stays where they reported it, and the reply
         explains that and how to pass the right place on.
+
+        With `correcting`, the line said the case was placed wrongly
+        ("不对，是13栋的"), so a case without a building is corrected, not
+        filled in, and the reply confirms a correction. Either way the unit
+        and room the address does not name stay on the case.
         """
         if message.is_private:
             return None
@@ -534,7 +543,7 @@ class Pipeline:
         if case is None:
             return None
         group = ChatTarget(message.platform, message.chat_id)
-        if fill_location(session, case, location, member, now):
+        if not correcting and fill_location(session, case, location, member, now):
             placed = [case]
             # "5栋楼道灯不亮了，另外垃圾桶也满了，还有地库有积水", then "是5栋1单元的":
             # the address is about every problem of that message that lacked a building.
@@ -544,7 +553,7 @@ class Pipeline:
             text = "\n".join(texts.location_added(c) for c in sorted(placed, key=lambda c: c.seq))
         elif location.building == case.building:
             return None
-        elif case.reporter_count > 1:
+        elif case.reporter_count > 1 and case.building is not None:
             # NOTE: no command changes a case's place afterwards, so the reply
             # points to 补充, which reaches the acting party, and to the officer.
             unchanged = Reply(group, texts.location_unchanged(case, location), case.id, "group", message.message_id)

@@ -78,3 +78,35 @@ async def test_address_line_places_every_case_of_report(db_url):
             "已补充位置：工单 0002 的位置",
             "已补充位置：工单 0003 的位置",
         ]
+
+
+async def test_correction_keeps_room(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼上又在拖椅子蹦迪，都快十二点了！1502的能不能注意点", sender="r1")
+        replies = await desk.say("不对，是13栋的", sender="r1", at=later(1))
+
+        case = await desk.case(1)
+        assert (case.building, case.room) == ("13", "1502")
+        assert replies[0].startswith("已更正位置：工单 0001")
+        assert "location_corrected" in [event.kind for event in await desk.events(1)]
+        assert_located(desk.results[-1])
+
+
+async def test_correction_of_building_keeps_unit_and_room(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋2单元1102卫生间天花板漏水", sender="r1")
+        replies = await desk.say("搞错了，是6栋的", sender="r1", at=later(1))
+
+        case = await desk.case(1)
+        assert (case.building, case.unit, case.room) == ("6", "2", "1102")
+        assert replies[0].startswith("已更正位置：工单 0001")
+
+
+async def test_address_line_keeps_room(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼上又在拖椅子蹦迪，都快十二点了！1502的能不能注意点", sender="r1")
+        replies = await desk.say("是13栋的", sender="r1", at=later(1))
+
+        case = await desk.case(1)
+        assert (case.building, case.room) == ("13", "1502")
+        assert replies[0].startswith("已补充位置：工单 0001")
