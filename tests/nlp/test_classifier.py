@@ -24,6 +24,13 @@ def test_empty_message_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in findings] == ["chat"]
 
 
+@pytest.mark.parametrize(
+    "text", ["https://example.com/a", "help", "OK!!!", "?!...", "👍👍", "http://t.cn/abc 看看", "www.example.com"]
+)
+def test_text_without_chinese_is_chat(classifier: Classifier, text: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == ["chat"]
+
+
 @pytest.mark.parametrize("text", ["+1", "同楼+1", "我家也是！", "＋１", "这个要管管了", "支持！", "早该管了"])
 def test_bare_me_too_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in classifier.classify(text)] == ["chat"]
