@@ -73,3 +73,13 @@ async def test_traditional_me_too_with_words_joins(db_url):
 
         assert await count_cases(desk) == 1
         assert (await desk.case(1)).reporter_count == 2
+
+
+async def test_dog_complaint_joins_dog_case(db_url):
+    async with open_desk(db_url, triage_threshold=0.45) as desk:
+        await desk.say("楼下狗狗每天不拴绳到处跑，今天差点扑到我家孩子", sender="r1")
+        await desk.say("养狗的能不能文明一点", sender="r2", at=later(2))
+
+        assert await count_cases(desk) == 1
+        assert desk.results[-1].outcome == MessageOutcome.ATTACHED
+        assert (await desk.case(1)).reporter_count == 2
