@@ -664,12 +664,15 @@ class Pipeline:
         """Join each finding to the case it reports again, or open a case for it.
 
         With `me_too`, the message opens with a me-too phrase ("我也是，楼上天天吵"),
-        so a finding of the category of the case under discussion joins that case.
+        so its first finding joins the case under discussion when their categories match.
         """
         result = IntakeResult(outcome=MessageOutcome.OPENED)
         group_lines: list[str] = []
-        for finding in findings:
-            seconded = await self._seconded_case(session, message, chat, finding, now) if me_too else None
+        for position, finding in enumerate(findings):
+            # The me-too phrase speaks only for the first problem: in
+            # "这个要管管了，另外5栋门禁也坏了" the second is a report of its own.
+            seconds = me_too and position == 0
+            seconded = await self._seconded_case(session, message, chat, finding, now) if seconds else None
             duplicate = seconded or await self._related_case(session, message, chat, compound, member, finding, now)
             if duplicate is not None:
                 # "这个要管管了，另外5栋门禁也坏了" may bring two findings to one
