@@ -72,12 +72,15 @@ async def next_case_seq(session: AsyncSession, compound: Compound) -> int:
 def fill_location(session: AsyncSession, case: Case, location: Location, actor: Member, now: datetime) -> bool:
     """Give a case with no building the address a later message names; return whether it changed.
 
-    A place the case already has (楼道, 东门) is kept; the building, unit
-    and room come from the new message.
+    The building comes from the new message. A unit, room or place that
+    the message does not name stays as the case has it: "1502楼上吵", then
+    "是13栋的", is about 13栋1502室.
     """
     if case.building is not None or location.building is None:
         return False
-    case.building, case.unit, case.room = location.building, location.unit, location.room
+    case.building = location.building
+    case.unit = location.unit or case.unit
+    case.room = location.room or case.room
     case.place = case.place or location.place
     case.updated_at = now
     where = Location(case.building, case.unit, case.room, case.place).describe()
@@ -86,11 +89,17 @@ def fill_location(session: AsyncSession, case: Case, location: Location, actor: 
 
 
 def correct_location(session: AsyncSession, case: Case, location: Location, actor: Member, now: datetime) -> bool:
-    """Replace a case's address with the one its reporter gives again; return whether it changed."""
+    """Replace a case's building with the one its reporter gives again; return whether it changed.
+
+    A unit or room that the correction does not name is kept, because
+    "不对，是13栋的" corrects the building of 1502室, not the flat.
+    """
     if location.building is None or location.building == case.building:
         return False
     before = Location(case.building, case.unit, case.room, case.place).describe()
-    case.building, case.unit, case.room = location.building, location.unit, location.room
+    case.building = location.building
+    case.unit = location.unit or case.unit
+    case.room = location.room or case.room
     case.updated_at = now
     where = Location(case.building, case.unit, case.room, case.place).describe()
     record_event(session, case, "location_corrected", actor=actor, at=now, data={"from": before, "to": where})

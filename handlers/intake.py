@@ -31,6 +31,7 @@ from handlers.cases import (
     fill_location,
     follow_merges,
     open_case,
+    record_event,
 )
 from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands import report as report_command
@@ -56,6 +57,7 @@ from handlers.similarity import has_topic, same_topic
 from models import (
     Attachment,
     Case,
+    CaseReporter,
     CaseStatus,
     ChatGroup,
     ChatKind,
@@ -360,10 +362,12 @@ class Pipeline:
             if rescanned is not None:
                 return IntakeResult(outcome=MessageOutcome.IGNORED, replies=rescanned)
 
-        # NFKC folds the full-width ＋１ that Chinese keyboards type.
+        # Normalising folds the full-width ＋１ that Chinese keyboards type and
+        # traditional characters, so "這個要管管了" counts like "这个要管管了".
         # Only the phrase, with punctuation or emoji after it: "我也是，早上好" is a
         # greeting and goes to the classifier like any other text.
-        if ME_TOO.match(unicodedata.normalize("NFKC", message.text)):
+        folded = normalize_text(message.text)
+        if ME_TOO.match(folded):
             return await self._me_too(session, raw, message, chat, member, now)
 
         if not message.text.strip():
@@ -371,7 +375,6 @@ class Pipeline:
 
         # A line that is only an address ("是3栋2单元的", "5号楼") places the
         # sender's own case, and "我家也是，3栋的" is a me-too with a place.
-        folded = normalize_text(message.text)
         me_too = _ME_TOO_PREFIX.match(folded)
         if me_too and is_bare_address(folded[me_too.end() :]):
             address = extract_location(folded[me_too.end() :])
@@ -381,7 +384,9 @@ class Pipeline:
             return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
         corrected = _corrected_address(folded)
         if corrected is not None:
-            placed = await self._place_own_case(session, message, chat, member, extract_location(corrected), now)
+            placed = await self._place_own_case(
+                session, message, chat, member, extract_location(corrected), now, correcting=True
+            )
             return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
 
         findings = _share_location([f for f in self.classifier.classify(message.text) if f.actionable])
@@ -395,7 +400,9 @@ class Pipeline:
                 return await self._add_detail(session, raw, message, own, member, findings[0], now)
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
-        return await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+        return await self._open_or_join(
+            session, raw, message, chat, compound, member, findings, now, me_too=me_too is not None
+        )
 
     async def _add_detail(
         self,
@@ -543,6 +550,8 @@ class Pipeline:
         member: Member,
         location: Location,
         now: datetime,
+        *,
+        correcting: bool = False,
     ) -> IntakeResult | None:
         """Put a bare address on the sender's own case from the last hour.
 
@@ -552,6 +561,11 @@ class Pipeline:
         alone, is corrected ("5栋电梯坏了", then "是6栋的"). Once neighbours
         have joined, the case stays where they reported it, and the reply
         explains that and how to pass the right place on.
+
+        With `correcting`, the line said the case was placed wrongly
+        ("不对，是13栋的"), so a case without a building is corrected, not
+        filled in, and the reply confirms a correction. Either way the unit
+        and room the address does not name stay on the case.
         """
         if message.is_private:
             return None
@@ -569,11 +583,17 @@ class Pipeline:
         if case is None:
             return None
         group = ChatTarget(message.platform, message.chat_id)
-        if fill_location(session, case, location, member, now):
-            text = texts.location_added(case)
+        if not correcting and fill_location(session, case, location, member, now):
+            placed = [case]
+            # "5栋楼道灯不亮了，另外垃圾桶也满了，还有地库有积水", then "是5栋1单元的":
+            # the address is about every problem of that message that lacked a building.
+            for sibling in await _cases_opened_with(session, case, member):
+                if fill_location(session, sibling, location, member, now):
+                    placed.append(sibling)
+            text = "\n".join(texts.location_added(c) for c in sorted(placed, key=lambda c: c.seq))
         elif location.building == case.building:
             return None
-        elif case.reporter_count > 1:
+        elif case.reporter_count > 1 and case.building is not None:
             # NOTE: no command changes a case's place afterwards, so the reply
             # points to 补充, which reaches the acting party, and to the officer.
             unchanged = Reply(group, texts.location_unchanged(case, location), case.id, "group", message.message_id)
@@ -678,17 +698,30 @@ class Pipeline:
         member: Member,
         findings: list[Finding],
         now: datetime,
+        *,
+        me_too: bool = False,
     ) -> IntakeResult:
+        """Join each finding to the case it reports again, or open a case for it.
+
+        With `me_too`, the message opens with a me-too phrase ("我也是，楼上天天吵"),
+        so its first finding joins the case under discussion when their categories match.
+        """
         result = IntakeResult(outcome=MessageOutcome.OPENED)
         group_lines: list[str] = []
-        for finding in findings:
-            duplicate = await self._related_case(session, message, chat, compound, member, finding, now)
+        for position, finding in enumerate(findings):
+            # The me-too phrase speaks only for the first problem: in
+            # "这个要管管了，另外5栋门禁也坏了" the second is a report of its own.
+            seconds = me_too and position == 0
+            seconded = await self._seconded_case(session, message, chat, finding, now) if seconds else None
+            duplicate = seconded or await self._related_case(session, message, chat, compound, member, finding, now)
             if duplicate is not None:
                 # "这个要管管了，另外5栋门禁也坏了" may bring two findings to one
                 # case, so the second one adds nothing and sends no reply.
                 if duplicate.id in result.case_ids:
                     continue
-                joined = await self._join(session, raw, message, duplicate, member, now, finding)
+                joined = await self._join(
+                    session, raw, message, duplicate, member, now, finding, detail=seconded is not None
+                )
                 result.attached += joined.attached
                 result.located += joined.located
                 result.case_ids.extend(joined.case_ids)
@@ -745,6 +778,34 @@ class Pipeline:
             )
         return result
 
+    async def _seconded_case(
+        self,
+        session: AsyncSession,
+        message: InboundMessage,
+        chat: ChatGroup,
+        finding: Finding,
+        now: datetime,
+    ) -> Case | None:
+        """Return the case under discussion that a me-too line with its own words seconds, or None.
+
+        "我也是，楼上每天半夜噪音" two minutes after "楼上又在拖椅子蹦迪" shares
+        no word with it, yet the resident reports it as the same trouble. The
+        case must be the one this chat discussed last within
+        CONVERSATION_WINDOW, still open, of the finding's category, and at
+        no conflicting place. A me-too line about another category
+        ("我也是，电梯也坏了") is a problem of its own.
+        """
+        anchor = min(now, message.sent_at)
+        case = await _case_discussed_in(session, chat, anchor - CONVERSATION_WINDOW)
+        if case is None:
+            return None
+        case = await follow_merges(session, case)
+        if case.status not in CaseStatus.open_statuses() or case.category != finding.category:
+            return None
+        if Location(case.building, case.unit, case.room, case.place).conflicts(finding.location):
+            return None
+        return case
+
     async def _related_case(
         self,
         session: AsyncSession,
@@ -771,7 +832,7 @@ class Pipeline:
             window=self.duplicate_window,
             chat_group_id=chat.id,
             reporter_id=member.id,
-            follow_up=bool(_ME_TOO_PREFIX.match(unicodedata.normalize("NFKC", message.text))),
+            follow_up=bool(_ME_TOO_PREFIX.match(normalize_text(message.text))),
             tentative=finding.confidence < self.triage_threshold and not finding.urgent,
         )
         if case is None or _about_same_problem(case, finding, member):
@@ -798,13 +859,26 @@ class Pipeline:
         finding: Finding | None = None,
         *,
         address: Location | None = None,
+        detail: bool = False,
     ) -> IntakeResult:
         """Add the sender to a case as a reporter and reply.
 
         `address` is the place a "我家也是，3栋1102" line names, which has
-        no finding to carry it.
+        no finding to carry it. With `detail`, the finding's text is also
+        recorded on the case as an info_added event, which 查询 lists, because a
+        me-too line's own words often add what the first report left out.
         """
         added = await add_reporter(session, case, member, raw_message_id=raw.id, now=now)
+        if detail and finding is not None:
+            record_event(
+                session,
+                case,
+                "info_added",
+                actor=member,
+                at=now,
+                note=finding.text,
+                data={"raw_message_id": raw.id, "me_too": True},
+            )
         result = IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1)
         group = ChatTarget(message.platform, message.chat_id)
         # Only the reporter's own words place their case: a neighbour's "5栋也坏了"
@@ -848,6 +922,30 @@ async def _case_discussed_in(session: AsyncSession, chat: ChatGroup, since: date
         .limit(1)
     )
     return await session.get(Case, case_id) if case_id is not None else None
+
+
+async def _cases_opened_with(session: AsyncSession, case: Case, member: Member) -> list[Case]:
+    """Return the member's other open cases that the message which opened `case` opened too."""
+    opening = await session.scalar(
+        select(CaseReporter.raw_message_id).where(
+            CaseReporter.case_id == case.id, CaseReporter.member_id == member.id
+        )
+    )
+    if opening is None:
+        return []
+    siblings = await session.scalars(
+        select(Case)
+        .join(CaseReporter, CaseReporter.case_id == Case.id)
+        .where(
+            CaseReporter.raw_message_id == opening,
+            CaseReporter.member_id == member.id,
+            Case.reporter_id == member.id,
+            Case.id != case.id,
+            Case.status.in_(CaseStatus.open_statuses()),
+        )
+        .order_by(Case.seq)
+    )
+    return list(siblings)
 
 
 def _report_dwelling(case: Case, location: Location) -> Location:

@@ -76,6 +76,8 @@ _SAME_THING_GROUPS = (
     ("声控灯", "楼道灯", "楼梯灯", "感应灯", "楼道的灯", "楼梯间的灯", "楼道里的灯"),
     ("监控", "摄像头"),
     ("涨价", "上涨", "涨了", "涨到", "提价"),
+    # "养狗的能不能文明一点" is about the 狗狗 of "楼下狗狗每天不拴绳".
+    ("养狗", "狗狗", "遛狗", "宠物狗", "狗"),
 )
 _SAME_THING = {word: group[0] for group in _SAME_THING_GROUPS for word in group[1:]}
 _SAME_THING_WORDS = re.compile("|".join(sorted(map(re.escape, _SAME_THING), key=len, reverse=True)))

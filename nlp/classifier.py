@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from nlp.clauses import topic_spans
+from nlp.clauses import clause_spans, strip_connective, topic_spans
 from nlp.cues import COURTESY, ME_TOO, Cues, find_cues
 from nlp.features import cue_features
-from nlp.findings import Finding
+from nlp.findings import Finding, Location
 from nlp.labels import CHAT, EXTERNAL_SENSITIVE
-from nlp.locate import extract_location
+from nlp.locate import extract_location, is_bare_address
 from nlp.model import LinearModel, Scores
 from nlp.normalize import normalize
 from nlp.segment import Segmenter
@@ -30,6 +31,10 @@ DEFAULT_THRESHOLDS = {
     # A part of a message after a connective such as 另外 becomes its own
     # finding only at this confidence or above.
     "clause": 0.5,
+    # A line that lists short clauses without any connective ("灯坏了,垃圾没人清,
+    # 有人飞线充电") gives one finding per category only when every clause
+    # scores an actionable category at this confidence or above.
+    "list_clause": 0.8,
     # Below this chat probability a chat argmax is overruled and the best
     # actionable category is taken instead. "chat_complaint" replaces it
     # when the text uses complaint wording. Raising them dismisses fewer
@@ -38,6 +43,18 @@ DEFAULT_THRESHOLDS = {
     "chat": 0.0,
     "chat_complaint": 0.0,
 }
+
+
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
+_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+# A list-like line ("灯坏了,垃圾没人清,有人飞线充电") has few, short clauses.
+# Longer clauses tell a story, where one problem runs over several clauses.
+MAX_LIST_CLAUSES = 5
+MAX_LIST_CLAUSE_CHARS = 15
+# Clauses that name where the problem before them is ("就在我家窗户底下") or
+# how the firm answered it ("物业说管不了"), so they raise nothing new.
+_CONTINUES_LIST_CLAUSE = re.compile(r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归")
 
 
 class _Analysis(NamedTuple):
@@ -118,25 +135,79 @@ class Classifier:
             category "chat". A message that raises a second problem after a
             connective (另外, 还有, 顺便...), of another category or at
             another named place, gives one finding per problem in text
-            order.
+            order, and so does a list of short clauses of different
+            categories (see _list_findings).
         """
         normalized = normalize(text)
         # A bare "+1" joins the case under discussion, and bare thanks close a
         # conversation, so neither raises anything new.
         if not normalized or ME_TOO.match(normalized) or COURTESY.match(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
+        # A bare link, a Latin word ("help") or punctuation carries no Chinese
+        # for the model to read, and its guess at such text is noise.
+        if not _CHINESE.search(_LINK.sub(" ", normalized)):
+            return [Finding(category=CHAT, confidence=1.0, text=text)]
 
         whole = self._analyse(normalized)
         index = self._decide_category(whole)
-        parts = topic_spans(normalized) if index != self._chat_index else []
-        if len(parts) < 2:
+        if index == self._chat_index:
             return [self._finding(whole, index, self._is_urgent(whole), normalized)]
-        return self._split_findings(normalized, whole, index, parts)
+        # A closing address ("…,是5栋1单元的") raises no problem, so the
+        # problems are cut from the text before it and all get its address.
+        body, address = _without_trailing_address(normalized)
+        parts = topic_spans(body)
+        if len(parts) >= 2:
+            findings = self._split_findings(body, index, parts)
+        else:
+            findings = self._list_findings(body)
+        if findings is None:
+            return [self._finding(whole, index, self._is_urgent(whole), normalized)]
+        if address is not None:
+            findings = _placed(findings, address)
+        if self._is_urgent(whole) and not any(finding.urgent for finding in findings):
+            findings[0] = replace(findings[0], urgent=True)
+        return findings
 
-    def _split_findings(
-        self, text: str, whole: _Analysis, index: int, parts: list[tuple[int, int]]
-    ) -> list[Finding]:
-        """Give each part that raises another problem its own finding, in text order.
+    def _list_findings(self, text: str) -> list[Finding] | None:
+        """Give one finding per category of a line that lists short problems, or None for any other line.
+
+        "9栋楼道灯坏了,垃圾没人清,车库有人飞线充电" names three problems for
+        three teams without a connective. Every clause must be at most
+        MAX_LIST_CLAUSE_CHARS long and score an actionable category at the
+        "list_clause" threshold, and at least two categories must differ, so
+        "烧烤店还在吵, 排风扇轰轰响, 油烟往家里灌" (three unsure clauses)
+        stays one problem. A clause with complaint wording ("物业也不管") or
+        one that only names where ("就在我家窗户底下") comments on the clause
+        before it, and a clause of a category seen before continues the
+        last topic.
+        """
+        spans = clause_spans(text)
+        if not 2 <= len(spans) <= MAX_LIST_CLAUSES:
+            return None
+        clauses = [text[start:end] for start, end in spans]
+        topics: list[tuple[int, list[str]]] = []
+        for clause in clauses:
+            if len(clause) > MAX_LIST_CLAUSE_CHARS:
+                return None
+            analysis = self._analyse(clause)
+            if topics and (analysis.cues.complaint or _CONTINUES_LIST_CLAUSE.search(clause)):
+                topics[-1][1].append(clause)
+                continue
+            probabilities = analysis.scores.category_probabilities
+            clause_index = int(probabilities.argmax())
+            if clause_index == self._chat_index or probabilities[clause_index] < self.thresholds["list_clause"]:
+                return None
+            if any(clause_index == topic_index for topic_index, _ in topics):
+                topics[-1][1].append(clause)
+            else:
+                topics.append((clause_index, [clause]))
+        if len(topics) < 2:
+            return None
+
+        return self._topic_findings(text, topics, ",")
+
+    def _split_findings(self, text: str, index: int, parts: list[tuple[int, int]]) -> list[Finding] | None:
+        """Give each part that raises another problem its own finding, in text order, or None for one problem.
 
         A part after a connective starts a new topic when the model is
         confident it is actionable and it is either of another category than
@@ -161,14 +232,14 @@ class Classifier:
             else:
                 topics[-1][1].append(piece)
         if len(topics) < 2:
-            return [self._finding(whole, index, self._is_urgent(whole), text)]
+            return None
+        return self._topic_findings(text, topics, " ")
 
+    def _topic_findings(self, text: str, topics: list[tuple[int, list[str]]], separator: str) -> list[Finding]:
         findings = []
         for category_index, pieces in topics:
-            part = self._analyse(" ".join(pieces))
+            part = self._analyse(separator.join(pieces))
             findings.append(self._finding(part, category_index, self._is_urgent(part), text))
-        if self._is_urgent(whole) and not any(finding.urgent for finding in findings):
-            findings[0] = replace(findings[0], urgent=True)
         return findings
 
     @staticmethod
@@ -236,6 +307,38 @@ class Classifier:
             confidence=round(float(analysis.scores.category_probabilities[index]), 4),
             location=location,
             external=external,
-            text=analysis.text,
+            text=_finding_text(analysis.text) if analysis.text != whole_text else analysis.text,
         )
+
+
+def _without_trailing_address(text: str) -> tuple[str, Location | None]:
+    """Split off a last clause that is only an address, returning the rest and the address."""
+    spans = clause_spans(text)
+    if len(spans) < 2:
+        return text, None
+    start, end = spans[-1]
+    if not is_bare_address(text[start:end]):
+        return text, None
+    return text[:start].rstrip(" ,.;:~"), extract_location(text[start:end])
+
+
+def _placed(findings: list[Finding], address: Location) -> list[Finding]:
+    """Give a trailing address ("…,是5栋1单元的") to every finding that names no building.
+
+    Each finding keeps its own named place, so 地库 becomes 5栋1单元地库.
+    """
+    return [
+        replace(f, location=replace(address, place=f.location.place or address.place))
+        if f.location.building is None
+        else f
+        for f in findings
+    ]
+
+
+def _finding_text(part: str) -> str:
+    """Return the words of one problem of a longer message without its connective and closing marks.
+
+    "另外垃圾桶也满了没人倒," becomes "垃圾桶也满了没人倒".
+    """
+    return strip_connective(part).rstrip(" ,.;:~、，。；：") or part
 

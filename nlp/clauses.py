@@ -127,6 +127,14 @@ def split_clauses(text: str) -> list[str]:
     return [text[start:end] for start, end in clause_spans(text)]
 
 
+_LEADING_CONNECTIVE = re.compile(rf"^\s*(?:{_CONNECTIVE})[\s,，:：]*")
+
+
+def strip_connective(text: str) -> str:
+    """Remove the connective that opens a clause: "另外垃圾桶满了" becomes "垃圾桶满了"."""
+    return _LEADING_CONNECTIVE.sub("", text, count=1)
+
+
 def has_connective(text: str) -> bool:
     """Tell whether the text joins statements with 另外, 还有, 顺便 and the like."""
     return _HAS_CONNECTIVE.search(text) is not None

@@ -24,6 +24,13 @@ def test_empty_message_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in findings] == ["chat"]
 
 
+@pytest.mark.parametrize(
+    "text", ["https://example.com/a", "help", "OK!!!", "?!...", "👍👍", "http://t.cn/abc 看看", "www.example.com"]
+)
+def test_text_without_chinese_is_chat(classifier: Classifier, text: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == ["chat"]
+
+
 @pytest.mark.parametrize("text", ["+1", "同楼+1", "我家也是！", "＋１", "这个要管管了", "支持！", "早该管了"])
 def test_bare_me_too_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in classifier.classify(text)] == ["chat"]
@@ -208,7 +215,44 @@ def test_restaurant_noise_is_external(classifier: Classifier) -> None:
 def test_second_topic_after_connective(classifier: Classifier) -> None:
     findings = classifier.classify("地库的灯坏了好几盏，另外物业费的发票什么时候开")
     assert [finding.category for finding in findings] == ["repair", "fees"]
-    assert "另外" in findings[1].text
+    assert findings[0].text == "地库的灯坏了好几盏"
+    assert findings[1].text == "物业费的发票什么时候开"
+
+
+def test_list_of_problems_gives_one_finding_each(classifier: Classifier) -> None:
+    findings = classifier.classify("9栋楼道灯坏了,垃圾没人清,车库有人飞线充电")
+    assert [finding.category for finding in findings] == ["repair", "sanitation", "safety"]
+    assert [finding.text for finding in findings] == ["9栋楼道灯坏了", "垃圾没人清", "车库有人飞线充电"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电梯坏了，物业也不管",
+        "电梯坏了，老人下不了楼，物业也不管",
+        "烧烤店还在吵, 排风扇轰轰响, 油烟往家里灌",
+        "小区门口停满了车，救护车都进不来",
+        "顶楼露台加盖了个玻璃房 物业说管不了",
+        "垃圾桶能不能挪远点 就在我家窗户底下",
+    ],
+)
+def test_one_problem_listed_is_one_finding(classifier: Classifier, text: str) -> None:
+    assert len(classifier.classify(text)) == 1
+
+
+def test_trailing_address_places_every_finding(classifier: Classifier) -> None:
+    findings = classifier.classify("9栋楼道灯坏了,垃圾没人清,车库有人飞线充电,是9栋2单元的")
+    assert len(findings) == 3
+    assert findings[0].location.building == "9"
+    assert findings[2].location == Location(building="9", unit="2", place="车库")
+
+
+def test_trailing_address_after_connective(classifier: Classifier) -> None:
+    findings = classifier.classify("5栋楼道灯不亮了，另外垃圾桶也满了没人倒，还有地库有积水，是5栋1单元的")
+    assert [finding.category for finding in findings] == ["repair", "sanitation", "repair"]
+    assert findings[2].location == Location(building="5", unit="1", place="地库")
+    assert findings[2].text.startswith("地库有积水")
+    assert findings[1].text == "垃圾桶也满了没人倒"
 
 
 def test_same_category_at_two_places(classifier: Classifier) -> None:

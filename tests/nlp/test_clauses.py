@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from nlp import clauses
-from nlp.clauses import topic_spans
+from nlp.clauses import strip_connective, topic_spans
 from nlp.data.generate import SEED, generate
 
 
@@ -50,3 +50,11 @@ def test_topic_starts_match_topic_start_pattern() -> None:
 )
 def test_opens_topic(text: str, expected: bool) -> None:
     assert clauses.opens_topic(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("另外垃圾桶满了", "垃圾桶满了"), ("还有, 地库有积水", "地库有积水"), ("到现在还有人在吵", "到现在还有人在吵")],
+)
+def test_strip_connective(text: str, expected: str) -> None:
+    assert strip_connective(text) == expected

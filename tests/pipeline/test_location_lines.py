@@ -53,3 +53,60 @@ async def test_neighbour_me_too_is_join(db_url):
         result = desk.results[-1]
         assert result.attached == 1
         assert result.located == 0
+
+
+async def test_list_line_opens_case_per_problem(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("9栋楼道灯坏了,垃圾没人清,车库有人飞线充电", sender="r1")
+
+        cases = [await desk.case(seq) for seq in (1, 2, 3)]
+        assert [case.category for case in cases] == ["repair", "sanitation", "safety"]
+        assert [case.summary for case in cases] == ["9栋楼道灯坏了", "垃圾没人清", "车库有人飞线充电"]
+
+
+async def test_address_line_places_every_case_of_report(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼道灯不亮了，另外垃圾桶也满了没人倒，还有地库有积水", sender="r1")
+        replies = await desk.say("是5栋1单元的", sender="r1", at=later(1))
+
+        cases = [await desk.case(seq) for seq in (1, 2, 3)]
+        assert [(case.building, case.unit) for case in cases] == [("5", "1")] * 3
+        assert [case.summary for case in cases] == ["楼道灯不亮了", "垃圾桶也满了没人倒", "地库有积水"]
+        assert len(replies) == 1
+        assert [line[:17] for line in replies[0].split("\n")] == [
+            "已补充位置：工单 0001 的位置",
+            "已补充位置：工单 0002 的位置",
+            "已补充位置：工单 0003 的位置",
+        ]
+
+
+async def test_correction_keeps_room(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼上又在拖椅子蹦迪，都快十二点了！1502的能不能注意点", sender="r1")
+        replies = await desk.say("不对，是13栋的", sender="r1", at=later(1))
+
+        case = await desk.case(1)
+        assert (case.building, case.room) == ("13", "1502")
+        assert replies[0].startswith("已更正位置：工单 0001")
+        assert "location_corrected" in [event.kind for event in await desk.events(1)]
+        assert_located(desk.results[-1])
+
+
+async def test_correction_of_building_keeps_unit_and_room(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋2单元1102卫生间天花板漏水", sender="r1")
+        replies = await desk.say("搞错了，是6栋的", sender="r1", at=later(1))
+
+        case = await desk.case(1)
+        assert (case.building, case.unit, case.room) == ("6", "2", "1102")
+        assert replies[0].startswith("已更正位置：工单 0001")
+
+
+async def test_address_line_keeps_room(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼上又在拖椅子蹦迪，都快十二点了！1502的能不能注意点", sender="r1")
+        replies = await desk.say("是13栋的", sender="r1", at=later(1))
+
+        case = await desk.case(1)
+        assert (case.building, case.room) == ("13", "1502")
+        assert replies[0].startswith("已补充位置：工单 0001")
