@@ -84,10 +84,10 @@ async def compute_stats(
     Closures and response times come from the handling rounds (see
     handlers.rounds), so a digest of a past period reads the same after a
     case of it is reopened. The current figures (overdue, escalated,
-    awaiting rating) are as of `now`, which defaults to `end`: they are
-    replayed from the audit trail for cases changed since then. A digest
-    sent hours late passes the send time, or it would leave out every case
-    opened or overdue since `end`.
+    awaiting rating) are as of `now`, the present, when it is given. A
+    digest sent hours late passes the send time, or it would leave out every
+    case opened or overdue since `end`. Without `now` they are as of `end`,
+    replayed from the audit trail for cases changed since.
     """
     stats = DigestStats()
     if not compound_ids:
@@ -118,7 +118,10 @@ async def compute_stats(
         )
     )
     false_alarms = await _false_alarm_cases(session, [case.id for case in cases])
-    changed = await _changes_since(session, [case.id for case in cases if case.updated_at >= as_of], as_of)
+    # `now` is the present, so the stored state is its state and nothing is replayed.
+    changed: dict[int, _Change] = {}
+    if now is None:
+        changed = await _changes_since(session, [case.id for case in cases if case.updated_at >= end], end)
     for case in cases:
         if case.id not in false_alarms:
             _count_case(stats, case, (start, end, as_of), changed.get(case.id), rounds)
