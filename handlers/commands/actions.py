@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers import notices, workflow
-from handlers.commands.base import CommandContext, CommandSpec, reject_second_case
+from handlers.commands.base import CommandContext, CommandSpec
 from handlers.commands.common import (
     case_by_number,
+    case_number_argument,
     command_access,
-    first_arg,
     party_by_word,
     respond,
     text_after,
@@ -34,8 +34,7 @@ async def _staff_case(ctx: CommandContext, command: str, verb: str, usage: str) 
 async def _staff_case_and_access(
     ctx: CommandContext, command: str, verb: str, usage: str
 ) -> tuple[Case, Access]:
-    reject_second_case(ctx, usage.split()[0])
-    number = first_arg(ctx, usage)
+    number = await case_number_argument(ctx, usage, one_case_verb=usage.split()[0])
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_staff(access, case, command, verb)
@@ -174,7 +173,7 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
 
 
 async def assign(ctx: CommandContext) -> list[Reply]:
-    number = first_arg(ctx, "转派 0034 业委会")
+    number = await case_number_argument(ctx, "转派 0034 业委会")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "assign", "转派工单")
@@ -209,8 +208,7 @@ async def assign(ctx: CommandContext) -> list[Reply]:
 
 
 async def reopen(ctx: CommandContext) -> list[Reply]:
-    reject_second_case(ctx, "重开")
-    number = first_arg(ctx, "重开 0034 维修后仍漏水")
+    number = await case_number_argument(ctx, "重开 0034 维修后仍漏水", one_case_verb="重开")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     await _require_reporter_or_staff(ctx, access, case)
@@ -251,8 +249,7 @@ async def _require_reporter_or_staff(ctx: CommandContext, access: Access, case: 
 
 
 async def escalate(ctx: CommandContext) -> list[Reply]:
-    reject_second_case(ctx, "升级")
-    number = first_arg(ctx, "升级 0034 物业三天未响应")
+    number = await case_number_argument(ctx, "升级 0034 物业三天未响应", one_case_verb="升级")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "escalate", "升级工单")

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.errors import BadCommand
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from handlers.permissions import Level
-from models import ChatGroup, ChatKind, Member, RawMessage
+from models import ChatGroup, ChatKind, Compound, Member, RawMessage
 from nlp.normalize import fold_characters
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -63,6 +63,9 @@ class CommandContext:
     # The CSV that triage corrections are appended to, or None to keep them
     # only as case events.
     corrections_path: Path | None = None
+    # The compound a private-chat command named by its code, once that code
+    # has been taken out of `args`.
+    named_compound: Compound | None = None
 
     @property
     def written_args(self) -> list[str]:

@@ -7,7 +7,7 @@ import unicodedata
 
 from sqlalchemy import or_, select
 
-from handlers.commands.base import CommandContext, reply_here
+from handlers.commands.base import CommandContext, reject_second_case, reply_here
 from handlers.directory import compound_by_code
 from handlers.errors import BadCommand, NotFound
 from handlers.masking import mask_for_group
@@ -65,6 +65,8 @@ async def command_compound(ctx: CommandContext) -> Compound:
     Raises:
         BadCommand: No compound, or more than one, fits.
     """
+    if ctx.named_compound is not None:
+        return ctx.named_compound
     if ctx.chat.compound_id is not None and ctx.chat.compound is not None:
         return ctx.chat.compound
     if ctx.chat.kind != ChatKind.PRIVATE:
@@ -104,8 +106,12 @@ async def take_compound_argument(ctx: CommandContext) -> Compound | None:
     """Return the compound whose code is the first or last word of a private-chat command, and drop that word.
 
     Staff who cover several compounds name one this way ("简报 XQ0001",
-    "查询 XQ0001 0034"). A word that is no known code stays in place.
+    "查询 XQ0001 0034"). A word that is no known code stays in place. The
+    compound is kept in `ctx.named_compound`, so a second call returns it
+    without dropping another word.
     """
+    if ctx.named_compound is not None:
+        return ctx.named_compound
     if ctx.chat.kind != ChatKind.PRIVATE or not ctx.args:
         return None
     for index in sorted({0, len(ctx.args) - 1}):
@@ -117,6 +123,7 @@ async def take_compound_argument(ctx: CommandContext) -> Compound | None:
         if compound is None:
             continue
         ctx.drop_arg(index)
+        ctx.named_compound = compound
         return compound
     return None
 
@@ -208,12 +215,25 @@ async def reporter_name(ctx: CommandContext, case: Case) -> str:
     return reporter.display_name if reporter is not None else ""
 
 
-def first_arg(ctx: CommandContext, usage: str) -> str:
-    """Return the first argument, or explain the command's form.
+async def case_number_argument(ctx: CommandContext, usage: str, *, one_case_verb: str | None = None) -> str:
+    """Return the case number a command names, after taking out a compound code.
+
+    In a private chat the code may come before or after the number ("查询
+    XQ0001 0034", "查询 0034 XQ0001"), so it leaves `args` before the first
+    word is read as the number.
+
+    Args:
+        ctx: The command.
+        usage: An example of the command, shown when the number is missing.
+        one_case_verb: The verb of a command that takes one case and a
+            note; a second case number is then rejected by reject_second_case.
 
     Raises:
-        BadCommand: The command came without arguments.
+        BadCommand: The command names no case number, or names two.
     """
+    await take_compound_argument(ctx)
+    if one_case_verb is not None:
+        reject_second_case(ctx, one_case_verb)
     if not ctx.args:
         msg = f"请写上工单号，例如：{usage}"
         raise BadCommand(msg)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from handlers.cases import follow_merges
-from handlers.commands.base import CommandContext, CommandSpec, reject_second_case, reply_here
-from handlers.commands.common import case_by_number, command_access, first_arg
+from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.common import case_by_number, case_number_argument, command_access
 from handlers.ladder import escalation_label
 from handlers.masking import mask_for_group, mask_name
 from handlers.messages import Reply
@@ -67,8 +67,7 @@ EVENT_LABELS: dict[str, str] = {
 
 
 async def query(ctx: CommandContext) -> list[Reply]:
-    number = first_arg(ctx, "查询 0034")
-    reject_second_case(ctx, "查询")
+    number = await case_number_argument(ctx, "查询 0034", one_case_verb="查询")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     lines: list[str] = []

@@ -8,8 +8,15 @@ corrections are appended to the corrections CSV after the commit.
 
 from __future__ import annotations
 
-from handlers.commands.base import CommandContext, CommandSpec, reject_second_case
-from handlers.commands.common import case_by_number, command_access, first_arg, reporter_name, respond, text_after
+from handlers.commands.base import CommandContext, CommandSpec
+from handlers.commands.common import (
+    case_by_number,
+    case_number_argument,
+    command_access,
+    reporter_name,
+    respond,
+    text_after,
+)
 from handlers.corrections import append_after_commit
 from handlers.limits import deadlines_for
 from handlers.messages import PartyTarget, Reply
@@ -81,8 +88,7 @@ async def _announce_hand_on(ctx: CommandContext, case: Case, result: Recategoriz
 
 async def false_alarm(ctx: CommandContext) -> list[Reply]:
     """误报 0034 [说明]: close a case that is no problem at all, such as chat or a joke."""
-    reject_second_case(ctx, "误报")
-    number = first_arg(ctx, "误报 0034 只是闲聊")
+    number = await case_number_argument(ctx, "误报 0034 只是闲聊", one_case_verb="误报")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "false_alarm", "把工单标记为误报")

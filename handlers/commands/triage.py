@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from handlers import workflow
 from handlers.commands.base import CommandContext, CommandSpec
-from handlers.commands.common import case_by_number, command_access, first_arg, reporter_name, respond
+from handlers.commands.common import case_by_number, case_number_argument, command_access, reporter_name, respond
 from handlers.commands.recategorize import change_category
 from handlers.corrections import append_after_commit
 from handlers.errors import BadCommand
@@ -47,7 +47,7 @@ async def recategorize(ctx: CommandContext) -> list[Reply]:
 
 
 async def _set_category(ctx: CommandContext, verb: str) -> list[Reply]:
-    number = first_arg(ctx, f"{verb} 0035 设施报修")
+    number = await case_number_argument(ctx, f"{verb} 0035 设施报修")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     in_triage = CaseStatus(case.status) is CaseStatus.TRIAGE
