@@ -174,6 +174,21 @@ def triage_for_officer(case: Case) -> str:
     )
 
 
+def unstaffed_phrase(case: Case) -> str:
+    """Warn an officer that the party now acting on a case has no registered staff to notify."""
+    name = party_name(case)
+    return (
+        f"注意：{name}没有登记工作人员，通知无法送达。"
+        f"请发送“转派 {case.number} 承办方”改派，或请管理员为{name}登记工作人员。"
+    )
+
+
+def unstaffed_for_officer(case: Case) -> str:
+    """Tell the branch that a new case went to a party with no registered staff."""
+    head = f"【无人承办】{case.compound.name} 工单 {case.number}（{case_title(case)}）已派{party_name(case)}。"
+    return head + unstaffed_phrase(case)
+
+
 def nudge_for_party(case: Case) -> str:
     return (
         f"【催办】{case.compound.name} 工单 {case.number}（{case_title(case)}）"

@@ -19,6 +19,7 @@ from models.chat import ChatGroup, ChatKind, MessageOutcome, RawMessage
 from models.onboarding import PrivateChatHome
 from models.org import (
     PARTY_KIND_LABELS,
+    PARTY_ROLES,
     ROLE_LABELS,
     Community,
     Compound,
@@ -37,6 +38,7 @@ from models.viewer import DashboardViewer
 __all__ = [
     "OUTCOME_LABELS",
     "PARTY_KIND_LABELS",
+    "PARTY_ROLES",
     "ROLE_LABELS",
     "STATUS_LABELS",
     "ArchiveCursor",

@@ -16,6 +16,7 @@ from handlers.commands.common import (
     party_by_word,
     respond,
     text_after,
+    unstaffed_warning,
 )
 from handlers.commands.timers import end_pause_on_resolve
 from handlers.errors import BadCommand
@@ -23,6 +24,7 @@ from handlers.ladder import RUNG_LABELS, climb_by_command, escalation_label
 from handlers.messages import PartyTarget, Reply, UserTarget
 from handlers.permissions import Access, Level, deny, is_reporter, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
+from handlers.rungs import Rung
 from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, Identity, PartyKind, RoleKind
 
 
@@ -153,7 +155,7 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
         return await respond(
             ctx,
             case,
-            confirmation=f"工单 {case.number} 已从{previous}转交{party.name}。",
+            confirmation=f"工单 {case.number} 已从{previous}转交{party.name}。{await unstaffed_warning(ctx, case)}",
             group_note=update_for_group(case, f"已转由{party.name}处理。"),
             detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
             party_note=update_for_party(
@@ -198,7 +200,7 @@ async def assign(ctx: CommandContext) -> list[Reply]:
     return await respond(
         ctx,
         case,
-        confirmation=f"工单 {case.number} 已转派{party.name}。",
+        confirmation=f"工单 {case.number} 已转派{party.name}。{await unstaffed_warning(ctx, case)}",
         group_note=update_for_group(case, f"已转由{party.name}处理。"),
         detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
         party_note=update_for_party(
@@ -254,7 +256,8 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "escalate", "升级工单")
     reason = text_after(ctx, 1)
-    rung, targets = await climb_by_command(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
+    step = await climb_by_command(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
+    rung, targets = step.rung, step.targets
     label = escalation_label(case)
 
     # The new rung supervises the case from now on. It reaches the same
@@ -281,13 +284,20 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
     replies = await respond(
         ctx,
         case,
-        confirmation=f"工单 {case.number} 已升级为{label}，已通知{RUNG_LABELS[rung]}。",
+        confirmation=f"工单 {case.number} 已升级为{label}，已通知{RUNG_LABELS[rung]}。{_skipped_phrase(step.skipped)}",
         group_note=update_for_group(case, f"已升级为{label}，将加快处理。"),
         detail=update_for_reporter(case, f"已升级为{label}，将加快处理。", reason),
         party_note=update_for_party(case, f"督办·{label}", reason),
         branch_note=branch_note,
     )
     return replies + rung_replies
+
+
+def _skipped_phrase(skipped: tuple[Rung, ...]) -> str:
+    """Name the levels an escalation passed over, for the officer who asked for it."""
+    if not skipped:
+        return ""
+    return f"{'、'.join(RUNG_LABELS[r] for r in skipped)}没有登记工作人员，已跳过。"
 
 
 async def _accounts_of(ctx: CommandContext) -> set[tuple[str, str]]:

@@ -13,6 +13,8 @@ from handlers.errors import BadCommand, NotFound
 from handlers.masking import mask_for_group
 from handlers.messages import Reply
 from handlers.permissions import Access, Level, access_for
+from handlers.replies import unstaffed_phrase
+from handlers.routing import unstaffed_party
 from handlers.updates import announce
 from models import Case, CaseReporter, ChatKind, Community, Compound, Member, PartyKind, Role, RoleKind
 
@@ -249,6 +251,13 @@ def text_after(ctx: CommandContext, count: int) -> str:
         if not head:
             break
     return rest.strip()
+
+
+async def unstaffed_warning(ctx: CommandContext, case: Case) -> str:
+    """Return a warning for the officer when nobody is registered for the case's new party, else ""."""
+    if await unstaffed_party(ctx.session, case) is None:
+        return ""
+    return unstaffed_phrase(case)
 
 
 def party_by_word(word: str) -> PartyKind | None:

@@ -16,6 +16,7 @@ from handlers.commands.common import (
     reporter_name,
     respond,
     text_after,
+    unstaffed_warning,
 )
 from handlers.corrections import append_after_commit
 from handlers.limits import deadlines_for
@@ -72,7 +73,10 @@ async def _announce_hand_on(ctx: CommandContext, case: Case, result: Recategoriz
     replies = await respond(
         ctx,
         case,
-        confirmation=f"{change}，已从{previous.name if previous else '原承办方'}改派{party_name(case)}处理。",
+        confirmation=(
+            f"{change}，已从{previous.name if previous else '原承办方'}改派{party_name(case)}处理。"
+            + await unstaffed_warning(ctx, case)
+        ),
         group_note=update_for_group(case, f"类别更正为“{new}”，已转{party_name(case)}处理，{phrase}。"),
         detail=update_for_reporter(case, f"类别已更正为“{new}”，已转由{party_name(case)}处理，{phrase}。"),
         party_note=opened_for_party(case, await reporter_name(ctx, case), phrase),

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from handlers import workflow
 from handlers.commands.base import CommandContext, CommandSpec
-from handlers.commands.common import case_by_number, case_number_argument, command_access, reporter_name, respond
+from handlers.commands.common import (
+    case_by_number,
+    case_number_argument,
+    command_access,
+    reporter_name,
+    respond,
+    unstaffed_warning,
+)
 from handlers.commands.recategorize import change_category
 from handlers.corrections import append_after_commit
 from handlers.errors import BadCommand
@@ -74,10 +81,11 @@ async def _classify(ctx: CommandContext, case: Case, category: str) -> list[Repl
 
     phrase = deadlines_for(case.category, case.urgent, ctx.now).response_phrase
     label = CATEGORY_LABELS[category]
+    warning = await unstaffed_warning(ctx, case)
     return await respond(
         ctx,
         case,
-        confirmation=f"工单 {case.number} 已确认为“{label}”，已派{party_name(case)}处理。",
+        confirmation=f"工单 {case.number} 已确认为“{label}”，已派{party_name(case)}处理。{warning}",
         group_note=update_for_group(
             case, f"已确认为“{label}”，已转{party_name(case)}处理，{phrase}。"
         ),
