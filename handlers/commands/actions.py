@@ -25,7 +25,7 @@ from handlers.messages import PartyTarget, Reply, UserTarget
 from handlers.permissions import Access, Level, deny, is_reporter, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
 from handlers.rungs import Rung
-from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, Identity, PartyKind, RoleKind
+from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, CaseOutcome, Identity, PartyKind, RoleKind
 
 
 async def _staff_case(ctx: CommandContext, command: str, verb: str, usage: str) -> Case:
@@ -233,12 +233,23 @@ async def _require_reporter_or_staff(ctx: CommandContext, access: Access, case: 
 
     The replies tell a resident to send 重开 when a problem is still there,
     so the case's reporters and co-reporters may reopen it, as 评价 不满意
-    does. Other residents may not.
+    does. Other residents may not. A case an officer closed as a false
+    alarm (误报) is reopened only by staff, because a reporter's reopen would
+    put it back into the statistics and the party's work.
 
     Raises:
-        PermissionDenied: The sender neither reported the case nor acts on it.
+        PermissionDenied: The sender neither reported the case nor acts on
+            it, or the case was closed as a false alarm and the sender is not staff.
     """
-    if access.can_act_on(case) or await is_reporter(ctx.session, ctx.member, case):
+    if access.can_act_on(case):
+        return
+    if case.outcome == CaseOutcome.NOT_A_CASE:
+        msg = (
+            f"工单 {case.number} 已由小区专员核实为误报并关闭，只有工作人员可以重新打开。"
+            "如问题确实存在，请直接重新描述问题，将登记为新工单；也可以联系小区专员说明情况。"
+        )
+        raise deny(access, "reopen", msg)
+    if await is_reporter(ctx.session, ctx.member, case):
         return
     if access.party_ids:
         # Staff of another party get the message that names the case's party.
@@ -294,7 +305,7 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
 
 
 def _skipped_phrase(skipped: tuple[Rung, ...]) -> str:
-    """Name the levels an escalation passed over, for the officer who asked for it."""
+    """Name the levels an escalation passed over, for the officer who requested it."""
     if not skipped:
         return ""
     return f"{'、'.join(RUNG_LABELS[r] for r in skipped)}没有登记工作人员，已跳过。"
