@@ -218,12 +218,17 @@ def update_for_group(case: Case, phrase: str) -> str:
     return f"工单 {case.number}（{case_title(case)}）{group_summary(case)}：{phrase}"
 
 
-def update_for_reporter(case: Case, phrase: str, note: str = "") -> str:
-    """Build the detailed status a reporter gets in a private message."""
+def update_for_reporter(case: Case, phrase: str, note: str = "", *, holder: str | None = None) -> str:
+    """Build the detailed status a reporter gets in a private message.
+
+    Args:
+        holder: Who has the case now, when that is not its party: the
+            office or officer that takes on a case leaving the compound.
+    """
     lines = [f"您好，您反映的工单 {case.number}（{case_title(case)}）{phrase}"]
     if note:
         lines.append(f"说明：{note}")
-    lines.append(f"承办：{party_name(case)}。发送“查询 {case.number}”可看详细进度。")
+    lines.append(f"承办：{holder or party_name(case)}。发送“查询 {case.number}”可看详细进度。")
     return "\n".join(lines)
 
 

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from handlers import notices, workflow
 from handlers.commands.base import CommandContext, CommandSpec
 from handlers.commands.common import (
@@ -15,9 +13,11 @@ from handlers.commands.common import (
     command_access,
     party_by_word,
     respond,
+    sender_accounts,
     text_after,
     unstaffed_warning,
 )
+from handlers.commands.outside import hand_outside, split_target
 from handlers.commands.timers import end_pause_on_resolve
 from handlers.errors import BadCommand
 from handlers.ladder import RUNG_LABELS, climb_by_command, escalation_label
@@ -25,7 +25,7 @@ from handlers.messages import PartyTarget, Reply, UserTarget
 from handlers.permissions import Access, Level, deny, is_reporter, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
 from handlers.rungs import Rung
-from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, CaseOutcome, Identity, PartyKind, RoleKind
+from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, CaseOutcome, PartyKind, RoleKind
 
 
 async def _staff_case(ctx: CommandContext, command: str, verb: str, usage: str) -> Case:
@@ -138,12 +138,9 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
         ctx, "not_our_duty", "标记非本方职责", "非本方职责 0034 转业委会 属于公共收益问题"
     )
     rest = text_after(ctx, 1)
-    head, _, tail = rest.partition(" ")
-    if head == "转":
-        # "转 业委会 原因" as well as "转业委会 原因".
-        head, _, tail = tail.strip().partition(" ")
-        head = "转" + head
-    kind = party_by_word(head.removeprefix("转")) if head.startswith("转") else None
+    # "转 业委会 原因" as well as "转业委会 原因".
+    target, tail = split_target(rest)
+    kind = party_by_word(target) if target else None
     if kind is not None:
         party = case.compound.party(kind)
         if party is None:
@@ -163,15 +160,7 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
             ),
             branch_note=update_for_party(case, "转交工单", f"{previous}转交{party.name}：{reason}"),
         )
-    workflow.not_our_duty(ctx.session, case, actor=ctx.member, now=ctx.now, reason=rest)
-    return await respond(
-        ctx,
-        case,
-        confirmation=f"工单 {case.number} 已标记为非本方职责，去向已告知反映人。",
-        group_note=update_for_group(case, f"不属于小区内部职责，去向：{rest}。"),
-        detail=update_for_reporter(case, "不属于小区内部职责，已转交相关部门。", rest),
-        branch_note=update_for_party(case, "非本方职责", rest),
-    )
+    return await hand_outside(ctx, case, rest)
 
 
 async def assign(ctx: CommandContext) -> list[Reply]:
@@ -278,7 +267,7 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
     branch = compound.party(PartyKind.PARTY)
     branch_note = update_for_party(case, f"督办·{label}", reason)
     rung_replies: list[Reply] = []
-    own_accounts = await _accounts_of(ctx)
+    own_accounts = await sender_accounts(ctx)
     for target in targets:
         if target["kind"] == "party":
             if target["party_id"] == case.party_id:
@@ -310,13 +299,6 @@ def _skipped_phrase(skipped: tuple[Rung, ...]) -> str:
         return ""
     return f"{'、'.join(RUNG_LABELS[r] for r in skipped)}没有登记工作人员，已跳过。"
 
-
-async def _accounts_of(ctx: CommandContext) -> set[tuple[str, str]]:
-    """Return the sender's platform accounts; the sender reads the command's reply instead of a notice."""
-    rows = await ctx.session.execute(
-        select(Identity.platform, Identity.platform_user_id).where(Identity.member_id == ctx.member.id)
-    )
-    return {(platform, user_id) for platform, user_id in rows}
 
 
 SPECS = (

@@ -16,7 +16,7 @@ from handlers.permissions import Access, Level, access_for
 from handlers.replies import unstaffed_phrase
 from handlers.routing import unstaffed_party
 from handlers.updates import announce
-from models import Case, CaseReporter, ChatKind, Community, Compound, Member, PartyKind, Role, RoleKind
+from models import Case, CaseReporter, ChatKind, Community, Compound, Identity, Member, PartyKind, Role, RoleKind
 
 # Compound codes are letters then digits (XQ0001).
 _COMPOUND_CODE = re.compile(r"^[A-Za-z]{1,6}\d{2,8}$")
@@ -258,6 +258,14 @@ async def unstaffed_warning(ctx: CommandContext, case: Case) -> str:
     if await unstaffed_party(ctx.session, case) is None:
         return ""
     return unstaffed_phrase(case)
+
+
+async def sender_accounts(ctx: CommandContext) -> set[tuple[str, str]]:
+    """Return the sender's platform accounts; the sender reads the command's reply instead of a notice."""
+    rows = await ctx.session.execute(
+        select(Identity.platform, Identity.platform_user_id).where(Identity.member_id == ctx.member.id)
+    )
+    return {(platform, user_id) for platform, user_id in rows}
 
 
 def party_by_word(word: str) -> PartyKind | None:
