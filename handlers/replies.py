@@ -16,8 +16,18 @@ def case_location(case: Case) -> str:
     return Location(case.building, case.unit, case.room, case.place).describe()
 
 
+# Who handles a case awaiting triage, as 查询 shows it: nobody until the officer picks a category.
+TRIAGE_HOLDER = "待小区专员确认"
+
+
 def case_title(case: Case) -> str:
-    """Return e.g. 设施报修·紧急, the label residents see next to a case number."""
+    """Return e.g. 设施报修·紧急, the label residents see next to a case number.
+
+    A case awaiting triage shows 待分类, because its category is only the
+    classifier's unsure guess.
+    """
+    if case.status == CaseStatus.TRIAGE:
+        return "待分类"
     label = CATEGORY_LABELS.get(case.category, case.category)
     return f"{label}·紧急" if case.urgent else label
 

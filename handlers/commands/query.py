@@ -12,7 +12,15 @@ from handlers.masking import mask_for_group, mask_name
 from handlers.messages import Reply
 from handlers.outbox import PLATFORM_LABELS
 from handlers.permissions import is_reporter
-from handlers.replies import case_location, case_title, group_summary, party_name, priority_phrase, quoted
+from handlers.replies import (
+    TRIAGE_HOLDER,
+    case_location,
+    case_title,
+    group_summary,
+    party_name,
+    priority_phrase,
+    quoted,
+)
 from handlers.workflow import status_label
 from models import OUTCOME_LABELS, ROLE_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind, Role, RoleKind
 
@@ -95,9 +103,10 @@ def _summary_lines(case: Case, *, full: bool) -> list[str]:
     status = status_label(case)
     if case.outcome and case.outcome != CaseOutcome.RESOLVED:
         status = f"{status}（{OUTCOME_LABELS[CaseOutcome(case.outcome)]}）"
+    holder = TRIAGE_HOLDER if CaseStatus(case.status) is CaseStatus.TRIAGE else party_name(case)
     lines = [
         head,
-        f"状态：{status}；承办：{party_name(case)}；反映人数：{case.reporter_count}{priority_phrase(case)}",
+        f"状态：{status}；承办：{holder}；反映人数：{case.reporter_count}{priority_phrase(case)}",
     ]
     if case.escalation_level:
         label = escalation_label(case)

@@ -65,6 +65,13 @@ async def add_info(ctx: CommandContext) -> list[Reply]:
     )
     case.updated_at = ctx.now
     photos = f"（附{len(ctx.message.attachments)}个附件）" if ctx.message.attachments else ""
+    if CaseStatus(case.status) is CaseStatus.TRIAGE:
+        # Nothing reaches a party before triage; 分类 forwards what was added.
+        text = (
+            f"已收到，补充信息{photos}已记入工单 {case.number}。"
+            "工单尚待小区专员确认类别，派单后将一并转给承办方。"
+        )
+        return [reply_here(ctx, text, case_id=case.id)]
     party_note = update_for_party(case, "补充信息", f"{text}{photos}") if case.party else None
     replies = [
         reply_here(

@@ -202,6 +202,9 @@ async def deadlines(ctx: CommandContext) -> list[Reply]:
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     await require_reporter_or_staff(ctx.session, access, ctx.member, case, "deadlines", "查看时限")
+    if CaseStatus(case.status) is CaseStatus.TRIAGE:
+        text = f"工单 {case.number} 尚待小区专员确认类别，还没有派单，暂不计时。确认类别并派单后开始计算办理时限。"
+        return [reply_here(ctx, text, case_id=case.id)]
     timer = await ctx.session.get(CaseTimer, case.id)
     rule = current_table().rule_for(case.category, case.urgent)
 
