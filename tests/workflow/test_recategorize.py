@@ -182,8 +182,8 @@ async def test_help_lists_corrections_for_officers(db_url):
         officer_help = await desk.say("帮助", sender="officer", chat_id=STAFF_GROUP)
         resident_help = await desk.say("帮助", sender="r1")
 
-        assert "改类（/recategorize）" in officer_help[0]
+        assert "· 改类：" in officer_help[0]
         assert "例：改类 0034 噪音扰民" in officer_help[0]
-        assert "误报（/false_alarm）" in officer_help[0]
+        assert "· 误报：" in officer_help[0]
         assert "改类" not in resident_help[0]
         assert "误报" not in resident_help[0]
