@@ -51,7 +51,7 @@ async def change_category(ctx: CommandContext, case: Case, category: str) -> lis
             ctx,
             case,
             confirmation=f"{change}，统计将按新类别计算。",
-            group_note=update_for_group(case, f"类别更正为“{new}”。"),
+            group_note=update_for_group(case, f"类别由“{old}”更正为“{new}”。"),
             detail=None,
         )
     due = local_time(case.resolve_due_at, ctx.zone) if case.resolve_due_at else "未设定"
@@ -59,7 +59,7 @@ async def change_category(ctx: CommandContext, case: Case, category: str) -> lis
         ctx,
         case,
         confirmation=f"{change}，仍由{party_name(case)}处理，办结期限按新类别调整为{due}。",
-        group_note=update_for_group(case, f"类别更正为“{new}”，仍由{party_name(case)}处理。"),
+        group_note=update_for_group(case, f"类别由“{old}”更正为“{new}”，仍由{party_name(case)}处理。"),
         detail=None,
         party_note=update_for_party(case, "类别更正", f"类别由“{old}”更正为“{new}”，办结期限调整为{due}。"),
     )
@@ -68,6 +68,7 @@ async def change_category(ctx: CommandContext, case: Case, category: str) -> lis
 async def _announce_hand_on(ctx: CommandContext, case: Case, result: Recategorized, change: str) -> list[Reply]:
     """Tell the new party, the old party, the group and the reporters that the case moved."""
     new = CATEGORY_LABELS[case.category]
+    old = CATEGORY_LABELS.get(result.previous_category, result.previous_category)
     previous = result.previous_party
     phrase = deadlines_for(case.category, case.urgent, ctx.now).response_phrase
     replies = await respond(
@@ -77,8 +78,8 @@ async def _announce_hand_on(ctx: CommandContext, case: Case, result: Recategoriz
             f"{change}，已从{previous.name if previous else '原承办方'}改派{party_name(case)}处理。"
             + await unstaffed_warning(ctx, case)
         ),
-        group_note=update_for_group(case, f"类别更正为“{new}”，已转{party_name(case)}处理，{phrase}。"),
-        detail=update_for_reporter(case, f"类别已更正为“{new}”，已转由{party_name(case)}处理，{phrase}。"),
+        group_note=update_for_group(case, f"类别由“{old}”更正为“{new}”，已转{party_name(case)}处理，{phrase}。"),
+        detail=update_for_reporter(case, f"类别已由“{old}”更正为“{new}”，已转由{party_name(case)}处理，{phrase}。"),
         party_note=opened_for_party(case, await reporter_name(ctx, case), phrase),
     )
     if previous is not None:
