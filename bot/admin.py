@@ -25,10 +25,9 @@ from bot.admin_checks import (
 )
 from handlers.directory import compound_by_code, create_compound, member_for
 from handlers.errors import NotFound
-from handlers.outbox import PARTY_ROLES
 from handlers.permissions import grant_role
 from handlers.routing import set_override
-from models import ROLE_LABELS, Community, Compound, PartyKind, Role, RoleKind, Street
+from models import PARTY_ROLES, ROLE_LABELS, Community, Compound, PartyKind, Role, RoleKind, Street
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
 

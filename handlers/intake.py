@@ -53,6 +53,7 @@ from handlers.outbox import Outbox, QueuedReplies
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
 from handlers.register_notices import care_notices
+from handlers.routing import unstaffed_notice
 from handlers.similarity import has_topic, same_topic
 from models import (
     Attachment,
@@ -761,6 +762,9 @@ class Pipeline:
                 if case.urgent and branch is not None and branch.id != case.party.id:
                     copy = texts.urgent_copy_for_branch(case, member.display_name, deadlines.response_phrase)
                     result.replies.append(Reply(PartyTarget(branch.id, branch.name), copy, case.id, "officer"))
+                unstaffed = await unstaffed_notice(session, case)
+                if unstaffed is not None:
+                    result.replies.append(unstaffed)
         if result.opened == 0:
             result.outcome = MessageOutcome.ATTACHED
         first_case = await session.get(Case, result.case_ids[0]) if result.case_ids else None

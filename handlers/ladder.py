@@ -10,6 +10,7 @@ party_id never changes here, and it is copied on every escalation.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.cases import record_event
 from handlers.errors import BadCommand, NotFound
 from handlers.limits import Limit, current_table
+from handlers.routing import party_has_staff
 from handlers.rungs import RUNG_LABELS, Rung, current_rung, start_rung
 from handlers.workflow import Action, check_transition, escalate
 from models import Case, CaseTimer, Community, DepartmentCall, Identity, Member, PartyKind, Role, RoleKind
@@ -32,6 +34,21 @@ DEPARTMENTS = frozenset(
 )
 
 Target = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A climb up the ladder.
+
+    Attributes:
+        rung: The rung the case reached.
+        targets: Who acts for that rung, as outbox targets.
+        skipped: The rungs passed over on the way because they have no registered staff.
+    """
+
+    rung: Rung
+    targets: list[Target]
+    skipped: tuple[Rung, ...] = ()
 
 
 class RungLimit(Protocol):
@@ -68,8 +85,9 @@ def party_target(case: Case) -> Target | None:
 async def rung_targets(session: AsyncSession, case: Case, rung: Rung) -> list[Target]:
     """Return who acts for a rung of the case's compound, as outbox targets.
 
-    A compound without a committee (some old compounds have none) yields no
-    targets for that rung; the caller moves on to the next one.
+    A compound without a committee (some old compounds have none), or a
+    party with no registered staff, yields no targets for that rung; the
+    caller moves on to the next one.
     """
     compound = case.compound
     if rung in (Rung.PROPERTY, Rung.COMMITTEE, Rung.PARTY):
@@ -77,7 +95,7 @@ async def rung_targets(session: AsyncSession, case: Case, rung: Rung) -> list[Ta
             rung, PartyKind.PARTY
         )
         party = compound.party(kind)
-        if party is None:
+        if party is None or not await party_has_staff(session, party):
             return []
         return [{"kind": "party", "party_id": party.id, "name": party.name}]
     if compound.community_id is None:
@@ -118,19 +136,15 @@ async def role_targets(
     return [{"kind": "user", "platform": p, "user_id": u} for p, u in rows]
 
 
-async def next_rung(
-    session: AsyncSession, case: Case, current: Rung
-) -> tuple[Rung, list[Target]] | None:
-    """Return the next rung above `current` with reachable members, or None at the top."""
-    rung = current + 1
-    while rung <= Rung.STREET:
-        targets = await rung_targets(session, case, Rung(rung))
+async def next_rung(session: AsyncSession, case: Case, current: Rung) -> Step | None:
+    """Return the step to the next rung above `current` with reachable members, or None at the top."""
+    skipped: list[Rung] = []
+    for rung in (Rung(value) for value in range(current + 1, Rung.STREET + 1)):
+        targets = await rung_targets(session, case, rung)
         if targets:
-            return Rung(rung), targets
-        log.warning(
-            "case %s: rung %s has no reachable members; skipping it", case.id, Rung(rung).name
-        )
-        rung += 1
+            return Step(rung, targets, tuple(skipped))
+        log.warning("case %s: rung %s has no reachable members; skipping it", case.id, rung.name)
+        skipped.append(rung)
     return None
 
 
@@ -142,16 +156,21 @@ def climb(
     now: datetime,
     reason: str,
     actor: Member | None = None,
+    skipped: tuple[Rung, ...] = (),
 ) -> None:
     """Record one escalation of a case onto `rung` as a case event.
 
     The escalation level counts the rungs climbed from the case's start rung.
-    Without an actor the event is the scheduler's.
+    Without an actor the event is the scheduler's. The event names the rungs
+    skipped on the way, so the case's history shows why a level was passed over.
     """
     level = max(case.escalation_level + 1, int(rung) - int(start_rung(case)))
     label = "scheduler" if actor is None else ""
     event = escalate(session, case, label, reason, now, actor=actor, level=level)
-    event.data = {**event.data, "rung": rung.name.lower(), "rung_label": RUNG_LABELS[rung]}
+    data = {**event.data, "rung": rung.name.lower(), "rung_label": RUNG_LABELS[rung]}
+    if skipped:
+        data["skipped_rungs"] = [r.name.lower() for r in skipped]
+    event.data = data
 
 
 def overdue_reason(rung: Rung) -> str:
@@ -166,7 +185,7 @@ async def step_up(
     now: datetime,
     reason: str | None = None,
     actor: Member | None = None,
-) -> tuple[Rung, list[Target]] | None:
+) -> Step | None:
     """Climb a case from its current rung to the next one with reachable members.
 
     Both the sweep and the 升级 command climb through here, so an escalation
@@ -175,23 +194,22 @@ async def step_up(
     is the scheduler's.
 
     Returns:
-        The new rung and its targets, or None when no rung above has reachable
+        The step to the new rung, or None when no rung above has reachable
         members; then nothing is recorded.
     """
     found = await next_rung(session, case, current_rung(case))
     if found is None:
         return None
-    rung, _ = found
     if reason is None:
-        reason = overdue_reason(rung)
-    climb(session, case, rung, now=now, reason=reason, actor=actor)
+        reason = overdue_reason(found.rung)
+    climb(session, case, found.rung, now=now, reason=reason, actor=actor, skipped=found.skipped)
     return found
 
 
 async def climb_by_command(
     session: AsyncSession, case: Case, *, actor: Member, now: datetime, reason: str
-) -> tuple[Rung, list[Target]]:
-    """Move a case to the next rung on an officer's 升级 and return that rung and its targets.
+) -> Step:
+    """Move a case to the next rung on an officer's 升级 and return the step taken.
 
     The command takes the same ladder as the sweep: it skips rungs without
     reachable members, and a running ladder timer moves up with the case, so
@@ -216,7 +234,7 @@ async def climb_by_command(
                 "上级没有登记工作人员，无法继续升级。请联系社区或街道登记人员。"
             )
         raise BadCommand(msg)
-    rung, targets = found
+    rung = found.rung
 
     timer = await session.get(CaseTimer, case.id)
     if timer is not None and timer.rung is not None and timer.rung < rung:
@@ -226,7 +244,7 @@ async def climb_by_command(
             # the old deadline, the sweep could climb again within minutes.
             timer.rung_due_at = _rung_limit(rung, urgent=case.urgent).due(now, current_table().calendar)
         timer.updated_at = now
-    return rung, targets
+    return found
 
 
 async def whistle(

@@ -221,7 +221,7 @@ async def onboard(
         # A QR code printed for a compound that was since removed, or a typo.
         not_found = texts.code_not_found(answer.unknown_code)
         if first:
-            return [_reply(message, not_found + texts.question(platform, reported=reported))]
+            return [_reply(message, texts.question(platform, reported=reported, before=not_found))]
         return [_reply(message, f"{not_found}请核对后重新发送，例如“XQ0001 3栋”。")]
     if answer.candidates:
         return [_reply(message, greeting + texts.ambiguous(answer.candidates))]

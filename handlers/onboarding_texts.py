@@ -29,11 +29,16 @@ def code_hint(platform: str) -> str:
     return f"{SHORTCUTS.get(platform, '')}小区编码可向小区专员或物业服务中心询问。"
 
 
-def question(platform: str, *, reported: bool) -> str:
-    """Return the first reply: the greeting and where the resident lives."""
+def question(platform: str, *, reported: bool, before: str = "") -> str:
+    """Return the first reply: the greeting and where the resident lives.
+
+    Args:
+        before: A sentence that answers what the resident sent, placed
+            after the greeting, such as that a scanned code names no compound.
+    """
     noted = NOTED if reported else ""
     return (
-        f"{GREETING}{noted}为了把您反映的问题转给对应的小区，请先告诉我们您住在哪个小区、哪一栋："
+        f"{GREETING}{before}{noted}为了把您反映的问题转给对应的小区，请先告诉我们您住在哪个小区、哪一栋："
         f"发送小区名称或编码和楼栋，{EXAMPLE}。{code_hint(platform)}"
     )
 

@@ -29,7 +29,7 @@ from handlers.cases import record_event
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, UserTarget
 from handlers.outbox_store import PERSONAL_PLACEHOLDER
-from models import Case, Delivery, Identity, Party, PartyKind, Role, RoleKind, utcnow
+from models import PARTY_ROLES, Case, Delivery, Identity, Party, PartyKind, Role, utcnow
 from models.db import storage_unavailable
 
 log = logging.getLogger("handlers.outbox")
@@ -50,12 +50,6 @@ PLATFORM_LABELS = {
     "wechat_mp": "公众号",
     "telegram": "Telegram",
     "replay": "聊天记录回放",
-}
-
-PARTY_ROLES: dict[PartyKind, frozenset[RoleKind]] = {
-    PartyKind.PROPERTY: frozenset({RoleKind.PROPERTY_MANAGER, RoleKind.PROPERTY_STAFF}),
-    PartyKind.COMMITTEE: frozenset({RoleKind.COMMITTEE_DIRECTOR, RoleKind.COMMITTEE_MEMBER}),
-    PartyKind.PARTY: frozenset({RoleKind.BRANCH_SECRETARY, RoleKind.LIAISON_OFFICER, RoleKind.PARTY_MEMBER}),
 }
 
 

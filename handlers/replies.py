@@ -16,8 +16,18 @@ def case_location(case: Case) -> str:
     return Location(case.building, case.unit, case.room, case.place).describe()
 
 
+# Who handles a case awaiting triage, as 查询 shows it: nobody until the officer picks a category.
+TRIAGE_HOLDER = "待小区专员确认"
+
+
 def case_title(case: Case) -> str:
-    """Return e.g. 设施报修·紧急, the label residents see next to a case number."""
+    """Return e.g. 设施报修·紧急, the label residents see next to a case number.
+
+    A case awaiting triage shows 待分类, because its category is only the
+    classifier's unsure guess.
+    """
+    if case.status == CaseStatus.TRIAGE:
+        return "待分类"
     label = CATEGORY_LABELS.get(case.category, case.category)
     return f"{label}·紧急" if case.urgent else label
 
@@ -174,6 +184,21 @@ def triage_for_officer(case: Case) -> str:
     )
 
 
+def unstaffed_phrase(case: Case) -> str:
+    """Warn an officer that the party now acting on a case has no registered staff to notify."""
+    name = party_name(case)
+    return (
+        f"注意：{name}没有登记工作人员，通知无法送达。"
+        f"请发送“转派 {case.number} 承办方”改派，或请管理员为{name}登记工作人员。"
+    )
+
+
+def unstaffed_for_officer(case: Case) -> str:
+    """Tell the branch that a new case went to a party with no registered staff."""
+    head = f"【无人承办】{case.compound.name} 工单 {case.number}（{case_title(case)}）已派{party_name(case)}。"
+    return head + unstaffed_phrase(case)
+
+
 def nudge_for_party(case: Case) -> str:
     return (
         f"【催办】{case.compound.name} 工单 {case.number}（{case_title(case)}）"
@@ -203,12 +228,17 @@ def update_for_group(case: Case, phrase: str) -> str:
     return f"工单 {case.number}（{case_title(case)}）{group_summary(case)}：{phrase}"
 
 
-def update_for_reporter(case: Case, phrase: str, note: str = "") -> str:
-    """Build the detailed status a reporter gets in a private message."""
+def update_for_reporter(case: Case, phrase: str, note: str = "", *, holder: str | None = None) -> str:
+    """Build the detailed status a reporter gets in a private message.
+
+    Args:
+        holder: Who has the case now, when that is not its party: the
+            office or officer that takes on a case leaving the compound.
+    """
     lines = [f"您好，您反映的工单 {case.number}（{case_title(case)}）{phrase}"]
     if note:
         lines.append(f"说明：{note}")
-    lines.append(f"承办：{party_name(case)}。发送“查询 {case.number}”可看详细进度。")
+    lines.append(f"承办：{holder or party_name(case)}。发送“查询 {case.number}”可看详细进度。")
     return "\n".join(lines)
 
 

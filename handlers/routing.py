@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Compound, Party, PartyKind, RouteOverride
+from handlers import replies as texts
+from handlers.messages import PartyTarget, Reply
+from models import PARTY_ROLES, Case, Compound, Party, PartyKind, Role, RouteOverride
 from nlp.labels import CATEGORIES, ROUTES, default_route
 
 
@@ -40,6 +42,39 @@ def party_for(compound: Compound, route: str) -> Party | None:
     if party is None:
         party = compound.party(PartyKind.PARTY)
     return party
+
+
+async def party_has_staff(session: AsyncSession, party: Party) -> bool:
+    """Tell whether any member has one of the party's roles in its compound, on any platform."""
+    found = await session.scalar(
+        select(Role.id)
+        .where(
+            Role.compound_id == party.compound_id,
+            Role.role.in_([r.value for r in PARTY_ROLES[PartyKind(party.kind)]]),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def unstaffed_party(session: AsyncSession, case: Case) -> Party | None:
+    """Return the case's acting party when it has no registered staff, else None."""
+    if case.party is None or await party_has_staff(session, case.party):
+        return None
+    return case.party
+
+
+async def unstaffed_notice(session: AsyncSession, case: Case) -> Reply | None:
+    """Build a notice for the party branch when a case was routed to a party with no registered staff.
+
+    The party's own notice reaches nobody, so the officers are the ones who
+    can hand the case on. A branch without staff gets no notice, because nobody would read it.
+    """
+    party = await unstaffed_party(session, case)
+    branch = case.compound.party(PartyKind.PARTY)
+    if party is None or branch is None or branch.id == party.id or not await party_has_staff(session, branch):
+        return None
+    return Reply(PartyTarget(branch.id, branch.name), texts.unstaffed_for_officer(case), case.id, "officer")
 
 
 async def set_override(session: AsyncSession, compound: Compound, category: str, route: str) -> None:

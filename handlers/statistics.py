@@ -45,6 +45,18 @@ MAX_RECENT_DAYS = 999
 FIRST_YEAR = 2000
 
 
+# Spoken forms of the period words, mapped to the words parse_period reads.
+_SPOKEN_PERIODS = {
+    "上个月": "上月",
+    "这个月": "本月",
+    "这周": "本周",
+    "这个星期": "本周",
+    "上个星期": "上周",
+    "这个季度": "本季度",
+    "上个季度": "上季度",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """A half-open span of time [start, end) and how people call it."""
@@ -55,16 +67,19 @@ class Period:
 
 
 def parse_period(word: str, now: datetime, zone: ZoneInfo) -> Period:
-    """Read 今天, 本周, 上周, 本月, 上月, 今年, 近7天, 近30天 or 2026-03 in the given zone.
+    """Read 今天, 本周, 上周, 本月, 上月, 本季度, 上季度, 今年, 近7天, 近30天 or 2026-03 in the given zone.
+
+    Spoken forms with 个 (上个月, 这个月, 这个季度) and 这 for 本 mean the same periods.
 
     Raises:
-        BadCommand: The word names no period, 近N天 has N outside 1-999, or
-            the month is before 2000 or after the current month.
+        BadCommand: The word names no period, 近N天 has N outside 1-999, the
+            month number is not 1-12, or the month is before 2000 or after
+            the current month.
     """
     local = now.astimezone(zone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     month_start = midnight.replace(day=1)
-    word = word.strip() or "本月"
+    word = _SPOKEN_PERIODS.get(word.strip(), word.strip()) or "本月"
     if word == "今天":
         return Period(midnight, midnight + timedelta(days=1), "今天")
     if word == "本周":
@@ -78,6 +93,12 @@ def parse_period(word: str, now: datetime, zone: ZoneInfo) -> Period:
     if word == "上月":
         start = (month_start - timedelta(days=1)).replace(day=1)
         return Period(start, month_start, "上月")
+    if word in ("本季度", "上季度"):
+        start = month_start.replace(month=3 * ((month_start.month - 1) // 3) + 1)
+        if word == "上季度":
+            start = _months_before(start, 3)
+        label = f"{word}（{start.year}年第{(start.month + 2) // 3}季度）"
+        return Period(start, _months_before(start, -3), label)
     if word == "今年":
         start = month_start.replace(month=1)
         return Period(start, start.replace(year=start.year + 1), "今年")
@@ -88,12 +109,15 @@ def parse_period(word: str, now: datetime, zone: ZoneInfo) -> Period:
             midnight - timedelta(days=count - 1), midnight + timedelta(days=1), f"近{count}天"
         )
     month = _MONTH.match(word)
-    if month and 1 <= int(month.group(2)) <= 12:
+    if month and not 1 <= int(month.group(2)) <= 12:
+        msg = f"“{word}”不是有效的月份：月份须在1到12之间，例如 2026-03。"
+        raise BadCommand(msg)
+    if month:
         year, number = int(month.group(1)), int(month.group(2))
         _check_month(word, year, number, month_start)
         start = month_start.replace(year=year, month=number)
         return Period(start, _next_month(start), f"{start.year}年{start.month}月")
-    msg = f"“{word}”不是可用的统计时段，可选：今天、本周、上周、本月、上月、今年、近7天、2026-03。"
+    msg = f"“{word}”不是可用的统计时段，可选：今天、本周、上周、本月、上月、本季度、上季度、今年、近7天、2026-03。"
     raise BadCommand(msg)
 
 
@@ -116,9 +140,13 @@ def _check_month(word: str, year: int, month: int, this_month: datetime) -> None
 
 
 def _next_month(start: datetime) -> datetime:
-    if start.month == 12:
-        return start.replace(year=start.year + 1, month=1)
-    return start.replace(month=start.month + 1)
+    return _months_before(start, -1)
+
+
+def _months_before(start: datetime, months: int) -> datetime:
+    """Return the first day of the month `months` before `start`'s month; a negative count goes forward."""
+    index = start.year * 12 + start.month - 1 - months
+    return start.replace(year=index // 12, month=index % 12 + 1, day=1)
 
 
 def rate(part: int, whole: int) -> str:

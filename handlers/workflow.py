@@ -181,6 +181,10 @@ def check_transition(case: Case, action: Action) -> Transition:
     raise InvalidTransition(msg)
 
 
+# Advice on a case closed as a false alarm, which only staff may reopen.
+FALSE_ALARM_ADVICE = "该工单已由小区专员核实为误报并关闭。如问题确实存在，请直接重新描述问题，或联系小区专员。"
+
+
 def _hint(case: Case, action: Action) -> str:
     status = CaseStatus(case.status)
     if action is Action.RATE and status.is_open:
@@ -197,6 +201,8 @@ def _hint(case: Case, action: Action) -> str:
         return f"请先发送“受理 {case.number}”。"
     if status in (S.RESOLVED, S.CLOSED) and action is Action.NOT_A_CASE:
         return "只有未办结的工单可以标记为误报。"
+    if case.outcome == CaseOutcome.NOT_A_CASE:
+        return FALSE_ALARM_ADVICE
     if status in (S.RESOLVED, S.CLOSED) and action is not Action.REOPEN:
         return f"如问题仍未解决，可发送“重开 {case.number} 原因”。"
     return ""
@@ -733,6 +739,9 @@ def rate(
         InvalidTransition: The case was not resolved, or ended otherwise.
     """
     check_transition(case, Action.RATE)
+    if case.outcome == CaseOutcome.NOT_A_CASE:
+        msg = f"工单 {case.number} 无需评价。{FALSE_ALARM_ADVICE}"
+        raise InvalidTransition(msg)
     if case.outcome != CaseOutcome.RESOLVED:
         msg = (
             f"工单 {case.number} 未以“已解决”结束，无需评价。"

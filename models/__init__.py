@@ -20,6 +20,7 @@ from models.chat import ChatGroup, ChatKind, MessageOutcome, RawMessage
 from models.onboarding import PrivateChatHome
 from models.org import (
     PARTY_KIND_LABELS,
+    PARTY_ROLES,
     ROLE_LABELS,
     Community,
     Compound,
@@ -38,6 +39,7 @@ from models.viewer import DashboardViewer
 __all__ = [
     "OUTCOME_LABELS",
     "PARTY_KIND_LABELS",
+    "PARTY_ROLES",
     "ROLE_LABELS",
     "STATUS_LABELS",
     "ArchiveCursor",

@@ -54,6 +54,13 @@ ROLE_LABELS: dict[RoleKind, str] = {
     RoleKind.STREET_STAFF: "街道三方办工作人员",
 }
 
+# The roles whose holders act for each party of their compound.
+PARTY_ROLES: dict[PartyKind, frozenset[RoleKind]] = {
+    PartyKind.PROPERTY: frozenset({RoleKind.PROPERTY_MANAGER, RoleKind.PROPERTY_STAFF}),
+    PartyKind.COMMITTEE: frozenset({RoleKind.COMMITTEE_DIRECTOR, RoleKind.COMMITTEE_MEMBER}),
+    PartyKind.PARTY: frozenset({RoleKind.BRANCH_SECRETARY, RoleKind.LIAISON_OFFICER, RoleKind.PARTY_MEMBER}),
+}
+
 
 class Street(Base):
     """A street office (街道) and its tri-party office (三方办)."""

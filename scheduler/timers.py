@@ -200,7 +200,7 @@ async def _climb(
     if found is None:
         await _remind_at_top(session, case, timer, now, config, outcome, fell_due)
         return
-    rung, targets = found
+    rung, targets = found.rung, found.targets
     late = _late_limit(case, now)
     limit = config.rung_limit(rung, urgent=case.urgent)
     due = limit.due(now, config.calendar)

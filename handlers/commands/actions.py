@@ -5,25 +5,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from handlers import notices, workflow
-from handlers.commands.base import CommandContext, CommandSpec, reject_second_case
+from handlers.commands.base import CommandContext, CommandSpec
 from handlers.commands.common import (
     case_by_number,
+    case_number_argument,
     command_access,
-    first_arg,
     party_by_word,
     respond,
+    sender_accounts,
     text_after,
+    unstaffed_warning,
 )
+from handlers.commands.outside import hand_outside, split_target
 from handlers.commands.timers import end_pause_on_resolve
 from handlers.errors import BadCommand
 from handlers.ladder import RUNG_LABELS, climb_by_command, escalation_label
 from handlers.messages import PartyTarget, Reply, UserTarget
 from handlers.permissions import Access, Level, deny, is_reporter, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
-from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, Identity, PartyKind, RoleKind
+from handlers.rungs import Rung
+from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, CaseOutcome, PartyKind, RoleKind
 
 
 async def _staff_case(ctx: CommandContext, command: str, verb: str, usage: str) -> Case:
@@ -34,8 +36,7 @@ async def _staff_case(ctx: CommandContext, command: str, verb: str, usage: str) 
 async def _staff_case_and_access(
     ctx: CommandContext, command: str, verb: str, usage: str
 ) -> tuple[Case, Access]:
-    reject_second_case(ctx, usage.split()[0])
-    number = first_arg(ctx, usage)
+    number = await case_number_argument(ctx, usage, one_case_verb=usage.split()[0])
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_staff(access, case, command, verb)
@@ -137,12 +138,9 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
         ctx, "not_our_duty", "标记非本方职责", "非本方职责 0034 转业委会 属于公共收益问题"
     )
     rest = text_after(ctx, 1)
-    head, _, tail = rest.partition(" ")
-    if head == "转":
-        # "转 业委会 原因" as well as "转业委会 原因".
-        head, _, tail = tail.strip().partition(" ")
-        head = "转" + head
-    kind = party_by_word(head.removeprefix("转")) if head.startswith("转") else None
+    # "转 业委会 原因" as well as "转业委会 原因".
+    target, tail = split_target(rest)
+    kind = party_by_word(target) if target else None
     if kind is not None:
         party = case.compound.party(kind)
         if party is None:
@@ -154,7 +152,7 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
         return await respond(
             ctx,
             case,
-            confirmation=f"工单 {case.number} 已从{previous}转交{party.name}。",
+            confirmation=f"工单 {case.number} 已从{previous}转交{party.name}。{await unstaffed_warning(ctx, case)}",
             group_note=update_for_group(case, f"已转由{party.name}处理。"),
             detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
             party_note=update_for_party(
@@ -162,19 +160,11 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
             ),
             branch_note=update_for_party(case, "转交工单", f"{previous}转交{party.name}：{reason}"),
         )
-    workflow.not_our_duty(ctx.session, case, actor=ctx.member, now=ctx.now, reason=rest)
-    return await respond(
-        ctx,
-        case,
-        confirmation=f"工单 {case.number} 已标记为非本方职责，去向已告知反映人。",
-        group_note=update_for_group(case, f"不属于小区内部职责，去向：{rest}。"),
-        detail=update_for_reporter(case, "不属于小区内部职责，已转交相关部门。", rest),
-        branch_note=update_for_party(case, "非本方职责", rest),
-    )
+    return await hand_outside(ctx, case, rest)
 
 
 async def assign(ctx: CommandContext) -> list[Reply]:
-    number = first_arg(ctx, "转派 0034 业委会")
+    number = await case_number_argument(ctx, "转派 0034 业委会")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "assign", "转派工单")
@@ -199,7 +189,7 @@ async def assign(ctx: CommandContext) -> list[Reply]:
     return await respond(
         ctx,
         case,
-        confirmation=f"工单 {case.number} 已转派{party.name}。",
+        confirmation=f"工单 {case.number} 已转派{party.name}。{await unstaffed_warning(ctx, case)}",
         group_note=update_for_group(case, f"已转由{party.name}处理。"),
         detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
         party_note=update_for_party(
@@ -209,8 +199,7 @@ async def assign(ctx: CommandContext) -> list[Reply]:
 
 
 async def reopen(ctx: CommandContext) -> list[Reply]:
-    reject_second_case(ctx, "重开")
-    number = first_arg(ctx, "重开 0034 维修后仍漏水")
+    number = await case_number_argument(ctx, "重开 0034 维修后仍漏水", one_case_verb="重开")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     await _require_reporter_or_staff(ctx, access, case)
@@ -233,12 +222,23 @@ async def _require_reporter_or_staff(ctx: CommandContext, access: Access, case: 
 
     The replies tell a resident to send 重开 when a problem is still there,
     so the case's reporters and co-reporters may reopen it, as 评价 不满意
-    does. Other residents may not.
+    does. Other residents may not. A case an officer closed as a false
+    alarm (误报) is reopened only by staff, because a reporter's reopen would
+    put it back into the statistics and the party's work.
 
     Raises:
-        PermissionDenied: The sender neither reported the case nor acts on it.
+        PermissionDenied: The sender neither reported the case nor acts on
+            it, or the case was closed as a false alarm and the sender is not staff.
     """
-    if access.can_act_on(case) or await is_reporter(ctx.session, ctx.member, case):
+    if access.can_act_on(case):
+        return
+    if case.outcome == CaseOutcome.NOT_A_CASE:
+        msg = (
+            f"工单 {case.number} 已由小区专员核实为误报并关闭，只有工作人员可以重新打开。"
+            "如问题确实存在，请直接重新描述问题，将登记为新工单；也可以联系小区专员说明情况。"
+        )
+        raise deny(access, "reopen", msg)
+    if await is_reporter(ctx.session, ctx.member, case):
         return
     if access.party_ids:
         # Staff of another party get the message that names the case's party.
@@ -251,13 +251,13 @@ async def _require_reporter_or_staff(ctx: CommandContext, access: Access, case: 
 
 
 async def escalate(ctx: CommandContext) -> list[Reply]:
-    reject_second_case(ctx, "升级")
-    number = first_arg(ctx, "升级 0034 物业三天未响应")
+    number = await case_number_argument(ctx, "升级 0034 物业三天未响应", one_case_verb="升级")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "escalate", "升级工单")
     reason = text_after(ctx, 1)
-    rung, targets = await climb_by_command(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
+    step = await climb_by_command(ctx.session, case, actor=ctx.member, now=ctx.now, reason=reason)
+    rung, targets = step.rung, step.targets
     label = escalation_label(case)
 
     # The new rung supervises the case from now on. It reaches the same
@@ -267,7 +267,7 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
     branch = compound.party(PartyKind.PARTY)
     branch_note = update_for_party(case, f"督办·{label}", reason)
     rung_replies: list[Reply] = []
-    own_accounts = await _accounts_of(ctx)
+    own_accounts = await sender_accounts(ctx)
     for target in targets:
         if target["kind"] == "party":
             if target["party_id"] == case.party_id:
@@ -284,7 +284,7 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
     replies = await respond(
         ctx,
         case,
-        confirmation=f"工单 {case.number} 已升级为{label}，已通知{RUNG_LABELS[rung]}。",
+        confirmation=f"工单 {case.number} 已升级为{label}，已通知{RUNG_LABELS[rung]}。{_skipped_phrase(step.skipped)}",
         group_note=update_for_group(case, f"已升级为{label}，将加快处理。"),
         detail=update_for_reporter(case, f"已升级为{label}，将加快处理。", reason),
         party_note=update_for_party(case, f"督办·{label}", reason),
@@ -293,12 +293,12 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
     return replies + rung_replies
 
 
-async def _accounts_of(ctx: CommandContext) -> set[tuple[str, str]]:
-    """Return the sender's platform accounts; the sender reads the command's reply instead of a notice."""
-    rows = await ctx.session.execute(
-        select(Identity.platform, Identity.platform_user_id).where(Identity.member_id == ctx.member.id)
-    )
-    return {(platform, user_id) for platform, user_id in rows}
+def _skipped_phrase(skipped: tuple[Rung, ...]) -> str:
+    """Name the levels an escalation passed over, for the officer who requested it."""
+    if not skipped:
+        return ""
+    return f"{'、'.join(RUNG_LABELS[r] for r in skipped)}没有登记工作人员，已跳过。"
+
 
 
 SPECS = (
@@ -326,7 +326,7 @@ SPECS = (
         "notours",
         ("非本方职责", "不归我管"),
         not_our_duty,
-        "非本方职责：转交其他承办方或部门",
+        "不属于本方职责时，转交其他承办方或小区外的部门",
         "非本方职责 0034 转业委会 属于公共收益问题",
         Level.PARTY,
     ),

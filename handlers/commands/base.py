@@ -67,6 +67,9 @@ class CommandContext:
     # The intake step that 报事 calls to open or join cases from a text in a
     # compound. It is None where no intake pipeline runs.
     open_report: Callable[[Compound, str], Awaitable[list[Reply]]] | None = None
+    # The compound a private-chat command named by its code, once that code
+    # has been taken out of `args`.
+    named_compound: Compound | None = None
 
     @property
     def written_args(self) -> list[str]:

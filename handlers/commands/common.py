@@ -7,14 +7,16 @@ import unicodedata
 
 from sqlalchemy import or_, select
 
-from handlers.commands.base import CommandContext, reply_here
+from handlers.commands.base import CommandContext, reject_second_case, reply_here
 from handlers.directory import compound_by_code
 from handlers.errors import BadCommand, NotFound
 from handlers.masking import mask_for_group
 from handlers.messages import Reply
 from handlers.permissions import Access, Level, access_for
+from handlers.replies import unstaffed_phrase
+from handlers.routing import unstaffed_party
 from handlers.updates import announce
-from models import Case, CaseReporter, ChatKind, Community, Compound, Member, PartyKind, Role, RoleKind
+from models import Case, CaseReporter, ChatKind, Community, Compound, Identity, Member, PartyKind, Role, RoleKind
 
 # Compound codes are letters then digits (XQ0001).
 _COMPOUND_CODE = re.compile(r"^[A-Za-z]{1,6}\d{2,8}$")
@@ -65,6 +67,8 @@ async def command_compound(ctx: CommandContext) -> Compound:
     Raises:
         BadCommand: No compound, or more than one, fits.
     """
+    if ctx.named_compound is not None:
+        return ctx.named_compound
     if ctx.chat.compound_id is not None and ctx.chat.compound is not None:
         return ctx.chat.compound
     if ctx.chat.kind != ChatKind.PRIVATE:
@@ -104,8 +108,12 @@ async def take_compound_argument(ctx: CommandContext) -> Compound | None:
     """Return the compound whose code is the first or last word of a private-chat command, and drop that word.
 
     Staff who cover several compounds name one this way ("简报 XQ0001",
-    "查询 XQ0001 0034"). A word that is no known code stays in place.
+    "查询 XQ0001 0034"). A word that is no known code stays in place. The
+    compound is kept in `ctx.named_compound`, so a second call returns it
+    without dropping another word.
     """
+    if ctx.named_compound is not None:
+        return ctx.named_compound
     if ctx.chat.kind != ChatKind.PRIVATE or not ctx.args:
         return None
     for index in sorted({0, len(ctx.args) - 1}):
@@ -117,6 +125,7 @@ async def take_compound_argument(ctx: CommandContext) -> Compound | None:
         if compound is None:
             continue
         ctx.drop_arg(index)
+        ctx.named_compound = compound
         return compound
     return None
 
@@ -208,12 +217,25 @@ async def reporter_name(ctx: CommandContext, case: Case) -> str:
     return reporter.display_name if reporter is not None else ""
 
 
-def first_arg(ctx: CommandContext, usage: str) -> str:
-    """Return the first argument, or explain the command's form.
+async def case_number_argument(ctx: CommandContext, usage: str, *, one_case_verb: str | None = None) -> str:
+    """Return the case number a command names, after taking out a compound code.
+
+    In a private chat the code may come before or after the number ("查询
+    XQ0001 0034", "查询 0034 XQ0001"), so it leaves `args` before the first
+    word is read as the number.
+
+    Args:
+        ctx: The command.
+        usage: An example of the command, shown when the number is missing.
+        one_case_verb: The verb of a command that takes one case and a
+            note; a second case number is then rejected by reject_second_case.
 
     Raises:
-        BadCommand: The command came without arguments.
+        BadCommand: The command names no case number, or names two.
     """
+    await take_compound_argument(ctx)
+    if one_case_verb is not None:
+        reject_second_case(ctx, one_case_verb)
     if not ctx.args:
         msg = f"请写上工单号，例如：{usage}"
         raise BadCommand(msg)
@@ -229,6 +251,21 @@ def text_after(ctx: CommandContext, count: int) -> str:
         if not head:
             break
     return rest.strip()
+
+
+async def unstaffed_warning(ctx: CommandContext, case: Case) -> str:
+    """Return a warning for the officer when nobody is registered for the case's new party, else ""."""
+    if await unstaffed_party(ctx.session, case) is None:
+        return ""
+    return unstaffed_phrase(case)
+
+
+async def sender_accounts(ctx: CommandContext) -> set[tuple[str, str]]:
+    """Return the sender's platform accounts; the sender reads the command's reply instead of a notice."""
+    rows = await ctx.session.execute(
+        select(Identity.platform, Identity.platform_user_id).where(Identity.member_id == ctx.member.id)
+    )
+    return {(platform, user_id) for platform, user_id in rows}
 
 
 def party_by_word(word: str) -> PartyKind | None:

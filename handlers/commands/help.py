@@ -11,6 +11,9 @@ from handlers.messages import Reply
 from handlers.onboarding import onboard
 from handlers.permissions import LEVEL_LABELS, Level, access_for, holds_staff_role
 
+# The platform whose users type slash commands (/case 0034).
+TELEGRAM = "telegram"
+
 
 def build_help(specs: Callable[[], list[CommandSpec]]) -> CommandSpec:
     """Return the help command over the registry's commands, read when it runs."""
@@ -23,13 +26,16 @@ def build_help(specs: Callable[[], list[CommandSpec]]) -> CommandSpec:
             compound = None
         if compound is not None:
             level = (await access_for(ctx.session, ctx.member, compound)).level
-        lines = [
-            f"您好！您的身份是{LEVEL_LABELS[level]}，可用指令如下（Telegram 上也可用斜杠指令）："
-        ]
+        # Slash commands are Telegram's own form. Elsewhere they only confuse,
+        # and WeCom's markdown escaping shows their underscores full-width.
+        slash = ctx.message.platform == TELEGRAM
+        also = "（也可以发送斜杠指令）" if slash else ""
+        lines = [f"您好！您的身份是{LEVEL_LABELS[level]}，可用指令如下{also}："]
         for spec in specs():
             if spec.audience > level or not spec.verbs:
                 continue
-            lines.append(f"· {spec.verbs[0]}（/{spec.name}）：{spec.help}。例：{spec.example}")
+            name = f"（/{spec.name}）" if slash else ""
+            lines.append(f"· {spec.verbs[0]}{name}：{spec.help}。例：{spec.example}")
         if level is Level.RESIDENT:
             lines.append(
                 "在群里直接描述问题（如“3栋电梯坏了”）即可登记工单；别人已反映的问题，回复“我也是”即可。"

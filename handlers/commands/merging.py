@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers import workflow
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
-from handlers.commands.common import case_by_number, command_access, first_arg, respond, text_after
+from handlers.commands.common import case_by_number, case_number_argument, command_access, respond, text_after
 from handlers.errors import BadCommand
 from handlers.limits import deadlines_for
 from handlers.masking import mask_name
@@ -24,7 +24,7 @@ from models import Member
 
 async def merge(ctx: CommandContext) -> list[Reply]:
     """合并 0035 0034: case 0035 joins case 0034."""
-    first_arg(ctx, "合并 0035 0034")
+    await case_number_argument(ctx, "合并 0035 0034")
     if len(ctx.args) < 2:
         msg = "请写上两个工单号，前一个并入后一个，例如：合并 0035 0034"
         raise BadCommand(msg)
@@ -60,7 +60,7 @@ async def merge(ctx: CommandContext) -> list[Reply]:
 
 async def split(ctx: CommandContext) -> list[Reply]:
     """拆分 0034 2 [说明]: the 2nd reporter of 0034 gets a case of their own."""
-    number = first_arg(ctx, "拆分 0034 2")
+    number = await case_number_argument(ctx, "拆分 0034 2")
     if len(ctx.args) < 2 or not ctx.args[1].isdigit():
         msg = f"请写上要拆出的反映人序号（见“查询 {number}”的办理记录），例如：拆分 {number} 2"
         raise BadCommand(msg)

@@ -5,14 +5,22 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from handlers.cases import follow_merges
-from handlers.commands.base import CommandContext, CommandSpec, reject_second_case, reply_here
-from handlers.commands.common import case_by_number, command_access, first_arg
+from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.common import case_by_number, case_number_argument, command_access
 from handlers.ladder import escalation_label
 from handlers.masking import mask_for_group, mask_for_private_chat, mask_name
 from handlers.messages import Reply
 from handlers.outbox import PLATFORM_LABELS
 from handlers.permissions import is_reporter
-from handlers.replies import case_location, case_title, group_summary, party_name, priority_phrase, quoted
+from handlers.replies import (
+    TRIAGE_HOLDER,
+    case_location,
+    case_title,
+    group_summary,
+    party_name,
+    priority_phrase,
+    quoted,
+)
 from handlers.workflow import status_label
 from models import OUTCOME_LABELS, ROLE_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind, Role, RoleKind
 
@@ -67,8 +75,7 @@ EVENT_LABELS: dict[str, str] = {
 
 
 async def query(ctx: CommandContext) -> list[Reply]:
-    number = first_arg(ctx, "查询 0034")
-    reject_second_case(ctx, "查询")
+    number = await case_number_argument(ctx, "查询 0034", one_case_verb="查询")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     lines: list[str] = []
@@ -105,9 +112,10 @@ def _summary_lines(case: Case, private_summary: str | None) -> list[str]:
     status = status_label(case)
     if case.outcome and case.outcome != CaseOutcome.RESOLVED:
         status = f"{status}（{OUTCOME_LABELS[CaseOutcome(case.outcome)]}）"
+    holder = TRIAGE_HOLDER if CaseStatus(case.status) is CaseStatus.TRIAGE else party_name(case)
     lines = [
         head,
-        f"状态：{status}；承办：{party_name(case)}；反映人数：{case.reporter_count}{priority_phrase(case)}",
+        f"状态：{status}；承办：{holder}；反映人数：{case.reporter_count}{priority_phrase(case)}",
     ]
     if case.escalation_level:
         label = escalation_label(case)

@@ -8,8 +8,16 @@ corrections are appended to the corrections CSV after the commit.
 
 from __future__ import annotations
 
-from handlers.commands.base import CommandContext, CommandSpec, reject_second_case
-from handlers.commands.common import case_by_number, command_access, first_arg, reporter_name, respond, text_after
+from handlers.commands.base import CommandContext, CommandSpec
+from handlers.commands.common import (
+    case_by_number,
+    case_number_argument,
+    command_access,
+    reporter_name,
+    respond,
+    text_after,
+    unstaffed_warning,
+)
 from handlers.corrections import append_after_commit
 from handlers.limits import deadlines_for
 from handlers.messages import PartyTarget, Reply
@@ -43,7 +51,7 @@ async def change_category(ctx: CommandContext, case: Case, category: str) -> lis
             ctx,
             case,
             confirmation=f"{change}，统计将按新类别计算。",
-            group_note=update_for_group(case, f"类别更正为“{new}”。"),
+            group_note=update_for_group(case, f"类别由“{old}”更正为“{new}”。"),
             detail=None,
         )
     due = local_time(case.resolve_due_at, ctx.zone) if case.resolve_due_at else "未设定"
@@ -51,7 +59,7 @@ async def change_category(ctx: CommandContext, case: Case, category: str) -> lis
         ctx,
         case,
         confirmation=f"{change}，仍由{party_name(case)}处理，办结期限按新类别调整为{due}。",
-        group_note=update_for_group(case, f"类别更正为“{new}”，仍由{party_name(case)}处理。"),
+        group_note=update_for_group(case, f"类别由“{old}”更正为“{new}”，仍由{party_name(case)}处理。"),
         detail=None,
         party_note=update_for_party(case, "类别更正", f"类别由“{old}”更正为“{new}”，办结期限调整为{due}。"),
     )
@@ -60,14 +68,18 @@ async def change_category(ctx: CommandContext, case: Case, category: str) -> lis
 async def _announce_hand_on(ctx: CommandContext, case: Case, result: Recategorized, change: str) -> list[Reply]:
     """Tell the new party, the old party, the group and the reporters that the case moved."""
     new = CATEGORY_LABELS[case.category]
+    old = CATEGORY_LABELS.get(result.previous_category, result.previous_category)
     previous = result.previous_party
     phrase = deadlines_for(case.category, case.urgent, ctx.now).response_phrase
     replies = await respond(
         ctx,
         case,
-        confirmation=f"{change}，已从{previous.name if previous else '原承办方'}改派{party_name(case)}处理。",
-        group_note=update_for_group(case, f"类别更正为“{new}”，已转{party_name(case)}处理，{phrase}。"),
-        detail=update_for_reporter(case, f"类别已更正为“{new}”，已转由{party_name(case)}处理，{phrase}。"),
+        confirmation=(
+            f"{change}，已从{previous.name if previous else '原承办方'}改派{party_name(case)}处理。"
+            + await unstaffed_warning(ctx, case)
+        ),
+        group_note=update_for_group(case, f"类别由“{old}”更正为“{new}”，已转{party_name(case)}处理，{phrase}。"),
+        detail=update_for_reporter(case, f"类别已由“{old}”更正为“{new}”，已转由{party_name(case)}处理，{phrase}。"),
         party_note=opened_for_party(case, await reporter_name(ctx, case), phrase),
     )
     if previous is not None:
@@ -81,8 +93,7 @@ async def _announce_hand_on(ctx: CommandContext, case: Case, result: Recategoriz
 
 async def false_alarm(ctx: CommandContext) -> list[Reply]:
     """误报 0034 [说明]: close a case that is no problem at all, such as chat or a joke."""
-    reject_second_case(ctx, "误报")
-    number = first_arg(ctx, "误报 0034 只是闲聊")
+    number = await case_number_argument(ctx, "误报 0034 只是闲聊", one_case_verb="误报")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "false_alarm", "把工单标记为误报")

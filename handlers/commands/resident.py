@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from handlers import workflow
 from handlers.cases import follow_merges, record_event
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
-from handlers.commands.common import case_by_number, command_access, first_arg, respond, text_after
+from handlers.commands.common import case_by_number, case_number_argument, command_access, respond, text_after
 from handlers.errors import BadCommand
 from handlers.masking import mask_for_group, mask_for_private_chat
 from handlers.messages import PartyTarget, Reply
@@ -31,7 +31,7 @@ _RATING_WORDS = {label: rating for rating, label in RATING_LABELS.items()}
 
 async def add_info(ctx: CommandContext) -> list[Reply]:
     """补充 0034 文字（可附照片）: more detail for a case, forwarded to a merged case's target."""
-    number = first_arg(ctx, "补充 0034 漏水已经流到楼道了")
+    number = await case_number_argument(ctx, "补充 0034 漏水已经流到楼道了")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     await require_reporter_or_staff(ctx.session, access, ctx.member, case, "add_info", "补充信息")
@@ -65,6 +65,13 @@ async def add_info(ctx: CommandContext) -> list[Reply]:
     )
     case.updated_at = ctx.now
     photos = f"（附{len(ctx.message.attachments)}个附件）" if ctx.message.attachments else ""
+    if CaseStatus(case.status) is CaseStatus.TRIAGE:
+        # Nothing reaches a party before triage; 分类 forwards what was added.
+        text = (
+            f"已收到，补充信息{photos}已记入工单 {case.number}。"
+            "工单尚待小区专员确认类别，派单后将一并转给承办方。"
+        )
+        return [reply_here(ctx, text, case_id=case.id)]
     party_note = update_for_party(case, "补充信息", f"{text}{photos}") if case.party else None
     replies = [
         reply_here(
@@ -82,7 +89,7 @@ async def add_info(ctx: CommandContext) -> list[Reply]:
 
 async def withdraw(ctx: CommandContext) -> list[Reply]:
     """撤回 0034 [原因]: the reporter who opened a case closes it, and a co-reporter leaves it."""
-    number = first_arg(ctx, "撤回 0034 已经自己修好了")
+    number = await case_number_argument(ctx, "撤回 0034 已经自己修好了")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     if case.reporter_id != ctx.member.id:
@@ -175,7 +182,7 @@ def parse_rating(words: list[str]) -> tuple[Rating, int | None, int]:
 
 async def rate(ctx: CommandContext) -> list[Reply]:
     """评价 0034 满意 [意见] or 评价 0034 4 [意见]."""
-    number = first_arg(ctx, "评价 0034 满意")
+    number = await case_number_argument(ctx, "评价 0034 满意")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     if not await is_reporter(ctx.session, ctx.member, case):

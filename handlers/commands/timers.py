@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cases import record_event
-from handlers.commands.base import CommandContext, CommandSpec, reject_second_case, reply_here
-from handlers.commands.common import case_by_number, command_access, first_arg, staff_compounds, text_after
+from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.common import case_by_number, case_number_argument, command_access, staff_compounds, text_after
 from handlers.digests import compute_stats, stats_lines
 from handlers.errors import BadCommand, InvalidTransition
 from handlers.ladder import RUNG_LABELS, Rung, report_in, whistle
@@ -35,8 +35,7 @@ async def _timer(ctx: CommandContext, case: Case) -> CaseTimer:
 
 
 async def pause(ctx: CommandContext) -> list[Reply]:
-    reject_second_case(ctx, "挂起")
-    number = first_arg(ctx, "挂起 0034 等待配件到货")
+    number = await case_number_argument(ctx, "挂起 0034 等待配件到货", one_case_verb="挂起")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_staff(access, case, "pause", "挂起")
@@ -61,8 +60,7 @@ async def pause(ctx: CommandContext) -> list[Reply]:
 
 
 async def resume(ctx: CommandContext) -> list[Reply]:
-    reject_second_case(ctx, "恢复计时")
-    number = first_arg(ctx, "恢复计时 0034")
+    number = await case_number_argument(ctx, "恢复计时 0034", one_case_verb="恢复计时")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_staff(access, case, "resume", "恢复计时")
@@ -200,10 +198,13 @@ def pause_length(length: timedelta) -> str:
 
 
 async def deadlines(ctx: CommandContext) -> list[Reply]:
-    number = first_arg(ctx, "时限 0034")
+    number = await case_number_argument(ctx, "时限 0034")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     await require_reporter_or_staff(ctx.session, access, ctx.member, case, "deadlines", "查看时限")
+    if CaseStatus(case.status) is CaseStatus.TRIAGE:
+        text = f"工单 {case.number} 尚待小区专员确认类别，还没有派单，暂不计时。确认类别并派单后开始计算办理时限。"
+        return [reply_here(ctx, text, case_id=case.id)]
     timer = await ctx.session.get(CaseTimer, case.id)
     rule = current_table().rule_for(case.category, case.urgent)
 
@@ -283,7 +284,7 @@ async def _area_digest(
 
 
 async def call_department(ctx: CommandContext) -> list[Reply]:
-    number = first_arg(ctx, "吹哨 0034 住建")
+    number = await case_number_argument(ctx, "吹哨 0034 住建")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "whistle", "吹哨")
@@ -297,7 +298,7 @@ async def call_department(ctx: CommandContext) -> list[Reply]:
 
 
 async def department_reported(ctx: CommandContext) -> list[Reply]:
-    number = first_arg(ctx, "报到 0034 住建")
+    number = await case_number_argument(ctx, "报到 0034 住建")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     require_officer(access, "reportin", "记录报到")

@@ -6,17 +6,27 @@ After triage both verbs correct a wrong category (handlers.commands.recategorize
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from handlers import workflow
 from handlers.commands.base import CommandContext, CommandSpec
-from handlers.commands.common import case_by_number, command_access, first_arg, reporter_name, respond
+from handlers.commands.common import (
+    case_by_number,
+    case_number_argument,
+    command_access,
+    reporter_name,
+    respond,
+    unstaffed_warning,
+)
 from handlers.commands.recategorize import change_category
 from handlers.corrections import append_after_commit
 from handlers.errors import BadCommand
 from handlers.limits import deadlines_for
+from handlers.masking import mask_contacts
 from handlers.messages import Reply
 from handlers.permissions import Level, require_officer
 from handlers.replies import opened_for_party, party_name, update_for_group, update_for_reporter
-from models import Case, CaseStatus
+from models import Case, CaseEvent, CaseStatus
 from nlp.labels import CATEGORY_LABELS, CHAT
 
 _BY_LABEL = {label: key for key, label in CATEGORY_LABELS.items()}
@@ -47,7 +57,7 @@ async def recategorize(ctx: CommandContext) -> list[Reply]:
 
 
 async def _set_category(ctx: CommandContext, verb: str) -> list[Reply]:
-    number = first_arg(ctx, f"{verb} 0035 设施报修")
+    number = await case_number_argument(ctx, f"{verb} 0035 设施报修")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
     in_triage = CaseStatus(case.status) is CaseStatus.TRIAGE
@@ -74,16 +84,27 @@ async def _classify(ctx: CommandContext, case: Case, category: str) -> list[Repl
 
     phrase = deadlines_for(case.category, case.urgent, ctx.now).response_phrase
     label = CATEGORY_LABELS[category]
+    warning = await unstaffed_warning(ctx, case)
     return await respond(
         ctx,
         case,
-        confirmation=f"工单 {case.number} 已确认为“{label}”，已派{party_name(case)}处理。",
+        confirmation=f"工单 {case.number} 已确认为“{label}”，已派{party_name(case)}处理。{warning}",
         group_note=update_for_group(
             case, f"已确认为“{label}”，已转{party_name(case)}处理，{phrase}。"
         ),
         detail=update_for_reporter(case, f"已转{party_name(case)}处理，{phrase}。"),
-        party_note=opened_for_party(case, await reporter_name(ctx, case), phrase),
+        party_note=opened_for_party(case, await reporter_name(ctx, case), phrase) + await _added_in_triage(ctx, case),
     )
+
+
+async def _added_in_triage(ctx: CommandContext, case: Case) -> str:
+    """Return the lines residents added with 补充 while the case awaited triage, for the party's first notice."""
+    notes = await ctx.session.scalars(
+        select(CaseEvent.note)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "info_added", CaseEvent.note != "")
+        .order_by(CaseEvent.at, CaseEvent.id)
+    )
+    return "".join(f"\n补充信息：{mask_contacts(note)}" for note in notes)
 
 
 SPECS = (

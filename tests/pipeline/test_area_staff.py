@@ -133,3 +133,51 @@ async def test_community_staff_weekly_digest(db_url):
     assert "和平里" not in text
     assert "只有小区专员" in resident.replies[0].text
     await services.close()
+
+
+async def test_case_commands_take_code_on_either_side(db_url):
+    services, _console = await make_services(db_url)
+    await make_area(services)
+    await report_in_each_compound(services)
+
+    # Each command names its compound by code, before or after the case number.
+    conversation = (
+        ("查询 XQ0001 0001", "工单 0001"),
+        ("查询 0001 XQ0002", "工单 0001"),
+        ("时限 XQ0001 0001", "工单 0001 的办理时限"),
+        ("时限 0001 XQ0001", "工单 0001 的办理时限"),
+        ("受理 XQ0001 0001", "已受理工单 0001"),
+        ("受理 0001 XQ0002", "已受理工单 0001"),
+        ("处理中 XQ0001 0001 师傅已到现场", "工单 0001 已标记为处理中"),
+        ("吹哨 XQ0001 0001 住建", "已向住建吹哨"),
+        ("吹哨 0001 住建 XQ0002", "已向住建吹哨"),
+        ("报到 XQ0001 0001 住建", "住建已就工单 0001 报到"),
+        ("挂起 XQ0001 0001 等待配件到货", "工单 0001 已挂起"),
+        ("恢复计时 XQ0001 0001", "已恢复计时"),
+        ("升级 XQ0002 0001 物业未响应", "工单 0001 已升级"),
+    )
+    for minutes, (text, expected) in enumerate(conversation, start=10):
+        result = await send(services, private(text, "shequ1", minutes))
+        reply = result.replies[0].text
+        assert expected in reply, (text, reply)
+        assert "只能" not in reply, (text, reply)
+        assert "不是有效的工单号" not in reply, (text, reply)
+
+    # The compound code selects the case: 阳光花园's elevator, 翠竹园's corridor light.
+    sunny = await send(services, private("查询 XQ0001 0001", "shequ1", 40))
+    bamboo = await send(services, private("查询 0001 XQ0002", "shequ1", 41))
+    assert "电梯" in sunny.replies[0].text
+    assert "电梯" not in bamboo.replies[0].text
+    await services.close()
+
+
+async def test_code_first_still_rejects_second_case(db_url):
+    services, _console = await make_services(db_url)
+    await make_area(services)
+    await report_in_each_compound(services)
+
+    result = await send(services, private("受理 XQ0001 0001 0002", "shequ1", 10))
+
+    assert "一条指令只能受理一个工单" in result.replies[0].text
+    assert "“受理 0001”和“受理 0002”" in result.replies[0].text
+    await services.close()

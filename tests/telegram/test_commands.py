@@ -88,3 +88,13 @@ async def test_unknown_command_gets_chinese_hint(telegram):
     replies = telegram.api.sent_to(SUPERGROUP)
     assert len(replies) == 1
     assert "/help" in replies[0]
+
+
+async def test_help_shows_slash_forms(telegram):
+    await telegram.bind(SUPERGROUP)
+
+    await telegram.deliver(update(group_message("/help", sender=OFFICER)))
+
+    reply = telegram.api.sent_to(SUPERGROUP)[-1]
+    assert "可用指令如下（也可以发送斜杠指令）：" in reply
+    assert "· 查询（/case）：" in reply

@@ -66,8 +66,8 @@ async def test_recategorize_reaches_both_parties(telegram):
     assert case.route == "committee"
     assert any("【新工单】" in text for text in telegram.api.sent_to(COMMITTEE_DIRECTOR))
     assert any("【工单转出】" in text for text in telegram.api.sent_to(PROPERTY_STAFF))
-    assert any("类别已更正为“物业收费”" in text for text in telegram.api.sent_to(RESIDENT))
-    assert any("类别更正为“物业收费”" in text for text in telegram.api.sent_to(SUPERGROUP))
+    assert any("类别已由“设施报修”更正为“物业收费”" in text for text in telegram.api.sent_to(RESIDENT))
+    assert any("类别由“设施报修”更正为“物业收费”" in text for text in telegram.api.sent_to(SUPERGROUP))
 
 
 async def test_false_alarm_reaches_party(telegram):

@@ -58,7 +58,11 @@ async def test_officer_private_gets_no_welcome(telegram):
     await telegram.deliver(update(officer_private("辦結 0001 已修好")))
     await telegram.deliver(update(officer_private("你好")))
 
-    answers = telegram.api.sent_to(OFFICER)
+    # The compound has no property staff, so the officer is also told that
+    # the new case's notice reaches nobody.
+    sent = telegram.api.sent_to(OFFICER)
+    assert sum(text.startswith("【无人承办】") for text in sent) == 1
+    answers = [text for text in sent if not text.startswith("【无人承办】")]
     assert len(answers) == 2
     assert all("住在哪个小区" not in answer for answer in answers)
     assert "工单 0001" in answers[0]

@@ -111,3 +111,35 @@ async def test_robot_markdown_escaped(wechat: WeChatBot):
 
     content = wechat.fake.sent("webhook/send")[0]["markdown"]["content"]
     assert content == "内容：＊＊7栋＊＊水管爆了［点我报修］(http://e.x/a)"
+
+
+async def test_aibot_help_has_no_slash_forms(wechat: WeChatBot):
+    await add_compound(wechat)
+    async with wechat.services.sessionmaker() as session, session.begin():
+        compound = (await session.scalars(select(Compound))).one()
+        officer = Member(display_name="李专员")
+        officer.identities.append(Identity(platform="wecom_aibot", platform_user_id="officer-li"))
+        session.add(officer)
+        await session.flush()
+        session.add(Role(member_id=officer.id, role=RoleKind.LIAISON_OFFICER, compound_id=compound.id))
+    request = {
+        "msgid": "help-1",
+        "aibotid": "aib-1",
+        "chatid": "officer-li",
+        "chattype": "single",
+        "from": {"userid": "officer-li"},
+        "response_url": wechat.fake.response_url(),
+        "msgtype": "text",
+        "text": {"content": "帮助"},
+    }
+
+    await wechat.post(AIBOT, wechat.aibot_signer.encrypted_json(request))
+    await wechat.settle()
+
+    content = wechat.fake.sent("aibot/response")[-1]["markdown"]["content"]
+    assert "可用指令如下：" in content
+    assert "我的信息" in content
+    assert "＿" not in content
+    assert "my_info" not in content
+    assert "（/" not in content
+    assert "Telegram" not in content

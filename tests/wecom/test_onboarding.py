@@ -194,7 +194,8 @@ async def test_unknown_scene_says_code_not_found(db_url):
 
     result = await send(services, private("qrscene_XQ0077-1"))
 
-    assert "没有找到编码为“XQ0077”的小区" in result.replies[0].text
+    assert result.replies[0].text.startswith("您好，欢迎使用小区服务。没有找到编码为“XQ0077”的小区。")
+    assert result.replies[0].text.count("您好") == 1
     assert "住在哪个小区" in result.replies[0].text
     await services.close()
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.adapters.console import ConsoleOutbound
 from bot.services import Services, build_services
@@ -19,7 +19,7 @@ from handlers.directory import bind_chat, chat_for, member_for
 from handlers.intake import Classifies, IntakeResult
 from handlers.messages import ChatTarget, InboundMessage, UserTarget
 from handlers.permissions import grant_role
-from models import Case, CaseEvent, ChatKind, Compound, PartyKind, RoleKind
+from models import Case, CaseEvent, ChatKind, Compound, PartyKind, Role, RoleKind
 from nlp.findings import Finding
 from tests.helpers import T0, make_compound, message, shared_classifier
 
@@ -129,6 +129,12 @@ class Desk:
                 compound=compound,
                 party=compound.party(party) if party else None,
             )
+
+    async def revoke(self, user_id: str) -> None:
+        """Remove every role of a platform account, so its party has nobody registered."""
+        async with self.services.sessionmaker() as session, session.begin():
+            member = await member_for(session, "test", user_id, user_id)
+            await session.execute(delete(Role).where(Role.member_id == member.id))
 
 
 @asynccontextmanager

@@ -97,7 +97,7 @@ async def test_reopened_false_alarm_not_exported(db_url):
         async with desk.services.sessionmaker() as session:
             assert [e.kind for e in await export_corrections(session)] == ["not_a_case"]
 
-        await desk.say("重开 0001 真的在漏水", sender="r1", at=later(20))
+        await desk.say("重开 0001 真的在漏水", sender="officer", chat_id=STAFF_GROUP, at=later(20))
 
         assert (await desk.case(1)).status == CaseStatus.REOPENED
         async with desk.services.sessionmaker() as session:
@@ -118,3 +118,49 @@ async def test_stats_and_digest_leave_out_false_alarms(db_url):
         assert "另有误报 1 件" in stats[0]
         assert "新增工单 1 件" in digest[0]
         assert "办结 0 件" in digest[0]
+
+
+async def test_reporter_cannot_reopen_false_alarm(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("误报 0001", sender="officer", chat_id=STAFF_GROUP, at=later(10))
+        events_before = await desk.event_count()
+
+        replies = await desk.say("重开 0001 还在漏", sender="r1", at=later(20))
+
+        case = await desk.case(1)
+        assert case.status == CaseStatus.CLOSED
+        assert case.outcome == CaseOutcome.NOT_A_CASE
+        assert await desk.event_count() == events_before
+        assert desk.last_to_user("wang") == []
+        assert len(replies) == 1
+        assert "已由小区专员核实为误报并关闭" in replies[0]
+        assert "只有工作人员可以重新打开" in replies[0]
+        assert "请直接重新描述问题" in replies[0]
+        assert "联系小区专员" in replies[0]
+
+
+async def test_reporter_rating_false_alarm_gets_advice(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("误报 0001", sender="officer", chat_id=STAFF_GROUP, at=later(10))
+
+        replies = await desk.say("评价 0001 不满意", sender="r1", at=later(20))
+
+        assert (await desk.case(1)).status == CaseStatus.CLOSED
+        assert "核实为误报并关闭" in replies[0]
+        assert "重开" not in replies[0]
+
+
+async def test_officer_reopens_false_alarm(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("误报 0001", sender="officer", chat_id=STAFF_GROUP, at=later(10))
+
+        replies = await desk.say("重开 0001 核实后确有漏水", sender="officer", chat_id=STAFF_GROUP, at=later(20))
+
+        case = await desk.case(1)
+        assert case.status == CaseStatus.REOPENED
+        assert case.outcome is None
+        assert "已重新打开" in replies[0]
+        assert any("【工单重开】" in text for text in desk.last_to_user("wang"))

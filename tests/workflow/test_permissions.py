@@ -124,18 +124,22 @@ async def test_help_lists_commands_for_role(db_url):
         property_staff = "\n".join(await desk.say("/help", sender="wang"))
         officer = "\n".join(await desk.say("帮助", sender="officer"))
 
-        assert "评价（/rate）" in resident
-        assert "受理（/ack）" not in resident
-        assert "受理（/ack）" in property_staff
-        assert "转派（/assign）" not in property_staff
+        assert "· 评价：" in resident
+        assert "· 受理：" not in resident
+        assert "· 受理：" in property_staff
+        assert "· 转派：" not in property_staff
         for line in (
-            "转派（/assign）",
-            "分类（/triage）",
-            "合并（/merge）",
-            "绑定（/bind）",
+            "· 转派：",
+            "· 分类：",
+            "· 合并：",
+            "· 绑定：",
             "例：统计 本月",
         ):
             assert line in officer
+        assert "（/" not in officer
+        assert "Telegram" not in officer
+        assert "斜杠指令" not in officer
+        assert "· 非本方职责：不属于本方职责时，转交其他承办方或小区外的部门。" in property_staff
 
 
 async def test_bind_needs_officer_once_compound_has_one(db_url):

@@ -37,8 +37,9 @@ async def test_new_party_takes_case(db_url, tmp_path):
         assert "已由“设施报修”更正为“物业收费”" in replies[0]
         assert any("【新工单】" in text for text in desk.last_to_user("chen"))
         assert any("【工单转出】" in text and "贵方无需再处理" in text for text in desk.last_to_user("wang"))
-        assert any("类别更正为“物业收费”" in text for text in desk.last_to_group("group-1"))
-        assert any("类别已更正为“物业收费”" in text for text in desk.last_to_user("r1"))
+        group = desk.last_to_group("group-1")
+        assert any("（物业收费）" in text and "类别由“设施报修”更正为“物业收费”" in text for text in group)
+        assert any("类别已由“设施报修”更正为“物业收费”" in text for text in desk.last_to_user("r1"))
 
         event = (await desk.events(1))[-1]
         assert event.kind == "recategorized"
@@ -81,7 +82,7 @@ async def test_same_party_limits_from_clock_start(db_url):
         assert "3月25日（周三）24:00" in replies[0]
         assert any("【类别更正】" in text and "3月25日" in text for text in desk.last_to_user("chen"))
         assert desk.last_to_user("r1") == []
-        assert any("类别更正为“维修基金与公共收益”" in text for text in desk.last_to_group("group-1"))
+        assert any("更正为“维修基金与公共收益”" in text for text in desk.last_to_group("group-1"))
         event = (await desk.events(1))[-1]
         assert event.data["handed_on"] is False
         assert event.data["from"] == event.data["to"] == CaseStatus.ACKNOWLEDGED
@@ -106,7 +107,7 @@ async def test_closed_case_keeps_party_and_limits(db_url):
         assert desk.last_to_user("wang") == []
         assert desk.last_to_user("chen") == []
         assert desk.last_to_user("r1") == []
-        assert any("类别更正为“业委会事务”" in text for text in desk.last_to_group("group-1"))
+        assert any("更正为“业委会事务”" in text for text in desk.last_to_group("group-1"))
         async with desk.services.sessionmaker() as session:
             period = parse_period("本月", later(90), SHANGHAI)
             counts = await categories_by_compound(session, [desk.compound.id], period)
@@ -182,8 +183,8 @@ async def test_help_lists_corrections_for_officers(db_url):
         officer_help = await desk.say("帮助", sender="officer", chat_id=STAFF_GROUP)
         resident_help = await desk.say("帮助", sender="r1")
 
-        assert "改类（/recategorize）" in officer_help[0]
+        assert "· 改类：" in officer_help[0]
         assert "例：改类 0034 噪音扰民" in officer_help[0]
-        assert "误报（/false_alarm）" in officer_help[0]
+        assert "· 误报：" in officer_help[0]
         assert "改类" not in resident_help[0]
         assert "误报" not in resident_help[0]

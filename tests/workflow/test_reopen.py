@@ -60,5 +60,5 @@ async def test_resident_help_lists_reopen(db_url):
     async with open_desk(db_url) as desk:
         resident = "\n".join(await desk.say("帮助", sender="r1"))
 
-        assert "重开（/reopen）" in resident
+        assert "· 重开：" in resident
         assert "例：重开 0034" in resident

@@ -28,6 +28,11 @@ NOW = datetime(2026, 3, 18, 2, 0, tzinfo=UTC)  # 10:00 on Wednesday 18 March in 
         ("今年", "2026-01-01", "2027-01-01"),
         ("近7天", "2026-03-12", "2026-03-19"),
         ("2025-12", "2025-12-01", "2026-01-01"),
+        ("上个月", "2026-02-01", "2026-03-01"),
+        ("这个月", "2026-03-01", "2026-04-01"),
+        ("本季度", "2026-01-01", "2026-04-01"),
+        ("上季度", "2025-10-01", "2026-01-01"),
+        ("这个季度", "2026-01-01", "2026-04-01"),
     ],
 )
 def test_parse_period(word, start, end):
@@ -59,6 +64,16 @@ def test_period_range_edges_accepted(word, label):
 @pytest.mark.parametrize("word", ["近0天", "近00天", "近1000天", f"近{'9' * 5000}天"])
 def test_recent_days_out_of_range(word):
     with pytest.raises(BadCommand, match="天数须在1到999之间"):
+        parse_period(word, NOW, SHANGHAI)
+
+
+def test_quarter_label_names_year_and_quarter():
+    assert parse_period("上季度", NOW, SHANGHAI).label == "上季度（2025年第4季度）"
+
+
+@pytest.mark.parametrize("word", ["2026-13", "2026-00", "2025年13月"])
+def test_invalid_month_number(word):
+    with pytest.raises(BadCommand, match=f"“{word}”不是有效的月份：月份须在1到12之间"):
         parse_period(word, NOW, SHANGHAI)
 
 
@@ -170,3 +185,13 @@ async def test_not_our_duty_counts_as_response(db_url):
         replies = await desk.say("统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(60 * 24 * 5))
 
         assert "响应率 100.0%（1/1）" in replies[0]
+
+
+async def test_stats_command_reads_spoken_period(db_url):
+    async with open_desk(db_url) as desk:
+        last_month = await desk.say("统计 上个月", sender="officer", chat_id=STAFF_GROUP)
+        bad_month = await desk.say("统计 2026-13", sender="officer", chat_id=STAFF_GROUP)
+
+        assert "上月" in last_month[0]
+        assert "不是可用的统计时段" not in last_month[0]
+        assert bad_month == ["“2026-13”不是有效的月份：月份须在1到12之间，例如 2026-03。"]

@@ -183,7 +183,7 @@ async def test_not_our_duty_outside_closes(db_url):
         assert case.status == CaseStatus.CLOSED
         assert case.outcome == CaseOutcome.NOT_OUR_DUTY
         assert case.outcome_note == "已转交区供水热线，报修编号A123"
-        assert any("不属于小区内部职责，去向：已转交区供水热线" in r for r in replies)
+        assert any("不属于小区内部职责，由小区专员负责转交相关部门。说明：已转交区供水热线" in r for r in replies)
 
 
 async def test_withdraw_by_reporter(db_url):

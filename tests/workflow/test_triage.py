@@ -112,3 +112,35 @@ async def test_triage_listing_for_officer(db_url):
 
         assert listing[0].startswith("阳光花园待分类工单")
         assert "0001" in listing[0]
+
+
+async def test_triage_case_shows_no_dispatch(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+
+        status = await desk.say("查询 0001", sender="r1", chat_id="r1", private=True)
+        limits = await desk.say("时限 0001", sender="r1", chat_id="r1", private=True)
+
+        assert "工单 0001（待分类）" in status[0]
+        assert "状态：待分类；承办：待小区专员确认" in status[0]
+        assert "物业服务中心" not in status[0]
+        assert "环境卫生" not in status[0]
+        assert "尚待小区专员确认类别" in limits[0]
+        assert "暂不计时" in limits[0]
+        assert "期限" not in limits[0]
+
+
+async def test_detail_in_triage_reaches_party_after_triage(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+
+        added = await desk.say("补充 0001 垃圾已经堆到楼道口了", sender="r1", chat_id="r1", private=True)
+        party_before = desk.last_to_user("wang")
+        await desk.say("分类 0001 物业服务", sender="officer", chat_id=STAFF_GROUP)
+        party_after = desk.last_to_user("wang")
+
+        assert added == ["已收到，补充信息已记入工单 0001。工单尚待小区专员确认类别，派单后将一并转给承办方。"]
+        assert party_before == []
+        assert len(party_after) == 1
+        assert party_after[0].startswith("【新工单】")
+        assert "补充信息：垃圾已经堆到楼道口了" in party_after[0]
