@@ -46,7 +46,6 @@ DEFAULT_THRESHOLDS = {
 
 
 _CHINESE = re.compile(r"[\u3400-\u9fff]")
-_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 # A list-like line ("灯坏了,垃圾没人清,有人飞线充电") has few, short clauses.
 # Longer clauses tell a story, where one problem runs over several clauses.
@@ -143,9 +142,10 @@ class Classifier:
         # conversation, so neither raises anything new.
         if not normalized or ME_TOO.match(normalized) or COURTESY.match(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
-        # A bare link, a Latin word ("help") or punctuation carries no Chinese
-        # for the model to read, and its guess at such text is noise.
-        if not _CHINESE.search(_LINK.sub(" ", normalized)):
+        # A bare link (dropped by normalize), a Latin word ("help") or
+        # punctuation carries no Chinese for the model to read, and its guess
+        # at such text is noise.
+        if not _CHINESE.search(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
 
         whole = self._analyse(normalized)

@@ -84,6 +84,9 @@ _UNUSUAL = re.compile(f"[{_TRADITIONAL_BMP_CHARS}{_EMOJI_CHARS}\U00010000-\U0010
 # U+2005. It runs before width folding, so the full-width marks are listed
 # too: a typed "@物业，电梯困人了" must keep everything after the comma. One
 # separator after the name goes with it.
+# A link carries nothing a person reads as a problem, and its digits would
+# read as rooms (t.cn/1202).
+_LINK = re.compile(r"(?:https?://|www\.)[!-~]*", re.IGNORECASE)
 _MENTION = re.compile(r"@[^\s@,.!?:;\u2005\u3000，。！？：；、]{1,20}[\u2005 ,，:：]?")
 
 _REPEATED_PUNCT = re.compile(r"([!?.,~;:…\-=*#])\1+")
@@ -99,7 +102,7 @@ def normalize(text: str) -> str:
 
     1. @mentions are dropped. This runs before width folding, because the
        U+2005 that ends a WeChat mention is needed to find its end.
-    2. Full-width forms become half-width.
+    2. Full-width forms become half-width, then links are dropped.
     3. Traditional characters become simplified.
     4. Stickers and emoji are removed.
     5. Repeated punctuation collapses to one mark.
@@ -123,6 +126,8 @@ def normalize(text: str) -> str:
     if "@" in text:
         text = _MENTION.sub(" ", text)
     text = _fold_full_width(text)
+    if "://" in text or "www." in text or "WWW." in text:
+        text = _LINK.sub(" ", text)
     # A sticker becomes a space, so without unusual characters before the
     # sticker step there are none after it either.
     unusual = _UNUSUAL.search(text) is not None

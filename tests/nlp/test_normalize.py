@@ -25,6 +25,9 @@ from nlp.normalize import normalize
         ("  三栋   漏水\n了 ", "三栋 漏水 了"),
         ("1002室漏水，13楼，90方", "1002室漏水,13楼,90方"),
         ("", ""),
+        ("http://t.cn/abc 看看", "看看"),
+        ("看这个https://example.com/a?id=1202漏水", "看这个 漏水"),
+        ("ＷＷＷ.example.com/1202 楼上漏水", "楼上漏水"),
     ],
 )
 def test_normalize_cases(raw: str, expected: str) -> None:
