@@ -46,7 +46,7 @@ from handlers.messages import (
     Reply,
     with_spoken_text,
 )
-from handlers.onboarding import home_of, onboard, registered_before, rescan, tries_to_name_home
+from handlers.onboarding import carry_home, home_of, onboard, registered_before, rescan, tries_to_name_home
 from handlers.outbox import Outbox, QueuedReplies
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
@@ -325,6 +325,8 @@ class Pipeline:
             chat_target = ChatTarget(message.platform, message.chat_id)
             hint = Reply(chat_target, texts.staff_private_hint(), None, "officer", message.message_id)
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[hint])
+        if message.is_private and chat.compound_id is None:
+            await carry_home(session, chat, member, now)
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
             findings = self.classifier.classify(message.text)

@@ -263,6 +263,32 @@ async def rescan(
     return [_reply(message, text)]
 
 
+async def carry_home(session: AsyncSession, chat: ChatGroup, member: Member, now: datetime) -> bool:
+    """Bind an unbound private chat to the home its member already named in another private chat.
+
+    A WeCom member writes to both the self-built app and the AI bot, and
+    should not be asked twice where they live. Returns whether the chat is
+    now bound.
+    """
+    known = await session.scalar(
+        select(PrivateChatHome)
+        .where(
+            PrivateChatHome.member_id == member.id,
+            PrivateChatHome.compound_id.is_not(None),
+            PrivateChatHome.answered_at.is_not(None),
+        )
+        .order_by(PrivateChatHome.answered_at.desc(), PrivateChatHome.id.desc())
+        .limit(1)
+    )
+    if known is None:
+        return False
+    compound = await session.get_one(Compound, known.compound_id)
+    home = await _home_for(session, chat, member)
+    await _remember(session, home, chat, compound, known.building, now)
+    log.info("private chat bound from another chat of the member: platform=%s chat=%s", chat.platform, chat.id)
+    return True
+
+
 async def home_of(session: AsyncSession, platform: str, chat_id: str) -> PrivateChatHome | None:
     """Return the home the resident of a private chat named, if they named one."""
     return await session.scalar(
