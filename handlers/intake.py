@@ -614,6 +614,8 @@ class Pipeline:
             )
             if quoted_case_id is not None:
                 case = await session.get(Case, quoted_case_id)
+        if case is None and message.quoted_text:
+            case = await _case_of_quoted_text(session, message, anchor - window)
         if case is None and reporter is not None:
             case = await session.scalar(
                 select(Case)
@@ -878,6 +880,28 @@ def _corrected_address(text: str) -> str | None:
         return None
     rest = text[prefix.end() :]
     return rest if is_bare_address(rest) else None
+
+
+async def _case_of_quoted_text(session: AsyncSession, message: InboundMessage, since: datetime) -> Case | None:
+    """Return the case of the newest message in the chat whose text is the quoted text.
+
+    The WeCom AI bot quotes a message by its content only, so the text is
+    the key; the newest match within the window wins when two are the same.
+    """
+    quoted = message.quoted_text.strip()
+    case_id = await session.scalar(
+        select(RawMessage.case_id)
+        .where(
+            RawMessage.platform == message.platform,
+            RawMessage.chat_id == message.chat_id,
+            RawMessage.text == quoted,
+            RawMessage.case_id.is_not(None),
+            RawMessage.sent_at >= since,
+        )
+        .order_by(RawMessage.sent_at.desc(), RawMessage.id.desc())
+        .limit(1)
+    )
+    return await session.get(Case, case_id) if case_id is not None else None
 
 
 async def _resident_words_not_command(session: AsyncSession, name: str, chat: ChatGroup, member: Member) -> bool:

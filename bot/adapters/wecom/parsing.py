@@ -217,6 +217,7 @@ def _aibot_callback(data: dict[str, Any], received_at: datetime) -> AibotCallbac
         return AibotCallback(
             Ignored(f"AI-bot message type {msg_type or 'missing'} not used", msg_id), chat_id, None
         )
+    quoted_id, quoted_text = _aibot_quote(data)
     message = InboundMessage(
         platform=PLATFORM_AIBOT,
         account=bounded(str(data.get("aibotid") or ""), "aibotid"),
@@ -229,8 +230,27 @@ def _aibot_callback(data: dict[str, Any], received_at: datetime) -> AibotCallbac
         is_private=private,
         attachments=tuple(attachments),
         mentions_bot=not private,
+        reply_to=quoted_id,
+        quoted_text=quoted_text,
     )
     return AibotCallback(message, chat_id, response_url)
+
+
+def _aibot_quote(data: dict[str, Any]) -> tuple[str | None, str]:
+    """Return the message id and text of the message an AI-bot message quotes.
+
+    The quote holds the quoted message's msgtype and content, read like the
+    message itself. WeCom's receive-message documentation (doc 100719,
+    2025-12-11) shows no msgid in it, so the id is read only if one comes.
+    """
+    quote = data.get("quote")
+    if not isinstance(quote, dict):
+        return None, ""
+    quoted_id = quote.get("msgid")
+    text, _attachments = _aibot_content(str(quote.get("msgtype") or ""), quote)
+    if isinstance(quoted_id, str) and quoted_id:
+        return bounded(quoted_id, "quote.msgid"), text
+    return None, text
 
 
 def _aibot_content(msg_type: str, data: dict[str, Any]) -> tuple[str, list[InboundAttachment]]:
