@@ -36,6 +36,33 @@ MAX_SENDER_CHARS = 64
 MAX_ID_CHARS = 128
 
 
+# The fields the parsers read, each of which the platforms send as text.
+_TEXT_FIELDS = (
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "MsgId",
+    "AgentID",
+    "Content",
+    "Event",
+    "EventKey",
+    "MediaId",
+    "PicUrl",
+    "Format",
+    "Recognition",
+    "ThumbMediaId",
+    "FileName",
+    "Location_X",
+    "Location_Y",
+    "Scale",
+    "Label",
+    "Title",
+    "Description",
+    "Url",
+)
+
+
 def bounded(value: str, field: str, limit: int = MAX_ID_CHARS) -> str:
     """Return an id unchanged, or reject it when it is longer than the platform makes them."""
     if len(value) > limit:
@@ -74,6 +101,11 @@ def parse_xml_callback(xml: str, *, platform: str, account: str) -> Parsed:
     if parsed is None:
         raise CallbackRejected(400, "empty message XML")
     data: dict[str, Any] = dict(parsed._data)  # noqa: SLF001 - wechatpy keeps the raw fields here
+    nested = sorted(name for name in _TEXT_FIELDS if isinstance(data.get(name), dict | list))
+    if nested:
+        # xmltodict turns <FromUserName><a>b</a></FromUserName> into a dict,
+        # which must not become a member id or a case text.
+        raise CallbackRejected(400, f"message field {','.join(nested)} holds elements, not text")
     sender = bounded(str(data.get("FromUserName") or ""), "FromUserName", MAX_SENDER_CHARS)
     create_time = str(data.get("CreateTime") or "")
     if not sender or not create_time.isdigit() or len(create_time) > 12:
