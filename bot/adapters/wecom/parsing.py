@@ -125,7 +125,11 @@ def parse_xml_callback(xml: str, *, platform: str, account: str) -> Parsed:
         "is_private": True,
     }
     if msg_type == "text":
-        return InboundMessage(**base, text=clean_text(str(data.get("Content") or "")))
+        text = clean_text(str(data.get("Content") or ""))
+        if not text.strip():
+            # Nothing visible is left, as in a message of zero-width spaces.
+            return Ignored("text message empty after cleaning", base["message_id"])
+        return InboundMessage(**base, text=text)
     attachment = _xml_attachment(msg_type, data)
     if attachment is None:
         return Ignored(f"message type {msg_type or 'missing'} not used")
