@@ -46,7 +46,7 @@ from handlers.messages import (
     Reply,
     with_spoken_text,
 )
-from handlers.onboarding import carry_home, home_of, onboard, registered_before, rescan, tries_to_name_home
+from handlers.onboarding import add_home_building, carry_home, home_of, onboard, registered_before, rescan, tries_to_name_home
 from handlers.outbox import Outbox, QueuedReplies
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
@@ -366,6 +366,10 @@ class Pipeline:
         if me_too and is_bare_address(folded[me_too.end() :]):
             address = extract_location(folded[me_too.end() :])
             return await self._me_too(session, raw, message, chat, member, now, address)
+        if is_bare_address(folded) and message.is_private:
+            # "阳光花园", then "3栋": the second step of naming the home.
+            completed = await add_home_building(session, chat, message, extract_location(folded), now)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=completed)
         if is_bare_address(folded):
             placed = await self._place_own_case(session, message, chat, member, extract_location(folded), now)
             return placed or IntakeResult(outcome=MessageOutcome.IGNORED)

@@ -24,7 +24,7 @@ from handlers import onboarding_texts as texts
 from handlers.directory import bind_chat, compound_by_code
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from models import ChatGroup, Compound, Member, PrivateChatHome
-from nlp.findings import Finding
+from nlp.findings import Finding, Location
 from nlp.locate import address_leftover, extract_location
 from nlp.normalize import normalize as normalize_text
 
@@ -293,6 +293,23 @@ async def carry_home(session: AsyncSession, chat: ChatGroup, member: Member, now
     await _remember(session, home, chat, compound, known.building, now)
     log.info("private chat bound from another chat of the member: platform=%s chat=%s", chat.platform, chat.id)
     return True
+
+
+async def add_home_building(
+    session: AsyncSession, chat: ChatGroup, message: InboundMessage, location: Location, now: datetime
+) -> list[Reply]:
+    """Record the building a resident sends after naming only the compound, and confirm it.
+
+    Returns no reply when the line gives no building or the home has one
+    already, because a bare address in a private chat raises no problem.
+    """
+    home = await home_of(session, chat.platform, chat.chat_id)
+    if home is None or home.building or not location.building or chat.compound is None:
+        return []
+    home.building = location.building
+    home.answered_at = now
+    log.info("private chat building recorded: platform=%s chat=%s", chat.platform, chat.id)
+    return [_reply(message, texts.welcome(chat.compound, location.building))]
 
 
 async def home_of(session: AsyncSession, platform: str, chat_id: str) -> PrivateChatHome | None:

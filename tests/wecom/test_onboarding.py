@@ -407,3 +407,31 @@ async def test_exact_name_and_unique_alias_bind(db_url):
     assert "已记录您住在阳光花园3栋" in exact.replies[0].text
     assert "已记录您住在翠竹小区5栋" in alias.replies[0].text
     await services.close()
+
+
+async def test_official_account_name_then_building(wechat: WeChatBot):
+    await add_compound(wechat)
+    openid = "oResident-openid-7"
+
+    for number, text in enumerate(("阳光花园", "3栋", "楼道灯不亮好几天了"), start=1):
+        message = xml_of(
+            {
+                "ToUserName": "gh_0a1b2c3d4e5f",
+                "FromUserName": openid,
+                "CreateTime": now_ts(),
+                "MsgType": "text",
+                "Content": text,
+                "MsgId": str(880000 + number),
+            }
+        )
+        await wechat.post(MP, wechat.mp_signer.encrypted_xml(message))
+        await wechat.settle()
+
+    welcome, building, receipt = [p["text"]["content"] for p in wechat.fake.sent("message/custom/send")]
+    assert "已记录您住在阳光花园。" in welcome
+    assert "已记录您住在阳光花园3栋" in building
+    assert receipt.startswith("已登记：工单 0001")
+    [home] = await wechat.rows(select(PrivateChatHome))
+    assert home.building == "3"
+    [case] = await wechat.rows(select(Case))
+    assert case.building == "3"
