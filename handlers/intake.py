@@ -304,6 +304,9 @@ class Pipeline:
                 corrections_path=self.corrections_path,
             )
             result = await self._run_command(session, ctx, parsed.spec.handler)
+            if parsed.spec.name == "bind" and chat.compound_id is not None and chat.kind != ChatKind.PRIVATE:
+                # Reports the group sent before it was bound are registered now.
+                await self._open_pending(session, raw, chat, member, now, result)
             if parsed.spec.personal:
                 # The replies repeat the personal data, so their delivery
                 # records must not keep it either.
@@ -420,12 +423,15 @@ class Pipeline:
         now: datetime,
         result: IntakeResult,
     ) -> None:
-        """Register the reports a resident sent in a private chat before naming their compound.
+        """Register the reports a chat sent before it was bound to a compound.
 
-        Each stored unbound message of the chat from the last PENDING_WINDOW
-        goes through classification as if it arrived now, and the reply sends
-        the resident the numbers of the cases it opened or joined.
+        A private chat is bound when the resident names their compound, and a
+        group when its officer binds it. Each stored unbound message of the
+        chat from the last PENDING_WINDOW goes through classification as if
+        it arrived now, in the name of its own sender, and the reply sends
+        the chat the numbers of the cases it opened or joined.
         """
+        private = chat.kind == ChatKind.PRIVATE
         compound = chat.compound
         if compound is None:
             return
@@ -451,10 +457,13 @@ class Pipeline:
                 continue
             if len(findings) == 1:
                 findings = [replace(findings[0], text=raw.text.strip())]
-            # The pending rows all come from this private chat.
-            message = replace(message_from_raw(raw), is_private=True)
-            findings = await _with_home_building(session, message, findings)
-            opened = await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+            message = replace(message_from_raw(raw), is_private=private)
+            reporter = member
+            if private:
+                findings = await _with_home_building(session, message, findings)
+            else:
+                reporter = await member_for(session, raw.platform, raw.sender_id, raw.sender_name)
+            opened = await self._open_or_join(session, raw, message, chat, compound, reporter, findings, now)
             raw.outcome = opened.outcome
             raw.case_id = opened.case_ids[0] if opened.case_ids else None
             raw.processed_at = utcnow()
@@ -467,9 +476,10 @@ class Pipeline:
             lines.extend(r.text for r in opened.replies if r.audience == "group")
             result.replies.extend(r for r in opened.replies if r.audience != "group")
         if lines:
-            text = registered_before(lines)
-            resident = ChatTarget(answer.platform, answer.chat_id)
-            result.replies.insert(1, Reply(resident, text, result.case_ids[0], "reporter"))
+            text = registered_before(lines) if private else texts.registered_before_binding(lines)
+            here = ChatTarget(answer.platform, answer.chat_id)
+            audience = "reporter" if private else "group"
+            result.replies.insert(1, Reply(here, text, result.case_ids[0], audience))
 
     async def _run_command(self, session: AsyncSession, ctx: CommandContext, handler) -> IntakeResult:
         # A refused command must leave nothing half-written, so its work runs

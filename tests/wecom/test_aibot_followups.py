@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.admin import grant
-from models import Case, CaseEvent, Delivery, RoleKind, utcnow
+from models import Case, CaseEvent, CaseReporter, Delivery, Identity, RoleKind, utcnow
 from tests.wecom.aibot_group import GROUP, OFFICER, aibot_says, bound_aibot_group
 from tests.wecom.conftest import WeChatBot, start_bot, stop_bot
 from tests.wecom.platform import FakeWeChat
@@ -69,3 +69,18 @@ async def test_resident_history_hides_failed_sends(wechat: WeChatBot):
     assert "办理记录" in resident_view
     assert "消息发送失败" not in resident_view
     assert "消息发送失败" in officer_view
+
+
+async def test_report_before_binding_registered(wechat: WeChatBot):
+    await aibot_says(wechat, "a-1", "wangfang", "楼下垃圾没人清")
+
+    await bound_aibot_group(wechat)
+
+    [case] = await wechat.rows(select(Case))
+    [reporter] = await wechat.rows(select(CaseReporter.member_id))
+    [sender] = await wechat.rows(select(Identity.member_id).where(Identity.platform_user_id == "wangfang"))
+    assert case.category
+    assert reporter == sender
+    texts = await wechat.rows(select(Delivery.text))
+    assert any("绑定后会自动登记为工单" in t for t in texts)
+    assert any(t.startswith("本群绑定小区前反映的问题已转为工单：") and "0001" in t for t in texts)

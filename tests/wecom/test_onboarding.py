@@ -435,3 +435,18 @@ async def test_official_account_name_then_building(wechat: WeChatBot):
     assert home.building == "3"
     [case] = await wechat.rows(select(Case))
     assert case.building == "3"
+
+
+async def test_litter_report_registered_after_answer(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    report = await send(services, private("楼下垃圾没人清"))
+    answer = await send(services, private("XQ0001 3栋", minutes=1))
+
+    assert "已记下" in report.replies[0].text
+    assert any("您登记住址前反映的问题已转为工单" in r.text for r in answer.replies)
+    async with services.sessionmaker() as session:
+        assert len(list(await session.scalars(select(Case)))) == 1
+    await services.close()
