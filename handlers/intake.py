@@ -428,8 +428,8 @@ class Pipeline:
         A private chat is bound when the resident names their compound, and a
         group when its officer binds it. Each stored unbound message of the
         chat from the last PENDING_WINDOW goes through classification as if
-        it arrived now, in the name of its own sender, and the reply sends
-        the chat the numbers of the cases it opened or joined.
+        it arrived now, in the name of its own sender. The reply sends the
+        chat the numbers of the cases it opened or joined.
         """
         private = chat.kind == ChatKind.PRIVATE
         compound = chat.compound
@@ -900,7 +900,8 @@ async def _case_of_quoted_text(session: AsyncSession, message: InboundMessage, s
     """Return the case of the newest message in the chat whose text is the quoted text.
 
     The WeCom AI bot quotes a message by its content only, so the text is
-    the key; the newest match within the window wins when two are the same.
+    the key. When two messages have the same text, the newest one in the
+    window wins.
     """
     quoted = message.quoted_text.strip()
     case_id = await session.scalar(

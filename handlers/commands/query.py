@@ -83,6 +83,9 @@ async def query(ctx: CommandContext) -> list[Reply]:
     private = ctx.chat.kind == ChatKind.PRIVATE
     staff = access.can_act_on(case)
     entitled = staff or await is_reporter(ctx.session, ctx.member, case)
+    if case.compound_id != compound.id:
+        # The sender's own case in another compound, as after a rebinding.
+        lines.append(f"{case.compound.name}的工单：")
     lines.extend(_summary_lines(case, full=private and entitled))
     if entitled:
         lines.append("办理记录：")
