@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ChatGroup, ChatKind, Compound, Identity, Member, Party, PartyKind
 
-
 # The WeCom self-built app and the WeCom AI bot both name a sender by the
 # corp's member user id (FromUserName and from.userid), so one id on either
 # route is one person.

@@ -46,7 +46,15 @@ from handlers.messages import (
     Reply,
     with_spoken_text,
 )
-from handlers.onboarding import add_home_building, carry_home, home_of, onboard, registered_before, rescan, tries_to_name_home
+from handlers.onboarding import (
+    add_home_building,
+    carry_home,
+    home_of,
+    onboard,
+    registered_before,
+    rescan,
+    tries_to_name_home,
+)
 from handlers.outbox import Outbox, QueuedReplies
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
