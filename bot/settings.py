@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
     # Group robots of staff groups as name=key pairs separated by commas.
     wecom_webhook_keys: SecretStr = SecretStr("")
+    # The group robot of each AI-bot group, as chatid=robot-name pairs separated
+    # by commas; the name is one of WECOM_WEBHOOK_KEYS.
+    wecom_aibot_group_robots: str = ""
 
     # WeCom session archive (会话内容存档); the corp id is wecom_corp_id.
     wecom_archive_secret: SecretStr = SecretStr("")
@@ -203,6 +206,16 @@ class Settings(BaseSettings):
                 raise ValueError(msg)
         return value
 
+    @field_validator("wecom_aibot_group_robots")
+    @classmethod
+    def _check_aibot_group_robots(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            chat_id, _, robot = pair.partition("=")
+            if not chat_id.strip() or not robot.strip():
+                msg = "格式不对；应为用英文逗号分隔的“群chatid=群机器人名称”，如 wrkSFfCgAA-1=阳光花园业主群"
+                raise ValueError(msg)
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
@@ -254,6 +267,12 @@ class Settings(BaseSettings):
         """Return the group-robot keys of WECOM_WEBHOOK_KEYS by robot name."""
         pairs = (p.partition("=") for p in self.wecom_webhook_keys.get_secret_value().split(","))
         return {name.strip(): key.strip() for name, _, key in pairs if name.strip() and key.strip()}
+
+    @property
+    def aibot_group_robots(self) -> dict[str, str]:
+        """Return the group-robot name of WECOM_AIBOT_GROUP_ROBOTS by AI-bot chat id."""
+        pairs = (p.partition("=") for p in self.wecom_aibot_group_robots.split(","))
+        return {chat.strip(): robot.strip() for chat, _, robot in pairs if chat.strip() and robot.strip()}
 
     @property
     def resolved_database_url(self) -> str:

@@ -10,11 +10,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ChatGroup, ChatKind, Compound, Identity, Member, Party, PartyKind
 
+# The WeCom self-built app and the WeCom AI bot both name a sender by the
+# corp's member user id (FromUserName and from.userid), so one id on either
+# route is one person.
+# NOTE: this assumes the AI bot belongs to the corp of WECOM_CORP_ID, as one
+# deployment serves one corp. Members created separately before the two
+# accounts were shared stay separate.
+SHARED_ACCOUNT_PLATFORMS = {"wecom": ("wecom_aibot",), "wecom_aibot": ("wecom",)}
+
 
 async def member_for(
     session: AsyncSession, platform: str, platform_user_id: str, display_name: str = ""
 ) -> Member:
-    """Return the member behind a platform account, creating one on first contact."""
+    """Return the member behind a platform account, creating one on first contact.
+
+    On first contact through one of SHARED_ACCOUNT_PLATFORMS, the account
+    joins the member who already writes with the same user id on the other
+    route, so the home, cases and ratings are that member's.
+    """
     identity = await session.scalar(
         select(Identity).where(
             Identity.platform == platform, Identity.platform_user_id == platform_user_id
@@ -25,7 +38,11 @@ async def member_for(
         if display_name and member.display_name != display_name:
             member.display_name = display_name
         return member
-    member = Member(display_name=display_name)
+    member = await _shared_account_member(session, platform, platform_user_id)
+    if member is None:
+        member = Member(display_name=display_name)
+    elif display_name and not member.display_name:
+        member.display_name = display_name
     member.identities.append(Identity(platform=platform, platform_user_id=platform_user_id))
     try:
         async with session.begin_nested():
@@ -43,6 +60,23 @@ async def member_for(
             raise
         return await session.get_one(Member, identity.member_id)
     return member
+
+
+async def _shared_account_member(
+    session: AsyncSession, platform: str, platform_user_id: str
+) -> Member | None:
+    siblings = SHARED_ACCOUNT_PLATFORMS.get(platform, ())
+    if not siblings:
+        return None
+    identity = await session.scalar(
+        select(Identity)
+        .where(Identity.platform.in_(siblings), Identity.platform_user_id == platform_user_id)
+        .order_by(Identity.id)
+        .limit(1)
+    )
+    if identity is None:
+        return None
+    return await session.get_one(Member, identity.member_id)
 
 
 async def chat_for(

@@ -47,7 +47,15 @@ from handlers.messages import (
     Reply,
     with_spoken_text,
 )
-from handlers.onboarding import home_of, onboard, registered_before, rescan, tries_to_name_home
+from handlers.onboarding import (
+    add_home_building,
+    carry_home,
+    home_of,
+    onboard,
+    registered_before,
+    rescan,
+    tries_to_name_home,
+)
 from handlers.outbox import Outbox, QueuedReplies
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
@@ -320,6 +328,9 @@ class Pipeline:
                 # The outcome and counts of a 报事 are those of the report it opened.
                 reports[-1].replies = result.replies
                 return reports[-1]
+            if parsed.spec.name == "bind" and chat.compound_id is not None and chat.kind != ChatKind.PRIVATE:
+                # Reports the group sent before it was bound are registered now.
+                await self._open_pending(session, raw, chat, member, now, result)
             if parsed.spec.personal:
                 # The replies repeat the personal data, so their delivery
                 # records must not keep it either.
@@ -339,6 +350,8 @@ class Pipeline:
             chat_target = ChatTarget(message.platform, message.chat_id)
             hint = Reply(chat_target, texts.staff_private_hint(), None, "officer", message.message_id)
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[hint])
+        if message.is_private and chat.compound_id is None:
+            await carry_home(session, chat, member, now)
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
             findings = self.classifier.classify(message.text)
@@ -379,6 +392,10 @@ class Pipeline:
         if me_too and is_bare_address(folded[me_too.end() :]):
             address = extract_location(folded[me_too.end() :])
             return await self._me_too(session, raw, message, chat, member, now, address)
+        if is_bare_address(folded) and message.is_private:
+            # "阳光花园", then "3栋": the second step of naming the home.
+            completed = await add_home_building(session, chat, message, extract_location(folded), now)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=completed)
         if is_bare_address(folded):
             placed = await self._place_own_case(session, message, chat, member, extract_location(folded), now)
             return placed or IntakeResult(outcome=MessageOutcome.IGNORED)
@@ -433,12 +450,15 @@ class Pipeline:
         now: datetime,
         result: IntakeResult,
     ) -> None:
-        """Register the reports a resident sent in a private chat before naming their compound.
+        """Register the reports a chat sent before it was bound to a compound.
 
-        Each stored unbound message of the chat from the last PENDING_WINDOW
-        goes through classification as if it arrived now, and the reply sends
-        the resident the numbers of the cases it opened or joined.
+        A private chat is bound when the resident names their compound, and a
+        group when its officer binds it. Each stored unbound message of the
+        chat from the last PENDING_WINDOW goes through classification as if
+        it arrived now, in the name of its own sender. The reply sends the
+        chat the numbers of the cases it opened or joined.
         """
+        private = chat.kind == ChatKind.PRIVATE
         compound = chat.compound
         if compound is None:
             return
@@ -464,10 +484,13 @@ class Pipeline:
                 continue
             if len(findings) == 1:
                 findings = [replace(findings[0], text=raw.text.strip())]
-            # The pending rows all come from this private chat.
-            message = replace(message_from_raw(raw), is_private=True)
-            findings = await _with_home_building(session, message, findings)
-            opened = await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+            message = replace(message_from_raw(raw), is_private=private)
+            reporter = member
+            if private:
+                findings = await _with_home_building(session, message, findings)
+            else:
+                reporter = await member_for(session, raw.platform, raw.sender_id, raw.sender_name)
+            opened = await self._open_or_join(session, raw, message, chat, compound, reporter, findings, now)
             raw.outcome = opened.outcome
             raw.case_id = opened.case_ids[0] if opened.case_ids else None
             raw.processed_at = utcnow()
@@ -480,9 +503,10 @@ class Pipeline:
             lines.extend(r.text for r in opened.replies if r.audience == "group")
             result.replies.extend(r for r in opened.replies if r.audience != "group")
         if lines:
-            text = registered_before(lines)
-            resident = ChatTarget(answer.platform, answer.chat_id)
-            result.replies.insert(1, Reply(resident, text, result.case_ids[0], "reporter"))
+            text = registered_before(lines) if private else texts.registered_before_binding(lines)
+            here = ChatTarget(answer.platform, answer.chat_id)
+            audience = "reporter" if private else "group"
+            result.replies.insert(1, Reply(here, text, result.case_ids[0], audience))
 
     def _report_opener(
         self,
@@ -671,6 +695,8 @@ class Pipeline:
             )
             if quoted_case_id is not None:
                 case = await session.get(Case, quoted_case_id)
+        if case is None and message.quoted_text:
+            case = await _case_of_quoted_text(session, message, anchor - window)
         if case is None and reporter is not None:
             case = await session.scalar(
                 select(Case)
@@ -1016,6 +1042,29 @@ def _corrected_address(text: str) -> str | None:
         return None
     rest = text[prefix.end() :]
     return rest if is_bare_address(rest) else None
+
+
+async def _case_of_quoted_text(session: AsyncSession, message: InboundMessage, since: datetime) -> Case | None:
+    """Return the case of the newest message in the chat whose text is the quoted text.
+
+    The WeCom AI bot quotes a message by its content only, so the text is
+    the key. When two messages have the same text, the newest one in the
+    window wins.
+    """
+    quoted = message.quoted_text.strip()
+    case_id = await session.scalar(
+        select(RawMessage.case_id)
+        .where(
+            RawMessage.platform == message.platform,
+            RawMessage.chat_id == message.chat_id,
+            RawMessage.text == quoted,
+            RawMessage.case_id.is_not(None),
+            RawMessage.sent_at >= since,
+        )
+        .order_by(RawMessage.sent_at.desc(), RawMessage.id.desc())
+        .limit(1)
+    )
+    return await session.get(Case, case_id) if case_id is not None else None
 
 
 async def _resident_words_not_command(session: AsyncSession, name: str, chat: ChatGroup, member: Member) -> bool:

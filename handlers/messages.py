@@ -49,6 +49,8 @@ class InboundMessage:
         sent_at: When the sender sent it, time-zone aware.
         text: The text, or the caption of a photo or file.
         reply_to: The platform id of the message this one quotes or replies to.
+        quoted_text: The text of the quoted message, for platforms whose quote
+            names no message id (the WeCom AI bot).
         attachments: Media and other non-text parts.
         mentions_bot: The message @-mentions the bot.
     """
@@ -64,6 +66,7 @@ class InboundMessage:
     chat_title: str = ""
     is_private: bool = False
     reply_to: str | None = None
+    quoted_text: str = ""
     attachments: tuple[InboundAttachment, ...] = ()
     mentions_bot: bool = False
 

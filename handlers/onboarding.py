@@ -24,7 +24,7 @@ from handlers import onboarding_texts as texts
 from handlers.directory import bind_chat, compound_by_code
 from handlers.messages import ChatTarget, InboundMessage, Reply
 from models import ChatGroup, Compound, Member, PrivateChatHome
-from nlp.findings import Finding
+from nlp.findings import Finding, Location
 from nlp.locate import address_leftover, extract_location
 from nlp.normalize import normalize as normalize_text
 
@@ -129,10 +129,14 @@ async def read_home(session: AsyncSession, text: str) -> HomeAnswer:
 
     folded = normalize_text(text)
     compounds = list(await session.scalars(select(Compound)))
-    named = [c for c in compounds if _names(folded, c)]
+    named = [c for c in compounds if _names(folded, c, compounds)]
     if not named:
         if coded:
             return HomeAnswer(unknown_code=coded[0])
+        containing = _names_containing(folded, compounds)
+        if len(containing) > 1:
+            # "阳光" is part of 阳光花园 and 阳光小区 alike.
+            return HomeAnswer(candidates=containing)
         return HomeAnswer(
             building=extract_location(folded).building,
             close=_closest(folded, compounds),
@@ -170,7 +174,9 @@ def _closest(folded: str, compounds: list[Compound]) -> tuple[Compound, ...]:
             continue
         blocks = SequenceMatcher(None, tried, name, autojunk=False).get_matching_blocks()
         matched = sum(block.size for block in blocks)
-        likeness = matched / len(name)
+        # Over the longer of the two, so the short 阳光 of 阳光小区 is not
+        # a perfect match for 阳光花苑.
+        likeness = matched / max(len(name), len(tried))
         if matched >= 2 and likeness >= _MIN_LIKENESS:  # noqa: PLR2004 - as above
             scored.append((likeness, compound))
     if not scored:
@@ -263,6 +269,49 @@ async def rescan(
     return [_reply(message, text)]
 
 
+async def carry_home(session: AsyncSession, chat: ChatGroup, member: Member, now: datetime) -> bool:
+    """Bind an unbound private chat to the home its member already named in another private chat.
+
+    A WeCom member writes to both the self-built app and the AI bot, and
+    should not be asked twice where they live. Returns whether the chat is
+    now bound.
+    """
+    known = await session.scalar(
+        select(PrivateChatHome)
+        .where(
+            PrivateChatHome.member_id == member.id,
+            PrivateChatHome.compound_id.is_not(None),
+            PrivateChatHome.answered_at.is_not(None),
+        )
+        .order_by(PrivateChatHome.answered_at.desc(), PrivateChatHome.id.desc())
+        .limit(1)
+    )
+    if known is None:
+        return False
+    compound = await session.get_one(Compound, known.compound_id)
+    home = await _home_for(session, chat, member)
+    await _remember(session, home, chat, compound, known.building, now)
+    log.info("private chat bound from another chat of the member: platform=%s chat=%s", chat.platform, chat.id)
+    return True
+
+
+async def add_home_building(
+    session: AsyncSession, chat: ChatGroup, message: InboundMessage, location: Location, now: datetime
+) -> list[Reply]:
+    """Record the building a resident sends after naming only the compound, and confirm it.
+
+    Returns no reply when the line gives no building or the home has one
+    already, because a bare address in a private chat raises no problem.
+    """
+    home = await home_of(session, chat.platform, chat.chat_id)
+    if home is None or home.building or not location.building or chat.compound is None:
+        return []
+    home.building = location.building
+    home.answered_at = now
+    log.info("private chat building recorded: platform=%s chat=%s", chat.platform, chat.id)
+    return [_reply(message, texts.welcome(chat.compound, location.building))]
+
+
 async def home_of(session: AsyncSession, platform: str, chat_id: str) -> PrivateChatHome | None:
     """Return the home the resident of a private chat named, if they named one."""
     return await session.scalar(
@@ -307,9 +356,40 @@ def _plain_name(compound: Compound) -> str:
     return name
 
 
-def _names(text: str, compound: Compound) -> bool:
-    name = _plain_name(compound)
-    return bool(name) and name in text
+def _names(text: str, compound: Compound, compounds: list[Compound]) -> bool:
+    """Tell whether the text names the compound by its full name, or by an alias only it has.
+
+    The alias is the name without 小区 (阳光 for 阳光小区). It counts only
+    when no other compound's name contains it, and when no Chinese character
+    follows it, because 阳光花苑 is a try at another name, not 阳光 with more.
+    """
+    full = normalize_text(compound.name).strip()
+    if full and full in text:
+        return True
+    alias = _plain_name(compound)
+    if not alias or alias == full:
+        return False
+    if any(alias in _plain_name(other) for other in compounds if other.id != compound.id):
+        return False
+    start = text.find(alias)
+    while start >= 0:
+        following = text[start + len(alias) : start + len(alias) + 1]
+        if not _is_han(following):
+            return True
+        start = text.find(alias, start + 1)
+    return False
+
+
+def _names_containing(folded: str, compounds: list[Compound]) -> tuple[Compound, ...]:
+    """Return the compounds whose names contain the whole try at a name, such as 阳光 for 阳光花园."""
+    tried = _name_try(folded)
+    if len(tried) < 2:  # noqa: PLR2004 - one character matches too many names
+        return ()
+    return tuple(sorted((c for c in compounds if tried in _plain_name(c)), key=lambda c: c.code))
+
+
+def _is_han(char: str) -> bool:
+    return bool(char) and unicodedata.name(char, "").startswith("CJK UNIFIED IDEOGRAPH")
 
 
 def _reply(message: InboundMessage, text: str) -> Reply:

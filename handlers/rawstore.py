@@ -57,6 +57,7 @@ def raw_message_for(message: InboundMessage, **overrides: Any) -> RawMessage:
         "received_at": utcnow(),
         "text": message.text,
         "reply_to": message.reply_to,
+        "quoted_text": message.quoted_text,
         "attachments": [attachment_json(a) for a in message.attachments],
         "chat_title": message.chat_title[:200],
         "is_private": message.is_private,
@@ -80,6 +81,7 @@ def message_from_raw(raw: RawMessage) -> InboundMessage:
         sent_at=raw.sent_at,
         text=raw.text,
         reply_to=raw.reply_to,
+        quoted_text=raw.quoted_text or "",
         attachments=tuple(InboundAttachment(**item) for item in raw.attachments or ()),
         mentions_bot=raw.mentions_bot,
     )

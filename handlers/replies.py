@@ -207,7 +207,15 @@ def nudge_for_party(case: Case) -> str:
 
 
 def bind_hint() -> str:
-    return "您好，本群尚未绑定小区，暂不能受理报事。请小区专员在群内发送“绑定 小区编码”完成绑定。"
+    return (
+        "您好，本群尚未绑定小区，暂不能受理报事。请小区专员在群内发送“绑定 小区编码”完成绑定；"
+        "绑定前7天内反映的问题，绑定后会自动登记为工单。"
+    )
+
+
+def registered_before_binding(case_lines: list[str]) -> str:
+    """Tell a group that what it reported before it was bound is now registered."""
+    return "本群绑定小区前反映的问题已转为工单：\n" + "\n".join(case_lines)
 
 
 def staff_private_hint() -> str:

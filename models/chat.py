@@ -77,6 +77,7 @@ class RawMessage(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     text: Mapped[str] = mapped_column(Text, default="")
     reply_to: Mapped[str | None] = mapped_column(String(128))
+    quoted_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     attachments: Mapped[list[Any]] = mapped_column(default=list)
     # The rest of the inbound message, so a row left pending by a crash can be
     # rebuilt and processed after a restart.

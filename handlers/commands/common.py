@@ -204,6 +204,16 @@ async def case_by_number(ctx: CommandContext, compound: Compound, text: str) -> 
         select(Case).where(Case.compound_id == compound.id, Case.seq == seq)
     )
     if case is None:
+        # A group rebound to another compound, or a resident who moved,
+        # still reaches the cases they reported under the old compound.
+        case = await ctx.session.scalar(
+            select(Case)
+            .join(CaseReporter, CaseReporter.case_id == Case.id)
+            .where(CaseReporter.member_id == ctx.member.id, Case.seq == seq)
+            .order_by(Case.opened_at.desc(), Case.id.desc())
+            .limit(1)
+        )
+    if case is None:
         msg = f"没有找到工单 {seq:04d}，请核对工单号。"
         raise NotFound(msg)
     return case

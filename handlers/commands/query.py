@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from handlers.cases import follow_merges
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
@@ -88,17 +88,23 @@ async def query(ctx: CommandContext) -> list[Reply]:
         case = target
 
     private = ctx.chat.kind == ChatKind.PRIVATE
-    entitled = access.can_act_on(case) or await is_reporter(ctx.session, ctx.member, case)
+    staff = access.can_act_on(case)
+    entitled = staff or await is_reporter(ctx.session, ctx.member, case)
     # Phone numbers stay whole in a private chat only for the staff who call
     # the resident back and for the person who wrote them; lists mask them.
     handler = access.handles(case)
     summary = None
     if private and entitled:
         summary = mask_for_private_chat(case.summary, full_phone=handler or case.reporter_id == ctx.member.id)
+    if case.compound_id != compound.id:
+        # The sender's own case in another compound, as after a rebinding.
+        lines.append(f"{case.compound.name}的工单：")
     lines.extend(_summary_lines(case, summary))
     if entitled:
         lines.append("办理记录：")
-        lines.extend(await _timeline(ctx, case, masked=not private, full_phones=handler))
+        lines.extend(
+            await _timeline(ctx, case, masked=not private, full_phones=handler, with_deliveries=staff)
+        )
     return [reply_here(ctx, "\n".join(lines), case_id=case.id)]
 
 
@@ -123,9 +129,16 @@ def _summary_lines(case: Case, private_summary: str | None) -> list[str]:
     return lines
 
 
-async def _timeline(ctx: CommandContext, case: Case, *, masked: bool, full_phones: bool) -> list[str]:
-    """List the case's first event and its latest ones, with a line that counts the events left out between."""
+async def _timeline(
+    ctx: CommandContext, case: Case, *, masked: bool, full_phones: bool, with_deliveries: bool
+) -> list[str]:
+    """List the case's first event and its latest ones, with a line that counts the events left out between.
+
+    Failed deliveries are for the staff who follow them up; a resident cannot act on them.
+    """
     by_case = CaseEvent.case_id == case.id
+    if not with_deliveries:
+        by_case = and_(by_case, CaseEvent.kind != "delivery_failed")
     total = await ctx.session.scalar(select(func.count()).select_from(CaseEvent).where(by_case)) or 0
     newest_first = (CaseEvent.at.desc(), CaseEvent.id.desc())
     if total <= TIMELINE_LENGTH:

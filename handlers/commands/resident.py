@@ -260,14 +260,19 @@ async def my_cases(ctx: CommandContext) -> list[Reply]:
     if not cases:
         return [reply_here(ctx, "您目前没有反映过的工单。在小区群里描述问题即可登记。")]
     lines = ["您反映的工单："]
+    # Numbers restart in each compound, so they need the name once the cases
+    # span several, or lie in another compound than this chat's.
+    compound_ids = {case.compound_id for case in cases}
+    named = len(compound_ids) > 1 or (ctx.chat.compound_id is not None and compound_ids != {ctx.chat.compound_id})
     for case in cases:
         if ctx.chat.kind == ChatKind.PRIVATE:
             # A co-reporter reads the first reporter's words, phone masked.
             summary = mask_for_private_chat(case.summary, full_phone=case.reporter_id == ctx.member.id)
         else:
             summary = mask_for_group(case.summary)
+        number = f"{case.compound.name} {case.number}" if named else case.number
         lines.append(
-            f"· {case.number} {case_title(case)} {status_label(case)} {short_summary(summary, 20)}"
+            f"· {number} {case_title(case)} {status_label(case)} {short_summary(summary, 20)}"
         )
     lines.append("发送“查询 工单号”可看详细进度。")
     return [reply_here(ctx, "\n".join(lines))]

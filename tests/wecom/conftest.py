@@ -101,8 +101,12 @@ async def wechat(db_url: str, fake_wechat: FakeWeChat) -> AsyncIterator[WeChatBo
         await stop_bot(bot)
 
 
-async def start_bot(db_url: str, fake_wechat: FakeWeChat) -> WeChatBot:
-    """Start the services and the four WeChat adapters behind a test server, as `python -m bot run` does."""
+async def start_bot(db_url: str, fake_wechat: FakeWeChat, **settings: object) -> WeChatBot:
+    """Start the services and the four WeChat adapters behind a test server, as `python -m bot run` does.
+
+    Args:
+        settings: Settings to add or override.
+    """
     services, _console = await make_services(
         db_url,
         wecom_corp_id=CORP_ID,
@@ -121,6 +125,7 @@ async def start_bot(db_url: str, fake_wechat: FakeWeChat) -> WeChatBot:
         wechat_mp_api_base_url=fake_wechat.base_url,
         http_max_body_bytes=MAX_BODY_BYTES,
         callback_store_timeout_seconds=STORE_TIMEOUT_SECONDS,
+        **settings,
     )
     fake_time = FakeTime()
     seams = {

@@ -160,7 +160,8 @@ async def test_aibot_group_bind_then_report(wechat: WeChatBot):
     answers = [p["markdown"]["content"] for p in wechat.fake.sent("aibot/response")]
     assert "尚未绑定小区" in answers[0]
     assert "已绑定到“阳光花园”" in answers[1]
-    assert answers[2].startswith("已登记：工单 0001")
+    # The report sent before binding became 0001 when the group was bound.
+    assert answers[2].startswith("已登记：工单 0002")
     chat = (await wechat.rows(select(ChatGroup).where(ChatGroup.platform == "wecom_aibot")))[0]
     assert chat.chat_id == "wrkSFfCgAA-group-1"
     raw = (await wechat.rows(select(RawMessage).where(RawMessage.platform_message_id == "a-3")))[0]

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
 from bot.admin import grant
+from handlers.directory import member_for
 from handlers.outbox_store import FIRST_ATTEMPT_WAIT
 from handlers.recovery import process_pending
 from models import Case, Delivery, MessageOutcome, RawMessage, RoleKind, utcnow
@@ -134,11 +135,15 @@ async def test_replies_survive_kill_after_commit(db_url: str, wechat: WeChatBot,
     await onboard(wechat, "lina")
     await grant_robot(wechat, RoleKind.PROPERTY_STAFF)
     async with wechat.services.sessionmaker() as session, session.begin():
-        # Known on both WeCom routes, the officer is reached through the app only.
-        for platform in ("wecom", "wecom_aibot"):
-            await grant(
-                session, RoleKind.LIAISON_OFFICER, platform=platform, user_id="officer-li", compound_code="XQ0001"
-            )
+        await grant(
+            session, RoleKind.LIAISON_OFFICER, platform="wecom", user_id="officer-li", compound_code="XQ0001"
+        )
+        # Known on both WeCom routes as one member, the officer is reached through the app only.
+        aibot_account = await member_for(session, "wecom_aibot", "officer-li")
+    assert [(i.platform, i.platform_user_id) for i in aibot_account.identities] == [
+        ("wecom", "officer-li"),
+        ("wecom_aibot", "officer-li"),
+    ]
 
     def processed(written: object) -> bool:
         return isinstance(written, RawMessage) and written.outcome != MessageOutcome.PENDING

@@ -8,9 +8,11 @@ import time
 import pytest
 from sqlalchemy import select
 
-from models import RawMessage
+from bot.adapters.wecom.guard import clean_text
+from models import Case, RawMessage
 from tests.wecom.conftest import AGENT_ID, CORP_ID, MAX_BODY_BYTES, WeChatBot
 from tests.wecom.platform import PlatformSigner, SignedRequest, app_text_xml, sign
+from tests.wecom.test_callbacks import add_compound, app_says
 
 APP = "/wechat/work/callback"
 AIBOT = "/wechat/work/aibot"
@@ -212,3 +214,39 @@ async def test_aibot_control_characters_removed(wechat: WeChatBot):
     assert response.status == 200
     raw = (await wechat.rows(select(RawMessage)))[0]
     assert raw.text == "你好，请问😀"
+
+
+def test_clean_text_drops_format_characters():
+    assert clean_text("3号楼\u202e漏水\u200b\ufeff") == "3号楼漏水"
+    assert clean_text("\u2066电梯\u2069坏了") == "电梯坏了"
+    assert clean_text("a\u200db") == "ab"
+
+
+def test_clean_text_keeps_emoji_joiners():
+    family = "👨\u200d👩\u200d👧"
+    heart_on_fire = "❤\ufe0f\u200d🔥"
+
+    assert clean_text(f"{family} 楼道灯不亮") == f"{family} 楼道灯不亮"
+    assert clean_text(heart_on_fire) == heart_on_fire
+
+
+async def test_bidi_override_left_out_of_case(wechat: WeChatBot):
+    await add_compound(wechat)
+    await app_says(wechat, "zhangwei", "XQ0001 3栋", "m-1")
+
+    await app_says(wechat, "zhangwei", "3号楼电梯坏了\u202e，有人被困在里面", "m-2")
+
+    [case] = await wechat.rows(select(Case))
+    assert "\u202e" not in case.summary
+    assert "电梯坏了，有人被困" in case.summary
+
+
+async def test_zero_width_message_ignored(wechat: WeChatBot):
+    await add_compound(wechat)
+
+    response = await app_says(wechat, "zhangwei", "\u200b\u200b", "m-1")
+
+    assert response.status == 200
+    assert await wechat.count(RawMessage) == 0
+    assert await wechat.count(Case) == 0
+    assert wechat.fake.sent("message/send") == []

@@ -70,6 +70,26 @@ async def test_official_account_message_without_sender_rejected(wechat: WeChatBo
     await assert_rejected(wechat, request, 400, "without FromUserName", caplog, MP)
 
 
+@pytest.mark.parametrize(
+    ("field", "xml"),
+    [
+        ("FromUserName", "<FromUserName><a>b</a></FromUserName><Content>3号楼电梯坏了</Content>"),
+        ("Content", "<FromUserName>zhangwei</FromUserName><Content><p>3号楼漏水</p></Content>"),
+    ],
+)
+async def test_nested_field_rejected(wechat: WeChatBot, caplog, field: str, xml: str):
+    plaintext = (
+        f"<xml><ToUserName>ww5f3a9c0d1e2b4a67</ToUserName>{xml}"
+        f"<CreateTime>{now_ts()}</CreateTime><MsgType>text</MsgType>"
+        "<MsgId>70001</MsgId><AgentID>1000002</AgentID></xml>"
+    )
+    request = wechat.app_signer.encrypted_xml(plaintext)
+
+    await assert_rejected(wechat, request, 400, f"field {field} holds elements", caplog)
+    await assert_nothing_stored(wechat)
+    assert wechat.fake.sent("message/send") == []
+
+
 def post(target: bytes, body: bytes) -> bytes:
     return (
         b"POST " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n"

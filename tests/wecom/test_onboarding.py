@@ -371,3 +371,83 @@ async def test_official_account_follow_mentions_qr(wechat: WeChatBot):
     [reply] = [p["text"]["content"] for p in wechat.fake.sent("message/custom/send")]
     assert reply.startswith("您好，欢迎使用小区服务。")
     assert "也可以直接扫描小区二维码" in reply
+
+
+async def test_similar_names_never_guessed(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+        await create_compound(session, "阳光花园二期", "XQ0002")
+        await create_compound(session, "阳光小区", "XQ0003")
+
+    misspelt = await send(services, private("阳光花苑 3栋"))
+    short = await send(services, private("阳光", minutes=1))
+
+    assert misspelt.replies[0].text == (
+        "您好，欢迎使用小区服务。没有找到该小区。您是不是住在阳光花园？如果是，请发送“XQ0001 3栋”。"
+    )
+    assert short.replies[0].text == (
+        "有多个小区与您发送的名称相符：阳光花园（XQ0001）、阳光花园二期（XQ0002）、阳光小区（XQ0003）。"
+        "请发送小区编码和楼栋，例如“XQ0001 3栋”。"
+    )
+    async with services.sessionmaker() as session:
+        home = await session.scalar(select(PrivateChatHome))
+    assert home.compound_id is None
+    await services.close()
+
+
+async def test_exact_name_and_unique_alias_bind(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+        await create_compound(session, "翠竹小区", "XQ0002")
+
+    exact = await send(services, private("阳光花园 3栋"))
+    alias = await send(services, private("我住翠竹5栋", sender="o-resident-2"))
+
+    assert "已记录您住在阳光花园3栋" in exact.replies[0].text
+    assert "已记录您住在翠竹小区5栋" in alias.replies[0].text
+    await services.close()
+
+
+async def test_official_account_name_then_building(wechat: WeChatBot):
+    await add_compound(wechat)
+    openid = "oResident-openid-7"
+
+    for number, text in enumerate(("阳光花园", "3栋", "楼道灯不亮好几天了"), start=1):
+        message = xml_of(
+            {
+                "ToUserName": "gh_0a1b2c3d4e5f",
+                "FromUserName": openid,
+                "CreateTime": now_ts(),
+                "MsgType": "text",
+                "Content": text,
+                "MsgId": str(880000 + number),
+            }
+        )
+        await wechat.post(MP, wechat.mp_signer.encrypted_xml(message))
+        await wechat.settle()
+
+    welcome, building, receipt = [p["text"]["content"] for p in wechat.fake.sent("message/custom/send")]
+    assert "已记录您住在阳光花园。" in welcome
+    assert "已记录您住在阳光花园3栋" in building
+    assert receipt.startswith("已登记：工单 0001")
+    [home] = await wechat.rows(select(PrivateChatHome))
+    assert home.building == "3"
+    [case] = await wechat.rows(select(Case))
+    assert case.building == "3"
+
+
+async def test_litter_report_registered_after_answer(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    report = await send(services, private("楼下垃圾没人清"))
+    answer = await send(services, private("XQ0001 3栋", minutes=1))
+
+    assert "已记下" in report.replies[0].text
+    assert any("您登记住址前反映的问题已转为工单" in r.text for r in answer.replies)
+    async with services.sessionmaker() as session:
+        assert len(list(await session.scalars(select(Case)))) == 1
+    await services.close()

@@ -166,6 +166,9 @@ async def test_final_failure_recorded_and_officer_told(wechat: WeChatBot):
 
 
 async def test_aibot_without_response_url_fails_clearly(wechat: WeChatBot):
+    # Without the app and a group robot, nothing else reaches an AI-bot group.
+    wechat.aibot.outbound.app = None
+
     with pytest.raises(PlatformError, match="response_url"):
         await wechat.aibot.outbound.send(ChatTarget("wecom_aibot", "wrk-group-9"), "您好")
 

@@ -79,8 +79,11 @@ async def test_history_without_member_actors(db_url):
                     )
                 )
 
-        reply = (await desk.say("查询 0001", sender="r1", at=later(30)))[0]
+        # Staff see failed deliveries, which residents' history leaves out.
+        reply = (await desk.say("查询 0001", sender="officer", at=later(30)))[0]
+        resident_reply = (await desk.say("查询 0001", sender="r1", at=later(31)))[0]
 
+        assert "消息发送失败" not in resident_reply
         assert_readable(reply)
         actors = [entry.group("actor") for entry in history_lines(reply)]
         assert actors == ["居**", "街道", "街道", "系统", "系统", "企业微信", "系统"]

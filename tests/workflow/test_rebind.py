@@ -7,6 +7,8 @@ the group moves to may take it.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from handlers.directory import bind_chat, chat_for, create_compound, member_for
@@ -156,3 +158,21 @@ async def test_community_staff_keep_group_staffed(db_url):
 
         assert "只有该小区的小区专员" in refused[0]
         assert await _group_compound_id(desk, OTHER_GROUP) == other_id
+
+
+async def test_cases_found_after_rebinding(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3号楼电梯坏了，有人被困在里面", sender="r1")
+        code = await _second_compound(desk)
+        await desk.say(f"绑定 {code}", sender="officer", name="专员小李", at=T0 + timedelta(minutes=1))
+
+        in_group = (await desk.say("我的工单", sender="r1", at=T0 + timedelta(minutes=2)))[0]
+        query = (await desk.say("查询 0001", sender="r1", at=T0 + timedelta(minutes=3)))[0]
+        await desk.say("5栋楼道灯不亮好几天了", sender="r1", at=T0 + timedelta(minutes=4))
+        both = (await desk.say("我的工单", sender="r1", chat_id="r1", private=True, at=T0 + timedelta(minutes=5)))[0]
+
+        assert "· 阳光花园 0001" in in_group
+        assert query.startswith("阳光花园的工单：")
+        assert "电梯" in query
+        assert "· 阳光花园 0001" in both
+        assert "· 翠竹园 0001" in both

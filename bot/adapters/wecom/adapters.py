@@ -211,10 +211,17 @@ class WeComAibotAdapter(_WeChatAdapter):
         )
 
         app_outbound = services.outbox.adapter("wecom")
+        def webhook() -> WebhookOutbound | None:
+            robots = services.outbox.adapter("wecom_webhook")
+            return robots if isinstance(robots, WebhookOutbound) else None
+
         self.outbound = AibotOutbound(
             self._transport(),
             urls,
             app_outbound if isinstance(app_outbound, WeComAppOutbound) else None,
+            group_robots=settings.aibot_group_robots,
+            webhook=webhook,
+            sessionmaker=services.sessionmaker,
         )
         services.outbox.register(self.outbound)
 

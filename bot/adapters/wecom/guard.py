@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ MAX_CLOCK_SKEW_SECONDS = 300
 _DOCTYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # XML 1.0 forbids these code points, and expat stops at the first one.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ZWJ = "\u200d"
 _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -55,8 +57,35 @@ def clean_xml(xml: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Remove control characters from user text but keep tabs, newlines and emoji."""
-    return _TEXT_CONTROL.sub("", text)
+    """Remove control and format characters from user text but keep tabs, newlines and emoji.
+
+    Format characters (Unicode category Cf: bidi overrides such as U+202E,
+    zero-width spaces, BOMs) are invisible, so they would only disguise or
+    reorder a case's text. The zero-width joiner stays between two emoji,
+    where it joins a family or a profession emoji into one picture.
+    """
+    text = _TEXT_CONTROL.sub("", text)
+    kept: list[str] = []
+    for index, char in enumerate(text):
+        if unicodedata.category(char) != "Cf":
+            kept.append(char)
+        elif char == _ZWJ and _joins_emoji(text, index):
+            kept.append(char)
+    return "".join(kept)
+
+
+def _joins_emoji(text: str, index: int) -> bool:
+    before = text[index - 1] if index > 0 else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    # A variation selector (U+FE0F) may sit between the emoji and the joiner.
+    if before == "\ufe0f" and index > 1:
+        before = text[index - 2]
+    return _is_emoji(before) and _is_emoji(after)
+
+
+def _is_emoji(char: str) -> bool:
+    # Emoji are "other symbols" (So), and skin-tone modifiers are Sk.
+    return bool(char) and unicodedata.category(char) in ("So", "Sk")
 
 
 @dataclass(slots=True)

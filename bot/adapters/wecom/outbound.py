@@ -9,6 +9,7 @@ that may quote a resident.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from bot.adapters.wecom.parsing import PLATFORM_AIBOT, PLATFORM_APP, PLATFORM_MP
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, UserTarget
 from models import ChatGroup, ChatKind
+
+log = logging.getLogger("bot.wecom")
 
 PLATFORM_WEBHOOK = "wecom_webhook"
 # A response_url takes one POST within an hour of the message.
@@ -191,19 +194,35 @@ class ResponseUrls:
 class AibotOutbound:
     """Answers of the AI bot through each message's one-time response_url.
 
-    In API mode the bot cannot start a conversation, so a person is reached
-    through the WeCom app when one is configured (AI-bot user ids are the
-    corp's member ids).
+    In API mode the bot cannot start a conversation, and a response_url takes
+    one POST within an hour. Without an unused one, a person is reached
+    through the WeCom app (AI-bot user ids are the corp's member ids), and a
+    group through the group robot WECOM_AIBOT_GROUP_ROBOTS names for it.
+
+    Args:
+        group_robots: The group-robot name of each AI-bot group, by chat id.
+        webhook: Returns the running group-robot sender, or None; a callable
+            because that adapter starts after this one.
     """
 
     platform = PLATFORM_AIBOT
 
     def __init__(
-        self, transport: ApiTransport, urls: ResponseUrls, app: WeComAppOutbound | None = None
+        self,
+        transport: ApiTransport,
+        urls: ResponseUrls,
+        app: WeComAppOutbound | None = None,
+        *,
+        group_robots: dict[str, str] | None = None,
+        webhook: Callable[[], WebhookOutbound | None] = lambda: None,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.transport = transport
+        self._sessionmaker = sessionmaker
         self.urls = urls
         self.app = app
+        self.group_robots = group_robots or {}
+        self.webhook = webhook
 
     async def send(
         self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
@@ -211,11 +230,8 @@ class AibotOutbound:
         chat_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
         url = self.urls.take(chat_id, reply_to)
         if url is None:
-            if isinstance(target, UserTarget) and self.app is not None:
-                await self.app.send_to_member(target.user_id, text)
-                return
-            msg = f"no unused response_url for AI-bot chat {chat_id}; the bot cannot write first"
-            raise PlatformError(msg)
+            await self._send_without_url(target, chat_id, text)
+            return
         parts = markdown_parts(text, MARKDOWN_MAX_BYTES)
         await post_response_url(self.transport, url, parts[0])
         if len(parts) > 1:
@@ -224,3 +240,34 @@ class AibotOutbound:
                 "so the rest was not sent"
             )
             raise PlatformError(msg)
+
+    async def _send_without_url(self, target: ChatTarget | UserTarget, chat_id: str, text: str) -> None:
+        if self.app is not None and (isinstance(target, UserTarget) or await self._is_private(chat_id)):
+            # A one-to-one chat's id is the member's user id.
+            await self.app.send_to_member(chat_id, text)
+            return
+        robot = self.group_robots.get(chat_id)
+        webhook = self.webhook()
+        if isinstance(target, ChatTarget) and robot is not None and webhook is not None:
+            await webhook.send(ChatTarget(PLATFORM_WEBHOOK, robot), text)
+            return
+        if isinstance(target, ChatTarget) and self.app is not None:
+            # Case updates send the reporters their own copy through the app,
+            # so the group misses a note but no reporter misses the update.
+            # NOTE: the delivery is still recorded as sent.
+            log.info("AI-bot group %s has no unused response_url and no group robot; note not sent", chat_id)
+            return
+        msg = (
+            f"no unused response_url for AI-bot chat {chat_id}, and neither the WeCom app "
+            "nor a group robot in WECOM_AIBOT_GROUP_ROBOTS can reach it"
+        )
+        raise PlatformError(msg)
+
+    async def _is_private(self, chat_id: str) -> bool:
+        if self._sessionmaker is None:
+            return False
+        async with self._sessionmaker() as session:
+            kind = await session.scalar(
+                select(ChatGroup.kind).where(ChatGroup.platform == self.platform, ChatGroup.chat_id == chat_id)
+            )
+        return kind == ChatKind.PRIVATE

@@ -36,6 +36,33 @@ MAX_SENDER_CHARS = 64
 MAX_ID_CHARS = 128
 
 
+# The fields the parsers read, each of which the platforms send as text.
+_TEXT_FIELDS = (
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "MsgId",
+    "AgentID",
+    "Content",
+    "Event",
+    "EventKey",
+    "MediaId",
+    "PicUrl",
+    "Format",
+    "Recognition",
+    "ThumbMediaId",
+    "FileName",
+    "Location_X",
+    "Location_Y",
+    "Scale",
+    "Label",
+    "Title",
+    "Description",
+    "Url",
+)
+
+
 def bounded(value: str, field: str, limit: int = MAX_ID_CHARS) -> str:
     """Return an id unchanged, or reject it when it is longer than the platform makes them."""
     if len(value) > limit:
@@ -74,6 +101,11 @@ def parse_xml_callback(xml: str, *, platform: str, account: str) -> Parsed:
     if parsed is None:
         raise CallbackRejected(400, "empty message XML")
     data: dict[str, Any] = dict(parsed._data)  # noqa: SLF001 - wechatpy keeps the raw fields here
+    nested = sorted(name for name in _TEXT_FIELDS if isinstance(data.get(name), dict | list))
+    if nested:
+        # xmltodict turns <FromUserName><a>b</a></FromUserName> into a dict,
+        # which must not become a member id or a case text.
+        raise CallbackRejected(400, f"message field {','.join(nested)} holds elements, not text")
     sender = bounded(str(data.get("FromUserName") or ""), "FromUserName", MAX_SENDER_CHARS)
     create_time = str(data.get("CreateTime") or "")
     if not sender or not create_time.isdigit() or len(create_time) > 12:
@@ -93,7 +125,11 @@ def parse_xml_callback(xml: str, *, platform: str, account: str) -> Parsed:
         "is_private": True,
     }
     if msg_type == "text":
-        return InboundMessage(**base, text=clean_text(str(data.get("Content") or "")))
+        text = clean_text(str(data.get("Content") or ""))
+        if not text.strip():
+            # Nothing visible is left, as in a message of zero-width spaces.
+            return Ignored("text message empty after cleaning", base["message_id"])
+        return InboundMessage(**base, text=text)
     attachment = _xml_attachment(msg_type, data)
     if attachment is None:
         return Ignored(f"message type {msg_type or 'missing'} not used")
@@ -217,6 +253,7 @@ def _aibot_callback(data: dict[str, Any], received_at: datetime) -> AibotCallbac
         return AibotCallback(
             Ignored(f"AI-bot message type {msg_type or 'missing'} not used", msg_id), chat_id, None
         )
+    quoted_id, quoted_text = _aibot_quote(data)
     message = InboundMessage(
         platform=PLATFORM_AIBOT,
         account=bounded(str(data.get("aibotid") or ""), "aibotid"),
@@ -229,8 +266,27 @@ def _aibot_callback(data: dict[str, Any], received_at: datetime) -> AibotCallbac
         is_private=private,
         attachments=tuple(attachments),
         mentions_bot=not private,
+        reply_to=quoted_id,
+        quoted_text=quoted_text,
     )
     return AibotCallback(message, chat_id, response_url)
+
+
+def _aibot_quote(data: dict[str, Any]) -> tuple[str | None, str]:
+    """Return the message id and text of the message an AI-bot message quotes.
+
+    The quote holds the quoted message's msgtype and content, read like the
+    message itself. WeCom's receive-message documentation (doc 100719,
+    2025-12-11) shows no msgid in it, so the id is read only if one comes.
+    """
+    quote = data.get("quote")
+    if not isinstance(quote, dict):
+        return None, ""
+    quoted_id = quote.get("msgid")
+    text, _attachments = _aibot_content(str(quote.get("msgtype") or ""), quote)
+    if isinstance(quoted_id, str) and quoted_id:
+        return bounded(quoted_id, "quote.msgid"), text
+    return None, text
 
 
 def _aibot_content(msg_type: str, data: dict[str, Any]) -> tuple[str, list[InboundAttachment]]:

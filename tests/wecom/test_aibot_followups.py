@@ -1,0 +1,86 @@
+"""Case updates for an AI-bot group after its one-time response_url is spent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.admin import grant
+from models import Case, CaseEvent, CaseReporter, Delivery, Identity, RoleKind, utcnow
+from tests.wecom.aibot_group import GROUP, OFFICER, aibot_says, bound_aibot_group
+from tests.wecom.conftest import WeChatBot, start_bot, stop_bot
+from tests.wecom.platform import FakeWeChat
+from tests.wecom.test_callbacks import app_says, texts_to
+
+
+@pytest.fixture
+async def with_group_robot(db_url: str, fake_wechat: FakeWeChat) -> AsyncIterator[WeChatBot]:
+    bot = await start_bot(db_url, fake_wechat, wecom_aibot_group_robots=f"{GROUP}=物业工作群")
+    try:
+        yield bot
+    finally:
+        await stop_bot(bot)
+
+
+async def _officer_acknowledges_in_app(bot: WeChatBot) -> None:
+    await bound_aibot_group(bot)
+    async with bot.services.sessionmaker() as session, session.begin():
+        await grant(session, RoleKind.LIAISON_OFFICER, platform="wecom", user_id="officer-wu", compound_code="XQ0001")
+    await aibot_says(bot, "a-1", "wangfang", "2号楼电梯坏了，困人了")
+    await app_says(bot, "officer-wu", "受理 0001", "m-1")
+
+
+async def test_update_without_url_reaches_reporter(wechat: WeChatBot):
+    await _officer_acknowledges_in_app(wechat)
+
+    reporter_texts = texts_to(wechat, "wangfang")
+    assert len(reporter_texts) == 1
+    assert "工单 0001" in reporter_texts[0]
+    assert not any("发送失败" in t for t in texts_to(wechat, OFFICER))
+    assert not any("发送失败" in t for t in texts_to(wechat, "officer-wu"))
+    assert set(await wechat.rows(select(Delivery.status))) == {"sent"}
+    assert await wechat.rows(select(CaseEvent).where(CaseEvent.kind == "delivery_failed")) == []
+
+
+async def test_update_without_url_uses_group_robot(with_group_robot: WeChatBot):
+    await _officer_acknowledges_in_app(with_group_robot)
+
+    notes = [p["markdown"]["content"] for p in with_group_robot.fake.sent("webhook/send")]
+    assert len(notes) == 1
+    assert "0001" in notes[0]
+    assert len(texts_to(with_group_robot, "wangfang")) == 1
+
+
+async def test_resident_history_hides_failed_sends(wechat: WeChatBot):
+    await _officer_acknowledges_in_app(wechat)
+    async with wechat.services.sessionmaker() as session, session.begin():
+        case = (await session.scalars(select(Case))).one()
+        session.add(
+            CaseEvent(case_id=case.id, kind="delivery_failed", data={"platform": "wecom_aibot"}, at=utcnow())
+        )
+
+    await app_says(wechat, "wangfang", "查询 0001", "m-2")
+    await app_says(wechat, "officer-wu", "查询 0001", "m-3")
+
+    resident_view = texts_to(wechat, "wangfang")[-1]
+    officer_view = texts_to(wechat, "officer-wu")[-1]
+    assert "办理记录" in resident_view
+    assert "消息发送失败" not in resident_view
+    assert "消息发送失败" in officer_view
+
+
+async def test_report_before_binding_registered(wechat: WeChatBot):
+    await aibot_says(wechat, "a-1", "wangfang", "楼下垃圾没人清")
+
+    await bound_aibot_group(wechat)
+
+    [case] = await wechat.rows(select(Case))
+    [reporter] = await wechat.rows(select(CaseReporter.member_id))
+    [sender] = await wechat.rows(select(Identity.member_id).where(Identity.platform_user_id == "wangfang"))
+    assert case.category
+    assert reporter == sender
+    texts = await wechat.rows(select(Delivery.text))
+    assert any("绑定后会自动登记为工单" in t for t in texts)
+    assert any(t.startswith("本群绑定小区前反映的问题已转为工单：") and "0001" in t for t in texts)
