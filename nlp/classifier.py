@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nlp.clauses import topic_spans
-from nlp.cues import COURTESY, ME_TOO, Cues, find_cues
+from nlp.cues import COURTESY, ME_TOO, Cues, find_cues, find_danger
 from nlp.features import cue_features
 from nlp.findings import Finding
 from nlp.labels import CHAT, EXTERNAL_SENSITIVE
@@ -168,7 +168,7 @@ class Classifier:
             part = self._analyse(" ".join(pieces))
             findings.append(self._finding(part, category_index, self._is_urgent(part), text))
         if self._is_urgent(whole) and not any(finding.urgent for finding in findings):
-            findings[0] = replace(findings[0], urgent=True)
+            findings[0] = replace(findings[0], urgent=True, danger=find_danger(whole.text))
         return findings
 
     @staticmethod
@@ -237,5 +237,7 @@ class Classifier:
             location=location,
             external=external,
             text=analysis.text,
+            # A part of a message may say "还有人被困" while the danger's name is in another part.
+            danger=(find_danger(analysis.text) or find_danger(whole_text)) if urgent else None,
         )
 
