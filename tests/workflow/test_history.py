@@ -171,3 +171,33 @@ async def test_short_history_shown_whole(db_url, extra_steps):
         assert len(history) == len(events)
         assert len(events) <= TIMELINE_LENGTH
         assert "省略" not in reply
+
+
+
+async def test_bot_label_of_nameless_member_reads_as_role(db_url):
+    """Rows stored for a member with no display name hold "bot"; 查询 names the member's role, never "bot"."""
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1", name="居民甲")
+        await desk.say("受理 0001", sender="wang", name="物业老王", at=later(1))
+        case = await desk.case(1)
+        wang_id = (await desk.events(1))[-1].actor_id
+        async with desk.services.sessionmaker() as session, session.begin():
+            for minute, (kind, actor_id) in enumerate([("started", wang_id), ("rated", case.reporter_id)], start=2):
+                event = CaseEvent(
+                    case_id=case.id, kind=kind, actor_id=actor_id, actor_label="bot", note="", at=later(minute)
+                )
+                session.add(event)
+
+        in_group = (await desk.say("查询 0001", sender="r1", name="居民甲", at=later(10)))[0]
+        in_private = (
+            await desk.say("查询 0001", sender="r1", name="居民甲", chat_id="r1", private=True, at=later(11))
+        )[0]
+
+        group_actors = {e.group("label"): e.group("actor") for e in history_lines(in_group)}
+        private_actors = {e.group("label"): e.group("actor") for e in history_lines(in_private)}
+        assert group_actors["评价"] == "居民"
+        assert private_actors["评价"] == "居民"
+        assert group_actors["处理中"] == group_actors["受理"]
+        assert private_actors["处理中"] == group_actors["受理"]
+        assert_readable(in_group)
+        assert_readable(in_private)
