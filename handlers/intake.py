@@ -779,7 +779,7 @@ class Pipeline:
                         Reply(PartyTarget(branch.id, branch.name), texts.triage_for_officer(case), case.id, "officer")
                     )
                 continue
-            group_lines.append(texts.opened_for_group(case, deadlines.response_phrase))
+            group_lines.append(texts.opened_for_group(case, deadlines.response_phrase, finding.danger))
             if case.party is not None:
                 party_text = texts.opened_for_party(case, member.display_name, deadlines.response_phrase)
                 result.replies.append(Reply(PartyTarget(case.party.id, case.party.name), party_text, case.id, "party"))

@@ -6,6 +6,7 @@ import re
 
 from handlers.masking import mask_contacts, mask_for_group, mask_name
 from models import Case, CaseStatus
+from nlp.cues import DangerKind
 from nlp.findings import Location
 from nlp.labels import CATEGORY_LABELS
 
@@ -82,13 +83,39 @@ def _names_building(text: str, building: str | None) -> bool:
     return any(f"{building}{word}" in text for word in ("栋", "号楼", "幢", "座", "号"))
 
 
-def opened_for_group(case: Case, response_phrase: str) -> str:
-    """Tell the group a case was opened, who handles it and by when."""
-    return (
+# The first thing to do for each kind of danger, the line an urgent group
+# acknowledgement opens with. No phone number appears here except the
+# national ones (110 police, 119 fire and rescue, 120 ambulance), because
+# the gas company's and the lift company's numbers differ by city and lift.
+EMERGENCY_ADVICE = {
+    DangerKind.FIRE: "请立即拨打119，走楼梯撤离，不要乘电梯。",
+    DangerKind.GAS: "请不要开关电器，开窗并撤离，到室外拨打119或燃气公司抢修电话。",
+    DangerKind.POLICE: "请立即拨打110，注意自身安全。",
+    DangerKind.MEDICAL: "请立即拨打120急救电话。",
+    DangerKind.LIFT: "被困人员请按电梯警铃，并拨打电梯内的救援电话或119。",
+    DangerKind.ELECTRIC: "请远离漏电处和电线，不要触碰；有人触电请拨打120。",
+    DangerKind.FLOOD: "请关闭总阀、远离电源，注意安全。",
+    DangerKind.FALLING: "请远离下方区域，提醒邻居绕行；有人受伤请拨打120。",
+}
+# For an urgent report whose words name no kind of danger ("救命！").
+GENERAL_EMERGENCY_ADVICE = "如有危险，请立即拨打110、119或120。"
+
+
+def opened_for_group(case: Case, response_phrase: str, danger: DangerKind | None = None) -> str:
+    """Tell the group a case was opened, who handles it and by when.
+
+    An urgent case opens with what to do right now, chosen by `danger`, and
+    states its limit as an urgent one.
+    """
+    opened = (
         f"已登记：工单 {case.number}（{case_title(case)}）{group_summary(case)}，"
-        f"已转{party_name(case)}处理，{response_phrase}。"
-        f"发送“查询 {case.number}”可看进度。"
+        f"已转{party_name(case)}处理"
     )
+    query = f"发送“查询 {case.number}”可看进度。"
+    if not case.urgent:
+        return f"{opened}，{response_phrase}。{query}"
+    advice = EMERGENCY_ADVICE[danger] if danger else GENERAL_EMERGENCY_ADVICE
+    return f"{advice}\n{opened}。\n紧急工单：{response_phrase}。{query}"
 
 
 def triage_for_group(case: Case) -> str:

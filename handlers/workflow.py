@@ -150,10 +150,16 @@ def rating_for_score(score: int) -> Rating:
 
 
 def actor_name(actor: Member | None, actor_label: str) -> str:
-    """Return the label stored with an event: the given one, the member's name or "bot"."""
+    """Return the label stored with an event: the given one, the member's name or "bot" without a member.
+
+    A member with no display name gets an empty label, which 查询 shows as
+    the member's role, so the row never claims that the bot acted.
+    """
     if actor_label:
         return actor_label
-    return actor.display_name if actor is not None and actor.display_name else "bot"
+    if actor is None:
+        return "bot"
+    return actor.display_name
 
 
 def status_label(case: Case) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nlp.clauses import clause_spans, strip_connective, topic_spans
-from nlp.cues import COURTESY, ME_TOO, Cues, find_cues
+from nlp.cues import COURTESY, ME_TOO, Cues, find_cues, find_danger
 from nlp.features import cue_features
 from nlp.findings import Finding, Location
 from nlp.labels import CHAT, EXTERNAL_SENSITIVE
@@ -165,7 +165,7 @@ class Classifier:
         if address is not None:
             findings = _placed(findings, address)
         if self._is_urgent(whole) and not any(finding.urgent for finding in findings):
-            findings[0] = replace(findings[0], urgent=True)
+            findings[0] = replace(findings[0], urgent=True, danger=find_danger(whole.text))
         return findings
 
     def _list_findings(self, text: str) -> list[Finding] | None:
@@ -308,6 +308,8 @@ class Classifier:
             location=location,
             external=external,
             text=_finding_text(analysis.text) if analysis.text != whole_text else analysis.text,
+            # A part of a message may say "还有人被困" while the danger's name is in another part.
+            danger=(find_danger(analysis.text) or find_danger(whole_text)) if urgent else None,
         )
 
 

@@ -9,6 +9,7 @@ also turn up in chatter ("火锅着了哈哈", "困死了") and in chronic compl
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -203,38 +204,101 @@ def _by_first_character(alternatives: list[str]) -> str:
     )
 
 
-# Danger to life or property happening now.
-HAZARD = _any_of(
-    # Fire and smoke.
+# Danger to life or property happening now, one pattern list per kind of
+# danger. The kind picks the first advice a group acknowledgement gives
+# (call 119, 120 or 110...), see DANGER_KINDS.
+_FIRE = (
     r"着火|起火|失火|发生火灾了|烧起来|烧着了|烧着|火苗|火光|明火|冒烟|冒黑烟|浓烟|全是烟|好大的烟|自燃",
     r"冒火花|火花|冒火星|火星子|爆炸|炸了|焦糊味|烧焦味|糊味",
-    # Gas.
+    r"(?:电箱|配电箱|闸箱|电表箱|开关箱|总闸).{0,6}(?:冒烟|烟|焦|火)",
+)
+_GAS = (
     r"煤气味|燃气味|天然气味|煤汽味|液化气味|漏气|(?:煤气|燃气|天然气|液化气|气罐|管道).{0,4}(?:泄漏|泄露)|煤气.{0,4}味|燃气.{0,4}味|气味很大.{0,6}煤气",
-    # Water.
+)
+_FLOOD = (
     r"水管.{0,3}(?:爆|裂|破)|管子.{0,2}(?:爆|裂)|爆管|爆了|往外喷|喷水|喷出|呲呲|淹了|被淹|进水了|进水",
-    r"(?:电箱|配电箱|闸箱|电表箱|开关箱|总闸).{0,6}(?:冒烟|烟|焦|火)|漫了|漫到|漫进|往下灌|(?<![风呼])往里灌|灌进|成河|泡了|泡水|哗哗|瀑布|倒灌|返水|返污水|往上返|往下流|往下淌|还在流|还在漏|跑水",
-    # Lifts.
+    r"漫了|漫到|漫进|往下灌|(?<![风呼])往里灌|灌进|成河|泡了|泡水|哗哗|瀑布|倒灌|返水|返污水|往上返|往下流|往下淌|还在流|还在漏|跑水",
+)
+_LIFT = (
     r"困在电梯|电梯困人|电梯.{0,6}困|被困|困住|关在电梯|关电梯里|卡在.{0,8}中间|卡在半空|电梯.{0,10}(?:往下掉|下坠|溜梯|冲顶)|没轿厢|电梯里面.{0,8}(?:出不来|打不开)",
     # A stuck lift with someone still inside: 卡在半空，里面有人.
     r"(?:卡|停|坏|困).{0,10}里面(?:还)?有人(?=$|[,.!?;\s]|在喊|喊|呼救|出不来|被困|呢|啊)|关着人",
-    # Falling objects and structures.
+)
+# Falling objects and structures.
+_FALLING = (
     r"砸下来|掉下来|(?<![虫叶毛渣灰皮])往下掉|砸在|砸到|砸中|坠落|坠下|要掉|摇摇欲坠|快掉了|悬着|挂着晃|高空抛物|坍塌|塌了|塌下来|倒塌|岌岌可危|承重墙.{0,6}(?:裂|断|塌)|倾斜|开裂.{0,6}(?:变大|掉渣)|地基.{0,4}(?:下沉|沉降|塌|裂|掏空)",
-    # People in danger.
-    r"晕倒|昏倒|昏迷|倒地|晕过去|不省人事|摔倒|摔了|起不来|救命(?![路钱稻通消])|喊救命|流血|出血|满脸是血|头破了|咬人|咬了|咬伤|拿着刀|持刀|动刀|打起来|打人|跳楼|楼顶边上|要跳|空调架|爬到窗外|爬出窗|锁在车里|车里.{0,4}锁着|锁着个|走失|没回来|找不到人|说不出话|嘴歪|心脏病|抽搐|没动静|没气了|触电|漏电|电线.{0,6}(?:掉|断|着火|冒火)",
-    # A power cut for someone who lives on a machine.
+)
+# Someone hurt or taken ill, including a power cut for someone who lives on a machine.
+_MEDICAL = (
+    r"晕倒|昏倒|昏迷|倒地|晕过去|不省人事|摔倒|摔了|起不来|流血|出血|满脸是血|头破了|咬人|咬了|咬伤",
+    r"说不出话|嘴歪|心脏病|抽搐|没动静|没气了|触电",
     r"(?:停电|没电|断电|跳闸).{0,20}(?:制氧机|呼吸机|透析)|(?:制氧机|呼吸机|透析).{0,20}(?:停电|没电|断电|撑)",
-    # Danger stated as imminent in a formal letter.
-    r"随时(?:都)?(?:有)?可能.{0,6}(?:起火|着火|爆炸|倒塌|坍塌|坠落|掉落|伤人|出人命)",
+)
+# Violence, and people at risk whom the police (110) come for: a threatened
+# jump, a child locked in a car, someone missing.
+_POLICE = (
+    r"拿着刀|持刀|动刀|打起来|打人",
+    r"跳楼|楼顶边上|要跳|空调架|爬到窗外|爬出窗|锁在车里|车里.{0,4}锁着|锁着个|走失|没回来|找不到人",
+)
+_ELECTRIC = (r"漏电|电线.{0,6}(?:掉|断|着火|冒火)",)
+# Cries for help that name no danger.
+_HELP = (r"救命(?![路钱稻通消])|喊救命",)
+# Danger stated as imminent in a formal letter.
+_IMMINENT = (r"随时(?:都)?(?:有)?可能.{0,6}(?:起火|着火|爆炸|倒塌|坍塌|坠落|掉落|伤人|出人命)",)
+
+HAZARD = _any_of(
+    *_FIRE, *_GAS, *_FLOOD, *_LIFT, *_FALLING, *_MEDICAL, *_POLICE, *_ELECTRIC, *_HELP, *_IMMINENT
 )
 
 # Damage done to a building's structure. It stays dangerous however long
 # ago it started, so only a hypothetical or a worry ("担心导致坍塌") makes
 # it normal, never a duration word.
-STRUCTURAL = _any_of(
+_STRUCTURAL = (
     r"(?:砸|拆|打|凿|挖|推|掏)(?:坏|掉|除|穿|通|空|倒|了)?.{0,4}(?:承重墙|承重柱|剪力墙|主体结构|梁柱)",
     r"(?:承重墙|承重柱|剪力墙|梁柱).{0,4}(?:砸|拆|打通|凿|挖|推倒|掏空)",
     r"地基.{0,8}(?:挖|掏空|下沉|外露|露出来)|(?:挖|掏).{0,6}地基|墙推了|挖深|岌岌可危|楼体.{0,4}(?:倾斜|开裂|下沉)",
 )
+STRUCTURAL = _any_of(*_STRUCTURAL)
+
+
+class DangerKind(enum.StrEnum):
+    """The kind of danger an urgent report names, which decides whom to call first."""
+
+    FIRE = "fire"
+    GAS = "gas"
+    POLICE = "police"
+    MEDICAL = "medical"
+    LIFT = "lift"
+    ELECTRIC = "electric"
+    FLOOD = "flood"
+    FALLING = "falling"
+
+
+# The kinds in the order they are tried, so a text that names two dangers
+# gets the advice for the graver one: "电梯里有人晕倒了" is medical first.
+DANGER_KINDS: tuple[tuple[DangerKind, re.Pattern[str]], ...] = (
+    (DangerKind.FIRE, _any_of(*_FIRE)),
+    (DangerKind.GAS, _any_of(*_GAS)),
+    (DangerKind.POLICE, _any_of(*_POLICE)),
+    (DangerKind.MEDICAL, _any_of(*_MEDICAL)),
+    (DangerKind.LIFT, _any_of(*_LIFT)),
+    (DangerKind.ELECTRIC, _any_of(*_ELECTRIC)),
+    (DangerKind.FLOOD, _any_of(*_FLOOD)),
+    (DangerKind.FALLING, _any_of(*_FALLING, *_STRUCTURAL)),
+)
+
+
+def find_danger(text: str) -> DangerKind | None:
+    """Return the kind of danger a normalised text names, or None when it names none.
+
+    Whether the danger is happening now is decided by Cues.urgent, so call
+    this on urgent texts only.
+    """
+    for kind, pattern in DANGER_KINDS:
+        if pattern.search(text) is not None:
+            return kind
+    return None
+
 
 # A guess from a sound or a look: "听着像把承重墙砸了".
 SEEMS = _any_of(r"听着像|听起来像|好像|像是|似乎|感觉像")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nlp.cues import DangerKind
 from nlp.labels import CATEGORY_LABELS, CHAT
 
 # Places named relative to the writer's own flat: two residents' 楼下 are
@@ -134,6 +135,8 @@ class Finding:
         external: The cause lies outside the compound or needs a government
             department, which moves the route to the party branch.
         text: The part of the message this finding is about.
+        danger: For an urgent finding, the kind of danger its words name
+            (fire, gas...); None when it is not urgent or names no kind.
     """
 
     category: str
@@ -142,6 +145,7 @@ class Finding:
     location: Location = field(default_factory=Location)
     external: bool = False
     text: str = ""
+    danger: DangerKind | None = None
 
     @property
     def actionable(self) -> bool:

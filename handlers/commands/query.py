@@ -183,7 +183,9 @@ def _event_actor(event: CaseEvent, staff_roles: dict[int, str], *, masked: bool)
     if masked and event.actor_id in staff_roles:
         # Staff act in their role; a group needs no name to trust it.
         return staff_roles[event.actor_id]
-    if not event.actor_label:
+    # Earlier versions stored "bot" for a member with no display name. It is
+    # a machine label, not a name, so it is never shown or masked as one.
+    if not event.actor_label or event.actor_label in MACHINE_ACTORS:
         return staff_roles.get(event.actor_id, "居民")
     return mask_name(event.actor_label) if masked else event.actor_label
 

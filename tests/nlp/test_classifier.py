@@ -293,3 +293,24 @@ def test_classify_does_not_load_jieba() -> None:
     fresh = Classifier.load()
     fresh.classify("3栋电梯坏了")
     assert fresh._segmenter is None
+
+
+@pytest.mark.parametrize(
+    ("text", "danger"),
+    [
+        ("救命！8栋3楼着火了！！", "fire"),
+        ("5栋有煤气味，好大", "gas"),
+        ("有个老人晕倒了 快叫120", "medical"),
+        ("3栋电梯困人了，里面有人在喊", "lift"),
+    ],
+)
+def test_urgent_finding_names_its_danger(classifier: Classifier, text: str, danger: str) -> None:
+    (finding,) = classifier.classify(text)
+    assert finding.urgent
+    assert finding.danger == danger
+
+
+def test_routine_finding_names_no_danger(classifier: Classifier) -> None:
+    (finding,) = classifier.classify("5栋楼道灯坏了好几天了")
+    assert not finding.urgent
+    assert finding.danger is None

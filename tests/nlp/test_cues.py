@@ -5,7 +5,7 @@ import re
 import pytest
 
 from nlp import cues
-from nlp.cues import find_cues, first_characters, literal_first, split_alternatives
+from nlp.cues import DangerKind, find_cues, find_danger, first_characters, literal_first, split_alternatives
 from nlp.data.generate import SEED, generate
 
 FAMILIES = ["HAZARD", "CALL", "ADVICE", "HYPOTHETICAL", "NOW", "CHRONIC", "DEFUSE", "EXTERNAL"]
@@ -119,3 +119,35 @@ def test_find_cues_chronic_matches_chronic_pattern() -> None:
     texts += ["住了三年了", "两个多月", "3年", "12 个月", "半年来一直", "年月", "月初", "经常停电", "自去年以来"]
     mismatched = [text for text in texts if find_cues(text).chronic != bool(cues.CHRONIC.search(text))]
     assert mismatched == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("救命!8栋3楼着火了!!", DangerKind.FIRE),
+        ("3栋楼道的电箱里在冒烟", DangerKind.FIRE),
+        ("5栋2单元一股煤气味,很浓", DangerKind.GAS),
+        ("楼下有人拿着刀追人", DangerKind.POLICE),
+        ("电梯里有个老人晕倒了", DangerKind.MEDICAL),
+        ("3栋电梯困人了,里面有人在喊", DangerKind.LIFT),
+        ("楼道漏电了,别碰扶手", DangerKind.ELECTRIC),
+        ("9栋水管爆了,水漫到一楼大厅", DangerKind.FLOOD),
+        ("楼上空调外机摇摇欲坠", DangerKind.FALLING),
+        ("隔壁在砸承重墙", DangerKind.FALLING),
+        ("救命!", None),
+    ],
+)
+def test_find_danger_names_the_graver_kind(text: str, kind: DangerKind | None) -> None:
+    assert find_danger(text) == kind
+
+
+def _alternatives(pattern: re.Pattern[str]) -> set[str]:
+    groups = split_alternatives(cues.PLAIN_ALTERNATIONS[pattern])
+    return {alternative for group in groups for alternative in split_alternatives(group[3:-1])}
+
+
+def test_hazard_words_without_a_kind_are_bare_cries() -> None:
+    """A hazard word outside every kind gets only the general advice, so only cries for help may be."""
+    named = set().union(*(_alternatives(pattern) for _, pattern in cues.DANGER_KINDS))
+    unnamed = _alternatives(cues.HAZARD) - named
+    assert unnamed == {"救命(?![路钱稻通消])", "喊救命", *split_alternatives(cues._IMMINENT[0])}

@@ -206,11 +206,55 @@ async def test_group_reply_names_case_party_and_limit(db_url):
     await send(services, message("3栋2单元1002室门口的电梯坏了，有人被困在里面！"))
 
     group_text = next(t for target, t in console.sent if isinstance(target, ChatTarget))
-    assert group_text.startswith("已登记：工单 0001（设施报修·紧急）")
-    assert "阳光花园物业服务中心" in group_text
-    assert "2小时内响应" in group_text
-    assert "查询 0001" in group_text
+    advice, opened, limit = group_text.split("\n")
+    assert advice == "被困人员请按电梯警铃，并拨打电梯内的救援电话或119。"
+    assert opened.startswith("已登记：工单 0001（设施报修·紧急）")
+    assert "阳光花园物业服务中心" in opened
+    assert limit.startswith("紧急工单：2小时内响应")
+    assert "查询 0001" in limit
     assert "1002" not in group_text
+    await services.close()
+
+
+async def test_fire_reply_opens_with_call_119(db_url):
+    services, console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("救命！8栋3楼着火了！！"))
+
+    group_text = next(t for target, t in console.sent if isinstance(target, ChatTarget))
+    advice, opened, limit = group_text.split("\n")
+    assert advice.startswith("请立即拨打119")
+    assert opened.startswith("已登记：工单 0001（")
+    assert "·紧急）" in opened
+    assert limit == "紧急工单：2小时内响应，24小时内办结。发送“查询 0001”可看进度。"
+    await services.close()
+
+
+async def test_urgent_reply_without_named_danger_gives_all_numbers(db_url):
+    services, console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("8栋救命啊！快来人！"))
+
+    (case,) = await all_cases(services)
+    assert case.urgent
+    group_text = next(t for target, t in console.sent if isinstance(target, ChatTarget))
+    assert group_text.startswith("如有危险，请立即拨打110、119或120。\n")
+    await services.close()
+
+
+async def test_routine_reply_gives_no_emergency_advice(db_url):
+    services, console = await make_services(db_url)
+    await make_compound(services)
+
+    await send(services, message("5栋楼道灯坏了好几天了"))
+
+    group_text = next(t for target, t in console.sent if isinstance(target, ChatTarget))
+    assert "\n" not in group_text
+    assert group_text.startswith("已登记：工单 0001（")
+    assert "拨打" not in group_text
+    assert "紧急工单" not in group_text
     await services.close()
 
 

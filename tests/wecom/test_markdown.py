@@ -99,7 +99,7 @@ async def test_aibot_reply_shows_resident_markup_as_text(wechat: WeChatBot):
     await wechat.settle()
 
     receipt = wechat.fake.sent("aibot/response")[-1]["markdown"]["content"]
-    assert receipt.startswith("已登记：工单 0001")
+    assert "已登记：工单 0001" in receipt
     assert "＊＊7栋＊＊" in receipt
     assert "**" not in receipt
     assert "[" not in receipt

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from bot.adapters.wecom_archive.records import PLATFORM as ARCHIVE_PLATFORM
 from handlers.commands.query import EVENT_LABELS, MACHINE_ACTORS, TIMELINE_LENGTH
-from models import CaseEvent
-from tests.helpers import later
+from models import CaseEvent, Member
+from tests.helpers import later, message
 from tests.workflow.desk import STAFF_GROUP, open_desk
 
 LEAK = "3栋2单元1002室厨房天花板漏水了"
@@ -174,3 +175,53 @@ async def test_short_history_shown_whole(db_url, extra_steps):
         assert len(history) == len(events)
         assert len(events) <= TIMELINE_LENGTH
         assert "省略" not in reply
+
+
+
+async def test_bot_label_of_nameless_member_reads_as_role(db_url):
+    """Rows stored for a member with no display name hold "bot"; 查询 names the member's role, never "bot"."""
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1", name="居民甲")
+        await desk.say("受理 0001", sender="wang", name="物业老王", at=later(1))
+        case = await desk.case(1)
+        wang_id = (await desk.events(1))[-1].actor_id
+        async with desk.services.sessionmaker() as session, session.begin():
+            for minute, (kind, actor_id) in enumerate([("started", wang_id), ("rated", case.reporter_id)], start=2):
+                event = CaseEvent(
+                    case_id=case.id, kind=kind, actor_id=actor_id, actor_label="bot", note="", at=later(minute)
+                )
+                session.add(event)
+
+        in_group = (await desk.say("查询 0001", sender="r1", name="居民甲", at=later(10)))[0]
+        in_private = (
+            await desk.say("查询 0001", sender="r1", name="居民甲", chat_id="r1", private=True, at=later(11))
+        )[0]
+
+        group_actors = {e.group("label"): e.group("actor") for e in history_lines(in_group)}
+        private_actors = {e.group("label"): e.group("actor") for e in history_lines(in_private)}
+        assert group_actors["评价"] == "居民"
+        assert private_actors["评价"] == "居民"
+        assert group_actors["处理中"] == group_actors["受理"]
+        assert private_actors["处理中"] == group_actors["受理"]
+        assert_readable(in_group)
+        assert_readable(in_private)
+
+
+async def test_nameless_member_rating_stores_no_bot(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1", name="居民甲")
+        await desk.say("受理 0001", sender="wang", name="物业老王", at=later(1))
+        await desk.say("办结 0001 已重做防水层", sender="wang", name="物业老王", at=later(2))
+        case = await desk.case(1)
+        # Some accounts reach the bot with no nickname at all.
+        async with desk.services.sessionmaker() as session, session.begin():
+            reporter = await session.get_one(Member, case.reporter_id)
+            reporter.display_name = ""
+        rating = message("评价 0001 满意", sender="r1", chat_id="r1", at=later(3))
+        await desk.send(replace(rating, sender_name="", is_private=True))
+        in_group = (await desk.say("查询 0001", sender="r1", at=later(4)))[0]
+
+        rated = next(e for e in await desk.events(1) if e.kind == "rated")
+        assert rated.actor_id == case.reporter_id
+        assert rated.actor_label == ""
+        assert "评价（居民）" in in_group
