@@ -6,6 +6,7 @@ import io
 
 from bot.adapters.console import ConsoleOutbound
 from bot.admin import grant
+from handlers.directory import member_for
 from handlers.messages import PartyTarget, Reply, UserTarget
 from handlers.outbox import Outbox
 from models import PartyKind, RoleKind
@@ -16,7 +17,7 @@ async def _property_party(db_url: str):  # noqa: ANN202
     services, _console = await make_services(db_url)
     compound = await make_compound(services)
     async with services.sessionmaker() as session, session.begin():
-        for platform, user_id in (("wecom", "zhangwei"), ("wecom_aibot", "zhangwei"), ("wecom_aibot", "lisi")):
+        for platform, user_id in (("wecom", "zhangwei"), ("wecom_aibot", "lisi")):
             await grant(
                 session,
                 RoleKind.PROPERTY_MANAGER,
@@ -24,6 +25,9 @@ async def _property_party(db_url: str):  # noqa: ANN202
                 user_id=user_id,
                 compound_code=compound.code,
             )
+        # Both WeCom routes name zhangwei by the same user id, so he is one
+        # member with an account on each.
+        await member_for(session, "wecom_aibot", "zhangwei")
     party = compound.party(PartyKind.PROPERTY)
     return services, PartyTarget(party.id, party.name)
 

@@ -129,7 +129,7 @@ async def test_staff_help_lists_report(db_url):
     async with open_desk(db_url) as desk:
         [help_text] = await desk.say("帮助", sender="wang", chat_id="wang-private", private=True)
 
-        assert "· 报事（/report）：以居民身份反映自家或小区的问题。例：报事 3栋2单元1002 厨房漏水" in help_text
+        assert "· 报事：以居民身份反映自家或小区的问题。例：报事 3栋2单元1002 厨房漏水" in help_text
 
 
 async def test_resident_report_in_group_opens_case(db_url):

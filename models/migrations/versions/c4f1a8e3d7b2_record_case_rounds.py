@@ -74,6 +74,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_case_round_compound_ended", table_name="case_round")
     op.drop_table("case_round")
-    with op.batch_alter_table("case") as batch_op:
+    # Dropped in place, as SQLite allows since 3.35: copying "case" fails
+    # while other tables' foreign keys point at its rows.
+    with op.batch_alter_table("case", recreate="never") as batch_op:
         batch_op.drop_column("round_started_at")
         batch_op.drop_column("round_number")

@@ -22,5 +22,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("raw_message") as batch_op:
+    # SQLite drops a plain column in place since 3.35. Copying the table, as
+    # batch mode does by default, fails while other tables' foreign keys
+    # point at its rows.
+    with op.batch_alter_table("raw_message", recreate="never") as batch_op:
         batch_op.drop_column("quoted_text")
