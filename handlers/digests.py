@@ -50,11 +50,12 @@ class DigestStats:
 
     Attributes:
         new: Cases opened in the period. False alarms (误报) count nowhere.
-        overdue: Cases being worked on at the end whose acknowledge or resolve limit had passed.
-        escalated: Cases being worked on at the end that had climbed at least one rung.
+        overdue: Cases being worked on at the reading time (see compute_stats) whose
+            acknowledge or resolve limit had passed.
+        escalated: Cases being worked on at the reading time that had climbed at least one rung.
         ended: Rounds that ended in the period in any way but a merge, as 统计 counts 办结.
         resolved: Rounds resolved in the period, the 已解决 part of `ended`.
-        awaiting_rating: Resolved cases the reporter had not rated yet at the end.
+        awaiting_rating: Resolved cases the reporter had not rated yet at the reading time.
         categories: Cases opened in the period, by category key.
         parties: Response and resolution times by route key.
         by_route: Cases opened in the period, by route key.
@@ -144,7 +145,7 @@ async def _false_alarm_cases(session: AsyncSession, case_ids: list[int]) -> set[
 
 @dataclass(slots=True)
 class _Change:
-    """What a case looked like at the end of a period, for a case changed since."""
+    """The state of a case at the end of a period, for a case changed since."""
 
     status: CaseStatus | None = None
     escalation_level: int | None = None
