@@ -176,10 +176,10 @@ class Classifier:
         MAX_LIST_CLAUSE_CHARS long and score an actionable category at the
         "list_clause" threshold, and at least two categories must differ, so
         "烧烤店还在吵, 排风扇轰轰响, 油烟往家里灌" (three unsure clauses)
-        stays one problem. A clause with complaint wording ("物业也不管") or
-        one that only names where ("就在我家窗户底下") comments on the clause
-        before it, and a clause of a category seen before continues the
-        last topic.
+        stays one problem. A clause with complaint wording ("物业也不管"), a
+        call for help or advice ("快叫120") or one that only names where
+        ("就在我家窗户底下") comments on the clause before it, and a clause of
+        a category seen before continues the last topic.
         """
         spans = clause_spans(text)
         if not 2 <= len(spans) <= MAX_LIST_CLAUSES:
@@ -190,7 +190,10 @@ class Classifier:
             if len(clause) > MAX_LIST_CLAUSE_CHARS:
                 return None
             analysis = self._analyse(clause)
-            if topics and (analysis.cues.complaint or _CONTINUES_LIST_CLAUSE.search(clause)):
+            cues = analysis.cues
+            # A call for help or advice ("快叫120", "别开灯") asks for action on
+            # the problem before it and raises none of its own.
+            if topics and (cues.complaint or cues.call or cues.advice or _CONTINUES_LIST_CLAUSE.search(clause)):
                 topics[-1][1].append(clause)
                 continue
             probabilities = analysis.scores.category_probabilities

@@ -234,6 +234,8 @@ def test_list_of_problems_gives_one_finding_each(classifier: Classifier) -> None
         "小区门口停满了车，救护车都进不来",
         "顶楼露台加盖了个玻璃房 物业说管不了",
         "垃圾桶能不能挪远点 就在我家窗户底下",
+        "有个老人晕倒了，快叫120",
+        "楼道里有煤气味，大家别开灯",
     ],
 )
 def test_one_problem_listed_is_one_finding(classifier: Classifier, text: str) -> None:
