@@ -154,12 +154,13 @@ class Classifier:
             return [self._finding(whole, index, self._is_urgent(whole), normalized)]
         # A closing address ("…,是5栋1单元的") raises no problem, so the
         # problems are cut from the text before it and all get its address.
-        body, address = _without_trailing_address(normalized)
+        body, address, spans = _without_trailing_address(normalized)
         parts = topic_spans(body)
         if len(parts) >= 2:
             findings = self._split_findings(body, index, parts)
         else:
-            findings = self._list_findings(body)
+            # Without an address cut, the body is the text already cut into clauses.
+            findings = self._list_findings(body, spans if address is None else clause_spans(body))
         if findings is None:
             return [self._finding(whole, index, self._is_urgent(whole), normalized)]
         if address is not None:
@@ -168,7 +169,7 @@ class Classifier:
             findings[0] = replace(findings[0], urgent=True, danger=find_danger(whole.text))
         return findings
 
-    def _list_findings(self, text: str) -> list[Finding] | None:
+    def _list_findings(self, text: str, spans: list[tuple[int, int]]) -> list[Finding] | None:
         """Give one finding per category of a line that lists short problems, or None for any other line.
 
         "9栋楼道灯坏了,垃圾没人清,车库有人飞线充电" names three problems for
@@ -181,14 +182,14 @@ class Classifier:
         ("就在我家窗户底下") comments on the clause before it, and a clause of
         a category seen before continues the last topic.
         """
-        spans = clause_spans(text)
         if not 2 <= len(spans) <= MAX_LIST_CLAUSES:
             return None
         clauses = [text[start:end] for start, end in spans]
+        # Lengths first: scoring clauses of a line that cannot be a list is wasted.
+        if any(len(clause) > MAX_LIST_CLAUSE_CHARS for clause in clauses):
+            return None
         topics: list[tuple[int, list[str]]] = []
         for clause in clauses:
-            if len(clause) > MAX_LIST_CLAUSE_CHARS:
-                return None
             analysis = self._analyse(clause)
             cues = analysis.cues
             # A call for help or advice ("快叫120", "别开灯") asks for action on
@@ -316,15 +317,20 @@ class Classifier:
         )
 
 
-def _without_trailing_address(text: str) -> tuple[str, Location | None]:
-    """Split off a last clause that is only an address, returning the rest and the address."""
+def _without_trailing_address(text: str) -> tuple[str, Location | None, list[tuple[int, int]]]:
+    """Split off a last clause that is only an address.
+
+    Returns:
+        The rest of the text, the address or None, and the clause spans of
+        the whole text, which callers reuse when no address was cut.
+    """
     spans = clause_spans(text)
     if len(spans) < 2:
-        return text, None
+        return text, None, spans
     start, end = spans[-1]
     if not is_bare_address(text[start:end]):
-        return text, None
-    return text[:start].rstrip(" ,.;:~"), extract_location(text[start:end])
+        return text, None, spans
+    return text[:start].rstrip(" ,.;:~"), extract_location(text[start:end]), spans
 
 
 def _placed(findings: list[Finding], address: Location) -> list[Finding]:
