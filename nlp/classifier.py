@@ -192,8 +192,8 @@ class Classifier:
         for clause in clauses:
             analysis = self._analyse(clause)
             cues = analysis.cues
-            # A call for help or advice ("快叫120", "别开灯") asks for action on
-            # the problem before it and raises none of its own.
+            # A call for help or advice ("快叫120", "别开灯") requests action on
+            # the problem before it and raises no problem of its own.
             if topics and (cues.complaint or cues.call or cues.advice or _CONTINUES_LIST_CLAUSE.search(clause)):
                 topics[-1][1].append(clause)
                 continue
