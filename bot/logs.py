@@ -9,7 +9,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class WarningCounter(logging.Handler):
-    """A handler that only counts the WARNING and higher records it sees."""
+    """A logging handler that counts the records at WARNING and higher."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)

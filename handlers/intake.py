@@ -586,7 +586,7 @@ class Pipeline:
         have joined, the case stays where they reported it, and the reply
         explains that and how to pass the right place on.
 
-        With `correcting`, the line said the case was placed wrongly
+        With `correcting`, the line states that the case was placed wrongly
         ("不对，是13栋的"), so a case without a building is corrected, not
         filled in, and the reply confirms a correction. Either way the unit
         and room the address does not name stay on the case.

@@ -143,7 +143,7 @@ class Case(Base):
     # The current handling round (see CaseRound): its number and start.
     # party_id, route, acknowledged_at and the limits above belong to it.
     round_number: Mapped[int] = mapped_column(default=1, server_default="1")
-    # None on rows written before rounds were recorded; opened_at stands in.
+    # None on rows written before rounds were recorded, where opened_at is used instead.
     round_started_at: Mapped[datetime | None]
 
     compound: Mapped[Compound] = relationship(lazy="joined")

@@ -51,8 +51,8 @@ _CHINESE = re.compile(r"[\u3400-\u9fff]")
 # Longer clauses tell a story, where one problem runs over several clauses.
 MAX_LIST_CLAUSES = 5
 MAX_LIST_CLAUSE_CHARS = 15
-# Clauses that name where the problem before them is ("就在我家窗户底下") or
-# how the firm answered it ("物业说管不了"), so they raise nothing new.
+# Clauses that give the place of the problem before them ("就在我家窗户底下")
+# or the firm's reply to it ("物业说管不了"). They raise nothing new.
 _CONTINUES_LIST_CLAUSE = re.compile(r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归")
 
 
@@ -312,7 +312,7 @@ class Classifier:
             location=location,
             external=external,
             text=_finding_text(analysis.text) if analysis.text != whole_text else analysis.text,
-            # A part of a message may say "还有人被困" while the danger's name is in another part.
+            # One part may contain "还有人被困" while another part names the danger.
             danger=(find_danger(analysis.text) or find_danger(whole_text)) if urgent else None,
         )
 

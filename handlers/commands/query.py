@@ -90,8 +90,8 @@ async def query(ctx: CommandContext) -> list[Reply]:
     private = ctx.chat.kind == ChatKind.PRIVATE
     staff = access.can_act_on(case)
     entitled = staff or await is_reporter(ctx.session, ctx.member, case)
-    # Phone numbers stay whole in a private chat only for the staff who call
-    # the resident back and for the person who wrote them; lists mask them.
+    # In a private chat, phone numbers stay whole only for the staff who call
+    # the resident back and for the person who wrote them. Lists mask them.
     handler = access.handles(case)
     summary = None
     if private and entitled:

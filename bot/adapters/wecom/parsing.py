@@ -275,8 +275,8 @@ def _aibot_callback(data: dict[str, Any], received_at: datetime) -> AibotCallbac
 def _aibot_quote(data: dict[str, Any]) -> tuple[str | None, str]:
     """Return the message id and text of the message an AI-bot message quotes.
 
-    The quote holds the quoted message's msgtype and content, read like the
-    message itself. WeCom's receive-message documentation (doc 100719,
+    The quote contains the quoted message's msgtype and content, read like
+    the message itself. WeCom's receive-message documentation (doc 100719,
     2025-12-11) shows no msgid in it, so the id is read only if one comes.
     """
     quote = data.get("quote")
