@@ -77,7 +77,7 @@ from models import (
     utcnow,
 )
 from models.db import storage_unavailable
-from nlp.cues import ME_TOO, ME_TOO_PHRASES
+from nlp.cues import ME_TOO, ME_TOO_PHRASES, find_danger
 from nlp.findings import RELATIVE_PLACES, Finding, Location
 from nlp.labels import COMPOUND_WIDE
 from nlp.locate import extract_location, is_bare_address
@@ -920,7 +920,10 @@ class Pipeline:
             text = texts.location_added(case) if filled else texts.already_reported(case)
             result.replies.append(Reply(group, text, case.id, "group", message.message_id))
         else:
-            result.replies.append(Reply(group, texts.joined_for_group(case), case.id, "group", message.message_id))
+            advice = _advice_for_joiner(case, finding)
+            result.replies.append(
+                Reply(group, texts.joined_for_group(case, advice), case.id, "group", message.message_id)
+            )
             if case.reporter_count in NUDGE_COUNTS and case.party is not None and case.status != CaseStatus.TRIAGE:
                 result.replies.append(
                     Reply(PartyTarget(case.party.id, case.party.name), texts.nudge_for_party(case), case.id, "party")
@@ -929,6 +932,30 @@ class Pipeline:
         if where is not None:
             result.replies.extend(await care_notices(session, case, now, _report_dwelling(case, where)))
         return result
+
+
+def _advice_for_joiner(case: Case, finding: Finding | None) -> str:
+    """Return the emergency advice for a resident who joins an urgent case, or "" when they get none.
+
+    A neighbour who reports the same fire in their own words may be in another
+    chat, or far below the first acknowledgement, and faces the danger as
+    much as the first reporter did, so they get the same first step. Only
+    their own line decides that the danger is still current: the classifier
+    marks a line urgent only when it reports a danger happening now. A bare
+    「+1」 or 「我也是」 carries no finding and gets no advice. It joins only a
+    case this chat discussed in the last two hours, where the advice has
+    usually just been posted. Repeating the advice for every neighbour who
+    agrees would bury it. The caller asks only when the resident joins, so
+    each reporter is advised once.
+    """
+    # NOTE: an urgent line that joins a routine case (「电梯里有人被困」 after
+    # 「电梯坏了」) gets no advice, and the case stays routine.
+    if finding is None or not finding.urgent or not case.urgent or not CaseStatus(case.status).is_open:
+        return ""
+    # The kind the first report named gives every reporter the same line. A
+    # case that took its urgency from a merged case may name no danger itself.
+    danger = find_danger(normalize_text(case.summary)) or finding.danger
+    return texts.emergency_advice(danger)
 
 
 async def _case_discussed_in(session: AsyncSession, chat: ChatGroup, since: datetime) -> Case | None:

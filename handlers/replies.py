@@ -101,6 +101,11 @@ EMERGENCY_ADVICE = {
 GENERAL_EMERGENCY_ADVICE = "如有危险，请立即拨打110、119或120。"
 
 
+def emergency_advice(danger: DangerKind | None) -> str:
+    """Return the first thing to do for a kind of danger, or the general line when the kind is unknown."""
+    return EMERGENCY_ADVICE[danger] if danger else GENERAL_EMERGENCY_ADVICE
+
+
 def opened_for_group(case: Case, response_phrase: str, danger: DangerKind | None = None) -> str:
     """Tell the group a case was opened, who handles it and by when.
 
@@ -114,8 +119,7 @@ def opened_for_group(case: Case, response_phrase: str, danger: DangerKind | None
     query = f"发送“查询 {case.number}”可看进度。"
     if not case.urgent:
         return f"{opened}，{response_phrase}。{query}"
-    advice = EMERGENCY_ADVICE[danger] if danger else GENERAL_EMERGENCY_ADVICE
-    return f"{advice}\n{opened}。\n紧急工单：{response_phrase}。{query}"
+    return f"{emergency_advice(danger)}\n{opened}。\n紧急工单：{response_phrase}。{query}"
 
 
 def triage_for_group(case: Case) -> str:
@@ -126,12 +130,17 @@ def triage_for_group(case: Case) -> str:
     )
 
 
-def joined_for_group(case: Case) -> str:
-    """Tell the group a report joined an open case, so neighbours stop re-reporting."""
-    return (
+def joined_for_group(case: Case, advice: str = "") -> str:
+    """Tell the group a report joined an open case, so neighbours stop re-reporting.
+
+    `advice` is an emergency advice line (see emergency_advice) put first,
+    as an urgent acknowledgement puts it.
+    """
+    joined = (
         f"已记录：该问题已有工单 {case.number}（{case_title(case)}，已有{case.reporter_count}位居民反映），"
         f"{_who_handles(case)}，无需重复报告。发送“查询 {case.number}”可看进度。"
     )
+    return f"{advice}\n{joined}" if advice else joined
 
 
 def _who_handles(case: Case) -> str:
