@@ -57,25 +57,37 @@ def awaited_step(case: Case, late: str, next_due: datetime) -> str:
     return LIMIT_WORDS["acknowledge"]
 
 
-def escalated_to_rung(case: Case, rung: Rung, due: datetime, zone: ZoneInfo, late: str) -> str:
+def skipped_rungs(skipped: tuple[Rung, ...]) -> str:
+    """Name the rungs an escalation passed over because they have no registered staff, or return ""."""
+    if not skipped:
+        return ""
+    names = "、".join(RUNG_LABELS[rung] for rung in skipped)
+    both = "均" if len(skipped) > 1 else ""
+    return f"{names}{both}没有登记工作人员，已跳过。"
+
+
+def escalated_to_rung(
+    case: Case, rung: Rung, due: datetime, zone: ZoneInfo, late: str, skipped: tuple[Rung, ...] = ()
+) -> str:
     """Tell the people of a new rung that a case is now theirs to supervise.
 
     Args:
         late: The limit that ran out: acknowledge or resolve.
+        skipped: The rungs below `rung` that the climb passed over.
     """
     return (
         f"【督办】{case.compound.name} 工单 {case.number}（{case_title(case)}）{LATE_PHRASES[late]}，"
-        f"现升级至{RUNG_LABELS[rung]}督办，原承办方：{party_name(case)}。\n"
+        f"现升级至{RUNG_LABELS[rung]}督办，原承办方：{party_name(case)}。{skipped_rungs(skipped)}\n"
         f"内容：{staff_summary(case.summary, 80)}\n"
         f"请于{local_time(due, zone)}前推动{awaited_step(case, late, due)}。"
     )
 
 
-def escalated_for_party(case: Case, rung: Rung, late: str) -> str:
-    """Tell the first party that its case went up a rung and remains its responsibility."""
+def escalated_for_party(case: Case, rung: Rung, late: str, skipped: tuple[Rung, ...] = ()) -> str:
+    """Tell the first party that its case went up a rung, past any `skipped` ones, and remains its responsibility."""
     return (
         f"【督办提醒】工单 {case.number}（{case_title(case)}）{LATE_PHRASES[late]}，"
-        f"已升级至{RUNG_LABELS[rung]}督办。贵方仍为首接责任方，请继续办理并及时反馈进展。"
+        f"已升级至{RUNG_LABELS[rung]}督办。{skipped_rungs(skipped)}贵方仍为首接责任方，请继续办理并及时反馈进展。"
     )
 
 

@@ -214,7 +214,7 @@ async def _climb(
         Draft(
             key=key,
             kind="escalation",
-            text=notices.escalated_to_rung(case, rung, due, config.zone, late),
+            text=notices.escalated_to_rung(case, rung, due, config.zone, late, found.skipped),
             targets=targets,
             due_at=fell_due,
             urgent=case.urgent,
@@ -228,7 +228,7 @@ async def _climb(
             Draft(
                 key=f"{key}:first_party",
                 kind="escalation",
-                text=notices.escalated_for_party(case, rung, late),
+                text=notices.escalated_for_party(case, rung, late, found.skipped),
                 targets=[first_party],
                 due_at=fell_due,
                 urgent=case.urgent,

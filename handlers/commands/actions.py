@@ -24,7 +24,6 @@ from handlers.ladder import RUNG_LABELS, climb_by_command, escalation_label
 from handlers.messages import PartyTarget, Reply, UserTarget
 from handlers.permissions import Access, Level, deny, is_reporter, require_officer, require_staff
 from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
-from handlers.rungs import Rung
 from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, CaseOutcome, PartyKind, RoleKind
 
 
@@ -281,23 +280,17 @@ async def escalate(ctx: CommandContext) -> list[Reply]:
             user = UserTarget(target["platform"], target["user_id"])
             rung_replies.append(Reply(user, rung_note, case.id, "officer"))
 
+    skipped = notices.skipped_rungs(step.skipped)
     replies = await respond(
         ctx,
         case,
-        confirmation=f"工单 {case.number} 已升级为{label}，已通知{RUNG_LABELS[rung]}。{_skipped_phrase(step.skipped)}",
+        confirmation=f"工单 {case.number} 已升级为{label}，已通知{RUNG_LABELS[rung]}。{skipped}",
         group_note=update_for_group(case, f"已升级为{label}，将加快处理。"),
         detail=update_for_reporter(case, f"已升级为{label}，将加快处理。", reason),
         party_note=update_for_party(case, f"督办·{label}", reason),
         branch_note=branch_note,
     )
     return replies + rung_replies
-
-
-def _skipped_phrase(skipped: tuple[Rung, ...]) -> str:
-    """Name the levels an escalation passed over, for the officer who requested it."""
-    if not skipped:
-        return ""
-    return f"{'、'.join(RUNG_LABELS[r] for r in skipped)}没有登记工作人员，已跳过。"
 
 
 

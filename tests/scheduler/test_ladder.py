@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from handlers.directory import member_for
 from handlers.ladder import Rung, escalation_label, report_in, whistle
-from models import Case, CaseEvent, CaseTimer, Compound, DepartmentCall
+from models import Case, CaseEvent, CaseTimer, Compound, DepartmentCall, Role
 from tests.helpers import message
 from tests.scheduler.conftest import Desk, local
 
@@ -228,3 +229,49 @@ async def test_street_rung_overdue_reminds_again(desk: Desk):
         timer = await session.get_one(CaseTimer, case.id)
     assert timer.due_at is not None
     assert timer.rung == Rung.STREET
+
+
+async def unregister(desk: Desk, *accounts: str) -> None:
+    """Remove every role of some staff accounts, so their rungs have no registered staff."""
+    async with desk.services.sessionmaker() as session, session.begin():
+        for account in accounts:
+            member = await member_for(session, "test", account, account)
+            await session.execute(delete(Role).where(Role.member_id == member.id))
+
+
+@pytest.mark.parametrize(
+    ("unstaffed", "account", "label", "skipped"),
+    [
+        (("director",), "secretary", "小区党组织和小区专员", "业委会没有登记工作人员，已跳过。"),
+        (
+            ("director", "secretary", "liaison"),
+            "community",
+            "社区",
+            "业委会、小区党组织和小区专员均没有登记工作人员，已跳过。",
+        ),
+    ],
+)
+async def test_sweep_notice_names_skipped_rungs(
+    desk: Desk, unstaffed: tuple[str, ...], account: str, label: str, skipped: str
+):
+    await unregister(desk, *unstaffed)
+    await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+
+    report = await desk.sweeper().run_once(local(2026, 3, 4, 9))
+
+    assert report.escalations == 1
+    (notice,) = [t for t in desk.sent_to(account) if t.startswith("【督办】")]
+    first_line = notice.split("\n")[0]
+    assert first_line.endswith(f"现升级至{label}督办，原承办方：阳光花园物业服务中心。{skipped}")
+    (for_party,) = [t for t in desk.sent_to("pm") if t.startswith("【督办提醒】")]
+    assert f"已升级至{label}督办。{skipped}贵方仍为首接责任方" in for_party
+
+
+async def test_sweep_notice_without_skip(desk: Desk):
+    await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+
+    await desk.sweeper().run_once(local(2026, 3, 4, 9))
+
+    (notice,) = [t for t in desk.sent_to("director") if t.startswith("【督办】")]
+    assert "跳过" not in notice
+    assert notice.split("\n")[0].endswith("现升级至业委会督办，原承办方：阳光花园物业服务中心。")
