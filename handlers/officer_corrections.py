@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.calendar import WorkCalendar
 from handlers.errors import BadCommand
-from handlers.limits import current_table, deadlines_for, extend_for_pause
+from handlers.limits import LimitUnit, current_table, deadlines_for, extend_for_pause
 from handlers.rounds import pass_round
 from handlers.routing import party_for, route_for
 from handlers.rungs import current_rung, keep_rung
-from handlers.workflow import Action, apply_transition, check_transition, move_to_party
+from handlers.workflow import MERGED_DEADLINES, Action, apply_transition, check_transition, move_to_party
 from models import Case, CaseEvent, CaseStatus, Member, Party
 from nlp.labels import CATEGORY_LABELS, CHAT, default_route
 
@@ -61,6 +62,8 @@ async def recategorize(
       limits of the new category are counted from that start, and every
       pause that ended since (恢复计时) is added again. The party does not
       lose time it already spent on the case, and gets no time back either.
+      A deadline that a merge brought in from an older case stays unless
+      the new category's is earlier.
     - A resolved or closed case keeps its party, route and limits, because
       they record who handled it and by when. Only the category changes,
       so statistics count the case under the right one.
@@ -136,24 +139,73 @@ async def clock_start(session: AsyncSession, case: Case) -> datetime:
 
 
 async def _recount_limits(session: AsyncSession, case: Case) -> None:
-    """Count the limits of the case's category from its clock start, with past pauses added."""
-    # NOTE: an earlier deadline that a merge brought in (workflow.merge) is replaced here.
+    """Count the limits of the case's category from its clock start, with past pauses added.
+
+    A deadline that a merge since the clock start brought in from an older
+    case (workflow.merge) stays when it is earlier. Its residents have
+    waited since that case's report, and the party has known of the problem
+    since then, so a category fix must not give the party that time again.
+    The new category's deadline replaces it only when that one is earlier.
+    """
     start = await clock_start(session, case)
     table = current_table()
     rule = table.rule_for(case.category, case.urgent)
     deadlines = deadlines_for(case.category, case.urgent, start)
-    response_due, resolve_due = deadlines.response_due, deadlines.resolve_due
+    due = {"response_due_at": deadlines.response_due, "resolve_due_at": deadlines.resolve_due}
+    units = {"response_due_at": rule.acknowledge.unit, "resolve_due_at": rule.resolve.unit}
+    pauses = await _pauses_since(session, case, start)
+    for name in due:
+        due[name] = _past_pauses(due[name], units[name], start, pauses, table.calendar)
+    for merged_at, data in await _merges_since(session, case, start):
+        for name in MERGED_DEADLINES:
+            if name not in data:
+                continue
+            brought_in = _past_pauses(
+                datetime.fromisoformat(data[name]), units[name], merged_at, pauses, table.calendar
+            )
+            due[name] = min(due[name], brought_in)
+    case.response_due_at = due["response_due_at"]
+    case.resolve_due_at = due["resolve_due_at"]
+
+
+async def _pauses_since(session: AsyncSession, case: Case, start: datetime) -> list[tuple[datetime, datetime]]:
+    """Return the (paused, resumed) times of the case's pauses that ended at or after `start`."""
     resumed = await session.execute(
         select(CaseEvent.at, CaseEvent.data)
         .where(CaseEvent.case_id == case.id, CaseEvent.kind == "clock_resumed", CaseEvent.at >= start)
         .order_by(CaseEvent.at, CaseEvent.id)
     )
-    for resumed_at, data in resumed:
-        paused_at = resumed_at - timedelta(seconds=int((data or {}).get("paused_seconds", 0)))
-        response_due = extend_for_pause(response_due, rule.acknowledge.unit, paused_at, resumed_at, table.calendar)
-        resolve_due = extend_for_pause(resolve_due, rule.resolve.unit, paused_at, resumed_at, table.calendar)
-    case.response_due_at = response_due
-    case.resolve_due_at = resolve_due
+    return [
+        (resumed_at - timedelta(seconds=int((data or {}).get("paused_seconds", 0))), resumed_at)
+        for resumed_at, data in resumed
+    ]
+
+
+def _past_pauses(
+    due: datetime,
+    unit: LimitUnit,
+    since: datetime,
+    pauses: list[tuple[datetime, datetime]],
+    calendar: WorkCalendar,
+) -> datetime:
+    """Move a deadline that applied from `since` past each pause that ended at or after that moment.
+
+    A pause counts whole, as 恢复计时 moved the case's deadlines by all of it.
+    """
+    for paused_at, resumed_at in pauses:
+        if resumed_at >= since:
+            due = extend_for_pause(due, unit, paused_at, resumed_at, calendar)
+    return due
+
+
+async def _merges_since(session: AsyncSession, case: Case, start: datetime) -> list[tuple[datetime, dict]]:
+    """Return the time and data of each merge into the case at or after `start`."""
+    rows = await session.execute(
+        select(CaseEvent.at, CaseEvent.data)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "merged_in", CaseEvent.at >= start)
+        .order_by(CaseEvent.at, CaseEvent.id)
+    )
+    return [(merged_at, data or {}) for merged_at, data in rows]
 
 
 def mark_false_alarm(

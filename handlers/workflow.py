@@ -47,6 +47,9 @@ S = CaseStatus
 OPEN = frozenset(CaseStatus.open_statuses())
 # States in which the acting party has taken the case on.
 WORKING = frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS})
+# The deadlines a merge passes to its target when the merged case's are
+# earlier; the "merged_in" event stores each one passed, in ISO format.
+MERGED_DEADLINES = ("response_due_at", "resolve_due_at")
 
 
 class Action(enum.StrEnum):
@@ -600,12 +603,15 @@ async def merge(
     target.priority = max(target.priority, source.priority, priority_for(target.reporter_count))
     target.urgent = target.urgent or source.urgent
     # Merging an older, escalated case into a newer one must not lose its
-    # supervision level or its earlier deadlines.
+    # supervision level or its earlier deadlines. The event keeps each
+    # deadline the merge brought in, so a later 改类 can keep it too.
     target.escalation_level = max(target.escalation_level, source.escalation_level)
-    for deadline in ("response_due_at", "resolve_due_at"):
+    brought_in: dict[str, str] = {}
+    for deadline in MERGED_DEADLINES:
         theirs = getattr(source, deadline)
         if theirs is not None and (getattr(target, deadline) is None or theirs < getattr(target, deadline)):
             setattr(target, deadline, theirs)
+            brought_in[deadline] = theirs.isoformat()
     target.updated_at = now
     record_event(
         session,
@@ -615,7 +621,12 @@ async def merge(
         actor_label=actor_name(actor, ""),
         note=f"工单 {source.number}",
         at=now,
-        data={"from_case_id": source.id, "from_number": source.number, "reporters_added": moved},
+        data={
+            "from_case_id": source.id,
+            "from_number": source.number,
+            "reporters_added": moved,
+            **brought_in,
+        },
     )
     return event
 

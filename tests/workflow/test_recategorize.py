@@ -188,3 +188,58 @@ async def test_help_lists_corrections_for_officers(db_url):
         assert "· 误报：" in officer_help[0]
         assert "改类" not in resident_help[0]
         assert "误报" not in resident_help[0]
+
+
+async def merged_older_case(desk) -> None:
+    """Merge a safety case of Monday 2 March into one of Wednesday 4 March, which takes its earlier deadlines."""
+    await desk.say("3栋1单元楼道里堆满了纸箱杂物，消防通道都堵了", sender="r1")
+    await desk.say("8栋楼下有人飞线给电动车充电", sender="r2", at=later(2 * DAY))
+    await desk.say("合并 0001 0002", sender="officer", chat_id=STAFF_GROUP, at=later(2 * DAY + 60))
+    case = await desk.case(2)
+    assert case.category == "safety"
+    assert case.party_id == desk.compound.party(PartyKind.PARTY).id
+    # Monday's limits: respond by the end of Tuesday, resolve in 7 working days.
+    assert case.response_due_at.astimezone(SHANGHAI) == datetime(2026, 3, 4, tzinfo=SHANGHAI)
+    assert case.resolve_due_at.astimezone(SHANGHAI) == datetime(2026, 3, 12, tzinfo=SHANGHAI)
+
+
+async def test_merged_deadline_kept_on_looser_category(db_url):
+    async with open_desk(db_url) as desk:
+        await merged_older_case(desk)
+
+        # A neighbour dispute gets 15 working days, counted from Wednesday they would end on 25 March.
+        await desk.say("改类 0002 邻里纠纷", sender="officer", chat_id=STAFF_GROUP, at=later(2 * DAY + 90))
+
+        case = await desk.case(2)
+        assert case.category == "neighbor"
+        assert case.party_id == desk.compound.party(PartyKind.PARTY).id
+        assert case.response_due_at.astimezone(SHANGHAI) == datetime(2026, 3, 4, tzinfo=SHANGHAI)
+        assert case.resolve_due_at.astimezone(SHANGHAI) == datetime(2026, 3, 12, tzinfo=SHANGHAI)
+
+
+async def test_stricter_category_replaces_merged_deadline(db_url):
+    async with open_desk(db_url) as desk:
+        await merged_older_case(desk)
+
+        # Utilities get 4 hours to respond and 24 to resolve, from Wednesday 09:30.
+        await desk.say("改类 0002 水电气暖", sender="officer", chat_id=STAFF_GROUP, at=later(2 * DAY + 90))
+
+        case = await desk.case(2)
+        assert case.category == "utilities"
+        assert case.party_id == desk.compound.party(PartyKind.PARTY).id
+        # The merged response deadline, at the end of Tuesday, is still the earlier one.
+        assert case.response_due_at.astimezone(SHANGHAI) == datetime(2026, 3, 4, tzinfo=SHANGHAI)
+        assert case.resolve_due_at.astimezone(SHANGHAI) == datetime(2026, 3, 5, 9, 30, tzinfo=SHANGHAI)
+
+
+async def test_merged_deadline_keeps_later_pause(db_url):
+    async with open_desk(db_url) as desk:
+        await merged_older_case(desk)
+        # Paused from Thursday to Monday, which gives back two working days (Friday and Monday).
+        await desk.say("挂起 0002 等待消防部门意见", sender="officer", chat_id=STAFF_GROUP, at=later(3 * DAY))
+        await desk.say("恢复计时 0002", sender="officer", chat_id=STAFF_GROUP, at=later(7 * DAY))
+        assert (await desk.case(2)).resolve_due_at.astimezone(SHANGHAI) == datetime(2026, 3, 14, tzinfo=SHANGHAI)
+
+        await desk.say("改类 0002 邻里纠纷", sender="officer", chat_id=STAFF_GROUP, at=later(7 * DAY + 60))
+
+        assert (await desk.case(2)).resolve_due_at.astimezone(SHANGHAI) == datetime(2026, 3, 14, tzinfo=SHANGHAI)
