@@ -8,7 +8,9 @@ Closures, on-time closures and responses are counted per handling round
 (models.CaseRound): in the period in which the round's act happened and for
 the party whose round it was. Ended rounds are never rewritten, so a reopen
 or a hand-over leaves a past period's figures as they were. The round still
-running is read from the case row.
+running is read from the case row. Figures about the cases opened in a
+period (repeated cases, co-reporters) count only what happened before the
+period ended, so they too stay as they were once it is over.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, CaseOutcome, CaseRound, CaseStatus, DepartmentCall
+from models import Case, CaseEvent, CaseOutcome, CaseReporter, CaseRound, CaseStatus, DepartmentCall
 
 if TYPE_CHECKING:
     from handlers.statistics import Period
@@ -80,12 +82,12 @@ class CompoundStatistics:
     ratings: Counter[str] = field(default_factory=Counter)
     open_now: int = 0
     overdue_now: int = 0
+    # Residents who joined the cases opened in the period, before it ended.
     co_reporters: int = 0
     # On-time rate: rounds the acting party closed in the period with a resolution limit.
     closed_with_limit: int = 0
     closed_on_time: int = 0
-    # Cases opened in the period that were later reopened or merged into another case.
-    # NOTE: counted as of the query, so a past period's figure grows when an old case is reopened.
+    # Cases opened in the period that were reopened or merged into another case before it ended.
     repeated: int = 0
     # Cases whose first round was closed in the period as a false alarm (误报),
     # which every other figure leaves out.
@@ -169,11 +171,31 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
     # Every count below needs one of these, so the other cases are never
     # joined or evaluated.
     in_scope = and_(in_scope, or_(_within(Case.opened_at, period), is_open))
+    # A reopen is a "reopened" event and a merge ends the merged case's round,
+    # both written once with their time. Counting only those before the
+    # period's end keeps a past period's figure from growing when one of its
+    # cases is reopened or merged later.
     reopened = (
         select(CaseEvent.case_id.label("case_id"))
         .join(Case, Case.id == CaseEvent.case_id)
-        .where(in_scope, CaseEvent.kind == "reopened")
+        .where(in_scope, _within(Case.opened_at, period), CaseEvent.kind == "reopened", CaseEvent.at < period.end)
         .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    merged = exists().where(
+        CaseRound.case_id == Case.id, CaseRound.outcome == CaseOutcome.MERGED, CaseRound.ended_at < period.end
+    )
+    # Co-reporters are the reporter rows besides the opener's, by when they joined.
+    joined = (
+        select(CaseReporter.case_id.label("case_id"), func.count().label("count"))
+        .join(Case, Case.id == CaseReporter.case_id)
+        .where(
+            in_scope,
+            _within(Case.opened_at, period),
+            CaseReporter.member_id != Case.reporter_id,
+            CaseReporter.joined_at < period.end,
+        )
+        .group_by(CaseReporter.case_id)
         .subquery()
     )
     # The running round: the party responds by acknowledging the case, since
@@ -190,19 +212,18 @@ def _case_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) -
         Case.compound_id.label("compound_id"),
         Case.party_id.label("party_id"),
         _count_if(opened).label("opened"),
-        func.coalesce(func.sum(when((opened, Case.reporter_count - 1), else_=0)), 0).label("co_reporters"),
+        func.coalesce(func.sum(when((opened, func.coalesce(joined.c.count, 0)), else_=0)), 0).label("co_reporters"),
         _count_if(response_due).label("response_due"),
         _count_if(and_(response_due, on_time)).label("responded_in_time"),
         _count_if(is_open).label("open_now"),
         _count_if(and_(is_open, late)).label("overdue_now"),
-        _count_if(and_(opened, or_(Case.outcome == CaseOutcome.MERGED, reopened.c.case_id.is_not(None)))).label(
-            "repeated"
-        ),
+        _count_if(and_(opened, or_(merged, reopened.c.case_id.is_not(None)))).label("repeated"),
     ]
     return (
         select(*columns)
         .select_from(Case)
         .outerjoin(reopened, reopened.c.case_id == Case.id)
+        .outerjoin(joined, joined.c.case_id == Case.id)
         .where(in_scope)
         .group_by(Case.compound_id, Case.party_id)
     )

@@ -58,7 +58,8 @@ class DigestStats:
         awaiting_rating: Resolved cases the reporter had not rated yet at the reading time.
         categories: Cases opened in the period, by category key.
         parties: Response and resolution times by route key.
-        by_route: Cases opened in the period, by route key.
+        by_route: Cases opened in the period, by the route key of their first
+            handling round, so a later hand-over does not move them.
     """
 
     new: int = 0
@@ -123,9 +124,13 @@ async def compute_stats(
     changed: dict[int, _Change] = {}
     if now is None:
         changed = await _changes_since(session, [case.id for case in cases if case.updated_at >= end], end)
+    # A case opened in the period started its first round then, so `rounds`
+    # contains that round once it has ended. Until then the case row has its route.
+    first_routes = {ended.case_id: ended.route for ended in rounds if ended.number == 1}
     for case in cases:
         if case.id not in false_alarms:
-            _count_case(stats, case, (start, end, as_of), changed.get(case.id), rounds)
+            first_route = first_routes.get(case.id, case.route)
+            _count_case(stats, case, (start, end, as_of), changed.get(case.id), rounds, first_route)
     for ended in rounds:
         _count_round(stats, ended, start, end)
     return stats
@@ -179,13 +184,17 @@ def _count_case(
     times_of: tuple[datetime, datetime, datetime],
     change: _Change | None,
     rounds: Sequence[CaseRound],
+    first_route: str,
 ) -> None:
-    """Count one case: new in the period, and its state as of `as_of` for the current figures."""
+    """Count one case: new in the period, and its state as of `as_of` for the current figures.
+
+    A new case counts under `first_route`, the route of the round it was opened in.
+    """
     start, end, as_of = times_of
     if start <= case.opened_at < end:
         stats.new += 1
         stats.categories[case.category] += 1
-        stats.by_route[case.route] += 1
+        stats.by_route[first_route] += 1
     status = CaseStatus(case.status)
     escalation_level = case.escalation_level
     # The limits and acknowledgement of the round that ran at `as_of`.

@@ -195,6 +195,34 @@ async def test_repeat_rate(dashboard):
     assert by_name(body)["庚小区"]["rates"]["repeat"]["text"] == "50.0%（2/4）"
 
 
+async def test_past_repeat_rate_unchanged_by_later_reopen(dashboard):
+    seed = dashboard.seed
+    compound = await seed.compound("壬小区")
+    february = datetime(2026, 2, 10, 1, 30, tzinfo=UTC)
+    # Reopened in February: a repeat of February.
+    await seed.case(
+        compound,
+        opened=february,
+        acknowledged=february + timedelta(hours=1),
+        status=CaseStatus.REOPENED,
+        events=(("reopened", february + timedelta(days=2), {}),),
+    )
+    # Reopened and merged only in March, after February had ended.
+    await seed.case(
+        compound,
+        opened=february,
+        acknowledged=february + timedelta(hours=1),
+        status=CaseStatus.REOPENED,
+        events=(("reopened", MARCH + timedelta(days=1), {}),),
+    )
+    await seed.case(compound, opened=february, closed=MARCH + timedelta(hours=2), outcome=CaseOutcome.MERGED)
+    await seed.case(compound, opened=february)
+
+    _status, body = await dashboard.get_json(period="上月")
+
+    assert by_name(body)["壬小区"]["rates"]["repeat"]["text"] == "25.0%（1/4）"
+
+
 async def test_street_escalations_and_categories(dashboard):
     seed = dashboard.seed
     compound = await seed.compound("辛小区")

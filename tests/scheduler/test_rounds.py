@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.case_figures import CompoundStatistics, statistics_by_compound
+from handlers.cases import add_reporter
 from handlers.digests import compound_digest, compute_stats
+from handlers.directory import member_for
 from handlers.officer_corrections import mark_false_alarm
 from handlers.statistics import Period
-from handlers.workflow import Action, acknowledge, escalate, hand_on, reopen, resolve
+from handlers.workflow import Action, acknowledge, escalate, hand_on, merge, reopen, resolve
 from models import Case, CaseOutcome, Compound, PartyKind
 from tests.scheduler.conftest import SHANGHAI, Desk, local
 
@@ -178,3 +180,83 @@ async def test_week_1_digest_unchanged_by_reopen(desk: Desk):
     assert after_stats == before_stats
     assert "办结 1 件（已解决 1 件）" in before
     assert "当前超时未办 1 件，升级督办中 1 件，待居民评价 1 件" in before
+
+
+async def test_repeated_counts_before_period_end(desk: Desk):
+    lamp = await resolved_in_week_1(desk)
+    # Reopened the next morning, inside week 1, so week 1 counts it as repeated.
+    water = await desk.report(WATER, at=local(2026, 3, 3, 9), sender="resident-water")
+    async with desk.services.sessionmaker() as session, session.begin():
+        case = await session.get_one(Case, water.id)
+        acknowledge(session, case, actor=None, now=local(2026, 3, 3, 10))
+        resolve(session, case, actor=None, now=local(2026, 3, 3, 11), note="已恢复供水")
+        reopen(session, case, now=local(2026, 3, 4, 9), reason="又停水了")
+    week_1 = await figures(desk, WEEK_1)
+    assert (week_1.repeated, week_1.opened) == (1, 2)
+
+    async with desk.services.sessionmaker() as session, session.begin():
+        case = await session.get_one(Case, lamp.id)
+        reopen(session, case, now=local(2026, 3, 10, 9), reason="换了还是不亮")
+
+    assert (await figures(desk, WEEK_1)).repeated == 1
+    assert (await figures(desk, Period(WEEK_1.start, WEEK_2.end, "两周"))).repeated == 2
+
+
+async def test_later_merge_keeps_week_1_repeated(desk: Desk):
+    await desk.report("3栋楼道灯坏了", at=local(2026, 3, 6, 9), sender="resident-a")
+    later_report = await desk.report("3栋单元门坏了", at=local(2026, 3, 9, 9), sender="resident-b")
+    earlier = await desk.report("5栋单元门坏了", at=local(2026, 3, 5, 9), sender="resident-c")
+
+    async with desk.services.sessionmaker() as session, session.begin():
+        source = await session.get_one(Case, earlier.id)
+        target = await session.get_one(Case, later_report.id)
+        await merge(session, source, target, actor=None, now=local(2026, 3, 10, 9))
+
+    week_1 = await figures(desk, WEEK_1)
+    assert (week_1.repeated, week_1.opened) == (0, 2)
+    assert (await figures(desk, WEEK_2)).repeated == 0
+    assert (await figures(desk, Period(WEEK_1.start, local(2026, 3, 11), "十天"))).repeated == 1
+
+
+async def test_later_co_reporter_keeps_week_1_count(desk: Desk):
+    lamp = await resolved_in_week_1(desk)
+    async with desk.services.sessionmaker() as session, session.begin():
+        case = await session.get_one(Case, lamp.id)
+        neighbour = await member_for(session, "test", "resident-neighbour", "邻居")
+        await add_reporter(session, case, neighbour, raw_message_id=None, now=local(2026, 3, 6, 9))
+    assert (await figures(desk, WEEK_1)).co_reporters == 1
+
+    # Reopened in week 2, when another neighbour joins it.
+    async with desk.services.sessionmaker() as session, session.begin():
+        case = await session.get_one(Case, lamp.id)
+        reopen(session, case, now=local(2026, 3, 10, 9), reason="换了还是不亮")
+        late = await member_for(session, "test", "resident-late", "晚到的邻居")
+        await add_reporter(session, case, late, raw_message_id=None, now=local(2026, 3, 10, 10))
+
+    assert (await figures(desk, WEEK_1)).co_reporters == 1
+    assert (await figures(desk, Period(WEEK_1.start, WEEK_2.end, "两周"))).co_reporters == 2
+
+
+async def test_digest_counts_new_case_under_first_route(desk: Desk):
+    lamp = await desk.report(LAMP, at=local(2026, 3, 2, 9), sender="resident-lamp")
+
+    async def by_route() -> dict[str, int]:
+        async with desk.services.sessionmaker() as session:
+            stats = await compute_stats(session, [desk.compound.id], WEEK_1.start, WEEK_1.end)
+        return dict(stats.by_route)
+
+    assert await by_route() == {"property": 1}
+    async with desk.services.sessionmaker() as session, session.begin():
+        case = await session.get_one(Case, lamp.id)
+        compound = await session.get_one(Compound, desk.compound.id)
+        hand_on(
+            session,
+            case,
+            compound.party(PartyKind.COMMITTEE),
+            actor=None,
+            now=local(2026, 3, 10, 9),
+            reason="线路改造需业委会决定",
+            action=Action.ASSIGN,
+        )
+
+    assert await by_route() == {"property": 1}
