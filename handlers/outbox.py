@@ -246,6 +246,7 @@ class Outbox:
             platform=target.platform,
             target_kind=target_kind,
             target_id=target.chat_id if isinstance(target, ChatTarget) else target.user_id,
+            thread_id=target.thread_id if isinstance(target, ChatTarget) else None,
             text=reply.text,
             status=status,
             attempts=0,
@@ -310,7 +311,7 @@ class Outbox:
         """Send a claimed delivery once and store what came of it, as of `now`."""
         adapter = self._adapters.get(delivery.platform) or self._fallback
         target: ChatTarget | UserTarget = (
-            ChatTarget(delivery.platform, delivery.target_id)
+            ChatTarget(delivery.platform, delivery.target_id, delivery.thread_id)
             if delivery.target_kind == "chat"
             else UserTarget(delivery.platform, delivery.target_id)
         )

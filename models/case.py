@@ -123,6 +123,9 @@ class Case(Base):
     outcome_note: Mapped[str | None] = mapped_column(Text)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     chat_group_id: Mapped[int | None] = mapped_column(ForeignKey("chat_group.id"))
+    # The forum topic of that chat the case was reported in, so the group's
+    # notes about it reach the residents who follow that topic.
+    thread_id: Mapped[str | None] = mapped_column(String(32))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     reporter_count: Mapped[int] = mapped_column(default=1)
     # Raised as more residents report the same problem: 0 normal, 1 high, 2 highest.
@@ -270,6 +273,8 @@ class Delivery(Base):
     platform: Mapped[str] = mapped_column(String(16))
     target_kind: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[str] = mapped_column(String(128))
+    # The forum topic of a chat target, or None for the chat itself.
+    thread_id: Mapped[str | None] = mapped_column(String(32))
     # The text to send; a personal reply's text is replaced by a placeholder once it is sent or given up.
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
