@@ -131,6 +131,18 @@ async def claim_written(
         return set(claimed)
 
 
+async def mark_text_sent(sessionmaker: async_sessionmaker[AsyncSession], delivery_id: int, *, instance: str) -> bool:
+    """Record that the text of a delivery claimed by `instance` arrived, and commit; False when it lost the claim."""
+    async with sessionmaker() as session, session.begin():
+        marked = await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status == SENDING, Delivery.claimed_by == instance)
+            .values(text_sent=True)
+            .execution_options(synchronize_session=False)
+        )
+        return marked.rowcount == 1
+
+
 async def release_claims(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, instance: str) -> int:
     """Put back the deliveries `instance` still has claimed, at shutdown; return how many."""
     async with sessionmaker() as session, session.begin():

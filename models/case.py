@@ -287,6 +287,9 @@ class Delivery(Base):
     audience: Mapped[str] = mapped_column(String(16), default="group", server_default="group")
     reply_to: Mapped[str | None] = mapped_column(String(256))
     image_path: Mapped[str | None] = mapped_column(Text)
+    # Set once the text of a delivery with a picture has arrived, so a retry
+    # after a failed picture sends the picture alone.
+    text_sent: Mapped[bool] = mapped_column(default=False, server_default=false())
     personal: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Whether the branch is told when this delivery finally fails. False when
     # the caller reports failures itself (the scheduler's notifications).

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from handlers.messages import ChatTarget, Reply
 from models import Delivery, utcnow
+from tests.telegram.conftest import TelegramHarness
 from tests.telegram.updates import SUPERGROUP
 
 GROUP = ChatTarget("telegram", str(SUPERGROUP))
@@ -42,3 +44,55 @@ async def test_long_flood_control_waits_in_the_queue(telegram):
     assert await telegram.services.outbox.retry_due(row.created_at + timedelta(minutes=5)) == 0
     assert await telegram.services.outbox.retry_due(row.next_attempt_at) == 1
     assert telegram.api.sent_to(SUPERGROUP) == ["工单 0001 已受理"]
+
+
+def chart_file(tmp_path: Path) -> Path:
+    path = tmp_path / "weekly.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    return path
+
+
+async def stored(telegram: TelegramHarness) -> list[Delivery]:
+    async with telegram.services.sessionmaker() as session:
+        return list(await session.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+def delivered(telegram: TelegramHarness) -> list[str]:
+    """Return what reached the group, in order: texts, and "photo" for each picture."""
+    return [
+        c.params["text"] if c.method == "sendMessage" else "photo"
+        for c in telegram.api.calls
+        if c.method in ("sendMessage", "sendPhoto") and c.params.get("_delivered")
+    ]
+
+
+async def test_failed_picture_retried_without_its_text(telegram, tmp_path):
+    await telegram.bind(SUPERGROUP)
+    for _ in range(5):
+        telegram.api.fail_next("sendPhoto", 502, "Bad Gateway")
+
+    chart = Reply(GROUP, "本周工单统计", image_path=str(chart_file(tmp_path)))
+
+    [result] = await telegram.services.outbox.deliver([chart])
+
+    assert result.retryable
+    [row] = await stored(telegram)
+    assert (row.status, row.text_sent) == ("pending", True)
+    assert await telegram.services.outbox.retry_due(utcnow() + timedelta(hours=1)) == 1
+    assert delivered(telegram) == ["本周工单统计", "photo"]
+    [row] = await stored(telegram)
+    assert row.status == "sent"
+
+
+async def test_failed_text_retried_before_its_picture(telegram, tmp_path):
+    await telegram.bind(SUPERGROUP)
+    telegram.api.behind_broken_proxy = True
+
+    await telegram.services.outbox.deliver([Reply(GROUP, "本周工单统计", image_path=str(chart_file(tmp_path)))])
+
+    [row] = await stored(telegram)
+    assert (row.status, row.text_sent) == ("pending", False)
+    assert telegram.api.calls_of("sendPhoto") == []
+    telegram.api.behind_broken_proxy = False
+    assert await telegram.services.outbox.retry_due(utcnow() + timedelta(hours=1)) == 1
+    assert delivered(telegram) == ["本周工单统计", "photo"]
