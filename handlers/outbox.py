@@ -198,9 +198,8 @@ class Outbox:
                 type(exc).__name__,
             )
             claimed = set()
-        # NOTE: the rows are claimed together and tried one after another. When
-        # each try takes minutes (a platform that is down, with the adapters' own
-        # retries), a late row's claim can pass STALE_CLAIM first and be sent twice.
+        # The rows are tried one after another, so _attempt renews the claim
+        # of a row that waited long behind the rows before it.
         for row in queued.rows:
             if row.id in claimed:
                 row.status, row.claimed_at, row.claimed_by = store.SENDING, now, self.instance
@@ -312,9 +311,13 @@ class Outbox:
     async def _attempt(self, delivery: Delivery, now: datetime) -> DeliveryResult | None:
         """Send a claimed delivery once and store what came of it, as of `now`.
 
-        Returns None when another process took the delivery over after its
-        text was sent, leaving the picture to that process.
+        Returns None when another process took the delivery over, because
+        its claim went stale while it waited behind slow sends or while its
+        text was sent. This call then sent nothing or only the text, and
+        that process sends the rest.
         """
+        if not await self._hold_claim(delivery, now):
+            return None
         adapter = self._adapters.get(delivery.platform) or self._fallback
         target: ChatTarget | UserTarget = (
             ChatTarget(delivery.platform, delivery.target_id, delivery.thread_id)
@@ -354,6 +357,21 @@ class Outbox:
             )
             return False
         delivery.text_sent = True
+        return True
+
+    async def _hold_claim(self, delivery: Delivery, now: datetime) -> bool:
+        """Renew the claim of a delivery that waited since it was claimed; return False when it was lost."""
+        current = max(now, self._clock())
+        if delivery.claimed_at is not None and current - delivery.claimed_at < store.RENEW_CLAIM_AFTER:
+            return True
+        if not await store.renew_claim(self._sessionmaker, delivery.id, now=current, instance=self.instance):
+            log.warning(
+                "delivery %s waited past its claim and another process took it; not sent here: case=%s",
+                delivery.id,
+                delivery.case_id,
+            )
+            return False
+        delivery.claimed_at = current
         return True
 
     async def _settle(
