@@ -116,6 +116,7 @@ async def open_case(
     raw_message_id: int | None,
     now: datetime,
     triage: bool,
+    thread_id: str | None = None,
 ) -> tuple[Case, Deadlines]:
     """Open a case for a finding, routed by the compound's table, with its first events."""
     route = await route_for(session, compound, finding.category, external=finding.external)
@@ -138,6 +139,7 @@ async def open_case(
         status=CaseStatus.TRIAGE if triage else CaseStatus.NEW,
         reporter_id=reporter.id,
         chat_group_id=chat_group_id,
+        thread_id=thread_id,
         opened_at=now,
         updated_at=now,
         round_started_at=now,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import replies as texts
 from handlers.cases import fill_location, follow_merges, record_event
-from handlers.messages import ChatTarget, InboundMessage, PartyTarget, Reply
+from handlers.messages import InboundMessage, PartyTarget, Reply, chat_target
 from handlers.register_notices import care_notices
 from models import Case, CaseStatus, ChatGroup, Member, RawMessage
 from nlp.clauses import opens_topic
@@ -117,7 +117,7 @@ async def record_detail(
         data={"raw_message_id": raw.id, "follow_up": True},
     )
     case.updated_at = now
-    group = ChatTarget(message.platform, message.chat_id)
+    group = chat_target(message)
     text = texts.location_added(case) if placed else texts.detail_added(case)
     replies = [Reply(group, text, case.id, "group", message.message_id)]
     if case.party is not None and case.status != CaseStatus.TRIAGE:

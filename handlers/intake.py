@@ -45,6 +45,7 @@ from handlers.messages import (
     InboundMessage,
     PartyTarget,
     Reply,
+    chat_target,
     with_spoken_text,
 )
 from handlers.onboarding import (
@@ -257,7 +258,7 @@ class Pipeline:
                 raw_id,
             )
             apology = Reply(
-                target=ChatTarget(message.platform, message.chat_id),
+                target=chat_target(message),
                 text=texts.apology(),
                 reply_to=message.message_id,
             )
@@ -347,8 +348,7 @@ class Pipeline:
         if message.is_private and chat.compound_id is None and await holds_staff_role(session, member):
             # Staff act through commands, and the resident's question about
             # their home would only mislead them. They report with 报事.
-            chat_target = ChatTarget(message.platform, message.chat_id)
-            hint = Reply(chat_target, texts.staff_private_hint(), None, "officer", message.message_id)
+            hint = Reply(chat_target(message), texts.staff_private_hint(), None, "officer", message.message_id)
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[hint])
         if message.is_private and chat.compound_id is None:
             await carry_home(session, chat, member, now)
@@ -504,7 +504,7 @@ class Pipeline:
             result.replies.extend(r for r in opened.replies if r.audience != "group")
         if lines:
             text = registered_before(lines) if private else texts.registered_before_binding(lines)
-            here = ChatTarget(answer.platform, answer.chat_id)
+            here = ChatTarget(answer.platform, answer.chat_id, answer.thread_id)
             audience = "reporter" if private else "group"
             result.replies.insert(1, Reply(here, text, result.case_ids[0], audience))
 
@@ -562,7 +562,7 @@ class Pipeline:
         if chat.bind_hint_sent_at is None and not message.is_private:
             chat.bind_hint_sent_at = now
             result.replies.append(
-                Reply(target=ChatTarget(message.platform, message.chat_id), text=texts.bind_hint())
+                Reply(target=chat_target(message), text=texts.bind_hint())
             )
         return result
 
@@ -606,7 +606,7 @@ class Pipeline:
         )
         if case is None:
             return None
-        group = ChatTarget(message.platform, message.chat_id)
+        group = chat_target(message)
         if not correcting and fill_location(session, case, location, member, now):
             placed = [case]
             # "5栋楼道灯不亮了，另外垃圾桶也满了，还有地库有积水", then "是5栋1单元的":
@@ -765,6 +765,7 @@ class Pipeline:
                 raw_message_id=raw.id,
                 now=now,
                 triage=triage,
+                thread_id=message.thread_id,
             )
             result.opened += 1
             result.case_ids.append(case.id)
@@ -798,7 +799,7 @@ class Pipeline:
             result.replies.insert(
                 0,
                 Reply(
-                    ChatTarget(message.platform, message.chat_id),
+                    chat_target(message),
                     "\n".join(group_lines),
                     result.case_ids[0],
                     "group",
@@ -909,7 +910,7 @@ class Pipeline:
                 data={"raw_message_id": raw.id, "me_too": True},
             )
         result = IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], attached=1)
-        group = ChatTarget(message.platform, message.chat_id)
+        group = chat_target(message)
         # Only the reporter's own words place their case: a neighbour's "5栋也坏了"
         # may be another lift.
         own = finding is not None and case.reporter_id == member.id

@@ -49,6 +49,9 @@ class InboundMessage:
         sent_at: When the sender sent it, time-zone aware.
         text: The text, or the caption of a photo or file.
         reply_to: The platform id of the message this one quotes or replies to.
+        thread_id: The forum topic of the chat the message was written in,
+            for platforms whose groups have topics (Telegram forums); None
+            for a chat without topics and for Telegram's General topic.
         quoted_text: The text of the quoted message, for platforms whose quote
             names no message id (the WeCom AI bot).
         attachments: Media and other non-text parts.
@@ -69,6 +72,7 @@ class InboundMessage:
     quoted_text: str = ""
     attachments: tuple[InboundAttachment, ...] = ()
     mentions_bot: bool = False
+    thread_id: str | None = None
 
 
 def with_spoken_text(message: InboundMessage) -> InboundMessage:
@@ -94,10 +98,23 @@ def with_spoken_text(message: InboundMessage) -> InboundMessage:
 
 @dataclass(frozen=True, slots=True)
 class ChatTarget:
-    """A group or private chat on one platform."""
+    """A group or private chat on one platform, or one forum topic of it.
+
+    Attributes:
+        platform: The platform's name.
+        chat_id: The chat, as the platform names it.
+        thread_id: The forum topic to post in. None posts to the chat
+            itself, which is the General topic of a Telegram forum.
+    """
 
     platform: str
     chat_id: str
+    thread_id: str | None = None
+
+
+def chat_target(message: InboundMessage) -> ChatTarget:
+    """Return where a reply to a message goes: its chat, and the topic it was written in."""
+    return ChatTarget(message.platform, message.chat_id, message.thread_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import onboarding_texts as texts
 from handlers.directory import bind_chat, compound_by_code
-from handlers.messages import ChatTarget, InboundMessage, Reply
+from handlers.messages import InboundMessage, Reply, chat_target
 from models import ChatGroup, Compound, Member, PrivateChatHome
 from nlp.findings import Finding, Location
 from nlp.locate import address_leftover, extract_location
@@ -394,7 +394,7 @@ def _is_han(char: str) -> bool:
 
 def _reply(message: InboundMessage, text: str) -> Reply:
     return Reply(
-        target=ChatTarget(message.platform, message.chat_id),
+        target=chat_target(message),
         text=text,
         audience="reporter",
         reply_to=message.message_id,

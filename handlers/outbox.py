@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -198,16 +198,17 @@ class Outbox:
                 type(exc).__name__,
             )
             claimed = set()
-        # NOTE: the rows are claimed together and tried one after another. When
-        # each try takes minutes (a platform that is down, with the adapters' own
-        # retries), a late row's claim can pass STALE_CLAIM first and be sent twice.
+        # The rows are tried one after another, so _attempt renews the claim
+        # of a row that waited long behind the rows before it.
         for row in queued.rows:
             if row.id in claimed:
                 row.status, row.claimed_at, row.claimed_by = store.SENDING, now, self.instance
             elif row.status == store.PENDING:
                 log.info("delivery %s was taken by the retry pass before its first attempt", row.id)
                 continue
-            results.append(await self._attempt(row, now))
+            result = await self._attempt(row, now)
+            if result is not None:
+                results.append(result)
         return results
 
     async def retry_due(self, now: datetime | None = None, *, limit: int = RETRY_BATCH) -> int:
@@ -246,6 +247,7 @@ class Outbox:
             platform=target.platform,
             target_kind=target_kind,
             target_id=target.chat_id if isinstance(target, ChatTarget) else target.user_id,
+            thread_id=target.thread_id if isinstance(target, ChatTarget) else None,
             text=reply.text,
             status=status,
             attempts=0,
@@ -306,38 +308,71 @@ class Outbox:
             )
         return targets
 
-    async def _attempt(self, delivery: Delivery, now: datetime) -> DeliveryResult:
-        """Send a claimed delivery once and store what came of it, as of `now`."""
+    async def _attempt(self, delivery: Delivery, now: datetime) -> DeliveryResult | None:
+        """Send a claimed delivery once and store what came of it, as of `now`.
+
+        Returns None when another process took the delivery over, because
+        its claim went stale while it waited behind slow sends or while its
+        text was sent. This call then sent nothing or only the text, and
+        that process sends the rest.
+        """
+        if not await self._hold_claim(delivery, now):
+            return None
         adapter = self._adapters.get(delivery.platform) or self._fallback
         target: ChatTarget | UserTarget = (
-            ChatTarget(delivery.platform, delivery.target_id)
+            ChatTarget(delivery.platform, delivery.target_id, delivery.thread_id)
             if delivery.target_kind == "chat"
             else UserTarget(delivery.platform, delivery.target_id)
         )
-        error: str | None = None
-        transient = False
-        retry_after: float | None = None
         if adapter is None:
-            error = f"no adapter for platform {delivery.platform}"
+            outcome = _PartOutcome(f"no adapter for platform {delivery.platform}")
         else:
-            try:
-                await adapter.send(target, delivery.text, reply_to=delivery.reply_to)
-                if delivery.image_path:
-                    # NOTE: a failed picture retries the text too, so the text can arrive twice.
-                    await self._send_image(adapter, target, Path(delivery.image_path))
-            except PlatformError as exc:
-                error = str(exc)
-                transient = exc.transient
-                retry_after = exc.retry_after
-            except Exception as exc:
-                # A bug or an unexpected client error in one adapter must not
-                # stop the other replies of the same message. It may be a
-                # network error the adapter does not know, so it is retried.
-                log.exception("adapter %s raised while sending delivery %s", delivery.platform, delivery.id)
-                error = f"{type(exc).__name__}: {exc}"
-                transient = True
-        await self._settle(delivery, error, now=now, transient=transient, retry_after=retry_after)
-        return DeliveryResult(delivery.platform, delivery.target_id, error, retryable=transient)
+            outcome = _ARRIVED
+            if not delivery.text_sent:
+                outcome = await _send_part(delivery, adapter.send(target, delivery.text, reply_to=delivery.reply_to))
+            if outcome.error is None and delivery.image_path:
+                if not await self._text_arrived(delivery):
+                    return None
+                outcome = await _send_part(delivery, self._send_image(adapter, target, Path(delivery.image_path)))
+        await self._settle(
+            delivery, outcome.error, now=now, transient=outcome.transient, retry_after=outcome.retry_after
+        )
+        return DeliveryResult(delivery.platform, delivery.target_id, outcome.error, retryable=outcome.transient)
+
+    async def _text_arrived(self, delivery: Delivery) -> bool:
+        """Record that a delivery's text arrived, before its picture is sent.
+
+        A picture that fails is tried again later without its text, which
+        the chat already shows. The record commits before the picture goes
+        out, so it also counts when this process dies during that send.
+        Returns False when another process took the delivery over.
+        """
+        if delivery.text_sent:
+            return True
+        if not await store.mark_text_sent(self._sessionmaker, delivery.id, instance=self.instance):
+            log.warning(
+                "delivery %s was taken over by another process after its text was sent; picture left to it: case=%s",
+                delivery.id,
+                delivery.case_id,
+            )
+            return False
+        delivery.text_sent = True
+        return True
+
+    async def _hold_claim(self, delivery: Delivery, now: datetime) -> bool:
+        """Renew the claim of a delivery that waited since it was claimed; return False when it was lost."""
+        current = max(now, self._clock())
+        if delivery.claimed_at is not None and current - delivery.claimed_at < store.RENEW_CLAIM_AFTER:
+            return True
+        if not await store.renew_claim(self._sessionmaker, delivery.id, now=current, instance=self.instance):
+            log.warning(
+                "delivery %s waited past its claim and another process took it; not sent here: case=%s",
+                delivery.id,
+                delivery.case_id,
+            )
+            return False
+        delivery.claimed_at = current
+        return True
 
     async def _settle(
         self, delivery: Delivery, error: str | None, *, now: datetime, transient: bool, retry_after: float | None
@@ -430,6 +465,33 @@ class Outbox:
         )
         reply = Reply(PartyTarget(branch.id, branch.name), text, case_id, "officer")
         return await self.enqueue(session, [reply], report_failures=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _PartOutcome:
+    """The result of sending one part (text or picture) of a delivery, with an error of None when it arrived."""
+
+    error: str | None = None
+    transient: bool = False
+    retry_after: float | None = None
+
+
+_ARRIVED = _PartOutcome()
+
+
+async def _send_part(delivery: Delivery, sending: Awaitable[None]) -> _PartOutcome:
+    """Await an adapter's send of a delivery's text or picture and return what came of it."""
+    try:
+        await sending
+    except PlatformError as exc:
+        return _PartOutcome(str(exc), exc.transient, exc.retry_after)
+    except Exception as exc:
+        # A bug or an unexpected client error in one adapter must not
+        # stop the other replies of the same message. It may be a
+        # network error the adapter does not know, so it is retried.
+        log.exception("adapter %s raised while sending delivery %s", delivery.platform, delivery.id)
+        return _PartOutcome(f"{type(exc).__name__}: {exc}", transient=True)
+    return _ARRIVED
 
 
 def _drop_repeats(

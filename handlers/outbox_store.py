@@ -50,6 +50,11 @@ CHAT_GIVE_UP_AFTER = timedelta(hours=6)
 # NOTE: Telegram honours flood-control waits of up to 300 s per try, so an
 # attempt under heavy flood control can outlast this claim and be sent twice.
 STALE_CLAIM = timedelta(minutes=10)
+# Rows claimed together are sent one after another, or a few at a time, so
+# a late row may wait behind slow sends. Its claim is renewed just before its
+# attempt once it is older than this, so the attempt starts with all of
+# STALE_CLAIM ahead and no other process takes the row meanwhile.
+RENEW_CLAIM_AFTER = timedelta(minutes=1)
 # How long a row written in a caller's transaction waits for its writer's
 # first attempt before a periodic pass may take it. The writer claims it
 # within milliseconds of the commit, so only a writer that died first leaves
@@ -129,6 +134,36 @@ async def claim_written(
             .returning(Delivery.id)
         )
         return set(claimed)
+
+
+async def renew_claim(
+    sessionmaker: async_sessionmaker[AsyncSession], delivery_id: int, *, now: datetime, instance: str
+) -> bool:
+    """Move the claimed_at of a delivery that `instance` has claimed to `now`, and commit.
+
+    Returns False when the claim went stale and another process released or
+    took the row, which that process then sends.
+    """
+    async with sessionmaker() as session, session.begin():
+        renewed = await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status == SENDING, Delivery.claimed_by == instance)
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return renewed.rowcount == 1
+
+
+async def mark_text_sent(sessionmaker: async_sessionmaker[AsyncSession], delivery_id: int, *, instance: str) -> bool:
+    """Record that the text of a delivery claimed by `instance` arrived, and commit; False when it lost the claim."""
+    async with sessionmaker() as session, session.begin():
+        marked = await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status == SENDING, Delivery.claimed_by == instance)
+            .values(text_sent=True)
+            .execution_options(synchronize_session=False)
+        )
+        return marked.rowcount == 1
 
 
 async def release_claims(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, instance: str) -> int:

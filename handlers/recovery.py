@@ -147,7 +147,8 @@ async def _count_attempt(pipeline: Pipeline, raw: RawMessage) -> bool:
 
 
 async def _give_up(pipeline: Pipeline, raw: RawMessage) -> None:
-    apology = Reply(ChatTarget(raw.platform, raw.chat_id), texts.apology(), reply_to=raw.platform_message_id)
+    here = ChatTarget(raw.platform, raw.chat_id, raw.thread_id)
+    apology = Reply(here, texts.apology(), reply_to=raw.platform_message_id)
     async with pipeline.sessionmaker() as session, session.begin():
         marked = await session.execute(
             update(RawMessage)

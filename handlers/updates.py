@@ -48,6 +48,7 @@ async def announce(
     detail: str | None,
     group_note: str,
     skip_chat_id: int | None = None,
+    skip_thread_id: str | None = None,
     exclude_member_id: int | None = None,
     party_note: str | None = None,
     branch_note: str | None = None,
@@ -61,6 +62,9 @@ async def announce(
             sends them nothing.
         group_note: The short note for the case's group; masked here.
         skip_chat_id: The chat that already gets the note as the command's reply.
+        skip_thread_id: The forum topic of that chat the reply goes to. The
+            case's own topic still gets the note when the command came from
+            another topic.
         exclude_member_id: The member who made the change, who needs no message.
         party_note: A message for the party now acting on the case.
         branch_note: A message for the party branch (the liaison officer).
@@ -70,10 +74,11 @@ async def announce(
     """
     replies: list[Reply] = []
     group = await case_group(session, case)
-    if group is not None and group.id != skip_chat_id:
+    answered_here = group is not None and group.id == skip_chat_id and case.thread_id == skip_thread_id
+    if group is not None and not answered_here:
         replies.append(
             Reply(
-                ChatTarget(group.platform, group.chat_id),
+                ChatTarget(group.platform, group.chat_id, case.thread_id),
                 mask_for_group(group_note),
                 case.id,
                 "group",

@@ -697,6 +697,7 @@ async def split(
         status=S.NEW,
         reporter_id=moving.member_id,
         chat_group_id=source.chat_group_id,
+        thread_id=source.thread_id,
         opened_at=now,
         updated_at=now,
         round_started_at=now,

@@ -123,6 +123,9 @@ class Case(Base):
     outcome_note: Mapped[str | None] = mapped_column(Text)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     chat_group_id: Mapped[int | None] = mapped_column(ForeignKey("chat_group.id"))
+    # The forum topic of that chat the case was reported in, so the group's
+    # notes about it reach the residents who follow that topic.
+    thread_id: Mapped[str | None] = mapped_column(String(32))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     reporter_count: Mapped[int] = mapped_column(default=1)
     # Raised as more residents report the same problem: 0 normal, 1 high, 2 highest.
@@ -270,6 +273,8 @@ class Delivery(Base):
     platform: Mapped[str] = mapped_column(String(16))
     target_kind: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[str] = mapped_column(String(128))
+    # The forum topic of a chat target, or None for the chat itself.
+    thread_id: Mapped[str | None] = mapped_column(String(32))
     # The text to send; a personal reply's text is replaced by a placeholder once it is sent or given up.
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -282,6 +287,9 @@ class Delivery(Base):
     audience: Mapped[str] = mapped_column(String(16), default="group", server_default="group")
     reply_to: Mapped[str | None] = mapped_column(String(256))
     image_path: Mapped[str | None] = mapped_column(Text)
+    # Set once the text of a delivery with a picture has arrived, so a retry
+    # after a failed picture sends the picture alone.
+    text_sent: Mapped[bool] = mapped_column(default=False, server_default=false())
     personal: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Whether the branch is told when this delivery finally fails. False when
     # the caller reports failures itself (the scheduler's notifications).

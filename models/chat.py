@@ -77,6 +77,8 @@ class RawMessage(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     text: Mapped[str] = mapped_column(Text, default="")
     reply_to: Mapped[str | None] = mapped_column(String(128))
+    # The forum topic the message was written in, where the platform has topics.
+    thread_id: Mapped[str | None] = mapped_column(String(32))
     quoted_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     attachments: Mapped[list[Any]] = mapped_column(default=list)
     # The rest of the inbound message, so a row left pending by a crash can be

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import BadCommand
-from handlers.messages import ChatTarget, InboundMessage, Reply
+from handlers.messages import InboundMessage, Reply, chat_target
 from handlers.permissions import Level
 from models import ChatGroup, ChatKind, Compound, Member, RawMessage
 from nlp.normalize import fold_characters
@@ -274,7 +274,7 @@ def reject_second_case(ctx: CommandContext, verb: str) -> None:
 def reply_here(ctx: CommandContext, text: str, *, case_id: int | None = None) -> Reply:
     """Build a reply in the chat the command came from."""
     return Reply(
-        target=ChatTarget(ctx.message.platform, ctx.message.chat_id),
+        target=chat_target(ctx.message),
         text=text,
         case_id=case_id,
         audience="group",

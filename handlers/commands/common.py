@@ -306,7 +306,8 @@ async def respond(
     """Reply to the sender and tell the case's other audiences about the change.
 
     In the case's own group the masked group note is the answer, so the
-    group reads one message rather than two.
+    group reads one message rather than two. Given in another forum topic
+    of that group, the note also goes to the case's own topic.
     """
     in_case_group = ctx.chat.id == case.chat_group_id and ctx.chat.kind != ChatKind.PRIVATE
     first = mask_for_group(group_note) if in_case_group else confirmation
@@ -317,6 +318,7 @@ async def respond(
         detail=detail,
         group_note=group_note,
         skip_chat_id=ctx.chat.id,
+        skip_thread_id=ctx.message.thread_id,
         exclude_member_id=ctx.member.id,
         party_note=party_note,
         branch_note=branch_note,

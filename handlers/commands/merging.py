@@ -99,6 +99,7 @@ async def split(ctx: CommandContext) -> list[Reply]:
             f"单独登记，由{party_name(new_case)}处理。",
         ),
         skip_chat_id=ctx.chat.id,
+        skip_thread_id=ctx.message.thread_id,
         exclude_member_id=ctx.member.id,
         party_note=opened_for_party(new_case, reporter.display_name if reporter is not None else "", phrase),
     )

@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 from bot.adapters.telegram import TelegramAdapter
 from bot.server import build_web_app
 from bot.services import Services
-from handlers.directory import bind_chat, chat_for, create_compound
-from models import Case, ChatGroup, Compound, RawMessage
+from handlers.directory import bind_chat, chat_for, create_compound, member_for
+from handlers.permissions import grant_role
+from models import Case, ChatGroup, Compound, PartyKind, RawMessage, RoleKind
 from tests.helpers import T0, make_services
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.telegram.updates import OFFICER
 
 WEBHOOK_SECRET = "s3cret-Token_for-tests"
 
@@ -45,6 +47,14 @@ class TelegramHarness:
             chat = await chat_for(session, "telegram", str(chat_id), title=f"{name}业主群")
             await bind_chat(session, chat, compound, T0)
         return compound
+
+    async def make_officer(self, compound: Compound, user_id: int = OFFICER) -> None:
+        """Make a Telegram user the compound's liaison officer, who may run every case command."""
+        async with self.services.sessionmaker() as session, session.begin():
+            row = await session.get_one(Compound, compound.id)
+            officer = await member_for(session, "telegram", str(user_id), "李专员")
+            branch = row.party(PartyKind.PARTY)
+            await grant_role(session, officer, RoleKind.LIAISON_OFFICER, compound=row, party=branch)
 
     async def chat(self, chat_id: int) -> ChatGroup | None:
         async with self.services.sessionmaker() as session:

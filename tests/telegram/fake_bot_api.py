@@ -2,10 +2,13 @@
 
 The real aiogram Bot talks to it over HTTP through
 `AiohttpSession(api=TelegramAPIServer.from_base(url))`. It serves getMe,
-sendMessage, setMyCommands, setWebhook, deleteWebhook and getUpdates, checks
-HTML text the way the Bot API documents it, records every request, and
-returns canned errors queued by a test (429 with retry_after, 400 with
-migrate_to_chat_id, 403 for a chat the bot was removed from).
+sendMessage, sendPhoto, setMyCommands, setWebhook, deleteWebhook and
+getUpdates, checks HTML text the way the Bot API documents it, records every
+request, and returns canned errors queued by a test (429 with retry_after,
+400 with migrate_to_chat_id, 403 for a chat the bot was removed from). A
+supergroup can be made a forum: a message to one of its topics carries
+message_thread_id, and one to a topic that is unknown, deleted or closed
+fails with the 400 the Bot API gives for it.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ class FakeBotApi:
         self.privacy_mode = True
         self._canned: dict[str, deque[CannedError]] = defaultdict(deque)
         self._migrated: dict[str, int] = {}
+        # Forum supergroups: topic id -> open (True) or closed (False).
+        self._forums: dict[str, dict[int, bool]] = {}
         self._removed: set[str] = set()
         self._updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Condition()
@@ -103,6 +108,24 @@ class FakeBotApi:
     def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """Make sends to the old group fail with migrate_to_chat_id, as after an upgrade."""
         self._migrated[str(old_chat_id)] = new_chat_id
+
+    def make_forum(self, chat_id: int, *topics: int) -> None:
+        """Turn a supergroup into a forum with these open topics besides General."""
+        self._forums[str(chat_id)] = dict.fromkeys(topics, True)
+
+    def close_topic(self, chat_id: int, topic: int) -> None:
+        self._forums[str(chat_id)][topic] = False
+
+    def delete_topic(self, chat_id: int, topic: int) -> None:
+        del self._forums[str(chat_id)][topic]
+
+    def sent_in_topic(self, chat_id: int, topic: int | None) -> list[str]:
+        """Return the texts delivered to one topic of a chat; None is the General topic."""
+        return [
+            c.params["text"]
+            for c in self.calls_of("sendMessage")
+            if c.params.get("_delivered") and c.params["chat_id"] == str(chat_id) and c.params["_topic"] == topic
+        ]
 
     def remove_bot_from(self, chat_id: int) -> None:
         """Make sends to a chat fail with 403, as after the bot was kicked."""
@@ -192,6 +215,9 @@ class FakeBotApi:
             return _error(403, "Forbidden: bot was kicked from the group chat")
         # aiogram uploads the file under a random field and names it in photo
         # as attach://<field>, as the Bot API allows.
+        rejection = self._topic_rejection(call)
+        if rejection is not None:
+            return rejection
         reference = str(call.params.get("photo", ""))
         photo = call.params.get(f"_{reference.removeprefix('attach://')}_bytes", b"")
         if not photo.startswith(b"\x89PNG"):
@@ -206,6 +232,21 @@ class FakeBotApi:
         }
         return _ok(message)
 
+    def _topic_rejection(self, call: ApiCall) -> web.Response | None:
+        """Check message_thread_id as a forum does; record the topic, or return the error."""
+        chat_id = str(call.params.get("chat_id", ""))
+        raw = call.params.get("message_thread_id")
+        topic = int(raw) if raw is not None else None
+        call.params["_topic"] = topic
+        if topic is None:
+            return None
+        topics = self._forums.get(chat_id)
+        if topics is None or topic not in topics:
+            return _error(400, "Bad Request: message thread not found")
+        if not topics[topic]:
+            return _error(400, "Bad Request: TOPIC_CLOSED")
+        return None
+
     async def _api_sendMessage(self, call: ApiCall) -> web.Response:
         chat_id = str(call.params.get("chat_id", ""))
         if chat_id in self._migrated:
@@ -216,6 +257,9 @@ class FakeBotApi:
             )
         if chat_id in self._removed:
             return _error(403, "Forbidden: bot was kicked from the group chat")
+        rejection = self._topic_rejection(call)
+        if rejection is not None:
+            return rejection
 
         text = call.params.get("text", "")
         parse_mode = call.params.get("parse_mode")

@@ -6,7 +6,7 @@ from aiogram.types import Message
 
 from bot.adapters.telegram.convert import message_key, split_message_key, to_inbound
 from tests.telegram.fake_bot_api import BOT_USERNAME
-from tests.telegram.updates import SUPERGROUP, chat, group_message
+from tests.telegram.updates import SUPERGROUP, chat, group_message, in_topic
 
 
 def convert(fields: dict):
@@ -94,3 +94,24 @@ def test_channel_post_ignored():
 def test_message_key_round_trip():
     assert split_message_key(message_key(-1001234, 57)) == ("-1001234", 57)
     assert split_message_key("wx-100") is None
+
+
+def test_topic_message_carries_topic_without_quote():
+    inbound = convert(group_message("5栋门禁坏了", message_id=90, **in_topic(42)))
+
+    assert inbound is not None
+    assert inbound.thread_id == "42"
+    # The message that opened the topic is no quote of the resident's.
+    assert inbound.reply_to is None
+
+
+def test_reply_inside_topic_keeps_quote():
+    fields = group_message("我家也是", message_id=91, **in_topic(42))
+    fields["reply_to_message"] = {**fields["reply_to_message"], "message_id": 77}
+    fields["reply_to_message"].pop("forum_topic_created")
+
+    inbound = convert(fields)
+
+    assert inbound is not None
+    assert inbound.thread_id == "42"
+    assert inbound.reply_to == message_key(SUPERGROUP, 77)

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from handlers.directory import bind_chat, chat_for
 from handlers.messages import ChatTarget, Reply
-from models import Delivery
-from tests.telegram.updates import OFFICER, OLD_GROUP, SUPERGROUP, bot_membership, chat, group_message, update, user
+from models import Compound, Delivery, RawMessage, utcnow
+from tests.helpers import T0
+from tests.telegram.updates import (
+    OFFICER,
+    OLD_GROUP,
+    SUPERGROUP,
+    bot_membership,
+    chat,
+    group_message,
+    private_message,
+    update,
+    user,
+)
 
 
 def service_message(chat_id: int, **fields) -> dict:
@@ -55,10 +69,78 @@ async def test_supergroup_row_from_early_message_gets_binding(telegram):
     await telegram.deliver(update(service_message(OLD_GROUP, migrate_to_chat_id=SUPERGROUP)))
 
     new = await telegram.chat(SUPERGROUP)
-    old = await telegram.chat(OLD_GROUP)
-    assert new is not None and old is not None
+    assert new is not None
     assert new.compound_id == compound.id
-    assert not old.active
+    assert new.active
+    assert await telegram.chat(OLD_GROUP) is None
+
+
+async def old_group_case(telegram) -> Compound:  # noqa: ANN001 - the TelegramHarness fixture
+    """Bind the old group, give it an officer, and let a resident open case 0001 there."""
+    compound = await telegram.bind(OLD_GROUP)
+    await telegram.make_officer(compound)
+    await telegram.deliver(update(group_message("9栋的电梯按钮失灵了", chat_id=OLD_GROUP)))
+    assert len(telegram.api.sent_to(OLD_GROUP)) == 1
+    return compound
+
+
+async def assert_case_in_supergroup(telegram) -> None:  # noqa: ANN001
+    """Check that case 0001 and the old group's messages now belong to the supergroup's chat row."""
+    assert await telegram.chat(OLD_GROUP) is None
+    new = await telegram.chat(SUPERGROUP)
+    assert new is not None
+    [case] = await telegram.cases()
+    assert case.chat_group_id == new.id
+    async with telegram.services.sessionmaker() as session:
+        group_messages = select(RawMessage.chat_group_id).where(RawMessage.is_private.is_(False))
+        chats = set(await session.scalars(group_messages))
+    assert chats == {new.id}
+
+
+async def test_case_of_old_group_updated_in_supergroup(telegram):
+    await old_group_case(telegram)
+    # A resident writes in the supergroup before the migration notice arrives.
+    await telegram.deliver(update(group_message("大家好", chat_id=SUPERGROUP)))
+    await telegram.deliver(update(service_message(OLD_GROUP, migrate_to_chat_id=SUPERGROUP)))
+    telegram.api.migrate_chat(OLD_GROUP, SUPERGROUP)
+
+    await telegram.deliver(update(private_message("受理 0001")))
+
+    assert "正在处理" in telegram.api.sent_to(SUPERGROUP)[-1]
+    await assert_case_in_supergroup(telegram)
+
+
+async def test_supergroup_bound_first_takes_old_cases(telegram):
+    compound = await old_group_case(telegram)
+    # An officer bound the supergroup before the migration notice arrived.
+    async with telegram.services.sessionmaker() as session, session.begin():
+        row = await session.get_one(Compound, compound.id)
+        supergroup = await chat_for(session, "telegram", str(SUPERGROUP), title="阳光花园业主群")
+        await bind_chat(session, supergroup, row, T0)
+    await telegram.deliver(update(service_message(SUPERGROUP, migrate_from_chat_id=OLD_GROUP)))
+
+    await telegram.deliver(update(private_message("受理 0001")))
+
+    [note] = telegram.api.sent_to(SUPERGROUP)
+    assert "正在处理" in note
+    await assert_case_in_supergroup(telegram)
+
+
+async def test_reply_queued_for_old_group_reaches_supergroup(telegram):
+    await telegram.bind(OLD_GROUP)
+    telegram.api.behind_broken_proxy = True
+    await telegram.deliver(update(group_message("4栋门口消防通道被车堵死了", chat_id=OLD_GROUP)))
+    telegram.api.behind_broken_proxy = False
+    await telegram.deliver(update(group_message("大家好", chat_id=SUPERGROUP)))
+    await telegram.deliver(update(service_message(SUPERGROUP, migrate_from_chat_id=OLD_GROUP)))
+    telegram.api.migrate_chat(OLD_GROUP, SUPERGROUP)
+
+    await telegram.services.outbox.retry_due(utcnow() + timedelta(hours=1))
+
+    hint, receipt = telegram.api.sent_to(SUPERGROUP)
+    assert "绑定" in hint
+    assert receipt.startswith("已登记：工单 0001")
+    assert [d.status for d in await deliveries(telegram)] == ["sent", "sent"]
 
 
 async def test_send_to_upgraded_group_follows_new_id(telegram):

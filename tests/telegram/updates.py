@@ -65,6 +65,35 @@ def group_message(
     return message
 
 
+def private_message(text: str, *, sender: int = OFFICER) -> dict[str, Any]:
+    """Return the message object of someone writing to the bot one-to-one."""
+    return {
+        "message_id": next_message_id(),
+        "date": DATE,
+        "chat": {"id": sender, "type": "private", "first_name": "李"},
+        "from": user(sender, "李", "专员"),
+        "text": text,
+    }
+
+
+def in_topic(topic: int, *, chat_id: int = SUPERGROUP) -> dict[str, Any]:
+    """Return the fields that place a message in a forum topic, for group_message(**in_topic(n)).
+
+    Telegram sends every message of a topic as a reply to the service
+    message that opened the topic, whose id is the topic's id.
+    """
+    forum = {**chat(chat_id), "is_forum": True}
+    opener = {
+        "message_id": topic,
+        "date": DATE,
+        "chat": forum,
+        "from": user(OFFICER, "李", "专员"),
+        "message_thread_id": topic,
+        "forum_topic_created": {"name": f"话题{topic}", "icon_color": 7322096},
+    }
+    return {"chat": forum, "message_thread_id": topic, "is_topic_message": True, "reply_to_message": opener}
+
+
 def update(message: dict[str, Any], *, kind: str = "message", update_id: int | None = None) -> dict[str, Any]:
     """Wrap a message in an Update of the given kind (message or edited_message)."""
     return {"update_id": update_id or next(_update_ids), kind: message}

@@ -59,9 +59,13 @@ def to_inbound(message: Message, *, account: str, bot_username: str | None) -> I
     if private:
         text = _deep_link_payload(text)
     sender_id, sender_name = sender
+    topic = _topic(message)
     reply_to = None
-    if message.reply_to_message is not None:
-        reply_to = message_key(message.chat.id, message.reply_to_message.message_id)
+    quoted = message.reply_to_message
+    # Telegram sends every message of a forum topic as a reply to the
+    # message that opened the topic. Only a reply to another message quotes.
+    if quoted is not None and str(quoted.message_id) != topic:
+        reply_to = message_key(message.chat.id, quoted.message_id)
     return InboundMessage(
         platform=PLATFORM,
         account=account,
@@ -76,7 +80,21 @@ def to_inbound(message: Message, *, account: str, bot_username: str | None) -> I
         reply_to=reply_to,
         attachments=attachments,
         mentions_bot=mentioned,
+        thread_id=topic,
     )
+
+
+def _topic(message: Message) -> str | None:
+    """Return the forum topic a message was written in, or None outside a topic.
+
+    A reply in a supergroup without topics, or in a forum's General topic,
+    also carries message_thread_id: the id of the message that started the
+    reply chain. Only is_topic_message marks a real topic, and sending to
+    such a reply chain's id fails with "message thread not found".
+    """
+    if not message.is_topic_message or message.message_thread_id is None:
+        return None
+    return str(message.message_thread_id)
 
 
 def _deep_link_payload(text: str) -> str:

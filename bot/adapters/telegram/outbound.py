@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
     TelegramNetworkError,
@@ -28,6 +30,9 @@ from handlers.messages import ChatTarget, UserTarget
 log = logging.getLogger("bot.telegram")
 
 Sleep = Callable[[float], Awaitable[None]]
+# Parts of the 400 error descriptions the Bot API returns for a message to a
+# forum topic that was deleted or closed.
+_TOPIC_GONE = ("message thread not found", "topic_closed", "topic_deleted")
 
 
 class TelegramOutbound:
@@ -81,13 +86,11 @@ class TelegramOutbound:
         if not chunks:
             log.warning("empty reply to chat %s not sent", chat_id)
             return
-        # NOTE: ChatTarget carries no forum topic id, so in a forum supergroup a
-        # reply without a quote lands in the General topic. A quoted reply is
-        # expected to follow its message's topic; no real forum has checked it.
-        quoted = _quoted_message(reply_to, chat_id)
-        for index, chunk in enumerate(chunks):
+        place = _Place(chat_id, _topic(target), _quoted_message(reply_to, chat_id))
+        for chunk in chunks:
+            place = await self._send_chunk(place, escape(chunk))
             # Only the first chunk quotes the resident's message.
-            chat_id = await self._send_chunk(chat_id, escape(chunk), quoted if index == 0 else None)
+            place = replace(place, quoted=None)
 
     async def send_image(self, target: ChatTarget | UserTarget, path: Path) -> None:
         """Send a picture (a digest's chart) with the same retries as text.
@@ -104,33 +107,35 @@ class TelegramOutbound:
             msg = f"picture {path.name} not found; not sent to chat {chat_id}"
             raise PlatformError(msg)
 
-        async def send_photo(to_chat: str, _quoted: int | None) -> None:
-            await self._bot.send_photo(chat_id=to_chat, photo=FSInputFile(path))
-
-        await self._with_retries(chat_id, None, send_photo)
-
-    async def _send_chunk(self, chat_id: str, html_text: str, quoted: int | None) -> str:
-        """Send one chunk and return the chat id it finally went to."""
-
-        async def send_message(to_chat: str, quote: int | None) -> None:
-            await self._bot.send_message(
-                chat_id=to_chat,
-                text=html_text,
-                parse_mode=PARSE_MODE,
-                reply_parameters=_reply_parameters(quote),
+        async def send_photo(place: _Place) -> None:
+            await self._bot.send_photo(
+                chat_id=place.chat_id, message_thread_id=place.thread_id, photo=FSInputFile(path)
             )
 
-        return await self._with_retries(chat_id, quoted, send_message)
+        await self._with_retries(_Place(chat_id, _topic(target), None), send_photo)
 
-    async def _with_retries(
-        self, chat_id: str, quoted: int | None, call: Callable[[str, int | None], Awaitable[None]]
-    ) -> str:
+    async def _send_chunk(self, place: _Place, html_text: str) -> _Place:
+        """Send one chunk and return where it finally went."""
+
+        async def send_message(to: _Place) -> None:
+            await self._bot.send_message(
+                chat_id=to.chat_id,
+                message_thread_id=to.thread_id,
+                text=html_text,
+                parse_mode=PARSE_MODE,
+                reply_parameters=_reply_parameters(to.quoted),
+            )
+
+        return await self._with_retries(place, send_message)
+
+    async def _with_retries(self, place: _Place, call: Callable[[_Place], Awaitable[None]]) -> _Place:
         """Make one Bot API call, following migrations and waiting out flood control."""
         migrated = False
         for attempt in range(1, self._max_attempts + 1):
+            chat_id = place.chat_id
             try:
-                await call(chat_id, quoted)
-                return chat_id
+                await call(place)
+                return place
             except TelegramRetryAfter as exc:
                 if exc.retry_after > self._max_retry_after:
                     msg = (
@@ -154,9 +159,9 @@ class TelegramOutbound:
                 new_chat_id = str(exc.migrate_to_chat_id)
                 log.info("chat %s became supergroup %s; resending there", chat_id, new_chat_id)
                 await self._chats.migrate(chat_id, new_chat_id)
-                chat_id = new_chat_id
-                # The quoted message belongs to the old chat.
-                quoted = None
+                # The quoted message belongs to the old chat, and a basic
+                # group has no topics.
+                place = _Place(new_chat_id, None, None)
             except TelegramForbiddenError as exc:
                 # Kicked, left, or a user who never started the bot.
                 await self._chats.set_active(chat_id, False)
@@ -168,11 +173,45 @@ class TelegramOutbound:
                 delay = float(2 ** (attempt - 1))
                 log.warning("send to chat %s failed (%s); retrying in %s s", chat_id, exc, delay)
                 await self._sleep(delay)
+            except TelegramBadRequest as exc:
+                if place.thread_id is None or not _topic_gone(exc):
+                    msg = f"Telegram rejected a message to chat {chat_id}: {exc.message}"
+                    raise PlatformError(msg) from exc
+                # A deleted or closed topic would otherwise lose the message,
+                # and the chat's General topic reaches the same residents.
+                log.warning(
+                    "topic %s of chat %s rejected the message (%s); sending it to the General topic",
+                    place.thread_id,
+                    chat_id,
+                    exc.message,
+                )
+                place = _Place(chat_id, None, None)
             except TelegramAPIError as exc:
                 msg = f"Telegram rejected a message to chat {chat_id}: {exc.message}"
                 raise PlatformError(msg) from exc
         msg = f"message to chat {chat_id} not delivered after {self._max_attempts} tries"
         raise PlatformError(msg, transient=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """The destination of one Bot API call: the chat, its forum topic and the quoted message."""
+
+    chat_id: str
+    thread_id: int | None
+    quoted: int | None
+
+
+def _topic(target: ChatTarget | UserTarget) -> int | None:
+    if not isinstance(target, ChatTarget) or target.thread_id is None:
+        return None
+    return int(target.thread_id) if target.thread_id.isdigit() else None
+
+
+def _topic_gone(exc: TelegramBadRequest) -> bool:
+    """Tell whether the Bot API rejected a message because its forum topic was deleted or closed."""
+    description = exc.message.lower()
+    return any(words in description for words in _TOPIC_GONE)
 
 
 def _quoted_message(reply_to: str | None, chat_id: str) -> int | None:
