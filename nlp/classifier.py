@@ -22,6 +22,8 @@ from nlp.segment import Segmenter
 logger = logging.getLogger("nlp")
 
 MODEL_FILE = "model/classifier.json.gz"
+# Highest confidence reported, so that a triage threshold of 1 catches all.
+MAX_CONFIDENCE = 0.9999
 
 # Default decision thresholds, used when the model file does not set them.
 DEFAULT_THRESHOLDS = {
@@ -66,6 +68,15 @@ class _Analysis(NamedTuple):
     text: str
     cues: Cues
     scores: Scores
+
+
+def _confidence(probability: float) -> float:
+    """Round a probability to four places, never up to 1.
+
+    A threshold of 1 must send every case to a person: a saturated softmax
+    rounding to exactly 1.0 would otherwise slip past it.
+    """
+    return min(round(probability, 4), MAX_CONFIDENCE)
 
 
 class Classifier:
@@ -308,7 +319,7 @@ class Classifier:
         return Finding(
             category=category,
             urgent=urgent,
-            confidence=round(float(analysis.scores.category_probabilities[index]), 4),
+            confidence=_confidence(float(analysis.scores.category_probabilities[index])),
             location=location,
             external=external,
             text=_finding_text(analysis.text) if analysis.text != whole_text else analysis.text,

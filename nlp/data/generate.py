@@ -25,6 +25,7 @@ from nlp.data.letters import LETTER_PHRASES
 from nlp.data.more import (
     CITY_PHRASES,
     LETTER_MORE,
+    LETTER_ROUND_FIVE,
     LETTER_ROUND_FOUR,
     LETTER_ROUND_THREE,
     LETTER_ROUND_TWO,
@@ -129,6 +130,7 @@ def parse_phrases() -> list[Phrase]:
         *LETTER_ROUND_TWO.items(),
         *LETTER_ROUND_THREE.items(),
         *LETTER_ROUND_FOUR.items(),
+        *LETTER_ROUND_FIVE.items(),
     ]
     for name in TOPIC_MODULES:
         module = importlib.import_module(f"nlp.data.{name}")

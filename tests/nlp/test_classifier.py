@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from nlp import Classifier, Finding, Location
+from nlp.classifier import MAX_CONFIDENCE
 from nlp.labels import CATEGORIES
 
 
@@ -316,3 +317,11 @@ def test_routine_finding_names_no_danger(classifier: Classifier) -> None:
     (finding,) = classifier.classify("5栋楼道灯坏了好几天了")
     assert not finding.urgent
     assert finding.danger is None
+
+
+@pytest.mark.parametrize("text", ["垃圾桶好几天没人清理了", "3栋电梯坏了", "楼道灯不亮了"])
+def test_confidence_stays_below_one(classifier: Classifier, text: str) -> None:
+    # A triage threshold of 1 is how an operator sends every case to a person.
+    (finding,) = classifier.classify(text)
+    assert finding.category != "chat"
+    assert finding.confidence <= MAX_CONFIDENCE < 1.0
