@@ -113,14 +113,14 @@ def test_evaluate_reports_baseline_ratios(classifier: Classifier, tmp_path: Path
 def test_read_examples_rejects_missing_column(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("text,category\n电梯坏了,repair\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="missing column"):
+    with pytest.raises(ValueError, match="缺少列 urgency,route"):
         read_examples(path)
 
 
 def test_read_examples_rejects_unknown_label(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     _write_csv(path, [("电梯坏了", "lifts", "normal", "property")])
-    with pytest.raises(ValueError, match="unknown category 'lifts'"):
+    with pytest.raises(ValueError, match="第 2 行：category 列的值 'lifts' 无效"):
         read_examples(path)
 
 
