@@ -30,8 +30,9 @@ from bot.settings import Settings, load_settings
 from bot.tables import render_table
 from handlers.directory import compound_by_code
 from handlers.errors import ConfigError, DomainError
-from models import STATUS_LABELS, CaseStatus, Compound, RoleKind
+from models import ROLE_LABELS, STATUS_LABELS, CaseStatus, Compound, RoleKind
 from models.queries import CaseListing, list_cases
+from nlp.argparse_zh import ChineseArgumentParser
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
 # The replay's log, in DATA_DIR, rewritten by each replay.
@@ -39,64 +40,69 @@ REPLAY_LOG = "replay.log"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="小区议事与工单机器人")
-    parser.add_argument("--database-url", help="override DATABASE_URL for this command")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = ChineseArgumentParser(prog="python -m bot", description="小区议事与工单机器人")
+    parser.add_argument("--database-url", metavar="数据库地址", help="本次命令改用这个数据库，代替 DATABASE_URL 设置")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
-    sub.add_parser("run", help="start the long-running service (webhooks, adapters, scheduler)")
+    sub.add_parser("run", help="启动常驻服务（接收各平台消息、运行定时任务）")
 
-    replay_parser = sub.add_parser("replay", help="replay an exported chat log (CSV: time,group,sender,text)")
-    replay_parser.add_argument("file", type=Path)
-    replay_parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    replay_parser = sub.add_parser("replay", help="回放导出的聊天记录（CSV 列：time,group,sender,text）")
+    replay_parser.add_argument("file", type=Path, metavar="聊天记录文件", help="要回放的 CSV 文件")
+    replay_parser.add_argument("--quiet", action="store_true", help="只输出汇总，不逐条显示回复")
 
-    cases_parser = sub.add_parser("cases", help="list cases")
-    cases_parser.add_argument("--json", action="store_true", help="one JSON object per line")
-    cases_parser.add_argument("--compound", help="only this compound, by code (XQ0001) or name")
-    cases_parser.add_argument("--open", action="store_true", help="only open cases")
+    cases_parser = sub.add_parser("cases", help="列出工单")
+    cases_parser.add_argument("--json", action="store_true", help="每行输出一个 JSON 对象")
+    cases_parser.add_argument("--compound", metavar="小区", help="只列这个小区的工单，填编码（如 XQ0001）或名称")
+    cases_parser.add_argument("--open", action="store_true", help="只列未办结的工单")
     cases_parser.add_argument(
-        "--limit", type=_non_negative, default=0, help="at most this many, newest first; 0 for all"
+        "--limit", type=_non_negative, default=0, metavar="件数", help="最多列出多少件，新的在前；0 表示全部"
     )
-    compound_parser = sub.add_parser("compound-add", help="create a compound with its three parties")
-    compound_parser.add_argument("name", help="the compound's name, e.g. 翠湖苑")
-    compound_parser.add_argument("--code", help="its code for 绑定; default XQ0001, XQ0002, ...")
-    compound_parser.add_argument("--community", help="the community office above it")
+    compound_parser = sub.add_parser("compound-add", help="新建小区，连同它的物业、业委会和党组织三方")
+    compound_parser.add_argument("name", metavar="小区名称", help="小区名称，如 翠湖苑")
+    compound_parser.add_argument("--code", metavar="编码", help="群里“绑定”指令用的编码；默认依次为 XQ0001、XQ0002……")
+    compound_parser.add_argument("--community", metavar="社区", help="小区所属的社区")
     compound_parser.add_argument(
         "--street",
-        help="the street office above the community; needs --community, because a compound belongs to a street "
-        "only through its community",
+        metavar="街道",
+        help="社区所属的街道；须同时给出 --community，因为小区经由社区才归属街道",
     )
 
-    sub.add_parser("compounds", help="list compounds with their codes")
+    sub.add_parser("compounds", help="列出所有小区及其编码")
 
-    firm_parser = sub.add_parser(
-        "property-firm", help="name the property firm of a compound; the assessment groups compounds by it"
+    firm_parser = sub.add_parser("property-firm", help="登记小区的物业公司；物业服务评估按物业公司汇总各小区")
+    firm_parser.add_argument("compound", metavar="小区编码", help="小区编码，如 XQ0001")
+    firm_parser.add_argument("name", metavar="公司名称", help="物业公司的注册名称，如 安居物业服务有限公司")
+
+    grant_parser = sub.add_parser("grant", help="给某个平台账号授予工作人员角色")
+    grant_parser.add_argument(
+        "role",
+        choices=[r.value for r in RoleKind],
+        metavar="角色",
+        help="要授予的角色：" + "、".join(f"{kind.value}（{ROLE_LABELS[kind]}）" for kind in RoleKind),
     )
-    firm_parser.add_argument("compound", help="compound code")
-    firm_parser.add_argument("name", help="the firm's registered name, e.g. 安居物业服务有限公司")
-
-    grant_parser = sub.add_parser("grant", help="give a platform account a staff role")
-    grant_parser.add_argument("role", choices=[r.value for r in RoleKind])
     grant_parser.add_argument(
         "--platform",
         required=True,
+        metavar="平台",
         help=(
-            "wecom, wecom_aibot, wechat_mp, telegram, wecom_webhook for a staff group's robot "
-            "(--user is its name in WECOM_WEBHOOK_KEYS), or replay for the sender column of a replayed chat log"
+            "账号所在的平台：wecom、wecom_aibot、wechat_mp、telegram；"
+            "工作群的群机器人用 wecom_webhook（--user 填它在 WECOM_WEBHOOK_KEYS 中的名称）；"
+            "回放的聊天记录用 replay（--user 填 sender 列中的名字）"
         ),
     )
-    grant_parser.add_argument("--user", required=True, help="the platform's user id")
-    grant_parser.add_argument("--name", default="", help="display name")
-    grant_parser.add_argument("--compound", help="compound code, for roles inside a compound")
-    grant_parser.add_argument("--community", help="community name, for community_staff")
-    grant_parser.add_argument("--street", help="street name, for street_staff")
+    grant_parser.add_argument("--user", required=True, metavar="用户ID", help="账号在该平台上的用户 ID")
+    grant_parser.add_argument("--name", default="", metavar="姓名", help="显示的姓名")
+    grant_parser.add_argument("--compound", metavar="小区编码", help="小区编码，用于小区内的角色")
+    grant_parser.add_argument("--community", metavar="社区", help="社区名称，用于 community_staff")
+    grant_parser.add_argument("--street", metavar="街道", help="街道名称，用于 street_staff")
 
-    route_parser = sub.add_parser("route", help="override which party handles a category in one compound")
-    route_parser.add_argument("compound", help="compound code")
+    route_parser = sub.add_parser("route", help="为某个小区改定某类诉求的承办方")
+    route_parser.add_argument("compound", metavar="小区编码", help="小区编码，如 XQ0001")
     route_parser.add_argument(
-        "category", type=category_key, help="category key or Chinese label: repair or 设施报修, ..."
+        "category", type=category_key, metavar="类别", help="类别的中文名或英文键，如 设施报修 或 repair"
     )
     route_parser.add_argument(
-        "route", type=route_key, help="party: property or 物业, committee or 业委会, party or 党组织"
+        "route", type=route_key, metavar="承办方", help="物业（property）、业委会（committee）或党组织（party）"
     )
     register_cli.add_parsers(sub)
     viewer_cli.add_parsers(sub)
@@ -125,7 +131,7 @@ def category_key(value: str) -> str:
     key = _CATEGORY_BY_LABEL.get(value.strip(), value.strip().lower())
     if key not in CATEGORY_LABELS:
         choices = "、".join(f"{label}（{key}）" for key, label in CATEGORY_LABELS.items())
-        msg = f"invalid category {value!r}; use one of {choices}"
+        msg = f"无效的类别 {value!r}，可选：{choices}"
         raise argparse.ArgumentTypeError(msg)
     return key
 
@@ -136,15 +142,19 @@ def route_key(value: str) -> str:
     by_label = {label: key for key, label in ROUTE_LABELS.items()}
     key = _ROUTE_WORDS.get(word) or by_label.get(word) or word.lower()
     if key not in ROUTE_LABELS or key == "none":
-        msg = f"invalid party {value!r}; use property (物业), committee (业委会) or party (党组织)"
+        msg = f"无效的承办方 {value!r}，可选：物业（property）、业委会（committee）、党组织（party）"
         raise argparse.ArgumentTypeError(msg)
     return key
 
 
 def _non_negative(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        msg = f"{value!r} 不是整数"
+        raise argparse.ArgumentTypeError(msg) from None
     if number < 0:
-        msg = f"must be 0 or more, got {number}"
+        msg = f"不能小于 0，收到的是 {number}"
         raise argparse.ArgumentTypeError(msg)
     return number
 

@@ -25,11 +25,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Add the corrections-export command to the CLI's subcommands."""
     exporter = sub.add_parser(
         "corrections-export",
-        help="write every officer correction (分类, 改类, 误报) as a CSV for python -m nlp train --data",
+        help="把工作人员的每次纠正（分类、改类、误报）导出为 CSV，供 python -m nlp train --data 使用",
     )
-    exporter.add_argument("output", type=Path, help="CSV file to write; an existing file is replaced")
+    exporter.add_argument("output", type=Path, metavar="输出文件", help="要写入的 CSV 文件；已有的文件会被覆盖")
     exporter.add_argument(
-        "--since", help="only corrections made on or after this date (YYYY-MM-DD, in the TIMEZONE setting)"
+        "--since", metavar="日期", help="只导出这一天及以后的纠正（YYYY-MM-DD，按 TIMEZONE 设置的时区）"
     )
 
 

@@ -25,19 +25,20 @@ log = logging.getLogger("bot.register")
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Add the two register commands to the CLI's subcommands."""
-    importer = sub.add_parser(
-        "register-import", help="load a household register CSV into one compound; any bad row aborts the import"
-    )
-    importer.add_argument("--compound", required=True, help="compound code, e.g. XQ0001")
+    importer = sub.add_parser("register-import", help="把住户档案 CSV 导入一个小区；任何一行有误都不导入")
+    importer.add_argument("--compound", required=True, metavar="小区编码", help="小区编码，如 XQ0001")
     importer.add_argument(
-        "file", type=Path, help="CSV with the header 楼栋,单元,房号,姓名,关系,手机号,入住日期,标签,备注"
+        "file",
+        type=Path,
+        metavar="档案文件",
+        help="CSV 文件，表头为 楼栋,单元,房号,姓名,关系,手机号,入住日期,标签,备注",
     )
 
-    exporter = sub.add_parser("register-export", help="write one compound's household register as CSV")
-    exporter.add_argument("--compound", required=True, help="compound code, e.g. XQ0001")
-    exporter.add_argument("--output", type=Path, help="file to write; default standard output")
-    exporter.add_argument("--full", action="store_true", help="write full phone numbers instead of 138****1234")
-    exporter.add_argument("--with-tags", action="store_true", help="add the 标签 and 备注 columns")
+    exporter = sub.add_parser("register-export", help="把一个小区的住户档案导出为 CSV")
+    exporter.add_argument("--compound", required=True, metavar="小区编码", help="小区编码，如 XQ0001")
+    exporter.add_argument("--output", type=Path, metavar="文件", help="要写入的文件；默认输出到标准输出")
+    exporter.add_argument("--full", action="store_true", help="写出完整手机号，而不是 138****1234 的形式")
+    exporter.add_argument("--with-tags", action="store_true", help="加上“标签”和“备注”两列")
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

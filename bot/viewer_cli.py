@@ -26,18 +26,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Add the three dashboard-viewer commands to the CLI's subcommands."""
     adder = sub.add_parser(
         "dashboard-viewer-add",
-        help="issue a personal dashboard token for the whole district, one street or one community; "
-        "the token is printed once",
+        help="发放个人看板口令，范围为全区、一个街道或一个社区；口令只显示一次",
     )
-    adder.add_argument("--name", required=True, help="name of the person who holds the token, e.g. '城南街道 王某'")
-    adder.add_argument("--street", help="limit the token to this street, by name or id")
-    adder.add_argument("--community", help="limit the token to this community, by name or id")
-    adder.add_argument("--days", type=int, help="days until the token expires; default: valid until revoked")
+    adder.add_argument("--name", required=True, metavar="姓名", help="持有口令的人，如“城南街道 王某”")
+    adder.add_argument("--street", metavar="街道", help="口令只能查看这个街道，填名称或编号")
+    adder.add_argument("--community", metavar="社区", help="口令只能查看这个社区，填名称或编号")
+    adder.add_argument("--days", type=int, metavar="天数", help="口令多少天后失效；默认在撤销前长期有效")
 
-    sub.add_parser("dashboard-viewers", help="list the personal dashboard tokens issued, without the tokens")
+    sub.add_parser("dashboard-viewers", help="列出已发放的个人看板口令（不显示口令本身）")
 
-    revoker = sub.add_parser("dashboard-viewer-revoke", help="revoke a personal dashboard token at once")
-    revoker.add_argument("id", help="the token's id as dashboard-viewers lists it")
+    revoker = sub.add_parser("dashboard-viewer-revoke", help="立即撤销一个个人看板口令")
+    revoker.add_argument("id", metavar="编号", help="口令的编号，即 dashboard-viewers 列出的编号")
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -169,7 +169,8 @@ async def _changes_since(session: AsyncSession, case_ids: list[int], end: dateti
     for case_id, kind, at, data in events:
         change = changes[case_id]
         data = data or {}
-        if at < end and "to" in data:
+        # A reporter's location_corrected event stores two places under "from" and "to", not two states.
+        if at < end and "to" in data and kind != "location_corrected":
             change.status = CaseStatus(data["to"])
         elif at < end and kind == "opened":
             change.status = CaseStatus.TRIAGE if data.get("triage") else CaseStatus.NEW

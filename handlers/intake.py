@@ -583,8 +583,9 @@ class Pipeline:
         sender has an open case in this chat. A case without a building gets
         the address. A case with another building, reported by the sender
         alone, is corrected ("5栋电梯坏了", then "是6栋的"). Once neighbours
-        have joined, the case stays where they reported it, and the reply
-        explains that and how to pass the right place on.
+        have joined, the case stays where they reported it. The reply states
+        that, and the liaison officer is asked to check the place and given
+        the 改位置 command that sets it.
 
         With `correcting`, the line states that the case was placed wrongly
         ("不对，是13栋的"), so a case without a building is corrected, not
@@ -618,10 +619,10 @@ class Pipeline:
         elif location.building == case.building:
             return None
         elif case.reporter_count > 1 and case.building is not None:
-            # NOTE: no command changes a case's place afterwards, so the reply
-            # points to 补充, which reaches the acting party, and to the officer.
-            unchanged = Reply(group, texts.location_unchanged(case, location), case.id, "group", message.message_id)
-            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[unchanged])
+            # Neighbours reported the case where it is, so one reporter's word
+            # does not move it. The liaison officer checks and moves it with 改位置.
+            replies = _disputed_location(case, location, member, group, message)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=replies)
         elif correct_location(session, case, location, member, now):
             text = texts.location_corrected(case)
         else:
@@ -1057,6 +1058,25 @@ def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
         and case.place == finding.location.place
     )
     return placing or same_topic(case.summary, finding.text) or not has_topic(finding.text)
+
+
+def _disputed_location(
+    case: Case, location: Location, member: Member, group: ChatTarget, message: InboundMessage
+) -> list[Reply]:
+    """Tell the reporter that a joined case keeps its place, and ask the liaison officer to check theirs.
+
+    The place proposed to the officer is the one the reporter's correction
+    would have given: their building, and the unit and room of the case
+    unless they named others.
+    """
+    proposed = Location(location.building, location.unit or case.unit, location.room or case.room, case.place)
+    branch = case.compound.party(PartyKind.PARTY)
+    answer = texts.location_unchanged(case, location, officer_notified=branch is not None)
+    replies = [Reply(group, answer, case.id, "group", message.message_id)]
+    if branch is not None:
+        note = texts.location_disputed_for_officer(case, proposed, member.display_name)
+        replies.append(Reply(PartyTarget(branch.id, branch.name), note, case.id, "officer"))
+    return replies
 
 
 def _corrected_address(text: str) -> str | None:

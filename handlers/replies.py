@@ -164,13 +164,29 @@ def location_corrected(case: Case) -> str:
     return f"已更正位置：工单 {case.number} 的位置改为{where}。发送“查询 {case.number}”可看进度。"
 
 
-def location_unchanged(case: Case, location: Location) -> str:
-    """Tell a reporter that the place of a case others joined stays as it is, and how to pass the right one on."""
+def location_unchanged(case: Case, location: Location, *, officer_notified: bool) -> str:
+    """Tell a reporter that the place of a case others joined stays until the liaison officer checks it."""
     where = Location(location.building, location.unit).describe()
+    if officer_notified:
+        check = f"已转告小区专员核实，确在{where}的，小区专员会用“改位置 {case.number}”更正。"
+    else:
+        check = f"如果位置确实有误，请联系小区专员核实，小区专员可以发送“改位置 {case.number} {where}”更正。"
+    return f"工单 {case.number} 已有{case.reporter_count}位居民反映，位置暂不更改。{check}"
+
+
+def location_disputed_for_officer(case: Case, proposed: Location, reporter_name: str) -> str:
+    """Ask the liaison officer to check the place a reporter gives for a case others joined.
+
+    The message ends with the 改位置 command that sets the proposed place.
+    """
+    where = proposed.describe()
+    name = mask_name(reporter_name)
     return (
-        f"工单 {case.number} 已有{case.reporter_count}位居民反映，位置没有更改。"
-        f"如果位置确实有误，请发送“补充 {case.number} 实际在{where}”，"
-        f"正确位置会记入工单并转告{party_name(case)}；也可以联系小区专员核实。"
+        f"【位置待核实】{case.compound.name} 工单 {case.number}（{case_title(case)}）\n"
+        f"现记位置：{case_location(case) or '未注明'}\n"
+        f"反映人{f'（{name}）' if name else ''}说应为：{where}\n"
+        f"该工单已有{case.reporter_count}位居民反映，位置没有自动更改。"
+        f"核实属实请回复“改位置 {case.number} {where}”。"
     )
 
 

@@ -71,6 +71,7 @@ class Action(enum.StrEnum):
     RATE = "rated"
     RECATEGORIZE = "recategorized"
     NOT_A_CASE = "not_a_case"
+    RELOCATE = "relocated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,9 @@ TRANSITIONS: dict[Action, Transition] = {
     # wrong one can be fixed until the case is merged. In triage, 分类 sets it.
     Action.RECATEGORIZE: Transition(frozenset(CaseStatus) - {S.TRIAGE, S.MERGED}, None, None, "更改类别"),
     Action.NOT_A_CASE: Transition(OPEN, S.CLOSED, CaseOutcome.NOT_A_CASE, "标记为误报"),
+    # An officer's 改位置. Like the category, the place stays correctable
+    # after the case ends, because the record keeps where the problem was.
+    Action.RELOCATE: Transition(frozenset(CaseStatus) - {S.MERGED}, None, None, "更正位置"),
 }
 
 

@@ -39,7 +39,7 @@ def read_examples(path: Path) -> list[LabelledExample]:
         reader = csv.DictReader(handle)
         missing = [name for name in REQUIRED_COLUMNS if name not in (reader.fieldnames or [])]
         if missing:
-            msg = f"{path}: missing column(s) {', '.join(missing)}; need {', '.join(REQUIRED_COLUMNS)}"
+            msg = f"{path} 缺少列 {','.join(missing)}；表头须包含 {','.join(REQUIRED_COLUMNS)}"
             raise ValueError(msg)
         examples = []
         for line, row in enumerate(reader, start=2):
@@ -61,5 +61,5 @@ def _check_labels(path: Path, line: int, example: LabelledExample) -> None:
         (example.route, ROUTE_LABELS, "route"),
     ):
         if value not in known:
-            msg = f"{path}:{line}: unknown {name} {value!r}; expected one of {', '.join(known)}"
+            msg = f"{path} 第 {line} 行：{name} 列的值 {value!r} 无效，可选：{', '.join(known)}"
             raise ValueError(msg)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from nlp.argparse_zh import display_width
 from nlp.classifier import Classifier
 from nlp.dataset import LabelledExample, read_examples
 from nlp.findings import Finding
-from nlp.labels import CHAT, default_route
+from nlp.labels import CATEGORY_LABELS, CHAT, default_route
 from nlp.metrics import Prediction, score, worst_confusions
 from nlp.train import DATA_DIR, training_files
 
@@ -99,9 +100,7 @@ def evaluate_examples(
     return report
 
 
-def evaluate_file(
-    path: Path, model_path: str | Path | None = None, baselines: bool = True
-) -> dict[str, object]:
+def evaluate_file(path: Path, model_path: str | Path | None = None, baselines: bool = True) -> dict[str, object]:
     """Load the classifier and evaluate it on a labelled CSV file.
 
     Args:
@@ -115,41 +114,78 @@ def evaluate_file(
 
 
 def _number(value: object) -> str:
-    return f"{value:.3f}" if isinstance(value, float) else "n/a"
+    return f"{value:.3f}" if isinstance(value, float) else "无"
+
+
+# Chinese names of the headline metrics and the baselines, as the report prints them.
+_METRIC_LABELS = {
+    "macro_f1": "宏平均F1",
+    "route_accuracy": "承办方准确率",
+    "urgent_recall": "紧急召回率",
+    "urgent_precision": "紧急精确率",
+    "chat_case_rate": "闲聊误立案率",
+}
+_BASELINE_LABELS = {"keyword": "关键词基线", "tfidf_lr": "TF-IDF基线"}
+# The widest category label (维修基金与公共收益) takes 18 columns.
+_LABEL_COLUMNS = 20
+# Confusion-matrix columns show the first four characters of a category label.
+_SHORT_LABEL_CHARS = 4
+
+
+def _left(text: str, width: int) -> str:
+    """Pad `text` on the right to `width` terminal columns, counting CJK characters as two."""
+    return text + " " * max(width - display_width(text), 0)
+
+
+def _right(text: str, width: int) -> str:
+    """Pad `text` on the left to `width` terminal columns, counting CJK characters as two."""
+    return " " * max(width - display_width(text), 0) + text
+
+
+def _category(key: str) -> str:
+    return CATEGORY_LABELS.get(key, key)
 
 
 def format_report(report: dict[str, object]) -> str:
-    """Render an evaluation report as plain text for a terminal."""
-    lines = [f"messages: {report['n']} (urgent: {report['urgent_n']})", ""]
+    """Render an evaluation report as plain Chinese text for a terminal."""
+    lines = [f"评测消息 {report['n']} 条（其中紧急 {report['urgent_n']} 条）", ""]
     baselines = report.get("baselines", {})
-    header = f"{'metric':<18}{'model':>9}"
+    header = _left("指标", _LABEL_COLUMNS) + _right("本模型", 9)
     for name in baselines:  # type: ignore[union-attr]
-        header += f"{name:>11}{'ratio':>8}"
+        header += _right(_BASELINE_LABELS.get(name, name), 13) + _right("比值", 8)
     lines.append(header)
     for key in HEADLINE:
-        line = f"{key:<18}{_number(report[key]):>9}"
+        line = _left(_METRIC_LABELS[key], _LABEL_COLUMNS) + _right(_number(report[key]), 9)
         for name, result in baselines.items():  # type: ignore[union-attr]
             ratio = report["ratios"][name][key]  # type: ignore[index]
-            line += f"{_number(result[key]):>11}{_number(ratio):>8}"
+            line += _right(_number(result[key]), 13) + _right(_number(ratio), 8)
         lines.append(line)
+    lines.append("闲聊误立案率越低越好；比值为本模型除以基线。" if baselines else "闲聊误立案率越低越好。")
 
-    lines += ["", f"{'category':<18}{'precision':>10}{'recall':>8}{'f1':>7}{'n':>6}"]
+    lines += [
+        "",
+        _left("类别", _LABEL_COLUMNS)
+        + _right("精确率", 10)
+        + _right("召回率", 8)
+        + _right("F1", 7)
+        + _right("条数", 6),
+    ]
     for category, row in report["per_category"].items():  # type: ignore[union-attr]
         lines.append(
-            f"{category:<18}{row['precision']:>10.3f}{row['recall']:>8.3f}"
-            f"{row['f1']:>7.3f}{row['support']:>6}"
+            _left(_category(category), _LABEL_COLUMNS)
+            + f"{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>7.3f}{row['support']:>6}"
         )
 
-    lines += ["", "worst confusions (label -> predicted: count)"]
+    lines += ["", "最常见的错分（标注 -> 预测：条数）"]
     for gold, predicted, count in report["worst_confusions"]:  # type: ignore[union-attr]
-        lines.append(f"  {gold} -> {predicted}: {count}")
+        lines.append(f"  {_category(gold)} -> {_category(predicted)}：{count}")
 
-    lines += ["", "confusion matrix (rows: label, columns: predicted)"]
+    lines += ["", "混淆矩阵（行：标注类别，列：预测类别）"]
     confusion: dict[str, dict[str, int]] = report["confusion"]  # type: ignore[assignment]
     columns = sorted({c for row in confusion.values() for c in row} | set(confusion))
-    short = {c: c[:6] for c in columns}
-    lines.append(" " * 18 + "".join(f"{short[c]:>7}" for c in columns))
+    short = {c: _category(c)[:_SHORT_LABEL_CHARS] for c in columns}
+    lines.append(" " * _LABEL_COLUMNS + "".join(_right(short[c], 10) for c in columns))
     for gold in columns:
         row = confusion.get(gold, {})
-        lines.append(f"{gold:<18}" + "".join(f"{row.get(c, 0):>7}" for c in columns))
+        lines.append(_left(_category(gold), _LABEL_COLUMNS) + "".join(f"{row.get(c, 0):>10}" for c in columns))
     return "\n".join(lines)

@@ -180,7 +180,7 @@ def train(examples: list[LabelledExample]) -> LinearModel:
     """
     missing = sorted(set(CATEGORIES) - {example.category for example in examples})
     if missing:
-        msg = f"no training example for categories: {', '.join(missing)}"
+        msg = f"以下类别没有训练样本：{', '.join(missing)}"
         raise ValueError(msg)
     rows = featurize(examples)
 
@@ -237,7 +237,7 @@ def train_files(paths: list[Path], output: Path) -> LinearModel:
         ValueError: No file was given, or a file has bad labels.
     """
     if not paths:
-        msg = "no training CSV files given"
+        msg = "没有给出训练用的 CSV 文件"
         raise ValueError(msg)
     examples = [example for path in paths for example in read_examples(path)]
     model = train(examples)

@@ -45,6 +45,7 @@ EVENT_LABELS: dict[str, str] = {
     "reported_again": "再次反映",
     "location_added": "补充位置",
     "location_corrected": "更正位置",
+    "relocated": "更正位置",
     "classified": "确认类别",
     "recategorized": "更正类别",
     "not_a_case": "误报",

@@ -90,7 +90,7 @@ async def test_route_rejects_unknown_names(db_url):
     code, _out, err = await run_cli_async(["route", "CHY", "环境", "物业"], db_url)
 
     assert code == 2
-    assert "invalid category '环境'" in err
+    assert "无效的类别 '环境'" in err
     assert "环境卫生（sanitation）" in err
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,10 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from nlp import Classifier
+from nlp.argparse_zh import display_width
 from nlp.data.generate import SEED, generate
 from nlp.dataset import LabelledExample, read_examples
-from nlp.evaluate import evaluate_examples
+from nlp.evaluate import evaluate_examples, format_report
 from nlp.labels import CATEGORIES
 from nlp.train import (
     DATA_DIR,
@@ -110,17 +112,48 @@ def test_evaluate_reports_baseline_ratios(classifier: Classifier, tmp_path: Path
     assert set(report["ratios"]["keyword"]) >= {"macro_f1", "route_accuracy"}
 
 
+def test_report_in_chinese_and_aligned() -> None:
+    headline = {"macro_f1": 0.9, "route_accuracy": 0.8, "urgent_recall": 1.0, "urgent_precision": None}
+    report = {
+        "n": 3,
+        "urgent_n": 1,
+        **headline,
+        "chat_case_rate": 0.25,
+        "per_category": {
+            "fund": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "support": 2},
+            "chat": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1},
+        },
+        "worst_confusions": [("fund", "fees", 1)],
+        "confusion": {"fund": {"fund": 1, "fees": 1}, "chat": {"chat": 1}},
+        "baselines": {"keyword": {**headline, "chat_case_rate": 0.5}},
+        "ratios": {"keyword": {key: 1.0 for key in (*headline, "chat_case_rate")}},
+    }
+
+    lines = format_report(report).splitlines()
+
+    assert lines[0] == "评测消息 3 条（其中紧急 1 条）"
+    assert lines[2].split() == ["指标", "本模型", "关键词基线", "比值"]
+    assert lines[3].split() == ["宏平均F1", "0.900", "0.900", "1.000"]
+    assert lines[6].split() == ["紧急精确率", "无", "无", "1.000"]
+    assert "  维修基金与公共收益 -> 物业收费：1" in lines
+    assert "混淆矩阵（行：标注类别，列：预测类别）" in lines
+    fund_row = next(line for line in lines if line.startswith("维修基金与公共收益") and "0.667" in line)
+    chat_row = next(line for line in lines if line.startswith("闲聊 ") and "1.000" in line)
+    assert display_width(fund_row) == display_width(chat_row)
+    assert not re.search(r"[a-z]{3,}", "\n".join(lines))
+
+
 def test_read_examples_rejects_missing_column(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("text,category\n电梯坏了,repair\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="missing column"):
+    with pytest.raises(ValueError, match="缺少列 urgency,route"):
         read_examples(path)
 
 
 def test_read_examples_rejects_unknown_label(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     _write_csv(path, [("电梯坏了", "lifts", "normal", "property")])
-    with pytest.raises(ValueError, match="unknown category 'lifts'"):
+    with pytest.raises(ValueError, match="第 2 行：category 列的值 'lifts' 无效"):
         read_examples(path)
 
 

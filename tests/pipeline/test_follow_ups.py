@@ -64,10 +64,14 @@ async def test_correction_after_neighbour_joined(db_url):
         await desk.say("+1", sender="r2", at=later(2))
         replies = await desk.say("不对，是13栋的", sender="r1", at=later(3))
 
-        assert replies == [
-            "工单 0001 已有2位居民反映，位置没有更改。如果位置确实有误，请发送“补充 0001 实际在13栋”，"
-            "正确位置会记入工单并转告阳光花园物业服务中心；也可以联系小区专员核实。"
+        assert desk.last_to_group() == [
+            "工单 0001 已有2位居民反映，位置暂不更改。已转告小区专员核实，确在13栋的，小区专员会用“改位置 0001”更正。"
         ]
+        assert desk.last_to_user("officer") == [
+            "【位置待核实】阳光花园 工单 0001（设施报修）\n现记位置：12栋\n反映人（居**）说应为：13栋\n"
+            "该工单已有2位居民反映，位置没有自动更改。核实属实请回复“改位置 0001 13栋”。"
+        ]
+        assert len(replies) == 2
         assert desk.results[-1].outcome == MessageOutcome.IGNORED
         assert (await desk.case(1)).building == "12"
         assert "location_corrected" not in await event_kinds(desk, 1)

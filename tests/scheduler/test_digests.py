@@ -10,6 +10,7 @@ from handlers.digests import compute_stats
 from handlers.directory import create_compound
 from handlers.workflow import acknowledge, cannot_resolve, reopen, resolve
 from models import Case, CaseStatus, Notification
+from tests.helpers import message
 from tests.scheduler.conftest import Desk, local
 
 PERIOD_START = local(2026, 3, 3, 8, 30)
@@ -204,3 +205,22 @@ async def test_late_digest_counts_current_cases(desk: Desk):
     assert "新增工单 0 件" in text
     assert f"当前超时未办 {overdue} 件，升级督办中 {escalated} 件" in text
     assert "本期没有需要跟进的工单" not in text
+
+
+
+async def test_past_digest_reads_location_correction(desk: Desk):
+    lamp = await desk.report("楼道灯坏了好几天了", at=local(2026, 3, 3, 9), sender="resident-lamp")
+    for minute, text in ((1, "是12栋的"), (2, "不对，是13栋的")):
+        at = local(2026, 3, 3, 9, minute)
+        await desk.services.pipeline.handle(message(text, sender="resident-lamp", at=at), now=at)
+    async with desk.services.sessionmaker() as session, session.begin():
+        case = await session.get_one(Case, lamp.id)
+        acknowledge(session, case, actor=None, now=DIGEST_AT + timedelta(hours=1))
+
+    async with desk.services.sessionmaker() as session:
+        case = await session.get_one(Case, lamp.id)
+        stats = await compute_stats(session, [desk.compound.id], PERIOD_START, DIGEST_AT)
+
+    assert case.building == "13"
+    assert stats.new == 1
+    assert stats.categories == {case.category: 1}

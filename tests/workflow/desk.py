@@ -92,11 +92,17 @@ class Desk:
             return await session.scalar(select(func.count()).select_from(CaseEvent)) or 0
 
     async def put_case(
-        self, seq: int, status: str, *, outcome: str | None = None, category: str | None = None
+        self,
+        seq: int,
+        status: str,
+        *,
+        outcome: str | None = None,
+        category: str | None = None,
+        building: str | None = None,
     ) -> None:
         """Put a case into a state with the property firm acting, to test a command from there.
 
-        A category, when given, replaces the one a command such as 改类 left.
+        A category or building, when given, replaces the one a command such as 改类 or 改位置 left.
         """
         async with self.services.sessionmaker() as session, session.begin():
             case = await session.scalar(
@@ -114,6 +120,8 @@ class Desk:
             case.round_number += 1
             if category is not None:
                 case.category = category
+            if building is not None:
+                case.building = building
 
     async def grant(
         self, user_id: str, role: RoleKind, *, party: PartyKind | None = None, name: str = ""

@@ -29,6 +29,7 @@ COMMANDS: list[tuple[str, str, Action]] = [
     ("撤回 0001", "r1", Action.WITHDRAW),
     ("评价 0001 满意", "r1", Action.RATE),
     ("误报 0001", "officer", Action.NOT_A_CASE),
+    ("改位置 0001 5栋", "officer", Action.RELOCATE),
 ]
 # 分类 and 改类 are one command: in triage it confirms the category, after it corrects it.
 OTHERWISE: dict[Action, Action] = {
@@ -49,7 +50,7 @@ async def test_every_command_in_every_state(db_url):
                     if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
                     else None
                 )
-                await desk.put_case(1, status, outcome=outcome, category="repair")
+                await desk.put_case(1, status, outcome=outcome, category="repair", building="3")
                 await desk.put_case(2, CaseStatus.NEW)
                 events_before = len(await desk.events(1))
 
