@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import outbox_store as store
 from handlers.cases import record_event
-from handlers.errors import PlatformError
+from handlers.errors import DeliverySkipped, PlatformError
 from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, UserTarget
 from handlers.outbox_store import PERSONAL_PLACEHOLDER
 from models import PARTY_ROLES, Case, Delivery, Identity, Party, PartyKind, Role, utcnow
@@ -65,12 +65,15 @@ class DeliveryResult:
             in a way that can pass (network, timeout, 5xx, rate limit, or an
             unexpected exception). False for a rejection that repeats, and
             when no adapter or account exists, which only a new setup changes.
+        skipped: The adapter chose not to send it (see
+            handlers.errors.DeliverySkipped); `error` gives the reason.
     """
 
     platform: str | None
     target: str
     error: str | None = None
     retryable: bool = False
+    skipped: bool = False
 
     @property
     def delivered(self) -> bool:
@@ -316,6 +319,7 @@ class Outbox:
         )
         error: str | None = None
         transient = False
+        skipped = False
         retry_after: float | None = None
         if adapter is None:
             error = f"no adapter for platform {delivery.platform}"
@@ -325,6 +329,9 @@ class Outbox:
                 if delivery.image_path:
                     # NOTE: a failed picture retries the text too, so the text can arrive twice.
                     await self._send_image(adapter, target, Path(delivery.image_path))
+            except DeliverySkipped as exc:
+                error = str(exc)
+                skipped = True
             except PlatformError as exc:
                 error = str(exc)
                 transient = exc.transient
@@ -336,13 +343,25 @@ class Outbox:
                 log.exception("adapter %s raised while sending delivery %s", delivery.platform, delivery.id)
                 error = f"{type(exc).__name__}: {exc}"
                 transient = True
-        await self._settle(delivery, error, now=now, transient=transient, retry_after=retry_after)
-        return DeliveryResult(delivery.platform, delivery.target_id, error, retryable=transient)
+        await self._settle(delivery, error, now=now, transient=transient, retry_after=retry_after, skipped=skipped)
+        return DeliveryResult(delivery.platform, delivery.target_id, error, retryable=transient, skipped=skipped)
 
     async def _settle(
-        self, delivery: Delivery, error: str | None, *, now: datetime, transient: bool, retry_after: float | None
+        self,
+        delivery: Delivery,
+        error: str | None,
+        *,
+        now: datetime,
+        transient: bool,
+        retry_after: float | None,
+        skipped: bool = False,
     ) -> None:
-        """Mark a delivery sent, pending for a later attempt, or failed, and report a final failure."""
+        """Mark a delivery sent, pending for a later attempt, skipped or failed, and report a final failure.
+
+        A skipped delivery is final like a failure, but it is neither
+        recorded on the case nor reported to the branch, because an adapter
+        skips a message only when the people concerned get the news another way.
+        """
         attempts = delivery.attempts + 1
         retry_at = None
         if error is not None and transient:
@@ -352,6 +371,10 @@ class Outbox:
             values.update(status=store.SENT, sent_at=now, next_attempt_at=None, last_error=None)
             if delivery.personal:
                 values["text"] = PERSONAL_PLACEHOLDER
+        elif skipped:
+            values.update(status=store.SKIPPED, next_attempt_at=None, last_error=error[:1000])
+            if delivery.personal:
+                values["text"] = store.UNSENT_PERSONAL_PLACEHOLDER
         elif retry_at is not None:
             values.update(status=store.PENDING, next_attempt_at=retry_at, last_error=error[:1000])
         else:
@@ -393,6 +416,8 @@ class Outbox:
         if delivery.status == store.SENT:
             if delivery.attempts > 1:
                 log.info("delivery sent on attempt %s: %s", delivery.attempts, ids)
+        elif delivery.status == store.SKIPPED:
+            log.warning("delivery skipped, not sent: %s reason=%s", ids, error)
         elif delivery.status == store.PENDING:
             log.warning(
                 "delivery attempt %s failed; retry at %s: %s error=%s",
