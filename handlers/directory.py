@@ -15,19 +15,32 @@ from models.db import storage_unavailable
 
 log = logging.getLogger("handlers.directory")
 
-# The WeCom self-built app and the WeCom AI bot name a corp member by the
-# corp's user id (FromUserName and from.userid), so one user id on either
-# route is one person.
+# The WeCom self-built app, the WeCom AI bot and the session archive name a
+# corp member by the corp's user id (FromUserName, from.userid and the
+# archive record's from), so one user id on any of these routes is one person.
+# The outbox prefers the routes in this order when a notice reaches one
+# person on several of them.
 # NOTE: this assumes the AI bot belongs to the corp of WECOM_CORP_ID, as one
 # deployment serves one corp.
-CORP_ACCOUNT_PLATFORMS = ("wecom", "wecom_aibot")
+CORP_ACCOUNT_PLATFORMS = ("wecom", "wecom_aibot", "wecom_archive")
+ARCHIVE_PLATFORM = "wecom_archive"
+# The archive names external contacts (residents on WeChat) by an
+# external_userid that starts with wo or wm, and robots by one that starts
+# with wb (WeCom doc 91774). Those are not corp members.
+EXTERNAL_ID_PREFIXES = ("wo", "wm", "wb")
 
 
 def corp_account_platforms(platform: str, platform_user_id: str) -> tuple[str, ...]:
     """Return the platforms where this user id names the same corp member, or () when it names no corp member."""
     if platform not in CORP_ACCOUNT_PLATFORMS or not platform_user_id:
         return ()
-    return CORP_ACCOUNT_PLATFORMS
+    if not platform_user_id.startswith(EXTERNAL_ID_PREFIXES):
+        return CORP_ACCOUNT_PLATFORMS
+    if platform == ARCHIVE_PLATFORM:
+        return ()
+    # NOTE: a corp user id that happens to start like an external one
+    # ("wolf") links the app and the AI bot but not the archive.
+    return tuple(p for p in CORP_ACCOUNT_PLATFORMS if p != ARCHIVE_PLATFORM)
 
 
 async def member_for(

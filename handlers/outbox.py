@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import outbox_store as store
 from handlers.cases import record_event
+from handlers.directory import CORP_ACCOUNT_PLATFORMS
 from handlers.errors import DeliverySkipped, PlatformError
 from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, UserTarget
 from handlers.outbox_store import PERSONAL_PLACEHOLDER
@@ -39,8 +40,6 @@ __all__ = ["PERSONAL_PLACEHOLDER", "DeliveryResult", "Outbox", "QueuedReplies", 
 # Deliveries one retry pass claims, and how many of them are sent at once.
 RETRY_BATCH = 50
 RETRY_CONCURRENCY = 4
-WECOM_APP = "wecom"
-WECOM_AIBOT = "wecom_aibot"
 
 # Names of the delivery channels as staff know them.
 PLATFORM_LABELS = {
@@ -267,26 +266,28 @@ class Outbox:
     def _one_wecom_route(
         self, sends: list[tuple[Reply, ChatTarget | UserTarget]]
     ) -> list[tuple[Reply, ChatTarget | UserTarget]]:
-        """Drop the AI-bot copy of a text that the WeCom app sends to the same person.
+        """Keep one copy of a text to a corp member who has accounts on several WeCom routes.
 
-        The app and the AI bot of one corp address a member by the same
-        WeCom user id, so an officer known on both would get every notice
-        twice. The app copy is kept, unless the app adapter is not running.
+        The app, the AI bot and the archive of one corp address a member by
+        the same WeCom user id. The AI bot and the archive reach a person
+        through the app, so such a member would get every notice two or
+        three times. Of the routes whose adapters run, the app copy is kept
+        first, then the AI-bot copy (which may still have a response_url),
+        then the archive copy, in the order of CORP_ACCOUNT_PLATFORMS.
         """
-        if WECOM_APP not in self._adapters:
-            return sends
-        on_app = {
-            (reply.text, target.user_id)
-            for reply, target in sends
-            if isinstance(target, UserTarget) and target.platform == WECOM_APP
-        }
+        running = [p for p in CORP_ACCOUNT_PLATFORMS if p in self._adapters]
+        best: dict[tuple[str, str], int] = {}
+        for reply, target in sends:
+            if isinstance(target, UserTarget) and target.platform in running:
+                key = (reply.text, target.user_id)
+                best[key] = min(best.get(key, len(running)), running.index(target.platform))
         return [
             (reply, target)
             for reply, target in sends
             if not (
                 isinstance(target, UserTarget)
-                and target.platform == WECOM_AIBOT
-                and (reply.text, target.user_id) in on_app
+                and target.platform in running
+                and running.index(target.platform) > best[(reply.text, target.user_id)]
             )
         ]
 
