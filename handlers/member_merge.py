@@ -118,7 +118,7 @@ async def _lock_accounts(session: AsyncSession, platforms: Collection[str], user
 
     An UPDATE locks the rows on PostgreSQL and takes the write lock on
     SQLite, where SELECT ... FOR UPDATE locks nothing. A SQLite transaction
-    that has not written yet holds no snapshot here, so the UPDATE waits
+    that has not written yet has no read snapshot here, so the UPDATE waits
     for another writer's commit and then reads the committed rows.
     """
     accounts = select(Identity.member_id).where(Identity.platform.in_(platforms), Identity.platform_user_id == user_id)
