@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.member_merge import account_member_ids, merge_split
 from models import ChatGroup, ChatKind, Compound, Identity, Member, Party, PartyKind
+from models.db import storage_unavailable
 
-# The WeCom self-built app and the WeCom AI bot both name a sender by the
-# corp's member user id (FromUserName and from.userid), so one id on either
-# route is one person.
+log = logging.getLogger("handlers.directory")
+
+# The WeCom self-built app, the WeCom AI bot and the session archive name a
+# corp member by the corp's user id (FromUserName, from.userid and the
+# archive record's from), so one user id on any of these routes is one person.
+# The outbox prefers the routes in this order when a notice reaches one
+# person on several of them.
 # NOTE: this assumes the AI bot belongs to the corp of WECOM_CORP_ID, as one
-# deployment serves one corp. Members created separately before the two
-# accounts were shared stay separate.
-SHARED_ACCOUNT_PLATFORMS = {"wecom": ("wecom_aibot",), "wecom_aibot": ("wecom",)}
+# deployment serves one corp.
+CORP_ACCOUNT_PLATFORMS = ("wecom", "wecom_aibot", "wecom_archive")
+ARCHIVE_PLATFORM = "wecom_archive"
+# The archive names external contacts (residents on WeChat) by an
+# external_userid that starts with wo or wm, and robots by one that starts
+# with wb (WeCom doc 91774). Those are not corp members.
+EXTERNAL_ID_PREFIXES = ("wo", "wm", "wb")
+
+
+def corp_account_platforms(platform: str, platform_user_id: str) -> tuple[str, ...]:
+    """Return the platforms where this user id names the same corp member, or () when it names no corp member."""
+    if platform not in CORP_ACCOUNT_PLATFORMS or not platform_user_id:
+        return ()
+    if not platform_user_id.startswith(EXTERNAL_ID_PREFIXES):
+        return CORP_ACCOUNT_PLATFORMS
+    if platform == ARCHIVE_PLATFORM:
+        return ()
+    # NOTE: a corp user id that happens to start like an external one
+    # ("wolf") links the app and the AI bot but not the archive.
+    return tuple(p for p in CORP_ACCOUNT_PLATFORMS if p != ARCHIVE_PLATFORM)
 
 
 async def member_for(
@@ -24,21 +48,28 @@ async def member_for(
 ) -> Member:
     """Return the member behind a platform account, creating one on first contact.
 
-    On first contact through one of SHARED_ACCOUNT_PLATFORMS, the account
-    joins the member who already writes with the same user id on the other
-    route, so the home, cases and ratings are that member's.
+    An account on a corp route (see corp_account_platforms) shares the
+    member of the same user id on the other corp routes, so the home, cases,
+    ratings and roles are one person's. When that person has several
+    members, split before the accounts were linked, they are merged here
+    (see handlers.member_merge).
     """
+    linked = corp_account_platforms(platform, platform_user_id)
     identity = await session.scalar(
         select(Identity).where(
             Identity.platform == platform, Identity.platform_user_id == platform_user_id
         )
     )
     if identity is not None:
-        member = await session.get_one(Member, identity.member_id)
+        member = None
+        if linked:
+            member = await _corp_member(session, linked, platform_user_id, own_member_id=identity.member_id)
+        if member is None:
+            member = await session.get_one(Member, identity.member_id)
         if display_name and member.display_name != display_name:
             member.display_name = display_name
         return member
-    member = await _shared_account_member(session, platform, platform_user_id)
+    member = await _corp_member(session, linked, platform_user_id, own_member_id=None) if linked else None
     if member is None:
         member = Member(display_name=display_name)
     elif display_name and not member.display_name:
@@ -62,21 +93,35 @@ async def member_for(
     return member
 
 
-async def _shared_account_member(
-    session: AsyncSession, platform: str, platform_user_id: str
+async def _corp_member(
+    session: AsyncSession, platforms: tuple[str, ...], user_id: str, *, own_member_id: int | None
 ) -> Member | None:
-    siblings = SHARED_ACCOUNT_PLATFORMS.get(platform, ())
-    if not siblings:
+    """Return the member of a corp user id, merging its members first when there are several.
+
+    A merge that fails is rolled back alone and logged, and the account
+    keeps its own member (or, for a new account, the oldest one), so a
+    person whose members cannot be merged can still write.
+    """
+    member_ids = await account_member_ids(session, platforms, user_id)
+    if not member_ids:
         return None
-    identity = await session.scalar(
-        select(Identity)
-        .where(Identity.platform.in_(siblings), Identity.platform_user_id == platform_user_id)
-        .order_by(Identity.id)
-        .limit(1)
-    )
-    if identity is None:
-        return None
-    return await session.get_one(Member, identity.member_id)
+    if len(member_ids) == 1:
+        return await session.get_one(Member, next(iter(member_ids)))
+    # Flushed first, so rolling back the merge's savepoint undoes nothing else.
+    await session.flush()
+    try:
+        async with session.begin_nested():
+            return await merge_split(session, platforms, user_id)
+    except Exception as exc:
+        if storage_unavailable(exc):
+            raise
+        log.exception(
+            "merging members %s of corp user %s failed; they stay separate",
+            sorted(member_ids),
+            user_id,
+        )
+    # The rolled-back savepoint expired what the merge had loaded.
+    return await session.get_one(Member, own_member_id or min(member_ids), populate_existing=True)
 
 
 async def chat_for(

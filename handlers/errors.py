@@ -32,6 +32,16 @@ class PlatformError(BotError):
         self.retry_after = retry_after
 
 
+class DeliverySkipped(PlatformError):
+    """A message the adapter did not send on purpose, because no route reaches its target.
+
+    The people the message concerns get the same news another way, so the
+    outbox records it as skipped with this reason, and neither retries it
+    nor reports it to the branch. A caller that catches only PlatformError
+    still treats it as not delivered.
+    """
+
+
 class DomainError(BotError):
     """A request that breaks a business rule; the message is for the user, in Chinese."""
 

@@ -170,6 +170,8 @@ class Outbound(Protocol):
         """Deliver text to a chat or a person.
 
         Raises:
+            handlers.errors.DeliverySkipped: The adapter chose not to send
+                it, because no route reaches the target.
             handlers.errors.PlatformError: The platform rejected the message
                 after the adapter's own retries.
         """

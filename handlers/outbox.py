@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import outbox_store as store
 from handlers.cases import record_event
-from handlers.errors import PlatformError
+from handlers.directory import CORP_ACCOUNT_PLATFORMS
+from handlers.errors import DeliverySkipped, PlatformError
 from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, UserTarget
 from handlers.outbox_store import PERSONAL_PLACEHOLDER
 from models import PARTY_ROLES, Case, Delivery, Identity, Party, PartyKind, Role, utcnow
@@ -39,8 +40,6 @@ __all__ = ["PERSONAL_PLACEHOLDER", "DeliveryResult", "Outbox", "QueuedReplies", 
 # Deliveries one retry pass claims, and how many of them are sent at once.
 RETRY_BATCH = 50
 RETRY_CONCURRENCY = 4
-WECOM_APP = "wecom"
-WECOM_AIBOT = "wecom_aibot"
 
 # Names of the delivery channels as staff know them.
 PLATFORM_LABELS = {
@@ -65,12 +64,15 @@ class DeliveryResult:
             in a way that can pass (network, timeout, 5xx, rate limit, or an
             unexpected exception). False for a rejection that repeats, and
             when no adapter or account exists, which only a new setup changes.
+        skipped: The adapter chose not to send it (see
+            handlers.errors.DeliverySkipped); `error` gives the reason.
     """
 
     platform: str | None
     target: str
     error: str | None = None
     retryable: bool = False
+    skipped: bool = False
 
     @property
     def delivered(self) -> bool:
@@ -266,26 +268,28 @@ class Outbox:
     def _one_wecom_route(
         self, sends: list[tuple[Reply, ChatTarget | UserTarget]]
     ) -> list[tuple[Reply, ChatTarget | UserTarget]]:
-        """Drop the AI-bot copy of a text that the WeCom app sends to the same person.
+        """Keep one copy of a text to a corp member who has accounts on several WeCom routes.
 
-        The app and the AI bot of one corp address a member by the same
-        WeCom user id, so an officer known on both would get every notice
-        twice. The app copy is kept, unless the app adapter is not running.
+        The app, the AI bot and the archive of one corp address a member by
+        the same WeCom user id. The AI bot and the archive reach a person
+        through the app, so such a member would get every notice two or
+        three times. Of the routes whose adapters run, the app copy is kept
+        first, then the AI-bot copy (which may still have a response_url),
+        then the archive copy, in the order of CORP_ACCOUNT_PLATFORMS.
         """
-        if WECOM_APP not in self._adapters:
-            return sends
-        on_app = {
-            (reply.text, target.user_id)
-            for reply, target in sends
-            if isinstance(target, UserTarget) and target.platform == WECOM_APP
-        }
+        running = [p for p in CORP_ACCOUNT_PLATFORMS if p in self._adapters]
+        best: dict[tuple[str, str], int] = {}
+        for reply, target in sends:
+            if isinstance(target, UserTarget) and target.platform in running:
+                key = (reply.text, target.user_id)
+                best[key] = min(best.get(key, len(running)), running.index(target.platform))
         return [
             (reply, target)
             for reply, target in sends
             if not (
                 isinstance(target, UserTarget)
-                and target.platform == WECOM_AIBOT
-                and (reply.text, target.user_id) in on_app
+                and target.platform in running
+                and running.index(target.platform) > best[(reply.text, target.user_id)]
             )
         ]
 
@@ -335,9 +339,16 @@ class Outbox:
                     return None
                 outcome = await _send_part(delivery, self._send_image(adapter, target, Path(delivery.image_path)))
         await self._settle(
-            delivery, outcome.error, now=now, transient=outcome.transient, retry_after=outcome.retry_after
+            delivery,
+            outcome.error,
+            now=now,
+            transient=outcome.transient,
+            retry_after=outcome.retry_after,
+            skipped=outcome.skipped,
         )
-        return DeliveryResult(delivery.platform, delivery.target_id, outcome.error, retryable=outcome.transient)
+        return DeliveryResult(
+            delivery.platform, delivery.target_id, outcome.error, retryable=outcome.transient, skipped=outcome.skipped
+        )
 
     async def _text_arrived(self, delivery: Delivery) -> bool:
         """Record that a delivery's text arrived, before its picture is sent.
@@ -375,9 +386,21 @@ class Outbox:
         return True
 
     async def _settle(
-        self, delivery: Delivery, error: str | None, *, now: datetime, transient: bool, retry_after: float | None
+        self,
+        delivery: Delivery,
+        error: str | None,
+        *,
+        now: datetime,
+        transient: bool,
+        retry_after: float | None,
+        skipped: bool = False,
     ) -> None:
-        """Mark a delivery sent, pending for a later attempt, or failed, and report a final failure."""
+        """Mark a delivery sent, pending for a later attempt, skipped or failed, and report a final failure.
+
+        A skipped delivery is final like a failure, but it is neither
+        recorded on the case nor reported to the branch, because an adapter
+        skips a message only when the people concerned get the news another way.
+        """
         attempts = delivery.attempts + 1
         retry_at = None
         if error is not None and transient:
@@ -387,6 +410,10 @@ class Outbox:
             values.update(status=store.SENT, sent_at=now, next_attempt_at=None, last_error=None)
             if delivery.personal:
                 values["text"] = PERSONAL_PLACEHOLDER
+        elif skipped:
+            values.update(status=store.SKIPPED, next_attempt_at=None, last_error=error[:1000])
+            if delivery.personal:
+                values["text"] = store.UNSENT_PERSONAL_PLACEHOLDER
         elif retry_at is not None:
             values.update(status=store.PENDING, next_attempt_at=retry_at, last_error=error[:1000])
         else:
@@ -428,6 +455,8 @@ class Outbox:
         if delivery.status == store.SENT:
             if delivery.attempts > 1:
                 log.info("delivery sent on attempt %s: %s", delivery.attempts, ids)
+        elif delivery.status == store.SKIPPED:
+            log.warning("delivery skipped, not sent: %s reason=%s", ids, error)
         elif delivery.status == store.PENDING:
             log.warning(
                 "delivery attempt %s failed; retry at %s: %s error=%s",
@@ -474,6 +503,8 @@ class _PartOutcome:
     error: str | None = None
     transient: bool = False
     retry_after: float | None = None
+    # The adapter chose not to send, because the people concerned get the news another way.
+    skipped: bool = False
 
 
 _ARRIVED = _PartOutcome()
@@ -483,6 +514,8 @@ async def _send_part(delivery: Delivery, sending: Awaitable[None]) -> _PartOutco
     """Await an adapter's send of a delivery's text or picture and return what came of it."""
     try:
         await sending
+    except DeliverySkipped as exc:
+        return _PartOutcome(str(exc), skipped=True)
     except PlatformError as exc:
         return _PartOutcome(str(exc), exc.transient, exc.retry_after)
     except Exception as exc:

@@ -6,8 +6,9 @@ It is written pending, due FIRST_ATTEMPT_WAIT later, and the writer claims
 it right after the commit for the first attempt. A writer that dies before
 that claim leaves it to the periodic pass. A row whose caller retries the
 whole message itself (the scheduler's notifications) is written already
-claimed instead. After each attempt a row becomes sent, failed, or pending
-with a next_attempt_at. A periodic pass claims due pending rows in one
+claimed instead. After each attempt a row becomes sent, failed, skipped
+(the adapter chose not to send it, see handlers.errors.DeliverySkipped), or
+pending with a next_attempt_at. A periodic pass claims due pending rows in one
 UPDATE (skipping rows another process has locked on PostgreSQL, and
 re-checking the status on both databases), so two processes never send one
 row at the same time. A claim older than STALE_CLAIM belongs to a process
@@ -30,6 +31,7 @@ PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+SKIPPED = "skipped"
 
 # Waits before the second, third, ... attempt after a transient failure; the
 # last one repeats until the delivery is given up.

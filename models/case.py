@@ -262,7 +262,8 @@ class Delivery(Base):
     """An outgoing message, stored before its first send attempt and retried until sent or given up.
 
     Status is pending (waiting for next_attempt_at), sending (claimed by the
-    process named in claimed_by), sent or failed. See handlers.outbox_store.
+    process named in claimed_by), sent, failed, or skipped (not sent on
+    purpose, with the reason in last_error). See handlers.outbox_store.
     """
 
     __tablename__ = "delivery"

@@ -72,6 +72,7 @@ EVENT_LABELS: dict[str, str] = {
     "clock_paused": "挂起",
     "clock_resumed": "恢复计时",
     "message_withdrawn": "撤回消息",
+    "reporters_merged": "合并重复反映人",
 }
 
 

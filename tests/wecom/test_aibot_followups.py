@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -40,7 +42,41 @@ async def test_update_without_url_reaches_reporter(wechat: WeChatBot):
     assert "工单 0001" in reporter_texts[0]
     assert not any("发送失败" in t for t in texts_to(wechat, OFFICER))
     assert not any("发送失败" in t for t in texts_to(wechat, "officer-wu"))
-    assert set(await wechat.rows(select(Delivery.status))) == {"sent"}
+    to_people = select(Delivery.status).where(Delivery.target_kind == "user")
+    assert set(await wechat.rows(to_people)) == {"sent"}
+    assert await wechat.rows(select(CaseEvent).where(CaseEvent.kind == "delivery_failed")) == []
+
+
+async def test_group_note_without_route_recorded_skipped(wechat: WeChatBot, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.WARNING, logger="handlers.outbox")
+
+    await _officer_acknowledges_in_app(wechat)
+
+    skipped = await wechat.rows(select(Delivery).where(Delivery.status == "skipped"))
+    assert len(skipped) == 1
+    note = skipped[0]
+    assert (note.platform, note.target_kind, note.target_id) == ("wecom_aibot", "chat", GROUP)
+    assert "0001" in note.text
+    assert note.sent_at is None
+    assert note.attempts == 1
+    assert note.next_attempt_at is None
+    assert "WECOM_AIBOT_GROUP_ROBOTS" in (note.last_error or "")
+    logged = [r.getMessage() for r in caplog.records if "delivery skipped" in r.getMessage()]
+    assert len(logged) == 1
+    assert GROUP in logged[0]
+    assert "WECOM_AIBOT_GROUP_ROBOTS" in logged[0]
+
+
+async def test_skipped_group_note_not_retried(wechat: WeChatBot):
+    await _officer_acknowledges_in_app(wechat)
+    requests_before = len(wechat.fake.requests)
+
+    claimed = await wechat.services.outbox.retry_due(utcnow() + timedelta(days=2))
+
+    assert claimed == 0
+    assert len(wechat.fake.requests) == requests_before
+    statuses = await wechat.rows(select(Delivery.status).where(Delivery.target_kind == "chat"))
+    assert statuses.count("skipped") == 1
     assert await wechat.rows(select(CaseEvent).where(CaseEvent.kind == "delivery_failed")) == []
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.adapters.wecom_archive.adapter import ArchiveOutbound
+from handlers.directory import member_for
 from models import Case, CaseReporter, Identity, Member
 from tests.wecom.aibot_group import OFFICER, aibot_answers, aibot_says, bound_aibot_group
 from tests.wecom.conftest import WeChatBot
@@ -46,3 +48,21 @@ async def test_app_home_carries_to_aibot_chat(wechat: WeChatBot):
     )
     assert reporters == app_member
     assert await wechat.count(Member) == 1
+
+
+async def test_officer_on_aibot_and_archive_told_once(wechat: WeChatBot):
+    outbox = wechat.services.outbox
+    outbox.register(ArchiveOutbound(outbox, wechat.services.sessionmaker))
+    await bound_aibot_group(wechat)
+    async with wechat.services.sessionmaker() as session, session.begin():
+        archived = (await member_for(session, "wecom_archive", OFFICER)).id
+
+    await aibot_says(wechat, "a-1", "wangfang", "2号楼电梯坏了，困人了")
+
+    officer = await wechat.rows(
+        select(Identity.member_id).where(Identity.platform == "wecom_aibot", Identity.platform_user_id == OFFICER)
+    )
+    assert officer == [archived]
+    notes = [t for t in texts_to(wechat, OFFICER) if t.startswith("【抄送")]
+    assert len(notes) == 1
+    assert "0001" in notes[0]

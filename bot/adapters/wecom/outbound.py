@@ -9,7 +9,6 @@ that may quote a resident.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,11 +26,9 @@ from bot.adapters.wecom.limits import (
 )
 from bot.adapters.wecom.markdown import markdown_parts
 from bot.adapters.wecom.parsing import PLATFORM_AIBOT, PLATFORM_APP, PLATFORM_MP
-from handlers.errors import PlatformError
+from handlers.errors import DeliverySkipped, PlatformError
 from handlers.messages import ChatTarget, UserTarget
 from models import ChatGroup, ChatKind
-
-log = logging.getLogger("bot.wecom")
 
 PLATFORM_WEBHOOK = "wecom_webhook"
 # A response_url takes one POST within an hour of the message.
@@ -254,9 +251,11 @@ class AibotOutbound:
         if isinstance(target, ChatTarget) and self.app is not None:
             # Case updates send the reporters their own copy through the app,
             # so the group misses a note but no reporter misses the update.
-            # NOTE: the delivery is still recorded as sent.
-            log.info("AI-bot group %s has no unused response_url and no group robot; note not sent", chat_id)
-            return
+            msg = (
+                f"AI-bot group {chat_id} has no unused response_url and no group robot; "
+                "name one in WECOM_AIBOT_GROUP_ROBOTS to post case updates there"
+            )
+            raise DeliverySkipped(msg)
         msg = (
             f"no unused response_url for AI-bot chat {chat_id}, and neither the WeCom app "
             "nor a group robot in WECOM_AIBOT_GROUP_ROBOTS can reach it"

@@ -17,9 +17,10 @@ from bot.adapters.wecom_archive.media import MediaStore
 from bot.adapters.wecom_archive.poller import ArchivePoller
 from bot.adapters.wecom_archive.records import PLATFORM
 from bot.adapters.wecom_archive.sdk import ArchiveSdk, NativeArchiveSdk
-from bot.adapters.wecom_archive.store import EXTERNAL_ID_PREFIXES, WECOM_APP_PLATFORM
+from bot.adapters.wecom_archive.store import WECOM_APP_PLATFORM
 from bot.services import Services
 from bot.settings import Settings
+from handlers.directory import EXTERNAL_ID_PREFIXES
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, UserTarget
 from handlers.outbox import Outbox

@@ -24,13 +24,10 @@ from handlers.cases import record_event
 from handlers.intake import Pipeline
 from handlers.messages import InboundAttachment, InboundMessage, PartyTarget, Reply
 from handlers.rawstore import attachment_json, raw_message_for, stored_before
-from models import ArchiveCursor, Case, Identity, MessageOutcome, PartyKind, RawMessage, utcnow
+from models import ArchiveCursor, Case, MessageOutcome, PartyKind, RawMessage, utcnow
 
 log = logging.getLogger("bot.wecom_archive")
 
-# External contacts (residents on WeChat) and robots have ids with these
-# prefixes; everyone else in the archive is a staff member of the corp.
-EXTERNAL_ID_PREFIXES = ("wo", "wm", "wb")
 WECOM_APP_PLATFORM = "wecom"
 
 # Attachment kinds that only this adapter writes into RawMessage.attachments.
@@ -154,7 +151,6 @@ async def process_pending(pipeline: Pipeline, corp_id: str) -> int:
             continue
         started = time.perf_counter()
         message = message_from_raw(raw)
-        await link_staff_identity(pipeline, message.sender_id)
         now = min(message.sent_at, pipeline.clock())
         result = await pipeline.process(raw.id, message, now=now)
         log.info(
@@ -166,31 +162,6 @@ async def process_pending(pipeline: Pipeline, corp_id: str) -> int:
             (time.perf_counter() - started) * 1000,
         )
     return len(rows)
-
-
-async def link_staff_identity(pipeline: Pipeline, user_id: str) -> None:
-    """Give a staff member's archive id the member of their WeCom app id.
-
-    Archive user ids of staff are the corp's own user ids, so an officer
-    known through the WeCom app keeps their roles, and can bind a customer
-    group, when the same person writes in an archived chat.
-    """
-    if not user_id or user_id.startswith(EXTERNAL_ID_PREFIXES):
-        return
-    async with pipeline.sessionmaker() as session, session.begin():
-        identities = (
-            await session.scalars(
-                select(Identity).where(
-                    Identity.platform.in_((PLATFORM, WECOM_APP_PLATFORM)),
-                    Identity.platform_user_id == user_id,
-                )
-            )
-        ).all()
-        platforms = {i.platform for i in identities}
-        app_identity = next((i for i in identities if i.platform == WECOM_APP_PLATFORM), None)
-        if PLATFORM in platforms or app_identity is None:
-            return
-        session.add(Identity(member_id=app_identity.member_id, platform=PLATFORM, platform_user_id=user_id))
 
 
 def _is_recall(raw: RawMessage) -> bool:
