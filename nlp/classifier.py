@@ -53,9 +53,12 @@ _CHINESE = re.compile(r"[\u3400-\u9fff]")
 # Longer clauses tell a story, where one problem runs over several clauses.
 MAX_LIST_CLAUSES = 5
 MAX_LIST_CLAUSE_CHARS = 15
-# Clauses that give the place of the problem before them ("就在我家窗户底下")
-# or the firm's reply to it ("物业说管不了"). They raise nothing new.
-_CONTINUES_LIST_CLAUSE = re.compile(r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归")
+# Clauses that give the place of the problem before them ("就在我家窗户底下"),
+# the firm's reply to it ("物业说管不了") or the damage it did ("天花板都泡坏了").
+# They raise nothing new.
+_CONTINUES_LIST_CLAUSE = re.compile(
+    r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归|都(?:被)?(?:泡|湿|淹|烂|发霉|霉|裂|掉)"
+)
 
 
 class _Analysis(NamedTuple):

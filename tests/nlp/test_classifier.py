@@ -237,6 +237,8 @@ def test_list_of_problems_gives_one_finding_each(classifier: Classifier) -> None
         "垃圾桶能不能挪远点 就在我家窗户底下",
         "有个老人晕倒了，快叫120",
         "楼道里有煤气味，大家别开灯",
+        "楼上1202天天往下滴水，天花板都泡坏了",
+        "卫生间漏水好几天了，墙都发霉了",
     ],
 )
 def test_one_problem_listed_is_one_finding(classifier: Classifier, text: str) -> None:
