@@ -48,6 +48,7 @@ from handlers.messages import (
     with_spoken_text,
 )
 from handlers.onboarding import (
+    LineKind,
     add_home_building,
     carry_home,
     home_of,
@@ -56,6 +57,7 @@ from handlers.onboarding import (
     rescan,
     tries_to_name_home,
 )
+from handlers.onboarding_lines import read_line
 from handlers.outbox import Outbox, QueuedReplies
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
@@ -354,12 +356,12 @@ class Pipeline:
             await carry_home(session, chat, member, now)
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
-            findings = self.classifier.classify(message.text)
-            reported = any(f.actionable for f in findings) and not tries_to_name_home(
-                message.text, findings, self.triage_threshold
-            )
-            replies = await onboard(session, chat, member, message, now, reported=reported)
-            result = IntakeResult(outcome=MessageOutcome.UNBOUND, replies=replies)
+            line = read_line(message.text, self.classifier.classify(message.text), self.triage_threshold)
+            replies = await onboard(session, chat, member, message, now, line=line)
+            # Only a report waits for the address; a question, small talk or
+            # a failed try at the address is done with once answered.
+            kept = line is LineKind.REPORT
+            result = IntakeResult(outcome=MessageOutcome.UNBOUND if kept else MessageOutcome.IGNORED, replies=replies)
             if chat.compound_id is not None:
                 await self._open_pending(session, raw, chat, member, now, result)
             return result
@@ -476,7 +478,11 @@ class Pipeline:
         for raw in list(pending):
             classified = self.classifier.classify(raw.text)
             findings = _share_location([f for f in classified if f.actionable])
-            if tries_to_name_home(raw.text, classified, self.triage_threshold):
+            if private and read_line(raw.text, classified, self.triage_threshold) is not LineKind.REPORT:
+                # Lines stored before the onboarding kept only reports: a
+                # question about the bot or a failed try at the address.
+                findings = []
+            elif tries_to_name_home(raw.text, classified, self.triage_threshold):
                 # A failed try at the address ("XQ9999 3栋"), not a report.
                 findings = []
             if not findings:
