@@ -509,10 +509,8 @@ class Pipeline:
             lines.extend(r.text for r in opened.replies if r.audience == "group")
             result.replies.extend(r for r in opened.replies if r.audience != "group")
         if lines:
-            text = registered_before(lines) if private else texts.registered_before_binding(lines)
-            here = ChatTarget(answer.platform, answer.chat_id)
-            audience = "reporter" if private else "group"
-            result.replies.insert(1, Reply(here, text, result.case_ids[0], audience))
+            note = registered_before(lines) if private else texts.registered_before_binding(lines)
+            _add_to_answer(result, answer, note, private=private)
 
     def _report_opener(
         self,
@@ -991,6 +989,23 @@ def _report_dwelling(case: Case, location: Location) -> Location:
     if location.building is not None and location.building != case.building:
         return location
     return Location(case.building, location.unit or case.unit, location.room)
+
+
+def _add_to_answer(result: IntakeResult, answer: RawMessage, note: str, *, private: bool) -> None:
+    """Append a note to the reply to the line that bound the chat, so one message carries both.
+
+    A WeCom AI bot replies to a message once, through its response_url, so
+    a second message to the chat would find no URL left and never arrive.
+    """
+    # NOTE: that one message takes at most 4096 bytes, about a dozen case
+    # lines, so an AI bot loses the rest of a longer note.
+    for index, reply in enumerate(result.replies):
+        if isinstance(reply.target, ChatTarget) and reply.reply_to == answer.platform_message_id:
+            case_id = reply.case_id or result.case_ids[0]
+            result.replies[index] = replace(reply, text=f"{reply.text}\n{note}", case_id=case_id)
+            return
+    here = ChatTarget(answer.platform, answer.chat_id)
+    result.replies.insert(0, Reply(here, note, result.case_ids[0], "reporter" if private else "group"))
 
 
 async def _with_home_building(
