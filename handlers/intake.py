@@ -56,6 +56,7 @@ from handlers.onboarding import (
     registered_before,
     rescan,
     tries_to_name_home,
+    words_beside_home,
 )
 from handlers.onboarding_lines import read_line
 from handlers.outbox import Outbox, QueuedReplies
@@ -363,6 +364,9 @@ class Pipeline:
             kept = line is LineKind.REPORT
             result = IntakeResult(outcome=MessageOutcome.UNBOUND if kept else MessageOutcome.IGNORED, replies=replies)
             if chat.compound_id is not None:
+                # The line's own problem first, so its receipt follows the
+                # welcome and the note on earlier reports comes last.
+                await self._open_beside_home(session, raw, message, chat, member, now, result)
                 await self._open_pending(session, raw, chat, member, now, result)
             return result
         if chat.compound_id is None or chat.compound is None:
@@ -511,6 +515,48 @@ class Pipeline:
         if lines:
             note = registered_before(lines) if private else texts.registered_before_binding(lines)
             _add_to_answer(result, answer, note, private=private)
+
+    async def _open_beside_home(
+        self,
+        session: AsyncSession,
+        raw: RawMessage,
+        message: InboundMessage,
+        chat: ChatGroup,
+        member: Member,
+        now: datetime,
+        result: IntakeResult,
+    ) -> None:
+        """Register the problem a resident wrote in the line that named their home.
+
+        "我住阳光花园3栋，电梯坏了" binds the chat and reports the lift. The
+        problem is read without the compound's name, so 花园 in 阳光花园 is
+        no place, but the case keeps the whole line as the resident wrote it.
+        """
+        compound = chat.compound
+        rest = words_beside_home(message.text, compound) if compound is not None else None
+        if compound is None or rest is None:
+            return
+        classified = self.classifier.classify(rest)
+        if read_line(rest, classified, self.triage_threshold) is not LineKind.REPORT:
+            return
+        findings = _share_location([f for f in classified if f.actionable])
+        if len(findings) == 1:
+            findings = [replace(findings[0], text=message.text.strip())]
+        findings = await _with_home_building(session, message, findings)
+        opened = await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+        result.outcome = opened.outcome
+        result.case_ids.extend(opened.case_ids)
+        result.opened += opened.opened
+        result.attached += opened.attached
+        result.located += opened.located
+        result.categories.extend(opened.categories)
+        result.routes.extend(opened.routes)
+        for reply in opened.replies:
+            if reply.audience == "group":
+                # The receipt goes to this chat, with the welcome.
+                _add_to_answer(result, raw, reply.text, private=True)
+            else:
+                result.replies.append(reply)
 
     def _report_opener(
         self,

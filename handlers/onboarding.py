@@ -187,6 +187,22 @@ async def read_home(session: AsyncSession, text: str) -> HomeAnswer:
     return HomeAnswer(compound=longest, building=building)
 
 
+def words_beside_home(text: str, compound: Compound) -> str | None:
+    """Return a line that named the compound without its name and code, or None when only an address is left.
+
+    "我住阳光花园3栋，电梯坏了" both names the home and reports a problem,
+    and the problem is "我住3栋,电梯坏了" without the compound's name or code.
+    """
+    folded = normalize_text(_CODE.sub(" ", unicodedata.normalize("NFKC", text).removeprefix("qrscene_")))
+    full = normalize_text(compound.name).strip()
+    plain = _plain_name(compound)
+    for name in (full + _COMPOUND_WORD, full, plain + _COMPOUND_WORD, plain):
+        if name:
+            folded = folded.replace(name, " ")
+    rest = " ".join(folded.split())
+    return rest if _name_try(rest) else None
+
+
 def _name_try(folded: str) -> str:
     """Return a normalised line without its address, 小区 and 住, which leaves the try at a name."""
     return address_leftover(folded).replace(_COMPOUND_WORD, "").replace(_LIVE_WORD, "")

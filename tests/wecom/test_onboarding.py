@@ -561,3 +561,28 @@ async def test_wecom_app_newcomer_questions_open_nothing(wechat: WeChatBot):
     assert not any("已记下" in text or "转为工单" in text for text in replies)
     assert await wechat.rows(select(Case)) == []
 
+
+async def test_problem_in_address_line_registered(db_url):
+    services, console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    await send(services, private("楼下垃圾没人清"))
+    answer = await send(services, private("我住阳光花园3栋，电梯坏了", minutes=1))
+
+    assert answer.opened == 2
+    assert answer.outcome == MessageOutcome.OPENED
+    to_resident = [text for target, text in console.sent if getattr(target, "chat_id", None) == "o-resident-1"]
+    assert len(to_resident) == 2
+    welcome, own, note, earlier = to_resident[1].split("\n")
+    assert welcome.startswith("您好，已记录您住在阳光花园3栋。")
+    assert own.startswith("已登记：工单 0001（设施报修）「我住阳光花园3栋，电梯坏了」")
+    assert note == "您登记住址前反映的问题已转为工单："
+    assert "工单 0002" in earlier
+    assert "楼下垃圾没人清" in earlier
+    async with services.sessionmaker() as session:
+        cases = list(await session.scalars(select(Case).order_by(Case.seq)))
+        raw = await session.scalar(select(RawMessage).where(RawMessage.text == "我住阳光花园3栋，电梯坏了"))
+    assert [(c.category, c.building, c.place) for c in cases] == [("repair", "3", None), ("sanitation", "3", "楼下")]
+    assert raw.case_id == cases[0].id
+    await services.close()
