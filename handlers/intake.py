@@ -331,8 +331,9 @@ class Pipeline:
                 # The outcome and counts of a 报事 are those of the report it opened.
                 reports[-1].replies = result.replies
                 return reports[-1]
-            if parsed.spec.name == "bind" and chat.compound_id is not None and chat.kind != ChatKind.PRIVATE:
+            if parsed.spec.name == "bind" and chat.compound_id is not None and chat.kind == ChatKind.RESIDENT_GROUP:
                 # Reports the group sent before it was bound are registered now.
+                # A staff group's earlier talk is no report, as its later talk is not.
                 await self._open_pending(session, raw, chat, member, now, result)
             if parsed.spec.personal:
                 # The replies repeat the personal data, so their delivery
