@@ -49,6 +49,7 @@ from handlers.messages import (
     with_spoken_text,
 )
 from handlers.onboarding import (
+    LineKind,
     add_home_building,
     carry_home,
     home_of,
@@ -56,7 +57,9 @@ from handlers.onboarding import (
     registered_before,
     rescan,
     tries_to_name_home,
+    words_beside_home,
 )
+from handlers.onboarding_lines import read_line
 from handlers.outbox import Outbox, QueuedReplies
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
@@ -329,8 +332,9 @@ class Pipeline:
                 # The outcome and counts of a 报事 are those of the report it opened.
                 reports[-1].replies = result.replies
                 return reports[-1]
-            if parsed.spec.name == "bind" and chat.compound_id is not None and chat.kind != ChatKind.PRIVATE:
+            if parsed.spec.name == "bind" and chat.compound_id is not None and chat.kind == ChatKind.RESIDENT_GROUP:
                 # Reports the group sent before it was bound are registered now.
+                # A staff group's earlier talk is no report, as its later talk is not.
                 await self._open_pending(session, raw, chat, member, now, result)
             if parsed.spec.personal:
                 # The replies repeat the personal data, so their delivery
@@ -354,13 +358,16 @@ class Pipeline:
             await carry_home(session, chat, member, now)
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
-            findings = self.classifier.classify(message.text)
-            reported = any(f.actionable for f in findings) and not tries_to_name_home(
-                message.text, findings, self.triage_threshold
-            )
-            replies = await onboard(session, chat, member, message, now, reported=reported)
-            result = IntakeResult(outcome=MessageOutcome.UNBOUND, replies=replies)
+            line = read_line(message.text, self.classifier.classify(message.text), self.triage_threshold)
+            replies = await onboard(session, chat, member, message, now, line=line)
+            # Only a report waits for the address; a question, small talk or
+            # a failed try at the address is done with once answered.
+            kept = line is LineKind.REPORT
+            result = IntakeResult(outcome=MessageOutcome.UNBOUND if kept else MessageOutcome.IGNORED, replies=replies)
             if chat.compound_id is not None:
+                # The line's own problem first, so its receipt follows the
+                # welcome and the note on earlier reports comes last.
+                await self._open_beside_home(session, raw, message, chat, member, now, result)
                 await self._open_pending(session, raw, chat, member, now, result)
             return result
         if chat.compound_id is None or chat.compound is None:
@@ -476,7 +483,11 @@ class Pipeline:
         for raw in list(pending):
             classified = self.classifier.classify(raw.text)
             findings = _share_location([f for f in classified if f.actionable])
-            if tries_to_name_home(raw.text, classified, self.triage_threshold):
+            if private and read_line(raw.text, classified, self.triage_threshold) is not LineKind.REPORT:
+                # Lines stored before the onboarding kept only reports: a
+                # question about the bot or a failed try at the address.
+                findings = []
+            elif tries_to_name_home(raw.text, classified, self.triage_threshold):
                 # A failed try at the address ("XQ9999 3栋"), not a report.
                 findings = []
             if not findings:
@@ -503,10 +514,50 @@ class Pipeline:
             lines.extend(r.text for r in opened.replies if r.audience == "group")
             result.replies.extend(r for r in opened.replies if r.audience != "group")
         if lines:
-            text = registered_before(lines) if private else texts.registered_before_binding(lines)
-            here = ChatTarget(answer.platform, answer.chat_id, answer.thread_id)
-            audience = "reporter" if private else "group"
-            result.replies.insert(1, Reply(here, text, result.case_ids[0], audience))
+            note = registered_before(lines) if private else texts.registered_before_binding(lines)
+            _add_to_answer(result, answer, note, private=private)
+
+    async def _open_beside_home(
+        self,
+        session: AsyncSession,
+        raw: RawMessage,
+        message: InboundMessage,
+        chat: ChatGroup,
+        member: Member,
+        now: datetime,
+        result: IntakeResult,
+    ) -> None:
+        """Register the problem a resident wrote in the line that named their home.
+
+        "我住阳光花园3栋，电梯坏了" binds the chat and reports the lift. The
+        problem is read without the compound's name, so 花园 in 阳光花园 is
+        no place, but the case keeps the whole line as the resident wrote it.
+        """
+        compound = chat.compound
+        rest = words_beside_home(message.text, compound) if compound is not None else None
+        if compound is None or rest is None:
+            return
+        classified = self.classifier.classify(rest)
+        if read_line(rest, classified, self.triage_threshold) is not LineKind.REPORT:
+            return
+        findings = _share_location([f for f in classified if f.actionable])
+        if len(findings) == 1:
+            findings = [replace(findings[0], text=message.text.strip())]
+        findings = await _with_home_building(session, message, findings)
+        opened = await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
+        result.outcome = opened.outcome
+        result.case_ids.extend(opened.case_ids)
+        result.opened += opened.opened
+        result.attached += opened.attached
+        result.located += opened.located
+        result.categories.extend(opened.categories)
+        result.routes.extend(opened.routes)
+        for reply in opened.replies:
+            if reply.audience == "group":
+                # The receipt goes to this chat, with the welcome.
+                _add_to_answer(result, raw, reply.text, private=True)
+            else:
+                result.replies.append(reply)
 
     def _report_opener(
         self,
@@ -1014,6 +1065,23 @@ def _report_dwelling(case: Case, location: Location) -> Location:
     if location.building is not None and location.building != case.building:
         return location
     return Location(case.building, location.unit or case.unit, location.room)
+
+
+def _add_to_answer(result: IntakeResult, answer: RawMessage, note: str, *, private: bool) -> None:
+    """Append a note to the reply to the line that bound the chat, so one message carries both.
+
+    A WeCom AI bot replies to a message once, through its response_url, so
+    a second message to the chat would find no URL left and never arrive.
+    """
+    # NOTE: that one message takes at most 4096 bytes, about a dozen case
+    # lines, so an AI bot loses the rest of a longer note.
+    for index, reply in enumerate(result.replies):
+        if isinstance(reply.target, ChatTarget) and reply.reply_to == answer.platform_message_id:
+            case_id = reply.case_id or result.case_ids[0]
+            result.replies[index] = replace(reply, text=f"{reply.text}\n{note}", case_id=case_id)
+            return
+    here = ChatTarget(answer.platform, answer.chat_id, answer.thread_id)
+    result.replies.insert(0, Reply(here, note, result.case_ids[0], "reporter" if private else "group"))
 
 
 async def _with_home_building(

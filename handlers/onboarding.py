@@ -10,11 +10,12 @@ unbound raw messages, and the pipeline registers them once the chat is bound.
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from models import ChatGroup, Compound, Member, PrivateChatHome
 from nlp.findings import Finding, Location
 from nlp.locate import address_leftover, extract_location
 from nlp.normalize import normalize as normalize_text
+from nlp.subjects import subjects
 
 log = logging.getLogger("handlers.onboarding")
 
@@ -42,6 +44,21 @@ _LIVE_WORD = "住"
 # The share of a compound's name, in order, that a misspelt try must contain
 # to be offered: 阳光花苑 has 3 of the 4 characters of 阳光花园, 金桂 2 of 3.
 _MIN_LIKENESS = 0.6
+# After the question, small talk gets no reply until this long after the
+# bot last asked, so a resident who writes 你好 then 在吗 is asked once,
+# while one who comes back the next day is reminded.
+REMINDER_INTERVAL = timedelta(hours=24)
+
+
+class LineKind(enum.Enum):
+    """Kind of a line in a private chat that names no compound yet, which decides the onboarding's reply."""
+
+    # A problem, kept until the resident names their home.
+    REPORT = "report"
+    # A question about the bot itself, answered with the usage help.
+    QUESTION = "question"
+    # A greeting, thanks, small talk or a try at the address.
+    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +104,8 @@ def parse_home(text: str) -> tuple[str, str | None] | None:
 # The longest leftover, once the address words are gone, that still reads as
 # a try at the compound's name ("金桂 3栋", "花园3栋") rather than a problem.
 _MAX_NAME_TRY = 8
+# A short name and an ending that compound names have: 月亮小区, 金桂花园, 翠湖苑.
+_COMPOUND_NAME = re.compile(r"(.{1,4}?)(?:小区|花园|家园|花苑|苑|园|新村|公寓|山庄|社区|大院)")
 
 
 def tries_to_name_home(text: str, findings: list[Finding], triage_threshold: float) -> bool:
@@ -99,8 +118,11 @@ def tries_to_name_home(text: str, findings: list[Finding], triage_threshold: flo
     """
     if parse_home(text) is not None:
         return True
-    if not _gives_building_and_name(normalize_text(text)):
+    folded = normalize_text(text)
+    if not _gives_building_and_name(folded):
         return False
+    if _gives_compound_name(folded):
+        return True
     return not any(f.actionable and (f.urgent or f.confidence >= triage_threshold) for f in findings)
 
 
@@ -108,6 +130,18 @@ def _gives_building_and_name(folded: str) -> bool:
     if extract_location(folded).building is None:
         return False
     return len(_name_try(folded)) <= _MAX_NAME_TRY
+
+
+def _gives_compound_name(folded: str) -> bool:
+    """Tell whether a line's only words besides the address are a name with a compound's ending.
+
+    The classifier reads a problem into some of these lines ("月亮小区 2栋"
+    as a repair), but a name that ends like a compound's and names no thing
+    is a try at the home.
+    """
+    leftover = address_leftover(folded).replace(_LIVE_WORD, "")
+    match = _COMPOUND_NAME.fullmatch(leftover)
+    return match is not None and not subjects(match.group(1))
 
 
 async def read_home(session: AsyncSession, text: str) -> HomeAnswer:
@@ -153,6 +187,22 @@ async def read_home(session: AsyncSession, text: str) -> HomeAnswer:
     return HomeAnswer(compound=longest, building=building)
 
 
+def words_beside_home(text: str, compound: Compound) -> str | None:
+    """Return a line that named the compound without its name and code, or None when only an address is left.
+
+    "我住阳光花园3栋，电梯坏了" both names the home and reports a problem,
+    and the problem is "我住3栋,电梯坏了" without the compound's name or code.
+    """
+    folded = normalize_text(_CODE.sub(" ", unicodedata.normalize("NFKC", text).removeprefix("qrscene_")))
+    full = normalize_text(compound.name).strip()
+    plain = _plain_name(compound)
+    for name in (full + _COMPOUND_WORD, full, plain + _COMPOUND_WORD, plain):
+        if name:
+            folded = folded.replace(name, " ")
+    rest = " ".join(folded.split())
+    return rest if _name_try(rest) else None
+
+
 def _name_try(folded: str) -> str:
     """Return a normalised line without its address, 小区 and 住, which leaves the try at a name."""
     return address_leftover(folded).replace(_COMPOUND_WORD, "").replace(_LIVE_WORD, "")
@@ -192,19 +242,20 @@ async def onboard(
     message: InboundMessage,
     now: datetime,
     *,
-    reported: bool = False,
+    line: LineKind = LineKind.QUESTION,
 ) -> list[Reply]:
     """Handle a message in a private chat that is bound to no compound yet.
 
     A reply that identifies one compound binds the chat. A misspelt name
     gets the closest compounds, and a building with an unknown name gets
-    "没有找到该小区". The first message that does neither gets the question,
-    and every later one a short reminder, so a resident always gets a reply.
-    A reply to a report starts with 您反映的问题已记下, on the first message too.
+    "没有找到该小区". A report is noted and a question about the bot gets
+    the usage help, each time. Anything else gets the question the first
+    time, and afterwards a short reminder only once REMINDER_INTERVAL has
+    passed since the bot last asked, so a resident is not asked on every line.
 
     Args:
-        reported: The message reports a problem, which is kept and registered
-            once the resident names their compound.
+        line: What the line is. Telegram's /start leaves the default, so it
+            always gets the usage help with the question.
     """
     home = await _home_for(session, chat, member)
     answer = await read_home(session, message.text)
@@ -219,26 +270,39 @@ async def onboard(
         return [_reply(message, texts.welcome(answer.compound, answer.building))]
 
     first = home.asked_at is None
-    if first:
-        home.asked_at = now
-    platform = chat.platform
+    text = _answer_to(answer, chat.platform, line, first=first)
+    if text is None:
+        asked = home.asked_at
+        if asked is not None and now - asked < REMINDER_INTERVAL:
+            return []
+        text = texts.question(chat.platform, reported=False) if first else texts.reminder(chat.platform)
+    home.asked_at = now
+    return [_reply(message, text)]
+
+
+def _answer_to(answer: HomeAnswer, platform: str, line: LineKind, *, first: bool) -> str | None:
+    """Return the reply to a line that binds no chat, or None for small talk."""
+    reported = line is LineKind.REPORT
     greeting = texts.GREETING if first else ""
     if answer.unknown_code is not None:
         # A QR code printed for a compound that was since removed, or a typo.
         not_found = texts.code_not_found(answer.unknown_code)
         if first:
-            return [_reply(message, texts.question(platform, reported=reported, before=not_found))]
-        return [_reply(message, f"{not_found}请核对后重新发送，例如“XQ0001 3栋”。")]
+            return texts.question(platform, reported=False, before=not_found)
+        return f"{not_found}请核对后重新发送，例如“XQ0001 3栋”。"
     if answer.candidates:
-        return [_reply(message, greeting + texts.ambiguous(answer.candidates))]
+        return greeting + texts.ambiguous(answer.candidates)
     # A report that happens to resemble a compound's name is not a try at it.
     if not reported and answer.close:
-        return [_reply(message, greeting + texts.suggestion(answer.close, answer.building))]
+        return greeting + texts.suggestion(answer.close, answer.building)
     if not reported and answer.names_home:
-        return [_reply(message, greeting + texts.name_not_found(platform))]
-    if first:
-        return [_reply(message, texts.question(platform, reported=reported))]
-    return [_reply(message, texts.reminder(platform, reported=reported))]
+        return greeting + texts.name_not_found(platform)
+    if reported or answer.building is not None:
+        # "5栋" alone is a try at the address too, so the reply names what is missing.
+        return texts.question(platform, reported=reported) if first else texts.reminder(platform, reported=reported)
+    if line is LineKind.QUESTION:
+        return texts.usage(platform, first=first)
+    return None
 
 
 async def rescan(

@@ -43,10 +43,20 @@ def question(platform: str, *, reported: bool, before: str = "") -> str:
     )
 
 
-def reminder(platform: str, *, reported: bool) -> str:
+def reminder(platform: str, *, reported: bool = False) -> str:
     """Return the reply to a later message that still names no compound."""
     noted = NOTED if reported else ""
     return f"{noted}我们还不知道您住在哪个小区，请发送小区名称或编码和楼栋，{EXAMPLE}。{code_hint(platform)}"
+
+
+def usage(platform: str, *, first: bool) -> str:
+    """Return the reply to a question about the bot from a resident who has not named their compound."""
+    greeting = GREETING if first else ""
+    return (
+        f"{greeting}在这里直接描述遇到的问题即可，写明楼栋和位置，例如“3栋电梯坏了”“2单元楼道灯不亮”，"
+        "我们会登记为工单，转给物业、业委会或小区党组织办理，办理进展会私信告诉您。"
+        f"使用前请先告诉我们您住在哪个小区、哪一栋：发送小区名称或编码和楼栋，{EXAMPLE}。{code_hint(platform)}"
+    )
 
 
 def code_not_found(code: str) -> str:

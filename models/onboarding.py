@@ -27,7 +27,8 @@ class PrivateChatHome(Base):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id"), index=True)
     building: Mapped[str | None] = mapped_column(String(16))
-    # Set when the question went out, so it goes out once.
+    # When the bot last asked for the home. The first prompt carries the
+    # greeting, and small talk gets a reminder only 24 hours after the last.
     asked_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.directory import bind_chat, compound_by_code
 from handlers.errors import BadCommand, NotFound
+from handlers.group_titles import is_staff_title
 from handlers.ladder import role_targets
 from handlers.messages import Reply, UserTarget
 from handlers.permissions import Level, access_for, deny, has_compound_wide_staff, has_officer, require_officer
@@ -18,6 +19,9 @@ log = logging.getLogger("handlers.commands")
 
 # Words after the code that mark the chat as a staff group: 绑定 XQ0001 工作群.
 STAFF_WORDS = frozenset({"工作群", "工作人员群", "staff"})
+# Words after the code that keep a chat whose title reads as a work group a
+# residents' group: 绑定 XQ0001 居民群.
+RESIDENT_WORDS = frozenset({"居民群", "业主群"})
 
 # Roles whose holders get a notice when a chat leaves their compound.
 OFFICER_ROLES = [RoleKind.LIAISON_OFFICER, RoleKind.BRANCH_SECRETARY]
@@ -42,12 +46,18 @@ async def bind(ctx: CommandContext) -> list[Reply]:
     await bind_chat(ctx.session, ctx.chat, compound, ctx.now)
     notices = await _tell_previous_officers(ctx, previous, compound) if previous is not None else []
 
-    if len(ctx.args) > 1 and ctx.args[1] in STAFF_WORDS:
+    word = ctx.args[1] if len(ctx.args) > 1 else None
+    # Without a word from the officer, a title such as 阳光花园工作群 marks
+    # a staff group, so the staff's talk never turns into cases.
+    by_title = word is None and is_staff_title(ctx.chat.title)
+    if word in STAFF_WORDS or by_title:
         ctx.chat.kind = ChatKind.STAFF_GROUP
         text = (
             f"本群已作为“{compound.name}”（{compound.code}）的工作群绑定，"
             "群内只响应指令，不登记工单。"
         )
+        if by_title:
+            text += f"群名表明这是工作群；如果这是居民群，请发送“绑定 {compound.code} 居民群”。"
         return [reply_here(ctx, text), *notices]
     if ctx.chat.kind == ChatKind.STAFF_GROUP:
         ctx.chat.kind = ChatKind.RESIDENT_GROUP

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import func, select
 
+from bot.adapters.replay import replay
 from bot.adapters.replay_groups import PLATFORM, BindingKind, binding_line, ensure_bound
 from handlers.directory import create_compound
-from models import ChatGroup, ChatKind, Compound
+from models import Case, ChatGroup, ChatKind, Compound
 from tests.helpers import make_services
 
 
@@ -102,3 +106,31 @@ async def test_bound_group_left_alone(db_url):
     await ensure_bound(services.sessionmaker, "阳光花园业主群")
 
     assert await ensure_bound(services.sessionmaker, "阳光花园业主群") is None
+
+
+async def test_work_group_bound_by_log_stays_staff(db_url, tmp_path):
+    services, console = await make_services(db_url, console_platform=PLATFORM)
+    await add_compounds(services, "阳光花园")
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", code="XQ0003")
+    log = tmp_path / "chat.csv"
+    log.write_text(
+        "time,group,sender,text\n"
+        "2026-03-09 08:55,阳光花园工作群,物业小王,3栋电梯明天上午维保\n"
+        "2026-03-09 09:00,阳光花园工作群,专员,绑定 XQ0003\n"
+        "2026-03-09 09:01,阳光花园工作群,物业小王,今天3栋电梯维保，停运两小时\n",
+        encoding="utf-8",
+    )
+    echo = io.StringIO()
+
+    summary = await replay(log, services.pipeline, zone=ZoneInfo("Asia/Shanghai"), echo=echo)
+
+    assert "群名与多个小区相符" in echo.getvalue()
+    replies = [text for _target, text in console.sent]
+    assert len(replies) == 2
+    assert "本群尚未绑定小区" in replies[0]
+    assert replies[1].startswith("本群已作为“阳光花园”（XQ0003）的工作群绑定")
+    assert summary.opened == 0
+    assert (await stored_chat(services, "阳光花园工作群")).kind == ChatKind.STAFF_GROUP
+    async with services.sessionmaker() as session:
+        assert list(await session.scalars(select(Case))) == []

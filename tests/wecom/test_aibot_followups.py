@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.admin import grant
 from models import Case, CaseEvent, CaseReporter, Delivery, Identity, RoleKind, utcnow
-from tests.wecom.aibot_group import GROUP, OFFICER, aibot_says, bound_aibot_group
+from tests.wecom.aibot_group import GROUP, OFFICER, aibot_answers, aibot_says, bound_aibot_group
 from tests.wecom.conftest import WeChatBot, start_bot, stop_bot
 from tests.wecom.platform import FakeWeChat
 from tests.wecom.test_callbacks import app_says, texts_to
@@ -117,6 +117,11 @@ async def test_report_before_binding_registered(wechat: WeChatBot):
     [sender] = await wechat.rows(select(Identity.member_id).where(Identity.platform_user_id == "wangfang"))
     assert case.category
     assert reporter == sender
-    texts = await wechat.rows(select(Delivery.text))
-    assert any("绑定后会自动登记为工单" in t for t in texts)
-    assert any(t.startswith("本群绑定小区前反映的问题已转为工单：") and "0001" in t for t in texts)
+    hint, bound = aibot_answers(wechat)
+    assert "绑定后会自动登记为工单" in hint
+    # The bind command's own response_url is the only way into the group.
+    assert bound.startswith("本群已绑定到“阳光花园”")
+    assert "\n本群绑定小区前反映的问题已转为工单：\n" in bound
+    assert "工单 0001" in bound
+    assert "楼下垃圾没人清" in bound
+    assert set(await wechat.rows(select(Delivery.status))) == {"sent"}

@@ -43,8 +43,9 @@ async def test_asked_once_then_remembered(db_url):
     answer = await services.pipeline.handle(private("我住XQ0001小区 12号楼"))
     report = await services.pipeline.handle(private("电梯坏了，困在5楼"))
 
-    assert hello.outcome == MessageOutcome.UNBOUND
-    assert "小区名称或编码" in again.replies[0].text
+    assert hello.outcome == MessageOutcome.IGNORED
+    assert "直接描述遇到的问题" in hello.replies[0].text
+    assert again.replies == []
     assert "XQ9999" in wrong.replies[0].text
     assert "阳光花园12栋" in answer.replies[0].text
     assert report.outcome == MessageOutcome.OPENED
@@ -450,4 +451,138 @@ async def test_litter_report_registered_after_answer(db_url):
     assert any("您登记住址前反映的问题已转为工单" in r.text for r in answer.replies)
     async with services.sessionmaker() as session:
         assert len(list(await session.scalars(select(Case)))) == 1
+    await services.close()
+
+
+async def test_questions_and_name_tries_open_no_case(db_url):
+    services, console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    hello = await send(services, private("你好"))
+    question = await send(services, private("怎么用", minutes=1))
+    unknown_code = await send(services, private("XQ0099 3栋", minutes=2))
+    unknown_name = await send(services, private("月亮小区 2栋", minutes=3))
+    report = await send(services, private("楼道灯坏了好几天了", minutes=4))
+    answer = await send(services, private("阳光花园 2栋", minutes=5))
+
+    assert "住在哪个小区" in hello.replies[0].text
+    assert question.replies[0].text.startswith("在这里直接描述遇到的问题即可")
+    assert "住在哪个小区" in question.replies[0].text
+    assert "没有找到编码为“XQ0099”的小区" in unknown_code.replies[0].text
+    assert unknown_name.replies[0].text.startswith("没有找到该小区")
+    for result in (question, unknown_code, unknown_name):
+        assert "已记下" not in result.replies[0].text
+        assert result.outcome == MessageOutcome.IGNORED
+    assert "已记下" in report.replies[0].text
+    assert report.outcome == MessageOutcome.UNBOUND
+    assert answer.opened == 1
+    sent = "\n".join(text for _target, text in console.sent)
+    assert "「楼道灯坏了好几天了」" in sent
+    assert "「怎么用」" not in sent
+    assert "「月亮小区 2栋」" not in sent
+    async with services.sessionmaker() as session:
+        summaries = list(await session.scalars(select(Case.summary)))
+    assert summaries == ["楼道灯坏了好几天了"]
+    await services.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["怎么用", "这个怎么用", "请问怎么报修", "你们能做什么", "这是干什么的", "我要投诉", "我想反映个问题"],
+)
+async def test_usage_question_gets_help(db_url, text):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    result = await send(services, private(text))
+    answer = await send(services, private("XQ0001 3栋", minutes=1))
+
+    assert result.replies[0].text.startswith("您好，欢迎使用小区服务。在这里直接描述遇到的问题即可")
+    assert result.outcome == MessageOutcome.IGNORED
+    assert answer.opened == 0
+    async with services.sessionmaker() as session:
+        assert list(await session.scalars(select(Case))) == []
+    await services.close()
+
+
+async def test_report_with_question_still_kept(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    report = await send(services, private("电梯坏了怎么报修"))
+    answer = await send(services, private("XQ0001 3栋", minutes=1))
+
+    assert "已记下" in report.replies[0].text
+    assert answer.opened == 1
+    async with services.sessionmaker() as session:
+        case = await session.scalar(select(Case))
+    assert case.summary == "电梯坏了怎么报修"
+    assert case.building == "3"
+    await services.close()
+
+
+async def test_small_talk_not_asked_again(db_url):
+    services, console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    hello = await send(services, private("你好"))
+    anyone = await send(services, private("在吗", minutes=1))
+    thanks = await send(services, private("好的", minutes=60))
+    next_day = await send(services, private("你好", minutes=60 * 25))
+    again = await send(services, private("在吗", minutes=60 * 25 + 1))
+    report = await send(services, private("楼道灯坏了好几天了", minutes=60 * 25 + 2))
+
+    assert hello.replies[0].text.startswith("您好，欢迎使用小区服务。")
+    assert anyone.replies == []
+    assert thanks.replies == []
+    assert next_day.replies[0].text.startswith("我们还不知道您住在哪个小区")
+    assert again.replies == []
+    assert report.replies[0].text.startswith("您反映的问题已记下")
+    assert len(console.sent) == 3
+    await services.close()
+
+
+async def test_wecom_app_newcomer_questions_open_nothing(wechat: WeChatBot):
+    await add_compound(wechat)
+
+    for number, text in enumerate(("你好", "在吗", "怎么用", "月亮小区 2栋", "阳光花园 2栋"), start=1):
+        await app_says(wechat, "newbie1", text, f"newbie-{number}")
+
+    replies = texts_to(wechat, "newbie1")
+    assert len(replies) == 4
+    assert replies[0].startswith("您好，欢迎使用小区服务。")
+    assert replies[1].startswith("在这里直接描述遇到的问题即可")
+    assert replies[2].startswith("没有找到该小区")
+    assert "已记录您住在阳光花园2栋" in replies[3]
+    assert not any("已记下" in text or "转为工单" in text for text in replies)
+    assert await wechat.rows(select(Case)) == []
+
+
+async def test_problem_in_address_line_registered(db_url):
+    services, console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    await send(services, private("楼下垃圾没人清"))
+    answer = await send(services, private("我住阳光花园3栋，电梯坏了", minutes=1))
+
+    assert answer.opened == 2
+    assert answer.outcome == MessageOutcome.OPENED
+    to_resident = [text for target, text in console.sent if getattr(target, "chat_id", None) == "o-resident-1"]
+    assert len(to_resident) == 2
+    welcome, own, note, earlier = to_resident[1].split("\n")
+    assert welcome.startswith("您好，已记录您住在阳光花园3栋。")
+    assert own.startswith("已登记：工单 0001（设施报修）「我住阳光花园3栋，电梯坏了」")
+    assert note == "您登记住址前反映的问题已转为工单："
+    assert "工单 0002" in earlier
+    assert "楼下垃圾没人清" in earlier
+    async with services.sessionmaker() as session:
+        cases = list(await session.scalars(select(Case).order_by(Case.seq)))
+        raw = await session.scalar(select(RawMessage).where(RawMessage.text == "我住阳光花园3栋，电梯坏了"))
+    assert [(c.category, c.building, c.place) for c in cases] == [("repair", "3", None), ("sanitation", "3", "楼下")]
+    assert raw.case_id == cases[0].id
     await services.close()
