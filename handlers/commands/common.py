@@ -15,7 +15,7 @@ from handlers.messages import Reply
 from handlers.permissions import Access, Level, access_for
 from handlers.replies import unstaffed_phrase
 from handlers.routing import unstaffed_party
-from handlers.updates import announce
+from handlers.updates import announce, case_groups, reporter_accounts
 from models import Case, CaseReporter, ChatKind, Community, Compound, Identity, Member, PartyKind, Role, RoleKind
 
 # Compound codes are letters then digits (XQ0001).
@@ -302,13 +302,22 @@ async def respond(
     detail: str | None,
     party_note: str | None = None,
     branch_note: str | None = None,
+    told: str = "",
 ) -> list[Reply]:
     """Reply to the sender and tell the case's other audiences about the change.
 
-    In the case's own group the masked group note is the answer, so the
-    group reads one message rather than two.
+    In a group the case was reported in, the masked group note is the
+    answer, so the group reads one message rather than two.
+
+    Args:
+        told: What the reporters' message contains, such as 原因. The
+            confirmation then states whether every reporter was sent it.
     """
-    in_case_group = ctx.chat.id == case.chat_group_id and ctx.chat.kind != ChatKind.PRIVATE
+    groups = await case_groups(ctx.session, case)
+    in_case_group = ctx.chat.kind != ChatKind.PRIVATE and any(group.id == ctx.chat.id for group in groups)
+    if told:
+        accounts = await reporter_accounts(ctx.session, case, exclude_member_id=ctx.member.id)
+        confirmation += told_phrase(told, len(accounts.targets), accounts.unreachable)
     first = mask_for_group(group_note) if in_case_group else confirmation
     replies = [reply_here(ctx, first, case_id=case.id)]
     replies += await announce(
@@ -322,3 +331,17 @@ async def respond(
         branch_note=branch_note,
     )
     return replies
+
+
+def told_phrase(what: str, sent: int, unreachable: int) -> str:
+    """Return the sentence that tells the officer whether the reporters were sent `what`, such as 原因.
+
+    The officer relies on this to know whether anyone still has to call a
+    resident, so a reporter without an account is counted, not glossed over.
+    The phrase is empty when the sender is the only reporter.
+    """
+    if not unreachable:
+        return f"{what}已告知反映人。" if sent else ""
+    if not sent:
+        return f"反映人没有可联系的账号，请人工告知{what}。"
+    return f"{what}已告知{sent}位反映人，另有{unreachable}位没有可联系的账号，请人工告知。"
