@@ -108,8 +108,9 @@ def _example_with_code(ctx: CommandContext, code: str) -> str:
     rest = ctx.rest.strip()
     verb = text[: len(text) - len(rest)].strip() if text.endswith(rest) else ""
     if not verb:
-        # The text was rewritten before parsing: "不满意 0034" is read as 评价 0034 不满意.
-        return f"指令 {code} {rest}".strip()
+        # The text was rewritten before parsing ("不满意 0034" is read as
+        # 评价 0034 不满意), so the code alone is the example.
+        return code
     return f"{verb} {code} {rest}".strip()
 
 
