@@ -48,6 +48,14 @@ def test_full_width_code_stored_half_width(db_url, capsys):
     assert "本群已绑定到“全角小区”（XQ0009）" in bind_reply(db_url, "绑定 XQ０００９")
 
 
+def test_bind_unknown_code_in_stored_form(db_url, capsys):
+    run_cli(["compound-add", "全角小区", "--code", "XQ0009"], db_url, capsys)
+
+    reply = bind_reply(db_url, "绑定 xq０００8")
+
+    assert reply == "没有编码为“XQ0008”的小区，请向社区核对小区编码。"
+
+
 def test_lower_case_code_stored_upper(db_url, capsys):
     run_cli(["compound-add", "小写小区", "--code", "xq0010"], db_url, capsys)
 
