@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection
 
 from models import ROLE_LABELS, RoleKind
+from models.codes import is_code, normalize_code
 
 # The lengths of the columns these values are stored in (models/org.py).
 MAX_NAME_CHARS = 100
@@ -59,8 +60,12 @@ def optional_text(value: str | None, field_name: str, option: str) -> str | None
 
 
 def checked_code(code: str) -> str:
-    """Return a compound code that 绑定 can take as one word."""
-    code = code.strip()
+    """Return a compound code that 绑定 can take as one word, in its stored form.
+
+    Full-width letters and digits become half-width and letters upper case,
+    as 绑定 reads them, so xq0010 and ＸＱ００１０ are stored as XQ0010.
+    """
+    code = normalize_code(code)
     if not code:
         msg = "小区编码（--code）不能为空；不写 --code 时会自动编为 XQ0001、XQ0002 等"
         raise ValueError(msg)
@@ -69,6 +74,9 @@ def checked_code(code: str) -> str:
         raise ValueError(msg)
     if len(code) > MAX_CODE_CHARS:
         msg = f"小区编码最长 {MAX_CODE_CHARS} 个字符，现在是 {len(code)} 个"
+        raise ValueError(msg)
+    if not is_code(code):
+        msg = f"小区编码“{code}”无效：应由英文字母和数字组成，并以字母开头，例如 XQ0001"
         raise ValueError(msg)
     return code
 

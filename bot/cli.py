@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from bot.settings import Settings, load_settings
 from bot.tables import render_table
 from handlers.directory import compound_by_code
 from handlers.errors import ConfigError, DomainError
+from handlers.masking import mask_contacts
 from models import ROLE_LABELS, STATUS_LABELS, CaseStatus, Compound, RoleKind
 from models.queries import CaseListing, list_cases
 from nlp.argparse_zh import ChineseArgumentParser
@@ -346,6 +348,9 @@ async def _cases(settings: Settings, args: argparse.Namespace) -> int:
             cases = await list_cases(session, compound_code=args.compound, only_open=args.open, limit=args.limit)
     finally:
         await services.close()
+    # The listing is for operators, who are staff: phones and ID numbers are
+    # masked as in every staff notice, and rooms are kept.
+    cases = [replace(case, text=mask_contacts(case.text)) for case in cases]
     zone = ZoneInfo(settings.timezone)
     if args.json:
         for case in cases:

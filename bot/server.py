@@ -58,7 +58,11 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     app = build_web_app(services)
     # Built before the adapters so new cases already get the configured limits.
     scheduler = build_scheduler(settings, services.sessionmaker, services.outbox)
-    adapters = await start_adapters(services, app)
+    try:
+        adapters = await start_adapters(services, app)
+    except BaseException:
+        await services.close()
+        raise
     # Started after the adapters register their senders, and stopped after
     # them, so it puts back what their cancelled tasks were sending.
     outbox_worker = OutboxWorker(services.outbox)

@@ -6,6 +6,7 @@ Every key is listed with a comment in `.env.example`. The environment wins over
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import time
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.config_messages import describe_errors, describe_unparsed
 from bot.setting_checks import LOG_LEVELS, host_problem, timezone_problem, url_problem
@@ -28,6 +31,9 @@ DEFAULT_DATA_DIR = Path("var")
 ENCODING_AES_KEY_LENGTH = 43
 ENCODING_AES_KEY_ALPHABET = frozenset(string.ascii_letters + string.digits)
 VALID_AES_KEY = "EncodingAESKey 应为 43 个字符，只含 A-Z、a-z 和 0-9"
+# The Bot API allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook
+# secret token (core.telegram.org/bots/api#setwebhook).
+TELEGRAM_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Shortest DASHBOARD_TOKEN accepted; token_urlsafe(32) gives 43 characters.
 MIN_DASHBOARD_TOKEN_CHARS = 16
 
@@ -154,12 +160,23 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
+        # The value may carry a password, so messages name only its scheme.
+        accepted = "应以 sqlite+aiosqlite:// 或 postgresql+asyncpg:// 开头，留空则使用 DATA_DIR 下的 SQLite 文件"
+        if value and "://" not in value:
+            msg = f"不是数据库地址（缺少“://”）；{accepted}"
+            raise ValueError(msg)
         if value and not (
             value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")
         ):
+            msg = f"不支持以 {value.split('://')[0]}:// 开头的地址；{accepted}"
+            raise ValueError(msg)
+        if value.startswith("sqlite") and _in_memory(value):
+            # Each connection of the pool would open an empty database of its
+            # own, so cases written by one would be missing from the next.
             msg = (
-                f"不支持以 {value.split('://')[0]}:// 开头的地址；"
-                "应以 sqlite+aiosqlite:// 或 postgresql+asyncpg:// 开头，留空则使用 DATA_DIR 下的 SQLite 文件"
+                "不能使用内存数据库，它在每次连接时都是空的，工单无法保存；"
+                "应写数据库文件的路径，如 sqlite+aiosqlite:///var/compound-bot.sqlite3，"
+                "留空则使用 DATA_DIR 下的 SQLite 文件"
             )
             raise ValueError(msg)
         return value
@@ -253,6 +270,17 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value
 
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _check_telegram_webhook_secret(cls, value: SecretStr) -> SecretStr:
+        # Checked here rather than when the adapter starts, so a wrong secret
+        # stops the service before the database is opened.
+        secret = value.get_secret_value()
+        if secret and not TELEGRAM_SECRET_TOKEN.fullmatch(secret):
+            msg = "含有不允许的字符或超过 256 个字符；应为 1 到 256 个 A-Z、a-z、0-9、_、- 字符"
+            raise ValueError(msg)
+        return value
+
     @field_validator("telegram_webhook_url")
     @classmethod
     def _check_telegram_webhook_url(cls, value: str) -> str:
@@ -280,6 +308,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'compound-bot.sqlite3').as_posix()}"
+
+
+def _in_memory(url: str) -> bool:
+    """Tell whether a SQLite URL names an in-memory database: no path, :memory: or mode=memory."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    database = parsed.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database or parsed.query.get("mode") == "memory"
 
 
 def encoding_aes_key_problem(key: str) -> str | None:

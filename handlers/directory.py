@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.member_merge import account_member_ids, merge_split
 from models import ChatGroup, ChatKind, Compound, Identity, Member, Party, PartyKind
+from models.codes import normalize_code
 from models.db import storage_unavailable
 
 log = logging.getLogger("handlers.directory")
@@ -142,7 +143,8 @@ async def chat_for(
 
 
 async def compound_by_code(session: AsyncSession, code: str) -> Compound | None:
-    return await session.scalar(select(Compound).where(func.upper(Compound.code) == code.upper()))
+    """Return the compound with a code as people type it: xq0001 and ＸＱ０００１ find XQ0001."""
+    return await session.scalar(select(Compound).where(func.upper(Compound.code) == normalize_code(code)))
 
 
 async def compound_by_name(session: AsyncSession, name: str) -> Compound | None:
@@ -157,7 +159,7 @@ async def create_compound(session: AsyncSession, name: str, code: str | None = N
         while await compound_by_code(session, code) is not None:
             count += 1
             code = f"XQ{count + 1:04d}"
-    compound = Compound(code=code, name=name)
+    compound = Compound(code=normalize_code(code), name=name)
     compound.parties.extend(
         [
             Party(kind=PartyKind.PROPERTY, name=f"{name}物业服务中心"),

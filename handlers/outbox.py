@@ -28,6 +28,7 @@ from handlers import outbox_store as store
 from handlers.cases import record_event
 from handlers.directory import CORP_ACCOUNT_PLATFORMS
 from handlers.errors import DeliverySkipped, PlatformError
+from handlers.failure_notices import Recipient, failure_notice, recipient_of
 from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, UserTarget
 from handlers.outbox_store import PERSONAL_PLACEHOLDER
 from models import PARTY_ROLES, Case, Delivery, Identity, Party, PartyKind, Role, utcnow
@@ -440,10 +441,13 @@ class Outbox:
                 )
                 return
             if values["status"] == store.FAILED and delivery.case_id is not None:
-                await _record_failure(session, delivery.case_id, delivery.platform, error or "")
+                recipient = await recipient_of(session, delivery)
+                await _record_failure(session, delivery.case_id, delivery.platform, error or "", recipient)
                 reported = delivery.report_failure and delivery.audience != "officer"
                 if reported and not await _event_reported(session, delivery):
-                    notices = await self.queue_failure_report(session, delivery.case_id, delivery.platform)
+                    notices = await self.queue_failure_report(
+                        session, delivery.case_id, delivery.platform, delivery=delivery, recipient=recipient
+                    )
         for name, value in values.items():
             setattr(delivery, name, value)
         self._log_outcome(delivery, error)
@@ -476,22 +480,32 @@ class Outbox:
             return
         await adapter.send_image(target, path)
 
-    async def queue_failure_report(self, session: AsyncSession, case_id: int, platform: str) -> QueuedReplies:
+    async def queue_failure_report(
+        self,
+        session: AsyncSession,
+        case_id: int,
+        platform: str,
+        *,
+        delivery: Delivery | None = None,
+        recipient: Recipient | None = None,
+    ) -> QueuedReplies:
         """Write the 【发送失败】 notice to the case's branch in the caller's transaction; see `enqueue`.
 
         The liaison officer hears of every message that never arrived, so no
-        resident waits on it unknowingly. Call this in the transaction that
-        records the failure, then `send_queued` after it commits. A failed
-        report to the officer is recorded on the case but not reported again.
+        resident waits on it unknowingly. The notice names the recipient and
+        quotes the text of `delivery`, when given, so the officer can tell whom
+        to contact and about what. Call this in the transaction that records
+        the failure, then `send_queued` after it commits. A failed report to
+        the officer is recorded on the case but not reported again.
         """
         case = await session.get(Case, case_id)
         branch = case.compound.party(PartyKind.PARTY) if case is not None else None
         if case is None or branch is None:
             return QueuedReplies()
-        channel = PLATFORM_LABELS.get(platform, platform)
-        text = (
-            f"【发送失败】{case.compound.name} 工单 {case.number} 有一条消息未能通过{channel}送达，请人工联系相关人员。"
-        )
+        if delivery is not None and recipient is None:
+            recipient = await recipient_of(session, delivery)
+        quoted = delivery.text if delivery is not None and not delivery.personal else None
+        text = failure_notice(case, PLATFORM_LABELS.get(platform, platform), recipient, quoted)
         reply = Reply(PartyTarget(branch.id, branch.name), text, case_id, "officer")
         return await self.enqueue(session, [reply], report_failures=False)
 
@@ -593,7 +607,9 @@ async def _event_reported(session: AsyncSession, delivery: Delivery) -> bool:
     return earlier is not None
 
 
-async def _record_failure(session: AsyncSession, case_id: int, platform: str, error: str) -> None:
+async def _record_failure(
+    session: AsyncSession, case_id: int, platform: str, error: str, recipient: Recipient
+) -> None:
     case = await session.get(Case, case_id)
     if case is None:
         return
@@ -604,5 +620,5 @@ async def _record_failure(session: AsyncSession, case_id: int, platform: str, er
         actor_label="bot",
         note=PLATFORM_LABELS.get(platform, platform),
         at=utcnow(),
-        data={"platform": platform, "error": error[:500]},
+        data={"platform": platform, "error": error[:500], "recipient": recipient.label},
     )

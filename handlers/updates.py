@@ -1,44 +1,112 @@
 """Telling people about a change to a case: two audiences for every update.
 
 The reporter and co-reporters get the detailed status in a private message.
-The group the case came from gets a short progress note with room and phone
-numbers masked, so neighbours see that the problem is known and stop
+The groups the case was reported in get a short progress note with room and
+phone numbers masked, so neighbours see that the problem is known and stop
 reporting it again.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.masking import mask_for_group
 from handlers.messages import ChatTarget, PartyTarget, Reply, UserTarget
-from models import Case, CaseReporter, ChatGroup, ChatKind, Identity, PartyKind
+from models import Case, CaseReporter, ChatGroup, ChatKind, Identity, PartyKind, RawMessage
 
 
-async def case_group(session: AsyncSession, case: Case) -> ChatGroup | None:
-    """Return the active group chat a case came from, if any."""
-    if case.chat_group_id is None:
-        return None
-    chat = await session.get(ChatGroup, case.chat_group_id)
-    if chat is None or not chat.active or chat.kind == ChatKind.PRIVATE:
-        return None
-    return chat
+@dataclass(slots=True)
+class ReporterAccounts:
+    """The accounts that messages to a case's reporters go to.
+
+    Attributes:
+        targets: One account per reporter who can be reached, in join order.
+        unreachable: The reporters with no account to send to.
+    """
+
+    targets: list[UserTarget] = field(default_factory=list)
+    unreachable: int = 0
 
 
-async def reporter_targets(
-    session: AsyncSession, case: Case, platform: str, *, exclude_member_id: int | None = None
-) -> list[UserTarget]:
-    """Return the accounts of a case's reporters on one platform, in join order."""
+async def case_groups(session: AsyncSession, case: Case) -> list[ChatGroup]:
+    """Return the active group chats a case was reported in: the case's own chat first, then its co-reporters'.
+
+    A co-reporter's group counts only while it is still bound to the case's
+    compound, so a group rebound elsewhere hears nothing more of the case.
+    """
+    groups: list[ChatGroup] = []
+    if case.chat_group_id is not None:
+        origin = await session.get(ChatGroup, case.chat_group_id)
+        if origin is not None and origin.active and origin.kind != ChatKind.PRIVATE:
+            groups.append(origin)
+    others = await session.scalars(
+        select(ChatGroup)
+        .join(RawMessage, RawMessage.chat_group_id == ChatGroup.id)
+        .join(CaseReporter, CaseReporter.raw_message_id == RawMessage.id)
+        .where(
+            CaseReporter.case_id == case.id,
+            ChatGroup.active.is_(True),
+            ChatGroup.kind == ChatKind.RESIDENT_GROUP,
+            ChatGroup.compound_id == case.compound_id,
+        )
+        .order_by(CaseReporter.joined_at, CaseReporter.id)
+    )
+    for group in others:
+        if all(group.id != known.id for known in groups):
+            groups.append(group)
+    return groups
+
+
+async def reporter_accounts(
+    session: AsyncSession, case: Case, *, exclude_member_id: int | None = None
+) -> ReporterAccounts:
+    """Return the account each reporter of a case reported with, in join order.
+
+    Residents of one compound write on different platforms, so a case opened
+    in a Telegram group may have a co-reporter on WeCom. Each reporter gets
+    the message on the platform of their own report. A reporter row without its
+    message falls back to the member's account on the platform of the
+    case's chat, then to the member's first account.
+    """
+    origin_platform = None
+    if case.chat_group_id is not None:
+        origin_platform = await session.scalar(select(ChatGroup.platform).where(ChatGroup.id == case.chat_group_id))
     query = (
-        select(Identity.platform_user_id)
-        .join(CaseReporter, CaseReporter.member_id == Identity.member_id)
-        .where(CaseReporter.case_id == case.id, Identity.platform == platform)
+        select(CaseReporter.member_id, RawMessage.platform, RawMessage.sender_id)
+        .outerjoin(RawMessage, RawMessage.id == CaseReporter.raw_message_id)
+        .where(CaseReporter.case_id == case.id)
         .order_by(CaseReporter.joined_at, CaseReporter.id)
     )
     if exclude_member_id is not None:
         query = query.where(CaseReporter.member_id != exclude_member_id)
-    return [UserTarget(platform, user_id) for user_id in await session.scalars(query)]
+    accounts = ReporterAccounts()
+    for member_id, platform, sender_id in (await session.execute(query)).all():
+        if platform is not None and sender_id:
+            accounts.targets.append(UserTarget(platform, sender_id))
+            continue
+        target = await _member_account(session, member_id, origin_platform)
+        if target is None:
+            accounts.unreachable += 1
+        else:
+            accounts.targets.append(target)
+    return accounts
+
+
+async def _member_account(session: AsyncSession, member_id: int, platform: str | None) -> UserTarget | None:
+    rows = (
+        await session.execute(
+            select(Identity.platform, Identity.platform_user_id)
+            .where(Identity.member_id == member_id)
+            .order_by(Identity.id)
+        )
+    ).all()
+    preferred = [row for row in rows if row[0] == platform] or rows
+    if not preferred:
+        return None
+    return UserTarget(*preferred[0])
 
 
 async def announce(
@@ -60,7 +128,7 @@ async def announce(
         case: The case that changed.
         detail: The full status for the reporters, sent privately. None
             sends them nothing.
-        group_note: The short note for the case's group; masked here.
+        group_note: The short note for the case's groups; masked here.
         skip_chat_id: The chat that already gets the note as the command's reply.
         skip_thread_id: The forum topic of that chat the reply goes to. The
             case's own topic still gets the note when the command came from
@@ -73,25 +141,17 @@ async def announce(
         The replies, for the outbox to deliver.
     """
     replies: list[Reply] = []
-    group = await case_group(session, case)
-    answered_here = group is not None and group.id == skip_chat_id and case.thread_id == skip_thread_id
-    if group is not None and not answered_here:
-        replies.append(
-            Reply(
-                ChatTarget(group.platform, group.chat_id, case.thread_id),
-                mask_for_group(group_note),
-                case.id,
-                "group",
-            )
-        )
-    # Reporters are reached on the platform the case came from. That also
-    # covers a case reported in a private chat, which has no group.
-    origin = await session.get(ChatGroup, case.chat_group_id) if case.chat_group_id else None
-    if origin is not None and detail is not None:
-        for target in await reporter_targets(
-            session, case, origin.platform, exclude_member_id=exclude_member_id
-        ):
-            replies.append(Reply(target, detail, case.id, "reporter"))
+    for group in await case_groups(session, case):
+        # Only the case's own group has a known forum topic: the one it was
+        # reported in. Other groups of its reporters get the note in General.
+        thread_id = case.thread_id if group.id == case.chat_group_id else None
+        if group.id == skip_chat_id and thread_id == skip_thread_id:
+            continue
+        target = ChatTarget(group.platform, group.chat_id, thread_id)
+        replies.append(Reply(target, mask_for_group(group_note), case.id, "group"))
+    if detail is not None:
+        accounts = await reporter_accounts(session, case, exclude_member_id=exclude_member_id)
+        replies.extend(Reply(target, detail, case.id, "reporter") for target in accounts.targets)
     if party_note and case.party is not None:
         replies.append(
             Reply(PartyTarget(case.party.id, case.party.name), party_note, case.id, "party")

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.case import Case, CaseStatus
+from models.codes import normalize_code
 from models.org import Compound
 
 
@@ -62,7 +63,7 @@ async def list_cases(
     if compound_code:
         # People type the name as often as the code.
         query = query.where(
-            or_(func.upper(Compound.code) == compound_code.upper(), Compound.name == compound_code)
+            or_(func.upper(Compound.code) == normalize_code(compound_code), Compound.name == compound_code)
         )
     if only_open:
         query = query.where(Case.status.in_(CaseStatus.open_statuses()))

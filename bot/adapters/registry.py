@@ -60,7 +60,14 @@ async def start_adapters(services: Services, app: web.Application) -> list[Adapt
         if reason:
             log.info("adapter %s is off: %s", adapter.name, reason)
             continue
-        await adapter.start(services, app)
+        try:
+            await adapter.start(services, app)
+        except BaseException:
+            # The adapters started before hold HTTP sessions and tasks, which
+            # would be left open when the service stops on this error.
+            for earlier in reversed(started):
+                await earlier.stop()
+            raise
         log.info("adapter %s is on", adapter.name)
         started.append(adapter)
     if not started:

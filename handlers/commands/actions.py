@@ -124,10 +124,11 @@ async def cannot_resolve(ctx: CommandContext) -> list[Reply]:
     return await respond(
         ctx,
         case,
-        confirmation=f"工单 {case.number} 已标记为无法解决，原因已告知反映人。",
+        confirmation=f"工单 {case.number} 已标记为无法解决。",
         group_note=update_for_group(case, f"暂无法解决，原因：{reason}。"),
         detail=update_for_reporter(case, "暂无法解决。", reason),
         branch_note=update_for_party(case, "无法解决", reason),
+        told="原因",
     )
 
 

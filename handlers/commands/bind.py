@@ -14,6 +14,7 @@ from handlers.ladder import role_targets
 from handlers.messages import Reply, UserTarget
 from handlers.permissions import Level, access_for, deny, has_compound_wide_staff, has_officer, require_officer
 from models import ChatKind, Compound, Identity, RoleKind
+from models.codes import normalize_code
 
 log = logging.getLogger("handlers.commands")
 
@@ -33,7 +34,7 @@ async def bind(ctx: CommandContext) -> list[Reply]:
         raise BadCommand(msg)
     compound = await compound_by_code(ctx.session, ctx.args[0])
     if compound is None:
-        msg = f"没有编码为“{ctx.args[0]}”的小区，请向社区核对小区编码。"
+        msg = f"没有编码为“{normalize_code(ctx.args[0])}”的小区，请向社区核对小区编码。"
         raise NotFound(msg)
 
     previous = await _previous_compound(ctx, compound)

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sqlalchemy import or_, select
 
-from handlers.commands.base import CommandContext, reject_second_case, reply_here
+from handlers.commands.base import _MENTION, CommandContext, reject_second_case, reply_here
 from handlers.directory import compound_by_code
 from handlers.errors import BadCommand, NotFound
 from handlers.masking import mask_for_group
 from handlers.messages import Reply
-from handlers.permissions import Access, Level, access_for
+from handlers.permissions import Access, Level, access_for, deny, holds_staff_role
 from handlers.replies import unstaffed_phrase
 from handlers.routing import unstaffed_party
-from handlers.updates import announce
+from handlers.updates import announce, case_groups, reporter_accounts
 from models import Case, CaseReporter, ChatKind, Community, Compound, Identity, Member, PartyKind, Role, RoleKind
+from models.codes import is_code, looks_like_code, normalize_code
 
-# Compound codes are letters then digits (XQ0001).
-_COMPOUND_CODE = re.compile(r"^[A-Za-z]{1,6}\d{2,8}$")
 # The maximum number of compounds named in a reply that requests a code.
 LISTED_COMPOUNDS = 5
 
@@ -59,10 +57,10 @@ def parse_case_number(text: str) -> int:
 async def command_compound(ctx: CommandContext) -> Compound:
     """Return the compound a command is about.
 
-    In a bound group it is the group's compound. In a private chat it is the
-    compound whose code the command names ("统计 XQ0001 本月"), or else the
-    one compound where the sender has a role, covers as community or street
-    staff, or has reported a case.
+    That is the compound whose code the command named ("统计 XQ0001 本月"),
+    else the compound of a bound group or private chat. In an unbound
+    private chat it is the one compound where the sender has a role, covers
+    as community or street staff, or has reported a case.
 
     Raises:
         BadCommand: No compound, or more than one, fits.
@@ -98,36 +96,111 @@ async def command_compound(ctx: CommandContext) -> Compound:
     listed = "、".join(f"{c.name}（{c.code}）" for c in ordered[:LISTED_COMPOUNDS])
     more = f"等{len(ordered)}个小区" if len(ordered) > LISTED_COMPOUNDS else ""
     msg = (
-        f"您在{listed}{more}有工单或职务，请在指令后加上小区编码，例如“统计 {ordered[0].code}”，"
-        "或在对应小区的群里发送该指令。"
+        f"您在{listed}{more}有工单或职务，请在指令后加上小区编码，"
+        f"例如“{_example_with_code(ctx, ordered[0].code)}”，或在对应小区的群里发送该指令。"
     )
     raise BadCommand(msg)
 
 
-async def take_compound_argument(ctx: CommandContext) -> Compound | None:
-    """Return the compound whose code is the first or last word of a private-chat command, and drop that word.
+def _example_with_code(ctx: CommandContext, code: str) -> str:
+    """Return the sender's own command with a compound code after the verb: 查询 XQ0001 0034."""
+    text = _MENTION.sub("", ctx.message.text.replace("\u3000", " ").strip()).strip()
+    rest = ctx.rest.strip()
+    verb = text[: len(text) - len(rest)].strip() if text.endswith(rest) else ""
+    if not verb:
+        # The text was rewritten before parsing ("不满意 0034" is read as
+        # 评价 0034 不满意), so the code alone is the example.
+        return code
+    return f"{verb} {code} {rest}".strip()
 
-    Staff who cover several compounds name one this way ("简报 XQ0001",
-    "查询 XQ0001 0034"). A word that is no known code stays in place. The
-    compound is kept in `ctx.named_compound`, so a second call returns it
-    without dropping another word.
+
+async def take_compound_argument(
+    ctx: CommandContext, *, case_command: bool = False, strict: bool = False
+) -> Compound | None:
+    """Return the compound whose code the command names, and drop that word from the arguments.
+
+    Staff who cover several compounds name one by its code: 查询 XQ0001 0034,
+    受理 0034 XQ0001, 统计 XQ0001 本月, 工单列表 超时 XQ0001. A group's own code
+    may be written too. The code is read as people type it (xq0001,
+    ＸＱ０００１). The compound is kept in `ctx.named_compound`, so a second
+    call returns it without dropping another word.
+
+    Args:
+        ctx: The command.
+        case_command: The arguments start with a case number, so the code
+            is the word before it or right after it. Otherwise it is the
+            first or the last word.
+        strict: The words where a code may stand can only be codes (a
+            period, a filter), so a word in the form of a code that no
+            compound has is an error. Before a case number it always is.
+
+    Raises:
+        NotFound: A word in the form of a code names no compound.
     """
     if ctx.named_compound is not None:
         return ctx.named_compound
-    if ctx.chat.kind != ChatKind.PRIVATE or not ctx.args:
+    if not ctx.args:
         return None
-    for index in sorted({0, len(ctx.args) - 1}):
-        word = ctx.args[index]
-        folded = unicodedata.normalize("NFKC", word)
-        if not _COMPOUND_CODE.match(folded):
+    for index in _code_positions(ctx.args, case_command=case_command):
+        code = normalize_code(ctx.args[index])
+        if not is_code(code):
             continue
-        compound = await compound_by_code(ctx.session, folded)
+        compound = await compound_by_code(ctx.session, code)
         if compound is None:
+            if looks_like_code(code) and (strict or (case_command and index == 0)):
+                msg = f"没有编码为“{code}”的小区，请核对小区编码。"
+                raise NotFound(msg)
             continue
         ctx.drop_arg(index)
         ctx.named_compound = compound
         return compound
     return None
+
+
+def _code_positions(args: list[str], *, case_command: bool) -> list[int]:
+    if not case_command:
+        return sorted({0, len(args) - 1})
+    if _is_case_number(args[0]):
+        return [1] if len(args) > 1 else []
+    return [0]
+
+
+def _is_case_number(word: str) -> bool:
+    try:
+        parse_case_number(word)
+    except BadCommand:
+        return False
+    return True
+
+
+async def require_reach(ctx: CommandContext, compound: Compound, access: Access) -> None:
+    """Reject a compound the command named by its code when it lies outside the sender's area.
+
+    Staff get a plain reason rather than the resident's view or a refusal
+    that reads as if they lacked the role. A compound counts as theirs when
+    they act there, it is the chat's compound, or they reported a case
+    there. Residents get the command's own checks.
+
+    Raises:
+        PermissionDenied: A staff member named a compound outside their area.
+    """
+    if ctx.named_compound is not compound or ctx.chat.compound_id == compound.id:
+        return
+    if access.level > Level.RESIDENT or not await holds_staff_role(ctx.session, ctx.member):
+        return
+    reported = await ctx.session.scalar(
+        select(CaseReporter.id)
+        .join(Case, Case.id == CaseReporter.case_id)
+        .where(CaseReporter.member_id == ctx.member.id, Case.compound_id == compound.id)
+        .limit(1)
+    )
+    if reported is not None:
+        return
+    covered = await covered_compounds(ctx)
+    listed = "、".join(f"{c.name}（{c.code}）" for c in covered[:LISTED_COMPOUNDS])
+    more = f"等{len(covered)}个小区" if len(covered) > LISTED_COMPOUNDS else ""
+    yours = f"您负责的是{listed}{more}。" if covered else ""
+    raise deny(access, "compound", f"{compound.name}（{compound.code}）不在您负责的范围内。{yours}")
 
 
 async def covered_compounds(ctx: CommandContext) -> list[Compound]:
@@ -163,19 +236,23 @@ async def covered_compounds(ctx: CommandContext) -> list[Compound]:
 async def staff_compounds(ctx: CommandContext) -> list[tuple[Compound, Access]]:
     """Return the compounds a listing or statistics command covers, with the sender's access to each.
 
-    In a group, or when the command names a compound code, that is one
-    compound. In a private chat it is every compound where the sender acts as
-    staff, so community and street staff see their whole area. Otherwise the
-    compound comes from command_compound.
+    When the command names a compound code, or comes from a bound group,
+    that is one compound. In an unbound private chat it is every compound
+    where the sender acts as staff, so community and street staff see their
+    whole area. Otherwise the compound comes from command_compound.
 
     Raises:
         BadCommand: No compound fits; see command_compound.
+        NotFound: The command names a code that no compound has.
+        PermissionDenied: Staff named a compound outside their area.
     """
+    named = await take_compound_argument(ctx, strict=True)
+    if named is not None:
+        access = await access_for(ctx.session, ctx.member, named)
+        await require_reach(ctx, named, access)
+        return [(named, access)]
     bound = ctx.chat.compound_id is not None and ctx.chat.compound is not None
     if not bound and ctx.chat.kind == ChatKind.PRIVATE:
-        named = await take_compound_argument(ctx)
-        if named is not None:
-            return [(named, await access_for(ctx.session, ctx.member, named))]
         reached = []
         for compound in await covered_compounds(ctx):
             access = await access_for(ctx.session, ctx.member, compound)
@@ -187,9 +264,15 @@ async def staff_compounds(ctx: CommandContext) -> list[tuple[Compound, Access]]:
 
 
 async def command_access(ctx: CommandContext) -> tuple[Compound, Access]:
-    """Return the command's compound and the sender's access to it."""
+    """Return the command's compound and the sender's access to it.
+
+    Raises:
+        PermissionDenied: Staff named a compound outside their area; see require_reach.
+    """
     compound = await command_compound(ctx)
-    return compound, await access_for(ctx.session, ctx.member, compound)
+    access = await access_for(ctx.session, ctx.member, compound)
+    await require_reach(ctx, compound, access)
+    return compound, access
 
 
 async def case_by_number(ctx: CommandContext, compound: Compound, text: str) -> Case:
@@ -230,9 +313,9 @@ async def reporter_name(ctx: CommandContext, case: Case) -> str:
 async def case_number_argument(ctx: CommandContext, usage: str, *, one_case_verb: str | None = None) -> str:
     """Return the case number a command names, after taking out a compound code.
 
-    In a private chat the code may come before or after the number ("查询
-    XQ0001 0034", "查询 0034 XQ0001"), so it leaves `args` before the first
-    word is read as the number.
+    The code may come before or after the number ("查询 XQ0001 0034",
+    "查询 0034 XQ0001"), so it leaves `args` before the first word is read
+    as the number.
 
     Args:
         ctx: The command.
@@ -242,8 +325,9 @@ async def case_number_argument(ctx: CommandContext, usage: str, *, one_case_verb
 
     Raises:
         BadCommand: The command names no case number, or names two.
+        NotFound: A code before the number names no compound.
     """
-    await take_compound_argument(ctx)
+    await take_compound_argument(ctx, case_command=True)
     if one_case_verb is not None:
         reject_second_case(ctx, one_case_verb)
     if not ctx.args:
@@ -302,14 +386,24 @@ async def respond(
     detail: str | None,
     party_note: str | None = None,
     branch_note: str | None = None,
+    told: str = "",
 ) -> list[Reply]:
     """Reply to the sender and tell the case's other audiences about the change.
 
-    In the case's own group the masked group note is the answer, so the
-    group reads one message rather than two. Given in another forum topic
-    of that group, the note also goes to the case's own topic.
+    In a group the case was reported in, the masked group note is the
+    answer, so the group reads one message rather than two. Given in
+    another forum topic of that group, the note also goes to the case's
+    own topic.
+
+    Args:
+        told: What the reporters' message contains, such as 原因. The
+            confirmation then states whether every reporter was sent it.
     """
-    in_case_group = ctx.chat.id == case.chat_group_id and ctx.chat.kind != ChatKind.PRIVATE
+    groups = await case_groups(ctx.session, case)
+    in_case_group = ctx.chat.kind != ChatKind.PRIVATE and any(group.id == ctx.chat.id for group in groups)
+    if told:
+        accounts = await reporter_accounts(ctx.session, case, exclude_member_id=ctx.member.id)
+        confirmation += told_phrase(told, len(accounts.targets), accounts.unreachable)
     first = mask_for_group(group_note) if in_case_group else confirmation
     replies = [reply_here(ctx, first, case_id=case.id)]
     replies += await announce(
@@ -324,3 +418,17 @@ async def respond(
         branch_note=branch_note,
     )
     return replies
+
+
+def told_phrase(what: str, sent: int, unreachable: int) -> str:
+    """Return the sentence that tells the officer whether the reporters were sent `what`, such as 原因.
+
+    The officer relies on this to know whether anyone still has to call a
+    resident, so a reporter without an account is counted, not glossed over.
+    The phrase is empty when the sender is the only reporter.
+    """
+    if not unreachable:
+        return f"{what}已告知反映人。" if sent else ""
+    if not sent:
+        return f"反映人没有可联系的账号，请人工告知{what}。"
+    return f"{what}已告知{sent}位反映人，另有{unreachable}位没有可联系的账号，请人工告知。"

@@ -108,11 +108,12 @@ async def hand_outside(ctx: CommandContext, case: Case, rest: str) -> list[Reply
         case,
         confirmation=(
             f"工单 {case.number} 已标记为非本方职责，已通知{destination.holder}"
-            f"{'转交' + destination.onward if destination.onward else ''}，去向已告知反映人。"
+            f"{'转交' + destination.onward if destination.onward else ''}。"
         ),
         group_note=update_for_group(case, f"{phrase}说明：{reason}。"),
         detail=update_for_reporter(case, phrase, reason, holder=destination.holder),
         branch_note=branch_note,
+        told="去向",
     )
     return replies + office_replies
 

@@ -201,7 +201,9 @@ def _event_note(event: CaseEvent) -> str:
     """
     if event.kind == "delivery_failed":
         platform = str((event.data or {}).get("platform", ""))
-        return PLATFORM_LABELS.get(platform, "")
+        recipient = str((event.data or {}).get("recipient", ""))
+        channel = PLATFORM_LABELS.get(platform, "")
+        return f"{channel}，{recipient}" if channel and recipient else channel or recipient
     prefix = _REPEATED_PREFIXES.get(event.kind)
     if prefix is not None:
         return event.note.removeprefix(prefix)

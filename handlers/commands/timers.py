@@ -17,7 +17,7 @@ from handlers.messages import Reply
 from handlers.notices import local_time
 from handlers.permissions import Level, require_officer, require_reporter_or_staff, require_staff
 from handlers.workflow import status_label
-from models import Case, CaseStatus, CaseTimer, Compound
+from models import OUTCOME_LABELS, Case, CaseOutcome, CaseStatus, CaseTimer, Compound
 
 # Statuses whose clock can be paused, because the acting party still has to act.
 PAUSABLE = frozenset(
@@ -211,20 +211,27 @@ async def deadlines(ctx: CommandContext) -> list[Reply]:
     lines = [
         f"工单 {case.number} 的办理时限（{rule.acknowledge.phrase()}内响应，{rule.resolve.phrase()}内办结）："
     ]
-    lines.append(_line("响应", case.response_due_at, case.acknowledged_at, ctx))
-    lines.append(_line("办结", case.resolve_due_at, case.resolved_at, ctx))
-    if timer is not None and timer.paused_at is not None:
+    # A case that ended without a step (a false alarm, a withdrawal, a merge)
+    # stopped its clocks then, so that step is no longer running or due.
+    ended = case.closed_at if not CaseStatus(case.status).is_open else None
+    lines.append(_line("响应", case.response_due_at, case.acknowledged_at, ctx, ended=ended))
+    lines.append(_line("办结", case.resolve_due_at, case.resolved_at, ctx, ended=ended))
+    if ended is not None:
+        lines.append(f"工单{_ending(case)}，不再计时。")
+    elif timer is not None and timer.paused_at is not None:
         lines.append(
             f"已挂起：{local_time(timer.paused_at, ctx.zone)}起暂停计时（{timer.pause_reason}）"
         )
-    if timer is not None and timer.rung is not None and case.escalation_level:
+    if ended is None and timer is not None and timer.rung is not None and case.escalation_level:
         rung = RUNG_LABELS[Rung(timer.rung)]
         due = f"，该级期限{local_time(timer.rung_due_at, ctx.zone)}" if timer.rung_due_at else ""
         lines.append(f"督办：已升级至{rung}{due}")
     return [reply_here(ctx, "\n".join(lines), case_id=case.id)]
 
 
-def _line(word: str, due: datetime | None, done: datetime | None, ctx: CommandContext) -> str:
+def _line(
+    word: str, due: datetime | None, done: datetime | None, ctx: CommandContext, *, ended: datetime | None
+) -> str:
     if due is None:
         return f"{word}：未设定期限"
     if done is not None:
@@ -232,8 +239,18 @@ def _line(word: str, due: datetime | None, done: datetime | None, ctx: CommandCo
         return (
             f"{word}：期限{local_time(due, ctx.zone)}，已于{local_time(done, ctx.zone)}完成{late}"
         )
+    if ended is not None:
+        return f"{word}：期限{local_time(due, ctx.zone)}，工单于{local_time(ended, ctx.zone)}结束时未{word}，停止计时"
     state = "已超时" if ctx.now > due else "未到期"
     return f"{word}：期限{local_time(due, ctx.zone)}，{state}"
+
+
+def _ending(case: Case) -> str:
+    """Name how a case ended, as the status and outcome read: 关闭（误报·非诉求）."""
+    status = status_label(case)
+    if case.outcome and case.outcome != CaseOutcome.RESOLVED:
+        return f"{status}（{OUTCOME_LABELS[CaseOutcome(case.outcome)]}）"
+    return status
 
 
 async def digest_now(ctx: CommandContext) -> list[Reply]:

@@ -58,7 +58,8 @@ async def test_one_notice_per_event(db_url):
     await services.outbox.deliver(replay_replies(case_id))
 
     assert notices(console) == [
-        "【发送失败】阳光花园 工单 0001 有一条消息未能通过聊天记录回放送达，请人工联系相关人员。"
+        "【发送失败】阳光花园 工单 0001 发到居民群的消息未能通过聊天记录回放送达：“工单 0001 已转交业委会”。"
+        "请人工在群里告知进展，发送“查询 0001”可在办理记录中查看未送达的消息。"
     ]
     async with services.sessionmaker() as session:
         failed = await session.scalars(select(CaseEvent).where(CaseEvent.kind == "delivery_failed"))

@@ -160,7 +160,8 @@ async def test_final_failure_recorded_and_officer_told(wechat: WeChatBot):
         if p["touser"] == "officer-li"
     ]
     assert to_officer == [
-        "【发送失败】阳光花园 工单 0001 有一条消息未能通过企业微信送达，请人工联系相关人员。"
+        "【发送失败】阳光花园 工单 0001 发给一位反映人的消息未能通过企业微信送达：“您好，工单 0001 已受理”。"
+        "请人工联系该反映人，发送“查询 0001”可在办理记录中查看未送达的消息。"
     ]
     assert property_party is not None
 

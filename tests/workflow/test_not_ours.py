@@ -37,7 +37,7 @@ async def test_handed_to_street_notifies_street(db_url):
         case = await desk.case(1)
         assert case.status == CaseStatus.CLOSED
         assert case.outcome == CaseOutcome.NOT_OUR_DUTY
-        assert replies[0] == "工单 0001 已标记为非本方职责，已通知街道三方办，去向已告知反映人。"
+        assert replies[0] == "工单 0001 已标记为非本方职责，已通知街道三方办。去向已告知反映人。"
         street = desk.last_to_user("jiedao1")
         assert len(street) == 1
         assert street[0].startswith("【非本方职责·转交街道三方办】")
@@ -60,7 +60,7 @@ async def test_handed_to_unstaffed_street_goes_to_officer(db_url):
 
         replies = await desk.say("非本方职责 0001 转街道 不归物业管", sender="wang", chat_id="wang", private=True)
 
-        assert replies[0] == "工单 0001 已标记为非本方职责，已通知小区专员转交街道三方办，去向已告知反映人。"
+        assert replies[0] == "工单 0001 已标记为非本方职责，已通知小区专员转交街道三方办。去向已告知反映人。"
         officer = desk.last_to_user("officer")
         assert len(officer) == 1
         assert officer[0].startswith("【非本方职责·转交小区专员】")
