@@ -45,13 +45,17 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     # These checks run before any service starts, so a blocking read holds up nothing.
     text = None
     if args.command == "register-import":
-        if not args.file.is_file():  # noqa: ASYNC240
-            sys.stderr.write(f"找不到住户档案文件：{args.file}\n")
+        problem = _unreadable_file(args.file)
+        if problem is not None:
+            sys.stderr.write(problem + "\n")
             return 2
         try:
             text = args.file.read_text(encoding="utf-8-sig")  # noqa: ASYNC240
         except UnicodeDecodeError:
             sys.stderr.write(f"{args.file} 不是 UTF-8 编码，请在表格软件中另存为“CSV UTF-8”后重试\n")
+            return 2
+        except OSError as exc:
+            sys.stderr.write(f"无法读取住户档案文件 {args.file}（{exc.strerror or exc}），请检查文件权限后重试\n")
             return 2
 
     services = await build_services(settings, classifier=_NoClassifier())
@@ -69,6 +73,17 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await services.close()
     return _write_export(csv_text, args.output)
+
+
+def _unreadable_file(path: Path) -> str | None:
+    """Describe why `path` is no file to import, or return None when it is one."""
+    if path.is_dir():
+        return f"{path} 是一个目录，不是文件。请写上住户档案 CSV 文件本身的路径"
+    if not path.exists():
+        return f"找不到住户档案文件：{path}"
+    if not path.is_file():
+        return f"{path} 不是普通文件，请写上住户档案 CSV 文件的路径"
+    return None
 
 
 async def _import(session: AsyncSession, compound: Compound, path: Path, text: str, today: date) -> int:

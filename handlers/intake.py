@@ -35,7 +35,7 @@ from handlers.cases import (
 from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands import report as report_command
 from handlers.commands.base import reply_here
-from handlers.commands.register import STAFF_CHAT_COMMANDS
+from handlers.commands.register import STAFF_CHAT_COMMANDS, asks_for_own_record
 from handlers.directory import chat_for, member_for
 from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
 from handlers.errors import DomainError
@@ -300,7 +300,11 @@ class Pipeline:
         member = await member_for(session, message.platform, message.sender_id, message.sender_name)
 
         parsed = self.commands.parse(message.text)
-        if parsed is not None and await _resident_words_not_command(session, parsed.spec.name, chat, member):
+        # A bare 我的信息 stays a command, whose reply points the resident to a private chat.
+        own_record = parsed is not None and asks_for_own_record(parsed.spec.name, parsed.args)
+        if parsed is not None and not own_record and await _resident_words_not_command(
+            session, parsed.spec.name, chat, member
+        ):
             parsed = None
         if parsed is not None and parsed.staff_only and not await _sent_by_staff(session, chat, member):
             # "开门 1002" from a resident may name a flat, so it goes on as a report.

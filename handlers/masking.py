@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.numbers import ROOM_MARKER, is_quantity
+from nlp.numbers import PARKING_SPACE, ROOM_MARKER, is_quantity
 
 # Mainland mobile numbers: 11 digits starting with 1[3-9], possibly split by spaces or dashes.
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
@@ -60,16 +60,17 @@ _OFFICE_REFERENCE = re.compile(
     r"(?P<word>(?:(?<![房屋门牌车位户])编号|单号|受理号|回执号|流水号|案件号|办件号)\s*[:：]?\s*(?:为|是)?\s*)"
     r"(?P<number>[0-9A-Za-z][0-9A-Za-z-]*)"
 )
-_KEPT = re.compile(f"{_CASE_REFERENCE.pattern}|{_OFFICE_REFERENCE.pattern}")
+# Parking spaces (车位0123, B1-023号车位) are kept too: see nlp.numbers.PARKING_SPACE.
+_KEPT = re.compile(f"{_CASE_REFERENCE.pattern}|{_OFFICE_REFERENCE.pattern}|{PARKING_SPACE.pattern}")
 
 
 def mask_for_group(text: str) -> str:
     """Mask phone numbers, ID numbers and room numbers for a group message.
 
     Buildings and units stay, so neighbours can tell which problem it is:
-    3栋2单元1002室 becomes 3栋2单元****. Case numbers (工单 0034, 查询 0034)
-    and other offices' reference numbers (编号A123) are kept, unless such a
-    number is itself a phone, ID or room number.
+    3栋2单元1002室 becomes 3栋2单元****. Case numbers (工单 0034, 查询 0034),
+    other offices' reference numbers (编号A123) and parking spaces (车位0123)
+    are kept, unless such a number is itself a phone, ID or room number.
     """
     pieces: list[str] = []
     start = 0

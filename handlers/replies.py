@@ -73,7 +73,8 @@ def group_summary(case: Case) -> str:
     # A location that is only a masked room number gives neighbours nothing,
     # and one the resident already wrote (3号楼 for 3栋) would appear twice.
     if location.strip("*") and location not in summary and not _names_building(summary, case.building):
-        return f"{location}{quoted(summary)}"
+        if not _names_parking_space(summary, case.place):
+            return f"{location}{quoted(summary)}"
     return quoted(summary)
 
 
@@ -81,6 +82,13 @@ def _names_building(text: str, building: str | None) -> bool:
     if not building:
         return False
     return any(f"{building}{word}" in text for word in ("栋", "号楼", "幢", "座", "号"))
+
+
+def _names_parking_space(text: str, place: str | None) -> bool:
+    # 车位 0123 in the text is the place 0123号车位.
+    if not place or not place.endswith("号车位"):
+        return False
+    return place.removesuffix("号车位") in text.upper()
 
 
 # The first thing to do for each kind of danger, the line an urgent group

@@ -717,7 +717,10 @@ async def split(
     moving.case_id = new_case.id
     source.reporter_count = max(1, source.reporter_count - 1)
     if source.reporter_id == moving.member_id:
-        source.reporter_id = reporters[1 if position == 1 else 0].member_id
+        # The source keeps the summary and place of the report that opened
+        # it, so no remaining reporter takes the opener's part: each may
+        # leave it with 撤回, and none sees the opener's phone number.
+        source.reporter_id = None
     source.updated_at = now
     record_event(
         session,

@@ -384,7 +384,11 @@ ME_TOO_PHRASES = (
     r"我们家也是|我们楼也是|同上|同问|一样|我也一样|俺也一样|同感|附议|同样遇到了?|我也遇到了?|我家也遇到了?|"
     r"(?:强烈)?支持|顶一下|(?:这个|这事|这种事)?(?:真|真的|确实)?(?:该|要|得|早该|必须)(?:好好)?管(?:一管|管|一下)?了?)"
 )
-ME_TOO = re.compile(rf"^\s*{ME_TOO_PHRASES}[\s\W_]*$")
+# A phrase typed several times over ("我也是我也是我也是", "+1 +1") is one
+# me-too. Each phrase with the marks after it is an atomic group, and those
+# marks stop before a +, so a failed match cannot backtrack through the many
+# ways of splitting a long run of phrases and blow up.
+ME_TOO = re.compile(rf"^\s*+(?>{ME_TOO_PHRASES}(?:[^\w+]|_)*+)+[\s\W_]*$")
 
 # Lines made only of thanks, goodbyes and acknowledgements ("谢谢,再见",
 # "已解决谢谢", "好的收到"): whatever their words, they ask for nothing.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from nlp.findings import RELATIVE_PLACES, Location
-from nlp.numbers import ROOM_MARKER, is_quantity, looks_like_room
+from nlp.numbers import ROOM_MARKER, is_quantity, looks_like_room, parking_space, parking_space_name
 
 _CN_VALUES = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _CN_VALUES.update({"八": 8, "九": 9})
@@ -162,12 +162,21 @@ def extract_location(text: str) -> Location:
     """Find the building, unit, room and place named in a message.
 
     The first mention of each field wins, since residents name the problem
-    spot before any comparison ("3栋漏水, 5栋也漏过").
+    spot before any comparison ("3栋漏水, 5栋也漏过"). A parking space
+    (车位0123) is the place even after another place name, because it is
+    the narrower spot: 地下车库0123号车位 has the place 0123号车位.
 
     Args:
         text: Normalised text, see nlp.normalize.normalize.
     """
     building = unit = room = place = None
+
+    # A parking space is a place, and its number (车位1203) is no flat, so
+    # the rooms are read from the text without it.
+    space = parking_space(text) if "车位" in text else None
+    if space is not None:
+        place = parking_space_name(space)
+        text = text[: space.start()] + " " * (space.end() - space.start()) + text[space.end() :]
 
     # Most messages name no flat, so each pattern is only searched when the
     # text contains a character that every match of it needs. The substring
@@ -203,10 +212,10 @@ def extract_location(text: str) -> Location:
             match = _ROOM_MARKED.search(text)
         room = match.group(1) if match else _bare_room(text, address_ends)
 
-    match = _PLACE.search(text)
+    match = _PLACE.search(text) if place is None else None
     if match:
         place = match.group(0)
-    elif "B" in text or "b" in text:
+    elif place is None and ("B" in text or "b" in text):
         garage = _GARAGE_LEVEL.search(text)
         if garage:
             place = garage.group(1).upper()

@@ -77,6 +77,38 @@ _YEAR_AFTER = re.compile(
 )
 _YEAR_BEFORE = re.compile(r"(?:从|自从?|于|截至|截止|直到|早在|始于)\s?$")
 
+# A parking space's number as residents write it: 0123, B1-023, A023, 2-045.
+_SPACE_NUMBER = r"(?:[A-Za-z]{1,2}\d{0,2}-?|\d{1,2}-)?\d{1,5}"
+# A parking space: 车位0123, 车位 0123, 车位号：B1-023, 0123号车位, B2-045车位.
+# Its number names a spot in the garage that neighbours need to find, not a
+# flat, so it is neither read as a room nor masked. A number after 车位 that
+# the words around it make an amount (车位300一个月) is none, which
+# parking_space() checks.
+PARKING_SPACE = re.compile(
+    rf"车位(?:编?号)?\s?[:：]?\s?(?:是|为)?\s?(?P<space_before>{_SPACE_NUMBER})(?![\dA-Za-z-])号?"
+    rf"|(?<![\dA-Za-z-])(?P<space_after>{_SPACE_NUMBER})\s?号?\s?车位"
+)
+
+
+def parking_space(text: str) -> re.Match[str] | None:
+    """Return the first mention of a parking space with its number, or None.
+
+    The number is in the group space_before or space_after, as written.
+    """
+    for match in PARKING_SPACE.finditer(text):
+        if match.group("space_after") is not None:
+            return match
+        if not is_quantity(text, match.start("space_before"), match.end("space_before")):
+            return match
+    return None
+
+
+def parking_space_name(match: re.Match[str]) -> str:
+    """Name a parking space the same way whichever way it was written: 0123号车位, B1-023号车位."""
+    number = match.group("space_before") or match.group("space_after")
+    return f"{number.upper()}号车位"
+
+
 # Words after a number that mark it as a flat: 1002室, 302房间, 1203号房.
 # 房 before 租, 贷, 价, 费, 产, 东, 本, 子, 屋 or 源 starts another word (1200房租).
 ROOM_MARKER = r"(?:室|号房|房间|房(?![租贷价费产东本子屋源]))"

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import notices
 from handlers.ladder import Rung, Target, current_rung, party_target, role_targets, rung_targets, step_up
 from handlers.workflow import close
-from models import Case, CaseStatus, CaseTimer, ChatGroup, Identity, PartyKind, RoleKind
+from models import Case, CaseReporter, CaseStatus, CaseTimer, ChatGroup, Identity, PartyKind, RoleKind
 from scheduler.config import TimerConfig
 from scheduler.drafts import Draft, stamp
 from scheduler.triage import advance_triage
@@ -337,17 +337,27 @@ async def _advance_rating(
 
 
 async def reporter_target(session: AsyncSession, case: Case) -> dict[str, Any] | None:
-    """Return the reporter's account on the platform of the chat the case came from."""
-    if case.reporter_id is None:
+    """Return the reporter's account on the platform of the chat the case came from.
+
+    A case whose opener was split off to a case of their own reminds the
+    earliest of the reporters left on it.
+    """
+    member_id = case.reporter_id
+    if member_id is None:
+        member_id = await session.scalar(
+            select(CaseReporter.member_id)
+            .where(CaseReporter.case_id == case.id)
+            .order_by(CaseReporter.joined_at, CaseReporter.id)
+            .limit(1)
+        )
+    if member_id is None:
         return None
     platform = None
     if case.chat_group_id is not None:
         platform = await session.scalar(
             select(ChatGroup.platform).where(ChatGroup.id == case.chat_group_id)
         )
-    query = select(Identity.platform, Identity.platform_user_id).where(
-        Identity.member_id == case.reporter_id
-    )
+    query = select(Identity.platform, Identity.platform_user_id).where(Identity.member_id == member_id)
     if platform is not None:
         query = query.where(Identity.platform == platform)
     row = (await session.execute(query.order_by(Identity.id).limit(1))).first()

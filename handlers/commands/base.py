@@ -29,15 +29,16 @@ _MENTION = re.compile(r"^\s*@\S+\s+")
 _RATING_FIRST = re.compile(r"^(基本满意|不满意|满意)\s*#?(\d{1,4})(?!\d)\s*(.*)$", re.DOTALL)
 # Characters allowed right after a verb: a space, a colon, the word 工单, # or a digit.
 _AFTER_VERB = re.compile(r"^(?:\s|:|工单|#|\d)")
-# A colon and the word 工单 between the verb and the case number.
-_LEADING_SLIPS = re.compile(r"^\s*:?\s*(?:工单\s*)?")
+# A colon and the word 工单 (or 工单号, 工单编号) between the verb and the
+# case number. The whole word goes, so no error quotes half of it (号0019).
+_LEADING_SLIPS = re.compile(r"^\s*:?\s*(?:工单(?:编?号)?\s*:?\s*)?")
 # A word and a case number, maybe with more text after a space: "关闭 0009",
 # "foo 0003", "关闭 0002 已修好". It reads as a command the bot does not have.
 # A Latin word needs a space or colon before the number, because XQ0001 is a
 # compound code.
 _UNKNOWN_VERB = re.compile(
     r"^(?P<word>[\u4e00-\u9fff]{1,6}|[A-Za-z]{2,12}(?=\s|:))\s*:?\s*"
-    r"(?:(?P<prefixed>(?:工单\s*|#)\d{1,4})|(?P<digits>\d{4}))"
+    r"(?:(?P<prefixed>(?:工单(?:编?号)?\s*:?\s*|#)\d{1,4})|(?P<digits>\d{4}))"
     r"(?:\s+(?P<rest>.*))?$",
     re.DOTALL,
 )
@@ -243,8 +244,8 @@ def _command(spec: CommandSpec, text: str, folded: str, rest_at: int) -> ParsedC
     return ParsedCommand(spec, folded[rest_at:].split(), text[rest_at:].strip())
 
 
-# A case number as people type it: 0034, #34, ＃34 or 工单0034.
-_CASE_NUMBER = r"(?:工单|[#＃])?\d{4}|(?:工单|[#＃])\d{1,3}"
+# A case number as people type it: 0034, #34, ＃34, 工单0034 or 工单号0034.
+_CASE_NUMBER = r"(?:工单(?:编?号)?|[#＃])?\d{4}|(?:工单(?:编?号)?|[#＃])\d{1,3}"
 _ONE_CASE_NUMBER = re.compile(rf"^(?:{_CASE_NUMBER})$")
 _TWO_CASE_NUMBERS = re.compile(rf"^({_CASE_NUMBER})[,，、和]({_CASE_NUMBER})$")
 

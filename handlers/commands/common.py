@@ -25,6 +25,8 @@ LISTED_COMPOUNDS = 5
 # str.isdigit also accepts characters such as ² that int() cannot read.
 _CASE_DIGITS = re.compile(r"[0-9]{1,4}|[1-9][0-9]{4,}")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# What may come before the digits: #34, 工单34, 工单号34, 工单编号：34.
+_CASE_PREFIX = re.compile(r"^(?:[#＃]|工单(?:编?号)?\s*[:：]?\s*[#＃]?)")
 # Case.seq is an INTEGER column, which PostgreSQL stores in 32 bits.
 MAX_CASE_SEQ = 2**31 - 1
 _MAX_CASE_DIGITS = len(str(MAX_CASE_SEQ))
@@ -32,23 +34,28 @@ _MAX_CASE_DIGITS = len(str(MAX_CASE_SEQ))
 _QUOTED_CHARS = 20
 
 
-def parse_case_number(text: str) -> int:
-    """Read a case number as people type it: 0034, 34, #34 or 工单34.
+def parse_case_number(text: str, *, typed: str | None = None) -> int:
+    """Read a case number as people type it: 0034, 34, #34, 工单34 or 工单号34.
 
     A case number is written with at least four digits (Case.number), and
     people may drop its leading zeros. So 1-4 digits are accepted with or
     without zeros, while a longer number must have no leading zero (case
     10000 onwards) and fit the database column; 00034 is rejected.
 
+    Args:
+        text: The number, folded as ParsedCommand.args describes.
+        typed: The same word as the person typed it, which the error quotes.
+
     Raises:
         BadCommand: The text is not a case number.
     """
-    digits = text.strip().lstrip("#＃").removeprefix("工单").strip()
+    digits = _CASE_PREFIX.sub("", text.strip()).strip()
     digits = digits.translate(_FULL_WIDTH_DIGITS)
     # The length check comes first, because int() rejects very long strings.
     valid = _CASE_DIGITS.fullmatch(digits) and len(digits) <= _MAX_CASE_DIGITS
     if not valid or not 1 <= int(digits) <= MAX_CASE_SEQ:
-        quoted = text if len(text) <= _QUOTED_CHARS else text[: _QUOTED_CHARS - 1] + "…"
+        written = typed or text
+        quoted = written if len(written) <= _QUOTED_CHARS else written[: _QUOTED_CHARS - 1] + "…"
         msg = f"“{quoted}”不是有效的工单号。工单号是4位数字，例如 0034，前面的0可以省略。"
         raise BadCommand(msg)
     return int(digits)
@@ -282,7 +289,7 @@ async def case_by_number(ctx: CommandContext, compound: Compound, text: str) -> 
         BadCommand: The number is malformed.
         NotFound: The compound has no case with that number.
     """
-    seq = parse_case_number(text)
+    seq = parse_case_number(text, typed=_typed_word(ctx, text))
     case = await ctx.session.scalar(
         select(Case).where(Case.compound_id == compound.id, Case.seq == seq)
     )
@@ -300,6 +307,14 @@ async def case_by_number(ctx: CommandContext, compound: Compound, text: str) -> 
         msg = f"没有找到工单 {seq:04d}，请核对工单号。"
         raise NotFound(msg)
     return case
+
+
+def _typed_word(ctx: CommandContext, word: str) -> str | None:
+    """Return the argument `word` as the person typed it, before folding (工單 for 工单, ０ for 0)."""
+    for folded, typed in zip(ctx.args, ctx.written_args, strict=False):
+        if folded == word:
+            return typed
+    return None
 
 
 async def reporter_name(ctx: CommandContext, case: Case) -> str:

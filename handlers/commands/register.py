@@ -16,7 +16,9 @@ Phones are masked for everyone except the person themself.
 Staff commands work in a private chat with the bot or in a staff group. The
 resident commands work only in a private chat, because their reply shows the
 full phone. In a resident group a staff member's command is refused without
-data, and a resident's line that opens with one of these words is a report.
+data, and a resident's line that opens with one of these words is a report,
+except a bare 我的信息 or 删除我的信息 (see asks_for_own_record), which gets
+a hint to send it in a private chat.
 """
 
 from __future__ import annotations
@@ -73,9 +75,9 @@ def _tags_hint(ctx: CommandContext, access: Access) -> list[str]:
     return []
 
 
-def _require_private(ctx: CommandContext) -> None:
+def _require_private(ctx: CommandContext, verb: str) -> None:
     if ctx.chat.kind != ChatKind.PRIVATE:
-        msg = "为保护您的个人信息，请私聊机器人发送此指令。"
+        msg = f"为保护您的个人信息，请私聊机器人发送“{verb}”。"
         raise BadCommand(msg)
 
 
@@ -190,7 +192,7 @@ async def register_statistics(ctx: CommandContext) -> list[Reply]:
 
 async def my_information(ctx: CommandContext) -> list[Reply]:
     """我的信息: every register entry about the sender, phone unmasked."""
-    _require_private(ctx)
+    _require_private(ctx, "我的信息")
     records = await records_of(ctx.session, ctx.member)
     if not records:
         text = (
@@ -217,7 +219,7 @@ async def erase_my_information(ctx: CommandContext) -> list[Reply]:
     officer's approval, because the person's own request is reason enough.
     The keepers get a notice, so they can ask again if the record was needed.
     """
-    _require_private(ctx)
+    _require_private(ctx, "删除我的信息")
     records = await records_of(ctx.session, ctx.member)
     if not records:
         return [reply_here(ctx, "住户档案中没有与您的账号关联的登记，无需删除。")]
@@ -301,3 +303,11 @@ SPECS = (
 # Residents never run these in a group, so there a resident's line that
 # opens with one of their words ("住户 3栋电梯坏了") is read as a report.
 STAFF_CHAT_COMMANDS = frozenset(spec.name for spec in SPECS)
+# The words each resident command takes; a group line of the verb and these
+# only is the command, sent in the wrong chat.
+_OWN_RECORD_ARGS = {"my_info": ([],), "forget_me": ([], [CONFIRM_WORD])}
+
+
+def asks_for_own_record(name: str, args: list[str]) -> bool:
+    """Tell whether a line is a bare 我的信息 or 删除我的信息 [确认] rather than a report that opens with the words."""
+    return args in _OWN_RECORD_ARGS.get(name, ())

@@ -88,7 +88,12 @@ async def add_info(ctx: CommandContext) -> list[Reply]:
 
 
 async def withdraw(ctx: CommandContext) -> list[Reply]:
-    """撤回 0034 [原因]: the reporter who opened a case closes it, and a co-reporter leaves it."""
+    """撤回 0034 [原因]: the reporter who opened a case closes it, and a co-reporter leaves it.
+
+    A case whose opener was split off to a case of their own has only
+    co-reporters. The last of them closes it, because nobody else is
+    left to follow it.
+    """
     number = await case_number_argument(ctx, "撤回 0034 已经自己修好了")
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
@@ -96,7 +101,8 @@ async def withdraw(ctx: CommandContext) -> list[Reply]:
         joined = await _co_report(ctx, case)
         if joined is None:
             raise deny(access, "withdraw", f"抱歉，只有反映过工单 {case.number} 的居民可以撤回。")
-        return await _leave_case(ctx, case, joined)
+        if case.reporter_id is not None or case.reporter_count > 1:
+            return await _leave_case(ctx, case, joined)
     if case.reporter_count > 1:
         msg = (
             f"工单 {case.number} 还有其他{case.reporter_count - 1}位居民反映，不能撤回。"

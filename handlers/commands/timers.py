@@ -265,7 +265,7 @@ async def digest_now(ctx: CommandContext) -> list[Reply]:
     if not covered:
         require_officer(reached[0][1], "digest", "查看简报")
 
-    weekly = " ".join(ctx.args) in ("周", "本周", "每周", "周报")
+    weekly = _digest_is_weekly(ctx)
     start = ctx.now - (timedelta(days=7) if weekly else timedelta(days=1))
     title = "每周简报" if weekly else "简报"
     period_word = "近7天" if weekly else "近24小时"
@@ -278,6 +278,29 @@ async def digest_now(ctx: CommandContext) -> list[Reply]:
 
     text = await _area_digest(ctx, compounds, start, title, period_word)
     return [reply_here(ctx, text)]
+
+
+# The words after 简报 that pick its period; nothing means the daily one.
+_DAILY_WORDS = frozenset({"", "日", "今日", "今天", "每日", "日报"})
+_WEEKLY_WORDS = frozenset({"周", "本周", "每周", "周报"})
+
+
+def _digest_is_weekly(ctx: CommandContext) -> bool:
+    """Tell whether 简报 requests the digest of 7 days rather than of 24 hours.
+
+    Raises:
+        BadCommand: The words after 简报 name no digest period, such as 月.
+    """
+    word = " ".join(ctx.args)
+    if word in _WEEKLY_WORDS:
+        return True
+    if word in _DAILY_WORDS:
+        return False
+    msg = (
+        f"简报不能按“{ctx.rest}”查看。发送“简报”看近24小时，发送“简报 周”看近7天；"
+        "按月或其他时段统计请发送“统计 本月”“统计 上月”等。"
+    )
+    raise BadCommand(msg)
 
 
 async def _area_digest(

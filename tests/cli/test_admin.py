@@ -111,3 +111,23 @@ async def test_cases_compound_by_name_accepted(db_url):
 
     assert code == 0
     assert "共 0 件" in out
+
+
+async def test_cases_limit_keeps_newest(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-02 07:21,翠湖苑业主群,陈先生,3栋电梯又坏了",
+            "2026-03-02 08:35,翠湖苑业主群,何先生,物业费凭什么涨这么多",
+            "2026-03-02 09:10,翠湖苑业主群,刘姐,东门路灯不亮了",
+        ],
+    )
+    await run_cli_async(["replay", str(log), "--quiet"], db_url)
+
+    newest = await run_cli_async(["cases", "--json", "--limit", "2"], db_url)
+    every = await run_cli_async(["cases", "--json", "--limit", "0"], db_url)
+    negative = await run_cli_async(["cases", "--limit", "-1"], db_url)
+
+    assert [json.loads(line)["number"] for line in newest[1].splitlines()] == ["0003", "0002"]
+    assert [json.loads(line)["number"] for line in every[1].splitlines()] == ["0001", "0002", "0003"]
+    assert negative[0] == 2

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from nlp import cues
-from nlp.cues import DangerKind, find_cues, find_danger, first_characters, literal_first, split_alternatives
+from nlp.cues import ME_TOO, DangerKind, find_cues, find_danger, first_characters, literal_first, split_alternatives
 from nlp.data.generate import SEED, generate
 
 FAMILIES = ["HAZARD", "CALL", "ADVICE", "HYPOTHETICAL", "NOW", "CHRONIC", "DEFUSE", "EXTERNAL"]
@@ -151,3 +151,13 @@ def test_hazard_words_without_a_kind_are_bare_cries() -> None:
     named = set().union(*(_alternatives(pattern) for _, pattern in cues.DANGER_KINDS))
     unnamed = _alternatives(cues.HAZARD) - named
     assert unnamed == {"救命(?![路钱稻通消])", "喊救命", *split_alternatives(cues._IMMINENT[0])}
+
+
+@pytest.mark.parametrize("text", ["我也是我也是我也是", "+1+1+1", "同上 +1", "支持支持！", "我也是+"])
+def test_repeated_me_too_phrases(text):
+    assert ME_TOO.match(text)
+
+
+@pytest.mark.parametrize("text", ["我也是我也是漏水", "我也是，楼上天天吵", "+1 +1 漏水"])
+def test_me_too_with_words_not_bare(text):
+    assert ME_TOO.match(text) is None

@@ -254,3 +254,30 @@ def test_rooms_written_as_numbers(text: str, expected: Location) -> None:
 )
 def test_numbers_that_are_not_rooms(text: str, expected: Location) -> None:
     assert extract_location(normalize(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("车位 0123 被占了", Location(place="0123号车位")),
+        ("我的车位1203被别人占了", Location(place="1203号车位")),
+        ("0123号车位被占了", Location(place="0123号车位")),
+        ("车位号：b2-045 被人堵了", Location(place="B2-045号车位")),
+        ("车位编号是0123，天天被占", Location(place="0123号车位")),
+        ("地下车库B1-023车位被人占了", Location(place="B1-023号车位")),
+        ("5栋3号车位被电动车堵了", Location(building="5", place="3号车位")),
+        ("车位被1203的人占了", Location(room="1203")),
+        ("车位300一个月太贵了", Location()),
+        ("车位费1200一年", Location()),
+    ],
+)
+def test_parking_space_is_a_place(text: str, expected: Location) -> None:
+    assert extract_location(normalize(text)) == expected
+
+
+def test_parking_spaces_conflict() -> None:
+    first = extract_location(normalize("车位 0123 被占了"))
+    second = extract_location(normalize("0456号车位被占了"))
+
+    assert first.conflicts(second)
+    assert first.overlaps(extract_location(normalize("0123号车位又被占了")))

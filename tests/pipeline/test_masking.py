@@ -89,12 +89,26 @@ def test_office_reference_numbers_kept(text, expected):
         ("编号3-2-1002", "编号3-2-****"),
         ("房屋编号1002", "房屋编号****"),
         ("门牌编号 1203", "门牌编号 ****"),
-        ("车位编号B1-203", "车位编号B1-****"),
         ("3栋2单元1002室，编号A123，电话13812341234", "3栋2单元****，编号A123，电话138****1234"),
         ("编号A1 住在1203", "编号A1 住在****"),
     ],
 )
 def test_personal_numbers_masked_near_reference(text, expected):
+    assert mask_for_group(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("车位 0123 被占了", "车位 0123 被占了"),
+        ("车位编号B1-203", "车位编号B1-203"),
+        ("B2-045号车位漏水", "B2-045号车位漏水"),
+        ("0123号车位", "0123号车位"),
+        ("我的车位1203被1502的人占了", "我的车位1203被****的人占了"),
+        ("车位被1203的人占了", "车位被****的人占了"),
+    ],
+)
+def test_parking_spaces_kept(text, expected):
     assert mask_for_group(text) == expected
 
 
@@ -185,3 +199,14 @@ async def test_reporter_query_keeps_own_phone(db_url):
         answer = await desk.say("查询 0001", sender="r1", chat_id="r1-private", private=True)
 
         assert "13912345678" in answer[0]
+
+
+async def test_parking_space_shown_as_place(db_url):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say("车位 0123 被占了", sender="r1")
+
+        [notice] = [text for text in desk.last_to_user("wang") if text.startswith("【新工单】")]
+        assert "「车位 0123 被占了」" in replies[0]
+        assert "****" not in replies[0]
+        assert "位置：0123号车位" in notice
+        assert (await desk.case(1)).place == "0123号车位"

@@ -66,6 +66,18 @@ async def test_traditional_support_line_joins(db_url):
         assert any("已有工单 0001" in text for text in replies)
 
 
+async def test_repeated_me_too_joins(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("7栋楼下垃圾两天没清了，臭死了", sender="r1")
+        replies = await desk.say("我也是我也是我也是", sender="r2", at=later(2))
+        await desk.say("+1 +1！", sender="r3", at=later(3))
+
+        assert desk.results[-2].outcome == MessageOutcome.ATTACHED
+        assert any("已有工单 0001" in text for text in replies)
+        assert await count_cases(desk) == 1
+        assert (await desk.case(1)).reporter_count == 3
+
+
 async def test_traditional_me_too_with_words_joins(db_url):
     async with open_desk(db_url) as desk:
         await desk.say("楼上又在拖椅子蹦迪，都快十二点了！1502的能不能注意点", sender="r1")

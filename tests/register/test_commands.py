@@ -191,8 +191,29 @@ async def test_resident_group_refused_without_data(db_url):
         refusal = "住户档案涉及个人信息，不在居民群中使用。请私聊机器人，或在工作群发送。"
         assert register == [refusal]
         assert show == [refusal]
-        assert mine == ["为保护您的个人信息，请私聊机器人发送此指令。"]
+        assert mine == ["为保护您的个人信息，请私聊机器人发送“我的信息”。"]
         assert await count(desk, Occupant) == 1
+
+
+async def test_resident_own_record_in_group_hinted(db_url):
+    async with open_desk(db_url) as desk:
+        await officer(desk, ZHANG)
+
+        mine = await desk.say("我的信息", sender="r1")
+        erase = await desk.say("删除我的信息 确认", sender="r1", at=later(1))
+
+        assert mine == ["为保护您的个人信息，请私聊机器人发送“我的信息”。"]
+        assert erase == ["为保护您的个人信息，请私聊机器人发送“删除我的信息”。"]
+        assert await count(desk, Occupant) == 1
+        assert await desk.case(1) is None
+
+
+async def test_resident_line_opening_with_own_record_is_report(db_url):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say("我的信息被物业泄露给中介了，天天接到推销电话", sender="r1")
+
+        assert not any("私聊" in reply for reply in replies)
+        assert (await desk.case(1)).summary.startswith("我的信息被物业泄露")
 
 
 async def test_tags_and_notes_only_for_keepers(db_url):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -353,6 +354,21 @@ async def test_import_unknown_compound(db_url, tmp_path):
 
     assert code == 2
     assert "没有编码为 NOPE 的小区" in err
+
+
+async def test_import_path_not_a_file(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+
+    folder = await run_cli_async(["register-import", "--compound", "CHY", str(tmp_path)], db_url)
+    missing = await run_cli_async(["register-import", "--compound", "CHY", str(tmp_path / "无.csv")], db_url)
+    device = await run_cli_async(["register-import", "--compound", "CHY", os.devnull], db_url)
+
+    assert folder[0] == 2
+    assert folder[2] == f"{tmp_path} 是一个目录，不是文件。请写上住户档案 CSV 文件本身的路径\n"
+    assert missing[0] == 2
+    assert missing[2] == f"找不到住户档案文件：{tmp_path / '无.csv'}\n"
+    assert device[0] == 2
+    assert device[2] == f"{os.devnull} 不是普通文件，请写上住户档案 CSV 文件的路径\n"
 
 
 async def test_export_safe_for_spreadsheets(db_url, tmp_path):

@@ -241,6 +241,20 @@ async def test_digest_command_answers_officer(desk: Desk):
     assert "抱歉" in refused
 
 
+async def test_digest_command_rejects_unknown_period(desk: Desk):
+    await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+
+    monthly = await say(desk, "简报 月", sender="secretary", at=local(2026, 3, 2, 15))
+    weekly = await say(desk, "简报 周报", sender="secretary", at=local(2026, 3, 2, 15))
+    daily = await say(desk, "简报 日报", sender="secretary", at=local(2026, 3, 2, 15))
+
+    assert monthly.startswith("简报不能按“月”查看。")
+    assert "发送“简报”看近24小时，发送“简报 周”看近7天" in monthly
+    assert "统计 本月" in monthly
+    assert weekly.startswith("【每周简报】阳光花园")
+    assert daily.startswith("【简报】阳光花园")
+
+
 async def test_street_records_whistle_and_report(desk: Desk):
     case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.workflow import acknowledge, resolve
+from handlers.workflow import acknowledge, resolve, split
 from models import Case, CaseEvent, CaseStatus
+from tests.helpers import message
 from tests.scheduler.conftest import Desk, local
 
 
@@ -67,3 +68,20 @@ async def test_rating_reminder_held_at_night(desk: Desk):
 
     await desk.sweeper().run_once(local(2026, 3, 4, 7, 1))
     assert len(rating_texts(desk)) == 1
+
+
+async def test_reminder_after_opener_split_off(desk: Desk):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    seconded = local(2026, 3, 2, 9, 35)
+    await desk.services.pipeline.handle(message("我也是", sender="resident-2", at=seconded), now=seconded)
+    async with desk.services.sessionmaker() as session, session.begin():
+        source = await session.get_one(Case, case.id)
+        await split(session, source, 1, actor=None, now=local(2026, 3, 2, 9, 40))
+    await resolve_case(desk, case.id)
+
+    await desk.sweeper().run_once(local(2026, 3, 4, 16))
+
+    assert rating_texts(desk) == []
+    reminded = [t for t in desk.sent_to("resident-2") if "还未收到您的评价" in t]
+    assert len(reminded) == 1
+    assert f"评价 {case.number} 满意" in reminded[0]

@@ -16,7 +16,20 @@ LAMP = "5栋楼道灯坏了好几天了"
 
 @pytest.mark.parametrize(
     "command",
-    ["受理：0001", "受理:0001", "受理 ：0001", "受理工单0001", "受理 工单 0001", "受理 工单0001", "受理0001"],
+    [
+        "受理：0001",
+        "受理:0001",
+        "受理 ：0001",
+        "受理工单0001",
+        "受理 工单 0001",
+        "受理 工单0001",
+        "受理0001",
+        "受理 工单号0001",
+        "受理工单号0001",
+        "受理 工单号：0001",
+        "受理 工单编号 0001",
+        "受理 #0001",
+    ],
 )
 async def test_acknowledge_despite_slip(db_url, command):
     async with open_desk(db_url) as desk:
@@ -26,6 +39,26 @@ async def test_acknowledge_despite_slip(db_url, command):
 
         assert replies[0].startswith("已受理工单 0001")
         assert (await desk.case(1)).status == "acknowledged"
+
+
+@pytest.mark.parametrize(
+    ("command", "quoted"),
+    [
+        ("受理 工单号00x1", "“00x1”"),
+        ("受理 工单00x1", "“00x1”"),
+        ("受理 #00x1", "“#00x1”"),
+        ("受理 工單號００ｘ１", "“００ｘ１”"),
+        ("受理 ＃００ｘ１", "“＃００ｘ１”"),
+    ],
+)
+async def test_invalid_number_quoted_as_typed(db_url, command, quoted):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say(command, sender="wang", chat_id=STAFF_GROUP)
+
+        assert replies == [f"{quoted}不是有效的工单号。工单号是4位数字，例如 0034，前面的0可以省略。"]
+        assert (await desk.case(1)).status == "new"
 
 
 async def test_second_number_rejected(db_url):
@@ -57,6 +90,7 @@ async def test_query_rejects_two_numbers(db_url):
         ("受理 0001，0002", "“受理 0001”和“受理 0002”"),
         ("办结 0001 工单0002", "“办结 0001”和“办结 工单0002”"),
         ("升级 0001 #12", "“升级 0001”和“升级 #12”"),
+        ("受理 0001 工单号0002", "“受理 0001”和“受理 工单号0002”"),
     ],
 )
 async def test_second_number_forms_rejected(db_url, command, expected):

@@ -120,3 +120,26 @@ async def test_merge_keeps_escalation_and_earlier_deadline(db_url):
         assert target.response_due_at == older.response_due_at
         notices = desk.last_to_user("r1")
         assert any("查询 0002" in n and "查询 0001" not in n for n in notices)
+
+
+async def test_split_opener_leaves_co_reporters(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了，电话13912345678", sender="r1", message_id="leak-1")
+        await desk.say("我也是", sender="r2", reply_to="leak-1", at=later(2))
+        await desk.say("我也是", sender="r3", reply_to="leak-1", at=later(3))
+        await desk.say("拆分 0001 1", sender="officer", chat_id="staff-group", at=later(10))
+
+        seen = await desk.say("查询 0001", sender="r2", chat_id="r2-private", private=True, at=later(15))
+        left = await desk.say("撤回 0001 不是我的问题", sender="r2", at=later(20))
+        source = await desk.case(1)
+
+        assert source.reporter_id is None
+        assert "13912345678" not in seen[0]
+        assert left[0].startswith("已撤回您在工单 0001 中的反映，该工单仍由其他居民跟进")
+        assert source.reporter_count == 1
+        assert source.status == CaseStatus.NEW
+
+        closed = await desk.say("撤回 0001 已经修好了", sender="r3", at=later(25))
+
+        assert closed[0].endswith("反映人已撤回。")
+        assert (await desk.case(1)).status == CaseStatus.CLOSED
