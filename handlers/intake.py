@@ -78,7 +78,7 @@ from models import (
 )
 from models.db import storage_unavailable
 from nlp.cues import ME_TOO, ME_TOO_PHRASES
-from nlp.findings import RELATIVE_PLACES, Finding, Location
+from nlp.findings import PLACES_IN_BUILDING, Finding, Location, carry_places
 from nlp.labels import COMPOUND_WIDE
 from nlp.locate import extract_location, is_bare_address
 from nlp.normalize import normalize as normalize_text
@@ -95,20 +95,6 @@ _CORRECTION_PREFIX = re.compile(
 )
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 ATTACHMENT_WINDOW = timedelta(minutes=30)
-# Places inside or at the foot of a building: a resident who names one
-# without a building means their own.
-_PLACES_IN_BUILDING = RELATIVE_PLACES | {
-    "楼道",
-    "楼梯间",
-    "电梯间",
-    "电梯口",
-    "楼顶",
-    "天台",
-    "屋顶",
-    "架空层",
-    "单元门口",
-    "地下室",
-}
 # How far back a resident's reports from before they named their compound are
 # registered once they do.
 PENDING_WINDOW = timedelta(days=7)
@@ -1004,7 +990,7 @@ async def _with_home_building(
         replace(f, location=replace(f.location, building=home.building))
         if f.category not in COMPOUND_WIDE
         and f.location.building is None
-        and (f.location.place is None or f.location.place in _PLACES_IN_BUILDING)
+        and (f.location.place is None or f.location.place in PLACES_IN_BUILDING)
         else f
         for f in findings
     ]
@@ -1097,15 +1083,14 @@ async def _sent_by_staff(session: AsyncSession, chat: ChatGroup, member: Member)
 
 
 def _share_location(findings: list[Finding]) -> list[Finding]:
-    """Copy the location one finding names to the findings of the message that name none.
+    """Give the findings of one message the place the message named before each of them.
 
-    In "9栋下水道堵了，污水都漫到一楼大厅了" only the first clause contains
-    9栋, but both problems are there.
+    In "9栋下水道堵了，另外楼道灯也不亮" only the first part contains 9栋,
+    but both problems are there. The classifier applies the same rule
+    (nlp.findings.carry_places), and this applies it to the findings of a
+    classifier that does not.
     """
-    known = next((f.location for f in findings if not f.location.is_empty), None)
-    if known is None:
-        return findings
-    return [replace(f, location=known) if f.location.is_empty else f for f in findings]
+    return carry_places(findings)
 
 
 async def _store_attachments(
