@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -102,6 +102,8 @@ PENDING_WINDOW = timedelta(days=7)
 
 class Classifies(Protocol):
     def classify(self, text: str) -> list[Finding]: ...
+
+    def category_scores(self, text: str) -> Mapping[str, float]: ...
 
 
 @dataclass(slots=True)
@@ -398,7 +400,9 @@ class Pipeline:
         if not findings:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
         if len(findings) == 1 and not me_too:
-            own = await own_case_for_detail(session, chat, member, findings[0], now, self.classifier.classify)
+            own = await own_case_for_detail(
+                session, chat, member, findings[0], now, self.classifier.classify, self.classifier.category_scores
+            )
             if own is not None:
                 return await self._add_detail(session, raw, message, own, member, findings[0], now)
         if message.is_private:

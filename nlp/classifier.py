@@ -169,6 +169,19 @@ class Classifier:
             findings[0] = replace(findings[0], urgent=True, danger=find_danger(whole.text))
         return findings
 
+    def category_scores(self, text: str) -> dict[str, float]:
+        """Return the probability of each category, chat included, for a text scored whole.
+
+        Unlike classify, this neither splits the text into problems nor
+        overrules the model, so it shows how far a text leans towards each
+        category.
+
+        Args:
+            text: The message as received.
+        """
+        probabilities = self._analyse(normalize(text)).scores.category_probabilities
+        return dict(zip(self.model.categories, map(float, probabilities), strict=True))
+
     def _list_findings(self, text: str, spans: list[tuple[int, int]]) -> list[Finding] | None:
         """Give one finding per category of a line that lists short problems, or None for any other line.
 

@@ -316,3 +316,16 @@ def test_routine_finding_names_no_danger(classifier: Classifier) -> None:
     (finding,) = classifier.classify("5栋楼道灯坏了好几天了")
     assert not finding.urgent
     assert finding.danger is None
+
+
+def test_category_scores_cover_every_category(classifier: Classifier) -> None:
+    scores = classifier.category_scores("地下车库入口的栏杆坏了，车都堵在外面了")
+    assert set(scores) == set(CATEGORIES)
+    assert sum(scores.values()) == pytest.approx(1.0)
+    assert all(0.0 <= value <= 1.0 for value in scores.values())
+
+
+def test_category_scores_follow_the_model(classifier: Classifier) -> None:
+    text = "3栋电梯坏了"
+    scores = classifier.category_scores(text)
+    assert max(scores, key=scores.__getitem__) == classifier.classify(text)[0].category

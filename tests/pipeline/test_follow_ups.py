@@ -196,3 +196,17 @@ async def test_detail_in_private_chat_joins_own_case(db_url):
         assert await count_cases(desk) == 1
         assert replies[0].startswith("已收到，补充信息已记入工单 0001")
         assert desk.results[-1].detailed == 1
+
+
+async def test_readme_follow_up_example(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("地下车库入口的栏杆坏了", sender="r1")
+        cars = await desk.say("车都堵在外面了", sender="r1", at=later(2))
+        hurry = await desk.say("赶紧来人修一下", sender="r1", at=later(3))
+
+        assert await count_cases(desk) == 1
+        assert cars[0].startswith("已收到，补充信息已记入工单 0001")
+        assert hurry[0].startswith("已收到，补充信息已记入工单 0001")
+        notes = [event.note for event in await desk.events(1) if event.kind == "info_added"]
+        assert notes == ["车都堵在外面了", "赶紧来人修一下"]
+
