@@ -39,7 +39,7 @@ from handlers.commands.register import STAFF_CHAT_COMMANDS
 from handlers.directory import chat_for, member_for
 from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
 from handlers.errors import DomainError
-from handlers.follow_ups import own_case_for_detail, record_detail
+from handlers.follow_ups import OwnCase, own_case_for_detail, raise_to_urgent, record_detail
 from handlers.messages import (
     ChatTarget,
     InboundMessage,
@@ -416,12 +416,16 @@ class Pipeline:
         session: AsyncSession,
         raw: RawMessage,
         message: InboundMessage,
-        case: Case,
+        own: OwnCase,
         member: Member,
         finding: Finding,
         now: datetime,
     ) -> IntakeResult:
-        replies, placed = await record_detail(session, raw, message, case, member, finding, now)
+        case = own.case
+        if finding.urgent and not case.urgent:
+            replies, placed = await raise_to_urgent(session, raw, message, own, member, finding, now)
+        else:
+            replies, placed = await record_detail(session, raw, message, case, member, finding, now)
         await _store_attachments(session, raw, message, case)
         return IntakeResult(
             outcome=MessageOutcome.ATTACHED,
