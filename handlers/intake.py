@@ -847,6 +847,7 @@ class Pipeline:
         "5栋楼道灯坏了" is a second problem, so for it only the rules that
         compare the two reports' topics and places are asked again.
         """
+        follow_up = bool(_ME_TOO_PREFIX.match(normalize_text(message.text)))
         case = await find_duplicate(
             session,
             compound,
@@ -855,7 +856,7 @@ class Pipeline:
             window=self.duplicate_window,
             chat_group_id=chat.id,
             reporter_id=member.id,
-            follow_up=bool(_ME_TOO_PREFIX.match(normalize_text(message.text))),
+            follow_up=follow_up,
             tentative=finding.confidence < self.triage_threshold and not finding.urgent,
         )
         if case is None or _about_same_problem(case, finding, member):
@@ -867,6 +868,10 @@ class Pipeline:
             finding,
             now=now,
             window=self.duplicate_window,
+            chat_group_id=chat.id,
+            reporter_id=member.id,
+            follow_up=follow_up,
+            conversation=False,
             accept=lambda candidate: _about_same_problem(candidate, finding, member),
         )
         return await follow_merges(session, case) if case is not None else None
