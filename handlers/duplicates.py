@@ -10,16 +10,23 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.similarity import same_matter, same_topic, similar
+from handlers.similarity import has_topic, same_matter, same_topic, similar
 from models import Case, CaseStatus, Compound
 from nlp.findings import Finding, Location
 from nlp.labels import COMPOUND_WIDE
 from nlp.normalize import normalize
+from nlp.subjects import subjects
 
 # How long a group keeps talking about one problem without naming it again:
 # anyone's reply within minutes, or the reporter's own or a "me too" within the hour.
 QUICK_REPLY_WINDOW = timedelta(minutes=15)
 CONVERSATION_WINDOW = timedelta(hours=1)
+# Rooms and words for the inside of a flat. A report that names one is about
+# the writer's own home, so another resident's report from elsewhere is
+# about the same home only when it names the same flat.
+_INSIDE_FLAT = re.compile(
+    "厨房|卫生间|厕所|洗手间|浴室|淋浴间|客厅|卧室|主卧|次卧|书房|天花板|家里|家中|屋里|屋内|室内"
+)
 
 
 async def find_duplicate(
@@ -33,6 +40,7 @@ async def find_duplicate(
     reporter_id: int | None = None,
     follow_up: bool = False,
     tentative: bool = False,
+    conversation: bool = True,
     accept: Callable[[Case], bool] | None = None,
 ) -> Case | None:
     """Return the open case of this compound that a new finding is about, if any.
@@ -59,6 +67,21 @@ async def find_duplicate(
     address or the place, and a few words residents use for one thing
     count as one (see handlers.similarity).
 
+    Two rules keep a finding apart from a case before any rule that joins
+    them, the conversation rules below included:
+    - reports by two residents, one of which is about the inside of a flat
+      (厨房, 卫生间, 家里, see _INSIDE_FLAT), join only when both are at one
+      flat or at two linked flats. "厨房漏水了" is the writer's own
+      kitchen, not the kitchen of "我家厨房漏水了" from a neighbour. The
+      rule leaves out a finding that names no thing (a comment), a line
+      that opens with "我也是" or "我家也", and a finding from the case's
+      chat within CONVERSATION_WINDOW of its opening, where a neighbour
+      may be talking about the same flat (the flat below, a relative);
+    - a finding from one chat with no place and no subject (nlp.subjects)
+      joins no case of another chat, except in a compound-wide category.
+      Nothing in "车都堵在外面了" ties it to the same words another group
+      wrote about its own gate.
+
     A finding with no location also joins a case of its category opened in
     the same chat within the last 15 minutes, or within the hour when it
     comes from that case's reporter or opens with "我也是". Such a line
@@ -66,6 +89,10 @@ async def find_duplicate(
     classifier is unsure of) with no location, or the case's own, joins the
     case opened last in the same chat within those 15 minutes, whatever its
     category: "这种情况能不能处理一下" is a comment on that case.
+
+    With `conversation` False, the rules that follow a conversation in one
+    chat are skipped, and `chat_group_id` and `reporter_id` only tell where
+    and from whom the finding comes.
 
     Candidates are tried newest first. When `accept` is given, a matching
     case it returns False for is passed over and older candidates are tried,
@@ -82,7 +109,18 @@ async def find_duplicate(
         .limit(200)
     )
     for case in candidates:
-        if not _matches(case, finding, now, chat_group_id, reporter_id, follow_up=follow_up, tentative=tentative):
+        if _kept_apart(case, finding, now, chat_group_id, reporter_id, follow_up=follow_up):
+            continue
+        matched = _matches(
+            case,
+            finding,
+            now,
+            chat_group_id if conversation else None,
+            reporter_id if conversation else None,
+            follow_up=follow_up,
+            tentative=tentative,
+        )
+        if not matched:
             continue
         if accept is None or accept(case):
             return case
@@ -155,6 +193,40 @@ def _matches(
         if same_category and similar(case.summary, finding.text, threshold=0.3):
             return True
     return similar(case.summary, finding.text, threshold=0.6)
+
+
+def _kept_apart(
+    case: Case,
+    finding: Finding,
+    now: datetime,
+    chat_group_id: int | None,
+    reporter_id: int | None,
+    *,
+    follow_up: bool,
+) -> bool:
+    """Tell whether a finding stays apart from a case by the two rules find_duplicate applies first.
+
+    An unknown reporter counts as another resident, and an unknown chat as
+    another chat for the first rule and as the case's own chat for the second.
+    """
+    other_resident = reporter_id is None or case.reporter_id != reporter_id
+    same_conversation = case.chat_group_id == chat_group_id and case.opened_at >= now - CONVERSATION_WINDOW
+    if (
+        other_resident
+        and not follow_up
+        and not (chat_group_id is not None and same_conversation)
+        and (_INSIDE_FLAT.search(case.summary) or _INSIDE_FLAT.search(finding.text))
+        and has_topic(finding.text)
+        and not _same_flat(case, finding)
+    ):
+        return True
+    return (
+        chat_group_id is not None
+        and case.chat_group_id != chat_group_id
+        and finding.category not in COMPOUND_WIDE
+        and finding.location.is_empty
+        and not subjects(normalize(finding.text))
+    )
 
 
 def _elaborates(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,7 +39,7 @@ from handlers.commands.register import STAFF_CHAT_COMMANDS, asks_for_own_record
 from handlers.directory import chat_for, member_for
 from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
 from handlers.errors import DomainError
-from handlers.follow_ups import own_case_for_detail, record_detail
+from handlers.follow_ups import OwnCase, own_case_for_detail, raise_to_urgent, record_detail
 from handlers.messages import (
     ChatTarget,
     InboundMessage,
@@ -82,7 +82,7 @@ from models import (
 )
 from models.db import storage_unavailable
 from nlp.cues import ME_TOO, ME_TOO_PHRASES, find_danger
-from nlp.findings import RELATIVE_PLACES, Finding, Location
+from nlp.findings import PLACES_IN_BUILDING, Finding, Location, carry_places
 from nlp.labels import COMPOUND_WIDE
 from nlp.locate import extract_location, is_bare_address
 from nlp.normalize import normalize as normalize_text
@@ -99,20 +99,6 @@ _CORRECTION_PREFIX = re.compile(
 )
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 ATTACHMENT_WINDOW = timedelta(minutes=30)
-# Places inside or at the foot of a building: a resident who names one
-# without a building means their own.
-_PLACES_IN_BUILDING = RELATIVE_PLACES | {
-    "楼道",
-    "楼梯间",
-    "电梯间",
-    "电梯口",
-    "楼顶",
-    "天台",
-    "屋顶",
-    "架空层",
-    "单元门口",
-    "地下室",
-}
 # How far back a resident's reports from before they named their compound are
 # registered once they do.
 PENDING_WINDOW = timedelta(days=7)
@@ -120,6 +106,8 @@ PENDING_WINDOW = timedelta(days=7)
 
 class Classifies(Protocol):
     def classify(self, text: str) -> list[Finding]: ...
+
+    def category_scores(self, text: str) -> Mapping[str, float]: ...
 
 
 @dataclass(slots=True)
@@ -423,7 +411,9 @@ class Pipeline:
         if not findings:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
         if len(findings) == 1 and not me_too:
-            own = await own_case_for_detail(session, chat, member, findings[0], now, self.classifier.classify)
+            own = await own_case_for_detail(
+                session, chat, member, findings[0], now, self.classifier.classify, self.classifier.category_scores
+            )
             if own is not None:
                 return await self._add_detail(session, raw, message, own, member, findings[0], now)
         if message.is_private:
@@ -437,12 +427,16 @@ class Pipeline:
         session: AsyncSession,
         raw: RawMessage,
         message: InboundMessage,
-        case: Case,
+        own: OwnCase,
         member: Member,
         finding: Finding,
         now: datetime,
     ) -> IntakeResult:
-        replies, placed = await record_detail(session, raw, message, case, member, finding, now)
+        case = own.case
+        if finding.urgent and not case.urgent:
+            replies, placed = await raise_to_urgent(session, raw, message, own, member, finding, now)
+        else:
+            replies, placed = await record_detail(session, raw, message, case, member, finding, now)
         await _store_attachments(session, raw, message, case)
         return IntakeResult(
             outcome=MessageOutcome.ATTACHED,
@@ -910,6 +904,7 @@ class Pipeline:
         "5栋楼道灯坏了" is a second problem, so for it only the rules that
         compare the two reports' topics and places are asked again.
         """
+        follow_up = bool(_ME_TOO_PREFIX.match(normalize_text(message.text)))
         case = await find_duplicate(
             session,
             compound,
@@ -918,7 +913,7 @@ class Pipeline:
             window=self.duplicate_window,
             chat_group_id=chat.id,
             reporter_id=member.id,
-            follow_up=bool(_ME_TOO_PREFIX.match(normalize_text(message.text))),
+            follow_up=follow_up,
             tentative=finding.confidence < self.triage_threshold and not finding.urgent,
         )
         if case is None or _about_same_problem(case, finding, member):
@@ -930,6 +925,10 @@ class Pipeline:
             finding,
             now=now,
             window=self.duplicate_window,
+            chat_group_id=chat.id,
+            reporter_id=member.id,
+            follow_up=follow_up,
+            conversation=False,
             accept=lambda candidate: _about_same_problem(candidate, finding, member),
         )
         return await follow_merges(session, case) if case is not None else None
@@ -1105,7 +1104,7 @@ async def _with_home_building(
         replace(f, location=replace(f.location, building=home.building))
         if f.category not in COMPOUND_WIDE
         and f.location.building is None
-        and (f.location.place is None or f.location.place in _PLACES_IN_BUILDING)
+        and (f.location.place is None or f.location.place in PLACES_IN_BUILDING)
         else f
         for f in findings
     ]
@@ -1217,15 +1216,14 @@ async def _sent_by_staff(session: AsyncSession, chat: ChatGroup, member: Member)
 
 
 def _share_location(findings: list[Finding]) -> list[Finding]:
-    """Copy the location one finding names to the findings of the message that name none.
+    """Give the findings of one message the place the message named before each of them.
 
-    In "9栋下水道堵了，污水都漫到一楼大厅了" only the first clause contains
-    9栋, but both problems are there.
+    In "9栋下水道堵了，另外楼道灯也不亮" only the first part contains 9栋,
+    but both problems are there. The classifier applies the same rule
+    (nlp.findings.carry_places), and this applies it to the findings of a
+    classifier that does not.
     """
-    known = next((f.location for f in findings if not f.location.is_empty), None)
-    if known is None:
-        return findings
-    return [replace(f, location=known) if f.location.is_empty else f for f in findings]
+    return carry_places(findings)
 
 
 async def _store_attachments(

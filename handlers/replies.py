@@ -130,6 +130,15 @@ def opened_for_group(case: Case, response_phrase: str, danger: DangerKind | None
     return f"{emergency_advice(danger)}\n{opened}。\n紧急工单：{response_phrase}。{query}"
 
 
+def urgent_raised_for_group(case: Case, limit_phrase: str, danger: DangerKind | None = None) -> str:
+    """Tell the group that a reporter's urgent follow-up made their case urgent, opening with what to do now."""
+    advice = EMERGENCY_ADVICE[danger] if danger else GENERAL_EMERGENCY_ADVICE
+    return (
+        f"{advice}\n已收到：工单 {case.number}（{case_title(case)}）已改为紧急工单，"
+        f"补充情况已转告{party_name(case)}。\n紧急工单：{limit_phrase}。发送“查询 {case.number}”可看进度。"
+    )
+
+
 def triage_for_group(case: Case) -> str:
     """Tell the group a case was registered and waits for its category, shaped like opened_for_group."""
     return (
@@ -219,6 +228,32 @@ def opened_for_party(case: Case, reporter_name: str, response_phrase: str) -> st
     ]
     if case.external:
         lines.insert(3, "提示：问题原因可能在小区之外，需协调相关职能部门。")
+    return "\n".join(lines)
+
+
+def urgent_raised_for_party(case: Case, note: str, limit_phrase: str) -> str:
+    """Tell the acting party that its case became urgent, with the reporter's words that made it so."""
+    lines = [
+        f"【转为紧急】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
+        f"位置：{case_location(case) or '未注明'}",
+        f"内容：{staff_summary(case.summary, 200)}",
+        f"紧急情况：{staff_summary(note, 200)}",
+        f"时限：改按紧急工单计时，{limit_phrase}。",
+    ]
+    if case.acknowledged_at is None:
+        lines[-1] += f"回复“受理 {case.number}”确认受理。"
+    return "\n".join(lines)
+
+
+def urgent_raised_copy_for_branch(case: Case, note: str, limit_phrase: str) -> str:
+    """Copy to the party branch that a case another party handles became urgent."""
+    lines = [
+        f"【抄送·转为紧急】{case.compound.name} 工单 {case.number}（{case_title(case)}）",
+        f"位置：{case_location(case) or '未注明'}",
+        f"内容：{staff_summary(case.summary, 200)}",
+        f"紧急情况：{staff_summary(note, 200)}",
+        f"由{party_name(case)}处理，{limit_phrase}。请关注进展，必要时发送“升级 {case.number} 原因”。",
+    ]
     return "\n".join(lines)
 
 

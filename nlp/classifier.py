@@ -12,8 +12,8 @@ from typing import NamedTuple
 from nlp.clauses import clause_spans, strip_connective, topic_spans
 from nlp.cues import COURTESY, ME_TOO, Cues, find_cues, find_danger
 from nlp.features import cue_features
-from nlp.findings import Finding, Location
-from nlp.labels import CHAT, EXTERNAL_SENSITIVE
+from nlp.findings import Finding, Location, carry_places
+from nlp.labels import CHAT, COMPOUND_WIDE, EXTERNAL_SENSITIVE
 from nlp.locate import extract_location, is_bare_address
 from nlp.model import LinearModel, Scores
 from nlp.normalize import normalize
@@ -183,6 +183,19 @@ class Classifier:
             findings[0] = replace(findings[0], urgent=True, danger=find_danger(whole.text))
         return findings
 
+    def category_scores(self, text: str) -> dict[str, float]:
+        """Return the probability of each category, chat included, for a text scored whole.
+
+        Unlike classify, this neither splits the text into problems nor
+        overrules the model, so it shows how far a text leans towards each
+        category.
+
+        Args:
+            text: The message as received.
+        """
+        probabilities = self._analyse(normalize(text)).scores.category_probabilities
+        return dict(zip(self.model.categories, map(float, probabilities), strict=True))
+
     def _list_findings(self, text: str, spans: list[tuple[int, int]]) -> list[Finding] | None:
         """Give one finding per category of a line that lists short problems, or None for any other line.
 
@@ -258,7 +271,7 @@ class Classifier:
         for category_index, pieces in topics:
             part = self._analyse(separator.join(pieces))
             findings.append(self._finding(part, category_index, self._is_urgent(part), text))
-        return findings
+        return carry_places(findings)
 
     @staticmethod
     def _is_new_topic(index: int, piece: str, topics: list[tuple[int, list[str]]]) -> bool:
@@ -309,9 +322,11 @@ class Classifier:
         return not analysis.cues.complaint or p_chat >= self.thresholds["chat_complaint"]
 
     def _finding(self, analysis: _Analysis, index: int, urgent: bool, whole_text: str) -> Finding:
+        # A part of a longer message is placed by its own words here, and
+        # carry_places adds the places of the parts before it. The whole text
+        # is not used, because its first building and its first place may
+        # come from two other parts.
         location = extract_location(analysis.text)
-        if location.is_empty and analysis.text != whole_text:
-            location = extract_location(whole_text)
         category = self.model.categories[index]
         # The external head learns only from the categories whose route an
         # outside cause changes; on the others its output means nothing.
@@ -350,11 +365,12 @@ def _without_trailing_address(text: str) -> tuple[str, Location | None, list[tup
 def _placed(findings: list[Finding], address: Location) -> list[Finding]:
     """Give a trailing address ("…,是5栋1单元的") to every finding that names no building.
 
-    Each finding keeps its own named place, so 地库 becomes 5栋1单元地库.
+    Each finding keeps its own named place, so 地库 becomes 5栋1单元地库. A
+    compound-wide matter (a fee rise) is at no building, so it gets none.
     """
     return [
         replace(f, location=replace(address, place=f.location.place or address.place))
-        if f.location.building is None
+        if f.location.building is None and f.category not in COMPOUND_WIDE
         else f
         for f in findings
     ]

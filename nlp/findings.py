@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nlp.cues import DangerKind
-from nlp.labels import CATEGORY_LABELS, CHAT
+from nlp.labels import CATEGORY_LABELS, CHAT, COMPOUND_WIDE
 
 # Places named relative to the writer's own flat: two residents' 楼下 are
 # different spots, so these never make two reports the same problem.
 RELATIVE_PLACES = frozenset({"楼上", "楼下", "隔壁", "对门", "对面", "家里", "我家", "门口", "楼道", "窗外"})
+# Places inside or at the foot of a building. A report that names one
+# without a building is about the writer's own building, or about the one
+# they named earlier in the same message.
+PLACES_IN_BUILDING = RELATIVE_PLACES | {
+    "楼道",
+    "楼梯间",
+    "电梯间",
+    "电梯口",
+    "楼顶",
+    "天台",
+    "屋顶",
+    "架空层",
+    "单元门口",
+    "地下室",
+}
 
 # Names residents use for one spot: "车库还在漏水" follows "8栋地下车库漏水".
 # Each name maps to the first name of its group. The gates and the garage
@@ -154,3 +169,47 @@ class Finding:
     @property
     def label(self) -> str:
         return CATEGORY_LABELS[self.category]
+
+
+def carry_places(findings: list[Finding]) -> list[Finding]:
+    """Give each finding of one message the place the message named before it, when it names none itself.
+
+    Residents name the building once. In "34栋电梯坏了，另外楼道灯也不亮"
+    the stairwell lamp is at 34栋 too, and reading it without a building
+    would let it join another building's lamp case. A finding with no
+    location at all takes the whole location of the nearest finding before
+    it that has one. A finding with a place inside a building (楼道,
+    楼下), a unit or a room, but no building, takes the building of the
+    nearest finding before it that names one, and its unit when it names
+    none. A place outside the buildings (东门, 车库) stays as it is.
+
+    Only places named earlier count, because "单元门禁坏了，还有南门路灯不亮"
+    does not put the door entry system at 南门.
+
+    Findings of compound-wide matters (nlp.labels.COMPOUND_WIDE) neither
+    take a place nor give one, because the fee rise in
+    "10栋门口乱停车，另外物业费涨价了" is not at 10栋.
+    """
+    carried: list[Finding] = []
+    last_known: Location | None = None
+    last_building: Location | None = None
+    for finding in findings:
+        if finding.category in COMPOUND_WIDE:
+            carried.append(finding)
+            continue
+        own = finding.location
+        if own.is_empty and last_known is not None:
+            finding = replace(finding, location=last_known)
+        elif (
+            own.building is None
+            and last_building is not None
+            and (own.place is None or own.place in PLACES_IN_BUILDING)
+        ):
+            unit = own.unit or last_building.unit
+            finding = replace(finding, location=replace(own, building=last_building.building, unit=unit))
+        carried.append(finding)
+        if not finding.location.is_empty:
+            last_known = finding.location
+        if finding.location.building is not None:
+            last_building = finding.location
+    return carried

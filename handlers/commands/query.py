@@ -66,6 +66,7 @@ EVENT_LABELS: dict[str, str] = {
     "rated": "评价",
     "rating_replaced": "旧评价",
     "info_added": "补充信息",
+    "urgent_raised": "转为紧急",
     "delivery_failed": "消息发送失败",
     "department_called": "吹哨",
     "department_reported": "部门报到",

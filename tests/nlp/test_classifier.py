@@ -327,3 +327,16 @@ def test_confidence_stays_below_one(classifier: Classifier, text: str) -> None:
     (finding,) = classifier.classify(text)
     assert finding.category != "chat"
     assert finding.confidence <= MAX_CONFIDENCE < 1.0
+
+
+def test_category_scores_cover_every_category(classifier: Classifier) -> None:
+    scores = classifier.category_scores("地下车库入口的栏杆坏了，车都堵在外面了")
+    assert set(scores) == set(CATEGORIES)
+    assert sum(scores.values()) == pytest.approx(1.0)
+    assert all(0.0 <= value <= 1.0 for value in scores.values())
+
+
+def test_category_scores_follow_the_model(classifier: Classifier) -> None:
+    text = "3栋电梯坏了"
+    scores = classifier.category_scores(text)
+    assert max(scores, key=scores.__getitem__) == classifier.classify(text)[0].category

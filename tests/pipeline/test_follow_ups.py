@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.directory import bind_chat, chat_for
-from models import Case, Compound, MessageOutcome
+from models import Case, CaseStatus, Compound, MessageOutcome
 from tests.helpers import later
 from tests.workflow.desk import Desk, open_desk
 
@@ -200,3 +200,96 @@ async def test_detail_in_private_chat_joins_own_case(db_url):
         assert await count_cases(desk) == 1
         assert replies[0].startswith("已收到，补充信息已记入工单 0001")
         assert desk.results[-1].detailed == 1
+
+
+async def test_readme_follow_up_example(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("地下车库入口的栏杆坏了", sender="r1")
+        cars = await desk.say("车都堵在外面了", sender="r1", at=later(2))
+        hurry = await desk.say("赶紧来人修一下", sender="r1", at=later(3))
+
+        assert await count_cases(desk) == 1
+        assert cars[0].startswith("已收到，补充信息已记入工单 0001")
+        assert hurry[0].startswith("已收到，补充信息已记入工单 0001")
+        notes = [event.note for event in await desk.events(1) if event.kind == "info_added"]
+        assert notes == ["车都堵在外面了", "赶紧来人修一下"]
+
+
+async def test_urgent_line_makes_own_case_urgent(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("电梯又坏了", sender="r1")
+        await desk.say("11栋2单元的，谢谢", sender="r1", at=later(1))
+        await desk.say("不对，是12栋的", sender="r1", at=later(2))
+        replies = await desk.say("人都困在里面了，快来人", sender="r1", at=later(3))
+        to_firm = desk.last_to_user("wang")
+        to_branch = desk.last_to_user("officer")
+
+        assert await count_cases(desk) == 1
+        case = await desk.case(1)
+        assert case.urgent
+        assert (case.building, case.unit) == ("12", "2")
+        assert case.response_due_at == later(3 + 120)
+        assert case.resolve_due_at == later(3 + 24 * 60)
+        assert replies[0].startswith("被困人员请按电梯警铃")
+        assert "工单 0001（设施报修·紧急）已改为紧急工单" in replies[0]
+        assert "紧急工单：2小时内响应，24小时内办结" in replies[0]
+        assert len(to_firm) == 1
+        assert to_firm[0].startswith("【转为紧急】阳光花园 工单 0001（设施报修·紧急）")
+        assert "位置：12栋2单元" in to_firm[0]
+        assert "紧急情况：人都困在里面了，快来人" in to_firm[0]
+        assert "回复“受理 0001”确认受理" in to_firm[0]
+        assert len(to_branch) == 1
+        assert to_branch[0].startswith("【抄送·转为紧急】")
+        assert "受理 0001" not in to_branch[0]
+        result = desk.results[-1]
+        assert result.outcome == MessageOutcome.ATTACHED
+        assert (result.opened, result.detailed) == (0, 1)
+        assert [e.note for e in await desk.events(1) if e.kind == "urgent_raised"] == ["人都困在里面了，快来人"]
+
+
+async def test_urgent_line_on_acknowledged_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯又坏了", sender="r1")
+        await desk.say("受理 0001", sender="wang", chat_id="staff-group", at=later(1))
+        replies = await desk.say("人都困在里面了，快来人", sender="r1", at=later(2))
+        to_firm = desk.last_to_user("wang")
+
+        case = await desk.case(1)
+        assert case.urgent
+        assert case.resolve_due_at == later(2 + 24 * 60)
+        assert "紧急工单：24小时内办结" in replies[0]
+        assert "确认受理" not in to_firm[0]
+
+
+async def test_urgent_line_of_other_kind_opens_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("电梯又坏了", sender="r1")
+        await desk.say("有个老人晕倒了快叫120", sender="r1", at=later(2))
+
+        assert await count_cases(desk) == 2
+        assert not (await desk.case(1)).urgent
+        fainted = await desk.case(2)
+        assert fainted.urgent
+        assert fainted.category == "care"
+
+
+async def test_urgent_line_routes_triage_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋电梯又坏了", sender="r1")
+        # Held for the officer's category, as an unsure guess would be.
+        async with desk.services.sessionmaker() as session, session.begin():
+            case = await session.get_one(Case, (await desk.case(1)).id)
+            case.status = CaseStatus.TRIAGE
+        replies = await desk.say("人都困在里面了，快来人", sender="r1", at=later(2))
+        to_firm = desk.last_to_user("wang")
+
+        assert await count_cases(desk) == 1
+        case = await desk.case(1)
+        assert case.urgent
+        assert case.status == CaseStatus.NEW
+        assert case.response_due_at == case.first_response_due_at == later(2 + 120)
+        assert "工单 0001（设施报修·紧急）已改为紧急工单" in replies[0]
+        assert len(to_firm) == 1
+        assert to_firm[0].startswith("【转为紧急】")
+        raised = [e for e in await desk.events(1) if e.kind == "urgent_raised"]
+        assert [(e.data["from"], e.data["to"]) for e in raised] == [("triage", "new")]

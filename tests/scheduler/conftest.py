@@ -159,6 +159,10 @@ class PhraseClassifier:
                 ]
         return [Finding(category="chat", confidence=0.9, text=text)]
 
+    def category_scores(self, text: str) -> dict[str, float]:
+        finding = self.classify(text)[0]
+        return {finding.category: finding.confidence}
+
 
 async def scheduler_services(db_url: str) -> tuple[Services, ConsoleOutbound]:
     """Wire the real services on a test database, with the phrase classifier."""

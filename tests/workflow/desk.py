@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -182,6 +182,9 @@ class PinnedClassifier:
             if word in text:
                 return [replace(finding, category=category) for finding in findings]
         return findings
+
+    def category_scores(self, text: str) -> Mapping[str, float]:
+        return self._classifier.category_scores(text)
 
 
 @asynccontextmanager
