@@ -172,6 +172,20 @@ def _matches(
     ):
         return True
 
+    # A quick reply in the same chat at the report's place that names no
+    # other thing ("是的是的 东门那边好几盏都不亮") agrees with the report,
+    # while "5栋门禁也坏了" after "5栋电梯坏了" names a thing of its own.
+    if (
+        same_category
+        and not finding.location.is_empty
+        and case_location.overlaps(finding.location)
+        and chat_group_id is not None
+        and case.chat_group_id == chat_group_id
+        and case.opened_at >= now - QUICK_REPLY_WINDOW
+        and not subjects(normalize(finding.text))
+    ):
+        return True
+
     # Residents file a leak from the flat above as a repair or as a quarrel
     # with the neighbour, so one flat and one thing decide whatever the category.
     if _same_flat(case, finding) and same_topic(case.summary, finding.text):
