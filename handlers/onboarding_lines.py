@@ -1,4 +1,4 @@
-"""What a line in a private chat that names no compound yet is: a report, a question or small talk.
+"""Classification of a private-chat line sent before the compound is known: a report, a question or small talk.
 
 Only a report is kept and registered once the resident names their home.
 A question about the bot ("怎么用", "怎么报修") gets the usage help, and a
@@ -37,7 +37,7 @@ _MAX_LEFTOVER = 1
 
 
 def asks_how_to_use(text: str) -> bool:
-    """Tell whether a line asks how the bot works rather than reports a problem.
+    """Tell whether a line is a question about using the bot rather than a report of a problem.
 
     "电梯坏了怎么报修" names a thing and "物业不作为怎么投诉" a complaint,
     so both stay reports; only a line with nothing but the question and

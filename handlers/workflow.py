@@ -718,8 +718,8 @@ async def split(
     source.reporter_count = max(1, source.reporter_count - 1)
     if source.reporter_id == moving.member_id:
         # The source keeps the summary and place of the report that opened
-        # it, so no remaining reporter takes the opener's part: each may
-        # leave it with 撤回, and none sees the opener's phone number.
+        # it, so no remaining reporter takes over the opener's role. Each
+        # may leave it with 撤回, and none can read the opener's phone number.
         source.reporter_id = None
     source.updated_at = now
     record_event(

@@ -82,8 +82,8 @@ _SPACE_NUMBER = r"(?:[A-Za-z]{1,2}\d{0,2}-?|\d{1,2}-)?\d{1,5}"
 # A parking space: 车位0123, 车位 0123, 车位号：B1-023, 0123号车位, B2-045车位.
 # Its number names a spot in the garage that neighbours need to find, not a
 # flat, so it is neither read as a room nor masked. A number after 车位 that
-# the words around it make an amount (车位300一个月) is none, which
-# parking_space() checks.
+# the words around it make an amount (车位300一个月) is no space number, and
+# parking_space() rejects it.
 PARKING_SPACE = re.compile(
     rf"车位(?:编?号)?\s?[:：]?\s?(?:是|为)?\s?(?P<space_before>{_SPACE_NUMBER})(?![\dA-Za-z-])号?"
     rf"|(?<![\dA-Za-z-])(?P<space_after>{_SPACE_NUMBER})\s?号?\s?车位"

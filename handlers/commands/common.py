@@ -406,7 +406,7 @@ async def respond(
     """Reply to the sender and tell the case's other audiences about the change.
 
     In a group the case was reported in, the masked group note is the
-    answer, so the group reads one message rather than two. Given in
+    reply, so the group reads one message rather than two. Given in
     another forum topic of that group, the note also goes to the case's
     own topic.
 
@@ -436,7 +436,7 @@ async def respond(
 
 
 def told_phrase(what: str, sent: int, unreachable: int) -> str:
-    """Return the sentence that tells the officer whether the reporters were sent `what`, such as 原因.
+    """Return the sentence that confirms to the officer whether the reporters were sent `what`, such as 原因.
 
     The officer relies on this to know whether anyone still has to call a
     resident, so a reporter without an account is counted, not glossed over.

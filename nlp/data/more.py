@@ -696,10 +696,11 @@ t|{c}物业服务形同虚设
 """,
 }
 
-# Kinds of message the model misread: owners' money and land taken, dogs
-# kept without a licence, shops named by their change of use, a firm that
-# takes fees and does nothing, a leak in one's own flat, an old person who
-# fell, and cheering or car-sharing chatter.
+# Kinds of message the model misread. Letters: owners' money and land
+# taken, dogs kept without a licence, shops named by their change of use.
+# Chat: a leak in one's own flat, an old person who fell, cars at a
+# building's door, a firm or repairman who takes money and does little,
+# and cheering or car-sharing chatter.
 LETTER_ROUND_FIVE: dict[str, str] = {
     "fund": """
 f|我们怀疑本届业委会私自挪用了小区的公共资金，几十万元的停车收益账目不清，请求审计部门介入。

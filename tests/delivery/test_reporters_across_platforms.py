@@ -78,6 +78,7 @@ async def both(db_url: str) -> AsyncIterator[TwoPlatforms]:
     fake_wechat = FakeWeChat()
     await fake_wechat.start()
     telegram_api = FakeBotApi()
+
     await telegram_api.start()
     services, _console = await make_services(
         db_url,
@@ -99,6 +100,7 @@ async def both(db_url: str) -> AsyncIterator[TwoPlatforms]:
         telegram_webhook_secret=WEBHOOK_SECRET,
         telegram_api_base_url=telegram_api.base_url,
     )
+
     fake_time = FakeTime()
     seams = {"backoff": (2.0, 10.0, 30.0), "sleep": fake_time.sleep, "monotonic": fake_time.monotonic}
     wecom_adapters = (
@@ -108,12 +110,14 @@ async def both(db_url: str) -> AsyncIterator[TwoPlatforms]:
         WeComWebhookAdapter(**seams),
     )
     telegram = TelegramAdapter(sleep=fake_time.sleep, polling_timeout=1)
+
     web_app = build_web_app(services)
     for adapter in wecom_adapters:
         await adapter.start(services, web_app)
     await telegram.start(services, web_app)
     client = TestClient(TestServer(web_app, host="127.0.0.1"))
     await client.start_server()
+
     wechat = WeChatBot(
         services,
         client,
@@ -125,6 +129,7 @@ async def both(db_url: str) -> AsyncIterator[TwoPlatforms]:
         mp_signer=PlatformSigner(MP_TOKEN, MP_AES_KEY, MP_APP_ID, official_account=True),
     )
     await _compound_with_officers(wechat)
+
     try:
         yield TwoPlatforms(wechat, telegram_api, telegram)
     finally:
