@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from nlp.argparse_zh import display_width
+from nlp.bootstrap import LEVEL, ROUNDS, intervals, paired_wins
 from nlp.classifier import Classifier
 from nlp.dataset import LabelledExample, read_examples
 from nlp.findings import Finding
@@ -71,13 +72,18 @@ def evaluate_examples(
             the project's training CSVs.
 
     Returns:
-        The metrics of nlp.metrics.score, plus "worst_confusions" and, with
-        baselines, "baselines" (their metrics) and "ratios" (ours divided by
-        theirs for each headline metric).
+        The metrics of nlp.metrics.score, plus "worst_confusions" and
+        "intervals" (bootstrap intervals of macro-F1 and route accuracy).
+        With baselines, also "baselines" (their metrics), "ratios" (ours
+        divided by theirs for each headline metric) and "wins" (the share
+        of resamples in which ours scores at least as high as each
+        baseline).
     """
     predictions = [predict(classifier.classify(example.text)) for example in examples]
     report = score(examples, predictions)
     report["worst_confusions"] = worst_confusions(report["confusion"])  # type: ignore[arg-type]
+    if examples:
+        report["intervals"] = intervals(examples, predictions)
     if not baselines:
         return report
 
@@ -88,15 +94,20 @@ def evaluate_examples(
     keyword = KeywordBaseline()
     tfidf = TfidfBaseline(training)
     texts = [example.text for example in examples]
-    baseline_reports = {
-        "keyword": score(examples, [keyword.predict(text) for text in texts]),
-        "tfidf_lr": score(examples, tfidf.predict_many(texts)),
+    baseline_predictions = {
+        "keyword": [keyword.predict(text) for text in texts],
+        "tfidf_lr": tfidf.predict_many(texts),
     }
+    baseline_reports = {name: score(examples, guesses) for name, guesses in baseline_predictions.items()}
     report["baselines"] = {
         name: {key: value for key, value in result.items() if key != "confusion"}
         for name, result in baseline_reports.items()
     }
     report["ratios"] = {name: _ratios(report, result) for name, result in baseline_reports.items()}
+    if examples:
+        report["wins"] = {
+            name: paired_wins(examples, predictions, guesses) for name, guesses in baseline_predictions.items()
+        }
     return report
 
 
@@ -146,6 +157,20 @@ def _category(key: str) -> str:
     return CATEGORY_LABELS.get(key, key)
 
 
+def _spread_lines(report: dict[str, object]) -> list[str]:
+    """Describe the bootstrap intervals and the paired comparison with each baseline."""
+    spread: dict[str, tuple[float, float]] = report.get("intervals", {})  # type: ignore[assignment]
+    if not spread:
+        return []
+    ranges = "，".join(f"{_METRIC_LABELS[key]} {low:.3f}～{high:.3f}" for key, (low, high) in spread.items())
+    lines = ["", f"重抽样区间（自助法 {ROUNDS} 次，{LEVEL:.0%}）：{ranges}"]
+    wins: dict[str, dict[str, float]] = report.get("wins", {})  # type: ignore[assignment]
+    for name, shares in wins.items():
+        parts = "，".join(f"{_METRIC_LABELS[key]} {share:.1%}" for key, share in shares.items())
+        lines.append(f"本模型不低于{_BASELINE_LABELS.get(name, name)}的重抽样占比：{parts}")
+    return lines
+
+
 def format_report(report: dict[str, object]) -> str:
     """Render an evaluation report as plain Chinese text for a terminal."""
     lines = [f"评测消息 {report['n']} 条（其中紧急 {report['urgent_n']} 条）", ""]
@@ -161,6 +186,7 @@ def format_report(report: dict[str, object]) -> str:
             line += _right(_number(result[key]), 13) + _right(_number(ratio), 8)
         lines.append(line)
     lines.append("闲聊误立案率越低越好；比值为本模型除以基线。" if baselines else "闲聊误立案率越低越好。")
+    lines += _spread_lines(report)
 
     lines += [
         "",
