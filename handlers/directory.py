@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -25,23 +26,70 @@ log = logging.getLogger("handlers.directory")
 # deployment serves one corp.
 CORP_ACCOUNT_PLATFORMS = ("wecom", "wecom_aibot", "wecom_archive")
 ARCHIVE_PLATFORM = "wecom_archive"
-# The archive names external contacts (residents on WeChat) by an
-# external_userid that starts with wo or wm, and robots by one that starts
-# with wb (WeCom doc 91774). Those are not corp members.
+# Routes whose senders are corp members, so an id seen there is a member's
+# user id. The app hears only members in its visible range.
+# NOTE: the AI bot is taken to hear only members too. Whether it can join a
+# customer group with external contacts is not verified.
+MEMBER_PLATFORMS = ("wecom", "wecom_aibot")
+# An archive record names a member of the corp by their user id and anyone
+# else by an external_userid (WeCom doc 91774, 获取会话内容, field "from").
+# External contacts (residents on WeChat) have one that starts with wo or
+# wm, and robots one that starts with wb.
 EXTERNAL_ID_PREFIXES = ("wo", "wm", "wb")
+# WeCom generates external_userids as long strings of letters, digits, "_"
+# and "-", such as wbjc7bDWAAJVYIUKpSA3Z5U11tDO4AAA (32 characters). A corp
+# picks a member's user id itself: 1 to 64 letters, digits, "-", "_", "." or
+# "@" (WeCom error 40003). So "wolf" or "wmz" is a member whose id only
+# starts like an external one.
+# NOTE: WeCom documents no length for external ids. The examples seen have
+# 27 to 32 characters, so 20 is the floor here, and a member id of 20 or
+# more such characters that starts with wo, wm or wb is taken as external.
+_GENERATED_EXTERNAL_ID = re.compile(r"(?:wo|wm|wb)[0-9A-Za-z_-]{18,62}")
+
+
+def is_generated_external_id(user_id: str) -> bool:
+    """Tell whether a user id has the prefix and the shape of an external_userid WeCom generated."""
+    return _GENERATED_EXTERNAL_ID.fullmatch(user_id) is not None
 
 
 def corp_account_platforms(platform: str, platform_user_id: str) -> tuple[str, ...]:
-    """Return the platforms where this user id names the same corp member, or () when it names no corp member."""
+    """Return the platforms where this user id may name the same corp member, or () when it names none.
+
+    This reads the id alone. An archive id that starts like an external one
+    but is too short to be generated ("wolf") is a member only when the app
+    or the AI bot has an account with it, which `linked_platforms` checks.
+    """
     if platform not in CORP_ACCOUNT_PLATFORMS or not platform_user_id:
         return ()
     if not platform_user_id.startswith(EXTERNAL_ID_PREFIXES):
         return CORP_ACCOUNT_PLATFORMS
+    if not is_generated_external_id(platform_user_id):
+        return CORP_ACCOUNT_PLATFORMS
     if platform == ARCHIVE_PLATFORM:
         return ()
-    # NOTE: a corp user id that happens to start like an external one
-    # ("wolf") links the app and the AI bot but not the archive.
-    return tuple(p for p in CORP_ACCOUNT_PLATFORMS if p != ARCHIVE_PLATFORM)
+    # A member of the app or AI bot whose id has the shape of a generated
+    # external one: in the archive, the same id is an external contact.
+    return MEMBER_PLATFORMS
+
+
+async def linked_platforms(session: AsyncSession, platform: str, platform_user_id: str) -> tuple[str, ...]:
+    """Return the platforms where this user id names the same corp member, or () when it names none.
+
+    An archive id such as "wolf" or "wmz" starts like an external_userid
+    but is too short to be one that WeCom generated. It is taken as a
+    member's id once the app or the AI bot has an account with it, because
+    those routes deliver only members' messages. Until then it stays apart,
+    and the member's first message through the app or AI bot links it.
+    """
+    platforms = corp_account_platforms(platform, platform_user_id)
+    if platform != ARCHIVE_PLATFORM or not platforms or not platform_user_id.startswith(EXTERNAL_ID_PREFIXES):
+        return platforms
+    known = await session.scalar(
+        select(Identity.id)
+        .where(Identity.platform.in_(MEMBER_PLATFORMS), Identity.platform_user_id == platform_user_id)
+        .limit(1)
+    )
+    return platforms if known is not None else ()
 
 
 async def member_for(
@@ -49,13 +97,13 @@ async def member_for(
 ) -> Member:
     """Return the member behind a platform account, creating one on first contact.
 
-    An account on a corp route (see corp_account_platforms) shares the
+    An account on a corp route (see linked_platforms) shares the
     member of the same user id on the other corp routes, so the home, cases,
     ratings and roles are one person's. When that person has several
     members, split before the accounts were linked, they are merged here
     (see handlers.member_merge).
     """
-    linked = corp_account_platforms(platform, platform_user_id)
+    linked = await linked_platforms(session, platform, platform_user_id)
     identity = await session.scalar(
         select(Identity).where(
             Identity.platform == platform, Identity.platform_user_id == platform_user_id

@@ -54,13 +54,13 @@ from handlers.onboarding import (
     carry_home,
     home_of,
     onboard,
-    registered_before,
     rescan,
     tries_to_name_home,
     words_beside_home,
 )
 from handlers.onboarding_lines import read_line
 from handlers.outbox import Outbox, QueuedReplies
+from handlers.pending_note import pending_note
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
 from handlers.register_notices import care_notices
@@ -512,8 +512,7 @@ class Pipeline:
             lines.extend(r.text for r in opened.replies if r.audience == "group")
             result.replies.extend(r for r in opened.replies if r.audience != "group")
         if lines:
-            note = registered_before(lines) if private else texts.registered_before_binding(lines)
-            _add_to_answer(result, answer, note, private=private)
+            _add_pending_note(result, answer, lines, private=private)
 
     async def _open_beside_home(
         self,
@@ -1070,21 +1069,34 @@ def _report_dwelling(case: Case, location: Location) -> Location:
     return Location(case.building, location.unit or case.unit, location.room)
 
 
+def _add_pending_note(result: IntakeResult, answer: RawMessage, lines: list[str], *, private: bool) -> None:
+    """Append the note on earlier reports to the reply to the line that bound the chat, sized to fit that reply.
+
+    On the WeCom AI bot the note lists only the lines that fit into its one
+    reply (see handlers.pending_note).
+    """
+    before = next((f"{reply.text}\n" for reply in result.replies if _replies_to(reply, answer)), "")
+    note = pending_note(lines, private=private, platform=answer.platform, before=before)
+    _add_to_answer(result, answer, note, private=private)
+
+
 def _add_to_answer(result: IntakeResult, answer: RawMessage, note: str, *, private: bool) -> None:
     """Append a note to the reply to the line that bound the chat, so one message carries both.
 
     A WeCom AI bot replies to a message once, through its response_url, so
     a second message to the chat would find no URL left and never arrive.
     """
-    # NOTE: that one message takes at most 4096 bytes, about a dozen case
-    # lines, so an AI bot loses the rest of a longer note.
     for index, reply in enumerate(result.replies):
-        if isinstance(reply.target, ChatTarget) and reply.reply_to == answer.platform_message_id:
+        if _replies_to(reply, answer):
             case_id = reply.case_id or result.case_ids[0]
             result.replies[index] = replace(reply, text=f"{reply.text}\n{note}", case_id=case_id)
             return
     here = ChatTarget(answer.platform, answer.chat_id, answer.thread_id)
     result.replies.insert(0, Reply(here, note, result.case_ids[0], "reporter" if private else "group"))
+
+
+def _replies_to(reply: Reply, message: RawMessage) -> bool:
+    return isinstance(reply.target, ChatTarget) and reply.reply_to == message.platform_message_id
 
 
 async def _with_home_building(

@@ -47,6 +47,7 @@ PLATFORM_LABELS = {
     "wecom": "企业微信",
     "wecom_aibot": "企业微信智能机器人",
     "wecom_webhook": "企业微信群机器人",
+    "wecom_archive": "企业微信会话内容存档",
     "wechat_mp": "公众号",
     "telegram": "Telegram",
     "replay": "聊天记录回放",

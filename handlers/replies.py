@@ -313,6 +313,13 @@ def registered_before_binding(case_lines: list[str]) -> str:
     return "本群绑定小区前反映的问题已转为工单：\n" + "\n".join(case_lines)
 
 
+def more_registered(count: int, *, private: bool) -> str:
+    """Close a shortened list of earlier reports with how many it left out and the command that shows them."""
+    if private:
+        return f"另有{count}条未列出，请发送“我的工单”查看。"
+    return f"另有{count}条未列出，小区专员可发送“工单列表”查看。"
+
+
 def staff_private_hint() -> str:
     """Tell a staff member in a private chat how to work with the bot, instead of asking where they live."""
     return (

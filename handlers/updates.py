@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.directory import ARCHIVE_PLATFORM, linked_platforms
 from handlers.masking import mask_for_group
 from handlers.messages import ChatTarget, PartyTarget, Reply, UserTarget
 from models import Case, CaseReporter, ChatGroup, ChatKind, Identity, PartyKind, RawMessage
@@ -23,12 +24,22 @@ class ReporterAccounts:
     """The accounts that messages to a case's reporters go to.
 
     Attributes:
-        targets: One account per reporter who can be reached, in join order.
+        targets: One account per reporter who has one, in join order.
         unreachable: The reporters with no account to send to.
+        read_only: The targets that no message can reach: accounts of
+            external contacts in the session archive, which sends nothing.
+            They stay in `targets`, so their failed delivery is recorded on
+            the case and reported to the branch.
     """
 
     targets: list[UserTarget] = field(default_factory=list)
     unreachable: int = 0
+    read_only: int = 0
+
+    @property
+    def reachable(self) -> int:
+        """Return how many targets a message can reach."""
+        return len(self.targets) - self.read_only
 
 
 async def case_groups(session: AsyncSession, case: Case) -> list[ChatGroup]:
@@ -85,13 +96,19 @@ async def reporter_accounts(
     accounts = ReporterAccounts()
     for member_id, platform, sender_id in (await session.execute(query)).all():
         if platform is not None and sender_id:
-            accounts.targets.append(UserTarget(platform, sender_id))
-            continue
-        target = await _member_account(session, member_id, origin_platform)
+            target: UserTarget | None = UserTarget(platform, sender_id)
+        else:
+            target = await _member_account(session, member_id, origin_platform)
         if target is None:
             accounts.unreachable += 1
-        else:
-            accounts.targets.append(target)
+            continue
+        accounts.targets.append(target)
+        if target.platform != ARCHIVE_PLATFORM:
+            continue
+        # NOTE: an archive account of a corp member counts as reachable
+        # through the WeCom app, even where the app is not configured.
+        if not await linked_platforms(session, ARCHIVE_PLATFORM, target.user_id):
+            accounts.read_only += 1
     return accounts
 
 

@@ -418,7 +418,7 @@ async def respond(
     in_case_group = ctx.chat.kind != ChatKind.PRIVATE and any(group.id == ctx.chat.id for group in groups)
     if told:
         accounts = await reporter_accounts(ctx.session, case, exclude_member_id=ctx.member.id)
-        confirmation += told_phrase(told, len(accounts.targets), accounts.unreachable)
+        confirmation += told_phrase(told, accounts.reachable, accounts.unreachable + accounts.read_only)
     first = mask_for_group(group_note) if in_case_group else confirmation
     replies = [reply_here(ctx, first, case_id=case.id)]
     replies += await announce(

@@ -14,6 +14,8 @@ from tests.helpers import T0
 
 STAFF = "zhangsan"
 NEW_ROOM = "wrNewGroup"
+# Shaped like the external_userids WeCom generates: a prefix and 30 more characters.
+RESIDENT = "wmQ3kTBwAAx5Jf0cZ2mNf8LqW1sVyR0A"
 
 
 def at(minutes: float) -> int:
@@ -42,9 +44,9 @@ async def test_aibot_officer_binds_group_from_archive(world: ArchiveWorld) -> No
     async with world.services.sessionmaker() as session, session.begin():
         officer = await member_for(session, "wecom_aibot", STAFF, "张专员")
         session.add(Role(member_id=officer.id, role=RoleKind.LIAISON_OFFICER, compound_id=world.compound.id))
-        app_lookalike = await member_for(session, "wecom", "wmResidentA", "")
+        app_lookalike = await member_for(session, "wecom", RESIDENT, "")
     world.archive.add(text("m1", STAFF, f"绑定 {world.compound.code}", room=NEW_ROOM, msgtime=at(0)))
-    world.archive.add(text("m2", "wmResidentA", "2单元楼顶漏水", room=NEW_ROOM, msgtime=at(1)))
+    world.archive.add(text("m2", RESIDENT, "2单元楼顶漏水", room=NEW_ROOM, msgtime=at(1)))
 
     await world.poller().poll_once()
 
@@ -53,7 +55,7 @@ async def test_aibot_officer_binds_group_from_archive(world: ArchiveWorld) -> No
     assert outcomes["m1"] == MessageOutcome.COMMAND
     assert outcomes["m2"] == MessageOutcome.OPENED
     assert await _member_of(world, "wecom_archive", STAFF) == officer.id
-    resident = await _member_of(world, "wecom_archive", "wmResidentA")
+    resident = await _member_of(world, "wecom_archive", RESIDENT)
     assert resident is not None
     assert resident != app_lookalike.id
 

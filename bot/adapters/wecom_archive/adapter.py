@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.completeness import incomplete
@@ -20,14 +19,12 @@ from bot.adapters.wecom_archive.sdk import ArchiveSdk, NativeArchiveSdk
 from bot.adapters.wecom_archive.store import WECOM_APP_PLATFORM
 from bot.services import Services
 from bot.settings import Settings
-from handlers.directory import EXTERNAL_ID_PREFIXES
+from handlers.directory import linked_platforms
 from handlers.errors import PlatformError
 from handlers.messages import ChatTarget, UserTarget
 from handlers.outbox import Outbox
-from models import Identity
 
 log = logging.getLogger("bot.wecom_archive")
-
 
 
 def native_sdk(settings: Settings) -> ArchiveSdk:
@@ -45,7 +42,8 @@ class ArchiveOutbound:
     Customer groups accept only mass sends that the group owner confirms, so
     a group reply fails and is recorded on its case. Archive user ids of staff
     are the corp's own user ids, so a staff member is reached through the
-    WeCom app adapter when one runs.
+    WeCom app adapter when one runs, and the delivery counts as sent only
+    when the app accepted it.
     """
 
     platform = PLATFORM
@@ -55,30 +53,21 @@ class ArchiveOutbound:
         self._sessionmaker = sessionmaker
 
     async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
-        if isinstance(target, UserTarget) and not target.user_id.startswith(EXTERNAL_ID_PREFIXES):
-            app = self._outbox.adapter(WECOM_APP_PLATFORM)
-            if app is not None:
-                if await self._has_app_identity(target.user_id):
-                    # The outbox sends to the person's WeCom app identity as
-                    # well, because both identities belong to one member.
-                    log.debug("archive identity %s is reached through the WeCom app", target.user_id)
-                    return
-                await app.send(UserTarget(WECOM_APP_PLATFORM, target.user_id), text)
-                return
+        app = self._outbox.adapter(WECOM_APP_PLATFORM)
+        if isinstance(target, UserTarget) and app is not None and await self._is_member(target.user_id):
+            # The outbox drops this copy when the same text also goes to the
+            # member's app account, so sending it here reaches them once.
+            await app.send(UserTarget(WECOM_APP_PLATFORM, target.user_id), text)
+            return
         msg = (
             "archived chats are read-only: WeCom customer groups accept no bot messages, "
             "so this reply must be posted by the liaison officer"
         )
         raise PlatformError(msg)
 
-    async def _has_app_identity(self, user_id: str) -> bool:
+    async def _is_member(self, user_id: str) -> bool:
         async with self._sessionmaker() as session:
-            found = await session.scalar(
-                select(Identity.id).where(
-                    Identity.platform == WECOM_APP_PLATFORM, Identity.platform_user_id == user_id
-                )
-            )
-        return found is not None
+            return bool(await linked_platforms(session, PLATFORM, user_id))
 
 
 class WecomArchiveAdapter:
