@@ -23,6 +23,7 @@ from handlers.cases import fill_location, follow_merges, record_event
 from handlers.limits import current_table, deadlines_for
 from handlers.messages import InboundMessage, PartyTarget, Reply, chat_target
 from handlers.register_notices import care_notices
+from handlers.urgent_notices import urgent_notices_for_reporters
 from models import Case, CaseStatus, ChatGroup, Member, PartyKind, RawMessage
 from nlp.clauses import opens_topic
 from nlp.findings import Finding, Location
@@ -186,7 +187,8 @@ async def raise_to_urgent(
     urgent case is never held back for triage, and the pair of lines read
     as that guess. The group reply opens with what to do right now, for the
     danger that the case's text and the line name together ("电梯又坏了" and
-    "人都困在里面了" name a lift).
+    "人都困在里面了" name a lift). The co-reporters get the same advice in
+    the chats they reported from (see handlers.urgent_notices).
     """
     case = own.case
     placed = fill_location(session, case, finding.location, member, now)
@@ -226,6 +228,13 @@ async def raise_to_urgent(
         if branch is not None and branch.id != case.party.id:
             copy = texts.urgent_raised_copy_for_branch(case, finding.text, phrase)
             replies.append(Reply(PartyTarget(branch.id, branch.name), copy, case.id, "officer"))
+    # The reply above gives this line's group the advice, so only the
+    # neighbours who joined the case from other chats are sent it, once per chat.
+    replies.extend(
+        await urgent_notices_for_reporters(
+            session, case, texts.emergency_advice(danger), exclude_member_ids={member.id}, replied_in=group
+        )
+    )
     if placed:
         replies.extend(await care_notices(session, case, now))
     return replies, placed

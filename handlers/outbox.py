@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -441,13 +441,20 @@ class Outbox:
                     error,
                 )
                 return
+            reported = delivery.case_id is not None and delivery.report_failure and delivery.audience != "officer"
+            if reported and values["status"] != store.PENDING:
+                # Taken before the failure event is written: that insert
+                # holds a key-share lock on the case row, and two settles
+                # holding one each could not both upgrade it.
+                await _lock_case(session, delivery.case_id)
             if values["status"] == store.FAILED and delivery.case_id is not None:
                 recipient = await recipient_of(session, delivery)
                 await _record_failure(session, delivery.case_id, delivery.platform, error or "", recipient)
-                reported = delivery.report_failure and delivery.audience != "officer"
-                if reported and not await _event_reported(session, delivery):
+            if reported and values["status"] != store.PENDING:
+                failed = await _event_failures_to_report(session, delivery)
+                if failed:
                     notices = await self.queue_failure_report(
-                        session, delivery.case_id, delivery.platform, delivery=delivery, recipient=recipient
+                        session, delivery.case_id, delivery.platform, deliveries=failed
                     )
         for name, value in values.items():
             setattr(delivery, name, value)
@@ -487,26 +494,26 @@ class Outbox:
         case_id: int,
         platform: str,
         *,
-        delivery: Delivery | None = None,
-        recipient: Recipient | None = None,
+        deliveries: Sequence[Delivery] = (),
     ) -> QueuedReplies:
         """Write the 【发送失败】 notice to the case's branch in the caller's transaction; see `enqueue`.
 
         The liaison officer hears of every message that never arrived, so no
-        resident waits on it unknowingly. The notice names the recipient and
-        quotes the text of `delivery`, when given, so the officer can tell whom
-        to contact and about what. Call this in the transaction that records
-        the failure, then `send_queued` after it commits. A failed report to
-        the officer is recorded on the case but not reported again.
+        resident waits on it unknowingly. The notice names the recipient of
+        each of `deliveries`, the failed replies of one message on one
+        platform, and quotes the first text without personal data, so the
+        officer can tell whom to contact and about what. Call this in the
+        transaction that records the failure, then `send_queued` after it
+        commits. A failed report to the officer is recorded on the case but
+        not reported again.
         """
         case = await session.get(Case, case_id)
         branch = case.compound.party(PartyKind.PARTY) if case is not None else None
         if case is None or branch is None:
             return QueuedReplies()
-        if delivery is not None and recipient is None:
-            recipient = await recipient_of(session, delivery)
-        quoted = delivery.text if delivery is not None and not delivery.personal else None
-        text = failure_notice(case, PLATFORM_LABELS.get(platform, platform), recipient, quoted)
+        recipients = [await recipient_of(session, delivery) for delivery in deliveries]
+        quoted = next((d.text for d in deliveries if not d.personal), None)
+        text = failure_notice(case, PLATFORM_LABELS.get(platform, platform), recipients, quoted)
         reply = Reply(PartyTarget(branch.id, branch.name), text, case_id, "officer")
         return await self.enqueue(session, [reply], report_failures=False)
 
@@ -580,32 +587,46 @@ async def party_accounts(session: AsyncSession, party_id: int, platforms: set[st
     return [UserTarget(platform=p, user_id=u) for p, u in rows]
 
 
-async def _event_reported(session: AsyncSession, delivery: Delivery) -> bool:
-    """Tell whether another message of the same event already failed on the same platform and was reported.
+async def _lock_case(session: AsyncSession, case_id: int) -> None:
+    """Lock a case's row until the transaction ends, so the settles of one message's replies take turns.
+
+    SQLite has no row locks, but it lets one write transaction run at a time.
+    """
+    await session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+
+
+async def _event_failures_to_report(session: AsyncSession, delivery: Delivery) -> list[Delivery]:
+    """Return the failed replies of a delivery's message on its platform, once the last of them has settled.
 
     The replies to one message are stored by one Outbox.enqueue call with
-    one created_at, so (case, platform, created_at) names the event. A 转派
-    that reaches the group, the reporter and a party through one broken
-    platform then brings the branch one notice, not three.
+    one created_at, so (case, platform, created_at) names the message. Its
+    notice waits until no reply of it on that platform is pending or being
+    sent, so a 转派 that reaches the group and two reporters through one
+    broken platform brings the branch one notice that names all three. The
+    settles take turns on the case row (see _lock_case), so exactly one of
+    them, the last, finds nothing unsettled. Returns an empty list until
+    then, and when none of the replies failed.
     """
-    # Holding the case row makes two failures of one event, settled at the
-    # same time by the retry pass, take turns, so the second finds the first.
-    # SQLite has no row locks, but it lets one write transaction run at a time.
-    await session.execute(select(Case.id).where(Case.id == delivery.case_id).with_for_update(key_share=True))
-    earlier = await session.scalar(
-        select(Delivery.id)
-        .where(
-            Delivery.case_id == delivery.case_id,
-            Delivery.platform == delivery.platform,
-            Delivery.created_at == delivery.created_at,
-            Delivery.status == store.FAILED,
-            Delivery.report_failure.is_(True),
-            Delivery.audience != "officer",
-            Delivery.id != delivery.id,
+    # NOTE: a reply that failed for good waits for its siblings, so while
+    # one of them is still retried (up to GIVE_UP_AFTER for a person) the
+    # branch hears of the failed one only that much later.
+    siblings = list(
+        await session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.case_id == delivery.case_id,
+                Delivery.platform == delivery.platform,
+                Delivery.created_at == delivery.created_at,
+                Delivery.report_failure.is_(True),
+                Delivery.audience != "officer",
+            )
+            .order_by(Delivery.id)
+            .execution_options(populate_existing=True)
         )
-        .limit(1)
     )
-    return earlier is not None
+    if any(row.status in (store.PENDING, store.SENDING) for row in siblings):
+        return []
+    return [row for row in siblings if row.status == store.FAILED]
 
 
 async def _record_failure(

@@ -139,6 +139,22 @@ def urgent_raised_for_group(case: Case, limit_phrase: str, danger: DangerKind | 
     )
 
 
+def urgent_raised_for_reporter(case: Case, advice: str) -> str:
+    """Tell a co-reporter privately that the case they joined became urgent, opening with what to do now."""
+    return (
+        f"{advice}\n您好，您反映过的工单 {case.number}（{case_title(case)}）已改为紧急工单，"
+        f"已转告{party_name(case)}加急处理。发送“查询 {case.number}”可看进度。"
+    )
+
+
+def urgent_raised_for_reporters_group(case: Case, advice: str) -> str:
+    """Tell a group whose residents joined a case that it became urgent, opening with what to do now."""
+    return (
+        f"{advice}\n工单 {case.number}（{case_title(case)}）{group_summary(case)}已改为紧急工单，"
+        f"已转告{party_name(case)}加急处理。本群反映过此问题的居民请注意安全，发送“查询 {case.number}”可看进度。"
+    )
+
+
 def triage_for_group(case: Case) -> str:
     """Tell the group a case was registered and waits for its category, shaped like opened_for_group."""
     return (

@@ -82,9 +82,6 @@ async def reporter_accounts(
     message falls back to the member's account on the platform of the
     case's chat, then to the member's first account.
     """
-    origin_platform = None
-    if case.chat_group_id is not None:
-        origin_platform = await session.scalar(select(ChatGroup.platform).where(ChatGroup.id == case.chat_group_id))
     query = (
         select(CaseReporter.member_id, RawMessage.platform, RawMessage.sender_id)
         .outerjoin(RawMessage, RawMessage.id == CaseReporter.raw_message_id)
@@ -98,7 +95,7 @@ async def reporter_accounts(
         if platform is not None and sender_id:
             target: UserTarget | None = UserTarget(platform, sender_id)
         else:
-            target = await _member_account(session, member_id, origin_platform)
+            target = await reporter_account(session, case, member_id)
         if target is None:
             accounts.unreachable += 1
             continue
@@ -112,7 +109,15 @@ async def reporter_accounts(
     return accounts
 
 
-async def _member_account(session: AsyncSession, member_id: int, platform: str | None) -> UserTarget | None:
+async def reporter_account(session: AsyncSession, case: Case, member_id: int) -> UserTarget | None:
+    """Return a reporter's account on the platform of the case's chat, else their first account, else None.
+
+    For a reporter whose report row has lost its message, so the account
+    they reported with is unknown.
+    """
+    platform = None
+    if case.chat_group_id is not None:
+        platform = await session.scalar(select(ChatGroup.platform).where(ChatGroup.id == case.chat_group_id))
     rows = (
         await session.execute(
             select(Identity.platform, Identity.platform_user_id)

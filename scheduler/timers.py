@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import notices
 from handlers.ladder import Rung, Target, current_rung, party_target, role_targets, rung_targets, step_up
 from handlers.workflow import close
-from models import Case, CaseReporter, CaseStatus, CaseTimer, ChatGroup, Identity, PartyKind, RoleKind
+from models import Case, CaseReporter, CaseStatus, CaseTimer, ChatGroup, Identity, PartyKind, RawMessage, RoleKind
 from scheduler.config import TimerConfig
 from scheduler.drafts import Draft, stamp
 from scheduler.triage import advance_triage
@@ -321,26 +321,36 @@ async def _advance_rating(
     if remind_at > now:
         return remind_at
     reporter = await reporter_target(session, case)
-    if reporter is not None:
-        outcome.drafts.append(
-            Draft(
-                key=f"rating_reminder:{case.id}:{stamp(resolved_at)}",
-                kind="rating_reminder",
-                text=notices.rating_reminder(case),
-                targets=[reporter],
-                due_at=remind_at,
-                case_id=case.id,
-                compound_id=case.compound_id,
-            )
+    if reporter is None:
+        log.warning("case %s has no reporter account to send the rating reminder to", case.id)
+    # A reminder with no account is stored as such (see scheduler.notify),
+    # so the case's record shows why the reporter was never reminded.
+    outcome.drafts.append(
+        Draft(
+            key=f"rating_reminder:{case.id}:{stamp(resolved_at)}",
+            kind="rating_reminder",
+            text=notices.rating_reminder(case),
+            targets=[reporter] if reporter is not None else [],
+            due_at=remind_at,
+            case_id=case.id,
+            compound_id=case.compound_id,
+            no_recipient_reason="" if reporter is not None else "the reporter has no account left",
         )
+    )
     return close_at
 
 
 async def reporter_target(session: AsyncSession, case: Case) -> dict[str, Any] | None:
-    """Return the reporter's account on the platform of the chat the case came from.
+    """Return the account to send the case's reporter a message on, or None when they have none.
 
-    A case whose opener was split off to a case of their own reminds the
-    earliest of the reporters left on it.
+    That is the account the reporter wrote their report of this case with,
+    while it is still theirs. A co-reporter who wrote on Telegram and was
+    split off (拆分) to a case of their own keeps the WeCom group of the
+    original case as their case's chat, so the chat's platform alone would
+    find no account. Without that account, the member's account on the
+    platform of the case's chat is taken, then their first account. A case
+    whose opener was split off to a case of their own reminds the earliest
+    of the reporters left on it.
     """
     member_id = case.reporter_id
     if member_id is None:
@@ -352,15 +362,37 @@ async def reporter_target(session: AsyncSession, case: Case) -> dict[str, Any] |
         )
     if member_id is None:
         return None
+    used = (
+        await session.execute(
+            select(Identity.platform, Identity.platform_user_id)
+            .join(
+                RawMessage,
+                (RawMessage.platform == Identity.platform) & (RawMessage.sender_id == Identity.platform_user_id),
+            )
+            .join(CaseReporter, CaseReporter.raw_message_id == RawMessage.id)
+            .where(
+                CaseReporter.case_id == case.id,
+                CaseReporter.member_id == member_id,
+                Identity.member_id == member_id,
+            )
+            .limit(1)
+        )
+    ).first()
+    if used is not None:
+        return {"kind": "user", "platform": used[0], "user_id": used[1]}
     platform = None
     if case.chat_group_id is not None:
         platform = await session.scalar(
             select(ChatGroup.platform).where(ChatGroup.id == case.chat_group_id)
         )
-    query = select(Identity.platform, Identity.platform_user_id).where(Identity.member_id == member_id)
-    if platform is not None:
-        query = query.where(Identity.platform == platform)
-    row = (await session.execute(query.order_by(Identity.id).limit(1))).first()
-    if row is None:
+    rows = (
+        await session.execute(
+            select(Identity.platform, Identity.platform_user_id)
+            .where(Identity.member_id == member_id)
+            .order_by(Identity.id)
+        )
+    ).all()
+    preferred = [row for row in rows if row[0] == platform] or rows
+    if not preferred:
         return None
-    return {"kind": "user", "platform": row[0], "user_id": row[1]}
+    return {"kind": "user", "platform": preferred[0][0], "user_id": preferred[0][1]}

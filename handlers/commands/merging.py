@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from handlers import workflow
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import case_by_number, case_number_argument, command_access, respond, text_after
@@ -12,6 +14,7 @@ from handlers.messages import PartyTarget, Reply
 from handlers.permissions import Level, require_officer
 from handlers.replies import (
     case_title,
+    emergency_advice,
     opened_for_party,
     party_name,
     update_for_group,
@@ -19,7 +22,10 @@ from handlers.replies import (
     update_for_reporter,
 )
 from handlers.updates import announce
-from models import Member
+from handlers.urgent_notices import urgent_notices_for_reporters
+from models import CaseReporter, Member
+from nlp.cues import find_danger
+from nlp.normalize import normalize
 
 
 async def merge(ctx: CommandContext) -> list[Reply]:
@@ -32,6 +38,11 @@ async def merge(ctx: CommandContext) -> list[Reply]:
     require_officer(access, "merge", "合并工单")
     source = await case_by_number(ctx, compound, ctx.args[0])
     target = await case_by_number(ctx, compound, ctx.args[1])
+    was_urgent = target.urgent
+    # The source's reporters know of its urgency since they reported it.
+    source_members = set(
+        await ctx.session.scalars(select(CaseReporter.member_id).where(CaseReporter.case_id == source.id))
+    )
     await workflow.merge(ctx.session, source, target, actor=ctx.member, now=ctx.now)
 
     phrase = f"与工单 {target.number} 是同一问题，已合并，请发送“查询 {target.number}”看进度。"
@@ -54,6 +65,11 @@ async def merge(ctx: CommandContext) -> list[Reply]:
         note = update_for_party(target, "工单合并", f"工单 {source.number} 已并入本工单。")
         replies.append(
             Reply(PartyTarget(target.party.id, target.party.name), note, target.id, "party")
+        )
+    if target.urgent and not was_urgent:
+        danger = find_danger(normalize(source.summary)) or find_danger(normalize(target.summary))
+        replies += await urgent_notices_for_reporters(
+            ctx.session, target, emergency_advice(danger), exclude_member_ids=source_members | {ctx.member.id}
         )
     return replies
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import io
+import logging
+from dataclasses import replace
 
+from sqlalchemy import delete, select
+
+from bot.adapters.console import ConsoleOutbound
+from handlers.directory import bind_chat, chat_for
+from handlers.messages import UserTarget
 from handlers.workflow import acknowledge, resolve, split
-from models import Case, CaseEvent, CaseStatus
+from models import Case, CaseEvent, CaseReporter, CaseStatus, Compound, Identity, Notification, NotificationStatus
 from tests.helpers import message
 from tests.scheduler.conftest import Desk, local
+
+OTHER = "other"
 
 
 async def resolve_case(desk: Desk, case_id: int) -> None:
@@ -85,3 +94,81 @@ async def test_reminder_after_opener_split_off(desk: Desk):
     reminded = [t for t in desk.sent_to("resident-2") if "还未收到您的评价" in t]
     assert len(reminded) == 1
     assert f"评价 {case.number} 满意" in reminded[0]
+
+
+async def split_off_elsewhere(desk: Desk) -> tuple[ConsoleOutbound, int]:
+    """Open a case in the test group, join it from another platform's group, and split that reporter off.
+
+    Returns the other platform's console and the id of the split-off case,
+    whose chat is still the test group.
+    """
+    other = ConsoleOutbound(io.StringIO(), platform=OTHER)
+    desk.services.outbox.register(other)
+    async with desk.services.sessionmaker() as session, session.begin():
+        chat = await chat_for(session, OTHER, "other-group", title="阳光花园二群")
+        await bind_chat(session, chat, await session.get_one(Compound, desk.compound.id), local(2026, 3, 1))
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    seconded = local(2026, 3, 2, 9, 35)
+    joining = replace(message("5栋楼道灯坏了", sender="x1", chat_id="other-group", at=seconded), platform=OTHER)
+    joined = await desk.services.pipeline.handle(joining, now=seconded)
+    assert joined.case_ids == [case.id]
+    async with desk.services.sessionmaker() as session, session.begin():
+        source = await session.get_one(Case, case.id)
+        new_case = await split(session, source, 2, actor=None, now=local(2026, 3, 2, 9, 40))
+    await resolve_case(desk, new_case.id)
+    return other, new_case.id
+
+
+def reminders_on(console: ConsoleOutbound, user_id: str) -> list[str]:
+    account = UserTarget(console.platform, user_id)
+    return [t for target, t in console.sent if target == account and "还未收到您的评价" in t]
+
+
+async def test_split_reporter_reminded_elsewhere(desk: Desk):
+    other, case_id = await split_off_elsewhere(desk)
+
+    await desk.sweeper().run_once(local(2026, 3, 4, 16))
+
+    reminded = reminders_on(other, "x1")
+    assert len(reminded) == 1
+    async with desk.services.sessionmaker() as session:
+        number = (await session.get_one(Case, case_id)).number
+    assert f"评价 {number} 满意" in reminded[0]
+    assert rating_texts(desk) == []
+
+
+async def test_reminder_falls_back_to_live_account(desk: Desk):
+    other, case_id = await split_off_elsewhere(desk)
+    # The account the report came from is gone, but the person has another one.
+    async with desk.services.sessionmaker() as session, session.begin():
+        member_id = await session.scalar(select(CaseReporter.member_id).where(CaseReporter.case_id == case_id))
+        await session.execute(delete(Identity).where(Identity.member_id == member_id))
+        session.add(Identity(member_id=member_id, platform=OTHER, platform_user_id="x1-new"))
+
+    await desk.sweeper().run_once(local(2026, 3, 4, 16))
+
+    assert reminders_on(other, "x1") == []
+    assert len(reminders_on(other, "x1-new")) == 1
+
+
+async def test_reminder_without_account_recorded(desk: Desk, caplog):
+    other, case_id = await split_off_elsewhere(desk)
+    async with desk.services.sessionmaker() as session, session.begin():
+        member_id = await session.scalar(select(CaseReporter.member_id).where(CaseReporter.case_id == case_id))
+        await session.execute(delete(Identity).where(Identity.member_id == member_id))
+
+    with caplog.at_level(logging.WARNING, logger="scheduler"):
+        await desk.sweeper().run_once(local(2026, 3, 4, 16))
+        await desk.sweeper().run_once(local(2026, 3, 4, 17))
+
+    async with desk.services.sessionmaker() as session:
+        (reminder,) = await session.scalars(
+            select(Notification).where(Notification.case_id == case_id, Notification.kind == "rating_reminder")
+        )
+    assert reminder.status == NotificationStatus.NO_RECIPIENT
+    assert "no account" in (reminder.last_error or "")
+    assert reminders_on(other, "x1") == []
+    assert f"case {case_id} has no reporter account" in caplog.text
+
+    report = await desk.sweeper().run_once(local(2026, 3, 6, 16))
+    assert report.closed_unrated == 1
