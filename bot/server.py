@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import signal
 import socket
@@ -14,26 +13,24 @@ from bot.adapters.registry import start_adapters
 from bot.adapters.wecom_archive.records import PLATFORM as ARCHIVE_PLATFORM
 from bot.dashboard import add_dashboard_routes
 from bot.health import HealthCheck
+from bot.listen import ListenError, bind_sockets
 from bot.log_redaction import PathAccessLogger, install_token_redaction
 from bot.preflight import check_run_settings
 from bot.services import Services, build_services
 from bot.settings import Settings
-from handlers.errors import BotError
 from handlers.outbox_worker import OutboxWorker
 from handlers.recovery import PendingMessages
 from scheduler import build_scheduler
 
 log = logging.getLogger("bot")
 
+__all__ = ["RUNNER_OPTIONS", "SERVICES_KEY", "ListenError", "build_web_app", "serve"]
+
 # Typed key of the Services in the aiohttp app; plain string keys warn since aiohttp 3.9.
 SERVICES_KEY = web.AppKey("services", Services)
 # Options of the AppRunner: the access log records paths, never query strings,
 # which may carry the dashboard token.
 RUNNER_OPTIONS = {"access_log_class": PathAccessLogger}
-
-
-class ListenError(BotError):
-    """The HTTP server cannot listen on HTTP_HOST:HTTP_PORT; the message is Chinese, for the operator."""
 
 
 def build_web_app(services: Services) -> web.Application:
@@ -54,6 +51,19 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         ListenError: The server cannot listen on HTTP_HOST:HTTP_PORT.
     """
     check_run_settings(settings)
+    # Bound before the migrations, the adapters and the scheduler, so a port
+    # in use stops the start with the database untouched and nothing started.
+    sockets = bind_sockets(settings.http_host, settings.http_port)
+    try:
+        await _serve_on(settings, sockets, stop or asyncio.Event())
+    finally:
+        # The server closes the sockets it served on; these are the ones a
+        # failed start never handed to it.
+        for sock in sockets:
+            sock.close()
+
+
+async def _serve_on(settings: Settings, sockets: list[socket.socket], stop: asyncio.Event) -> None:
     services = await build_services(settings)
     app = build_web_app(services)
     # Built before the adapters so new cases already get the configured limits.
@@ -69,16 +79,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     outbox_worker.start()
     runner = web.AppRunner(app, **RUNNER_OPTIONS)
     await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    try:
-        await site.start()
-    except OSError as exc:
-        for adapter in reversed(adapters):
-            await adapter.stop()
-        await outbox_worker.stop()
-        await runner.cleanup()
-        await services.close()
-        raise ListenError(_listen_problem(settings, exc)) from exc
+    for sock in sockets:
+        await web.SockSite(runner, sock).start()
     # With HTTP_PORT=0 the system picks the port, so log the one bound.
     for host, port, *_ in runner.addresses:
         log.info("listening on http://%s:%s", host, port)
@@ -91,7 +93,6 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     )
     pending.start()
 
-    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -109,19 +110,3 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         await outbox_worker.stop()
         await runner.cleanup()
         await services.close()
-
-
-def _listen_problem(settings: Settings, exc: OSError) -> str:
-    address = f"{settings.http_host}:{settings.http_port}"
-    if isinstance(exc, socket.gaierror):
-        return f"HTTP_HOST={settings.http_host} 无效：找不到这个主机名（{exc.strerror}）；应为本机的 IP 地址或主机名"
-    if exc.errno == errno.EADDRINUSE:
-        return f"无法监听 {address}：端口已被占用；请换一个 HTTP_PORT，或停掉占用它的进程"
-    if exc.errno == errno.EADDRNOTAVAIL:
-        return (
-            f"HTTP_HOST={settings.http_host} 无效：这不是本机网卡的地址；"
-            "应为本机的 IP 地址，或用 0.0.0.0 监听所有地址"
-        )
-    if exc.errno == errno.EACCES:
-        return f"无法监听 {address}：没有权限；1024 以下的端口需要管理员权限，请换一个 HTTP_PORT"
-    return f"无法监听 {address}（{type(exc).__name__}: {exc}）；请检查 HTTP_HOST 和 HTTP_PORT"

@@ -7,6 +7,7 @@ and the scheduler never see WeChat XML or Telegram JSON.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -174,6 +175,37 @@ class Outbound(Protocol):
                 it, because no route reaches the target.
             handlers.errors.PlatformError: The platform rejected the message
                 after the adapter's own retries.
+        """
+        ...
+
+
+# Awaited by a SendsInParts adapter with the number of parts delivered so far.
+PartsSent = Callable[[int], Awaitable[None]]
+
+
+@runtime_checkable
+class SendsInParts(Protocol):
+    """An Outbound that splits a long text into several messages and can resume after the parts that arrived."""
+
+    async def send_parts(
+        self,
+        target: ChatTarget | UserTarget,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        first_part: int = 0,
+        parts_sent: PartsSent | None = None,
+    ) -> None:
+        """Deliver the parts of text from index `first_part` on, in order.
+
+        Only part 0 quotes `reply_to`. The split must depend on the text
+        alone, so that a later call with the same text resumes at the right
+        part. `parts_sent` is awaited after each part that more parts follow,
+        with the number of parts delivered so far, which a later call passes
+        as `first_part`. An exception it raises stops the send and propagates.
+
+        Raises:
+            handlers.errors.PlatformError: As for Outbound.send.
         """
         ...
 

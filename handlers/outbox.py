@@ -29,7 +29,7 @@ from handlers.cases import record_event
 from handlers.directory import CORP_ACCOUNT_PLATFORMS
 from handlers.errors import DeliverySkipped, PlatformError
 from handlers.failure_notices import Recipient, failure_notice, recipient_of
-from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, UserTarget
+from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, SendsInParts, UserTarget
 from handlers.outbox_store import PERSONAL_PLACEHOLDER
 from models import PARTY_ROLES, Case, Delivery, Identity, Party, PartyKind, Role, utcnow
 from models.db import storage_unavailable
@@ -319,8 +319,8 @@ class Outbox:
 
         Returns None when another process took the delivery over, because
         its claim went stale while it waited behind slow sends or while its
-        text was sent. This call then sent nothing or only the text, and
-        that process sends the rest.
+        text was sent. This call then sent nothing, some parts of a split
+        text, or only the text, and that process sends the rest.
         """
         if not await self._hold_claim(delivery, now):
             return None
@@ -335,7 +335,10 @@ class Outbox:
         else:
             outcome = _ARRIVED
             if not delivery.text_sent:
-                outcome = await _send_part(delivery, adapter.send(target, delivery.text, reply_to=delivery.reply_to))
+                try:
+                    outcome = await _send_part(delivery, self._send_text(adapter, target, delivery))
+                except _ClaimLost:
+                    return None
             if outcome.error is None and delivery.image_path:
                 if not await self._text_arrived(delivery):
                     return None
@@ -350,6 +353,41 @@ class Outbox:
         )
         return DeliveryResult(
             delivery.platform, delivery.target_id, outcome.error, retryable=outcome.transient, skipped=outcome.skipped
+        )
+
+    async def _send_text(self, adapter: Outbound, target: ChatTarget | UserTarget, delivery: Delivery) -> None:
+        """Send a delivery's text, resuming after the parts an earlier attempt delivered.
+
+        Each part that arrived is recorded before the next one goes out, so
+        a retry, also one after this process died, repeats no part the chat
+        already shows.
+
+        Raises:
+            _ClaimLost: Another process took the delivery over between two
+                parts, and sends the rest itself.
+        """
+        if not isinstance(adapter, SendsInParts):
+            await adapter.send(target, delivery.text, reply_to=delivery.reply_to)
+            return
+
+        async def record(parts: int) -> None:
+            now = self._clock()
+            if not await store.mark_parts_sent(self._sessionmaker, delivery.id, parts, now=now, instance=self.instance):
+                log.warning(
+                    "delivery %s was taken over by another process after %s parts; the rest is left to it: case=%s",
+                    delivery.id,
+                    parts,
+                    delivery.case_id,
+                )
+                raise _ClaimLost
+            delivery.parts_sent, delivery.claimed_at = parts, now
+
+        await adapter.send_parts(
+            target,
+            delivery.text,
+            reply_to=delivery.reply_to,
+            first_part=delivery.parts_sent,
+            parts_sent=record,
         )
 
     async def _text_arrived(self, delivery: Delivery) -> bool:
@@ -532,10 +570,16 @@ class _PartOutcome:
 _ARRIVED = _PartOutcome()
 
 
+class _ClaimLost(Exception):
+    """Stops the sending of a delivery that another process took over."""
+
+
 async def _send_part(delivery: Delivery, sending: Awaitable[None]) -> _PartOutcome:
     """Await an adapter's send of a delivery's text or picture and return what came of it."""
     try:
         await sending
+    except _ClaimLost:
+        raise
     except DeliverySkipped as exc:
         return _PartOutcome(str(exc), skipped=True)
     except PlatformError as exc:

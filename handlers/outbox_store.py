@@ -168,6 +168,25 @@ async def mark_text_sent(sessionmaker: async_sessionmaker[AsyncSession], deliver
         return marked.rowcount == 1
 
 
+async def mark_parts_sent(
+    sessionmaker: async_sessionmaker[AsyncSession], delivery_id: int, parts: int, *, now: datetime, instance: str
+) -> bool:
+    """Record how many parts of a split text arrived, for a delivery claimed by `instance`, and commit.
+
+    The claim is renewed as of `now` too, because a long text under flood
+    control can take longer than STALE_CLAIM while every part goes out.
+    Returns False when `instance` lost the claim.
+    """
+    async with sessionmaker() as session, session.begin():
+        marked = await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status == SENDING, Delivery.claimed_by == instance)
+            .values(parts_sent=parts, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return marked.rowcount == 1
+
+
 async def release_claims(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, instance: str) -> int:
     """Put back the deliveries `instance` still has claimed, at shutdown; return how many."""
     async with sessionmaker() as session, session.begin():

@@ -291,6 +291,9 @@ class Delivery(Base):
     # Set once the text of a delivery with a picture has arrived, so a retry
     # after a failed picture sends the picture alone.
     text_sent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How many messages of a text that the adapter split (Telegram's 4096
+    # characters) have arrived, so a retry sends only the rest.
+    parts_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     personal: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Whether the branch is told when this delivery finally fails. False when
     # the caller reports failures itself (the scheduler's notifications).

@@ -179,6 +179,8 @@ async def _send_one(
     # The outbox records every failed delivery on its case. The branch gets one
     # failure report below, when the notification is not tried again. The
     # notification is retried as a whole, so the outbox does not retry its deliveries.
+    # NOTE: each try writes new delivery rows, so a text split into several
+    # messages (Telegram, WeCom) that failed after its first part is resent whole.
     results = await outbox.deliver(replies, report_failures=False, retry=False)
     outcome = judge(results, attempt=attempt, now=now)
     values: dict[str, Any] = {"status": outcome.status, "attempts": attempt, "last_error": outcome.error}

@@ -1,9 +1,14 @@
-"""Settings that cannot work stop a command before the database opens, and a failed start leaves nothing open."""
+"""A bad setting or a port in use stops a command before the database opens, and a failed start leaves nothing open."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import os
+import socket
+import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +97,48 @@ async def test_rejected_token_closes_started_adapters(db_url: str, tmp_path: Pat
 
     assert message.startswith("TELEGRAM_BOT_TOKEN 无效")
     assert not [r for r in caplog.records if "Unclosed" in r.getMessage()]
+
+
+def sqlite_tables(path: Path) -> list[str]:
+    with sqlite3.connect(path) as connection:
+        return [row[0] for row in connection.execute("SELECT name FROM sqlite_master")]
+
+
+async def test_port_in_use_stops_before_migrations(tmp_path: Path):
+    database = tmp_path / "fresh.sqlite3"
+    sqlite3.connect(database).close()
+    api = FakeBotApi()
+    await api.start()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATA_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "HTTP_HOST": "127.0.0.1",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_MODE": "polling",
+        "TELEGRAM_API_BASE_URL": api.base_url,
+    }
+    try:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            # Run without blocking the loop, which serves the fake Bot API.
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run",
+                cwd=tmp_path,
+                env={**env, "HTTP_PORT": str(port)},
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            _out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    finally:
+        await api.close()
+
+    assert process.returncode == 2
+    assert err.decode() == (
+        f"启动失败：无法监听 127.0.0.1:{port}：端口已被占用；请换一个 HTTP_PORT，或停掉占用它的进程\n"
+    )
+    assert sqlite_tables(database) == []
+    # Telegram is never contacted: no getMe, deleteWebhook or getUpdates.
+    assert api.calls == []

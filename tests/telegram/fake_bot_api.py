@@ -4,8 +4,9 @@ The real aiogram Bot talks to it over HTTP through
 `AiohttpSession(api=TelegramAPIServer.from_base(url))`. It serves getMe,
 sendMessage, sendPhoto, setMyCommands, setWebhook, deleteWebhook and
 getUpdates, checks HTML text the way the Bot API documents it, records every
-request, and returns canned errors queued by a test (429 with retry_after,
-400 with migrate_to_chat_id, 403 for a chat the bot was removed from). A
+request, and returns canned errors a test queues for the next calls or for
+given calls of a method (429 with retry_after, 400 with migrate_to_chat_id,
+403 for a chat the bot was removed from). A
 supergroup can be made a forum: a message to one of its topics carries
 message_thread_id, and one to a topic that is unknown, deleted or closed
 fails with the 400 the Bot API gives for it.
@@ -76,6 +77,8 @@ class FakeBotApi:
         # BotFather's default; False means /setprivacy was turned off.
         self.privacy_mode = True
         self._canned: dict[str, deque[CannedError]] = defaultdict(deque)
+        # Errors for given calls of a method, by its call count since the start.
+        self._scheduled: dict[str, dict[int, CannedError]] = defaultdict(dict)
         self._migrated: dict[str, int] = {}
         # Forum supergroups: topic id -> open (True) or closed (False).
         self._forums: dict[str, dict[int, bool]] = {}
@@ -104,6 +107,11 @@ class FakeBotApi:
     def fail_next(self, method: str, status: int, description: str, **parameters: Any) -> None:
         """Queue an error response for the next call of a method."""
         self._canned[method].append(CannedError(status, description, parameters))
+
+    def fail_call(self, method: str, number: int, status: int, description: str, **parameters: Any) -> None:
+        """Make the `number`-th call of a method from now on fail, e.g. 2 for the second part of a long text."""
+        made = len(self.calls_of(method))
+        self._scheduled[method][made + number] = CannedError(status, description, parameters)
 
     def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """Make sends to the old group fail with migrate_to_chat_id, as after an upgrade."""
@@ -158,6 +166,9 @@ class FakeBotApi:
 
         if request.match_info["token"] != TOKEN or self.unauthorized:
             return _error(401, "Unauthorized")
+        scheduled = self._scheduled[method].pop(len(self.calls_of(method)), None)
+        if scheduled is not None:
+            return _error(scheduled.status, scheduled.description, scheduled.parameters)
         if self._canned[method]:
             canned = self._canned[method].popleft()
             return _error(canned.status, canned.description, canned.parameters)

@@ -156,7 +156,7 @@ async def test_row_waiting_behind_slow_send_stays_claimed(db_url, telegram, monk
         if calls == 2:
             taken.append(await other.services.outbox.retry_due(clock.now))
 
-    after_call(monkeypatch, telegram.adapter.outbound, "send", first_send_slow)
+    after_call(monkeypatch, telegram.adapter.outbound, "send_parts", first_send_slow)
     try:
         await outbox.deliver([Reply(GROUP, "工单 0001 已受理"), Reply(GROUP, "工单 0002 已受理")])
     finally:

@@ -32,11 +32,17 @@ async def wait_for_send(api: FakeBotApi, chat_id: int) -> list[str]:
     return await asyncio.wait_for(sent(), timeout=20)
 
 
-async def test_webhook_rejects_wrong_secret(telegram):
-    response = await telegram.deliver(update(group_message("电梯坏了")), secret="guessed")
+@pytest.mark.parametrize("secret", ["guessed", "s3cret-Token_for-tests-x", "s3cret-Token_for-test", ""])
+async def test_webhook_rejects_wrong_secret(telegram, secret):
+    # A bound group, so an update that got through would open a case and get a reply.
+    await telegram.bind(SUPERGROUP)
+
+    response = await telegram.deliver(update(group_message("3栋电梯坏了，困人了")), secret=secret)
 
     assert response.status == 401
     assert await telegram.count(RawMessage) == 0
+    assert await telegram.cases() == []
+    assert telegram.api.calls_of("sendMessage") == []
 
 
 async def test_webhook_rejects_missing_secret(telegram):
@@ -303,7 +309,19 @@ def test_off_without_token():
 def test_webhook_mode_needs_secret():
     settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_mode="webhook")
 
-    assert "TELEGRAM_WEBHOOK_SECRET" in (TelegramAdapter().missing_settings(settings) or "")
+    problem = TelegramAdapter().incomplete_settings(settings) or ""
+    assert problem.startswith("Telegram 的配置不完整：TELEGRAM_MODE=webhook 时还需要 TELEGRAM_WEBHOOK_SECRET")
+
+
+async def test_webhook_without_secret_not_registered(db_url):
+    # Reached only by a caller that skips the start checks: the route must not
+    # open with an empty secret, which a request without the header matches.
+    services, _console = await make_services(db_url, telegram_bot_token=TOKEN, telegram_mode="webhook")
+    try:
+        with pytest.raises(ValueError, match="the webhook needs a secret token"):
+            await TelegramAdapter().start(services, build_web_app(services))
+    finally:
+        await services.close()
 
 
 async def test_polling_mode_needs_no_secret():

@@ -25,7 +25,7 @@ from bot.adapters.telegram.chats import ChatBindings
 from bot.adapters.telegram.convert import PLATFORM, split_message_key
 from bot.adapters.telegram.markup import PARSE_MODE, escape, split_text
 from handlers.errors import PlatformError
-from handlers.messages import ChatTarget, UserTarget
+from handlers.messages import ChatTarget, PartsSent, UserTarget
 
 log = logging.getLogger("bot.telegram")
 
@@ -36,7 +36,7 @@ _TOPIC_GONE = ("message thread not found", "topic_closed", "topic_deleted")
 
 
 class TelegramOutbound:
-    """Sends text to Telegram chats and users; satisfies handlers.messages.Outbound.
+    """Sends text to Telegram chats and users; satisfies handlers.messages.Outbound and SendsInParts.
 
     Every chunk is retried after flood control (HTTP 429) for as long as the
     server's retry_after gives, and after network or server errors with a
@@ -77,6 +77,22 @@ class TelegramOutbound:
             PlatformError: The chat is inactive (the bot was removed), or the
                 Bot API rejected a chunk after the retries.
         """
+        await self.send_parts(target, text, reply_to=reply_to)
+
+    async def send_parts(
+        self,
+        target: ChatTarget | UserTarget,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        first_part: int = 0,
+        parts_sent: PartsSent | None = None,
+    ) -> None:
+        """Deliver the chunks of text from index `first_part` on; see handlers.messages.SendsInParts.
+
+        Raises:
+            PlatformError: As for `send`.
+        """
         chat_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
         if isinstance(target, ChatTarget) and not await self._chats.is_active(chat_id):
             msg = f"chat {chat_id} is inactive because the bot was removed from it; message not sent"
@@ -86,11 +102,17 @@ class TelegramOutbound:
         if not chunks:
             log.warning("empty reply to chat %s not sent", chat_id)
             return
-        place = _Place(chat_id, _topic(target), _quoted_message(reply_to, chat_id))
-        for chunk in chunks:
+        if first_part >= len(chunks):
+            log.warning("all %s parts of the reply to chat %s were sent before; nothing left", len(chunks), chat_id)
+            return
+        # Only the first chunk quotes the resident's message.
+        quoted = _quoted_message(reply_to, chat_id) if first_part == 0 else None
+        place = _Place(chat_id, _topic(target), quoted)
+        for number, chunk in enumerate(chunks[first_part:], start=first_part + 1):
             place = await self._send_chunk(place, escape(chunk))
-            # Only the first chunk quotes the resident's message.
             place = replace(place, quoted=None)
+            if parts_sent is not None and number < len(chunks):
+                await parts_sent(number)
 
     async def send_image(self, target: ChatTarget | UserTarget, path: Path) -> None:
         """Send a picture (a digest's chart) with the same retries as text.

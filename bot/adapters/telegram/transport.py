@@ -65,12 +65,17 @@ class RetryWhileStorageDown(BaseMiddleware):
 class WebhookHandler:
     """Receives updates that the Bot API POSTs to the webhook.
 
+    This is the one check of the secret token that Telegram sends with each
+    update. The Settings validator checks the token's format at start.
     Returns 401 without the secret token, 400 for a body that is no Update,
     500 when handling failed (Telegram then delivers the update again), and
     200 once the update was handled.
     """
 
     def __init__(self, dispatcher: Dispatcher, bot: Bot, secret_token: str) -> None:
+        # An empty secret would match a request without the header, so the
+        # route would accept anyone's updates. TelegramAdapter.incomplete_settings
+        # rejects it at start, so this guards only other callers.
         if not secret_token:
             msg = "the webhook needs a secret token"
             raise ValueError(msg)

@@ -5,6 +5,9 @@ when a part could not be delivered after the client's retries, so the
 outbox records the failure on the case. Routes that send markdown escape
 the text first (see bot.adapters.wecom.markdown), because it is plain text
 that may quote a resident.
+
+NOTE: these senders do not implement handlers.messages.SendsInParts, so a
+retry after a failed later part sends the parts that arrived again.
 """
 
 from __future__ import annotations
