@@ -69,6 +69,7 @@ _SUBJECT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("保洁", "打扫"),
 )
 _SUBJECT = {word: group[0] for group in _SUBJECT_GROUPS for word in group}
+_GROUP = {group[0]: group for group in _SUBJECT_GROUPS}
 # Longest first, so 楼道灯 is read as one word rather than as its 灯.
 _SUBJECT_WORDS = re.compile("|".join(sorted(map(re.escape, _SUBJECT), key=len, reverse=True)))
 # A general word that any more specific subject of its kind covers: "灯一直不亮"
@@ -106,6 +107,24 @@ def subjects(text: str) -> frozenset[str]:
         text: Normalised text, see nlp.normalize.normalize.
     """
     return frozenset(_SUBJECT[match.group(0)] for match in _SUBJECT_WORDS.finditer(text))
+
+
+def subject_words() -> frozenset[str]:
+    """Return every word of every subject group."""
+    return frozenset(_SUBJECT)
+
+
+def words_of(names: frozenset[str]) -> frozenset[str]:
+    """Return the words of the subject groups with these names, as subjects() returns them."""
+    return frozenset(word for name in names for word in _GROUP[name])
+
+
+def subject_spans(text: str) -> list[tuple[int, int]]:
+    """Return where a text names a subject word, as (start, end) offsets in text order.
+
+    A longer word wins over a shorter one that starts at the same place, as in subjects().
+    """
+    return [match.span() for match in _SUBJECT_WORDS.finditer(text)]
 
 
 def names_new_subject(line: str, report: str) -> bool:
