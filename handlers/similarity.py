@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from nlp.homophones import fold_typos
 from nlp.locate import split_at_locations
 from nlp.normalize import normalize
+from nlp.subjects import subjects
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -36,6 +38,7 @@ def similar(a: str, b: str, *, threshold: float) -> bool:
     not count: the 6栋 that "6栋电梯里有人抽烟" and "6栋电梯里有狗撒尿"
     share adds nothing.
     """
+    a, b = _typos_undone(a, b)
     first, second = _problem_bigrams(a), _problem_bigrams(b)
     if not first or not second:
         return False
@@ -91,6 +94,16 @@ def _problem_pieces(text: str) -> tuple[str, ...]:
     return tuple(split_at_locations(folded))
 
 
+@lru_cache(maxsize=4096)
+def _typos_undone(a: str, b: str) -> tuple[str, str]:
+    """Return both texts normalised, each with its misspellings of the other's subjects undone.
+
+    "3栋店题又坏了" then shares 电梯 with "3栋电梯坏了" (see nlp.homophones).
+    """
+    first, second = normalize(a), normalize(b)
+    return fold_typos(first, subjects(second)), fold_typos(second, subjects(first))
+
+
 def _problem_bigrams(text: str) -> set[str]:
     return set().union(*(bigrams(piece) for piece in _problem_pieces(text)))
 
@@ -116,6 +129,7 @@ def same_topic(a: str, b: str) -> bool:
     "3栋楼道灯也不亮了" share nothing and are two problems. Places do not
     count: "南门路灯坏了" and "南门监控坏了" share only where they are.
     """
+    a, b = _typos_undone(a, b)
     return bool(_thing_bigrams(a) & _thing_bigrams(b))
 
 
@@ -152,4 +166,5 @@ def same_matter(a: str, b: str) -> bool:
     物业费, and "凭什么" or "什么时候" are comments, not things, so such
     pairs stay apart.
     """
+    a, b = _typos_undone(a, b)
     return bool(_matter_bigrams(a) & _matter_bigrams(b))

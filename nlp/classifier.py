@@ -18,6 +18,7 @@ from nlp.locate import extract_location, is_bare_address
 from nlp.model import LinearModel, Scores
 from nlp.normalize import normalize
 from nlp.segment import Segmenter
+from nlp.subjects import names_other_subject, subjects
 
 logger = logging.getLogger("nlp")
 
@@ -34,7 +35,7 @@ DEFAULT_THRESHOLDS = {
     # finding only at this confidence or above.
     "clause": 0.5,
     # A line that lists short clauses without any connective ("灯坏了,垃圾没人清,
-    # 有人飞线充电") gives one finding per category only when every clause
+    # 有人飞线充电") gives one finding per problem only when every clause
     # scores an actionable category at this confidence or above.
     "list_clause": 0.8,
     # Below this chat probability a chat argmax is overruled and the best
@@ -148,8 +149,8 @@ class Classifier:
             category "chat". A message that raises a second problem after a
             connective (另外, 还有, 顺便...), of another category or at
             another named place, gives one finding per problem in text
-            order, and so does a list of short clauses of different
-            categories (see _list_findings).
+            order, and so does a list of short clauses about different
+            things (see _list_findings).
         """
         normalized = normalize(text)
         # A bare "+1" joins the case under discussion, and bare thanks close a
@@ -197,17 +198,19 @@ class Classifier:
         return dict(zip(self.model.categories, map(float, probabilities), strict=True))
 
     def _list_findings(self, text: str, spans: list[tuple[int, int]]) -> list[Finding] | None:
-        """Give one finding per category of a line that lists short problems, or None for any other line.
+        """Give one finding per problem of a line that lists short problems, or None for any other line.
 
         "9栋楼道灯坏了,垃圾没人清,车库有人飞线充电" names three problems for
         three teams without a connective. Every clause must be at most
         MAX_LIST_CLAUSE_CHARS long and score an actionable category at the
-        "list_clause" threshold, and at least two categories must differ, so
-        "烧烤店还在吵, 排风扇轰轰响, 油烟往家里灌" (three unsure clauses)
-        stays one problem. A clause with complaint wording ("物业也不管"), a
-        call for help or advice ("快叫120") or one that only names where
-        ("就在我家窗户底下") comments on the clause before it, and a clause of
-        a category seen before continues the last topic.
+        "list_clause" threshold, so "烧烤店还在吵, 排风扇轰轰响, 油烟往家里灌"
+        (three unsure clauses) stays one problem. A clause with complaint
+        wording ("物业也不管"), a call for help or advice ("快叫120") or one
+        that only names where ("就在我家窗户底下") comments on the clause
+        before it. A clause of a category seen before starts a finding only
+        when it raises another problem than each earlier one of that
+        category (see _another_problem), as in "4栋电梯坏了,单元门禁也刷不开".
+        Otherwise it continues the last topic.
         """
         if not 2 <= len(spans) <= MAX_LIST_CLAUSES:
             return None
@@ -228,10 +231,11 @@ class Classifier:
             clause_index = int(probabilities.argmax())
             if clause_index == self._chat_index or probabilities[clause_index] < self.thresholds["list_clause"]:
                 return None
-            if any(clause_index == topic_index for topic_index, _ in topics):
-                topics[-1][1].append(clause)
-            else:
+            same_category = [pieces for topic_index, pieces in topics if topic_index == clause_index]
+            if not same_category or all(_another_problem(clause, pieces) for pieces in same_category):
                 topics.append((clause_index, [clause]))
+            else:
+                topics[-1][1].append(clause)
         if len(topics) < 2:
             return None
 
@@ -344,6 +348,24 @@ class Classifier:
             # One part may contain "还有人被困" while another part names the danger.
             danger=(find_danger(analysis.text) or find_danger(whole_text)) if urgent else None,
         )
+
+
+def _another_problem(clause: str, pieces: list[str]) -> bool:
+    """Tell whether a clause of a list raises another problem than an earlier topic of its category.
+
+    It does when it names another thing ("33栋电梯坏了,楼道里还漏水", see
+    nlp.subjects.names_other_subject) or names a thing at another building,
+    unit or named place ("东门路灯不亮,西门路灯也不亮"). Rooms do not
+    count, because one leak runs from 1202 into 1102. A clause that names no
+    thing ("按钮没反应", "卡在5楼") adds to the topic.
+    """
+    topic = ",".join(pieces)
+    if names_other_subject(clause, topic):
+        return True
+    if not subjects(clause):
+        return False
+    place = replace(extract_location(clause), room=None)
+    return place.conflicts(replace(extract_location(topic), room=None))
 
 
 def _without_trailing_address(text: str) -> tuple[str, Location | None, list[tuple[int, int]]]:

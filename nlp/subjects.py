@@ -3,7 +3,8 @@
 A resident's second line minutes after their own report either adds to it
 ("车都堵在外面了", "赶紧来人修一下") or raises another problem ("楼道灯也不亮了").
 A line of the second kind usually names a thing that the first report does
-not, so handlers.follow_ups compares the subjects of the two texts.
+not, so handlers.follow_ups compares the subjects of the two texts. The
+classifier compares the clauses of one listed message the same way.
 
 NOTE: the list covers the problems residents report most often. A thing
 missing from it counts as no subject, which leaves handlers.follow_ups only
@@ -68,11 +69,34 @@ _SUBJECT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("保洁", "打扫"),
 )
 _SUBJECT = {word: group[0] for group in _SUBJECT_GROUPS for word in group}
+_GROUP = {group[0]: group for group in _SUBJECT_GROUPS}
 # Longest first, so 楼道灯 is read as one word rather than as its 灯.
 _SUBJECT_WORDS = re.compile("|".join(sorted(map(re.escape, _SUBJECT), key=len, reverse=True)))
 # A general word that any more specific subject of its kind covers: "灯一直不亮"
 # after "楼道灯坏了" is about the same lamp.
 _COVERED_BY = {"灯": frozenset({"楼道灯", "路灯"})}
+# Subjects that one problem often names together, usually a cause and what it
+# does: "水管爆了，整栋没水", "门禁坏了，单元门关不上", "广场舞音响震天响".
+# Each pair reads both ways.
+# NOTE: the pairs are picked by hand. A cause and effect missing here makes
+# a confident two-clause list of one category two findings.
+_ONE_PROBLEM_PAIRS = (
+    *(("漏水", source) for source in ("水管", "下水道", "暖气", "外墙", "窗户", "停水")),
+    ("停水", "水管"),
+    *(("停电", outage) for outage in ("电梯", "楼道灯", "路灯", "灯", "门禁", "停水", "监控")),
+    ("下水道", "井盖"),
+    ("门禁", "单元门"),
+    ("道闸", "停车"),
+    ("停车", "消防通道"),
+    ("电动车", "充电桩"),
+    ("垃圾", "杂物"),
+    ("高空抛物", "垃圾"),
+    ("树", "绿化"),
+    ("外墙", "窗户"),
+    ("路面", "井盖"),
+    *(("噪音", source) for source in ("广场舞", "装修", "狗", "油烟", "电动车")),
+)
+_ONE_PROBLEM = frozenset({*_ONE_PROBLEM_PAIRS, *((second, first) for first, second in _ONE_PROBLEM_PAIRS)})
 
 
 @lru_cache(maxsize=4096)
@@ -83,6 +107,24 @@ def subjects(text: str) -> frozenset[str]:
         text: Normalised text, see nlp.normalize.normalize.
     """
     return frozenset(_SUBJECT[match.group(0)] for match in _SUBJECT_WORDS.finditer(text))
+
+
+def subject_words() -> frozenset[str]:
+    """Return every word of every subject group."""
+    return frozenset(_SUBJECT)
+
+
+def words_of(names: frozenset[str]) -> frozenset[str]:
+    """Return the words of the subject groups with these names, as subjects() returns them."""
+    return frozenset(word for name in names for word in _GROUP[name])
+
+
+def subject_spans(text: str) -> list[tuple[int, int]]:
+    """Return where a text names a subject word, as (start, end) offsets in text order.
+
+    A longer word wins over a shorter one that starts at the same place, as in subjects().
+    """
+    return [match.span() for match in _SUBJECT_WORDS.finditer(text)]
 
 
 def names_new_subject(line: str, report: str) -> bool:
@@ -96,4 +138,33 @@ def names_new_subject(line: str, report: str) -> bool:
     return any(
         subject not in known and not (_COVERED_BY.get(subject, frozenset()) & known)
         for subject in subjects(line)
+    )
+
+
+def names_other_subject(clause: str, topic: str) -> bool:
+    """Tell whether a clause is about another thing than the topic before it in one message.
+
+    "楼道里还漏水" after "33栋电梯坏了" is a second problem, while "按钮没反应"
+    names nothing and "整栋都没水了" after "水管爆了" describes what the burst did.
+    Both must name a subject, and no subject of the clause may be one of the
+    topic's, a general word for one (灯 for 路灯), or often part of one
+    problem with one (see _ONE_PROBLEM_PAIRS).
+
+    Args:
+        clause: Normalised text of the later clause.
+        topic: Normalised text of the clauses before it about one problem.
+    """
+    known = subjects(topic)
+    named = subjects(clause)
+    if not known or not named:
+        return False
+    return not any(_one_problem(subject, other) for subject in named for other in known)
+
+
+def _one_problem(first: str, second: str) -> bool:
+    return (
+        first == second
+        or second in _COVERED_BY.get(first, frozenset())
+        or first in _COVERED_BY.get(second, frozenset())
+        or (first, second) in _ONE_PROBLEM
     )

@@ -245,6 +245,54 @@ def test_one_problem_listed_is_one_finding(classifier: Classifier, text: str) ->
     assert len(classifier.classify(text)) == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        ("4栋电梯坏了，单元门禁也刷不开", "4栋电梯坏了", "单元门禁也刷不开"),
+        ("7栋电梯坏了，下水道也堵了", "7栋电梯坏了", "下水道也堵了"),
+        ("12号楼门禁坏了，电梯也停了", "12号楼门禁坏了", "电梯也停了"),
+        ("8栋单元门关不上，楼道灯也不亮", "8栋单元门关不上", "楼道灯也不亮"),
+        ("地库的灯全黑了，下水道又堵了", "地库的灯全黑了", "下水道又堵了"),
+        ("地库漏水了，车库的灯也坏了几盏", "地库漏水了", "车库的灯也坏了几盏"),
+        ("3栋水管漏水，电梯也不动了", "3栋水管漏水", "电梯也不动了"),
+        ("电梯又坏了，门禁也不灵了", "电梯又坏了", "门禁也不灵了"),
+        ("东门路灯坏了，西门监控也坏了", "东门路灯坏了", "西门监控也坏了"),
+        ("1单元电梯停了，2单元电梯也停了", "1单元电梯停了", "2单元电梯也停了"),
+    ],
+)
+def test_list_of_one_category_splits_by_thing(classifier: Classifier, text: str, first: str, second: str) -> None:
+    findings = classifier.classify(text)
+    assert [finding.category for finding in findings] == ["repair", "repair"]
+    assert [finding.text for finding in findings] == [first, second]
+
+
+def test_list_split_carries_the_building(classifier: Classifier) -> None:
+    findings = classifier.classify("6栋电梯坏了，楼道灯也坏了")
+    assert len(findings) == 2
+    assert findings[1].location == Location(building="6", place="楼道")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电梯不动了，按了没反应，停在12楼",
+        "2栋电梯停了 困在6楼 应该没人在里面",
+        "7栋水管裂了，地下室全是水",
+        "水管爆了，整栋都没水了",
+        "下水道堵了，井盖冒污水",
+        "门禁坏了，单元门关不上",
+        "暖气漏水，地板湿了一片",
+        "窗户关不严，雨天漏水",
+        "广场舞音响太大，吵得睡不着",
+        "电动车在楼道充电，插线板冒烟",
+        "垃圾堆满了，纸箱杂物到处都是",
+        "外墙瓷砖掉了，窗户玻璃砸碎了",
+    ],
+)
+def test_one_problem_over_things_is_one_finding(classifier: Classifier, text: str) -> None:
+    assert len(classifier.classify(text)) == 1
+
+
 def test_trailing_address_places_every_finding(classifier: Classifier) -> None:
     findings = classifier.classify("9栋楼道灯坏了,垃圾没人清,车库有人飞线充电,是9栋2单元的")
     assert len(findings) == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.normalize import normalize
-from nlp.subjects import names_new_subject, subjects
+from nlp.subjects import names_new_subject, names_other_subject, subjects
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,33 @@ def test_second_problem_names_new_subject(line: str, report: str) -> None:
 
 def test_subjects_read_longest_word() -> None:
     assert subjects(normalize("楼道灯和路灯都坏了")) == {"楼道灯", "路灯"}
+
+
+@pytest.mark.parametrize(
+    ("clause", "topic"),
+    [
+        ("楼道里还漏水", "33栋电梯坏了"),
+        ("门禁也坏了", "路灯不亮"),
+        ("楼道灯也不亮", "单元门关不上"),
+        ("下水道也堵了", "电梯坏了"),
+    ],
+)
+def test_other_thing_is_other_subject(clause: str, topic: str) -> None:
+    assert names_other_subject(normalize(clause), normalize(topic))
+
+
+@pytest.mark.parametrize(
+    ("clause", "topic"),
+    [
+        ("按钮没反应", "电梯坏了"),
+        ("电梯门也关不上", "电梯坏了"),
+        ("灯一直不亮", "路灯坏了"),
+        ("整栋都没水了", "水管爆了"),
+        ("漏水很严重", "水管裂了"),
+        ("单元门关不上", "门禁坏了"),
+        ("吵得睡不着", "广场舞音响太大"),
+        ("门禁也坏了", "这几天一直这样"),
+    ],
+)
+def test_same_problem_is_no_other_subject(clause: str, topic: str) -> None:
+    assert not names_other_subject(normalize(clause), normalize(topic))

@@ -177,3 +177,66 @@ async def test_different_problems_stay_apart(db_url, first: Report, second: Repo
 )
 async def test_same_problem_reworded_joins(db_url, first: Report, second: Report):
     assert await second_joins_first(db_url, first, second)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param(
+            ("3栋电梯坏了", "repair", Location("3")),
+            ("3栋店题又坏了", "repair", Location("3")),
+            id="lift-typed-as-shop-topic",
+        ),
+        pytest.param(
+            ("5号楼电体一直停在顶楼", "repair", Location("5")),
+            ("5栋的电梯还是不动", "repair", Location("5")),
+            id="typo-in-the-first-report",
+        ),
+        pytest.param(
+            ("东门路灯不亮了", "repair", Location(place="东门")),
+            ("东门路等黑了好几天", "repair", Location(place="东门")),
+            id="street-lamp-typo",
+        ),
+        pytest.param(
+            ("2栋1单元楼道灯坏了", "repair", Location("2", "1", place="楼道")),
+            ("2栋1单元楼到灯还是不亮", "repair", Location("2", "1")),
+            id="stair-light-typo",
+        ),
+        pytest.param(
+            ("7栋门禁坏了，刷卡没反应", "repair", Location("7")),
+            ("7栋们进还没修好", "repair", Location("7")),
+            id="door-entry-typo",
+        ),
+    ],
+)
+async def test_typo_of_thing_joins(db_url, first: Report, second: Report):
+    assert await second_joins_first(db_url, first, second)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param(
+            ("3栋电梯坏了", "repair", Location("3")),
+            ("3栋门禁又坏了", "repair", Location("3")),
+            id="other-thing-same-building",
+        ),
+        pytest.param(
+            ("3栋门禁坏了", "repair", Location("3")),
+            ("3栋店题又坏了", "repair", Location("3")),
+            id="typo-of-a-thing-the-case-does-not-name",
+        ),
+        pytest.param(
+            ("6栋1单元楼道灯坏了", "repair", Location("6", "1", place="楼道")),
+            ("6栋1单元门口等了半天没人修门禁", "repair", Location("6", "1")),
+            id="one-character-sound-alike",
+        ),
+        pytest.param(
+            ("东门路灯不亮了", "repair", Location(place="东门")),
+            ("东门路面塌了个坑", "repair", Location(place="东门")),
+            id="lamp-and-road-at-one-gate",
+        ),
+    ],
+)
+async def test_sound_alike_other_problem_stays_apart(db_url, first: Report, second: Report):
+    assert not await second_joins_first(db_url, first, second)
