@@ -80,28 +80,62 @@ async def _member_name(session: AsyncSession, delivery: Delivery) -> str:
     return name or ""
 
 
-def failure_notice(case: Case, channel: str, recipients: Sequence[Recipient], text: str | None) -> str:
+def failure_notice(
+    case: Case,
+    channel: str,
+    recipients: Sequence[Recipient],
+    text: str | None,
+    *,
+    retrying: Sequence[Recipient] = (),
+    follow_up: bool = False,
+) -> str:
     """Build the 【发送失败】 notice for the branch.
 
     Args:
         case: The case the message was about.
         channel: The platform as staff know it, such as 企业微信.
         recipients: Every recipient of the message whose reply failed on
-            this platform, in the order the replies were written. Empty
-            when they are unknown.
+            this platform and no earlier notice named, in the order the
+            replies were written. Empty when they are unknown.
         text: The undelivered text to quote, or None for a text with
             personal data, which the notice does not repeat.
+        retrying: The recipients whose replies of the same message are
+            still being tried. The notice lists them and promises a further
+            notice if they fail, so no later notice means they arrived.
+        follow_up: An earlier notice listed `recipients` as still retrying,
+            and their replies have now failed for good.
     """
     head = f"【发送失败】{case.compound.name} 工单 {case.number} "
+    still = _retrying_sentence(retrying)
     known = [r for r in recipients if r.name]
     if not known:
         action = recipients[0].action if recipients else "请人工联系相关人员"
-        return f"{head}有一条消息未能通过{channel}送达，{action}。"
+        failed = "有一条消息重试后仍未能" if follow_up else "有一条消息未能"
+        return f"{head}{failed}通过{channel}送达，{action}。{still}"
+    failed = "重试后仍未能" if follow_up else "未能"
     quoted = f"：“{staff_summary(text, QUOTED_CHARS)}”" if text else ""
     return (
-        f"{head}{_recipient_list(known)}的消息未能通过{channel}送达{quoted}。"
-        f"{_actions(known)}，发送“查询 {case.number}”可在办理记录中查看未送达的消息。"
+        f"{head}{_recipient_list(known)}的消息{failed}通过{channel}送达{quoted}。"
+        f"{_actions(known)}，发送“查询 {case.number}”可在办理记录中查看未送达的消息。{still}"
     )
+
+
+def _retrying_sentence(retrying: Sequence[Recipient]) -> str:
+    """Build the sentence that lists the replies still being tried: 发给反映人李**的消息仍在重试，….
+
+    Recipients without a name are counted, as in 另有2条消息仍在重试.
+    """
+    if not retrying:
+        return ""
+    known = [r for r in retrying if r.name]
+    unnamed = len(retrying) - len(known)
+    if not known:
+        messages = f"另有{unnamed}条消息"
+    elif unnamed:
+        messages = f"{_recipient_list(known)}的消息和另外{unnamed}条消息"
+    else:
+        messages = f"{_recipient_list(known)}的消息"
+    return f"{messages}仍在重试，如最终仍未送达，会另行提醒。"
 
 
 def _recipient_list(recipients: Sequence[Recipient]) -> str:

@@ -9,7 +9,8 @@ dies between the two leaves the rows to `retry_due`. A transient failure
 (unreachable platform, timeout, 5xx, rate limit) leaves the row pending,
 and `retry_due` sends it again with backoff until it is sent or given up
 (see handlers.outbox_store). A message that finally fails is recorded on
-its case and reported to the branch, not lost.
+its case and reported to the branch, not lost (see handlers.failure_reports
+for when the notice goes out).
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ from handlers.cases import record_event
 from handlers.directory import CORP_ACCOUNT_PLATFORMS
 from handlers.errors import DeliverySkipped, PlatformError
 from handlers.failure_notices import Recipient, failure_notice, recipient_of
+from handlers.failure_reports import (
+    FAILURE_NOTICE_WAIT,
+    FailureReport,
+    MessageKey,
+    lock_case,
+    overdue_messages,
+    reported,
+    take_report,
+)
 from handlers.messages import ChatTarget, Outbound, PartyTarget, Reply, SendsImages, SendsInParts, UserTarget
 from handlers.outbox_store import PERSONAL_PLACEHOLDER
 from models import PARTY_ROLES, Case, Delivery, Identity, Party, PartyKind, Role, utcnow
@@ -216,8 +226,16 @@ class Outbox:
         return results
 
     async def retry_due(self, now: datetime | None = None, *, limit: int = RETRY_BATCH) -> int:
-        """Claim the deliveries due for another attempt, send them, and return how many were claimed."""
+        """Claim the deliveries due for another attempt, send them, and return how many were claimed.
+
+        Overdue 【发送失败】 notices go out first, so slow sends in the pass do not delay them.
+        """
         now = now or self._clock()
+        try:
+            await self.report_overdue_failures(now)
+        except Exception:
+            # The retries must go on even while one notice cannot be written.
+            log.exception("overdue failure notices not sent: instance=%s", self.instance)
         claimed = await store.claim_due(self._sessionmaker, now=now, instance=self.instance, limit=limit)
         if not claimed:
             return 0
@@ -460,6 +478,8 @@ class Outbox:
             values.update(status=store.FAILED, next_attempt_at=None, last_error=error[:1000])
             if delivery.personal:
                 values["text"] = store.UNSENT_PERSONAL_PLACEHOLDER
+            if reported(delivery):
+                values["notice_due_at"] = now + FAILURE_NOTICE_WAIT
         notices = QueuedReplies()
         async with self._sessionmaker() as session, session.begin():
             result = await session.execute(
@@ -479,21 +499,21 @@ class Outbox:
                     error,
                 )
                 return
-            reported = delivery.case_id is not None and delivery.report_failure and delivery.audience != "officer"
-            if reported and values["status"] != store.PENDING:
+            if reported(delivery):
                 # Taken before the failure event is written: that insert
                 # holds a key-share lock on the case row, and two settles
                 # holding one each could not both upgrade it.
-                await _lock_case(session, delivery.case_id)
+                await lock_case(session, delivery.case_id)
             if values["status"] == store.FAILED and delivery.case_id is not None:
                 recipient = await recipient_of(session, delivery)
                 await _record_failure(session, delivery.case_id, delivery.platform, error or "", recipient)
-            if reported and values["status"] != store.PENDING:
-                failed = await _event_failures_to_report(session, delivery)
-                if failed:
-                    notices = await self.queue_failure_report(
-                        session, delivery.case_id, delivery.platform, deliveries=failed
-                    )
+            if reported(delivery):
+                # Every outcome may be the one a failed reply of the same
+                # message waits for, so each settle checks.
+                key = MessageKey.of(delivery)
+                report = await take_report(session, key, now)
+                if report is not None:
+                    notices = await self._queue_report(session, key, report)
         for name, value in values.items():
             setattr(delivery, name, value)
         self._log_outcome(delivery, error)
@@ -533,6 +553,8 @@ class Outbox:
         platform: str,
         *,
         deliveries: Sequence[Delivery] = (),
+        retrying: Sequence[Delivery] = (),
+        follow_up: bool = False,
     ) -> QueuedReplies:
         """Write the 【发送失败】 notice to the case's branch in the caller's transaction; see `enqueue`.
 
@@ -540,20 +562,69 @@ class Outbox:
         resident waits on it unknowingly. The notice names the recipient of
         each of `deliveries`, the failed replies of one message on one
         platform, and quotes the first text without personal data, so the
-        officer can tell whom to contact and about what. Call this in the
-        transaction that records the failure, then `send_queued` after it
-        commits. A failed report to the officer is recorded on the case but
-        not reported again.
+        officer can tell whom to contact and about what. It lists the
+        recipients of `retrying`, the replies of the message still being
+        tried. With `follow_up`, an earlier notice listed `deliveries` as
+        still retrying. Call this in the transaction that records the
+        failure, then `send_queued` after it commits. A failed report to the
+        officer is recorded on the case but not reported again.
         """
         case = await session.get(Case, case_id)
         branch = case.compound.party(PartyKind.PARTY) if case is not None else None
         if case is None or branch is None:
             return QueuedReplies()
         recipients = [await recipient_of(session, delivery) for delivery in deliveries]
+        still = [await recipient_of(session, delivery) for delivery in retrying]
         quoted = next((d.text for d in deliveries if not d.personal), None)
-        text = failure_notice(case, PLATFORM_LABELS.get(platform, platform), recipients, quoted)
+        channel = PLATFORM_LABELS.get(platform, platform)
+        text = failure_notice(case, channel, recipients, quoted, retrying=still, follow_up=follow_up)
         reply = Reply(PartyTarget(branch.id, branch.name), text, case_id, "officer")
         return await self.enqueue(session, [reply], report_failures=False)
+
+    async def report_overdue_failures(self, now: datetime, *, limit: int = RETRY_BATCH) -> int:
+        """Send the 【发送失败】 notices that waited FAILURE_NOTICE_WAIT for other replies' attempts; return how many.
+
+        A settle sends a notice once no other reply of its message is in an
+        attempt. This pass bounds the wait when such an attempt hangs or the
+        process that would settle it died.
+        """
+        async with self._sessionmaker() as session:
+            keys = await overdue_messages(session, now, limit=limit)
+        sent = 0
+        for key in keys:
+            async with self._sessionmaker() as session, session.begin():
+                report = await take_report(session, key, now, overdue=True)
+                if report is None:
+                    # Another process or a settle named these failures first.
+                    continue
+                notices = await self._queue_report(session, key, report)
+            log.info(
+                "failure notice waited %s for other replies' attempts: case=%s platform=%s",
+                FAILURE_NOTICE_WAIT,
+                key.case_id,
+                key.platform,
+            )
+            sent += 1
+            await self.send_queued(notices)
+        return sent
+
+    async def _queue_report(self, session: AsyncSession, key: MessageKey, report: FailureReport) -> QueuedReplies:
+        log.info(
+            "failure notice queued: case=%s platform=%s failed=%s retrying=%s follow_up=%s",
+            key.case_id,
+            key.platform,
+            [d.id for d in report.failed],
+            [d.id for d in report.retrying],
+            report.follow_up,
+        )
+        return await self.queue_failure_report(
+            session,
+            key.case_id,
+            key.platform,
+            deliveries=report.failed,
+            retrying=report.retrying,
+            follow_up=report.follow_up,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -629,48 +700,6 @@ async def party_accounts(session: AsyncSession, party_id: int, platforms: set[st
         .distinct()
     )
     return [UserTarget(platform=p, user_id=u) for p, u in rows]
-
-
-async def _lock_case(session: AsyncSession, case_id: int) -> None:
-    """Lock a case's row until the transaction ends, so the settles of one message's replies take turns.
-
-    SQLite has no row locks, but it lets one write transaction run at a time.
-    """
-    await session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
-
-
-async def _event_failures_to_report(session: AsyncSession, delivery: Delivery) -> list[Delivery]:
-    """Return the failed replies of a delivery's message on its platform, once the last of them has settled.
-
-    The replies to one message are stored by one Outbox.enqueue call with
-    one created_at, so (case, platform, created_at) names the message. Its
-    notice waits until no reply of it on that platform is pending or being
-    sent, so a 转派 that reaches the group and two reporters through one
-    broken platform brings the branch one notice that names all three. The
-    settles take turns on the case row (see _lock_case), so exactly one of
-    them, the last, finds nothing unsettled. Returns an empty list until
-    then, and when none of the replies failed.
-    """
-    # NOTE: a reply that failed for good waits for its siblings, so while
-    # one of them is still retried (up to GIVE_UP_AFTER for a person) the
-    # branch hears of the failed one only that much later.
-    siblings = list(
-        await session.scalars(
-            select(Delivery)
-            .where(
-                Delivery.case_id == delivery.case_id,
-                Delivery.platform == delivery.platform,
-                Delivery.created_at == delivery.created_at,
-                Delivery.report_failure.is_(True),
-                Delivery.audience != "officer",
-            )
-            .order_by(Delivery.id)
-            .execution_options(populate_existing=True)
-        )
-    )
-    if any(row.status in (store.PENDING, store.SENDING) for row in siblings):
-        return []
-    return [row for row in siblings if row.status == store.FAILED]
 
 
 async def _record_failure(

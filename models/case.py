@@ -303,3 +303,8 @@ class Delivery(Base):
     give_up_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(128))
+    # Set when a delivery whose failure is reported to the branch fails for
+    # good, to the latest moment its 【发送失败】 notice goes out, even while
+    # replies of the same message are in their first attempt. Cleared once a
+    # notice names it (see handlers.failure_reports).
+    notice_due_at: Mapped[datetime | None] = mapped_column(index=True)
