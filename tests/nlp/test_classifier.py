@@ -89,6 +89,7 @@ def test_clear_problems_get_their_category(
         "电梯里关着人出不来",
         "@物业管家，3栋电梯困人了快来",
         "@管家，5栋楼道着火了",
+        "8栋电梯里有人被困了 快打电话",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -239,6 +240,9 @@ def test_list_of_problems_gives_one_finding_each(classifier: Classifier) -> None
         "楼道里有煤气味，大家别开灯",
         "楼上1202天天往下滴水，天花板都泡坏了",
         "卫生间漏水好几天了，墙都发霉了",
+        "楼下烧烤店油烟太大了 窗户都不敢开",
+        "东门的道闸又坏了 车都出不去",
+        "楼道堆满杂物 消防车进不来",
     ],
 )
 def test_one_problem_listed_is_one_finding(classifier: Classifier, text: str) -> None:
