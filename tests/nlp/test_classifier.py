@@ -90,6 +90,8 @@ def test_clear_problems_get_their_category(
         "@物业管家，3栋电梯困人了快来",
         "@管家，5栋楼道着火了",
         "8栋电梯里有人被困了 快打电话",
+        "有个老人倒在单元门口不动了",
+        "楼下那个人倒在花坛边起不来",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
