@@ -99,10 +99,14 @@ class QueuedReplies:
         rows: The rows written, one per account, in the order of the replies.
         unreachable: One failed result per party with no reachable account;
             nothing is written for such a party.
+        sent_before: One delivered result per account that an earlier
+            attempt of the same scheduled notification reached; nothing is
+            written for such an account.
     """
 
     rows: list[Delivery] = field(default_factory=list)
     unreachable: list[DeliveryResult] = field(default_factory=list)
+    sent_before: list[DeliveryResult] = field(default_factory=list)
 
 
 class Outbox:
@@ -130,7 +134,12 @@ class Outbox:
         return self._adapters.get(platform)
 
     async def deliver(
-        self, replies: Iterable[Reply], *, report_failures: bool = True, retry: bool = True
+        self,
+        replies: Iterable[Reply],
+        *,
+        report_failures: bool = True,
+        retry: bool = True,
+        notification_id: int | None = None,
     ) -> list[DeliveryResult]:
         """Store each reply as a delivery, send it once now, and return one result per account or unreachable party.
 
@@ -139,7 +148,9 @@ class Outbox:
         calls those two itself instead, so the replies commit with the change.
         """
         async with self._sessionmaker() as session, session.begin():
-            queued = await self.enqueue(session, replies, report_failures=report_failures, retry=retry)
+            queued = await self.enqueue(
+                session, replies, report_failures=report_failures, retry=retry, notification_id=notification_id
+            )
         return await self.send_queued(queued)
 
     async def enqueue(
@@ -149,6 +160,7 @@ class Outbox:
         *,
         report_failures: bool = True,
         retry: bool = True,
+        notification_id: int | None = None,
     ) -> QueuedReplies:
         """Resolve each reply's targets and write its delivery rows in the caller's transaction.
 
@@ -163,6 +175,12 @@ class Outbox:
         a case that finally fails is reported to the compound's branch,
         unless `report_failures` is False: then the caller reports it with
         `queue_failure_report` once it stops retrying.
+
+        With `notification_id`, the rows are one more attempt of that
+        scheduled notification. An account that an earlier attempt reached
+        gets no row and counts as delivered. A row to an account that an
+        earlier attempt reached in part starts after the parts (and the
+        text before a picture) recorded as arrived, so it repeats none of them.
         """
         queued = QueuedReplies()
         sends: list[tuple[Reply, ChatTarget | UserTarget]] = []
@@ -177,9 +195,19 @@ class Outbox:
         if not unique:
             return queued
         now = self._clock()
-        queued.rows = [
-            self._row(reply, target, now=now, retry=retry, report_failure=report_failures) for reply, target in unique
-        ]
+        earlier = await store.attempts_of_notification(session, notification_id) if notification_id is not None else {}
+        for reply, target in unique:
+            row = self._row(reply, target, now=now, retry=retry, report_failure=report_failures)
+            before = earlier.get(store.account_key(row.platform, row.target_kind, row.target_id, row.thread_id))
+            if before is not None and before.status == store.SENT:
+                queued.sent_before.append(DeliveryResult(row.platform, row.target_id))
+                continue
+            if before is not None:
+                row.parts_sent, row.text_sent = before.parts_sent, before.text_sent
+            row.notification_id = notification_id
+            queued.rows.append(row)
+        if not queued.rows:
+            return queued
         session.add_all(queued.rows)
         # The ids are what send_queued claims the rows by.
         await session.flush()
@@ -188,15 +216,16 @@ class Outbox:
     async def send_queued(self, queued: QueuedReplies) -> list[DeliveryResult]:
         """Make the first attempt at rows that `enqueue` wrote, after their transaction committed.
 
-        Returns one result per unreachable party and per row this call
-        tried. A failed send is recorded on its row, not raised, but a
-        database error while recording it is raised. A row
-        that a periodic pass took first is sent by that pass and has no
-        result here. When the database is unavailable for the claim, the
-        rows stay pending for the periodic pass, and only the unreachable
-        parties have results.
+        Returns one result per unreachable party, per account an earlier
+        attempt reached (see `enqueue`), and per row this call tried. A
+        failed send is recorded on its row, not raised, but a database
+        error while recording it is raised. A row that a periodic pass took
+        first is sent by that pass and has no result here. When the database
+        is unavailable for the claim, the rows stay pending for the periodic
+        pass, and only the unreachable parties and the accounts reached
+        before have results.
         """
-        results = list(queued.unreachable)
+        results = [*queued.unreachable, *queued.sent_before]
         if not queued.rows:
             return results
         now = self._clock()

@@ -187,6 +187,22 @@ async def mark_parts_sent(
         return marked.rowcount == 1
 
 
+async def attempts_of_notification(session: AsyncSession, notification_id: int) -> dict[tuple[str, ...], Delivery]:
+    """Return the latest earlier delivery of a scheduled notification to each account, by `account_key`.
+
+    A later row starts from the progress of the row before it, so the latest
+    row to an account records how far that account got in every attempt.
+    """
+    rows = await session.scalars(
+        select(Delivery).where(Delivery.notification_id == notification_id).order_by(Delivery.id)
+    )
+    return {account_key(row.platform, row.target_kind, row.target_id, row.thread_id): row for row in rows}
+
+
+def account_key(platform: str, target_kind: str, target_id: str, thread_id: str | None) -> tuple[str, ...]:
+    return (platform, target_kind, target_id, thread_id or "")
+
+
 async def release_claims(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, instance: str) -> int:
     """Put back the deliveries `instance` still has claimed, at shutdown; return how many."""
     async with sessionmaker() as session, session.begin():
@@ -206,7 +222,8 @@ async def _release(session: AsyncSession, claimed: object, now: datetime) -> int
         .execution_options(synchronize_session=False)
     )
     # The scheduler sends a notification again when its own claim goes
-    # stale, as a new delivery, so this copy is only closed.
+    # stale, as a new delivery that starts where this one stopped, so this
+    # copy is only closed.
     closed = await session.execute(
         update(Delivery)
         .where(claimed, Delivery.give_up_at.is_(None))

@@ -292,8 +292,12 @@ class Delivery(Base):
     # after a failed picture sends the picture alone.
     text_sent: Mapped[bool] = mapped_column(default=False, server_default=false())
     # How many messages of a text that the adapter split (Telegram's 4096
-    # characters) have arrived, so a retry sends only the rest.
+    # characters, the WeCom routes' byte limits) have arrived, so a retry
+    # sends only the rest.
     parts_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The scheduled notification this delivery is an attempt of. A later
+    # attempt to the same account starts where this one stopped.
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"), index=True)
     personal: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Whether the branch is told when this delivery finally fails. False when
     # the caller reports failures itself (the scheduler's notifications).

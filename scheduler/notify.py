@@ -178,10 +178,11 @@ async def _send_one(
     attempt = notification.attempts + 1
     # The outbox records every failed delivery on its case. The branch gets one
     # failure report below, when the notification is not tried again. The
-    # notification is retried as a whole, so the outbox does not retry its deliveries.
-    # NOTE: each try writes new delivery rows, so a text split into several
-    # messages (Telegram, WeCom) that failed after its first part is resent whole.
-    results = await outbox.deliver(replies, report_failures=False, retry=False)
+    # notification is retried as a whole, so the outbox does not retry its
+    # deliveries. Each try writes new delivery rows, linked to the notification,
+    # and a row continues where the earlier try to the same account stopped:
+    # after the parts of a split text that arrived, or skipped when it arrived.
+    results = await outbox.deliver(replies, report_failures=False, retry=False, notification_id=notification.id)
     outcome = judge(results, attempt=attempt, now=now)
     values: dict[str, Any] = {"status": outcome.status, "attempts": attempt, "last_error": outcome.error}
     if outcome.status is NotificationStatus.SENT:

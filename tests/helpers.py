@@ -118,3 +118,18 @@ def use_pure_python_http_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     on as lone surrogates.
     """
     monkeypatch.setattr(web_protocol, "HttpRequestParser", http_parser.HttpRequestParserPy)
+
+
+def two_part_text(max_bytes: int) -> tuple[str, str]:
+    """Return the two parts a sender that splits UTF-8 text at `max_bytes` cuts a long text into.
+
+    The first part ends with a line break and fills all but the last few
+    bytes of a message, so the second part cannot join it.
+    """
+    sentence = "电梯维修进展说明。"
+    head = "第一段："
+    repeats = (max_bytes - len(head.encode()) - 1) // len(sentence.encode())
+    first = head + sentence * repeats + "\n"
+    second = "第二段：维修人员明天上午到场，请业主提前清空电梯厅。"
+    assert len(first.encode()) <= max_bytes < len((first + second).encode())
+    return first, second

@@ -2,7 +2,8 @@
 
 It acknowledges subscribe, ping and reply frames the way WeCom doc 101463
 describes, records every frame the client sends, and lets a test push
-message frames, stop acknowledging heartbeats or drop the connection.
+message frames, reject the next frames of a command with an errcode, stop
+acknowledging heartbeats or drop the connection.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ class FakeGateway:
         self.connections = 0
         self.ack_pings = True
         self.drop_after_subscribe = 0
+        # The errcodes that reject the next frames of a command, oldest
+        # first, and the frames they rejected.
+        self._rejections: dict[str, list[int]] = {}
+        self.rejected: list[dict[str, Any]] = []
         self._current: web.WebSocketResponse | None = None
         self._changed = asyncio.Condition()
 
@@ -62,7 +67,17 @@ class FakeGateway:
             return
         if cmd == "ping" and not self.ack_pings:
             return
+        rejections = self._rejections.get(str(cmd))
+        if rejections:
+            errcode = rejections.pop(0)
+            self.rejected.append(frame)
+            await ws.send_json({"headers": headers, "errcode": errcode, "errmsg": f"error {errcode}"})
+            return
         await ws.send_json({"headers": headers, "errcode": 0, "errmsg": "ok"})
+
+    def reject(self, cmd: str, errcode: int, *, times: int = 1) -> None:
+        """Reject the next `times` frames of `cmd` with errcode instead of acknowledging them with 0."""
+        self._rejections.setdefault(cmd, []).extend([errcode] * times)
 
     async def _record(self, frame: dict[str, Any]) -> None:
         async with self._changed:

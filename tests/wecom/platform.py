@@ -3,7 +3,7 @@
 FakeWeChat serves the WeCom and Official Account APIs the adapter calls
 (gettoken, token, message/send, appchat/send, message/custom/send,
 webhook/send and AI-bot response URLs), issues tokens, rejects expired ones
-with 42001, plays queued errors and records every request. Callbacks are
+with 42001, plays queued errcodes and HTTP errors, and records every request. Callbacks are
 encrypted with wechatpy's own crypto, never with the adapter's code.
 """
 
@@ -40,6 +40,8 @@ class _Rule:
     match: dict[str, Any]
     answer: dict[str, Any]
     times: int
+    # A status other than 200 is returned without a JSON body.
+    status: int = 200
 
 
 @dataclass
@@ -85,12 +87,18 @@ class FakeWeChat:
         return await handler(request)
 
     def fail(
-        self, path: str, errcode: int, *, times: int = 1, errmsg: str = "", **match: Any
+        self,
+        path: str,
+        errcode: int,
+        *,
+        times: int = 1,
+        errmsg: str = "",
+        status: int = 200,
+        **match: Any,
     ) -> None:
-        """Return errcode to the next `times` calls of path whose payload contains `match`."""
-        self._rules.append(
-            _Rule(path, match, {"errcode": errcode, "errmsg": errmsg or f"error {errcode}"}, times)
-        )
+        """Return errcode, or HTTP `status`, to the next `times` calls of path whose payload contains `match`."""
+        answer = {"errcode": errcode, "errmsg": errmsg or f"error {errcode}"}
+        self._rules.append(_Rule(path, match, answer, times, status))
 
     def expire_tokens(self) -> None:
         """Make every issued token expired, as after two hours."""
@@ -136,19 +144,23 @@ class FakeWeChat:
         payload = json.loads(await request.read())
         record = Recorded(path, dict(request.query), payload)
         self.requests.append(record)
-        answer = self._answer(path, request.query, payload)
+        status, answer = self._answer(path, request.query, payload)
         record.errcode = answer["errcode"]
+        if status != 200:
+            # Recorded as not accepted, so `sent` leaves the call out.
+            record.errcode = -status
+            return web.Response(status=status, text="Internal Server Error")
         return web.Response(
             text=json.dumps(answer, ensure_ascii=False), content_type="application/json"
         )
 
-    def _answer(self, path: str, query: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, path: str, query: Any, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if (
             path != "webhook/send"
             and path != "aibot/response"
             and query.get("access_token") not in self._valid_tokens
         ):
-            return {"errcode": 42001, "errmsg": "access_token expired"}
+            return 200, {"errcode": 42001, "errmsg": "access_token expired"}
         for rule in self._rules:
             if (
                 rule.path == path
@@ -156,8 +168,8 @@ class FakeWeChat:
                 and all(payload.get(k) == v for k, v in rule.match.items())
             ):
                 rule.times -= 1
-                return rule.answer
-        return {"errcode": 0, "errmsg": "ok"}
+                return rule.status, rule.answer
+        return 200, {"errcode": 0, "errmsg": "ok"}
 
 
 _nonces = itertools.count(100000)

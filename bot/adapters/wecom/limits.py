@@ -13,6 +13,10 @@ from collections.abc import Awaitable, Callable
 TEXT_MAX_BYTES = 2048
 # Group robot markdown (WeCom webhook/send).
 MARKDOWN_MAX_BYTES = 4096
+# The AI bot's long-connection markdown and stream content: "最长不超过20480个字节"
+# for aibot_send_msg and aibot_respond_msg in WeCom doc 101463 (智能机器人长连接,
+# as of 2026-03) and for stream.content in doc 101031 (被动回复消息).
+LONGCONN_MAX_BYTES = 20480
 # A group robot takes 20 messages a minute and rejects more with 130101.
 WEBHOOK_PER_MINUTE = 20
 # WeCom drops app messages above 30 a minute per member without an error.

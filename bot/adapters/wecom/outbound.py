@@ -6,8 +6,8 @@ outbox records the failure on the case. Routes that send markdown escape
 the text first (see bot.adapters.wecom.markdown), because it is plain text
 that may quote a resident.
 
-NOTE: these senders do not implement handlers.messages.SendsInParts, so a
-retry after a failed later part sends the parts that arrived again.
+Every sender that splits implements handlers.messages.SendsInParts, so a
+retry after a failed later part starts at that part.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from bot.adapters.wecom.limits import (
 )
 from bot.adapters.wecom.markdown import markdown_parts
 from bot.adapters.wecom.parsing import PLATFORM_AIBOT, PLATFORM_APP, PLATFORM_MP
+from bot.adapters.wecom.parts import send_from
 from handlers.errors import DeliverySkipped, PlatformError
-from handlers.messages import ChatTarget, UserTarget
+from handlers.messages import ChatTarget, PartsSent, UserTarget
 from models import ChatGroup, ChatKind
 
 PLATFORM_WEBHOOK = "wecom_webhook"
@@ -59,15 +60,31 @@ class WeComAppOutbound:
         self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
     ) -> None:
         """Send text to a member (message/send) or an app group chat (appchat/send)."""
+        await self.send_parts(target, text, reply_to=reply_to)
+
+    async def send_parts(
+        self,
+        target: ChatTarget | UserTarget,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        first_part: int = 0,
+        parts_sent: PartsSent | None = None,
+    ) -> None:
+        """Send the parts of text from index `first_part` on; see handlers.messages.SendsInParts."""
         if isinstance(target, ChatTarget) and await self._is_group(target.chat_id):
-            for part in split_utf8(text, TEXT_MAX_BYTES):
+
+            async def post(_index: int, part: str) -> None:
                 await self.api.post(
                     "appchat/send",
                     {"chatid": target.chat_id, "msgtype": "text", "text": {"content": part}},
                 )
+
+            parts = split_utf8(text, TEXT_MAX_BYTES)
+            await send_from(parts, first_part, parts_sent, post, target=f"app group {target.chat_id}")
             return
         user_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
-        await self.send_to_member(user_id, text)
+        await self.send_to_member(user_id, text, first_part=first_part, parts_sent=parts_sent)
 
     async def send_image(self, target: ChatTarget | UserTarget, path: Path) -> None:
         """Upload a picture and send it to a member or an app group chat."""
@@ -80,9 +97,15 @@ class WeComAppOutbound:
         await self._member_limiter.acquire(user_id)
         await self.api.post("message/send", {"touser": user_id, "agentid": self.agent_id, **image})
 
-    async def send_to_member(self, user_id: str, text: str) -> None:
-        """Send text to one member as app messages, at most 30 a minute per member."""
-        for part in split_utf8(text, TEXT_MAX_BYTES):
+    async def send_to_member(
+        self, user_id: str, text: str, *, first_part: int = 0, parts_sent: PartsSent | None = None
+    ) -> None:
+        """Send text to one member as app messages, at most 30 a minute per member.
+
+        Only the parts from index `first_part` on are sent, as in `send_parts`.
+        """
+
+        async def post(_index: int, part: str) -> None:
             await self._member_limiter.acquire(user_id)
             payload = {
                 "touser": user_id,
@@ -95,6 +118,9 @@ class WeComAppOutbound:
                 # WeCom returns errcode 0 but lists the members it could not reach.
                 msg = f"message/send: member {user_id} is invalid or outside the app's visibility"
                 raise PlatformError(msg)
+
+        parts = split_utf8(text, TEXT_MAX_BYTES)
+        await send_from(parts, first_part, parts_sent, post, target=f"member {user_id}")
 
     async def _is_group(self, chat_id: str) -> bool:
         # Members write to the app one-to-one, so a chat the pipeline stored is
@@ -124,12 +150,28 @@ class OfficialAccountOutbound:
         45015 (outside the 48-hour window) and 45047 (20 messages without a
         user message) are final and raised at once.
         """
+        await self.send_parts(target, text, reply_to=reply_to)
+
+    async def send_parts(
+        self,
+        target: ChatTarget | UserTarget,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        first_part: int = 0,
+        parts_sent: PartsSent | None = None,
+    ) -> None:
+        """Send the parts of text from index `first_part` on; see handlers.messages.SendsInParts."""
         open_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
-        for part in split_utf8(text, TEXT_MAX_BYTES):
+
+        async def post(_index: int, part: str) -> None:
             await self.api.post(
                 "message/custom/send",
                 {"touser": open_id, "msgtype": "text", "text": {"content": part}},
             )
+
+        parts = split_utf8(text, TEXT_MAX_BYTES)
+        await send_from(parts, first_part, parts_sent, post, target=f"Official Account user {open_id}")
 
 
 class WebhookOutbound:
@@ -150,9 +192,25 @@ class WebhookOutbound:
         self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
     ) -> None:
         """Send text to the robot's group as markdown, split to 4096 bytes a message."""
+        await self.send_parts(target, text, reply_to=reply_to)
+
+    async def send_parts(
+        self,
+        target: ChatTarget | UserTarget,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        first_part: int = 0,
+        parts_sent: PartsSent | None = None,
+    ) -> None:
+        """Send the parts of text from index `first_part` on; see handlers.messages.SendsInParts."""
         robot = target.chat_id if isinstance(target, ChatTarget) else target.user_id
-        for part in markdown_parts(text, MARKDOWN_MAX_BYTES):
+
+        async def post(_index: int, part: str) -> None:
             await self.api.send_markdown(robot, part)
+
+        parts = markdown_parts(text, MARKDOWN_MAX_BYTES)
+        await send_from(parts, first_part, parts_sent, post, target=f"group robot {robot}")
 
 
 @dataclass(slots=True)
@@ -227,10 +285,28 @@ class AibotOutbound:
     async def send(
         self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None
     ) -> None:
+        await self.send_parts(target, text, reply_to=reply_to)
+
+    async def send_parts(
+        self,
+        target: ChatTarget | UserTarget,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        first_part: int = 0,
+        parts_sent: PartsSent | None = None,
+    ) -> None:
+        """Send the parts of text from index `first_part` on; see handlers.messages.SendsInParts.
+
+        Only a whole text goes through a response_url. A text that a
+        fallback route (the app or a group robot) began is continued on
+        that route, even when the chat has a fresh response_url by then,
+        because the route decides where the text is split.
+        """
         chat_id = target.chat_id if isinstance(target, ChatTarget) else target.user_id
-        url = self.urls.take(chat_id, reply_to)
+        url = self.urls.take(chat_id, reply_to) if first_part == 0 else None
         if url is None:
-            await self._send_without_url(target, chat_id, text)
+            await self._send_without_url(target, chat_id, text, first_part, parts_sent)
             return
         parts = markdown_parts(text, MARKDOWN_MAX_BYTES)
         await post_response_url(self.transport, url, parts[0])
@@ -241,15 +317,24 @@ class AibotOutbound:
             )
             raise PlatformError(msg)
 
-    async def _send_without_url(self, target: ChatTarget | UserTarget, chat_id: str, text: str) -> None:
+    async def _send_without_url(
+        self,
+        target: ChatTarget | UserTarget,
+        chat_id: str,
+        text: str,
+        first_part: int,
+        parts_sent: PartsSent | None,
+    ) -> None:
         if self.app is not None and (isinstance(target, UserTarget) or await self._is_private(chat_id)):
             # A one-to-one chat's id is the member's user id.
-            await self.app.send_to_member(chat_id, text)
+            await self.app.send_to_member(chat_id, text, first_part=first_part, parts_sent=parts_sent)
             return
         robot = self.group_robots.get(chat_id)
         webhook = self.webhook()
         if isinstance(target, ChatTarget) and robot is not None and webhook is not None:
-            await webhook.send(ChatTarget(PLATFORM_WEBHOOK, robot), text)
+            await webhook.send_parts(
+                ChatTarget(PLATFORM_WEBHOOK, robot), text, first_part=first_part, parts_sent=parts_sent
+            )
             return
         if isinstance(target, ChatTarget) and self.app is not None:
             # Case updates send the reporters their own copy through the app,

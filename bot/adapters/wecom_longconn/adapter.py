@@ -10,7 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.adapters.completeness import filled
-from bot.adapters.wecom.markdown import escape_markdown
+from bot.adapters.wecom.limits import LONGCONN_MAX_BYTES
+from bot.adapters.wecom.markdown import markdown_parts
+from bot.adapters.wecom.parts import send_from
 from bot.adapters.wecom_longconn.client import ConnectionSettings, LongConnection
 from bot.adapters.wecom_longconn.protocol import (
     CHAT_TYPE_GROUP,
@@ -24,7 +26,7 @@ from bot.adapters.wecom_longconn.protocol import (
 from bot.services import Services
 from bot.settings import Settings
 from handlers.intake import Pipeline
-from handlers.messages import ChatTarget, UserTarget
+from handlers.messages import ChatTarget, PartsSent, UserTarget
 from models import utcnow
 
 log = logging.getLogger("bot.wecom_aibot")
@@ -36,9 +38,13 @@ MAX_REMEMBERED = 2000
 class LongConnOutbound:
     """Sends replies for the platform "wecom_aibot" over the long connection.
 
-    A reply to a received message goes out as `aibot_respond_msg` under that
-    message's req_id; anything else is pushed with `aibot_send_msg`. Both
-    render markdown, so the text is escaped first.
+    A text longer than LONGCONN_MAX_BYTES goes out as several markdown
+    messages, split at line breaks where possible and never inside a
+    character. The first part of a reply to a received message goes out as
+    `aibot_respond_msg` under that message's req_id. Every other part, and
+    anything else, is pushed with `aibot_send_msg`, which WeCom allows in a
+    chat once someone there wrote to the bot. Both render markdown, so each
+    part is escaped. Satisfies handlers.messages.SendsInParts.
     """
 
     platform = PLATFORM
@@ -54,17 +60,44 @@ class LongConnOutbound:
         _put(self._chat_types, callback.message.chat_id, callback.chat_type)
 
     async def send(self, target: ChatTarget | UserTarget, text: str, *, reply_to: str | None = None) -> None:
-        text = escape_markdown(text)
-        req_id = self._req_ids.pop(reply_to, None) if reply_to else None
-        if req_id is not None:
-            await self._connection.request(respond_frame(req_id, text))
-            return
+        await self.send_parts(target, text, reply_to=reply_to)
+
+    async def send_parts(
+        self,
+        target: ChatTarget | UserTarget,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        first_part: int = 0,
+        parts_sent: PartsSent | None = None,
+    ) -> None:
+        """Send the parts of text from index `first_part` on; see handlers.messages.SendsInParts.
+
+        Raises:
+            PlatformError: The connection is not open, WeCom did not
+                acknowledge a part in time, or it rejected a part.
+        """
+        parts = markdown_parts(text, LONGCONN_MAX_BYTES)
+        # A resumed reply pushes the rest, because its first part used the req_id.
+        req_id = self._req_ids.pop(reply_to, None) if reply_to and first_part == 0 else None
+
+        async def request(index: int, part: str) -> None:
+            if index == 0 and req_id is not None:
+                await self._connection.request(respond_frame(req_id, part))
+            else:
+                await self._connection.request(self._push_frame(target, part))
+
+        await send_from(parts, first_part, parts_sent, request, target=f"AI-bot chat {_chat_id(target)}")
+
+    def _push_frame(self, target: ChatTarget | UserTarget, text: str) -> dict[str, Any]:
         if isinstance(target, UserTarget):
-            frame = send_frame(target.user_id, CHAT_TYPE_SINGLE, text)
-        else:
-            chat_type = self._chat_types.get(target.chat_id, CHAT_TYPE_GROUP)
-            frame = send_frame(target.chat_id, chat_type, text)
-        await self._connection.request(frame)
+            return send_frame(target.user_id, CHAT_TYPE_SINGLE, text)
+        chat_type = self._chat_types.get(target.chat_id, CHAT_TYPE_GROUP)
+        return send_frame(target.chat_id, chat_type, text)
+
+
+def _chat_id(target: ChatTarget | UserTarget) -> str:
+    return target.chat_id if isinstance(target, ChatTarget) else target.user_id
 
 
 def _put(store: OrderedDict[str, Any], key: str, value: Any) -> None:

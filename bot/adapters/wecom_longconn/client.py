@@ -26,6 +26,8 @@ log = logging.getLogger("bot.wecom_aibot")
 
 # Heartbeats in a row without an acknowledgement before the connection counts as dead.
 MAX_MISSED_HEARTBEATS = 2
+# WeCom's global errcode for "系统繁忙" (system busy), the one rejection a later attempt may pass.
+SYSTEM_BUSY = -1
 
 FrameHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -229,7 +231,8 @@ class LongConnection:
         """Send a frame and wait for WeCom's acknowledgement of it.
 
         Raises:
-            PlatformError: Not connected, no acknowledgement in time, or an errcode other than 0.
+            PlatformError: Not connected, no acknowledgement in time, or an errcode
+                other than 0. Only -1 (system busy) of the errcodes is transient.
         """
         ws = self._ws
         if ws is None or ws.closed or not self.connected.is_set():
@@ -253,7 +256,7 @@ class LongConnection:
         errcode = reply.get("errcode", 0)
         if errcode != 0:
             msg = f"WeCom rejected {frame.get('cmd')} req_id={req_id}: errcode {errcode} {reply.get('errmsg', '')}"
-            raise PlatformError(msg)
+            raise PlatformError(msg, transient=errcode == SYSTEM_BUSY)
         return reply
 
     def _fail_pending(self, reason: str) -> None:
