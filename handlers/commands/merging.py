@@ -66,6 +66,14 @@ async def merge(ctx: CommandContext) -> list[Reply]:
         replies.append(
             Reply(PartyTarget(target.party.id, target.party.name), note, target.id, "party")
         )
+    # The source's party got it as a new case, so when another party handles
+    # the target, this notice tells them to drop it.
+    if source.party is not None and source.party_id != target.party_id:
+        note = (
+            f"【工单合并】{source.compound.name} 工单 {source.number}：与工单 {target.number} 是同一问题，"
+            f"已并入工单 {target.number}，由{party_name(target)}承办，贵方无需再处理。"
+        )
+        replies.append(Reply(PartyTarget(source.party.id, source.party.name), note, source.id, "party"))
     if target.urgent and not was_urgent:
         danger = find_danger(normalize(source.summary)) or find_danger(normalize(target.summary))
         replies += await urgent_notices_for_reporters(

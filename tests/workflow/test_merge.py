@@ -143,3 +143,32 @@ async def test_split_opener_leaves_co_reporters(db_url):
 
         assert closed[0].endswith("反映人已撤回。")
         assert (await desk.case(1)).status == CaseStatus.CLOSED
+
+
+async def test_merge_tells_source_party_to_stop(db_url):
+    # The lamp went to the property firm and the fee case to the committee.
+    # Once the lamp case joins the committee's, the firm has nothing left to do.
+    async with open_desk(db_url) as desk:
+        await desk.say("东门路灯不亮了", sender="r1")
+        await desk.say("物业费又涨了凭什么", sender="r2", at=later(1))
+
+        await desk.say("合并 0001 0002", sender="officer", at=later(5))
+
+        to_firm = desk.last_to_user("wang")
+        to_committee = desk.last_to_user("chen")
+        assert len(to_firm) == 1
+        assert "工单 0001" in to_firm[0]
+        assert "已并入工单 0002" in to_firm[0]
+        assert "贵方无需再处理" in to_firm[0]
+        assert any("【工单合并】" in text and "工单 0001 已并入本工单" in text for text in to_committee)
+
+
+async def test_merge_within_party_sends_one_notice(db_url):
+    async with open_desk(db_url) as desk:
+        await two_reports_of_one_lamp(desk)
+
+        await desk.say("合并 0002 0001", sender="officer", at=later(5))
+
+        to_firm = desk.last_to_user("wang")
+        assert len(to_firm) == 1
+        assert "工单 0002 已并入本工单" in to_firm[0]
