@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from handlers import workflow
@@ -27,6 +29,17 @@ MY_CASES_SHOWN = 10
 RATED_EVENT = workflow.Action.RATE.value
 RATING_REPLACED_EVENT = "rating_replaced"
 _RATING_WORDS = {label: rating for rating, label in RATING_LABELS.items()}
+# Residents grade with an adverb as often as without one: 很满意, 非常不满意.
+_RATING_ADVERBS = ("很", "非常", "十分", "特别", "挺", "太")
+_RATING_WORDS |= {
+    adverb + label: rating
+    for rating, label in RATING_LABELS.items()
+    if rating is not Rating.BASIC
+    for adverb in _RATING_ADVERBS
+}
+_RATING_WORDS["不太满意"] = Rating.UNSATISFIED
+# The marks that end a chat line: 满意！, 5分。
+_TRAILING_MARKS = re.compile(r"[。.．!！~～…]+$")
 
 
 async def add_info(ctx: CommandContext) -> list[Reply]:
@@ -175,7 +188,7 @@ def parse_rating(words: list[str]) -> tuple[Rating, int | None, int]:
     if not words:
         msg = "请写上评价：满意、基本满意、不满意，或1-5分。"
         raise BadCommand(msg)
-    word = words[0].removesuffix("分")
+    word = _TRAILING_MARKS.sub("", words[0]).removesuffix("分")
     if word in _RATING_WORDS:
         return _RATING_WORDS[word], None, 1
     digits = word.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
