@@ -112,6 +112,9 @@ async def withdraw(ctx: CommandContext) -> list[Reply]:
     case = await case_by_number(ctx, compound, number)
     if case.reporter_id != ctx.member.id:
         joined = await _co_report(ctx, case)
+        if joined is None and await _left_before(ctx, case):
+            msg = f"您已撤回在工单 {case.number} 中的反映，无需再次撤回。发送“我的工单”可查看您现在反映的工单。"
+            raise BadCommand(msg)
         if joined is None:
             raise deny(access, "withdraw", f"抱歉，只有反映过工单 {case.number} 的居民可以撤回。")
         if case.reporter_id is not None or case.reporter_count > 1:
@@ -132,6 +135,20 @@ async def withdraw(ctx: CommandContext) -> list[Reply]:
         detail=update_for_reporter(case, "已撤回。", reason),
         party_note=update_for_party(case, "工单撤回", reason or "反映人已撤回，无需处理。"),
     )
+
+
+async def _left_before(ctx: CommandContext, case: Case) -> bool:
+    """Tell whether the sender joined the case once and took their report back with 撤回."""
+    left = await ctx.session.scalar(
+        select(func.count())
+        .select_from(CaseEvent)
+        .where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.kind == "co_reporter_removed",
+            CaseEvent.actor_id == ctx.member.id,
+        )
+    )
+    return bool(left)
 
 
 async def _co_report(ctx: CommandContext, case: Case) -> CaseReporter | None:
