@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers import workflow
-from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.base import _TWO_CASE_NUMBERS, CommandContext, CommandSpec, reply_here
 from handlers.commands.common import case_by_number, case_number_argument, command_access, respond, text_after
 from handlers.errors import BadCommand
 from handlers.limits import deadlines_for
@@ -31,6 +31,10 @@ from nlp.normalize import normalize
 async def merge(ctx: CommandContext) -> list[Reply]:
     """合并 0035 0034: case 0035 joins case 0034."""
     await case_number_argument(ctx, "合并 0035 0034")
+    pair = _TWO_CASE_NUMBERS.match(ctx.args[0]) if len(ctx.args) == 1 else None
+    if pair is not None:
+        # 合并 0035，0034: the two numbers were typed as one word.
+        ctx.args = list(pair.groups())
     if len(ctx.args) < 2:
         msg = "请写上两个工单号，前一个并入后一个，例如：合并 0035 0034"
         raise BadCommand(msg)

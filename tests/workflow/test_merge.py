@@ -201,3 +201,13 @@ async def test_merge_does_not_raise_higher_target(db_url):
 
         assert current_rung(await desk.case(1)) == Rung.COMMITTEE
         assert current_rung(await desk.case(2)) == Rung.PARTY
+
+
+async def test_merge_numbers_joined_by_comma(db_url):
+    async with open_desk(db_url) as desk:
+        await two_reports_of_one_lamp(desk)
+
+        replies = await desk.say("合并 0002，0001", sender="officer")
+
+        assert (await desk.case(2)).status == CaseStatus.MERGED
+        assert "与工单 0001 是同一问题，已合并" in replies[0]
