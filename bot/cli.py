@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -201,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         _write_config_error(exc)
         return 2
+    except BrokenPipeError:
+        # The reader of the output went away (cases | head), which is no
+        # database failure and needs no message.
+        _discard_stdout()
+        return 1
     except (OSError, SQLAlchemyError) as exc:
         # Unreachable database servers and unwritable SQLite files end here;
         # the operator needs the cause, not a traceback.
@@ -209,6 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so the flush at exit does not fail on the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _write_config_error(exc: ConfigError) -> None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models import Case, CaseEvent, CaseOutcome, CaseReporter, CaseRound, CaseStatus, DepartmentCall
 
@@ -41,13 +42,33 @@ ENDED_OUTCOMES = (
 # Outcomes the acting party decides. The on-time rate counts only these,
 # because a withdrawal is the resident's act, not the party's.
 PARTY_OUTCOMES = (CaseOutcome.RESOLVED, CaseOutcome.CANNOT_RESOLVE, CaseOutcome.NOT_OUR_DUTY)
-# A case is a false alarm (误报) when its first round ended as one: it was
-# never a problem, so no count or rate includes it. A false-alarm round after
-# a real one (a reopen that was no problem) leaves the case and its earlier
-# rounds counted, and counts nowhere itself.
-FALSE_ALARM_CASE = exists().where(
-    CaseRound.case_id == Case.id, CaseRound.number == 1, CaseRound.outcome == CaseOutcome.NOT_A_CASE
-)
+
+
+def first_closing(round_: type[CaseRound]) -> ColumnElement[bool]:
+    """True for a round that no earlier round of its case closed before.
+
+    A round handed to another party (转派, 改类) ends without an outcome and
+    closes nothing, so the case's first closing act may come in a later round.
+    """
+    earlier = aliased(CaseRound)
+    return ~exists().where(
+        earlier.case_id == round_.case_id, earlier.number < round_.number, earlier.outcome.is_not(None)
+    )
+
+
+def false_alarm_case(case_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """True for a case whose first closing act was 误报.
+
+    It was never a problem, so no count or rate includes it or any of its
+    rounds. A false-alarm round after a real closing (a reopen that was no
+    problem) leaves the case and its earlier rounds counted, and counts
+    nowhere itself.
+    """
+    alarm = aliased(CaseRound)
+    return exists().where(alarm.case_id == case_id, alarm.outcome == CaseOutcome.NOT_A_CASE, first_closing(alarm))
+
+
+FALSE_ALARM_CASE = false_alarm_case(Case.id)
 COUNTED = ~FALSE_ALARM_CASE
 
 CompoundScope = Select[tuple[int]] | Iterable[int]
@@ -236,7 +257,7 @@ def _round_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) 
     # it started, so no other round can count in the period.
     in_scope = and_(in_scope, round_.ended_at >= period.start, round_.started_at < period.end)
     ended = _within(round_.ended_at, period)
-    real = round_.outcome.is_distinct_from(CaseOutcome.NOT_A_CASE)
+    real = and_(round_.outcome.is_distinct_from(CaseOutcome.NOT_A_CASE), ~false_alarm_case(round_.case_id))
     response_due, on_time = _response_terms(round_.responded_at, round_.response_due_at, period, now)
     # A round that ended without a response before its limit was never due:
     # withdrawn, merged or handed to another party in time.
@@ -253,7 +274,7 @@ def _round_counts(in_scope: ColumnElement[bool], period: Period, now: datetime) 
         _count_if(and_(response_due, on_time)).label("responded_in_time"),
         _count_if(closed_with_limit).label("closed_with_limit"),
         _count_if(and_(closed_with_limit, round_.ended_at <= round_.resolve_due_at)).label("closed_on_time"),
-        _count_if(and_(ended, round_.number == 1, round_.outcome == CaseOutcome.NOT_A_CASE)).label("false_alarms"),
+        _count_if(and_(ended, round_.outcome == CaseOutcome.NOT_A_CASE, first_closing(round_))).label("false_alarms"),
     ]
     columns += [_count_if(and_(ended, round_.outcome == outcome)).label(outcome.value) for outcome in ENDED_OUTCOMES]
     return select(*columns).where(in_scope).group_by(round_.compound_id, round_.party_id)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.case_figures import COUNTED, ENDED_OUTCOMES
+from handlers.case_figures import COUNTED, ENDED_OUTCOMES, FALSE_ALARM_CASE, false_alarm_case
 from models import Case, CaseEvent, CaseOutcome, CaseRound, CaseStatus, Compound
 from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
 
@@ -115,7 +115,12 @@ async def compute_stats(
     rounds = list(
         await session.scalars(
             select(CaseRound)
-            .where(CaseRound.compound_id.in_(compound_ids), CaseRound.ended_at >= start, CaseRound.started_at < as_of)
+            .where(
+                CaseRound.compound_id.in_(compound_ids),
+                CaseRound.ended_at >= start,
+                CaseRound.started_at < as_of,
+                ~false_alarm_case(CaseRound.case_id),
+            )
             .order_by(CaseRound.case_id, CaseRound.number)
         )
     )
@@ -137,14 +142,10 @@ async def compute_stats(
 
 
 async def _false_alarm_cases(session: AsyncSession, case_ids: list[int]) -> set[int]:
-    """Return the cases whose first round an officer closed as a false alarm (误报)."""
+    """Return the cases whose first closing act was an officer's false alarm (误报)."""
     if not case_ids:
         return set()
-    rows = await session.scalars(
-        select(CaseRound.case_id).where(
-            CaseRound.case_id.in_(case_ids), CaseRound.number == 1, CaseRound.outcome == CaseOutcome.NOT_A_CASE
-        )
-    )
+    rows = await session.scalars(select(Case.id).where(Case.id.in_(case_ids), FALSE_ALARM_CASE))
     return set(rows)
 
 

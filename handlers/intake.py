@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers import onboarding_texts
 from handlers import replies as texts
 from handlers.cases import (
     NUDGE_COUNTS,
@@ -58,7 +59,7 @@ from handlers.onboarding import (
     tries_to_name_home,
     words_beside_home,
 )
-from handlers.onboarding_lines import read_line
+from handlers.onboarding_lines import asks_how_to_use, read_line
 from handlers.outbox import Outbox, QueuedReplies
 from handlers.pending_note import pending_note
 from handlers.permissions import Level, access_for, holds_staff_role
@@ -384,6 +385,15 @@ class Pipeline:
 
         if not message.text.strip():
             return await self._attachments_only(session, raw, message, chat, member, now)
+        if asks_how_to_use(message.text):
+            # "怎么报修" reads as a repair to the classifier, but it asks how to
+            # report and names no problem. A private chat gets the usage help;
+            # in a group, neighbours answer each other.
+            help_replies = []
+            if message.is_private:
+                usage = onboarding_texts.usage_for_known_home()
+                help_replies.append(Reply(chat_target(message), usage, audience="reporter", reply_to=message.message_id))
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=help_replies)
 
         # A line that is only an address ("是3栋2单元的", "5号楼") places the
         # sender's own case, and "我家也是，3栋的" is a me-too with a place.

@@ -35,6 +35,16 @@ _ROOM_NEIGHBOUR = re.compile(
 # reference.
 _BARE_NUMBER = re.compile(r"(?<![\d.:：*])\d{3,4}(?![\d.:：%％*])(?!\s*(?:/|-\d))")
 
+# Emergency numbers (110 police, 119 fire, 120 ambulance, 122 traffic police)
+# in an urgent report tell neighbours what to do, so they stay when the words
+# around them are about calling or a rescue service: 快打119, 叫了120,
+# 119来了, 消防车119. A bare 119 without such words may still be a flat.
+_EMERGENCY_NUMBERS = frozenset({"110", "119", "120", "122"})
+_CALL_BEFORE = re.compile(
+    r"(?:打|叫|报|拨|呼叫|报警|联系|消防车?|救护车|急救车?|警察)(?:了|过|个|一下)?\s*$"
+)
+_CALL_AFTER = re.compile(r"\s*(?:急救|救护|消防|报警|电话|来了|到了|已经|马上|赶到|的车)")
+
 
 def contains_id_number(text: str) -> bool:
     """Tell whether a text contains a resident ID number of 18 characters or an old one of 15 digits."""
@@ -71,6 +81,7 @@ def mask_for_group(text: str) -> str:
     3栋2单元1002室 becomes 3栋2单元****. Case numbers (工单 0034, 查询 0034),
     other offices' reference numbers (编号A123) and parking spaces (车位0123)
     are kept, unless such a number is itself a phone, ID or room number.
+    So are emergency numbers someone calls or is told to call (快打119).
     """
     pieces: list[str] = []
     start = 0
@@ -125,8 +136,19 @@ def _mask_personal(text: str) -> str:
     text = _ROOM_AFTER_UNIT.sub(_mask_room_after_unit, text)
     text = _ROOM_ALONE.sub("****", text)
     text = _ROOM_NEIGHBOUR.sub(_mask_unless_quantity, text)
-    text = _BARE_NUMBER.sub(_mask_unless_quantity, text)
+    text = _BARE_NUMBER.sub(_mask_bare_number, text)
     return text
+
+
+def _mask_bare_number(match: re.Match[str]) -> str:
+    if match.group(0) in _EMERGENCY_NUMBERS and _is_call(match):
+        return match.group(0)
+    return _mask_unless_quantity(match)
+
+
+def _is_call(match: re.Match[str]) -> bool:
+    before = match.string[max(0, match.start() - 6) : match.start()]
+    return _CALL_BEFORE.search(before) is not None or _CALL_AFTER.match(match.string, match.end()) is not None
 
 
 def _mask_room_after_unit(match: re.Match[str]) -> str:

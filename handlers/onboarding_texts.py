@@ -59,6 +59,15 @@ def usage(platform: str, *, first: bool) -> str:
     )
 
 
+def usage_for_known_home() -> str:
+    """Return the reply to a question about the bot from a resident whose compound is known."""
+    return (
+        "在这里直接描述遇到的问题即可，写明楼栋和位置，例如“3栋电梯坏了”“2单元楼道灯不亮”，"
+        "我们会登记为工单，转给物业、业委会或小区党组织办理，办理进展会私信告诉您。"
+        "发送“我的工单”可查看您反映过的工单，发送“帮助”可查看全部指令。"
+    )
+
+
 def code_not_found(code: str) -> str:
     return f"没有找到编码为“{code}”的小区。"
 

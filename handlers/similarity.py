@@ -81,6 +81,9 @@ _SAME_THING_GROUPS = (
     ("涨价", "上涨", "涨了", "涨到", "提价"),
     # "养狗的能不能文明一点" is about the 狗狗 of "楼下狗狗每天不拴绳".
     ("养狗", "狗狗", "遛狗", "宠物狗", "狗"),
+    # Neighbours see one fire from different sides: "8栋着火了", "8栋冒烟了".
+    # The group is written as 火灾, because 着 is a particle that no bigram keeps.
+    ("火灾", "着火", "起火", "失火", "冒烟", "冒黑烟", "浓烟", "烧起来"),
 )
 _SAME_THING = {word: group[0] for group in _SAME_THING_GROUPS for word in group[1:]}
 _SAME_THING_WORDS = re.compile("|".join(sorted(map(re.escape, _SAME_THING), key=len, reverse=True)))

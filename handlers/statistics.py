@@ -14,8 +14,10 @@ counts in the period and for the party of its own acts:
 - satisfaction rate: 满意 + 基本满意 / ratings given in the period.
 
 A false alarm (误报, outcome NOT_A_CASE) is left out of every count and
-rate, the opened count included, and is counted apart. A false-alarm round
-after a real one counts nowhere, and the earlier rounds keep counting.
+rate, the opened count included, and is counted apart. The rounds handed
+to another party before it closed nothing, so they count nowhere either. A
+false-alarm round after a real closing counts nowhere, and the earlier
+rounds keep counting.
 
 The counting itself is in handlers.case_figures, which computes it for many
 compounds at once.

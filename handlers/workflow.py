@@ -23,7 +23,7 @@ from handlers.errors import BadCommand, InvalidTransition
 from handlers.limits import deadlines_for
 from handlers.rounds import end_round, pass_round, start_round
 from handlers.routing import party_for, route_for
-from handlers.rungs import current_rung, keep_rung
+from handlers.rungs import current_rung, keep_rung, start_rung
 from models import (
     STATUS_LABELS,
     Case,
@@ -609,7 +609,11 @@ async def merge(
     # Merging an older, escalated case into a newer one must not lose its
     # supervision level or its earlier deadlines. The event keeps each
     # deadline the merge brought in, so a later 改类 can keep it too.
-    target.escalation_level = max(target.escalation_level, source.escalation_level)
+    # The levels count rungs climbed from each case's own start rung, so the
+    # rungs are compared: a committee case escalated to the branch lifts a
+    # property case to the branch, not to the committee.
+    if source.escalation_level > 0 and current_rung(source) > current_rung(target):
+        target.escalation_level = int(current_rung(source)) - int(start_rung(target))
     brought_in: dict[str, str] = {}
     for deadline in MERGED_DEADLINES:
         theirs = getattr(source, deadline)

@@ -27,6 +27,9 @@ _CASE_DIGITS = re.compile(r"[0-9]{1,4}|[1-9][0-9]{4,}")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 # What may come before the digits: #34, 工单34, 工单号34, 工单编号：34.
 _CASE_PREFIX = re.compile(r"^(?:[#＃]|工单(?:编?号)?\s*[:：]?\s*[#＃]?)")
+# The suffixes allowed after the digits: 号 (0034号) and the full stop or
+# exclamation mark that ends a chat line (受理 0034。).
+_CASE_SUFFIX = re.compile(r"号?[。.．!！?？~～…]*$")
 # Case.seq is an INTEGER column, which PostgreSQL stores in 32 bits.
 MAX_CASE_SEQ = 2**31 - 1
 _MAX_CASE_DIGITS = len(str(MAX_CASE_SEQ))
@@ -35,7 +38,7 @@ _QUOTED_CHARS = 20
 
 
 def parse_case_number(text: str, *, typed: str | None = None) -> int:
-    """Read a case number as people type it: 0034, 34, #34, 工单34 or 工单号34.
+    """Read a case number as people type it: 0034, 34, #34, 工单34, 工单号34 or 0034号.
 
     A case number is written with at least four digits (Case.number), and
     people may drop its leading zeros. So 1-4 digits are accepted with or
@@ -49,7 +52,7 @@ def parse_case_number(text: str, *, typed: str | None = None) -> int:
     Raises:
         BadCommand: The text is not a case number.
     """
-    digits = _CASE_PREFIX.sub("", text.strip()).strip()
+    digits = _CASE_SUFFIX.sub("", _CASE_PREFIX.sub("", text.strip()).strip())
     digits = digits.translate(_FULL_WIDTH_DIGITS)
     # The length check comes first, because int() rejects very long strings.
     valid = _CASE_DIGITS.fullmatch(digits) and len(digits) <= _MAX_CASE_DIGITS

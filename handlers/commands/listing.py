@@ -13,7 +13,7 @@ from handlers.errors import BadCommand
 from handlers.masking import mask_contacts, mask_for_group
 from handlers.messages import Reply
 from handlers.permissions import Access, Level, deny
-from handlers.replies import case_title, party_name, priority_phrase, short_summary
+from handlers.replies import TRIAGE_HOLDER, case_title, party_name, priority_phrase, short_summary
 from handlers.workflow import status_label
 from models import Case, CaseStatus, ChatKind, Compound
 
@@ -86,8 +86,13 @@ async def list_cases(ctx: CommandContext) -> list[Reply]:
         # private; 查询 of one case shows them to the staff who handle it.
         summary = mask_contacts(case.summary) if private else mask_for_group(case.summary)
         compound_name = f"{names[case.compound_id]} " if several else ""
+        # A case in triage has no party yet, and its title already shows 待分类.
+        if CaseStatus(case.status) is CaseStatus.TRIAGE:
+            state = f"{case_title(case)} {TRIAGE_HOLDER}"
+        else:
+            state = f"{case_title(case)} {status_label(case)} {party_name(case)}"
         lines.append(
-            f"· {compound_name}{case.number} {late}{case_title(case)} {status_label(case)} {party_name(case)} "
+            f"· {compound_name}{case.number} {late}{state} "
             f"{case.reporter_count}人{priority_phrase(case)}：{short_summary(summary, 24)}"
         )
     if len(cases) > LISTED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers import workflow
-from handlers.commands.base import CommandContext, CommandSpec, reply_here
+from handlers.commands.base import _TWO_CASE_NUMBERS, CommandContext, CommandSpec, reply_here
 from handlers.commands.common import case_by_number, case_number_argument, command_access, respond, text_after
 from handlers.errors import BadCommand
 from handlers.limits import deadlines_for
@@ -31,6 +31,10 @@ from nlp.normalize import normalize
 async def merge(ctx: CommandContext) -> list[Reply]:
     """合并 0035 0034: case 0035 joins case 0034."""
     await case_number_argument(ctx, "合并 0035 0034")
+    pair = _TWO_CASE_NUMBERS.match(ctx.args[0]) if len(ctx.args) == 1 else None
+    if pair is not None:
+        # 合并 0035，0034: the two numbers were typed as one word.
+        ctx.args = list(pair.groups())
     if len(ctx.args) < 2:
         msg = "请写上两个工单号，前一个并入后一个，例如：合并 0035 0034"
         raise BadCommand(msg)
@@ -66,6 +70,14 @@ async def merge(ctx: CommandContext) -> list[Reply]:
         replies.append(
             Reply(PartyTarget(target.party.id, target.party.name), note, target.id, "party")
         )
+    # The source's party got it as a new case, so when another party handles
+    # the target, this notice tells them to drop it.
+    if source.party is not None and source.party_id != target.party_id:
+        note = (
+            f"【工单合并】{source.compound.name} 工单 {source.number}：与工单 {target.number} 是同一问题，"
+            f"已并入工单 {target.number}，由{party_name(target)}承办，贵方无需再处理。"
+        )
+        replies.append(Reply(PartyTarget(source.party.id, source.party.name), note, source.id, "party"))
     if target.urgent and not was_urgent:
         danger = find_danger(normalize(source.summary)) or find_danger(normalize(target.summary))
         replies += await urgent_notices_for_reporters(

@@ -6,10 +6,11 @@ from dataclasses import replace
 
 from handlers.commands.base import CommandContext, CommandSpec
 from handlers.commands.common import covered_compounds, take_compound_argument
-from handlers.errors import BadCommand
+from handlers.errors import BadCommand, NotFound
 from handlers.messages import Reply
 from handlers.register_store import records_of
 from models import Compound
+from models.codes import looks_like_code, normalize_code
 
 EXAMPLE = "报事 3栋2单元1002 厨房漏水"
 
@@ -49,12 +50,20 @@ async def _reported_compound(ctx: CommandContext) -> Compound:
 
     Raises:
         BadCommand: None of these gives exactly one compound.
+        NotFound: The first word has the form of a code that no compound has.
     """
     if ctx.chat.compound is not None:
         return ctx.chat.compound
     named = await take_compound_argument(ctx)
     if named is not None:
         return named
+    # The compound code goes first (报事 XQ0002 …), so a first word in the
+    # form of a code that no compound has is a typo. Filing the report under
+    # another compound would hide it from the right one.
+    first = normalize_code(ctx.args[0]) if ctx.args else ""
+    if looks_like_code(first):
+        msg = f"没有编码为“{first}”的小区，请核对小区编码后重新发送，例如：报事 XQ0001 3栋2单元1002 厨房漏水"
+        raise NotFound(msg)
 
     records = await records_of(ctx.session, ctx.member)
     homes = {o.dwelling.compound_id: o.dwelling.compound for o in records if o.moved_out_at is None}

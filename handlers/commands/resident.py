@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from handlers import workflow
@@ -27,6 +29,17 @@ MY_CASES_SHOWN = 10
 RATED_EVENT = workflow.Action.RATE.value
 RATING_REPLACED_EVENT = "rating_replaced"
 _RATING_WORDS = {label: rating for rating, label in RATING_LABELS.items()}
+# Residents grade with an adverb as often as without one: 很满意, 非常不满意.
+_RATING_ADVERBS = ("很", "非常", "十分", "特别", "挺", "太")
+_RATING_WORDS |= {
+    adverb + label: rating
+    for rating, label in RATING_LABELS.items()
+    if rating is not Rating.BASIC
+    for adverb in _RATING_ADVERBS
+}
+_RATING_WORDS["不太满意"] = Rating.UNSATISFIED
+# The marks that end a chat line: 满意！, 5分。
+_TRAILING_MARKS = re.compile(r"[。.．!！~～…]+$")
 
 
 async def add_info(ctx: CommandContext) -> list[Reply]:
@@ -99,6 +112,9 @@ async def withdraw(ctx: CommandContext) -> list[Reply]:
     case = await case_by_number(ctx, compound, number)
     if case.reporter_id != ctx.member.id:
         joined = await _co_report(ctx, case)
+        if joined is None and await _left_before(ctx, case):
+            msg = f"您已撤回在工单 {case.number} 中的反映，无需再次撤回。发送“我的工单”可查看您现在反映的工单。"
+            raise BadCommand(msg)
         if joined is None:
             raise deny(access, "withdraw", f"抱歉，只有反映过工单 {case.number} 的居民可以撤回。")
         if case.reporter_id is not None or case.reporter_count > 1:
@@ -119,6 +135,20 @@ async def withdraw(ctx: CommandContext) -> list[Reply]:
         detail=update_for_reporter(case, "已撤回。", reason),
         party_note=update_for_party(case, "工单撤回", reason or "反映人已撤回，无需处理。"),
     )
+
+
+async def _left_before(ctx: CommandContext, case: Case) -> bool:
+    """Tell whether the sender joined the case once and took their report back with 撤回."""
+    left = await ctx.session.scalar(
+        select(func.count())
+        .select_from(CaseEvent)
+        .where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.kind == "co_reporter_removed",
+            CaseEvent.actor_id == ctx.member.id,
+        )
+    )
+    return bool(left)
 
 
 async def _co_report(ctx: CommandContext, case: Case) -> CaseReporter | None:
@@ -175,7 +205,7 @@ def parse_rating(words: list[str]) -> tuple[Rating, int | None, int]:
     if not words:
         msg = "请写上评价：满意、基本满意、不满意，或1-5分。"
         raise BadCommand(msg)
-    word = words[0].removesuffix("分")
+    word = _TRAILING_MARKS.sub("", words[0]).removesuffix("分")
     if word in _RATING_WORDS:
         return _RATING_WORDS[word], None, 1
     digits = word.translate(str.maketrans("０１２３４５６７８９", "0123456789"))

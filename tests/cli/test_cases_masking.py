@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 
-from tests.cli.test_replay import run_cli
+from tests.cli.test_replay import REPO, run_cli
 from tests.helpers import make_compound, make_services, message, send
 
 REPORT = "15栋3单元601家里水管爆了，电话13912345678，身份证110101199003078888，快来"
@@ -46,3 +49,23 @@ def test_table_masks_phone(db_url, capsys):
     assert code == 0, err
     assert "13912345678" not in out
     assert "139****5678" in out
+
+
+def test_closed_output_pipe_is_no_database_error(db_url):
+    # `cases | head` closes the pipe before the listing is written.
+    open_case(db_url)
+    env = {**os.environ, "DATABASE_URL": db_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "cases"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()
+    with process.stderr:
+        err = process.stderr.read().decode("utf-8")
+    process.wait(timeout=300)
+
+    assert "启动失败" not in err
+    assert "BrokenPipeError" not in err

@@ -489,6 +489,24 @@ async def test_co_reporter_withdraws_own_report(db_url):
     await services.close()
 
 
+async def test_second_withdrawal_says_already_left(db_url):
+    services, _console = await make_services(db_url)
+    await make_compound(services)
+    await send(services, message("3栋电梯坏了，上不去", sender="a", at=later(0)))
+    await send(services, message("3栋电梯也坏了", sender="b", at=later(2)))
+    await send(services, message("撤回 0001", sender="b", at=later(5)))
+    events_before = await count(services, CaseEvent)
+
+    again = await send(services, message("撤回 0001", sender="b", at=later(6)))
+
+    assert "您已撤回在工单 0001 中的反映" in again.replies[0].text
+    assert "只有反映过" not in again.replies[0].text
+    assert await count(services, CaseEvent) == events_before
+    (case,) = await all_cases(services)
+    assert case.reporter_count == 1
+    await services.close()
+
+
 async def test_placeless_case_keeps_other_buildings_out(db_url):
     services, _console = await make_services(db_url)
     await make_compound(services)

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Case, MessageOutcome
+from tests.helpers import later
 from tests.workflow.desk import open_desk
 
 
@@ -19,3 +20,15 @@ async def test_line_without_chinese_opens_nothing(db_url, text: str):
         assert cases == 0
         assert replies == []
         assert desk.results[-1].outcome == MessageOutcome.IGNORED
+
+
+async def test_usage_question_in_group_opens_nothing(db_url):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say("怎么报修啊", sender="r1")
+        report = await desk.say("电梯坏了怎么报修", sender="r2", at=later(1))
+
+        assert replies == []
+        assert desk.results[0].outcome == MessageOutcome.IGNORED
+        assert desk.results[1].opened == 1
+        assert (await desk.case(1)).summary == "电梯坏了怎么报修"
+        assert any("已登记：工单 0001" in text for text in report)

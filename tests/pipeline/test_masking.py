@@ -210,3 +210,20 @@ async def test_parking_space_shown_as_place(db_url):
         assert "****" not in replies[0]
         assert "位置：0123号车位" in notice
         assert (await desk.case(1)).place == "0123号车位"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("天哪 快打119", "天哪 快打119"),
+        ("已经叫了120", "已经叫了120"),
+        ("报110了没有", "报110了没有"),
+        ("119来了", "119来了"),
+        ("消防车119都到了", "消防车119都到了"),
+        ("我住119，电梯坏了", "我住****，电梯坏了"),
+        ("3栋119室漏水", "3栋****漏水"),
+        ("楼上110天天吵", "楼上****天天吵"),
+    ],
+)
+def test_emergency_numbers_kept_when_called(text, expected):
+    assert mask_for_group(text) == expected

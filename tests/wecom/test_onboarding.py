@@ -11,7 +11,7 @@ from sqlalchemy import select
 from handlers.directory import create_compound
 from handlers.messages import InboundMessage
 from handlers.onboarding import parse_home
-from models import Case, ChatGroup, Compound, MessageOutcome, PrivateChatHome, RawMessage
+from models import Case, CaseEvent, ChatGroup, Compound, MessageOutcome, PrivateChatHome, RawMessage
 from tests.helpers import T0, make_services, send
 from tests.wecom.conftest import WeChatBot
 from tests.wecom.platform import now_ts, xml_of
@@ -586,3 +586,28 @@ async def test_problem_in_address_line_registered(db_url):
     assert [(c.category, c.building, c.place) for c in cases] == [("repair", "3", None), ("sanitation", "3", "楼下")]
     assert raw.case_id == cases[0].id
     await services.close()
+
+
+@pytest.mark.parametrize("text", ["怎么报修", "请问怎么用", "我想反映个问题"])
+async def test_usage_question_after_home_opens_nothing(db_url, text):
+    # The classifier reads 怎么报修 as a repair, so once the home is known
+    # the question would otherwise open a case and reach the property firm.
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+    await send(services, private("XQ0001 3栋"))
+    await send(services, private("楼道灯坏了好几天了", minutes=1))
+
+    result = await send(services, private(text, minutes=2))
+
+    assert result.outcome == MessageOutcome.IGNORED
+    assert result.case_ids == []
+    assert len(result.replies) == 1
+    assert result.replies[0].text.startswith("在这里直接描述遇到的问题即可")
+    assert "住在哪个小区" not in result.replies[0].text
+    async with services.sessionmaker() as session:
+        assert list(await session.scalars(select(Case.summary))) == ["楼道灯坏了好几天了"]
+        events = list(await session.scalars(select(CaseEvent.kind)))
+    assert "info_added" not in events
+    await services.close()
+

@@ -29,6 +29,9 @@ INVALID = "不是有效的工单号"
         ("工单编号:0034", 34),
         ("工单#34", 34),
         ("０００２", 2),
+        ("0034。", 34),
+        ("0034号", 34),
+        ("#34！", 34),
         ("9999", 9999),
         ("12345", 12345),
         (str(MAX_CASE_SEQ), MAX_CASE_SEQ),
@@ -40,7 +43,7 @@ def test_case_number_accepted(text, seq):
 
 @pytest.mark.parametrize(
     "text",
-    ["00002", "00034", "012345", "0", "0000", HUGE, str(MAX_CASE_SEQ + 1), "9" * 5000, "²", "3a", ""],
+    ["00002", "00034", "012345", "0", "0000", "。", "号", "0034,0035", HUGE, str(MAX_CASE_SEQ + 1), "9" * 5000, "²", "3a", ""],
 )
 def test_case_number_rejected(text):
     with pytest.raises(BadCommand, match=INVALID):

@@ -223,3 +223,24 @@ async def test_bare_support_joins_the_report_under_discussion(db_url):
         assert await count_cases(desk) == 1
         assert (await desk.case(1)).reporter_count == 3
         assert any("0001" in r for r in support)
+
+
+async def test_fire_seen_twice_one_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("打119！！8栋着火了！！", sender="r1")
+        await desk.say("8栋冒烟了 快报警", sender="r2", at=later(1))
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+        assert cases == 1
+        assert (await desk.case(1)).reporter_count == 2
+
+
+async def test_fires_in_two_buildings_two_cases(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("8栋着火了！！", sender="r1")
+        await desk.say("9栋冒烟了 快报警", sender="r2", at=later(1))
+
+        async with desk.services.sessionmaker() as session:
+            cases = await session.scalar(select(func.count()).select_from(Case))
+        assert cases == 2

@@ -164,3 +164,34 @@ async def test_officer_reopens_false_alarm(db_url):
         assert case.outcome is None
         assert "已重新打开" in replies[0]
         assert any("【工单重开】" in text for text in desk.last_to_user("wang"))
+
+
+@pytest.mark.parametrize("handoff", ["转派 0002 业委会", "改类 0002 邻里纠纷"])
+async def test_false_alarm_after_handoff_left_out(db_url, handoff):
+    # Handing a case to another party ends a round without closing the case,
+    # so a false alarm after it is still the case's first closing act.
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("5号楼电梯又坏了", sender="r2", at=later(1))
+        await desk.say(handoff, sender="officer", chat_id=STAFF_GROUP, at=later(5))
+        await desk.say("误报 0002", sender="officer", chat_id=STAFF_GROUP, at=later(10))
+
+        stats = await desk.say("统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(20))
+        digest = await desk.say("简报", sender="officer", chat_id=STAFF_GROUP, at=later(21))
+
+        assert "新登记 1 件" in stats[0]
+        assert "另有误报 1 件" in stats[0]
+        assert "新增工单 1 件" in digest[0]
+
+
+async def test_false_alarm_after_handoff_not_late(db_url):
+    # The party that held the case past its response limit before the
+    # hand-off is not marked late for a message that was never a problem.
+    async with open_desk(db_url) as desk:
+        await desk.say("5号楼电梯又坏了", sender="r2")
+        await desk.say("转派 0001 业委会", sender="officer", chat_id=STAFF_GROUP, at=later(60 * 24 * 3))
+        await desk.say("误报 0001", sender="officer", chat_id=STAFF_GROUP, at=later(60 * 24 * 3 + 5))
+
+        stats = await desk.say("统计 本月", sender="officer", chat_id=STAFF_GROUP, at=later(60 * 24 * 3 + 10))
+
+        assert "响应率 无（0/0）" in stats[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers.masking import mask_name
+from handlers.rungs import Rung, current_rung
 from handlers.messages import InboundAttachment
 from models import Attachment, CaseStatus, Member
 from tests.helpers import later
@@ -143,3 +144,70 @@ async def test_split_opener_leaves_co_reporters(db_url):
 
         assert closed[0].endswith("反映人已撤回。")
         assert (await desk.case(1)).status == CaseStatus.CLOSED
+
+
+async def test_merge_tells_source_party_to_stop(db_url):
+    # The lamp went to the property firm and the fee case to the committee.
+    # Once the lamp case joins the committee's, the firm has nothing left to do.
+    async with open_desk(db_url) as desk:
+        await desk.say("东门路灯不亮了", sender="r1")
+        await desk.say("物业费又涨了凭什么", sender="r2", at=later(1))
+
+        await desk.say("合并 0001 0002", sender="officer", at=later(5))
+
+        to_firm = desk.last_to_user("wang")
+        to_committee = desk.last_to_user("chen")
+        assert len(to_firm) == 1
+        assert "工单 0001" in to_firm[0]
+        assert "已并入工单 0002" in to_firm[0]
+        assert "贵方无需再处理" in to_firm[0]
+        assert any("【工单合并】" in text and "工单 0001 已并入本工单" in text for text in to_committee)
+
+
+async def test_merge_within_party_sends_one_notice(db_url):
+    async with open_desk(db_url) as desk:
+        await two_reports_of_one_lamp(desk)
+
+        await desk.say("合并 0002 0001", sender="officer", at=later(5))
+
+        to_firm = desk.last_to_user("wang")
+        assert len(to_firm) == 1
+        assert "工单 0002 已并入本工单" in to_firm[0]
+
+
+async def test_merge_keeps_source_rung_across_parties(db_url):
+    # The fee case starts on the committee's rung, and one escalation puts it
+    # on the branch's; the lamp case starts on the property firm's rung.
+    async with open_desk(db_url) as desk:
+        await desk.say("东门路灯不亮了", sender="r1")
+        await desk.say("物业费又涨了凭什么", sender="r2", at=later(1))
+        await desk.say("升级 0002 业委会一直不回复", sender="officer", chat_id="staff-group", at=later(5))
+
+        await desk.say("合并 0002 0001", sender="officer", chat_id="staff-group", at=later(10))
+
+        assert current_rung(await desk.case(2)) == Rung.PARTY
+        assert current_rung(await desk.case(1)) == Rung.PARTY
+
+
+async def test_merge_does_not_raise_higher_target(db_url):
+    # The lamp case escalated once is on the committee's rung, below the
+    # branch's, where the safety case starts.
+    async with open_desk(db_url) as desk:
+        await desk.say("东门路灯不亮了", sender="r1")
+        await desk.say("升级 0001 物业三天未响应", sender="officer", chat_id="staff-group", at=later(5))
+        await desk.say("5栋楼道里有人推电瓶车进去充电，太危险了", sender="r2", at=later(6))
+
+        await desk.say("合并 0001 0002", sender="officer", chat_id="staff-group", at=later(10))
+
+        assert current_rung(await desk.case(1)) == Rung.COMMITTEE
+        assert current_rung(await desk.case(2)) == Rung.PARTY
+
+
+async def test_merge_numbers_joined_by_comma(db_url):
+    async with open_desk(db_url) as desk:
+        await two_reports_of_one_lamp(desk)
+
+        replies = await desk.say("合并 0002，0001", sender="officer")
+
+        assert (await desk.case(2)).status == CaseStatus.MERGED
+        assert "与工单 0001 是同一问题，已合并" in replies[0]

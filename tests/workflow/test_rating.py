@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models import CaseOutcome, CaseStatus
 from tests.workflow.desk import open_desk
 
@@ -140,3 +142,25 @@ async def test_reporter_reopens_after_cannot_resolve(db_url):
         assert case.status == CaseStatus.REOPENED
         assert any("已重新打开" in r for r in reopened)
         assert any("不能重新打开" in r or "只有" in r for r in stranger)
+
+
+@pytest.mark.parametrize(
+    ("text", "rating", "status"),
+    [
+        ("评价 0001 满意！", "satisfied", CaseStatus.CLOSED),
+        ("评价 0001 5分。", "satisfied", CaseStatus.CLOSED),
+        ("评价 0001 很满意 师傅很负责", "satisfied", CaseStatus.CLOSED),
+        ("评价 0001 非常不满意 还在漏", "unsatisfied", CaseStatus.REOPENED),
+        ("评价 0001 不太满意", "unsatisfied", CaseStatus.REOPENED),
+        ("评价 0001。 基本满意", "basic", CaseStatus.CLOSED),
+    ],
+)
+async def test_rating_as_residents_write_it(db_url, text, rating, status):
+    async with open_desk(db_url) as desk:
+        await resolved_leak(desk)
+
+        await desk.say(text, sender="r1")
+
+        case = await desk.case(1)
+        assert case.rating == rating
+        assert case.status == status

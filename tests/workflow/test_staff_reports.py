@@ -70,6 +70,27 @@ async def test_report_names_compound_by_code(db_url):
         assert case.summary == "5栋楼道灯坏了好几天了"
 
 
+async def test_report_with_unknown_code_rejected(db_url):
+    # wang works in one compound only, which would otherwise take the report.
+    async with open_desk(db_url) as desk:
+        replies = await desk.say(
+            "报事 XQ0098 5栋楼道灯坏了好几天了", sender="wang", chat_id="wang-private", private=True
+        )
+
+        assert len(replies) == 1
+        assert "没有编码为“XQ0098”的小区" in replies[0]
+        assert await _cases(desk) == []
+
+
+async def test_report_starting_with_garage_level_files(db_url):
+    # B1 names a garage level, not a compound code.
+    async with open_desk(db_url) as desk:
+        await desk.say("报事 B1 车库顶上漏水", sender="wang", chat_id="wang-private", private=True)
+
+        [case] = await _cases(desk)
+        assert case.compound_id == desk.compound.id
+
+
 async def test_report_goes_to_registered_home(db_url):
     async with open_desk(db_url) as desk:
         other = await _second_compound(desk)

@@ -114,6 +114,21 @@ async def test_triage_listing_for_officer(db_url):
         assert "0001" in listing[0]
 
 
+async def test_triage_listing_names_no_party(db_url):
+    # Until the officer picks the category, no party has the case, as 查询 says.
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+
+        for filter_word in ("待分类", ""):
+            listing = await desk.say(f"工单列表 {filter_word}".strip(), sender="officer", chat_id=STAFF_GROUP)
+
+            [line] = [row for row in listing[0].splitlines() if "0001" in row]
+            assert "待小区专员确认" in line
+            assert "物业服务中心" not in line
+            assert "党支部" not in line
+            assert "待分类 待分类" not in line
+
+
 async def test_triage_case_shows_no_dispatch(db_url):
     async with open_desk(db_url, triage_threshold=1.0) as desk:
         await desk.say(UNCLEAR, sender="r1")
