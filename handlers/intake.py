@@ -291,8 +291,10 @@ class Pipeline:
         parsed = self.commands.parse(message.text)
         # A bare 我的信息 stays a command, whose reply points the resident to a private chat.
         own_record = parsed is not None and asks_for_own_record(parsed.spec.name, parsed.args)
-        if parsed is not None and not own_record and await _resident_words_not_command(
-            session, parsed.spec.name, chat, member
+        if (
+            parsed is not None
+            and not own_record
+            and await _resident_words_not_command(session, parsed.spec.name, chat, member)
         ):
             parsed = None
         if parsed is not None and parsed.staff_only and not await _sent_by_staff(session, chat, member):
@@ -316,6 +318,7 @@ class Pipeline:
                 rest=parsed.rest,
                 zone=self.zone,
                 corrections_path=self.corrections_path,
+                classify=self.classifier.classify,
             )
             reports: list[IntakeResult] = []
             if parsed.spec is report_command.SPEC:
@@ -392,7 +395,9 @@ class Pipeline:
             help_replies = []
             if message.is_private:
                 usage = onboarding_texts.usage_for_known_home()
-                help_replies.append(Reply(chat_target(message), usage, audience="reporter", reply_to=message.message_id))
+                help_replies.append(
+                    Reply(chat_target(message), usage, audience="reporter", reply_to=message.message_id)
+                )
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=help_replies)
 
         # A line that is only an address ("是3栋2单元的", "5号楼") places the
@@ -619,9 +624,7 @@ class Pipeline:
         result = IntakeResult(outcome=MessageOutcome.UNBOUND)
         if chat.bind_hint_sent_at is None and not message.is_private:
             chat.bind_hint_sent_at = now
-            result.replies.append(
-                Reply(target=chat_target(message), text=texts.bind_hint())
-            )
+            result.replies.append(Reply(target=chat_target(message), text=texts.bind_hint()))
         return result
 
     async def _place_own_case(
@@ -716,9 +719,7 @@ class Pipeline:
         # Stickers carry no information about a problem.
         if not any(a.kind != "sticker" for a in message.attachments):
             return IntakeResult(outcome=MessageOutcome.IGNORED)
-        case = await self._case_in_context(
-            session, message, chat, now, ATTACHMENT_WINDOW, reporter=member
-        )
+        case = await self._case_in_context(session, message, chat, now, ATTACHMENT_WINDOW, reporter=member)
         await _store_attachments(session, raw, message, case)
         if case is None:
             return IntakeResult(outcome=MessageOutcome.IGNORED)
@@ -1048,9 +1049,7 @@ async def _case_discussed_in(session: AsyncSession, chat: ChatGroup, since: date
 async def _cases_opened_with(session: AsyncSession, case: Case, member: Member) -> list[Case]:
     """Return the member's other open cases that the message which opened `case` opened too."""
     opening = await session.scalar(
-        select(CaseReporter.raw_message_id).where(
-            CaseReporter.case_id == case.id, CaseReporter.member_id == member.id
-        )
+        select(CaseReporter.raw_message_id).where(CaseReporter.case_id == case.id, CaseReporter.member_id == member.id)
     )
     if opening is None:
         return []
@@ -1109,9 +1108,7 @@ def _replies_to(reply: Reply, message: RawMessage) -> bool:
     return isinstance(reply.target, ChatTarget) and reply.reply_to == message.platform_message_id
 
 
-async def _with_home_building(
-    session: AsyncSession, message: InboundMessage, findings: list[Finding]
-) -> list[Finding]:
+async def _with_home_building(session: AsyncSession, message: InboundMessage, findings: list[Finding]) -> list[Finding]:
     """Fill in the building a resident gave when they first wrote to the bot privately.
 
     "楼道灯坏了" from a resident of 3栋 is about 3栋 unless the text names

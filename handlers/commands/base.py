@@ -21,6 +21,7 @@ from handlers.errors import BadCommand
 from handlers.messages import InboundMessage, Reply, chat_target
 from handlers.permissions import Level
 from models import ChatGroup, ChatKind, Compound, Member, RawMessage
+from nlp.findings import Finding
 from nlp.normalize import fold_characters
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -71,6 +72,9 @@ class CommandContext:
     # The compound a private-chat command named by its code, once that code
     # has been taken out of `args`.
     named_compound: Compound | None = None
+    # The classifier's reading of a text, for commands that carry a
+    # resident's words (补充). None where no classifier is loaded.
+    classify: Callable[[str], list[Finding]] | None = None
 
     @property
     def written_args(self) -> list[str]:

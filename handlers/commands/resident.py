@@ -11,6 +11,7 @@ from handlers.cases import follow_merges, record_event
 from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import case_by_number, case_number_argument, command_access, respond, text_after
 from handlers.errors import BadCommand
+from handlers.follow_ups import OwnCase, raise_to_urgent
 from handlers.masking import mask_for_group, mask_for_private_chat
 from handlers.messages import PartyTarget, Reply
 from handlers.permissions import deny, is_reporter, require_reporter_or_staff
@@ -77,13 +78,13 @@ async def add_info(ctx: CommandContext) -> list[Reply]:
         data={"attachments": len(ctx.message.attachments), "raw_message_id": ctx.raw.id},
     )
     case.updated_at = ctx.now
+    raised = await _raise_if_urgent(ctx, case, text)
+    if raised is not None:
+        return raised
     photos = f"（附{len(ctx.message.attachments)}个附件）" if ctx.message.attachments else ""
     if CaseStatus(case.status) is CaseStatus.TRIAGE:
         # Nothing reaches a party before triage; 分类 forwards what was added.
-        text = (
-            f"已收到，补充信息{photos}已记入工单 {case.number}。"
-            "工单尚待小区专员确认类别，派单后将一并转给承办方。"
-        )
+        text = f"已收到，补充信息{photos}已记入工单 {case.number}。工单尚待小区专员确认类别，派单后将一并转给承办方。"
         return [reply_here(ctx, text, case_id=case.id)]
     party_note = update_for_party(case, "补充信息", f"{text}{photos}") if case.party else None
     replies = [
@@ -94,9 +95,28 @@ async def add_info(ctx: CommandContext) -> list[Reply]:
         )
     ]
     if party_note and case.party is not None:
-        replies.append(
-            Reply(PartyTarget(case.party.id, case.party.name), party_note, case.id, "party")
-        )
+        replies.append(Reply(PartyTarget(case.party.id, case.party.name), party_note, case.id, "party"))
+    return replies
+
+
+async def _raise_if_urgent(ctx: CommandContext, case: Case, text: str) -> list[Reply] | None:
+    """Make an open routine case urgent when the added text reports danger now; return the replies, or None.
+
+    「补充 0001 电梯里有人被困了！快来人」 is the same news as the line without
+    the command, which makes the sender's own case urgent, so it gets the
+    same limits, notices and advice (handlers.follow_ups.raise_to_urgent).
+    """
+    if ctx.classify is None or not text or case.urgent or not CaseStatus(case.status).is_open:
+        return None
+    finding = next((f for f in ctx.classify(text) if f.urgent), None)
+    if finding is None:
+        return None
+    # The case's text and the added line read together name the danger,
+    # as for a follow-up line ("电梯又坏了" and "人都困在里面了" name a lift).
+    reading = ctx.classify(f"{case.summary}，{text}")[0]
+    replies, _placed = await raise_to_urgent(
+        ctx.session, ctx.raw, ctx.message, OwnCase(case, reading), ctx.member, finding, ctx.now
+    )
     return replies
 
 
@@ -226,9 +246,7 @@ async def rate(ctx: CommandContext) -> list[Reply]:
     rating, score, used = parse_rating(ctx.args[1:])
     comment = text_after(ctx, 1 + used)
     replaced = await _replace_earlier_ratings(ctx, case)
-    workflow.rate(
-        ctx.session, case, rating, actor=ctx.member, now=ctx.now, score=score, comment=comment
-    )
+    workflow.rate(ctx.session, case, rating, actor=ctx.member, now=ctx.now, score=score, comment=comment)
     label = RATING_LABELS[rating]
 
     if rating is Rating.UNSATISFIED:
@@ -236,22 +254,15 @@ async def rate(ctx: CommandContext) -> list[Reply]:
         return await respond(
             ctx,
             case,
-            confirmation=(
-                f"很抱歉问题没有解决好。工单 {case.number} 已重新打开，"
-                f"{party_name(case)}将继续处理。"
-            ),
+            confirmation=(f"很抱歉问题没有解决好。工单 {case.number} 已重新打开，{party_name(case)}将继续处理。"),
             group_note=update_for_group(case, "反映人评价不满意，工单已重新打开，将继续跟进。"),
             detail=update_for_reporter(case, "已重新打开，将继续跟进。", note),
-            party_note=update_for_party(
-                case, "不满意·工单重开", f"{note}。回复“受理 {case.number}”确认受理。"
-            ),
+            party_note=update_for_party(case, "不满意·工单重开", f"{note}。回复“受理 {case.number}”确认受理。"),
             branch_note=update_for_party(case, "不满意·工单重开", note),
         )
     if replaced:
         return [reply_here(ctx, f"已更新您对工单 {case.number} 的评价（{label}），以本次评价为准。", case_id=case.id)]
-    return [
-        reply_here(ctx, f"感谢您的评价（{label}）！工单 {case.number} 已记录。", case_id=case.id)
-    ]
+    return [reply_here(ctx, f"感谢您的评价（{label}）！工单 {case.number} 已记录。", case_id=case.id)]
 
 
 async def _replace_earlier_ratings(ctx: CommandContext, case: Case) -> bool:
@@ -307,18 +318,14 @@ async def my_cases(ctx: CommandContext) -> list[Reply]:
         else:
             summary = mask_for_group(case.summary)
         number = f"{case.compound.name} {case.number}" if named else case.number
-        lines.append(
-            f"· {number} {case_title(case)} {status_label(case)} {short_summary(summary, 20)}"
-        )
+        lines.append(f"· {number} {case_title(case)} {status_label(case)} {short_summary(summary, 20)}")
     lines.append("发送“查询 工单号”可看详细进度。")
     return [reply_here(ctx, "\n".join(lines))]
 
 
 SPECS = (
     CommandSpec("add", ("补充",), add_info, "为工单补充信息或照片", "补充 0034 漏水已经流到楼道了"),
-    CommandSpec(
-        "withdraw", ("撤回", "撤销"), withdraw, "撤回自己反映的工单", "撤回 0034 已经自己修好了"
-    ),
+    CommandSpec("withdraw", ("撤回", "撤销"), withdraw, "撤回自己反映的工单", "撤回 0034 已经自己修好了"),
     CommandSpec("rate", ("评价",), rate, "评价已办结的工单", "评价 0034 满意"),
     CommandSpec("mine", ("我的工单",), my_cases, "查看我反映的工单", "我的工单"),
 )

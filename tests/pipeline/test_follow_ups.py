@@ -293,3 +293,30 @@ async def test_urgent_line_routes_triage_case(db_url):
         assert to_firm[0].startswith("【转为紧急】")
         raised = [e for e in await desk.events(1) if e.kind == "urgent_raised"]
         assert [(e.data["from"], e.data["to"]) for e in raised] == [("triage", "new")]
+
+
+async def test_urgent_add_info_makes_case_urgent(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("9栋电梯坏了", sender="r1")
+        replies = await desk.say("补充 0001 电梯里有人被困了！快来人", sender="r1", at=later(30))
+        to_firm = desk.last_to_user("wang")
+
+        assert await count_cases(desk) == 1
+        case = await desk.case(1)
+        assert case.urgent
+        assert case.response_due_at == later(30 + 120)
+        assert replies[0].startswith("被困人员请按电梯警铃")
+        assert "工单 0001（设施报修·紧急）已改为紧急工单" in replies[0]
+        assert len(to_firm) == 1
+        assert to_firm[0].startswith("【转为紧急】阳光花园 工单 0001")
+        assert "紧急情况：电梯里有人被困了！快来人" in to_firm[0]
+        assert await event_kinds(desk, 1) == ["opened", "info_added", "urgent_raised"]
+
+
+async def test_routine_add_info_keeps_case_routine(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("9栋电梯坏了", sender="r1")
+        replies = await desk.say("补充 0001 按钮也没反应", sender="r1", at=later(30))
+
+        assert not (await desk.case(1)).urgent
+        assert replies[0].startswith("已收到，补充信息已记入工单 0001")
