@@ -24,6 +24,7 @@ from handlers.limits import deadlines_for
 from handlers.rounds import end_round, pass_round, start_round
 from handlers.routing import party_for, route_for
 from handlers.rungs import current_rung, keep_rung, start_rung
+from handlers.split_place import reported_place
 from models import (
     STATUS_LABELS,
     Case,
@@ -36,10 +37,7 @@ from models import (
     RawMessage,
 )
 from nlp.cues import ME_TOO
-from nlp.findings import Location
 from nlp.labels import CATEGORY_LABELS
-from nlp.locate import extract_location
-from nlp.normalize import normalize
 
 log = logging.getLogger("handlers.workflow")
 
@@ -651,7 +649,8 @@ async def split(
     """Move one reporter of a case, by position in join order, into a new case of their own.
 
     The new case copies the category and party, takes the text of the
-    reporter's message as its summary and starts with fresh time limits.
+    reporter's message as its summary and the place of their report
+    (split_place.reported_place), and starts with fresh time limits.
 
     Raises:
         BadCommand: The position names no reporter, or the case has only one.
@@ -686,8 +685,7 @@ async def split(
         text = ""
 
     deadlines = deadlines_for(source.category, source.urgent, now)
-    # The split-off report is about its own place, which its text names.
-    place = extract_location(normalize(text)) if text else Location()
+    place = await reported_place(session, source, moving, text)
     new_case = Case(
         compound_id=source.compound_id,
         seq=await next_case_seq(session, source.compound),

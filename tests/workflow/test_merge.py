@@ -211,3 +211,48 @@ async def test_merge_numbers_joined_by_comma(db_url):
 
         assert (await desk.case(2)).status == CaseStatus.MERGED
         assert "与工单 0001 是同一问题，已合并" in replies[0]
+
+
+async def test_split_takes_place_of_merged_case(db_url):
+    # 孙阿姨 named her building in a second message, which placed her case
+    # 0002 at 9栋; her first message, the one her report row keeps, names none.
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002厨房天花板漏水了", sender="r1", name="王阿姨")
+        await desk.say("电梯坏了", sender="r2", name="孙阿姨", at=later(5))
+        await desk.say("9栋的", sender="r2", name="孙阿姨", at=later(6))
+        assert (await desk.case(2)).building == "9"
+        await desk.say("合并 0002 0001", sender="officer", chat_id="staff-group", at=later(10))
+
+        replies = await desk.say("拆分 0001 2", sender="officer", chat_id="staff-group", at=later(20))
+
+        source, new_case = await desk.case(1), await desk.case(3)
+        assert "拆分出工单 0003" in replies[0]
+        assert (new_case.building, new_case.unit, new_case.room, new_case.place) == ("9", None, None, None)
+        assert (source.building, source.unit, source.room) == ("3", "2", "1002")
+        assert new_case.summary == "电梯坏了"
+        assert new_case.category == source.category
+        assert any("9栋" in text for text in desk.last_to_user("wang"))
+
+
+async def test_split_takes_place_of_own_words(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", message_id="leak-1")
+        await desk.say("我也是，5栋1单元也漏水了", sender="r2", reply_to="leak-1", at=later(2))
+
+        await desk.say("拆分 0001 2", sender="officer", chat_id="staff-group", at=later(10))
+
+        new_case = await desk.case(2)
+        assert (new_case.building, new_case.unit, new_case.room) == ("5", "1", None)
+
+
+async def test_split_of_bare_me_too_has_no_place(db_url):
+    # A "我也是" names no place of its own, and the source's place belongs
+    # to the opener, whose problem the split marks as another one.
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1", message_id="leak-1")
+        await desk.say("我也是", sender="r2", reply_to="leak-1", at=later(2))
+
+        await desk.say("拆分 0001 2", sender="officer", chat_id="staff-group", at=later(10))
+
+        new_case = await desk.case(2)
+        assert (new_case.building, new_case.unit, new_case.room, new_case.place) == (None, None, None, None)
