@@ -168,6 +168,33 @@ async def _recount_limits(session: AsyncSession, case: Case) -> None:
     case.resolve_due_at = due["resolve_due_at"]
 
 
+async def merged_deadline_sources(session: AsyncSession, case: Case) -> dict[str, str]:
+    """Map each deadline the case still has from a merge to the number of the merged case.
+
+    Keys are names in workflow.MERGED_DEADLINES. A deadline counts as the
+    merge's when it equals the one a merge since the clock start brought in,
+    moved past the later pauses as 恢复计时 moved it. A deadline that a
+    later step replaced (改类 to a stricter category, for one) is not
+    listed.
+    """
+    start = await clock_start(session, case)
+    table = current_table()
+    rule = table.rule_for(case.category, case.urgent)
+    units = {"response_due_at": rule.acknowledge.unit, "resolve_due_at": rule.resolve.unit}
+    pauses = await _pauses_since(session, case, start)
+    sources: dict[str, str] = {}
+    for merged_at, data in await _merges_since(session, case, start):
+        for name in MERGED_DEADLINES:
+            if name not in data or "from_number" not in data:
+                continue
+            brought_in = _past_pauses(
+                datetime.fromisoformat(data[name]), units[name], merged_at, pauses, table.calendar
+            )
+            if brought_in == getattr(case, name):
+                sources[name] = data["from_number"]
+    return sources
+
+
 async def _pauses_since(session: AsyncSession, case: Case, start: datetime) -> list[tuple[datetime, datetime]]:
     """Return the (paused, resumed) times of the case's pauses that ended at or after `start`."""
     resumed = await session.execute(

@@ -15,6 +15,7 @@ from handlers.ladder import RUNG_LABELS, Rung, report_in, whistle
 from handlers.limits import LimitUnit, counted_in_workdays, current_table, extend_for_pause
 from handlers.messages import Reply
 from handlers.notices import local_time
+from handlers.officer_corrections import merged_deadline_sources
 from handlers.permissions import Level, require_officer, require_reporter_or_staff, require_staff
 from handlers.workflow import status_label
 from models import OUTCOME_LABELS, Case, CaseOutcome, CaseStatus, CaseTimer, Compound
@@ -206,11 +207,8 @@ async def deadlines(ctx: CommandContext) -> list[Reply]:
         text = f"工单 {case.number} 尚待小区专员确认类别，还没有派单，暂不计时。确认类别并派单后开始计算办理时限。"
         return [reply_here(ctx, text, case_id=case.id)]
     timer = await ctx.session.get(CaseTimer, case.id)
-    rule = current_table().rule_for(case.category, case.urgent)
-
-    lines = [
-        f"工单 {case.number} 的办理时限（{rule.acknowledge.phrase()}内响应，{rule.resolve.phrase()}内办结）："
-    ]
+    merged = await merged_deadline_sources(ctx.session, case)
+    lines = [f"工单 {case.number} 的办理时限（{_limit_terms(case, merged)}）："]
     # A case that ended without a step (a false alarm, a withdrawal, a merge)
     # stopped its clocks then, so that step is no longer running or due.
     ended = case.closed_at if not CaseStatus(case.status).is_open else None
@@ -227,6 +225,28 @@ async def deadlines(ctx: CommandContext) -> list[Reply]:
         due = f"，该级期限{local_time(timer.rung_due_at, ctx.zone)}" if timer.rung_due_at else ""
         lines.append(f"督办：已升级至{rung}{due}")
     return [reply_here(ctx, "\n".join(lines), case_id=case.id)]
+
+
+def _limit_terms(case: Case, merged: dict[str, str]) -> str:
+    """Describe where the case's deadlines come from: its category's rule or a merged case.
+
+    A merge keeps the earlier deadlines of the merged case, so the rule of
+    the case's own category would not match the deadlines listed below it.
+    """
+    rule = current_table().rule_for(case.category, case.urgent)
+    response_from = merged.get("response_due_at")
+    resolve_from = merged.get("resolve_due_at")
+    if response_from is not None and response_from == resolve_from:
+        return f"合并时沿用工单 {response_from} 的期限"
+    if response_from is not None:
+        response = f"合并时沿用工单 {response_from} 的响应期限"
+    else:
+        response = f"{rule.acknowledge.phrase()}内响应"
+    if resolve_from is not None:
+        resolve = f"合并时沿用工单 {resolve_from} 的办结期限"
+    else:
+        resolve = f"{rule.resolve.phrase()}内办结"
+    return f"{response}，{resolve}"
 
 
 def _line(
