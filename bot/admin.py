@@ -20,8 +20,9 @@ from bot.admin_checks import (
     checked_code,
     checked_platform,
     checked_user_id,
+    optional_place_name,
     optional_text,
-    required_text,
+    place_name,
 )
 from handlers.directory import compound_by_code, create_compound, member_for
 from handlers.errors import NotFound
@@ -131,7 +132,8 @@ async def add_compound(
 ) -> Compound:
     """Create a compound with its three parties, under a community and street if given.
 
-    Names are stripped of surrounding blanks before they are checked and stored.
+    Names are folded to half-width and stripped of surrounding blanks before
+    they are checked and stored.
 
     Raises:
         ValueError: A name or the code is empty, too long or malformed. The
@@ -139,10 +141,10 @@ async def add_compound(
             name. A street is given without a community, or the community
             already belongs to another street.
     """
-    name = required_text(name, "小区名称")
+    name = place_name(name, "小区名称")
     code = None if code is None else checked_code(code)
-    community = optional_text(community, "社区名称", "--community")
-    street = optional_text(street, "街道名称", "--street")
+    community = optional_place_name(community, "社区名称", "--community")
+    street = optional_place_name(street, "街道名称", "--street")
     if street and not community:
         raise ValueError(await _street_without_community(session, name, street))
     if code and await compound_by_code(session, code) is not None:
@@ -208,8 +210,8 @@ async def grant(
         msg = f"显示名称（--name）最长 {MAX_NAME_CHARS} 个字，现在是 {len(name)} 个字"
         raise ValueError(msg)
     compound_code = optional_text(compound_code, "小区编码", "--compound")
-    community_name = optional_text(community_name, "社区名称", "--community")
-    street_name = optional_text(street_name, "街道名称", "--street")
+    community_name = optional_place_name(community_name, "社区名称", "--community")
+    street_name = optional_place_name(street_name, "街道名称", "--street")
     check_scope(role, compound=compound_code, community=community_name, street=street_name)
 
     compound = party = community = street = None

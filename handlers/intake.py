@@ -56,6 +56,7 @@ from handlers.onboarding import (
     home_of,
     onboard,
     rescan,
+    text_without_code,
     tries_to_name_home,
     words_beside_home,
 )
@@ -543,7 +544,8 @@ class Pipeline:
 
         "我住阳光花园3栋，电梯坏了" binds the chat and reports the lift. The
         problem is read without the compound's name, so 花园 in 阳光花园 is
-        no place, but the case keeps the whole line as the resident wrote it.
+        no place, but the case keeps the line as the resident wrote it, less
+        the compound's code, which names no part of the problem.
         """
         compound = chat.compound
         rest = words_beside_home(message.text, compound) if compound is not None else None
@@ -554,7 +556,7 @@ class Pipeline:
             return
         findings = _share_location([f for f in classified if f.actionable])
         if len(findings) == 1:
-            findings = [replace(findings[0], text=message.text.strip())]
+            findings = [replace(findings[0], text=text_without_code(message.text, compound))]
         findings = await _with_home_building(session, message, findings)
         opened = await self._open_or_join(session, raw, message, chat, compound, member, findings, now)
         result.outcome = opened.outcome

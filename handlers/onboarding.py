@@ -203,6 +203,24 @@ def words_beside_home(text: str, compound: Compound) -> str | None:
     return rest if _name_try(rest) else None
 
 
+def text_without_code(text: str, compound: Compound) -> str:
+    """Return the line as the resident wrote it without the compound's code, which names no part of the problem.
+
+    "XQ0002 8栋 电梯坏了" becomes "8栋 电梯坏了": the code is how the bot
+    found the home, while the building still places the problem. The code
+    is matched as typed, in either case and in full-width forms.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    if len(folded) != len(text):
+        # NOTE: a line whose characters NFKC merges or splits keeps its code,
+        # because the code's place in it cannot be mapped back.
+        return text.strip()
+    spans = [m.span() for m in _CODE.finditer(folded) if m.group(0).upper() == compound.code.upper()]
+    for start, end in reversed(spans):
+        text = text[:start] + " " + text[end:]
+    return " ".join(text.split()).strip(" ,，、:：")
+
+
 def _name_try(folded: str) -> str:
     """Return a normalised line without its address, 小区 and 住, which leaves the try at a name."""
     return address_leftover(folded).replace(_COMPOUND_WORD, "").replace(_LIVE_WORD, "")

@@ -43,6 +43,7 @@ def build_registry(bot_username: str | None = None) -> CommandRegistry:
         *register.SPECS,
     ):
         registry.add(spec)
+    registry.progress_question = query.QUESTION_SPEC
     return registry
 
 

@@ -145,6 +145,8 @@ class CommandRegistry:
         self._by_verb: dict[str, CommandSpec] = {}
         self._by_name: dict[str, CommandSpec] = {}
         self.bot_username = bot_username
+        # The command a bare progress question (0007进度怎么样了) runs, if any.
+        self.progress_question: CommandSpec | None = None
 
     @property
     def specs(self) -> list[CommandSpec]:
@@ -187,8 +189,16 @@ class CommandRegistry:
             return _command(spec, text, folded, rest_at)
         spec, rest_at = self._match_verb(folded)
         if spec is None:
-            return self._parse_unknown_verb(folded)
+            return self._parse_unknown_verb(folded) or self._parse_progress_question(folded)
         return _command(spec, text, folded, rest_at)
+
+    def _parse_progress_question(self, folded: str) -> ParsedCommand | None:
+        """Read "0007进度怎么样了" as a question about case 0007; a number alone is no question."""
+        question = _PROGRESS_QUESTION.match(folded)
+        if question is None or not _ASKING.search(question.group("ask")) or self.progress_question is None:
+            return None
+        number = question.group("number")
+        return ParsedCommand(self.progress_question, [number], number)
 
     def for_another_bot(self, text: str) -> bool:
         """Tell whether the text is a slash command addressed to another bot, such as /case@OtherBot."""
@@ -252,6 +262,16 @@ def _command(spec: CommandSpec, text: str, folded: str, rest_at: int) -> ParsedC
 _CASE_NUMBER = r"(?:工单(?:编?号)?|[#＃])?\d{4}|(?:工单(?:编?号)?|[#＃])\d{1,3}"
 _ONE_CASE_NUMBER = re.compile(rf"^(?:{_CASE_NUMBER})$")
 _TWO_CASE_NUMBERS = re.compile(rf"^({_CASE_NUMBER})[,，、和]({_CASE_NUMBER})$")
+# Words residents write after a case number when they ask how it is going:
+# 0007进度, 0007的进展, 0007情况怎么样了. `ask` holds at least one of them.
+_PROGRESS_WORDS = (
+    r"(?P<ask>(?:的)?(?:处理)?(?:进度|进展|情况|状态)?"
+    r"(?:怎么样了?|怎样了?|如何了?|咋样了?|到哪了|呢)?)[?？。.．!！~～…]*"
+)
+_ASKING = re.compile(r"进度|进展|情况|状态|样|如何|到哪")
+PROGRESS_SUFFIX = re.compile(rf"号?{_PROGRESS_WORDS}$")
+# A line that is only a case number and such words: 0007进度怎么样了.
+_PROGRESS_QUESTION = re.compile(rf"^(?P<number>{_CASE_NUMBER})号?{_PROGRESS_WORDS}$")
 
 
 def reject_second_case(ctx: CommandContext, verb: str) -> None:

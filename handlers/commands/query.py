@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import and_, func, or_, select
 
 from handlers.cases import follow_merges
-from handlers.commands.base import CommandContext, CommandSpec, reply_here
-from handlers.commands.common import case_by_number, case_number_argument, command_access
+from handlers.commands.base import PROGRESS_SUFFIX, CommandContext, CommandSpec, reply_here
+from handlers.commands.common import case_by_number, case_number_argument, command_access, parse_case_number
+from handlers.errors import BadCommand, DomainError
 from handlers.ladder import escalation_label
 from handlers.masking import mask_for_group, mask_for_private_chat, mask_name
 from handlers.messages import Reply
 from handlers.outbox import PLATFORM_LABELS
-from handlers.permissions import is_reporter
+from handlers.permissions import Access, is_reporter
 from handlers.replies import (
     TRIAGE_HOLDER,
     case_location,
@@ -22,7 +23,7 @@ from handlers.replies import (
     quoted,
 )
 from handlers.workflow import status_label
-from models import OUTCOME_LABELS, ROLE_LABELS, Case, CaseEvent, CaseOutcome, CaseStatus, ChatKind, Role, RoleKind
+from models import OUTCOME_LABELS, ROLE_LABELS, Case, Compound, CaseEvent, CaseOutcome, CaseStatus, ChatKind, Role, RoleKind
 
 # The maximum number of events 查询 lists: the first event and the latest ones.
 TIMELINE_LENGTH = 10
@@ -78,9 +79,56 @@ EVENT_LABELS: dict[str, str] = {
 
 
 async def query(ctx: CommandContext) -> list[Reply]:
-    number = await case_number_argument(ctx, "查询 0034", one_case_verb="查询")
+    number = await _queried_number(ctx)
     compound, access = await command_access(ctx)
     case = await case_by_number(ctx, compound, number)
+    return await _answer(ctx, case, compound, access)
+
+
+async def progress_question(ctx: CommandContext) -> list[Reply]:
+    """Reply to a bare "0007进度怎么样了" as to 查询 0007, when the bot is addressed and the sender may see the case.
+
+    In a residents' group such a line is neighbours talking, and a number
+    the sender cannot query may be a flat, so both get no reply rather than
+    an error; the line opens no case either.
+    """
+    if not (ctx.message.is_private or ctx.message.mentions_bot):
+        return []
+    try:
+        compound, access = await command_access(ctx)
+        case = await case_by_number(ctx, compound, ctx.args[0])
+    except DomainError:
+        return []
+    if not (access.can_act_on(case) or await is_reporter(ctx.session, ctx.member, case)):
+        return []
+    return await _answer(ctx, case, compound, access)
+
+
+async def _queried_number(ctx: CommandContext) -> str:
+    """Return the number 查询 names, without the words residents add (查询0007进度).
+
+    查询 takes no note, so a second case number is one the sender expects a
+    reply for. It is rejected rather than dropped.
+    """
+    number = await case_number_argument(ctx, "查询 0034", one_case_verb="查询")
+    number = PROGRESS_SUFFIX.sub("", number) or number
+    for word in ctx.args[1:2]:
+        second = PROGRESS_SUFFIX.sub("", word)
+        if second and _is_number(second):
+            msg = f"一条指令只能查询一个工单，请分开发送：“查询 {number}”和“查询 {second}”。"
+            raise BadCommand(msg)
+    return number
+
+
+def _is_number(word: str) -> bool:
+    try:
+        parse_case_number(word)
+    except BadCommand:
+        return False
+    return True
+
+
+async def _answer(ctx: CommandContext, case: Case, compound: Compound, access: Access) -> list[Reply]:
     lines: list[str] = []
     if CaseStatus(case.status) is CaseStatus.MERGED:
         target = await follow_merges(ctx.session, case)
@@ -231,4 +279,13 @@ SPEC = CommandSpec(
     handler=query,
     help="查看工单的状态和办理记录",
     example="查询 0034",
+)
+
+# Runs for a bare progress question; it has no verb, so 帮助 does not list it.
+QUESTION_SPEC = CommandSpec(
+    name="case_question",
+    verbs=(),
+    handler=progress_question,
+    help="",
+    example="",
 )

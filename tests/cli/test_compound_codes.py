@@ -85,3 +85,34 @@ def test_grant_reads_code_as_typed(db_url, capsys):
     )
 
     assert code == 0, err
+
+
+def test_full_width_name_stored_half_width(db_url, capsys):
+    code, out, err = run_cli(["compound-add", "ＡＢＣ小区", "--community", "Ｂ２社区"], db_url, capsys)
+
+    assert code == 0, err
+    assert out == "已创建小区 ABC小区，编码 XQ0001。在群里发送“绑定 XQ0001”即可绑定。\n"
+    assert stored_names(db_url) == ["ABC小区"]
+
+
+def test_full_width_name_matches_half_width(db_url, capsys):
+    run_cli(["compound-add", "ＡＢＣ小区"], db_url, capsys)
+
+    code, out, err = run_cli(["compound-add", "ABC小区"], db_url, capsys)
+
+    assert code == 2
+    assert out == ""
+    assert "ABC小区" in err
+    assert stored_names(db_url) == ["ABC小区"]
+
+
+def stored_names(db_url: str) -> list[str]:
+    async def names() -> list[str]:
+        engine = create_engine(db_url)
+        try:
+            async with engine.connect() as connection:
+                return list(await connection.scalars(select(Compound.name).order_by(Compound.id)))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(names())

@@ -119,3 +119,14 @@ async def test_me_too_in_other_chat_stays_out(db_url):
     cases = await cases_of(services)
     assert len(cases) == 1
     assert cases[0].reporter_count == 4
+
+
+async def test_code_left_out_of_case_text(db_url):
+    services = await start(db_url)
+
+    result = await send(services, private("ＸＱ０００１ 8栋 电梯坏了", sender="north", minutes=1))
+
+    assert result.outcome == MessageOutcome.OPENED
+    cases = await cases_of(services)
+    assert [c.summary for c in cases] == ["8栋 电梯坏了"]
+    assert cases[0].building == "8"
