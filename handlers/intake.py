@@ -390,8 +390,8 @@ class Pipeline:
         if not message.text.strip():
             return await self._attachments_only(session, raw, message, chat, member, now)
         if asks_how_to_use(message.text):
-            # "怎么报修" reads as a repair to the classifier, but it asks how to
-            # report and names no problem. A private chat gets the usage help;
+            # "怎么报修" reads as a repair to the classifier, but it is a question
+            # about reporting and names no problem. A private chat gets the usage help;
             # in a group, neighbours answer each other.
             help_replies = []
             if message.is_private:

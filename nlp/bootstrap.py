@@ -6,7 +6,7 @@ the other way moves the average by nearly a point. Resampling the rows
 with replacement, many times, shows that spread: the interval is the range
 of the middle 95% of resampled scores. The paired form resamples the same
 rows for two classifiers and counts how often the first scores at least as
-high, which says whether a lead over a baseline is more than luck.
+high, which shows whether a lead over a baseline is more than luck.
 
 The resampling seed is fixed, so a report is the same on every run.
 """

@@ -263,7 +263,7 @@ _CASE_NUMBER = r"(?:工单(?:编?号)?|[#＃])?\d{4}|(?:工单(?:编?号)?|[#＃
 _ONE_CASE_NUMBER = re.compile(rf"^(?:{_CASE_NUMBER})$")
 _TWO_CASE_NUMBERS = re.compile(rf"^({_CASE_NUMBER})[,，、和]({_CASE_NUMBER})$")
 # Words residents write after a case number when they ask how it is going:
-# 0007进度, 0007的进展, 0007情况怎么样了. `ask` holds at least one of them.
+# 0007进度, 0007的进展, 0007情况怎么样了. `ask` contains at least one of them.
 _PROGRESS_WORDS = (
     r"(?P<ask>(?:的)?(?:处理)?(?:进度|进展|情况|状态)?"
     r"(?:怎么样了?|怎样了?|如何了?|咋样了?|到哪了|呢)?)[?？。.．!！~～…]*"

@@ -70,8 +70,8 @@ async def merge(ctx: CommandContext) -> list[Reply]:
         replies.append(
             Reply(PartyTarget(target.party.id, target.party.name), note, target.id, "party")
         )
-    # The source's party got it as a new case, so when another party handles
-    # the target, this notice tells them to drop it.
+    # The source's party got it as a new case. When another party handles
+    # the target, this notice releases the source's party from it.
     if source.party is not None and source.party_id != target.party_id:
         note = (
             f"【工单合并】{source.compound.name} 工单 {source.number}：与工单 {target.number} 是同一问题，"

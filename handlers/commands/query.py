@@ -23,7 +23,18 @@ from handlers.replies import (
     quoted,
 )
 from handlers.workflow import status_label
-from models import OUTCOME_LABELS, ROLE_LABELS, Case, Compound, CaseEvent, CaseOutcome, CaseStatus, ChatKind, Role, RoleKind
+from models import (
+    OUTCOME_LABELS,
+    ROLE_LABELS,
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseStatus,
+    ChatKind,
+    Compound,
+    Role,
+    RoleKind,
+)
 
 # The maximum number of events 查询 lists: the first event and the latest ones.
 TIMELINE_LENGTH = 10
@@ -88,9 +99,9 @@ async def query(ctx: CommandContext) -> list[Reply]:
 async def progress_question(ctx: CommandContext) -> list[Reply]:
     """Reply to a bare "0007进度怎么样了" as to 查询 0007, when the bot is addressed and the sender may see the case.
 
-    In a residents' group such a line is neighbours talking, and a number
-    the sender cannot query may be a flat, so both get no reply rather than
-    an error; the line opens no case either.
+    In a residents' group such a line is neighbours talking. A number the
+    sender cannot query may be a flat. Both get no reply rather than an
+    error, and the line opens no case either.
     """
     if not (ctx.message.is_private or ctx.message.mentions_bot):
         return []

@@ -45,7 +45,7 @@ def test_unresampled_scores_match_the_reported_metrics() -> None:
     assert scores["route_accuracy"][0] == pytest.approx(reported["route_accuracy"])
 
 
-def test_interval_holds_the_score_and_narrows_with_more_rows() -> None:
+def test_interval_narrows_with_rows() -> None:
     small = _mixed(100, 0.2, seed=2)
     large = _mixed(3000, 0.2, seed=2)
 
@@ -70,7 +70,7 @@ def test_intervals_repeat_exactly() -> None:
     assert intervals(examples, guesses) == intervals(examples, guesses)
 
 
-def test_paired_wins_tell_a_real_lead_from_a_tie() -> None:
+def test_paired_wins_lead_and_tie() -> None:
     examples, good = _mixed(500, 0.1, seed=4)
     _, poor = _mixed(500, 0.5, seed=4)
 

@@ -43,7 +43,22 @@ def test_case_number_accepted(text, seq):
 
 @pytest.mark.parametrize(
     "text",
-    ["00002", "00034", "012345", "0", "0000", "。", "号", "0034,0035", HUGE, str(MAX_CASE_SEQ + 1), "9" * 5000, "²", "3a", ""],
+    [
+        "00002",
+        "00034",
+        "012345",
+        "0",
+        "0000",
+        "。",
+        "号",
+        "0034,0035",
+        HUGE,
+        str(MAX_CASE_SEQ + 1),
+        "9" * 5000,
+        "²",
+        "3a",
+        "",
+    ],
 )
 def test_case_number_rejected(text):
     with pytest.raises(BadCommand, match=INVALID):

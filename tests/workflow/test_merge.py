@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers.masking import mask_name
-from handlers.rungs import Rung, current_rung
 from handlers.messages import InboundAttachment
+from handlers.rungs import Rung, current_rung
 from models import Attachment, CaseStatus, Member
 from tests.helpers import later
 from tests.workflow.desk import open_desk

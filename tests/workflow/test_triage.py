@@ -115,7 +115,7 @@ async def test_triage_listing_for_officer(db_url):
 
 
 async def test_triage_listing_names_no_party(db_url):
-    # Until the officer picks the category, no party has the case, as 查询 says.
+    # Until the officer picks the category, no party has the case, as 查询 shows.
     async with open_desk(db_url, triage_threshold=1.0) as desk:
         await desk.say(UNCLEAR, sender="r1")
 
