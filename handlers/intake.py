@@ -392,7 +392,7 @@ class Pipeline:
         if asks_how_to_use(message.text):
             # "怎么报修" reads as a repair to the classifier, but it is a question
             # about reporting and names no problem. A private chat gets the usage help;
-            # in a group, neighbours answer each other.
+            # in a group, neighbours help each other.
             help_replies = []
             if message.is_private:
                 usage = onboarding_texts.usage_for_known_home()

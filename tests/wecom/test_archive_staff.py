@@ -111,16 +111,16 @@ async def test_generated_external_id_stays_apart(wechat: WeChatBot, archive: Arc
 
 
 @pytest.mark.parametrize("staff", ["zhangsan", "wolf"])
-async def test_archive_reporter_told_through_app(wechat: WeChatBot, archive: Archive, staff: str):
+async def test_archive_reporter_reached_through_app(wechat: WeChatBot, archive: Archive, staff: str):
     async with wechat.services.sessionmaker() as session, session.begin():
         await member_for(session, "wecom", staff, "吴师傅")
     await archive.says(staff, LIFT)
 
     await app_says(wechat, MANAGER, "受理 0001", "m-1")
 
-    told = texts_to(wechat, staff)
-    assert len(told) == 1
-    assert "工单 0001" in told[0]
+    received = texts_to(wechat, staff)
+    assert len(received) == 1
+    assert "工单 0001" in received[0]
     [delivery] = await deliveries_to(wechat, staff)
     assert delivery.platform == "wecom_archive"
     assert delivery.status == "sent"
@@ -139,7 +139,7 @@ async def test_app_rejection_recorded_as_failure(wechat: WeChatBot, archive: Arc
     assert "60111" in (delivery.last_error or "")
 
 
-async def test_confirmation_counts_archive_resident_untold(wechat: WeChatBot, archive: Archive):
+async def test_confirmation_counts_unreachable_resident(wechat: WeChatBot, archive: Archive):
     async with wechat.services.sessionmaker() as session, session.begin():
         await member_for(session, "wecom", "wolf", "吴师傅")
     await archive.says("wolf", LIFT)
@@ -152,8 +152,8 @@ async def test_confirmation_counts_archive_resident_untold(wechat: WeChatBot, ar
     assert confirmation == (
         "工单 0001 已标记为无法解决。原因已告知1位反映人，另有1位没有可联系的账号，请人工告知。"
     )
-    told = [t for t in texts_to(wechat, "wolf") if "暂无法解决" in t]
-    assert len(told) == 1
+    received = [t for t in texts_to(wechat, "wolf") if "暂无法解决" in t]
+    assert len(received) == 1
     statuses = {d.status for d in await deliveries_to(wechat, RESIDENT)}
     assert statuses == {"failed"}
     failures = [t for t in texts_to(wechat, OFFICER) if t.startswith("【发送失败】")]
