@@ -23,8 +23,8 @@ from handlers.cases import fill_location, follow_merges, record_event
 from handlers.limits import current_table, deadlines_for
 from handlers.messages import InboundMessage, PartyTarget, Reply, chat_target
 from handlers.register_notices import care_notices
-from handlers.urgent_notices import urgent_notices_for_reporters
-from models import Case, CaseStatus, ChatGroup, Member, PartyKind, RawMessage
+from handlers.urgent_notices import urgent_notices_for_parties, urgent_notices_for_reporters
+from models import Case, CaseStatus, ChatGroup, Member, RawMessage
 from nlp.clauses import opens_topic
 from nlp.findings import Finding, Location
 from nlp.normalize import normalize
@@ -221,13 +221,7 @@ async def raise_to_urgent(
     danger = own.reading.danger or finding.danger
     group = chat_target(message)
     replies = [Reply(group, texts.urgent_raised_for_group(case, phrase, danger), case.id, "group", message.message_id)]
-    if case.party is not None:
-        note = texts.urgent_raised_for_party(case, finding.text, phrase)
-        replies.append(Reply(PartyTarget(case.party.id, case.party.name), note, case.id, "party"))
-        branch = case.compound.party(PartyKind.PARTY)
-        if branch is not None and branch.id != case.party.id:
-            copy = texts.urgent_raised_copy_for_branch(case, finding.text, phrase)
-            replies.append(Reply(PartyTarget(branch.id, branch.name), copy, case.id, "officer"))
+    replies.extend(urgent_notices_for_parties(case, finding.text, phrase))
     # The reply above gives this line's group the advice, so only the
     # neighbours who joined the case from other chats are sent it, once per chat.
     replies.extend(

@@ -1,6 +1,7 @@
-"""Telling a case's other reporters that it became urgent, with what to do right now.
+"""Telling a case's parties and other reporters that it became urgent.
 
-A neighbour who joined a case with 我也是 faces the danger as much as the
+The acting party gets 【转为紧急】 with the new time limit, and the party
+branch a copy when another party acts. A neighbour who joined a case with 我也是 faces the danger as much as the
 resident whose follow-up made the case urgent, or whose urgent case an
 officer merged into it. Each hears of it where they reported it: a group
 once, however many of its members joined, and a private chat by itself.
@@ -15,9 +16,32 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import replies as texts
-from handlers.messages import ChatTarget, Reply, UserTarget
+from handlers.messages import ChatTarget, PartyTarget, Reply, UserTarget
 from handlers.updates import reporter_account
-from models import Case, CaseReporter, ChatGroup, ChatKind, RawMessage
+from models import Case, CaseReporter, ChatGroup, ChatKind, PartyKind, RawMessage
+
+
+def urgent_notices_for_parties(case: Case, note: str, limit_phrase: str) -> list[Reply]:
+    """Build the 【转为紧急】 notice for the acting party and its copy for the party branch.
+
+    Args:
+        case: The case, already urgent.
+        note: The words that made it urgent: the reporter's line, or the
+            merged urgent case.
+        limit_phrase: The time limit the party now has, such as 2小时内响应.
+
+    A case with no acting party, as one awaiting triage, gets no notice, and
+    the branch gets no copy of a notice it receives as the acting party.
+    """
+    if case.party is None:
+        return []
+    note_for_party = texts.urgent_raised_for_party(case, note, limit_phrase)
+    notices = [Reply(PartyTarget(case.party.id, case.party.name), note_for_party, case.id, "party")]
+    branch = case.compound.party(PartyKind.PARTY)
+    if branch is not None and branch.id != case.party.id:
+        copy = texts.urgent_raised_copy_for_branch(case, note, limit_phrase)
+        notices.append(Reply(PartyTarget(branch.id, branch.name), copy, case.id, "officer"))
+    return notices
 
 
 async def urgent_notices_for_reporters(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from handlers import workflow
@@ -11,6 +13,7 @@ from handlers.errors import BadCommand
 from handlers.limits import deadlines_for
 from handlers.masking import mask_name
 from handlers.messages import PartyTarget, Reply
+from handlers.notices import local_time
 from handlers.permissions import Level, require_officer
 from handlers.replies import (
     case_title,
@@ -22,8 +25,8 @@ from handlers.replies import (
     update_for_reporter,
 )
 from handlers.updates import announce
-from handlers.urgent_notices import urgent_notices_for_reporters
-from models import CaseReporter, Member
+from handlers.urgent_notices import urgent_notices_for_parties, urgent_notices_for_reporters
+from models import Case, CaseReporter, Member
 from nlp.cues import find_danger
 from nlp.normalize import normalize
 
@@ -79,11 +82,30 @@ async def merge(ctx: CommandContext) -> list[Reply]:
         )
         replies.append(Reply(PartyTarget(source.party.id, source.party.name), note, source.id, "party"))
     if target.urgent and not was_urgent:
+        note = f"并入的工单 {source.number}：{source.summary}"
+        replies += urgent_notices_for_parties(target, note, _merged_limit_phrase(target, ctx.zone))
         danger = find_danger(normalize(source.summary)) or find_danger(normalize(target.summary))
         replies += await urgent_notices_for_reporters(
             ctx.session, target, emergency_advice(danger), exclude_member_ids=source_members | {ctx.member.id}
         )
     return replies
+
+
+def _merged_limit_phrase(target: Case, zone: ZoneInfo) -> str:
+    """State the deadlines of a case that a merge made urgent, as points in time.
+
+    The merge keeps the earlier deadline of the two cases (see
+    workflow.merge), which ran from the urgent case's opening, so a span
+    such as 2小时内 counted from now would promise more time than the
+    party has. An acknowledged case has met its response limit, so only
+    the resolve deadline is news.
+    """
+    parts = []
+    if target.acknowledged_at is None and target.response_due_at is not None:
+        parts.append(f"{local_time(target.response_due_at, zone)}前响应")
+    if target.resolve_due_at is not None:
+        parts.append(f"{local_time(target.resolve_due_at, zone)}前办结")
+    return "，".join(parts) or "请尽快处理"
 
 
 async def split(ctx: CommandContext) -> list[Reply]:

@@ -125,3 +125,32 @@ async def test_merge_of_routine_case_sends_none(db_url):
         assert not (await desk.case(1)).urgent
         assert not any(RAISED in text for text in replies)
         assert not any(RAISED in text for text in group_notes(other))
+
+
+async def test_urgent_merge_tells_parties(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+        await desk.say("11栋电梯里有人被困，快来人", sender="r5", at=later(30))
+
+        await desk.say("合并 0002 0001", sender="officer", chat_id=STAFF_GROUP, at=later(31))
+
+        (to_firm,) = [text for text in desk.last_to_user("wang") if text.startswith("【转为紧急】")]
+        assert to_firm.startswith("【转为紧急】阳光花园 工单 0001")
+        assert "紧急情况：并入的工单 0002：11栋电梯里有人被困" in to_firm
+        # Case 0002 opened at 10:00 as urgent, and case 0001 keeps its deadlines.
+        assert "时限：改按紧急工单计时，3月2日（周一）12:00前响应，3月3日（周二）10:00前办结。" in to_firm
+        assert "回复“受理 0001”确认受理。" in to_firm
+        (copy,) = [text for text in desk.last_to_user("officer") if text.startswith("【抄送·转为紧急】")]
+        assert "工单 0001" in copy
+
+
+async def test_merge_into_urgent_case_tells_no_party(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("11栋电梯里有人被困，快来人", sender="r5")
+        await desk.say(LIFT, sender="r1", at=later(30))
+
+        await desk.say("合并 0002 0001", sender="officer", chat_id=STAFF_GROUP, at=later(31))
+
+        assert (await desk.case(2)).merged_into_id == (await desk.case(1)).id
+        assert not [text for text in desk.last_to_user("wang") if "转为紧急" in text]
+        assert not [text for text in desk.last_to_user("officer") if "转为紧急" in text]
