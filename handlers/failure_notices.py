@@ -18,6 +18,15 @@ QUOTED_CHARS = 40
 UNNAMED_REPORTER = "一位反映人"
 # The platform of staff group robots, which are named in WECOM_WEBHOOK_KEYS.
 GROUP_ROBOT_PLATFORM = "wecom_webhook"
+# The audience of a scheduled notification's deliveries is the notification's
+# kind. Reminders go to the acting party, and escalations and overdue
+# reminders to staff of several parties and offices (see scheduler.timers).
+SCHEDULED_AUDIENCES = {
+    "reminder": "party",
+    "escalation": "staff",
+    "overdue": "staff",
+    "rating_reminder": "reporter",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +58,8 @@ async def recipient_of(session: AsyncSession, delivery: Delivery) -> Recipient:
     Reporters' names are masked as in the notices to the parties. The
     officer finds the full name in the case's record, with 查询 in a private chat.
     """
-    if delivery.audience == "group":
+    audience = SCHEDULED_AUDIENCES.get(delivery.audience, delivery.audience)
+    if audience == "group":
         title = await session.scalar(
             select(ChatGroup.title).where(
                 ChatGroup.platform == delivery.platform, ChatGroup.chat_id == delivery.target_id
@@ -58,14 +68,18 @@ async def recipient_of(session: AsyncSession, delivery: Delivery) -> Recipient:
         where = f"群“{title}”" if title else "居民群"
         return Recipient("发到", where, "请人工在群里告知进展", "请人工在这些群里告知进展")
     name = await _member_name(session, delivery)
-    if delivery.audience == "reporter":
+    if audience == "reporter":
         label = f"反映人{mask_name(name)}" if name else UNNAMED_REPORTER
         return Recipient("发给", label, "请人工联系该反映人", "请人工联系这些反映人")
-    if delivery.audience == "party":
+    if audience == "party":
         if delivery.platform == GROUP_ROBOT_PLATFORM:
             return Recipient("发到", f"工作群“{delivery.target_id}”", "请人工转告承办方")
         label = f"承办方工作人员{name}" if name else "承办方工作人员"
         return Recipient("发给", label, "请人工转告")
+    if audience == "staff":
+        if delivery.platform == GROUP_ROBOT_PLATFORM:
+            return Recipient("发到", f"工作群“{delivery.target_id}”", "请人工转告")
+        return Recipient("发给", f"工作人员{name}" if name else "工作人员", "请人工转告")
     return Recipient("", "", "请人工联系相关人员")
 
 

@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.messages import ChatTarget, PartyTarget, Reply, UserTarget
 from handlers.outbox import DeliveryResult, Outbox, QueuedReplies
-from models import Notification, NotificationStatus
+from handlers.outbox_store import FAILED, attempts_of_notification
+from models import Delivery, Notification, NotificationStatus
 from scheduler.config import TimerConfig
 from scheduler.drafts import Draft
 from scheduler.send_outcome import MAX_ATTEMPTS, SendOutcome, judge
@@ -201,12 +202,27 @@ async def _send_one(
         # commit still sends them, and the status keeps them from repeating.
         if outcome.final and notification.case_id is not None and notification.kind not in OFFICER_KINDS:
             for platform in outcome.failed_platforms:
-                reports.append(await outbox.queue_failure_report(session, notification.case_id, platform))
+                failed = await _failed_deliveries(session, notification.id, platform)
+                reports.append(
+                    await outbox.queue_failure_report(session, notification.case_id, platform, deliveries=failed)
+                )
     _log_outcome(notification, outcome, attempt, results, values.get("release_at"))
 
     for queued in reports:
         await outbox.send_queued(queued)
     return outcome.status
+
+
+async def _failed_deliveries(session: AsyncSession, notification_id: int, platform: str) -> list[Delivery]:
+    """Return the deliveries of a notification on one platform whose accounts no attempt reached.
+
+    The latest row to an account records every attempt (see
+    outbox_store.attempts_of_notification), so its status says whether the
+    account got the notification in the end.
+    """
+    latest = await attempts_of_notification(session, notification_id)
+    failed = [row for row in latest.values() if row.platform == platform and row.status == FAILED]
+    return sorted(failed, key=lambda row: row.id)
 
 
 def _log_outcome(

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Update, func, select
 
+from handlers.directory import member_for
 from handlers.messages import UserTarget
 from handlers.outbox_store import FIRST_ATTEMPT_WAIT
 from models import Delivery, Notification, NotificationStatus, utcnow
@@ -155,6 +156,57 @@ async def test_final_failure_reported_once(desk: Desk):
 
     assert (await notification(desk, "reminder:flaky")).status == NotificationStatus.FAILED
     assert len(reports()) == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "named"),
+    [
+        ("reminder", "发给承办方工作人员物业王经理、承办方工作人员物业小赵"),
+        ("escalation", "发给工作人员物业王经理、工作人员物业小赵"),
+    ],
+)
+async def test_failure_report_names_recipients(desk: Desk, kind: str, named: str):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    async with desk.services.sessionmaker() as session, session.begin():
+        await member_for(session, "flaky", "wang", "物业王经理")
+        await member_for(session, "flaky", "zhao", "物业小赵")
+    desk.services.outbox.register(FailingOutbound("flaky"))
+    draft = replay_draft(f"{kind}:flaky", platform="flaky", case_id=case.id)
+    draft.kind = kind
+    draft.targets = [
+        {"kind": "user", "platform": "flaky", "user_id": "wang"},
+        {"kind": "user", "platform": "flaky", "user_id": "zhao"},
+    ]
+    await store(desk, draft)
+
+    for moment in [local(2026, 3, 3, 8), local(2026, 3, 3, 8, 5), local(2026, 3, 3, 8, 35), local(2026, 3, 3, 10, 35)]:
+        await desk.sweeper().run_once(moment)
+
+    (report,) = [t for t in desk.sent_to("secretary") if t.startswith("【发送失败】")]
+    assert report.startswith(f"【发送失败】阳光花园 工单 {case.number} {named}的消息未能通过flaky送达")
+    assert "：“【催办】阳光花园 工单 0001" in report
+    assert f"请人工转告，发送“查询 {case.number}”可在办理记录中查看未送达的消息。" in report
+
+
+async def test_partial_failure_report_names_missed(desk: Desk):
+    case = await desk.report("5栋楼道灯坏了好几天了", at=local(2026, 3, 2, 9, 30))
+    async with desk.services.sessionmaker() as session, session.begin():
+        await member_for(session, "flaky", "wang", "物业王经理")
+    desk.services.outbox.register(FailingOutbound("flaky"))
+    draft = replay_draft("escalation:mixed", platform="flaky", case_id=case.id)
+    draft.kind = "escalation"
+    draft.targets = [
+        {"kind": "user", "platform": "test", "user_id": "community"},
+        {"kind": "user", "platform": "flaky", "user_id": "wang"},
+    ]
+    await store(desk, draft)
+
+    await desk.sweeper().run_once(local(2026, 3, 3, 8))
+
+    assert (await notification(desk, "escalation:mixed")).status == NotificationStatus.SENT
+    (report,) = [t for t in desk.sent_to("secretary") if t.startswith("【发送失败】")]
+    assert f"工单 {case.number} 发给工作人员物业王经理的消息未能通过flaky送达" in report
+    assert "community" not in report
 
 
 async def test_failure_report_survives_kill(db_url: str, desk: Desk):
