@@ -7,7 +7,7 @@ from sqlalchemy import and_, func, or_, select
 from handlers.cases import follow_merges
 from handlers.commands.base import PROGRESS_SUFFIX, CommandContext, CommandSpec, reply_here
 from handlers.commands.common import case_by_number, case_number_argument, command_access, parse_case_number
-from handlers.errors import BadCommand, DomainError
+from handlers.errors import BadCommand, DomainError, PermissionDenied
 from handlers.ladder import escalation_label
 from handlers.masking import mask_for_group, mask_for_private_chat, mask_name
 from handlers.messages import Reply
@@ -97,20 +97,33 @@ async def query(ctx: CommandContext) -> list[Reply]:
 
 
 async def progress_question(ctx: CommandContext) -> list[Reply]:
-    """Reply to a bare "0007进度怎么样了" as to 查询 0007, when the bot is addressed and the sender may see the case.
+    """Reply to a bare "0007进度怎么样了" as to 查询 0007 when the bot is addressed.
 
     In a residents' group such a line is neighbours talking. A number the
-    sender cannot query may be a flat. Both get no reply rather than an
-    error, and the line opens no case either.
+    sender cannot query there may be a flat. Both get no reply rather than
+    an error, and the line opens no case either. A private chat talks only
+    to the bot, so a number the sender cannot query gets the error 查询
+    gives, or, for another resident's case, a reply that shows nothing of it.
+
+    Raises:
+        DomainError: In a private chat, 查询 would reject the number too.
+        PermissionDenied: In a private chat, the case is neither the
+            sender's report nor one the sender acts on.
     """
-    if not (ctx.message.is_private or ctx.message.mentions_bot):
+    private = ctx.message.is_private
+    if not (private or ctx.message.mentions_bot):
         return []
     try:
         compound, access = await command_access(ctx)
         case = await case_by_number(ctx, compound, ctx.args[0])
     except DomainError:
+        if private:
+            raise
         return []
     if not (access.can_act_on(case) or await is_reporter(ctx.session, ctx.member, case)):
+        if private:
+            msg = f"您反映过的工单中没有工单 {case.number}，请核对工单号。发送“我的工单”可查看您反映过的工单。"
+            raise PermissionDenied(msg)
         return []
     return await _answer(ctx, case, compound, access)
 

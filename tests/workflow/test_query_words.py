@@ -53,13 +53,51 @@ async def test_bare_question_answered_with_mention(db_url):
         assert replies[0].startswith("工单 0001")
 
 
-async def test_bare_question_silent_for_others(db_url):
+async def test_bare_question_hides_others_case(db_url):
     async with open_desk(db_url) as desk:
         await desk.say(LEAK, sender="r1")
+        await desk.say(LAMP, sender="r2", at=later(1))
 
         stranger = await desk.say("0001进度怎么样了", sender="r2", chat_id="private-chat", private=True, at=later(5))
 
-        assert stranger == []
+        assert stranger == [
+            "您反映过的工单中没有工单 0001，请核对工单号。发送“我的工单”可查看您反映过的工单。"
+        ]
+        assert desk.results[-1].outcome == MessageOutcome.COMMAND
+
+
+async def test_bare_question_unknown_number(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        missing = await desk.say("0007进度怎么样了", sender="r1", chat_id="private-chat", private=True, at=later(5))
+        queried = await desk.say("查询 0007", sender="r1", chat_id="private-chat", private=True, at=later(6))
+
+        assert missing == ["没有找到工单 0007，请核对工单号。"]
+        assert missing == queried
+        assert await desk.case(2) is None
+
+
+async def test_bare_question_without_home(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        unknown = await desk.say("0001进度怎么样了", sender="r9", chat_id="private-r9", private=True, at=later(5))
+        queried = await desk.say("查询 0001", sender="r9", chat_id="private-r9", private=True, at=later(6))
+
+        assert len(unknown) == 1
+        assert unknown[0].startswith("您好，我们还不知道您住在哪个小区。")
+        assert unknown == queried
+
+
+async def test_bare_question_silent_for_flat_in_group(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        addressed = replace(message("@物业机器人 1002的情况怎么样了", sender="r2", at=later(5)), mentions_bot=True)
+        replies = await desk.send(addressed)
+
+        assert replies == []
 
 
 async def test_bare_question_silent_in_group(db_url):
