@@ -643,9 +643,11 @@ class Pipeline:
         """Put a bare address on the sender's own case from the last hour.
 
         Such a line raises no problem of its own, so it only counts when the
-        sender has an open case in this chat. A case without a building gets
-        the address. A case with another building, reported by the sender
-        alone, is corrected ("5栋电梯坏了", then "是6栋的"). Once neighbours
+        sender has an open case in this chat. The cases of the sender's last
+        report that await a building get the address (see _place_awaiting).
+        A case with another building, the only one of its report and
+        reported by the sender alone, is corrected ("5栋电梯坏了", then
+        "是6栋的"). Once neighbours
         have joined, the case stays where they reported it. The reply states
         that, and the liaison officer is asked to check the place and given
         the 改位置 command that sets it.
@@ -671,15 +673,16 @@ class Pipeline:
         if case is None:
             return None
         group = chat_target(message)
-        if not correcting and fill_location(session, case, location, member, now):
-            placed = [case]
-            # "5栋楼道灯不亮了，另外垃圾桶也满了，还有地库有积水", then "是5栋1单元的":
-            # the address is about every problem of that message that lacked a building.
-            for sibling in await _cases_opened_with(session, case, member):
-                if fill_location(session, sibling, location, member, now):
-                    placed.append(sibling)
-            text = "\n".join(texts.location_added(c) for c in sorted(placed, key=lambda c: c.seq))
+        report = [] if correcting else await _cases_of_report(session, case, member)
+        placed = _place_awaiting(session, report, location, member, now)
+        if placed:
+            text = "\n".join(texts.location_added(c) for c in placed)
         elif location.building == case.building:
+            return None
+        elif len(report) > 1 or (not correcting and case.building is None):
+            # A bare address corrects no case of a report with several
+            # problems, because it cannot tell which one it is about, and
+            # it moves no case that awaits no building (see _place_awaiting).
             return None
         elif case.reporter_count > 1 and case.building is not None:
             # Neighbours reported the case where it is, so one reporter's word
@@ -690,9 +693,12 @@ class Pipeline:
             text = texts.location_corrected(case)
         else:
             return None
-        replies = [Reply(group, text, case.id, "group", message.message_id)]
-        replies.extend(await care_notices(session, case, now))
-        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=[case.id], located=1, replies=replies)
+        changed = placed or [case]
+        replies = [Reply(group, text, changed[0].id, "group", message.message_id)]
+        for changed_case in changed:
+            replies.extend(await care_notices(session, changed_case, now))
+        case_ids = [changed_case.id for changed_case in changed]
+        return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=case_ids, located=1, replies=replies)
 
     async def _me_too(
         self,
@@ -1068,6 +1074,33 @@ async def _cases_opened_with(session: AsyncSession, case: Case, member: Member) 
         .order_by(Case.seq)
     )
     return list(siblings)
+
+
+async def _cases_of_report(session: AsyncSession, case: Case, member: Member) -> list[Case]:
+    """Return `case` and the member's other open cases that the message which opened it opened too, by number."""
+    return sorted([case, *await _cases_opened_with(session, case, member)], key=lambda c: c.seq)
+
+
+def _place_awaiting(
+    session: AsyncSession, report: list[Case], location: Location, member: Member, now: datetime
+) -> list[Case]:
+    """Give an address line's building to the cases of one report that await one; return those it placed.
+
+    After 「楼道灯不亮了，另外垃圾桶也满了，还有地库有积水」, the line
+    「是5栋1单元的」 names where the problems that named no place, or a
+    place inside a building (楼道), are: the resident's building. The garage was
+    already named as the place of its problem, and a garage or a gate
+    serves the whole compound, so the line does not make it 5栋1单元地库.
+    This is the rule nlp.findings.carry_places applies when the address
+    comes first in the message. A report with one problem gets the address
+    even at such a place, because the line can only be about that problem:
+    「地库漏水」, then 「是5栋的」, is about the basement of 5栋. A
+    compound-wide matter such as a fee rise never gets a building.
+    """
+    awaiting = [c for c in report if c.building is None and c.category not in COMPOUND_WIDE]
+    if len(report) > 1:
+        awaiting = [c for c in awaiting if c.place is None or c.place in PLACES_IN_BUILDING]
+    return [c for c in awaiting if fill_location(session, c, location, member, now)]
 
 
 def _report_dwelling(case: Case, location: Location) -> Location:

@@ -69,15 +69,63 @@ async def test_address_line_places_every_case_of_report(db_url):
         await desk.say("楼道灯不亮了，另外垃圾桶也满了没人倒，还有地库有积水", sender="r1")
         replies = await desk.say("是5栋1单元的", sender="r1", at=later(1))
 
-        cases = [await desk.case(seq) for seq in (1, 2, 3)]
-        assert [(case.building, case.unit) for case in cases] == [("5", "1")] * 3
-        assert [case.summary for case in cases] == ["楼道灯不亮了", "垃圾桶也满了没人倒", "地库有积水"]
+        lamp, bins, garage = [await desk.case(seq) for seq in (1, 2, 3)]
+        assert [case.summary for case in (lamp, bins, garage)] == ["楼道灯不亮了", "垃圾桶也满了没人倒", "地库有积水"]
+        assert (lamp.building, lamp.unit) == ("5", "1")
+        assert (bins.building, bins.unit) == ("5", "1")
+        # The garage was the place its problem named, and it is no part of 5栋1单元.
+        assert (garage.building, garage.unit, garage.place) == (None, None, "地库")
         assert len(replies) == 1
         assert [line[:17] for line in replies[0].split("\n")] == [
             "已补充位置：工单 0001 的位置",
             "已补充位置：工单 0002 的位置",
-            "已补充位置：工单 0003 的位置",
         ]
+        assert desk.results[-1].case_ids == [lamp.id, bins.id]
+        assert_located(desk.results[-1])
+
+
+async def test_address_line_skips_placed_last_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼道灯不亮了，另外3栋电梯也坏了", sender="r1")
+        replies = await desk.say("是5栋的", sender="r1", at=later(1))
+
+        lamp, lift = await desk.case(1), await desk.case(2)
+        assert lamp.building == "5"
+        assert lift.building == "3"
+        assert [line[:17] for line in replies[0].split("\n")] == ["已补充位置：工单 0001 的位置"]
+
+
+async def test_address_line_repeated_moves_nothing(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼道灯不亮了，另外3栋电梯也坏了", sender="r1")
+        await desk.say("是5栋的", sender="r1", at=later(1))
+
+        replies = await desk.say("是6栋的", sender="r1", at=later(2))
+
+        assert replies == []
+        assert (await desk.case(1)).building == "5"
+        assert (await desk.case(2)).building == "3"
+
+
+async def test_address_line_places_single_garage_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("地库有积水", sender="r1")
+
+        replies = await desk.say("是5栋的", sender="r1", at=later(1))
+
+        garage = await desk.case(1)
+        assert (garage.building, garage.place) == ("5", "地库")
+        assert replies[0].startswith("已补充位置：工单 0001")
+
+
+async def test_address_line_skips_fee_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("物业费又涨了，也没开业主大会", sender="r1")
+
+        replies = await desk.say("是5栋的", sender="r1", at=later(1))
+
+        assert replies == []
+        assert (await desk.case(1)).building is None
 
 
 async def test_correction_keeps_room(db_url):
