@@ -15,7 +15,19 @@ from handlers.permissions import Access, Level, access_for, deny, holds_staff_ro
 from handlers.replies import unstaffed_phrase
 from handlers.routing import unstaffed_party
 from handlers.updates import announce, case_groups, reporter_accounts
-from models import Case, CaseReporter, ChatKind, Community, Compound, Identity, Member, PartyKind, Role, RoleKind
+from models import (
+    PARTY_ROLES,
+    Case,
+    CaseReporter,
+    ChatKind,
+    Community,
+    Compound,
+    Identity,
+    Member,
+    PartyKind,
+    Role,
+    RoleKind,
+)
 from models.codes import is_code, looks_like_code, normalize_code
 
 # The maximum number of compounds named in a reply that requests a code.
@@ -380,6 +392,20 @@ async def sender_accounts(ctx: CommandContext) -> set[tuple[str, str]]:
     return {(platform, user_id) for platform, user_id in rows}
 
 
+async def _in_branch(ctx: CommandContext, case: Case) -> bool:
+    """Tell whether the sender acts for the party branch of the case's compound, which failure notices go to."""
+    found = await ctx.session.scalar(
+        select(Role.id)
+        .where(
+            Role.member_id == ctx.member.id,
+            Role.compound_id == case.compound_id,
+            Role.role.in_([r.value for r in PARTY_ROLES[PartyKind.PARTY]]),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def party_by_word(word: str) -> PartyKind | None:
     """Read a party as people name it: 物业, 业委会, 党组织, 专员..."""
     for kind, words in _PARTY_WORDS.items():
@@ -421,7 +447,14 @@ async def respond(
     in_case_group = ctx.chat.kind != ChatKind.PRIVATE and any(group.id == ctx.chat.id for group in groups)
     if told:
         accounts = await reporter_accounts(ctx.session, case, exclude_member_id=ctx.member.id)
-        confirmation += told_phrase(told, accounts.reachable, accounts.unreachable + accounts.read_only)
+        # A message to a read-only account fails at once, and the branch gets
+        # a 【发送失败】 notice that names the reporter and quotes the message.
+        # A sender in the branch reads that notice, so the count leaves them out.
+        if await _in_branch(ctx, case):
+            phrase = told_phrase(told, accounts.reachable, accounts.unreachable, named_later=accounts.read_only)
+        else:
+            phrase = told_phrase(told, accounts.reachable, accounts.unreachable + accounts.read_only)
+        confirmation += phrase
     first = mask_for_group(group_note) if in_case_group else confirmation
     replies = [reply_here(ctx, first, case_id=case.id)]
     replies += await announce(
@@ -438,15 +471,26 @@ async def respond(
     return replies
 
 
-def told_phrase(what: str, sent: int, unreachable: int) -> str:
+def told_phrase(what: str, sent: int, unreachable: int, *, named_later: int = 0) -> str:
     """Return the sentence that confirms to the officer whether the reporters were sent `what`, such as 原因.
 
     The officer relies on this to know whether anyone still has to call a
     resident, so a reporter without an account is counted, not glossed over.
-    The phrase is empty when the sender is the only reporter.
+    The phrase is empty when no reporter but the sender is counted.
+
+    Args:
+        what: What the reporters' message contains.
+        sent: The reporters the message can reach.
+        unreachable: The reporters the sender should tell by hand.
+        named_later: The reporters the message cannot reach whom a
+            【发送失败】 notice names to the sender. They are counted neither
+            as informed nor as unreachable, so the sentence states how many
+            reporters were informed.
     """
     if not unreachable:
-        return f"{what}已告知反映人。" if sent else ""
+        if not sent:
+            return ""
+        return f"{what}已告知{sent}位反映人。" if named_later else f"{what}已告知反映人。"
     if not sent:
         return f"反映人没有可联系的账号，请人工告知{what}。"
     return f"{what}已告知{sent}位反映人，另有{unreachable}位没有可联系的账号，请人工告知。"

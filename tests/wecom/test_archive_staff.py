@@ -14,6 +14,7 @@ from bot.adapters.wecom_archive.adapter import ArchiveOutbound
 from bot.adapters.wecom_archive.keys import PrivateKeys
 from bot.adapters.wecom_archive.media import MediaStore
 from bot.adapters.wecom_archive.poller import ArchivePoller
+from handlers.commands.common import told_phrase
 from handlers.directory import bind_chat, chat_for, create_compound, member_for
 from models import ChatGroup, Delivery, Identity, PartyKind, Role, RoleKind
 from tests.archive.fake_sdk import ROOM, FakeArchive, new_key_pair, text
@@ -159,3 +160,37 @@ async def test_confirmation_counts_unreachable_resident(wechat: WeChatBot, archi
     failures = [t for t in texts_to(wechat, OFFICER) if t.startswith("【发送失败】")]
     assert failures
     assert all("未能通过企业微信会话内容存档送达" in t for t in failures)
+
+
+async def test_officer_hears_of_archive_resident_once(wechat: WeChatBot, archive: Archive):
+    async with wechat.services.sessionmaker() as session, session.begin():
+        await member_for(session, "wecom", "wolf", "吴师傅")
+    await archive.says("wolf", LIFT)
+    await archive.says(RESIDENT, "3栋电梯又坏了，停在5楼")
+    await app_says(wechat, MANAGER, "受理 0001", "m-1")
+    before = len(texts_to(wechat, OFFICER))
+
+    await app_says(wechat, OFFICER, "无法解决 0001 需业主大会表决动用维修基金", "m-2")
+
+    received = texts_to(wechat, OFFICER)[before:]
+    (confirmation,) = [t for t in received if t.startswith("工单 0001 已标记为无法解决")]
+    # The failure notice names the archive resident, so the confirmation does not count them again.
+    assert confirmation == "工单 0001 已标记为无法解决。原因已告知1位反映人。"
+    (failure,) = [t for t in received if t.startswith("【发送失败】")]
+    assert "发给一位反映人的消息未能通过企业微信会话内容存档送达" in failure
+    assert "请人工联系该反映人" in failure
+    assert not [t for t in received if "请人工告知" in t]
+
+
+@pytest.mark.parametrize(
+    ("sent", "unreachable", "named_later", "expected"),
+    [
+        (2, 0, 0, "原因已告知反映人。"),
+        (2, 0, 1, "原因已告知2位反映人。"),
+        (0, 0, 1, ""),
+        (1, 1, 1, "原因已告知1位反映人，另有1位没有可联系的账号，请人工告知。"),
+        (0, 1, 1, "反映人没有可联系的账号，请人工告知原因。"),
+    ],
+)
+def test_told_phrase_counts(sent: int, unreachable: int, named_later: int, expected: str):
+    assert told_phrase("原因", sent, unreachable, named_later=named_later) == expected
