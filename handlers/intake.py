@@ -647,10 +647,9 @@ class Pipeline:
         report that await a building get the address (see _place_awaiting).
         A case with another building, the only one of its report and
         reported by the sender alone, is corrected ("5栋电梯坏了", then
-        "是6栋的"). Once neighbours
-        have joined, the case stays where they reported it. The reply states
-        that, and the liaison officer is asked to check the place and given
-        the 改位置 command that sets it.
+        "是6栋的"). Once neighbours have joined, the case stays where they
+        reported it. The reply states that, and the liaison officer is asked
+        to check the place and given the 改位置 command that sets it.
 
         With `correcting`, the line states that the case was placed wrongly
         ("不对，是13栋的"), so a case without a building is corrected, not
@@ -1088,9 +1087,10 @@ def _place_awaiting(
 
     After 「楼道灯不亮了，另外垃圾桶也满了，还有地库有积水」, the line
     「是5栋1单元的」 names where the problems that named no place, or a
-    place inside a building (楼道), are: the resident's building. The garage was
-    already named as the place of its problem, and a garage or a gate
-    serves the whole compound, so the line does not make it 5栋1单元地库.
+    place inside a building (楼道), are: the resident's building. The
+    garage was already named as the place of its problem, and a garage or
+    a gate serves the whole compound, so the line does not make it
+    5栋1单元地库.
     This is the rule nlp.findings.carry_places applies when the address
     comes first in the message. A report with one problem gets the address
     even at such a place, because the line can only be about that problem:

@@ -1,9 +1,9 @@
 """Telling a case's parties and other reporters that it became urgent.
 
 The acting party gets 【转为紧急】 with the new time limit, and the party
-branch a copy when another party acts. A neighbour who joined a case with 我也是 faces the danger as much as the
-resident whose follow-up made the case urgent, or whose urgent case an
-officer merged into it. Each hears of it where they reported it: a group
+branch a copy when another party acts. A neighbour who joined a case with
+我也是 faces the danger as much as the resident whose follow-up made the
+case urgent, or whose urgent case an officer merged into it. Each hears of it where they reported it: a group
 once, however many of its members joined, and a private chat by itself.
 A group that already read the news in the same reply is left out.
 """
