@@ -13,6 +13,7 @@ from bot.adapters.registry import start_adapters
 from bot.adapters.wecom_archive.records import PLATFORM as ARCHIVE_PLATFORM
 from bot.dashboard import add_dashboard_routes
 from bot.health import HealthCheck
+from bot.http_errors import ChineseErrorAppRunner
 from bot.listen import ListenError, bind_sockets
 from bot.log_redaction import PathAccessLogger, install_token_redaction
 from bot.preflight import check_run_settings
@@ -77,7 +78,7 @@ async def _serve_on(settings: Settings, sockets: list[socket.socket], stop: asyn
     # them, so it puts back what their cancelled tasks were sending.
     outbox_worker = OutboxWorker(services.outbox)
     outbox_worker.start()
-    runner = web.AppRunner(app, **RUNNER_OPTIONS)
+    runner = ChineseErrorAppRunner(app, **RUNNER_OPTIONS)
     await runner.setup()
     for sock in sockets:
         await web.SockSite(runner, sock).start()
