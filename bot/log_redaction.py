@@ -1,10 +1,10 @@
 """Keeping the dashboard token out of the service's logs.
 
 The dashboard accepts DASHBOARD_TOKEN in the query string (?token=...).
-aiohttp 3.14 logs the whole request line when it cannot parse a request,
-for example one with raw UTF-8 in the query: aiohttp.server writes an ERROR
-whose traceback quotes that line. Its default access log format (%r) does
-the same for every request. So the app installs TokenRedactor on the
+aiohttp 3.14 quotes the whole request line when it cannot parse a request,
+for example one with raw UTF-8 in the query, and bot.http_errors logs the
+first line of that message. aiohttp's default access log format (%r) logs
+the request line of every request. So the app installs TokenRedactor on the
 loggers that see request lines, and serves with PathAccessLogger, which
 logs the path without the query string.
 """
@@ -20,9 +20,9 @@ from aiohttp.abc import AbstractAccessLogger
 
 REDACTED = "***"
 # The loggers that receive request lines or URLs: aiohttp's server, web and
-# access loggers, and the dashboard's own. A filter on a logger applies only
+# access loggers, the dashboard's own and bot.http_errors'. A filter on a logger applies only
 # to records logged to that logger itself, so each one is listed.
-REQUEST_LOGGERS = ("aiohttp.access", "aiohttp.server", "aiohttp.web", "bot.dashboard")
+REQUEST_LOGGERS = ("aiohttp.access", "aiohttp.server", "aiohttp.web", "bot.dashboard", "bot.http")
 
 # A token parameter in a URL or a request line, also access_token=... of the
 # platform APIs. The value ends where the URL or the quoted line ends.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -13,6 +14,7 @@ from bot.adapters.registry import start_adapters
 from bot.adapters.wecom_archive.records import PLATFORM as ARCHIVE_PLATFORM
 from bot.dashboard import add_dashboard_routes
 from bot.health import HealthCheck
+from bot.http_errors import ChineseErrorAppRunner
 from bot.listen import ListenError, bind_sockets
 from bot.log_redaction import PathAccessLogger, install_token_redaction
 from bot.preflight import check_run_settings
@@ -41,6 +43,23 @@ def build_web_app(services: Services) -> web.Application:
     app.router.add_get("/healthz", HealthCheck(services.quick_engine).handle)
     add_dashboard_routes(app, services)
     return app
+
+
+def freeze_startup_objects() -> None:
+    """Collect the garbage of the start, then exempt every object still alive from later collections.
+
+    What the start leaves lives as long as the process: about 350,000
+    objects of imported modules, the classifier and the engines. A full
+    collection walks all of them on the event loop's thread, and every
+    request waits meanwhile. It took 0.3 to 0.6 s on a 2-core Xeon VM at
+    load average 5, and up to 1.3 s within a test run there, while a
+    callback gets 3 s to store its message. Frozen objects are never
+    collected, so those that later end up in a reference cycle leak, which
+    is why this runs once, after the start.
+    """
+    gc.collect()
+    gc.freeze()
+    log.debug("%s objects frozen out of garbage collection", gc.get_freeze_count())
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
@@ -73,11 +92,12 @@ async def _serve_on(settings: Settings, sockets: list[socket.socket], stop: asyn
     except BaseException:
         await services.close()
         raise
+    freeze_startup_objects()
     # Started after the adapters register their senders, and stopped after
     # them, so it puts back what their cancelled tasks were sending.
     outbox_worker = OutboxWorker(services.outbox)
     outbox_worker.start()
-    runner = web.AppRunner(app, **RUNNER_OPTIONS)
+    runner = ChineseErrorAppRunner(app, **RUNNER_OPTIONS)
     await runner.setup()
     for sock in sockets:
         await web.SockSite(runner, sock).start()

@@ -7,9 +7,10 @@ from handlers.onboarding import registered_before
 
 # Platforms that reply to a message with one message of limited size, in
 # UTF-8 bytes. The WeCom AI bot replies through the message's response_url,
-# which takes one call within an hour (WeCom doc 101138, 主动回复消息), and
-# its adapter sends markdown of at most 4096 bytes (bot.adapters.wecom.limits).
-ONE_REPLY_MAX_BYTES = {"wecom_aibot": 4096}
+# which takes one call within an hour of markdown of at most 20480 bytes
+# (WeCom doc 101138, 主动回复消息; RESPONSE_URL_MAX_BYTES in
+# bot.adapters.wecom.limits).
+ONE_REPLY_MAX_BYTES = {"wecom_aibot": 20480}
 
 
 def markdown_size(text: str) -> int:

@@ -7,11 +7,16 @@ import io
 import itertools
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
 import pytest
 from aiohttp import http_parser, web_protocol
+from aiohttp.test_utils import TestServer
+from aiohttp.web_runner import BaseRunner
 
 from bot.adapters.console import ConsoleOutbound
+from bot.http_errors import ChineseErrorAppRunner
+from bot.server import RUNNER_OPTIONS
 from bot.services import Services, build_services
 from bot.settings import Settings
 from handlers.directory import bind_chat, chat_for, create_compound
@@ -107,6 +112,13 @@ async def send_raw_request(port: int, request: bytes) -> tuple[int, str]:
     head, _, body = response.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     return status, body.decode("utf-8", "replace")
+
+
+class ServiceTestServer(TestServer):
+    """A TestServer that serves its app with the runner and options of bot.server.serve."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return ChineseErrorAppRunner(self.app, **{**RUNNER_OPTIONS, **kwargs})
 
 
 def use_pure_python_http_parser(monkeypatch: pytest.MonkeyPatch) -> None:

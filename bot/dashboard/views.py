@@ -70,16 +70,9 @@ async def _checked(request: web.Request, *, quarters_only: bool) -> CheckedReque
 
     zone = ZoneInfo(services.settings.timezone)
     keys = ALLOWED_KEYS - {"sort", "start", "end"} if quarters_only else ALLOWED_KEYS
-    # NOTE: a query string with raw, unencoded non-ASCII bytes never gets here.
-    # aiohttp 3.14.5's C parser rejects it (`curl "...?period=自定义"`), and
-    # web_protocol.RequestHandler.handle_error sends an English text/plain
-    # 400. Middleware and on_response_prepare do not run for that request,
-    # because it has no match info. handler_args only reach RequestHandler's
-    # constructor, and web_server.Server builds RequestHandler itself, so
-    # only overriding aiohttp's private internals could change the page.
-    # handle_error also logs the request line at ERROR, and bot.log_redaction
-    # removes the token from that record. Browsers percent-encode such
-    # bytes, so only hand-made requests see that page.
+    # A query string with raw non-ASCII bytes gets here only under aiohttp's
+    # pure-Python parser. The C parser rejects it (`curl "...?period=自定义"`),
+    # and bot.http_errors responds with the service's own plain-text 400.
     try:
         default_period = QUARTERS[0] if quarters_only else "本月"
         query = parse_query(request.query, request.query_string, now, zone, keys=keys, default_period=default_period)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 from datetime import timedelta
 
@@ -72,3 +73,23 @@ async def test_service_processes_pending_message_at_start(db_url, tmp_path):
         await engine.dispose()
 
     assert outcome == MessageOutcome.OPENED
+
+
+async def test_service_freezes_startup_objects(db_url, tmp_path):
+    # The test session froze its own imports, so start from nothing frozen.
+    gc.unfreeze()
+    settings = Settings(database_url=db_url, data_dir=tmp_path, http_port=free_port(), _env_file=None)  # type: ignore[call-arg]
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop), name="serve-under-test")
+    frozen = 0
+    try:
+        for _ in range(600):
+            frozen = gc.get_freeze_count()
+            if frozen or task.done():
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+    assert frozen > 100_000

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot.dashboard import CLOCK_KEY
-from bot.server import RUNNER_OPTIONS, build_web_app
+from bot.server import build_web_app
 from bot.services import Services
 from handlers.directory import create_compound
 from models import (
@@ -32,7 +32,7 @@ from models import (
     PartyKind,
     Street,
 )
-from tests.helpers import make_services
+from tests.helpers import ServiceTestServer, make_services
 
 TOKEN = "dash-token-7Q2xLw9vRk"
 # 10:00 on Wednesday 18 March 2026 in Shanghai.
@@ -206,15 +206,13 @@ async def start_dashboard(
 ) -> tuple[Services, TestClient]:
     """Start the real web app on 127.0.0.1 with the dashboard's clock pinned to NOW, or to `clock`.
 
-    The runner gets the options of bot.server.serve, so the access log is
-    the one the service writes.
+    The server runs with the runner of bot.server.serve, so the access log
+    and the pages for unparsable requests are the ones the service writes.
     """
     services, _console = await make_services(db_url, **settings)
     app = build_web_app(services)
     app[CLOCK_KEY] = clock
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server(**RUNNER_OPTIONS)
-    client = TestClient(server)
+    client = TestClient(ServiceTestServer(app, host="127.0.0.1"))
     await client.start_server()
     return services, client
 

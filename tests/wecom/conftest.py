@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from bot.adapters.wecom import (
@@ -18,7 +18,7 @@ from bot.adapters.wecom import (
 )
 from bot.server import build_web_app
 from bot.services import Services
-from tests.helpers import make_services
+from tests.helpers import ServiceTestServer, make_services
 from tests.wecom.platform import FakeWeChat, PlatformSigner, SignedRequest
 
 CORP_ID = "ww5f3a9c0d1e2b4a67"
@@ -143,7 +143,7 @@ async def start_bot(db_url: str, fake_wechat: FakeWeChat, **settings: object) ->
     for adapter in adapters:
         assert adapter.missing_settings(services.settings) is None
         await adapter.start(services, web_app)
-    client = TestClient(TestServer(web_app, host="127.0.0.1"))
+    client = TestClient(ServiceTestServer(web_app, host="127.0.0.1"))
     await client.start_server()
     return WeChatBot(
         services,

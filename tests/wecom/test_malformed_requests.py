@@ -8,6 +8,7 @@ import logging
 import pytest
 import xmltodict
 
+from bot.http_errors import UNREADABLE_REQUEST
 from models import ChatGroup, Member, RawMessage
 from tests.helpers import send_raw_request, use_pure_python_http_parser
 from tests.wecom.conftest import WeChatBot
@@ -109,9 +110,10 @@ async def test_raw_non_ascii_query_rejected(wechat: WeChatBot, path: bytes):
     request = wechat.app_signer.encrypted_xml(report_xml())
     target = path + b"?msg_signature=abc&timestamp=" + now_ts().encode() + b"&nonce=\xe8\xa1\x97"
 
-    status, _body = await send_raw_request(wechat.client.port, post(target, request.body))
+    status, body = await send_raw_request(wechat.client.port, post(target, request.body))
 
     assert status == 400
+    assert body == UNREADABLE_REQUEST
     await assert_nothing_stored(wechat)
 
 

@@ -13,6 +13,12 @@ from collections.abc import Awaitable, Callable
 TEXT_MAX_BYTES = 2048
 # Group robot markdown (WeCom webhook/send).
 MARKDOWN_MAX_BYTES = 4096
+# The AI bot's reply through a message's response_url: markdown.content
+# "最长不超过20480个字节" in WeCom doc 101138 (主动回复消息, updated
+# 2025-12-12). A passive reply in the callback's own response has the same
+# figure for stream.content in doc 101031 (被动回复消息, updated 2025-10-21),
+# but the callback routes respond with an empty body and never send one.
+RESPONSE_URL_MAX_BYTES = 20480
 # The AI bot's long-connection markdown and stream content: "最长不超过20480个字节"
 # for aibot_send_msg and aibot_respond_msg in WeCom doc 101463 (智能机器人长连接,
 # as of 2026-03) and for stream.content in doc 101031 (被动回复消息).

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.adapters.wecom.api import ApiTransport, TokenApi, WebhookApi, post_response_url
 from bot.adapters.wecom.limits import (
     MARKDOWN_MAX_BYTES,
+    RESPONSE_URL_MAX_BYTES,
     TEXT_MAX_BYTES,
     SlidingWindowLimiter,
     split_utf8,
@@ -308,7 +309,7 @@ class AibotOutbound:
         if url is None:
             await self._send_without_url(target, chat_id, text, first_part, parts_sent)
             return
-        parts = markdown_parts(text, MARKDOWN_MAX_BYTES)
+        parts = markdown_parts(text, RESPONSE_URL_MAX_BYTES)
         await post_response_url(self.transport, url, parts[0])
         if len(parts) > 1:
             msg = (
