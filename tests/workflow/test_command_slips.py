@@ -42,6 +42,45 @@ async def test_acknowledge_despite_slip(db_url, command):
 
 
 @pytest.mark.parametrize(
+    "command",
+    [
+        "受理【0001】",
+        "受理 【0001】",
+        "受理（0001）",
+        "受理 (0001)",
+        "受理“0001”",
+        "受理「0001」",
+        "受理 [0001]",
+        "受理【工单0001】",
+        "受理 0001\u200b",
+        "\u200b受理 0001",
+        "受理\ufeff 0001",
+    ],
+)
+async def test_acknowledge_bracketed_or_invisible(db_url, command):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say(command, sender="wang", chat_id=STAFF_GROUP)
+
+        assert replies[0].startswith("已受理工单 0001")
+        assert (await desk.case(1)).status == "acknowledged"
+
+
+async def test_bracketed_numbers_merge_note_kept(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say(LAMP, sender="r2")
+        await desk.say("合并【0002】【0001】", sender="officer", chat_id=STAFF_GROUP)
+        await desk.say("受理 0001", sender="wang", chat_id=STAFF_GROUP)
+
+        await desk.say("办结【0001】换了(3)根管子", sender="wang", chat_id=STAFF_GROUP)
+
+        assert (await desk.case(2)).status == "merged"
+        assert (await desk.case(1)).outcome_note == "换了(3)根管子"
+
+
+@pytest.mark.parametrize(
     ("command", "quoted"),
     [
         ("受理 工单号00x1", "“00x1”"),
