@@ -36,7 +36,7 @@ from handlers.masking import mask_contacts
 from models import ROLE_LABELS, STATUS_LABELS, CaseStatus, Compound, RoleKind
 from models.queries import CaseListing, list_cases
 from nlp.argparse_zh import ChineseArgumentParser
-from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
+from nlp.labels import CATEGORY_LABELS, CHAT, ROUTE_LABELS
 
 # The replay's log, in DATA_DIR, rewritten by each replay.
 REPLAY_LOG = "replay.log"
@@ -132,9 +132,11 @@ _ROUTE_WORDS = {
 def category_key(value: str) -> str:
     """Read a category by key (repair) or Chinese label (设施报修)."""
     key = _CATEGORY_BY_LABEL.get(value.strip(), value.strip().lower())
-    if key not in CATEGORY_LABELS:
-        choices = "、".join(f"{label}（{key}）" for key, label in CATEGORY_LABELS.items())
-        msg = f"无效的类别 {value!r}，可选：{choices}"
+    # Chit-chat never becomes a case, so a route for it would never be used.
+    if key not in CATEGORY_LABELS or key == CHAT:
+        choices = "、".join(f"{label}（{key}）" for key, label in CATEGORY_LABELS.items() if key != CHAT)
+        reason = "闲聊不登记工单，没有承办方" if key == CHAT else "无效的类别"
+        msg = f"{reason} {value!r}，可选：{choices}"
         raise argparse.ArgumentTypeError(msg)
     return key
 
