@@ -182,6 +182,15 @@ def test_limits_file_error_in_chinese(tmp_path: Path, rule: dict, expected: str)
         ({"2026": {"holidays": ["2025-10-01"]}}, "日期 2025-10-01 不属于 2026 年，请移到对应年份下"),
         ({"2026": {"workdays": "2026-02-14"}}, "2026 年的 holidays 和 workdays 应为日期字符串组成的数组"),
         ([], "应为以年份为键的 JSON 对象"),
+        ({"27": {"holidays": []}}, "年份 27 的条目无效，键应为四位年份，值应为含 holidays 和 workdays 的对象"),
+        (
+            {"2027": {"holiday": ["2027-01-01"]}},
+            "2027 年的条目中有无法识别的键 holiday，只能写 holidays 和 workdays",
+        ),
+        (
+            {"2027": {"holidays": ["2027-02-14"], "workdays": ["2027-02-14"]}},
+            "日期 2027-02-14 同时列在 2027 年的 holidays 和 workdays 中，请只保留一处",
+        ),
     ],
 )
 def test_holidays_file_error_in_chinese(tmp_path: Path, content: object, expected: str):
