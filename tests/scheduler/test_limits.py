@@ -163,6 +163,20 @@ def test_bad_limits_file_raises(tmp_path: Path):
             {"name": "x", "acknowledge": "2h", "resolve": [1, "days"]},
             '第 1 条规则 acknowledge 应为 [数量, 单位]，如 [7, "working_days"]',
         ),
+        (
+            {"name": "x", "category": ["repair"], "acknowledge": [1, "hours"], "resolve": [1, "days"]},
+            "第 1 条规则中有无法识别的字段 category，可用：name、categories、urgent、acknowledge、resolve",
+        ),
+        (
+            {"name": "x", "categories": ["设施报修"], "acknowledge": [1, "hours"], "resolve": [1, "days"]},
+            '第 1 条规则的类别 "设施报修" 无效，应为 '
+            "repair、sanitation、safety、parking、noise、neighbor、property_service、"
+            "fees、fund、committee、illegal_use、utilities、policy、care、suggestion、other 之一",
+        ),
+        (
+            {"name": "x", "urgent": True, "acknowledge": [2, "hours"], "resolve": [24, "hours"]},
+            "没有规则适用于非紧急的“设施报修”（repair）工单；请在最后加一条 categories 为 []、urgent 为 null 的规则",
+        ),
     ],
 )
 def test_limits_file_error_in_chinese(tmp_path: Path, rule: dict, expected: str):
