@@ -27,6 +27,7 @@ from bot import admin, corrections_cli, register_cli, viewer_cli
 from bot.adapters.console import ConsoleOutbound
 from bot.adapters.replay import ReplayFormatError, ReplaySummary, replay
 from bot.logs import setup_logging
+from bot.preflight import check_deadline_files
 from bot.services import build_services
 from bot.settings import Settings, load_settings
 from bot.tables import render_table
@@ -37,6 +38,7 @@ from models import ROLE_LABELS, STATUS_LABELS, CaseStatus, Compound, RoleKind
 from models.queries import CaseListing, list_cases
 from nlp.argparse_zh import ChineseArgumentParser
 from nlp.labels import CATEGORY_LABELS, CHAT, ROUTE_LABELS
+from scheduler import install_limit_table
 
 # The replay's log, in DATA_DIR, rewritten by each replay.
 REPLAY_LOG = "replay.log"
@@ -240,6 +242,10 @@ async def _replay(settings: Settings, path: Path, *, quiet: bool) -> int:
     if not path.is_file():  # noqa: ASYNC240
         sys.stderr.write(f"找不到聊天记录文件：{path}\n")
         return 2
+    # The replayed cases get the deadlines `run` would give them, from
+    # LIMITS_FILE and HOLIDAYS_FILE rather than the built-in table.
+    check_deadline_files(settings)
+    install_limit_table(settings)
     out = sys.stdout
     console = ConsoleOutbound(out, quiet=quiet)
     services = await build_services(settings, fallback=console)
