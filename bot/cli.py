@@ -27,6 +27,7 @@ from bot import admin, corrections_cli, register_cli, viewer_cli
 from bot.adapters.console import ConsoleOutbound
 from bot.adapters.replay import ReplayFormatError, ReplaySummary, replay
 from bot.logs import setup_logging
+from bot.preflight import check_deadline_files
 from bot.services import build_services
 from bot.settings import Settings, load_settings
 from bot.tables import render_table
@@ -36,7 +37,8 @@ from handlers.masking import mask_contacts
 from models import ROLE_LABELS, STATUS_LABELS, CaseStatus, Compound, RoleKind
 from models.queries import CaseListing, list_cases
 from nlp.argparse_zh import ChineseArgumentParser
-from nlp.labels import CATEGORY_LABELS, ROUTE_LABELS
+from nlp.labels import CATEGORY_LABELS, CHAT, ROUTE_LABELS
+from scheduler import install_limit_table
 
 # The replay's log, in DATA_DIR, rewritten by each replay.
 REPLAY_LOG = "replay.log"
@@ -132,9 +134,11 @@ _ROUTE_WORDS = {
 def category_key(value: str) -> str:
     """Read a category by key (repair) or Chinese label (设施报修)."""
     key = _CATEGORY_BY_LABEL.get(value.strip(), value.strip().lower())
-    if key not in CATEGORY_LABELS:
-        choices = "、".join(f"{label}（{key}）" for key, label in CATEGORY_LABELS.items())
-        msg = f"无效的类别 {value!r}，可选：{choices}"
+    # Chit-chat never becomes a case, so a route for it would never be used.
+    if key not in CATEGORY_LABELS or key == CHAT:
+        choices = "、".join(f"{label}（{key}）" for key, label in CATEGORY_LABELS.items() if key != CHAT)
+        reason = "闲聊不登记工单，没有承办方" if key == CHAT else "无效的类别"
+        msg = f"{reason} {value!r}，可选：{choices}"
         raise argparse.ArgumentTypeError(msg)
     return key
 
@@ -238,6 +242,10 @@ async def _replay(settings: Settings, path: Path, *, quiet: bool) -> int:
     if not path.is_file():  # noqa: ASYNC240
         sys.stderr.write(f"找不到聊天记录文件：{path}\n")
         return 2
+    # The replayed cases get the deadlines `run` would give them, from
+    # LIMITS_FILE and HOLIDAYS_FILE rather than the built-in table.
+    check_deadline_files(settings)
+    install_limit_table(settings)
     out = sys.stdout
     console = ConsoleOutbound(out, quiet=quiet)
     services = await build_services(settings, fallback=console)

@@ -23,12 +23,25 @@ def check_run_settings(settings: Settings) -> None:
     """Raise ConfigError with one line per setting the service cannot start with."""
     problems = [
         *_data_dir_problems(settings.data_dir),
-        *_file_problems("LIMITS_FILE", settings.limits_file, load_rules, kind="时限表"),
-        *_file_problems("HOLIDAYS_FILE", settings.holidays_file, load_overrides, kind="节假日调整表"),
+        *_deadline_file_problems(settings),
         *incomplete_adapters(settings),
     ]
     if problems:
         raise ConfigError("\n".join(problems))
+
+
+def check_deadline_files(settings: Settings) -> None:
+    """Raise ConfigError with one line per file of time limits or holidays that does not load."""
+    problems = _deadline_file_problems(settings)
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _deadline_file_problems(settings: Settings) -> list[str]:
+    return [
+        *_file_problems("LIMITS_FILE", settings.limits_file, load_rules, kind="时限表"),
+        *_file_problems("HOLIDAYS_FILE", settings.holidays_file, load_overrides, kind="节假日调整表"),
+    ]
 
 
 def _data_dir_problems(data_dir: Path) -> list[str]:

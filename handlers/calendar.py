@@ -152,6 +152,10 @@ class WorkCalendar:
         )
 
 
+_YEAR_DIGITS = 4
+_ENTRY_KEYS = frozenset({"holidays", "workdays"})
+
+
 def load_overrides(path: Path) -> dict[int, YearOverride]:
     """Read the holiday override file.
 
@@ -173,14 +177,25 @@ def load_overrides(path: Path) -> dict[int, YearOverride]:
 
     years: dict[int, YearOverride] = {}
     for key, entry in raw.items():
-        if not str(key).isdigit() or not isinstance(entry, dict):
+        if not (str(key).isdigit() and len(str(key)) == _YEAR_DIGITS) or not isinstance(entry, dict):
             msg = f"年份 {key} 的条目无效，键应为四位年份，值应为含 holidays 和 workdays 的对象"
             raise CalendarFileError(msg)
         year = int(key)
-        years[year] = YearOverride(
+        # A misspelt key (holiday) would leave the year with no holidays at
+        # all, because a year in the file replaces the package's data.
+        unknown = sorted(str(name) for name in entry if name not in _ENTRY_KEYS)
+        if unknown:
+            msg = f"{year} 年的条目中有无法识别的键 {'、'.join(unknown)}，只能写 holidays 和 workdays"
+            raise CalendarFileError(msg)
+        override = YearOverride(
             holidays=_dates(year, entry.get("holidays", [])),
             workdays=_dates(year, entry.get("workdays", [])),
         )
+        both = sorted(override.holidays & override.workdays)
+        if both:
+            msg = f"日期 {both[0].isoformat()} 同时列在 {year} 年的 holidays 和 workdays 中，请只保留一处"
+            raise CalendarFileError(msg)
+        years[year] = override
     return years
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from handlers.calendar import WorkCalendar
+from nlp.labels import CATEGORY_LABELS, CHAT
 
 
 class LimitUnit(enum.StrEnum):
@@ -28,6 +29,7 @@ class LimitUnit(enum.StrEnum):
 _UNIT_WORDS = {LimitUnit.HOURS: "小时", LimitUnit.DAYS: "天", LimitUnit.WORKING_DAYS: "个工作日"}
 # The units as a limits-file error lists them.
 _UNIT_CHOICES = "hours（小时）、days（天）、working_days（工作日）"
+_RULE_KEYS = ("name", "categories", "urgent", "acknowledge", "resolve")
 
 
 class LimitsFileError(ValueError):
@@ -220,12 +222,34 @@ def load_rules(path: Path) -> tuple[LimitRule, ...]:
     if not isinstance(raw, list) or not raw:
         msg = "应为由规则组成的非空 JSON 数组"
         raise LimitsFileError(msg)
-    return tuple(_rule(number, entry) for number, entry in enumerate(raw, start=1))
+    rules = tuple(_rule(number, entry) for number, entry in enumerate(raw, start=1))
+    _check_coverage(rules)
+    return rules
+
+
+def _check_coverage(rules: tuple[LimitRule, ...]) -> None:
+    """Reject a table that leaves some case without a rule, because opening such a case would fail."""
+    for category in CATEGORY_LABELS:
+        if category == CHAT:
+            continue
+        for urgent in (False, True):
+            if not any(rule.matches(category, urgent) for rule in rules):
+                kind = "紧急" if urgent else "非紧急"
+                msg = (
+                    f"没有规则适用于{kind}的“{CATEGORY_LABELS[category]}”（{category}）工单；"
+                    "请在最后加一条 categories 为 []、urgent 为 null 的规则"
+                )
+                raise LimitsFileError(msg)
 
 
 def _rule(number: int, entry: object) -> LimitRule:
     if not isinstance(entry, dict):
         msg = f"第 {number} 条规则应为 JSON 对象"
+        raise LimitsFileError(msg)
+    # A misspelt key such as "category" would leave the rule matching every case.
+    unknown = sorted(str(key) for key in entry if key not in _RULE_KEYS)
+    if unknown:
+        msg = f"第 {number} 条规则中有无法识别的字段 {'、'.join(unknown)}，可用：{'、'.join(_RULE_KEYS)}"
         raise LimitsFileError(msg)
     for key in ("name", "acknowledge", "resolve"):
         if key not in entry:
@@ -239,6 +263,11 @@ def _rule(number: int, entry: object) -> LimitRule:
     if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
         msg = f"第 {number} 条规则的 categories 应为类别名组成的数组，如 [\"repair\"]"
         raise LimitsFileError(msg)
+    for category in categories:
+        if category not in CATEGORY_LABELS or category == CHAT:
+            choices = "、".join(key for key in CATEGORY_LABELS if key != CHAT)
+            msg = f"第 {number} 条规则的类别 {json.dumps(category, ensure_ascii=False)} 无效，应为 {choices} 之一"
+            raise LimitsFileError(msg)
     return LimitRule(
         name=str(entry["name"]),
         categories=frozenset(categories),

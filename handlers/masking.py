@@ -6,8 +6,10 @@ import re
 
 from nlp.numbers import PARKING_SPACE, ROOM_MARKER, is_quantity
 
-# Mainland mobile numbers: 11 digits starting with 1[3-9], possibly split by spaces or dashes.
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+# Mainland mobile numbers: 11 digits starting with 1[3-9], possibly split by
+# spaces or dashes. Chinese input methods in full-width mode type the digits
+# as １３８…, which \d matches but [3-9] does not, so both forms are listed.
+_PHONE = re.compile(r"(?<!\d)([1１][3-9３-９]\d)[\s\-－]?(\d{4})[\s\-－]?(\d{4})(?!\d)")
 # Resident ID numbers: 17 digits and a check digit or X.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 # First-generation ID numbers, still printed on old cards: a six-digit area

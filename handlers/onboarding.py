@@ -173,7 +173,9 @@ async def read_home(session: AsyncSession, text: str) -> HomeAnswer:
             return HomeAnswer(candidates=containing)
         return HomeAnswer(
             building=extract_location(folded).building,
-            close=_closest(folded, compounds),
+            # Part of one compound's name (阳光 of 阳光花园) is offered like a
+            # misspelt name, because it may still be a try at another name.
+            close=containing or _closest(folded, compounds),
             # "3栋" alone names no compound at all, so it gets the reminder instead.
             names_home=_gives_building_and_name(folded) and bool(_name_try(folded)),
         )

@@ -39,7 +39,9 @@ from models import Compound
 __all__ = ["CompoundStatistics", "PartyFigures", "Period", "compound_statistics", "parse_period", "rate"]
 
 _MONTH = re.compile(r"^(\d{4})[-年/.](\d{1,2})月?$")
-_RECENT_DAYS = re.compile(r"近(\d+)天")
+# A month without its year: 3月 or 03月.
+_MONTH_ONLY = re.compile(r"^(\d{1,2})月$")
+_RECENT_DAYS = re.compile(r"最?近(\d+)天")
 # The longest 近N天 period; it is the limit the command has always had.
 MAX_RECENT_DAYS = 999
 # The earliest year a month period may name. Earlier months hold no cases,
@@ -56,6 +58,8 @@ _SPOKEN_PERIODS = {
     "上个星期": "上周",
     "这个季度": "本季度",
     "上个季度": "上季度",
+    "本年": "今年",
+    "本年度": "今年",
 }
 
 
@@ -72,6 +76,9 @@ def parse_period(word: str, now: datetime, zone: ZoneInfo) -> Period:
     """Read 今天, 本周, 上周, 本月, 上月, 本季度, 上季度, 今年, 近7天, 近30天 or 2026-03 in the given zone.
 
     Spoken forms with 个 (上个月, 这个月, 这个季度) and 这 for 本 mean the same periods.
+    Spaces inside the word are ignored (近 7 天), 最近7天 is 近7天, and a
+    month without a year (3月) is the latest such month up to the current one,
+    so 12月 typed in January is last December.
 
     Raises:
         BadCommand: The word names no period, 近N天 has N outside 1-999, the
@@ -81,7 +88,16 @@ def parse_period(word: str, now: datetime, zone: ZoneInfo) -> Period:
     local = now.astimezone(zone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     month_start = midnight.replace(day=1)
-    word = _SPOKEN_PERIODS.get(word.strip(), word.strip()) or "本月"
+    word = "".join(word.split())
+    word = _SPOKEN_PERIODS.get(word, word) or "本月"
+    month_only = _MONTH_ONLY.match(word)
+    if month_only and not 1 <= int(month_only.group(1)) <= 12:
+        msg = f"“{word}”不是有效的月份：月份须在1到12之间，例如 2026-03。"
+        raise BadCommand(msg)
+    if month_only:
+        number = int(month_only.group(1))
+        year = month_start.year if number <= month_start.month else month_start.year - 1
+        word = f"{year}-{number:02d}"
     if word == "今天":
         return Period(midnight, midnight + timedelta(days=1), "今天")
     if word == "本周":

@@ -565,7 +565,11 @@ async def merge(
         msg = "只能合并同一小区的工单。"
         raise BadCommand(msg)
     if not CaseStatus(target.status).is_open:
-        msg = f"工单 {target.number} 当前状态为“{status_label(target)}”，不能再并入其他工单。"
+        # The target is the case that would receive the other one.
+        msg = f"工单 {target.number} 当前状态为“{status_label(target)}”，不能把其他工单并入它。"
+        merged_into = await session.get(Case, target.merged_into_id) if target.merged_into_id else None
+        if merged_into is not None:
+            msg += f"它已并入工单 {merged_into.number}，请发送“合并 {source.number} {merged_into.number}”。"
         raise InvalidTransition(msg)
     check_transition(source, Action.MERGE)
 

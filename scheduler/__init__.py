@@ -30,12 +30,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("scheduler")
 
-__all__ = ["Scheduler", "SweepReport", "Sweeper", "TimerConfig", "build_scheduler", "timer_config"]
+__all__ = ["Scheduler", "SweepReport", "Sweeper", "TimerConfig", "build_scheduler", "install_limit_table", "timer_config"]
 
 
 def instance_name() -> str:
     """Return a name for this process that differs between two instances on one host."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def install_limit_table(settings: Settings) -> LimitTable:
+    """Install the limit table that sets the deadlines of new cases, from LIMITS_FILE and HOLIDAYS_FILE.
+
+    Raises:
+        handlers.calendar.CalendarFileError: HOLIDAYS_FILE cannot be read.
+        handlers.limits.LimitsFileError: LIMITS_FILE cannot be read.
+    """
+    calendar = WorkCalendar.from_file(settings.holidays_file, ZoneInfo(settings.timezone))
+    rules = load_rules(settings.limits_file) if settings.limits_file else DEFAULT_RULES
+    table = LimitTable(rules, calendar)
+    use_table(table)
+    return table
 
 
 def timer_config(settings: Settings) -> TimerConfig:
@@ -47,13 +61,9 @@ def timer_config(settings: Settings) -> TimerConfig:
         handlers.calendar.CalendarFileError: HOLIDAYS_FILE cannot be read.
         handlers.limits.LimitsFileError: LIMITS_FILE cannot be read.
     """
-    zone = ZoneInfo(settings.timezone)
-    calendar = WorkCalendar.from_file(settings.holidays_file, zone)
-    year = utcnow().astimezone(zone).year
-    calendar.warn_unknown_years([year, year + 1])
-    rules = load_rules(settings.limits_file) if settings.limits_file else DEFAULT_RULES
-    table = LimitTable(rules, calendar)
-    use_table(table)
+    table = install_limit_table(settings)
+    year = utcnow().astimezone(ZoneInfo(settings.timezone)).year
+    table.calendar.warn_unknown_years([year, year + 1])
     config = TimerConfig(
         table=table,
         reminder_fractions=tuple(settings.reminder_fractions),

@@ -28,8 +28,19 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _MENTION = re.compile(r"^\s*@\S+\s+")
 _RATING_FIRST = re.compile(r"^(基本满意|不满意|满意)\s*#?(\d{1,4})(?!\d)\s*(.*)$", re.DOTALL)
-# Characters allowed right after a verb: a space, a colon, the word 工单, # or a digit.
-_AFTER_VERB = re.compile(r"^(?:\s|:|工单|#|\d)")
+# Characters allowed right after a verb: a space, a colon, the word 工单, #,
+# a digit, or a bracket or quote around a case number (查询【0034】).
+_AFTER_VERB = re.compile(r"^(?:\s|:|工单|#|\d|[(\[【〔\"'“‘《〈<]\s*(?:工单|#|\d))")
+# A case number in brackets or quotes, as people copy it from a notice:
+# 【0034】, (0034), “0034”. The pairs are those of the folded text, where
+# （） became () and 「」 became “”.
+_BRACKETED_NUMBER = re.compile(
+    r"\s*([(\[【〔\"'“‘《〈<])\s*(?:工单(?:编?号)?\s*:?\s*)?#?\d{1,10}\s*([)\]】〕\"'”’》〉>])"
+)
+# Characters that copying from WeChat or a web page leaves in a line
+# unseen: zero-width space, word joiner and byte order mark. The zero-width
+# joiner stays, because emoji sequences in a note need it.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 # A colon and the word 工单 (or 工单号, 工单编号) between the verb and the
 # case number. The whole word goes, so no error quotes half of it (号0019).
 _LEADING_SLIPS = re.compile(r"^\s*:?\s*(?:工单(?:编?号)?\s*:?\s*)?")
@@ -167,7 +178,8 @@ class CommandRegistry:
         None.
         """
         # Chinese input methods often type the full-width space U+3000.
-        text = _MENTION.sub("", text.replace("\u3000", " ").strip()).strip()
+        text = _INVISIBLE.sub("", text).replace("\u3000", " ")
+        text = _MENTION.sub("", text.strip()).strip()
         if not text:
             return None
         folded = fold_characters(text)
@@ -255,7 +267,24 @@ class CommandRegistry:
 def _command(spec: CommandSpec, text: str, folded: str, rest_at: int) -> ParsedCommand:
     # fold_characters maps one character to one, so an index into the folded
     # text is the same index into the text as typed.
+    text, folded = _unwrap_case_numbers(text, folded, rest_at)
     return ParsedCommand(spec, folded[rest_at:].split(), text[rest_at:].strip())
+
+
+def _unwrap_case_numbers(text: str, folded: str, start: int) -> tuple[str, str]:
+    """Replace the brackets around the case numbers that open the arguments with spaces.
+
+    Only the leading numbers lose their brackets (合并【0035】【0034】), so
+    "(3)" in a note keeps them. Both texts change at the same indexes, which
+    keeps them aligned.
+    """
+    at = start
+    while bracketed := _BRACKETED_NUMBER.match(folded, at):
+        for index in (bracketed.start(1), bracketed.start(2)):
+            text = text[:index] + " " + text[index + 1 :]
+            folded = folded[:index] + " " + folded[index + 1 :]
+        at = bracketed.end()
+    return text, folded
 
 
 # A case number as people type it: 0034, #34, ＃34, 工单0034 or 工单号0034.

@@ -12,7 +12,7 @@ from handlers.errors import BadCommand, NotFound
 from handlers.group_titles import is_staff_title
 from handlers.ladder import role_targets
 from handlers.messages import Reply, UserTarget
-from handlers.permissions import Level, access_for, deny, has_compound_wide_staff, has_officer, require_officer
+from handlers.permissions import Level, access_for, deny, has_compound_wide_staff, has_officer
 from models import ChatKind, Compound, Identity, RoleKind
 from models.codes import normalize_code
 
@@ -108,7 +108,15 @@ async def _require_officer_of_previous(ctx: CommandContext, previous: Compound, 
 async def _require_officer_of_target(ctx: CommandContext, compound: Compound) -> None:
     access = await access_for(ctx.session, ctx.member, compound)
     if await has_officer(ctx.session, compound):
-        require_officer(access, "bind", "绑定群聊")
+        if not access.compound_wide:
+            # The sender may be an officer of another compound, so the
+            # reply names the compound whose staff may bind.
+            raise deny(
+                access,
+                "bind",
+                f"抱歉，只有“{compound.name}”（{compound.code}）的小区专员、党组织书记"
+                "或社区、街道工作人员可以把群聊绑定到该小区。",
+            )
         return
     # NOTE: a compound nobody runs yet may be bound by whoever holds its
     # code, so a new deployment can start before roles are granted.

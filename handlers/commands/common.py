@@ -6,7 +6,14 @@ import re
 
 from sqlalchemy import or_, select
 
-from handlers.commands.base import _MENTION, CommandContext, reject_second_case, reply_here
+from handlers.commands.base import (
+    _MENTION,
+    _TWO_CASE_NUMBERS,
+    PROGRESS_SUFFIX,
+    CommandContext,
+    reject_second_case,
+    reply_here,
+)
 from handlers.directory import compound_by_code
 from handlers.errors import BadCommand, NotFound
 from handlers.masking import mask_for_group
@@ -39,6 +46,14 @@ _CASE_DIGITS = re.compile(r"[0-9]{1,4}|[1-9][0-9]{4,}")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 # What may come before the digits: #34, 工单34, 工单号34, 工单编号：34.
 _CASE_PREFIX = re.compile(r"^(?:[#＃]|工单(?:编?号)?\s*[:：]?\s*[#＃]?)")
+# A case number with Chinese text right after it, as in 评价0034满意. The
+# number has four digits or a prefix, and the text does not go on as an
+# address (5栋, 1002室), so a place written where the number belongs is
+# still reported as no case number.
+_GLUED_NOTE = re.compile(
+    r"^((?:工单(?:编?号)?:?|#)[0-9]{1,10}|[0-9]{4,10})(?![栋幢单室楼层户座号区期])([\u4e00-\u9fff].*)$",
+    re.DOTALL,
+)
 # The suffixes allowed after the digits: 号 (0034号) and the full stop or
 # exclamation mark that ends a chat line (受理 0034。).
 _CASE_SUFFIX = re.compile(r"号?[。.．!！?？~～…]*$")
@@ -358,12 +373,34 @@ async def case_number_argument(ctx: CommandContext, usage: str, *, one_case_verb
         NotFound: A code before the number names no compound.
     """
     await take_compound_argument(ctx, case_command=True)
+    _split_glued_note(ctx)
     if one_case_verb is not None:
         reject_second_case(ctx, one_case_verb)
     if not ctx.args:
         msg = f"请写上工单号，例如：{usage}"
         raise BadCommand(msg)
     return ctx.args[0]
+
+
+def _split_glued_note(ctx: CommandContext) -> None:
+    """Split a note typed straight after the case number (评价0034满意) into a word of its own.
+
+    号, closing punctuation and the words of a progress question stay on the
+    number, because parse_case_number and 查询 read them there. Two numbers
+    (0034和0035) stay together for reject_second_case.
+    """
+    if not ctx.args:
+        return
+    glued = _GLUED_NOTE.match(ctx.args[0])
+    if glued is None or _TWO_CASE_NUMBERS.match(ctx.args[0]):
+        return
+    number, note = glued.groups()
+    if _CASE_SUFFIX.fullmatch(note) or PROGRESS_SUFFIX.fullmatch(note):
+        return
+    ctx.args[0:1] = [number, note]
+    # `rest` starts with the same word as typed, and folding kept its length.
+    rest = ctx.rest.lstrip()
+    ctx.rest = f"{rest[: len(number)]} {rest[len(number) :]}"
 
 
 def text_after(ctx: CommandContext, count: int) -> str:

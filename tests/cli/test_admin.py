@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.cli.test_replay import run_cli_async, write_log
 
 
@@ -92,6 +94,18 @@ async def test_route_rejects_unknown_names(db_url):
     assert code == 2
     assert "无效的类别 '环境'" in err
     assert "环境卫生（sanitation）" in err
+
+
+@pytest.mark.parametrize("category", ["闲聊", "chat"])
+async def test_route_rejects_chat(db_url, category):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+
+    code, out, err = await run_cli_async(["route", "CHY", category, "业委会"], db_url)
+
+    assert code == 2
+    assert out == ""
+    assert f"闲聊不登记工单，没有承办方 '{category}'" in err
+    assert "闲聊（chat）" not in err
 
 
 async def test_cases_unknown_compound_rejected(db_url):

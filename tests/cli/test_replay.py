@@ -121,6 +121,32 @@ async def test_demo_log_end_to_end(db_url):
     assert {"property", "committee", "party"} <= {c["route"] for c in cases}
 
 
+async def test_replay_uses_limits_file(db_url, tmp_path):
+    limits = tmp_path / "limits.json"
+    rule = {"name": "all", "categories": [], "urgent": None, "acknowledge": [3, "hours"], "resolve": [2, "days"]}
+    limits.write_text(json.dumps([rule]), encoding="utf-8")
+    log = write_log(tmp_path / "chat.csv", ["2026-03-02 07:21,翠湖苑业主群,陈先生,3栋电梯坏了"])
+
+    code, out, err = await run_cli_async(["replay", str(log)], db_url, env_extra={"LIMITS_FILE": str(limits)})
+
+    assert code == 0, err
+    assert "3小时内响应，2天内办结" in out
+    assert "1个工作日内响应" not in out
+
+
+async def test_replay_rejects_bad_limits_file(db_url, tmp_path):
+    limits = tmp_path / "limits.json"
+    rule = {"name": "u", "urgent": True, "acknowledge": [3, "hours"], "resolve": [2, "days"]}
+    limits.write_text(json.dumps([rule]), encoding="utf-8")
+    log = write_log(tmp_path / "chat.csv", ["2026-03-02 07:21,翠湖苑业主群,陈先生,3栋电梯坏了"])
+
+    code, out, err = await run_cli_async(["replay", str(log)], db_url, env_extra={"LIMITS_FILE": str(limits)})
+
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"配置错误：LIMITS_FILE={limits} 无效：内容不符合格式（没有规则适用于非紧急的")
+
+
 def test_replay_missing_file(tmp_path, capsys):
     code, _out, err = run_cli(["replay", str(tmp_path / "none.csv")], f"sqlite+aiosqlite:///{tmp_path}/x.db", capsys)
     assert code == 2

@@ -163,6 +163,20 @@ def test_bad_limits_file_raises(tmp_path: Path):
             {"name": "x", "acknowledge": "2h", "resolve": [1, "days"]},
             '第 1 条规则 acknowledge 应为 [数量, 单位]，如 [7, "working_days"]',
         ),
+        (
+            {"name": "x", "category": ["repair"], "acknowledge": [1, "hours"], "resolve": [1, "days"]},
+            "第 1 条规则中有无法识别的字段 category，可用：name、categories、urgent、acknowledge、resolve",
+        ),
+        (
+            {"name": "x", "categories": ["设施报修"], "acknowledge": [1, "hours"], "resolve": [1, "days"]},
+            '第 1 条规则的类别 "设施报修" 无效，应为 '
+            "repair、sanitation、safety、parking、noise、neighbor、property_service、"
+            "fees、fund、committee、illegal_use、utilities、policy、care、suggestion、other 之一",
+        ),
+        (
+            {"name": "x", "urgent": True, "acknowledge": [2, "hours"], "resolve": [24, "hours"]},
+            "没有规则适用于非紧急的“设施报修”（repair）工单；请在最后加一条 categories 为 []、urgent 为 null 的规则",
+        ),
     ],
 )
 def test_limits_file_error_in_chinese(tmp_path: Path, rule: dict, expected: str):
@@ -182,6 +196,15 @@ def test_limits_file_error_in_chinese(tmp_path: Path, rule: dict, expected: str)
         ({"2026": {"holidays": ["2025-10-01"]}}, "日期 2025-10-01 不属于 2026 年，请移到对应年份下"),
         ({"2026": {"workdays": "2026-02-14"}}, "2026 年的 holidays 和 workdays 应为日期字符串组成的数组"),
         ([], "应为以年份为键的 JSON 对象"),
+        ({"27": {"holidays": []}}, "年份 27 的条目无效，键应为四位年份，值应为含 holidays 和 workdays 的对象"),
+        (
+            {"2027": {"holiday": ["2027-01-01"]}},
+            "2027 年的条目中有无法识别的键 holiday，只能写 holidays 和 workdays",
+        ),
+        (
+            {"2027": {"holidays": ["2027-02-14"], "workdays": ["2027-02-14"]}},
+            "日期 2027-02-14 同时列在 2027 年的 holidays 和 workdays 中，请只保留一处",
+        ),
     ],
 )
 def test_holidays_file_error_in_chinese(tmp_path: Path, content: object, expected: str):

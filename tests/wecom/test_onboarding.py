@@ -374,6 +374,23 @@ async def test_official_account_follow_mentions_qr(wechat: WeChatBot):
     assert "也可以直接扫描小区二维码" in reply
 
 
+async def test_part_of_one_name_offered(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+        await create_compound(session, "金桂园", "XQ0002")
+
+    short = await send(services, private("阳光 3栋"))
+
+    assert short.replies[0].text == (
+        "您好，欢迎使用小区服务。没有找到该小区。您是不是住在阳光花园？如果是，请发送“XQ0001 3栋”。"
+    )
+    async with services.sessionmaker() as session:
+        home = await session.scalar(select(PrivateChatHome))
+    assert home.compound_id is None
+    await services.close()
+
+
 async def test_similar_names_never_guessed(db_url):
     services, _console = await make_services(db_url)
     async with services.sessionmaker() as session, session.begin():

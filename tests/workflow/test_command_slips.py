@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from handlers.workflow import Rating
 from models import CaseTimer
 from tests.helpers import T0, later, message
 from tests.workflow.desk import STAFF_GROUP, open_desk
@@ -39,6 +40,45 @@ async def test_acknowledge_despite_slip(db_url, command):
 
         assert replies[0].startswith("已受理工单 0001")
         assert (await desk.case(1)).status == "acknowledged"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "受理【0001】",
+        "受理 【0001】",
+        "受理（0001）",
+        "受理 (0001)",
+        "受理“0001”",
+        "受理「0001」",
+        "受理 [0001]",
+        "受理【工单0001】",
+        "受理 0001\u200b",
+        "\u200b受理 0001",
+        "受理\ufeff 0001",
+    ],
+)
+async def test_acknowledge_bracketed_or_invisible(db_url, command):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say(command, sender="wang", chat_id=STAFF_GROUP)
+
+        assert replies[0].startswith("已受理工单 0001")
+        assert (await desk.case(1)).status == "acknowledged"
+
+
+async def test_bracketed_numbers_merge_note_kept(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say(LAMP, sender="r2")
+        await desk.say("合并【0002】【0001】", sender="officer", chat_id=STAFF_GROUP)
+        await desk.say("受理 0001", sender="wang", chat_id=STAFF_GROUP)
+
+        await desk.say("办结【0001】换了(3)根管子", sender="wang", chat_id=STAFF_GROUP)
+
+        assert (await desk.case(2)).status == "merged"
+        assert (await desk.case(1)).outcome_note == "换了(3)根管子"
 
 
 @pytest.mark.parametrize(
@@ -91,6 +131,7 @@ async def test_query_rejects_two_numbers(db_url):
         ("办结 0001 工单0002", "“办结 0001”和“办结 工单0002”"),
         ("升级 0001 #12", "“升级 0001”和“升级 #12”"),
         ("受理 0001 工单号0002", "“受理 0001”和“受理 工单号0002”"),
+        ("受理0001和0002", "“受理 0001”和“受理 0002”"),
     ],
 )
 async def test_second_number_forms_rejected(db_url, command, expected):
@@ -113,6 +154,21 @@ async def test_number_inside_note_kept(db_url):
 
         assert replies[0].startswith("工单 0001 已办结")
         assert (await desk.case(1)).outcome_note == "1002室已换管 花费200元"
+
+
+async def test_note_glued_to_number_split(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("受理0001马上派人", sender="wang", chat_id=STAFF_GROUP)
+
+        resolved = await desk.say("办结0001已换管", sender="wang", chat_id=STAFF_GROUP)
+        rated = await desk.say("评价0001基本满意", sender="r1")
+
+        assert resolved[0].startswith("工单 0001 已办结")
+        assert rated[0].startswith("感谢您的评价（基本满意）")
+        case = await desk.case(1)
+        assert case.outcome_note == "已换管"
+        assert case.rating == Rating.BASIC
 
 
 @pytest.mark.parametrize("command", ["恢复计时 0001", "挂起 0001 等待配件"])

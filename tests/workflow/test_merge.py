@@ -69,8 +69,22 @@ async def test_merge_into_closed_case_refused(db_url):
 
         replies = await desk.say("合并 0002 0001", sender="officer")
 
-        assert "不能再并入其他工单" in replies[0]
+        assert replies == ["工单 0001 当前状态为“已关闭”，不能把其他工单并入它。"]
         assert (await desk.case(2)).status == CaseStatus.NEW
+
+
+async def test_merge_into_merged_case_names_target(db_url):
+    async with open_desk(db_url) as desk:
+        await two_reports_of_one_lamp(desk)
+        await desk.say("西门的垃圾桶满了没人清", sender="r3", at=later(3))
+        await desk.say("合并 0002 0001", sender="officer")
+
+        replies = await desk.say("合并 0003 0002", sender="officer")
+
+        assert replies == [
+            "工单 0002 当前状态为“已合并”，不能把其他工单并入它。它已并入工单 0001，请发送“合并 0003 0001”。"
+        ]
+        assert (await desk.case(3)).status == CaseStatus.NEW
 
 
 async def test_split_moves_reporter_to_new_case(db_url):

@@ -147,7 +147,7 @@ async def test_bind_needs_officer_once_compound_has_one(db_url):
         refused = await desk.say(f"绑定 {desk.compound.code}", sender="r1", chat_id="building-3")
         bound = await desk.say(f"绑定 {desk.compound.code}", sender="officer", chat_id="building-3")
 
-        assert "可以绑定群聊" in refused[0]
+        assert "只有“阳光花园”（XQ0001）的小区专员" in refused[0]
         assert "本群已绑定到“阳光花园”" in bound[0]
 
 

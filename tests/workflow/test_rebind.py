@@ -142,6 +142,25 @@ async def test_officer_cannot_take_staffed_group(db_url):
         assert await _group_compound_id(desk, OTHER_GROUP) == other_id
 
 
+async def test_officer_cannot_move_group_to_staffed_compound(db_url):
+    async with open_desk(db_url) as desk:
+        code = await _second_compound(desk)
+        other_id = await _compound_id(desk, code)
+        await _grant_in(desk, other_id, "zhu", RoleKind.LIAISON_OFFICER)
+
+        refused = await desk.say(f"绑定 {code}", sender="officer")
+
+        assert refused == [
+            f"抱歉，只有“翠竹园”（{code}）的小区专员、党组织书记或社区、街道工作人员可以把群聊绑定到该小区。"
+        ]
+        assert await _group_compound_id(desk) == desk.compound.id
+
+
+async def _compound_id(desk: Desk, code: str) -> int:
+    async with desk.services.sessionmaker() as session:
+        return await session.scalar(select(Compound.id).where(Compound.code == code))
+
+
 async def test_community_staff_keep_group_staffed(db_url):
     async with open_desk(db_url) as desk:
         other_id = await _group_on_other_compound(desk, "翠竹园")

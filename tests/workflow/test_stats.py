@@ -33,6 +33,12 @@ NOW = datetime(2026, 3, 18, 2, 0, tzinfo=UTC)  # 10:00 on Wednesday 18 March in 
         ("本季度", "2026-01-01", "2026-04-01"),
         ("上季度", "2025-10-01", "2026-01-01"),
         ("这个季度", "2026-01-01", "2026-04-01"),
+        ("本年", "2026-01-01", "2027-01-01"),
+        ("近 7 天", "2026-03-12", "2026-03-19"),
+        ("最近7天", "2026-03-12", "2026-03-19"),
+        ("3月", "2026-03-01", "2026-04-01"),
+        ("02月", "2026-02-01", "2026-03-01"),
+        ("12月", "2025-12-01", "2026-01-01"),
     ],
 )
 def test_parse_period(word, start, end):
@@ -71,7 +77,7 @@ def test_quarter_label_names_year_and_quarter():
     assert parse_period("上季度", NOW, SHANGHAI).label == "上季度（2025年第4季度）"
 
 
-@pytest.mark.parametrize("word", ["2026-13", "2026-00", "2025年13月"])
+@pytest.mark.parametrize("word", ["2026-13", "2026-00", "2025年13月", "13月", "0月"])
 def test_invalid_month_number(word):
     with pytest.raises(BadCommand, match=f"“{word}”不是有效的月份：月份须在1到12之间"):
         parse_period(word, NOW, SHANGHAI)
