@@ -48,7 +48,7 @@ _SUBJECT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("路面", "坑", "地砖", "台阶"),
     # Nuisances.
     ("垃圾", "垃圾桶", "垃圾站", "垃圾房"),
-    ("杂物", "纸箱", "家具", "堆放", "堆满", "当仓库"),
+    ("杂物", "纸箱", "家具", "堆放", "当仓库"),
     ("小广告", "牛皮癣"),
     ("噪音", "吵", "音响", "喇叭"),
     ("广场舞", "跳舞"),
@@ -182,17 +182,17 @@ def names_only_known_subjects(clause: str, topic: str) -> bool:
 # Subjects that alone name a fault or a danger ("漏水", "停电", "煤气"), so a
 # line of that one word may be a report.
 _FAULT_SUBJECTS = frozenset({"漏水", "停水", "停电", "燃气", "噪音", "高空抛物"})
-# Punctuation, spaces and the particles that may close a one-word line.
 # The longest subject word plus room for closing marks and particles.
 _MAX_BARE_LINE = max(map(len, _SUBJECT)) + 6
+# Punctuation, spaces and the particles that may close a one-word line.
 _LINE_DECORATION = re.compile(r"[\s\W_啊呀吧呢嘛哦么]+")
 
 
 def is_bare_thing(text: str) -> bool:
     """Tell whether a line is nothing but the name of a thing, such as "垃圾" or "电梯?".
 
-    Such a line names no fault of the thing. Names of a
-    fault or a danger (see _FAULT_SUBJECTS) do not count.
+    Such a line names no fault of the thing. Names of a fault or a danger
+    (see _FAULT_SUBJECTS) do not count.
 
     Args:
         text: Normalised text.
