@@ -182,7 +182,7 @@ def names_only_known_subjects(clause: str, topic: str) -> bool:
 # Subjects that alone name a fault or a danger ("漏水", "停电", "煤气"), so a
 # line of that one word may be a report.
 _FAULT_SUBJECTS = frozenset({"漏水", "停水", "停电", "燃气", "噪音", "高空抛物"})
-# The longest subject word plus room for closing marks and particles.
+# The maximum length of a subject word plus room for closing marks and particles.
 _MAX_BARE_LINE = max(map(len, _SUBJECT)) + 6
 # Punctuation, spaces and the particles that may close a one-word line.
 _LINE_DECORATION = re.compile(r"[\s\W_啊呀吧呢嘛哦么]+")
