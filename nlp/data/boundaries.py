@@ -6,7 +6,8 @@ adding a line here leaves every earlier training row as it was.
 
 - Pet mess left on lawns and paths is sanitation, against chatter about pets.
 - Lamps out at night are repair, however the dark is described.
-- Requests to the group's owner (kick a spammer, mute a member) are chat.
+- Requests to the group's owner (kick a spammer, mute a member) and a
+  bare "在吗" before the question are chat.
   Flyers stuck in the stairwell stay sanitation.
 - Stairwells and landings used as storerooms are a safety hazard. A closing
   worry ("着了火往哪跑") is not a fire now.
@@ -69,6 +70,10 @@ c|昨天还好好的 今天我家窗台下面也渗水了
 """
 
 CHAT = """
+c|在吗
+c|在不在
+c|在吗 问个事儿
+c|在吗在吗 有人回一下吗
 c|家里wifi连不上了 谁会弄路由器 教教我
 c|我家电视机顶盒灯一直闪 打不开 有懂的吗
 c|手机充电口坏了 附近哪里能修
