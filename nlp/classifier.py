@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nlp.clauses import clause_spans, strip_connective, topic_spans
-from nlp.cues import COURTESY, ME_TOO, Cues, find_cues, find_danger
+from nlp.cues import COURTESY, ME_TOO, WORRY, Cues, find_cues, find_danger
 from nlp.features import cue_features
 from nlp.findings import Finding, Location, carry_places
 from nlp.labels import CHAT, COMPOUND_WIDE, EXTERNAL_SENSITIVE
@@ -18,7 +18,7 @@ from nlp.locate import extract_location, is_bare_address
 from nlp.model import LinearModel, Scores
 from nlp.normalize import normalize
 from nlp.segment import Segmenter
-from nlp.subjects import names_other_subject, subjects
+from nlp.subjects import is_bare_thing, names_only_known_subjects, names_other_subject, subjects
 
 logger = logging.getLogger("nlp")
 
@@ -156,8 +156,9 @@ class Classifier:
         """
         normalized = normalize(text)
         # A bare "+1" joins the case under discussion, and bare thanks close a
-        # conversation, so neither raises anything new.
-        if not normalized or ME_TOO.match(normalized) or COURTESY.match(normalized):
+        # conversation, so neither raises anything new. Neither does a line
+        # that only names a thing ("垃圾") and no fault of it.
+        if not normalized or ME_TOO.match(normalized) or COURTESY.match(normalized) or is_bare_thing(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
         # A bare link (dropped by normalize), a Latin word ("help") or
         # punctuation carries no Chinese for the model to read, and its guess
@@ -225,14 +226,33 @@ class Classifier:
             analysis = self._analyse(clause)
             cues = analysis.cues
             # A call for help or advice ("快叫120", "别开灯") requests action on
-            # the problem before it and raises no problem of its own.
-            if topics and (cues.complaint or cues.call or cues.advice or _CONTINUES_LIST_CLAUSE.search(clause)):
+            # the problem before it and raises no problem of its own. A worry
+            # ("着火了咋办") gives the reason that problem matters.
+            if topics and (
+                cues.complaint
+                or cues.call
+                or cues.advice
+                or _CONTINUES_LIST_CLAUSE.search(clause)
+                or WORRY.search(clause)
+            ):
                 topics[-1][1].append(clause)
                 continue
             probabilities = analysis.scores.category_probabilities
             clause_index = int(probabilities.argmax())
             if clause_index == self._chat_index or probabilities[clause_index] < self.thresholds["list_clause"]:
                 return None
+            # A clause about the very things of the topic before it, at the
+            # same place, describes that problem further ("有人把楼道当仓库,
+            # 堆满纸箱"), whichever category it leans to alone. A compound-wide
+            # matter about the same thing ("门禁卡要收费") is another problem.
+            if (
+                topics
+                and self.model.categories[clause_index] not in COMPOUND_WIDE
+                and names_only_known_subjects(clause, ",".join(topics[-1][1]))
+                and not _another_problem(clause, topics[-1][1])
+            ):
+                topics[-1][1].append(clause)
+                continue
             same_category = [pieces for topic_index, pieces in topics if topic_index == clause_index]
             if not same_category or all(_another_problem(clause, pieces) for pieces in same_category):
                 topics.append((clause_index, [clause]))

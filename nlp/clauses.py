@@ -127,7 +127,9 @@ def split_clauses(text: str) -> list[str]:
     return [text[start:end] for start, end in clause_spans(text)]
 
 
-_LEADING_CONNECTIVE = re.compile(rf"^\s*(?:{_CONNECTIVE})[\s,，:：]*")
+# 而且 and 并且 open a clause that often continues the same complaint, so they
+# never cut a topic, but a finding's text that starts with one drops it too.
+_LEADING_CONNECTIVE = re.compile(rf"^\s*(?:{_CONNECTIVE}|而且|并且)[\s,，:：]*")
 
 
 def strip_connective(text: str) -> str:

@@ -344,6 +344,21 @@ HYPOTHETICAL = _any_of(
     r"要是|万一|假如|如果|倘若|若|如发生|一旦|的话|请问|咨询|担心|担忧|隐患"
     r"|怕.{0,4}(?:哪天|以后)|早晚"
 )
+# A question about what a fire or an accident would lead to, after a
+# described condition ("楼道堆满纸箱 着火了咋办"), is a worry about one to come.
+# find_cues counts it as hypothetical only after another clause, because a
+# message that opens with the fire ("着火了怎么办") may be a fire now. It is
+# searched apart from HYPOTHETICAL, whose prefilter would otherwise stop at
+# every 出 and 着 of a text.
+WORRY = _any_of(
+    r"(?:着火|起火|失火|着起来|烧起来|出事|出了事)了?(?:咋办|怎么办|咋整|谁负责|往哪跑|怎么跑|咋跑|咋逃|怎么逃)"
+)
+_CLAUSE_MARK = frozenset(" ,.;!?")
+
+
+def _worry_after_clause(text: str) -> bool:
+    return any(match.start() > 0 and text[match.start() - 1] in _CLAUSE_MARK for match in WORRY.finditer(text))
+
 
 # Chatter, fiction, jokes, notices and hyperbole that carry alarming words.
 DEFUSE = _any_of(
@@ -477,7 +492,7 @@ def find_cues(text: str) -> Cues:
         NOW.search(text) is not None,
         _CHRONIC_WORD.search(text) is not None
         or (("年" in text or "月" in text) and _DURATION.search(text) is not None),
-        HYPOTHETICAL.search(text) is not None,
+        HYPOTHETICAL.search(text) is not None or _worry_after_clause(text),
         DEFUSE.search(text) is not None,
         EXTERNAL.search(text) is not None,
         NOTICE.search(text) is not None,

@@ -48,7 +48,7 @@ _SUBJECT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("路面", "坑", "地砖", "台阶"),
     # Nuisances.
     ("垃圾", "垃圾桶", "垃圾站", "垃圾房"),
-    ("杂物", "纸箱", "家具", "堆放"),
+    ("杂物", "纸箱", "家具", "堆放", "当仓库"),
     ("小广告", "牛皮癣"),
     ("噪音", "吵", "音响", "喇叭"),
     ("广场舞", "跳舞"),
@@ -159,6 +159,50 @@ def names_other_subject(clause: str, topic: str) -> bool:
     if not known or not named:
         return False
     return not any(_one_problem(subject, other) for subject in named for other in known)
+
+
+def names_only_known_subjects(clause: str, topic: str) -> bool:
+    """Tell whether every thing a clause names belongs to the topic before it.
+
+    "堆满纸箱" after "有人把楼道当仓库" describes the same clutter,
+    while "电梯里还有人抽烟" after "电梯坏了" also names smoking. Both must
+    name a subject, as in names_other_subject.
+
+    Args:
+        clause: Normalised text of the later clause.
+        topic: Normalised text of the clauses before it about one problem.
+    """
+    known = subjects(topic)
+    named = subjects(clause)
+    if not known or not named:
+        return False
+    return all(any(_one_problem(subject, other) for other in known) for subject in named)
+
+
+# Subjects that alone name a fault or a danger ("漏水", "停电", "煤气"), so a
+# line of that one word may be a report.
+_FAULT_SUBJECTS = frozenset({"漏水", "停水", "停电", "燃气", "噪音", "高空抛物"})
+# The maximum length of a subject word plus room for closing marks and particles.
+_MAX_BARE_LINE = max(map(len, _SUBJECT)) + 6
+# Punctuation, spaces and the particles that may close a one-word line.
+_LINE_DECORATION = re.compile(r"[\s\W_啊呀吧呢嘛哦么]+")
+
+
+def is_bare_thing(text: str) -> bool:
+    """Tell whether a line is nothing but the name of a thing, such as "垃圾" or "电梯?".
+
+    Such a line names no fault of the thing. Names of a fault or a danger
+    (see _FAULT_SUBJECTS) do not count.
+
+    Args:
+        text: Normalised text.
+    """
+    # A cheap length test first, because most lines are longer than any subject word.
+    if len(text) > _MAX_BARE_LINE:
+        return False
+    word = _LINE_DECORATION.sub("", text)
+    name = _SUBJECT.get(word)
+    return name is not None and name not in _FAULT_SUBJECTS
 
 
 def _one_problem(first: str, second: str) -> bool:

@@ -394,3 +394,45 @@ def test_category_scores_follow_the_model(classifier: Classifier) -> None:
     text = "3栋电梯坏了"
     scores = classifier.category_scores(text)
     assert max(scores, key=scores.__getitem__) == classifier.classify(text)[0].category
+
+
+def test_pet_mess_on_the_lawn_opens_a_case(classifier: Classifier) -> None:
+    findings = classifier.classify("谁家的狗在草坪上拉屎不收拾")
+    assert [finding.category for finding in findings] == ["sanitation"]
+
+
+def test_dark_street_lamps_are_repair(classifier: Classifier) -> None:
+    assert classifier.classify("路灯不亮 晚上黑灯瞎火的")[0].category == "repair"
+
+
+def test_request_to_the_group_owner_is_chat(classifier: Classifier) -> None:
+    findings = classifier.classify("群主能不能把广告踢了")
+    assert [finding.category for finding in findings] == ["chat"]
+
+
+def test_stairwell_storeroom_is_one_safety_worry(classifier: Classifier) -> None:
+    findings = classifier.classify("有人把楼道当仓库 堆满纸箱 着火了咋办")
+    assert [finding.category for finding in findings] == ["safety"]
+    assert not findings[0].urgent
+
+
+def test_burst_water_heater_is_urgent_repair(classifier: Classifier) -> None:
+    findings = classifier.classify("热水器爆了 水喷得到处都是")
+    assert findings[0].category == "repair"
+    assert findings[0].urgent
+
+
+def test_leak_reaching_my_flat_too_opens_a_case(classifier: Classifier) -> None:
+    findings = classifier.classify("我家也开始渗水了")
+    assert findings[0].actionable
+
+
+@pytest.mark.parametrize("text", ["垃圾", "垃圾！", "电梯?"])
+def test_bare_thing_is_chat(classifier: Classifier, text: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == ["chat"]
+
+
+def test_renovation_noise_and_rubble_are_two_findings(classifier: Classifier) -> None:
+    findings = classifier.classify("楼上装修太吵了 而且楼道里堆满了建筑垃圾")
+    assert [finding.category for finding in findings] == ["noise", "sanitation"]
+    assert findings[1].text == "楼道里堆满了建筑垃圾"

@@ -54,7 +54,12 @@ def test_opens_topic(text: str, expected: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("另外垃圾桶满了", "垃圾桶满了"), ("还有, 地库有积水", "地库有积水"), ("到现在还有人在吵", "到现在还有人在吵")],
+    [
+        ("另外垃圾桶满了", "垃圾桶满了"),
+        ("还有, 地库有积水", "地库有积水"),
+        ("到现在还有人在吵", "到现在还有人在吵"),
+        ("而且楼道里全是建筑垃圾", "楼道里全是建筑垃圾"),
+    ],
 )
 def test_strip_connective(text: str, expected: str) -> None:
     assert strip_connective(text) == expected

@@ -9,7 +9,7 @@ from nlp.cues import ME_TOO, DangerKind, find_cues, find_danger, first_character
 from nlp.data.generate import SEED, generate
 
 FAMILIES = ["HAZARD", "CALL", "ADVICE", "HYPOTHETICAL", "NOW", "CHRONIC", "DEFUSE", "EXTERNAL"]
-FAMILIES += ["COMPLAINT", "NOTICE", "STRUCTURAL", "SEEMS"]
+FAMILIES += ["COMPLAINT", "NOTICE", "STRUCTURAL", "SEEMS", "WORRY"]
 
 
 def test_split_alternatives_keeps_groups_and_classes() -> None:
@@ -161,3 +161,13 @@ def test_repeated_me_too_phrases(text):
 @pytest.mark.parametrize("text", ["我也是我也是漏水", "我也是，楼上天天吵", "+1 +1 漏水"])
 def test_me_too_with_words_not_bare(text):
     assert ME_TOO.match(text) is None
+
+
+def test_worry_after_a_condition_is_not_urgent() -> None:
+    assert not find_cues("楼梯间全是旧家具,着火了往哪跑").urgent
+    assert not find_cues("走廊堆满快递箱 出了事谁负责").urgent
+
+
+@pytest.mark.parametrize("text", ["着火了怎么办", "厨房起火了咋办 快来人"])
+def test_fire_that_opens_the_message_stays_urgent(text: str) -> None:
+    assert find_cues(text).urgent

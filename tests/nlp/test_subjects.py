@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.normalize import normalize
-from nlp.subjects import names_new_subject, names_other_subject, subjects
+from nlp.subjects import is_bare_thing, names_new_subject, names_only_known_subjects, names_other_subject, subjects
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,33 @@ def test_other_thing_is_other_subject(clause: str, topic: str) -> None:
 )
 def test_same_problem_is_no_other_subject(clause: str, topic: str) -> None:
     assert not names_other_subject(normalize(clause), normalize(topic))
+
+
+@pytest.mark.parametrize(
+    ("clause", "topic", "expected"),
+    [
+        ("堆满纸箱", "有人把楼道当仓库", True),
+        ("电梯门也关不上", "电梯坏了", True),
+        ("电梯里还有人抽烟", "电梯坏了", False),
+        ("门禁也坏了", "路灯不亮", False),
+        ("一直没人管", "电梯坏了", False),
+    ],
+)
+def test_names_only_known_subjects(clause: str, topic: str, expected: bool) -> None:
+    assert names_only_known_subjects(normalize(clause), normalize(topic)) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("垃圾", True),
+        ("电梯?", True),
+        ("路灯啊!", True),
+        ("垃圾太多了", False),
+        ("漏水", False),
+        ("停电了", False),
+        ("煤气", False),
+    ],
+)
+def test_is_bare_thing(text: str, expected: bool) -> None:
+    assert is_bare_thing(normalize(text)) is expected
