@@ -92,6 +92,7 @@ def test_clear_problems_get_their_category(
         "8栋电梯里有人被困了 快打电话",
         "有个老人倒在单元门口不动了",
         "楼下那个人倒在花坛边起不来",
+        "12栋的天然气管子有异味 好像漏了",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:

@@ -127,6 +127,8 @@ def test_find_cues_chronic_matches_chronic_pattern() -> None:
         ("救命!8栋3楼着火了!!", DangerKind.FIRE),
         ("3栋楼道的电箱里在冒烟", DangerKind.FIRE),
         ("5栋2单元一股煤气味,很浓", DangerKind.GAS),
+        ("7栋燃气管道有股怪味", DangerKind.GAS),
+        ("天然气表那里味道很冲", DangerKind.GAS),
         ("楼下有人拿着刀追人", DangerKind.POLICE),
         ("电梯里有个老人晕倒了", DangerKind.MEDICAL),
         ("3栋电梯困人了,里面有人在喊", DangerKind.LIFT),
