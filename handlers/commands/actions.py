@@ -146,7 +146,11 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
         if party is None:
             msg = f"本小区没有{PARTY_KIND_LABELS[kind]}，请改转其他承办方或联系小区专员。"
             raise BadCommand(msg)
-        reason = tail.strip() or "不属于原承办方职责"
+        reason = tail.strip()
+        if not reason:
+            # The receiving party reads this reason to learn why the case is now its own.
+            msg = f"请写明转交原因，格式：非本方职责 {case.number} 转{target} 原因"
+            raise BadCommand(msg)
         previous = party_name(case)
         workflow.hand_on(ctx.session, case, party, actor=ctx.member, now=ctx.now, reason=reason)
         return await respond(
