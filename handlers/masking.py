@@ -10,6 +10,13 @@ from nlp.numbers import PARKING_SPACE, ROOM_MARKER, is_quantity
 # spaces or dashes. Chinese input methods in full-width mode type the digits
 # as １３８…, which \d matches but [3-9] does not, so both forms are listed.
 _PHONE = re.compile(r"(?<!\d)([1１][3-9３-９]\d)[\s\-－]?(\d{4})[\s\-－]?(\d{4})(?!\d)")
+# Landline numbers: an area code (010, 02x or a four-digit one such as 0571),
+# perhaps in brackets, then seven or eight digits, split or not. The area
+# code's leading 0 keeps dates, rooms and case numbers (at most six digits) out.
+_LANDLINE = re.compile(
+    r"(?<![\d\-－])[(（]?([0０](?:[1１][0０]|[2２]\d|[3-9３-９]\d{2}))[)）]?[\s\-－]?"
+    r"(\d{3,4})[\s\-－]?(\d{4})(?!\d)(?![\-－]\d)"
+)
 # Resident ID numbers: 17 digits and a check digit or X.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 # First-generation ID numbers, still printed on old cards: a six-digit area
@@ -77,7 +84,7 @@ _KEPT = re.compile(f"{_CASE_REFERENCE.pattern}|{_OFFICE_REFERENCE.pattern}|{PARK
 
 
 def mask_for_group(text: str) -> str:
-    """Mask phone numbers, ID numbers and room numbers for a group message.
+    """Mask mobile and landline numbers, ID numbers and room numbers for a group message.
 
     Buildings and units stay, so neighbours can tell which problem it is:
     3栋2单元1002室 becomes 3栋2单元****. Case numbers (工单 0034, 查询 0034),
@@ -99,7 +106,8 @@ def _keep_reference(match: re.Match[str]) -> str:
     number = match.group("number")
     if number is None:
         return match.group(0)
-    personal = any(pattern.search(number) for pattern in (_PHONE, _ID_NUMBER, _OLD_ID_NUMBER, _ROOM_DASHED))
+    patterns = (_PHONE, _LANDLINE, _ID_NUMBER, _OLD_ID_NUMBER, _ROOM_DASHED)
+    personal = any(pattern.search(number) for pattern in patterns)
     return match.group("word") + (_mask_personal(number) if personal else number)
 
 
@@ -110,7 +118,7 @@ def mask_contacts(text: str) -> str:
     number, which the register masks for staff too. The person's own
     replies are not masked with this.
     """
-    return _PHONE.sub(_masked_phone, mask_id_numbers(text))
+    return _LANDLINE.sub(_masked_phone, _PHONE.sub(_masked_phone, mask_id_numbers(text)))
 
 
 def mask_id_numbers(text: str) -> str:
@@ -129,6 +137,7 @@ def mask_for_private_chat(text: str, *, full_phone: bool) -> str:
 
 
 def _masked_phone(match: re.Match[str]) -> str:
+    # Separators go too, so the prefix is no bare number that the room rule would mask.
     return f"{match.group(1)}****{match.group(3)}"
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import onboarding_texts as texts
 from handlers.directory import bind_chat, compound_by_code
 from handlers.messages import InboundMessage, Reply, chat_target
+from handlers.register_address import MAX_BUILDING_NUMBER
 from models import ChatGroup, Compound, Member, PrivateChatHome
 from nlp.findings import Finding, Location
 from nlp.locate import address_leftover, extract_location
@@ -37,6 +38,9 @@ log = logging.getLogger("handlers.onboarding")
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6}\d{2,8})(?:[-_#](\d{1,4}))?(?![A-Za-z0-9])")
 # A line that is a code and nothing else, as a scanned QR code sends it.
 _BARE_CODE = re.compile(r"[A-Za-z]{1,6}\d{2,8}(?:[-_#]\d{1,4})?")
+# A building number as typed with its word (0栋, 99999号楼), read before
+# nlp.locate drops numbers it cannot take for a building.
+_TYPED_BUILDING = re.compile(r"(?<![0-9A-Za-z])([0-9]+)\s?(?:栋|幢|号楼)")
 # Residents write "翠竹园小区" as often as "翠竹园".
 _COMPOUND_WORD = "小区"
 # Words before the name in "我住阳光花苑3栋"; 我, 在 and 是 are address fillers already.
@@ -83,6 +87,21 @@ class HomeAnswer:
     candidates: tuple[Compound, ...] = ()
     close: tuple[Compound, ...] = ()
     names_home: bool = False
+
+
+def invalid_building(text: str) -> str | None:
+    """Return the first building number in a line that the register would reject (0, over 999), if any.
+
+    The compound code's scene suffix counts too (XQ0001-0).
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    coded = _CODE.search(folded)
+    numbers = [coded.group(2)] if coded is not None and coded.group(2) else []
+    numbers += _TYPED_BUILDING.findall(folded)
+    for number in numbers:
+        if not 1 <= int(number) <= MAX_BUILDING_NUMBER:
+            return number
+    return None
 
 
 def parse_home(text: str) -> tuple[str, str | None] | None:
@@ -278,6 +297,11 @@ async def onboard(
             always gets the usage help with the question.
     """
     home = await _home_for(session, chat, member)
+    wrong_building = invalid_building(message.text)
+    if wrong_building is not None:
+        # Binding the compound alone would hide the typo, so the resident sends the line again.
+        home.asked_at = now
+        return [_reply(message, texts.invalid_building(wrong_building, MAX_BUILDING_NUMBER))]
     answer = await read_home(session, message.text)
     if answer.compound is not None:
         await _remember(session, home, chat, answer.compound, answer.building, now)
@@ -390,6 +414,9 @@ async def add_home_building(
     home = await home_of(session, chat.platform, chat.chat_id)
     if home is None or home.building or not location.building or chat.compound is None:
         return []
+    wrong_building = invalid_building(message.text)
+    if wrong_building is not None:
+        return [_reply(message, texts.invalid_building(wrong_building, MAX_BUILDING_NUMBER))]
     home.building = location.building
     home.answered_at = now
     log.info("private chat building recorded: platform=%s chat=%s", chat.platform, chat.id)

@@ -99,3 +99,8 @@ def welcome(compound: Compound, building: str | None) -> str:
         f"您好，已记录您住在{where}。今后您在这里直接描述遇到的问题即可，"
         f"例如“电梯坏了”“楼道灯不亮”，我们会登记为工单并转交处理。"
     )
+
+
+def invalid_building(number: str, maximum: int) -> str:
+    """Return the reply to a building number the register would reject, with the accepted range."""
+    return f"楼栋号“{number}”无效，应为 1 到 {maximum} 之间的数字。请重新发送，{EXAMPLE}。"

@@ -14,6 +14,8 @@ from handlers.register import fold
 from models import Dwelling
 from nlp.locate import chinese_to_int
 
+# The largest building number, because the address patterns below read one to three digits.
+MAX_BUILDING_NUMBER = 999
 # 3栋2单元1002, 3号楼1002室, A座2单元301; the unit is optional.
 _DWELLING_WORDS = re.compile(
     r"^([0-9]{1,3}|[A-Za-z])(?:栋|幢|号楼|座)(?:([0-9]{1,2})单元)?([0-9]{3,4})(?:室|号)?$"

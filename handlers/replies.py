@@ -349,6 +349,20 @@ def apology() -> str:
     return "抱歉，系统处理您的消息时出了点问题，工作人员会尽快查看。"
 
 
+# The maximum characters of a staff note shown in a resident group. Officers
+# write long notes for the record, but a group line taller than a screen buries
+# what neighbours wrote, and a WeCom text message holds 2048 bytes (about 680
+# Chinese characters). The case and the reporter's message keep the whole note.
+GROUP_NOTE_LIMIT = 200
+
+
+def group_excerpt(case: Case, note: str) -> str:
+    """Shorten a staff note for the resident group, marking the cut and where to read the rest."""
+    if len(note) <= GROUP_NOTE_LIMIT:
+        return note
+    return f"{note[:GROUP_NOTE_LIMIT]}……（以上为节选，发送“查询 {case.number}”可看全文）"
+
+
 def update_for_group(case: Case, phrase: str) -> str:
     """Build a short progress note for the group; the caller masks it before sending."""
     return f"工单 {case.number}（{case_title(case)}）{group_summary(case)}：{phrase}"

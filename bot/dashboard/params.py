@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -36,6 +37,8 @@ ALLOWED_KEYS = frozenset({"period", "start", "end", "street", "community", "sort
 # surrogates that aiohttp's pure-Python HTTP parser (used when its C extension
 # is missing or AIOHTTP_NO_EXTENSIONS is set) makes of raw bytes that are not
 # UTF-8. A surrogate in an error page would fail to encode and end in a 500.
+# The form sends only YYYY-MM-DD, so other forms that date.fromisoformat reads (20260301) are rejected.
+_DATE_SHAPE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _UNREADABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
@@ -146,14 +149,16 @@ def _parse_date(text: str, name: str) -> date:
     if not text:
         msg = f"自定义时段需要填写{name}，格式如 2026-03-01。"
         raise InvalidQuery(msg)
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        value = None
-    # fromisoformat also takes 20260301 and 2026-W09-1; the form sends only YYYY-MM-DD.
-    if value is None or len(text) != 10:
+    # Chinese input methods in full-width mode type ２０２６－０３－０１.
+    shape = _DATE_SHAPE.fullmatch(unicodedata.normalize("NFKC", text))
+    if shape is None:
         msg = f"{name}“{text[:20]}”格式不对，请按 2026-03-01 的格式填写。"
         raise InvalidQuery(msg)
+    try:
+        value = date(*(int(part) for part in shape.groups()))
+    except ValueError:
+        msg = f"{name}“{text}”不是存在的日期，请核对月份和日期。"
+        raise InvalidQuery(msg) from None
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         msg = f"{name} {value.isoformat()} 超出可查询范围（{EARLIEST_DATE.isoformat()} 至 {LATEST_DATE.isoformat()}）。"
         raise InvalidQuery(msg)

@@ -23,7 +23,7 @@ from handlers.errors import BadCommand
 from handlers.ladder import RUNG_LABELS, climb_by_command, escalation_label
 from handlers.messages import PartyTarget, Reply, UserTarget
 from handlers.permissions import Access, Level, deny, is_reporter, require_officer, require_staff
-from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
+from handlers.replies import group_excerpt, party_name, update_for_group, update_for_party, update_for_reporter
 from models import PARTY_KIND_LABELS, ROLE_LABELS, Case, CaseOutcome, PartyKind, RoleKind
 
 
@@ -90,7 +90,7 @@ async def start(ctx: CommandContext) -> list[Reply]:
         ctx,
         case,
         confirmation=f"工单 {case.number} 已标记为处理中。",
-        group_note=update_for_group(case, f"正在处理中{'，' + note if note else '。'}"),
+        group_note=update_for_group(case, f"正在处理中{'，' + group_excerpt(case, note) if note else '。'}"),
         detail=update_for_reporter(case, "正在处理中。", note),
     )
 
@@ -105,7 +105,7 @@ async def resolve(ctx: CommandContext) -> list[Reply]:
         case,
         confirmation=f"工单 {case.number} 已办结，系统将请反映人评价。",
         group_note=update_for_group(
-            case, f"已办结，{note}。如问题仍在，反映人可发送“评价 {case.number} 不满意”。"
+            case, f"已办结，{group_excerpt(case, note)}。如问题仍在，反映人可发送“评价 {case.number} 不满意”。"
         ),
         detail=update_for_reporter(
             case,
@@ -125,7 +125,7 @@ async def cannot_resolve(ctx: CommandContext) -> list[Reply]:
         ctx,
         case,
         confirmation=f"工单 {case.number} 已标记为无法解决。",
-        group_note=update_for_group(case, f"暂无法解决，原因：{reason}。"),
+        group_note=update_for_group(case, f"暂无法解决，原因：{group_excerpt(case, reason)}。"),
         detail=update_for_reporter(case, "暂无法解决。", reason),
         branch_note=update_for_party(case, "无法解决", reason),
         told="原因",
@@ -146,7 +146,11 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
         if party is None:
             msg = f"本小区没有{PARTY_KIND_LABELS[kind]}，请改转其他承办方或联系小区专员。"
             raise BadCommand(msg)
-        reason = tail.strip() or "不属于原承办方职责"
+        reason = tail.strip()
+        if not reason:
+            # The receiving party reads this reason to learn why the case is now its own.
+            msg = f"请写明转交原因，格式：非本方职责 {case.number} 转{target} 原因"
+            raise BadCommand(msg)
         previous = party_name(case)
         workflow.hand_on(ctx.session, case, party, actor=ctx.member, now=ctx.now, reason=reason)
         return await respond(

@@ -17,7 +17,7 @@ from handlers.commands.base import CommandContext
 from handlers.commands.common import respond, sender_accounts
 from handlers.ladder import Target, rung_targets
 from handlers.messages import Reply, UserTarget
-from handlers.replies import party_name, update_for_group, update_for_party, update_for_reporter
+from handlers.replies import group_excerpt, party_name, update_for_group, update_for_party, update_for_reporter
 from handlers.rungs import Rung
 from models import Case
 
@@ -110,7 +110,7 @@ async def hand_outside(ctx: CommandContext, case: Case, rest: str) -> list[Reply
             f"工单 {case.number} 已标记为非本方职责，已通知{destination.holder}"
             f"{'转交' + destination.onward if destination.onward else ''}。"
         ),
-        group_note=update_for_group(case, f"{phrase}说明：{reason}。"),
+        group_note=update_for_group(case, f"{phrase}说明：{group_excerpt(case, reason)}。"),
         detail=update_for_reporter(case, phrase, reason, holder=destination.holder),
         branch_note=branch_note,
         told="去向",

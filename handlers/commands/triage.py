@@ -32,14 +32,31 @@ from nlp.labels import CATEGORY_LABELS, CHAT
 _BY_LABEL = {label: key for key, label in CATEGORY_LABELS.items()}
 
 
-def category_by_word(word: str) -> str:
-    """Read a category by its Chinese label (设施报修) or key (repair).
+def _key_for_word(word: str) -> str | None:
+    """Find the category key a word names: a label, a key, or a prefix of exactly one label.
 
     Raises:
-        BadCommand: The word names no category that opens a case.
+        BadCommand: The word is a prefix of several labels, so the officer has to pick one.
     """
     key = _BY_LABEL.get(word, word.lower())
-    if key not in CATEGORY_LABELS or key == CHAT:
+    if key in CATEGORY_LABELS:
+        return key
+    matches = [candidate for candidate, label in CATEGORY_LABELS.items() if label.startswith(word)]
+    if len(matches) > 1:
+        choices = "、".join(CATEGORY_LABELS[candidate] for candidate in matches)
+        msg = f"“{word}”可以指多个类别：{choices}，请写出完整类别。"
+        raise BadCommand(msg)
+    return matches[0] if matches else None
+
+
+def category_by_word(word: str) -> str:
+    """Read a category by its Chinese label (设施报修), a unique prefix of it (设施) or its key (repair).
+
+    Raises:
+        BadCommand: The word names no category that opens a case, or is a prefix of several labels.
+    """
+    key = _key_for_word(word)
+    if key is None or key == CHAT:
         choices = "、".join(label for key, label in CATEGORY_LABELS.items() if key != CHAT)
         msg = f"“{word}”不是已知的类别，可选：{choices}。"
         raise BadCommand(msg)
@@ -69,7 +86,7 @@ async def _set_category(ctx: CommandContext, verb: str) -> list[Reply]:
         msg = f"请写上类别，例如：{verb} {case.number} 设施报修"
         raise BadCommand(msg)
     word = ctx.args[1]
-    if _BY_LABEL.get(word, word.lower()) == CHAT:
+    if word and _key_for_word(word) == CHAT:
         msg = f"“{word}”不是工单类别。如这条消息不需要处理，请发送“误报 {case.number}”关闭。"
         raise BadCommand(msg)
     category = category_by_word(word)

@@ -194,7 +194,9 @@ async def test_filters_by_street_and_community(dashboard):
         ({"period": "自定义"}, "需要填写开始日期"),
         ({"period": "自定义", "start": "2026-03-01"}, "需要填写结束日期"),
         ({"period": "自定义", "start": "2026/03/01", "end": "2026-03-05"}, "格式不对"),
-        ({"period": "自定义", "start": "2026-02-30", "end": "2026-03-05"}, "格式不对"),
+        ({"period": "自定义", "start": "2026-02-30", "end": "2026-03-05"}, "开始日期“2026-02-30”不是存在的日期"),
+        ({"period": "自定义", "start": "2026-03-01", "end": "2026-04-31"}, "结束日期“2026-04-31”不是存在的日期"),
+        ({"period": "自定义", "start": "2026-3-1", "end": "2026-03-05"}, "格式不对"),
         ({"period": "自定义", "start": "20260301", "end": "2026-03-05"}, "格式不对"),
         ({"period": "自定义", "start": "2026-03-05", "end": "2026-03-01"}, "早于开始日期"),
         ({"period": "自定义", "start": "2024-01-01", "end": "2026-03-01"}, "最长 366 天"),
@@ -250,6 +252,7 @@ async def test_month_boundaries_in_shanghai(dashboard):
     assert await opened(period="上月") == 1
     assert await opened(period="自定义", start="2026-03-01", end="2026-03-01") == 1
     assert await opened(period="自定义", start="2026-02-28", end="2026-03-01") == 2
+    assert await opened(period="自定义", start="２０２６－０２－２８", end="２０２６-０３-０１") == 2
     assert await opened(period="本季度") == 3
     # The form still sends the dates of an earlier custom query; 本月 ignores them.
     assert await opened(period="本月", start="2026-03-01", end="2026-03-01") == 2

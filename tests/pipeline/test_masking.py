@@ -231,3 +231,33 @@ async def test_parking_space_shown_as_place(db_url):
 )
 def test_emergency_numbers_kept_when_called(text, expected):
     assert mask_for_group(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("物业电话0571-88123456", "物业电话0571****3456"),
+        ("打010-12345678问问", "打010****5678问问"),
+        ("0571 88123456找王经理", "0571****3456找王经理"),
+        ("电话：(0571)88123456", "电话：0571****3456"),
+        ("电话０５７１－８８１２３４５６", "电话０５７１****３４５６"),
+        ("回执号：0571-88123456", "回执号：0571****3456"),
+        ("3栋2单元1002室漏水", "3栋2单元****漏水"),
+        ("2026-03-15停水", "2026-03-15停水"),
+        ("工单 0034 已受理", "工单 0034 已受理"),
+    ],
+)
+def test_landline_numbers_masked(text, expected):
+    assert mask_for_group(text) == expected
+
+
+async def test_group_update_masks_landline(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+        await desk.say("受理 0001", sender="wang", at=later(5))
+
+        await desk.say("办结 0001 已报供水公司，电话0571-88123456", sender="wang", at=later(30))
+
+        group = "\n".join(desk.last_to_group("group-1"))
+        assert "0571****3456" in group
+        assert "88123456" not in group

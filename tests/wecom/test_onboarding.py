@@ -104,6 +104,44 @@ async def test_free_text_answers_bind_the_chat(db_url):
     await services.close()
 
 
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("阳光花园 0栋", "0"), ("阳光花园 99999栋", "99999"), ("阳光花园 1000号楼", "1000"), ("XQ0001-0", "0")],
+)
+async def test_out_of_range_building_rejected(db_url, text, number):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    await services.pipeline.handle(private("你好"))
+    reply = await services.pipeline.handle(private(text, minutes=1))
+
+    assert reply.replies[0].text == (
+        f"楼栋号“{number}”无效，应为 1 到 999 之间的数字。请重新发送，例如“阳光花园 3栋”或“XQ0001 3栋”。"
+    )
+    async with services.sessionmaker() as session:
+        home = await session.scalar(select(PrivateChatHome))
+    assert home.compound_id is None
+    assert home.building is None
+    await services.close()
+
+
+async def test_out_of_range_building_after_name_rejected(db_url):
+    services, _console = await make_services(db_url)
+    async with services.sessionmaker() as session, session.begin():
+        await create_compound(session, "阳光花园", "XQ0001")
+
+    await services.pipeline.handle(private("阳光花园"))
+    reply = await services.pipeline.handle(private("0栋", minutes=1))
+
+    assert "楼栋号“0”无效" in reply.replies[0].text
+    async with services.sessionmaker() as session:
+        home = await session.scalar(select(PrivateChatHome))
+    assert home.compound_id is not None
+    assert home.building is None
+    await services.close()
+
+
 async def test_unclear_answer_gets_a_reply(db_url):
     services, _console = await make_services(db_url)
     async with services.sessionmaker() as session, session.begin():

@@ -84,3 +84,15 @@ async def test_handed_to_department_goes_to_officer(db_url):
         reporter = desk.last_to_user("r1")
         assert "由小区专员负责转交供电公司。" in reporter[0]
         assert "承办：小区专员" in reporter[0]
+
+
+async def test_hand_on_without_reason_rejected(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say("非本方职责 0001 转党组织", sender="wang", chat_id="wang", private=True)
+
+        assert replies == ["请写明转交原因，格式：非本方职责 0001 转党组织 原因"]
+        case = await desk.case(1)
+        assert case.status == CaseStatus.NEW
+        assert [e.kind for e in await desk.events(1)] == ["opened"]

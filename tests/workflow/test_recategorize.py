@@ -114,7 +114,9 @@ async def test_closed_case_keeps_party_and_limits(db_url):
         assert counts[desk.compound.id] == {"committee": 1}
 
 
-@pytest.mark.parametrize("command", ["分类 0001 噪音扰民", "更正类别 0001 噪音扰民", "/recategorize 0001 噪音扰民"])
+@pytest.mark.parametrize(
+    "command", ["分类 0001 噪音扰民", "更正类别 0001 噪音扰民", "/recategorize 0001 噪音扰民", "改类 0001 噪音"]
+)
 async def test_other_forms_recategorize(db_url, command):
     async with open_desk(db_url) as desk:
         await desk.say(LEAK, sender="r1")
@@ -143,6 +145,8 @@ async def test_recategorize_in_triage_classifies(db_url):
         ("改类 0001 设施报修", "officer", "类别已是“设施报修”，无需更改"),
         ("改类 0001 闲聊", "officer", "请发送“误报 0001”"),
         ("改类 0001 修东西", "officer", "“修东西”不是已知的类别"),
+        ("改类 0001 物业", "officer", "“物业”可以指多个类别：物业服务、物业收费，请写出完整类别。"),
+        ("改类 0001 闲", "officer", "请发送“误报 0001”"),
         ("改类 0001", "officer", "请写上类别，例如：改类 0001 设施报修"),
         ("改类", "officer", "请写上工单号"),
         ("改类 0099 噪音扰民", "officer", "没有找到工单 0099"),

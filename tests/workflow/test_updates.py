@@ -114,3 +114,20 @@ async def test_group_masks_phone_given_as_reference(db_url):
 
         assert "回执号139****5678" in answer[0]
         assert "13912345678" not in answer[0]
+
+
+async def test_long_note_excerpted_for_group(db_url):
+    note = "已更换老化水管并做闭水试验，" * 430 + "均无渗漏"
+    async with open_desk(db_url) as desk:
+        await desk.say("3栋2单元1002室厨房天花板漏水了", sender="r1")
+        await desk.say("受理 0001", sender="wang")
+
+        await desk.say(f"办结 0001 {note}", sender="wang")
+
+        [group] = [text for text in desk.last_to_group("group-1") if "已办结" in text]
+        assert f"{note[:200]}……（以上为节选，发送“查询 0001”可看全文）" in group
+        assert len(group) < 400
+        reporter = desk.last_to_user("r1")
+        assert any(note in text for text in reporter)
+        events = await desk.events(1)
+        assert events[-1].note == note
