@@ -12,7 +12,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.adapters.registry import incomplete_adapters
 from bot.settings import Settings
 from handlers.calendar import load_overrides
 from handlers.errors import ConfigError
@@ -21,6 +20,10 @@ from handlers.limits import load_rules
 
 def check_run_settings(settings: Settings) -> None:
     """Raise ConfigError with one line per setting the service cannot start with."""
+    # Imported here because the adapters pull in aiogram, whose models take
+    # seconds to build, and the replay and admin commands use this module too.
+    from bot.adapters.registry import incomplete_adapters
+
     problems = [
         *_data_dir_problems(settings.data_dir),
         *_deadline_file_problems(settings),
