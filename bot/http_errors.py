@@ -1,6 +1,6 @@
 """The service's own responses to requests that aiohttp rejects before any handler runs.
 
-aiohttp 3.14 answers a request it cannot parse (raw non-ASCII bytes in the
+aiohttp 3.14 responds to a request it cannot parse (raw non-ASCII bytes in the
 request line, a bad header, a line over 8190 bytes) from
 web_protocol.RequestHandler.handle_error: an English text/plain 400 that
 quotes the request line, logged at ERROR with a traceback. Middleware and

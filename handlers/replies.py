@@ -351,8 +351,8 @@ def apology() -> str:
 
 # The maximum characters of a staff note shown in a resident group. Officers
 # write long notes for the record, but a group line taller than a screen buries
-# what neighbours wrote, and a WeCom text message holds 2048 bytes (about 680
-# Chinese characters). The case and the reporter's message keep the whole note.
+# what neighbours wrote, and a WeCom text message is limited to 2048 bytes
+# (about 680 Chinese characters). The case and the reporter's message keep the whole note.
 GROUP_NOTE_LIMIT = 200
 
 

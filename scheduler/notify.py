@@ -217,7 +217,7 @@ async def _failed_deliveries(session: AsyncSession, notification_id: int, platfo
     """Return the deliveries of a notification on one platform whose accounts no attempt reached.
 
     The latest row to an account records every attempt (see
-    outbox_store.attempts_of_notification), so its status says whether the
+    outbox_store.attempts_of_notification), so its status shows whether the
     account got the notification in the end.
     """
     latest = await attempts_of_notification(session, notification_id)
