@@ -162,7 +162,7 @@ def names_other_subject(clause: str, topic: str) -> bool:
 
 
 def names_only_known_subjects(clause: str, topic: str) -> bool:
-    """Tell whether every thing a clause names belongs to the topic before it.
+    """Return whether every thing a clause names belongs to the topic before it.
 
     "堆满纸箱" after "有人把楼道当仓库" describes the same clutter,
     while "电梯里还有人抽烟" after "电梯坏了" also names smoking. Both must
@@ -189,7 +189,7 @@ _LINE_DECORATION = re.compile(r"[\s\W_啊呀吧呢嘛哦么]+")
 
 
 def is_bare_thing(text: str) -> bool:
-    """Tell whether a line is nothing but the name of a thing, such as "垃圾" or "电梯?".
+    """Return whether a line is nothing but the name of a thing, such as "垃圾" or "电梯?".
 
     Such a line names no fault of the thing. Names of a fault or a danger
     (see _FAULT_SUBJECTS) do not count.

@@ -430,7 +430,7 @@ async def sender_accounts(ctx: CommandContext) -> set[tuple[str, str]]:
 
 
 async def _in_branch(ctx: CommandContext, case: Case) -> bool:
-    """Tell whether the sender acts for the party branch of the case's compound, which failure notices go to."""
+    """Return whether the sender acts for the party branch of the case's compound, which failure notices go to."""
     found = await ctx.session.scalar(
         select(Role.id)
         .where(
