@@ -77,6 +77,39 @@ _YEAR_AFTER = re.compile(
 )
 _YEAR_BEFORE = re.compile(r"(?:从|自从?|于|截至|截止|直到|早在|始于)\s?$")
 
+# A clock time as notices write it: 8:00, 08:00, 22：30, or four digits (0800).
+_CLOCK = r"(?:[01]?\d|2[0-3])[:：][0-5]\d|(?:[01]\d|2[0-3])[0-5]\d"
+# Two clock times joined by a dash, a tilde, 到 or 至: 0800-1200, 08:00～12:00,
+# 0800至1200. Two flats can be written the same way (1201-1202), so
+# is_clock_range() decides.
+CLOCK_RANGE = re.compile(
+    rf"(?<![\d:：.\-])(?P<clock_start>{_CLOCK})\s?(?:-|－|~|～|—|–|到|至)\s?(?P<clock_end>{_CLOCK})(?![\d:：])"
+)
+# Words for a time of day right before a number: 下午1430, 凌晨 0600.
+_TIME_OF_DAY_BEFORE = re.compile(r"(?:凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|半夜)\s?$")
+# The length of the longest range, 22:30 - 23:30, so only that far around a number is searched.
+_CLOCK_RANGE_CHARS = 13
+_FOUR_DIGIT_CLOCK = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d")
+
+
+def is_clock_range(match: re.Match[str]) -> bool:
+    """Tell whether a CLOCK_RANGE match is a span of time rather than two flats.
+
+    It is when either side has a colon (08:00) or cannot be a flat (0800,
+    1200: see looks_like_room). 1201-1202 stays two flats.
+    """
+    sides = (match.group("clock_start"), match.group("clock_end"))
+    return any(not side.isdigit() or not looks_like_room(side) for side in sides)
+
+
+def in_clock_range(text: str, start: int, end: int) -> bool:
+    """Tell whether text[start:end] lies inside a range of clock times (0800-1200)."""
+    for match in CLOCK_RANGE.finditer(text, max(0, start - _CLOCK_RANGE_CHARS), end + _CLOCK_RANGE_CHARS):
+        if match.start() <= start and end <= match.end() and is_clock_range(match):
+            return True
+    return False
+
+
 # A parking space's number as residents write it: 0123, B1-023, A023, 2-045.
 _SPACE_NUMBER = r"(?:[A-Za-z]{1,2}\d{0,2}-?|\d{1,2}-)?\d{1,5}"
 # A parking space: 车位0123, 车位 0123, 车位号：B1-023, 0123号车位, B2-045车位.
@@ -129,7 +162,7 @@ def is_quantity(text: str, start: int, end: int) -> bool:
     number that is not shaped like a flat (120户). A number that can be a
     year is one when a word around it dates something (2016入住, 从2015到现在). It also is when a word
     for money, a count, a phone or a case comes right before it
-    (一个月收300, 重开 0001).
+    (一个月收300, 重开 0001). A clock time counts too (see _is_clock_time).
     """
     if _UNIT_AFTER.match(text, end):
         return True
@@ -139,4 +172,22 @@ def is_quantity(text: str, start: int, end: int) -> bool:
         return True
     if _COUNT_AFTER.match(text, end) and not looks_like_room(text[start:end]):
         return True
+    if _is_clock_time(text, start, end):
+        return True
     return _CUE_BEFORE.search(text, max(0, start - _CUE_SPAN), start) is not None
+
+
+def _is_clock_time(text: str, start: int, end: int) -> bool:
+    """Tell whether a number is a time of day: part of a range of times, or after 下午 and not shaped like a flat.
+
+    晚上1202又在吵 names a flat, so a time-of-day word alone does not make
+    a flat-shaped number a time.
+    """
+    if in_clock_range(text, start, end):
+        return True
+    number = text[start:end]
+    return (
+        _FOUR_DIGIT_CLOCK.fullmatch(number) is not None
+        and not looks_like_room(number)
+        and _TIME_OF_DAY_BEFORE.search(text, max(0, start - 3), start) is not None
+    )

@@ -281,3 +281,35 @@ def test_parking_spaces_conflict() -> None:
 
     assert first.conflicts(second)
     assert first.overlaps(extract_location(normalize("0123号车位又被占了")))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("明天0800-1200停水", Location()),
+        ("3栋0800-1200停水", Location(building="3")),
+        ("5栋0900-1215检修电梯", Location(building="5")),
+        ("周六08:00-12:00停电", Location()),
+        ("施工时间0800至1200", Location()),
+        ("0830～1130楼道刷漆", Location(place="楼道")),
+        ("早上8点到12点停水", Location()),
+        ("8:00-1200装修", Location()),
+        ("3栋22:00-0600有人施工", Location(building="3")),
+        ("0800到1215检修水泵", Location()),
+        ("5栋0800至1215停水", Location(building="5")),
+        ("下午1430停水", Location()),
+    ],
+)
+def test_clock_times_are_not_rooms(text: str, expected: Location) -> None:
+    assert extract_location(normalize(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1202室漏水", Location(room="1202")),
+        ("楼上1202又在装修", Location(room="1202")),
+    ],
+)
+def test_rooms_beside_clock_times(text: str, expected: Location) -> None:
+    assert extract_location(normalize(text)) == expected

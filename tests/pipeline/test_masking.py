@@ -149,6 +149,36 @@ def test_rooms_before_other_words_masked(text, expected):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "明天0800-1200停水",
+        "3栋0800-1200停水",
+        "周六08:00-12:00停电",
+        "施工时间0800至1200",
+        "0830～1130楼道刷漆",
+        "早上8点到12点停水",
+        "8:00-1200装修",
+        "22:00-0600不许施工",
+        "下午1430停水",
+    ],
+)
+def test_clock_times_kept(text):
+    assert mask_for_group(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1202室0800-1200装修", "****0800-1200装修"),
+        ("12-1202漏水", "12-****漏水"),
+        ("晚上1202又在吵", "晚上****又在吵"),
+    ],
+)
+def test_rooms_beside_clock_times_masked(text, expected):
+    assert mask_for_group(text) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("3栋2单元1002室漏水，电话13912345678", "3栋2单元1002室漏水，电话139****5678"),
