@@ -54,6 +54,7 @@ from handlers.onboarding import (
     add_home_building,
     carry_home,
     home_of,
+    invalid_building,
     onboard,
     rescan,
     text_without_code,
@@ -65,6 +66,7 @@ from handlers.outbox import Outbox, QueuedReplies
 from handlers.pending_note import pending_note
 from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
+from handlers.register_address import MAX_BUILDING_NUMBER
 from handlers.register_notices import care_notices
 from handlers.routing import unstaffed_notice
 from handlers.similarity import has_topic, same_topic
@@ -86,7 +88,7 @@ from models.db import storage_unavailable
 from nlp.cues import ME_TOO, ME_TOO_PHRASES, find_danger
 from nlp.findings import PLACES_IN_BUILDING, Finding, Location, carry_places
 from nlp.labels import COMPOUND_WIDE
-from nlp.locate import extract_location, is_bare_address
+from nlp.locate import extract_location, has_only_address_words, is_bare_address
 from nlp.normalize import normalize as normalize_text
 
 log = logging.getLogger("handlers.intake")
@@ -99,6 +101,8 @@ _CORRECTION_PREFIX = re.compile(
     r"^\s*(?:(?:不对|搞错了|弄错了|说错了|写错了|打错了|错了|更正一下|更正|纠正一下|纠正|不是[^,.!?;]*)[\s,.!?;:~]*)?"
     r"(?:应该|其实|实际上)?"
 )
+# The address shown as an example after a building out of range, in a chat bound to its compound.
+_ADDRESS_EXAMPLE = "例如“3栋2单元”"
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 ATTACHMENT_WINDOW = timedelta(minutes=30)
 # How far back a resident's reports from before they named their compound are
@@ -400,6 +404,15 @@ class Pipeline:
                     Reply(chat_target(message), usage, audience="reporter", reply_to=message.message_id)
                 )
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=help_replies)
+
+        wrong_building = _out_of_range_building(message.text, folded)
+        if wrong_building is not None:
+            # Such a line would move a case to a building the register has
+            # not got, and silence would leave the resident guessing.
+            text = onboarding_texts.invalid_building(wrong_building, MAX_BUILDING_NUMBER, _ADDRESS_EXAMPLE)
+            audience = "reporter" if message.is_private else "group"
+            reply = Reply(chat_target(message), text, None, audience, message.message_id)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[reply])
 
         # A line that is only an address ("是3栋2单元的", "5号楼") places the
         # sender's own case, and "我家也是，3栋的" is a me-too with a place.
@@ -1202,6 +1215,24 @@ def _disputed_location(
         note = texts.location_disputed_for_officer(case, proposed, member.display_name)
         replies.append(Reply(PartyTarget(branch.id, branch.name), note, case.id, "officer"))
     return replies
+
+
+def _out_of_range_building(text: str, folded: str) -> str | None:
+    """Return the building number, as typed, of an address line whose building the register would reject.
+
+    "99999栋", "零栋" and "不对，是0栋的" qualify. A line that also names a
+    problem does not, because its report is read as usual.
+
+    Args:
+        text: The message as the resident wrote it.
+        folded: The same text normalised, see nlp.normalize.normalize.
+    """
+    number = invalid_building(text)
+    if number is None:
+        return None
+    prefix = _CORRECTION_PREFIX.match(folded)
+    address = folded[prefix.end() :] if prefix is not None else folded
+    return number if has_only_address_words(address) else None
 
 
 def _corrected_address(text: str) -> str | None:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import onboarding_texts as texts
 from handlers.directory import bind_chat, compound_by_code
 from handlers.messages import InboundMessage, Reply, chat_target
-from handlers.register_address import MAX_BUILDING_NUMBER
+from handlers.register_address import MAX_BUILDING_NUMBER, building_number
 from models import ChatGroup, Compound, Member, PrivateChatHome
 from nlp.findings import Finding, Location
 from nlp.locate import address_leftover, extract_location
@@ -38,9 +38,9 @@ log = logging.getLogger("handlers.onboarding")
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6}\d{2,8})(?:[-_#](\d{1,4}))?(?![A-Za-z0-9])")
 # A line that is a code and nothing else, as a scanned QR code sends it.
 _BARE_CODE = re.compile(r"[A-Za-z]{1,6}\d{2,8}(?:[-_#]\d{1,4})?")
-# A building number as typed with its word (0栋, 99999号楼), read before
-# nlp.locate drops numbers it cannot take for a building.
-_TYPED_BUILDING = re.compile(r"(?<![0-9A-Za-z])([0-9]+)\s?(?:栋|幢|号楼)")
+# A building number as typed with its word (0栋, 99999号楼, 零栋, 〇栋), read
+# before nlp.locate drops numbers it cannot take for a building.
+_TYPED_BUILDING = re.compile(r"(?<![0-9A-Za-z])([0-9]+|[零〇一二两三四五六七八九十百]+)\s?(?:栋|幢|号楼)")
 # Residents write "翠竹园小区" as often as "翠竹园".
 _COMPOUND_WORD = "小区"
 # Words before the name in "我住阳光花苑3栋"; 我, 在 and 是 are address fillers already.
@@ -90,16 +90,17 @@ class HomeAnswer:
 
 
 def invalid_building(text: str) -> str | None:
-    """Return the first building number in a line that the register would reject (0, over 999), if any.
+    """Return the first building number in a line that the register would reject (0, over 999), as typed.
 
-    The compound code's scene suffix counts too (XQ0001-0).
+    The compound code's scene suffix counts too (XQ0001-0), and so do
+    numbers in Chinese numerals (零栋, 一〇〇〇栋).
     """
     folded = unicodedata.normalize("NFKC", text)
     coded = _CODE.search(folded)
     numbers = [coded.group(2)] if coded is not None and coded.group(2) else []
     numbers += _TYPED_BUILDING.findall(folded)
     for number in numbers:
-        if not 1 <= int(number) <= MAX_BUILDING_NUMBER:
+        if not 1 <= building_number(number) <= MAX_BUILDING_NUMBER:
             return number
     return None
 

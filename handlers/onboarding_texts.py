@@ -101,6 +101,10 @@ def welcome(compound: Compound, building: str | None) -> str:
     )
 
 
-def invalid_building(number: str, maximum: int) -> str:
-    """Return the reply to a building number the register would reject, with the accepted range."""
-    return f"楼栋号“{number}”无效，应为 1 到 {maximum} 之间的数字。请重新发送，{EXAMPLE}。"
+def invalid_building(number: str, maximum: int, example: str = EXAMPLE) -> str:
+    """Return the reply to a building number the register would reject, with the accepted range.
+
+    `example` shows what to send instead: the compound and building while
+    the resident names their home, only the address in a bound chat.
+    """
+    return f"楼栋号“{number}”无效，应为 1 到 {maximum} 之间的数字。请重新发送，{example}。"

@@ -113,6 +113,15 @@ def _arabic_numerals(text: str) -> str:
     return _CHINESE_NUMERAL.sub(_numeral_digits, text)
 
 
+def building_number(numeral: str) -> int:
+    """Return the value of a building number typed in digits or Chinese numerals: 12, 十二, 零, 一〇〇〇.
+
+    Raises:
+        ValueError: The text is neither digits nor a Chinese numeral.
+    """
+    return int(_arabic_numerals(numeral))
+
+
 def _numeral_digits(match: re.Match[str]) -> str:
     numeral = match.group()
     if "十" in numeral or "百" in numeral:

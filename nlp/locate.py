@@ -12,9 +12,9 @@ import re
 from nlp.findings import RELATIVE_PLACES, Location
 from nlp.numbers import ROOM_MARKER, is_quantity, looks_like_room, parking_space, parking_space_name
 
-_CN_VALUES = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+_CN_VALUES = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _CN_VALUES.update({"八": 8, "九": 9})
-_CN_NUMBER = "[零一二两三四五六七八九十百]{1,4}"
+_CN_NUMBER = "[零〇一二两三四五六七八九十百]{1,4}"
 _NUMBER = rf"(?:\d{{1,3}}|{_CN_NUMBER})"
 
 # The patterns that start with a number test the character before it in a
@@ -300,7 +300,7 @@ def split_at_locations(text: str) -> list[str]:
 # Characters and words allowed around an address in a line that gives
 # nothing else: digits, numerals, address words and fillers such as 是, 在, 的.
 _ADDRESS_ONLY = re.compile(
-    r"[\d一二三四五六七八九十百零两\s\W_A-Za-z]|号楼|单元|我家|我们|[是在的就那这边个栋号楼幢座门室层我]"
+    r"[\d一二三四五六七八九十百零〇两\s\W_A-Za-z]|号楼|单元|我家|我们|[是在的就那这边个栋号楼幢座门室层我]"
 )
 
 
@@ -336,6 +336,17 @@ def is_bare_address(text: str) -> bool:
     """
     if extract_location(text).building is None:
         return False
+    return has_only_address_words(text)
+
+
+def has_only_address_words(text: str) -> bool:
+    """Tell whether a line contains only address words, place names, numbers and thanks, with or without a building.
+
+    "99999栋" has only address words though no building is read from it.
+
+    Args:
+        text: Normalised text, see nlp.normalize.normalize.
+    """
     rest = _RELATIVE_PLACE.sub("", _PLACE.sub("", text))
     rest = _NEAR.sub("", _COURTESY.sub("", rest))
     return not address_leftover(rest)

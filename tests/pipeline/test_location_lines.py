@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.intake import IntakeResult
 from models import MessageOutcome
 from tests.helpers import later
@@ -158,3 +160,26 @@ async def test_address_line_keeps_room(db_url):
         case = await desk.case(1)
         assert (case.building, case.room) == ("13", "1502")
         assert replies[0].startswith("已补充位置：工单 0001")
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("99999栋", "99999"), ("0栋", "0"), ("零栋", "零"), ("〇栋", "〇"), ("不对，是1000号楼的", "1000")],
+)
+async def test_out_of_range_building_rejected(db_url, text, number):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋路灯不亮", sender="r1")
+
+        replies = await desk.say(text, sender="r1", at=later(1))
+
+        assert replies == [f"楼栋号“{number}”无效，应为 1 到 999 之间的数字。请重新发送，例如“3栋2单元”。"]
+        assert (await desk.case(1)).building == "5"
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+
+
+async def test_out_of_range_building_without_case(db_url):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say("99999栋", sender="r1")
+
+        assert replies == ["楼栋号“99999”无效，应为 1 到 999 之间的数字。请重新发送，例如“3栋2单元”。"]
+        assert desk.results[-1].case_ids == []

@@ -106,7 +106,15 @@ async def test_free_text_answers_bind_the_chat(db_url):
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("阳光花园 0栋", "0"), ("阳光花园 99999栋", "99999"), ("阳光花园 1000号楼", "1000"), ("XQ0001-0", "0")],
+    [
+        ("阳光花园 0栋", "0"),
+        ("阳光花园 99999栋", "99999"),
+        ("阳光花园 1000号楼", "1000"),
+        ("XQ0001-0", "0"),
+        ("阳光花园 零栋", "零"),
+        ("阳光花园 〇栋", "〇"),
+        ("阳光花园 一〇〇〇栋", "一〇〇〇"),
+    ],
 )
 async def test_out_of_range_building_rejected(db_url, text, number):
     services, _console = await make_services(db_url)
