@@ -68,12 +68,19 @@ from handlers.permissions import Level, access_for, holds_staff_role
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
 from handlers.register_address import MAX_BUILDING_NUMBER
 from handlers.register_notices import care_notices
+from handlers.report_places import (
+    ReportCorrection,
+    cases_of_report,
+    correct_report,
+    disputed_location,
+    place_awaiting,
+    unplaced_reply,
+)
 from handlers.routing import unstaffed_notice
 from handlers.similarity import has_topic, same_topic
 from models import (
     Attachment,
     Case,
-    CaseReporter,
     CaseStatus,
     ChatGroup,
     ChatKind,
@@ -657,7 +664,7 @@ class Pipeline:
 
         Such a line raises no problem of its own, so it only counts when the
         sender has an open case in this chat. The cases of the sender's last
-        report that await a building get the address (see _place_awaiting).
+        report that await a building get the address (see report_places.place_awaiting).
         A case with another building, the only one of its report and
         reported by the sender alone, is corrected ("5栋电梯坏了", then
         "是6栋的"). Once neighbours have joined, the case stays where they
@@ -666,8 +673,12 @@ class Pipeline:
 
         With `correcting`, the line states that the case was placed wrongly
         ("不对，是13栋的"), so a case without a building is corrected, not
-        filled in, and the reply confirms a correction. Either way the unit
-        and room the address does not name stay on the case.
+        filled in, and the reply confirms a correction. A correction after a
+        report with several problems moves every case at the report's
+        building (see report_places.correct_report). Either way the unit and
+        room the address does not name stay on the case. When every case of
+        the report is compound-wide or at a place outside the buildings, the
+        reply says that nothing changed.
         """
         if message.is_private:
             return None
@@ -685,21 +696,31 @@ class Pipeline:
         if case is None:
             return None
         group = chat_target(message)
-        report = [] if correcting else await _cases_of_report(session, case, member)
-        placed = _place_awaiting(session, report, location, member, now)
+        report = await cases_of_report(session, case, member)
+        if correcting and len(report) > 1:
+            corrected = correct_report(session, report, location, member, group, message, now)
+            if corrected is not None:
+                return await _report_corrected(session, corrected, now)
+        if correcting and len(report) == 1:
+            # The only problem's place is being corrected, so no case awaits a building.
+            report = []
+        placed = place_awaiting(session, report, location, member, now)
+        unplaced = None if placed else unplaced_reply(report or [case], location, group, message)
         if placed:
             text = "\n".join(texts.location_added(c) for c in placed)
+        elif unplaced is not None:
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[unplaced])
         elif location.building == case.building:
             return None
         elif len(report) > 1 or (not correcting and case.building is None):
             # A bare address corrects no case of a report with several
             # problems, because it cannot tell which one it is about, and
-            # it moves no case that awaits no building (see _place_awaiting).
+            # it moves no case that awaits no building (see report_places.place_awaiting).
             return None
         elif case.reporter_count > 1 and case.building is not None:
             # Neighbours reported the case where it is, so one reporter's word
             # does not move it. The liaison officer checks and moves it with 改位置.
-            replies = _disputed_location(case, location, member, group, message)
+            replies = disputed_location(case, location, member, group, message)
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=replies)
         elif correct_location(session, case, location, member, now):
             text = texts.location_corrected(case)
@@ -1066,54 +1087,15 @@ async def _case_discussed_in(session: AsyncSession, chat: ChatGroup, since: date
     return await session.get(Case, case_id) if case_id is not None else None
 
 
-async def _cases_opened_with(session: AsyncSession, case: Case, member: Member) -> list[Case]:
-    """Return the member's other open cases that the message which opened `case` opened too."""
-    opening = await session.scalar(
-        select(CaseReporter.raw_message_id).where(CaseReporter.case_id == case.id, CaseReporter.member_id == member.id)
-    )
-    if opening is None:
-        return []
-    siblings = await session.scalars(
-        select(Case)
-        .join(CaseReporter, CaseReporter.case_id == Case.id)
-        .where(
-            CaseReporter.raw_message_id == opening,
-            CaseReporter.member_id == member.id,
-            Case.reporter_id == member.id,
-            Case.id != case.id,
-            Case.status.in_(CaseStatus.open_statuses()),
-        )
-        .order_by(Case.seq)
-    )
-    return list(siblings)
-
-
-async def _cases_of_report(session: AsyncSession, case: Case, member: Member) -> list[Case]:
-    """Return `case` and the member's other open cases that the message which opened it opened too, by number."""
-    return sorted([case, *await _cases_opened_with(session, case, member)], key=lambda c: c.seq)
-
-
-def _place_awaiting(
-    session: AsyncSession, report: list[Case], location: Location, member: Member, now: datetime
-) -> list[Case]:
-    """Give an address line's building to the cases of one report that await one; return those it placed.
-
-    After 「楼道灯不亮了，另外垃圾桶也满了，还有地库有积水」, the line
-    「是5栋1单元的」 names where the problems that named no place, or a
-    place inside a building (楼道), are: the resident's building. The
-    garage was already named as the place of its problem, and a garage or
-    a gate serves the whole compound, so the line does not make it
-    5栋1单元地库.
-    This is the rule nlp.findings.carry_places applies when the address
-    comes first in the message. A report with one problem gets the address
-    even at such a place, because the line can only be about that problem:
-    「地库漏水」, then 「是5栋的」, is about the basement of 5栋. A
-    compound-wide matter such as a fee rise never gets a building.
-    """
-    awaiting = [c for c in report if c.building is None and c.category not in COMPOUND_WIDE]
-    if len(report) > 1:
-        awaiting = [c for c in awaiting if c.place is None or c.place in PLACES_IN_BUILDING]
-    return [c for c in awaiting if fill_location(session, c, location, member, now)]
+async def _report_corrected(session: AsyncSession, corrected: ReportCorrection, now: datetime) -> IntakeResult:
+    """Return the outcome of a correction that moved the cases of one report, with the keepers' care notices."""
+    replies = list(corrected.replies)
+    for case in corrected.moved:
+        replies.extend(await care_notices(session, case, now))
+    if not corrected.moved:
+        return IntakeResult(outcome=MessageOutcome.IGNORED, replies=replies)
+    case_ids = [case.id for case in corrected.moved]
+    return IntakeResult(outcome=MessageOutcome.ATTACHED, case_ids=case_ids, located=1, replies=replies)
 
 
 def _report_dwelling(case: Case, location: Location) -> Location:
@@ -1196,25 +1178,6 @@ def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
         and case.place == finding.location.place
     )
     return placing or same_topic(case.summary, finding.text) or not has_topic(finding.text)
-
-
-def _disputed_location(
-    case: Case, location: Location, member: Member, group: ChatTarget, message: InboundMessage
-) -> list[Reply]:
-    """Tell the reporter that a joined case keeps its place, and ask the liaison officer to check theirs.
-
-    The place proposed to the officer is the one the reporter's correction
-    would have given: their building, and the unit and room of the case
-    unless they named others.
-    """
-    proposed = Location(location.building, location.unit or case.unit, location.room or case.room, case.place)
-    branch = case.compound.party(PartyKind.PARTY)
-    answer = texts.location_unchanged(case, location, officer_notified=branch is not None)
-    replies = [Reply(group, answer, case.id, "group", message.message_id)]
-    if branch is not None:
-        note = texts.location_disputed_for_officer(case, proposed, member.display_name)
-        replies.append(Reply(PartyTarget(branch.id, branch.name), note, case.id, "officer"))
-    return replies
 
 
 def _out_of_range_building(text: str, folded: str) -> str | None:

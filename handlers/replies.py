@@ -8,7 +8,7 @@ from handlers.masking import mask_contacts, mask_for_group, mask_name
 from models import Case, CaseStatus
 from nlp.cues import DangerKind
 from nlp.findings import Location
-from nlp.labels import CATEGORY_LABELS
+from nlp.labels import CATEGORY_LABELS, COMPOUND_WIDE
 
 SUMMARY_CHARS = 40
 
@@ -195,6 +195,50 @@ def location_corrected(case: Case) -> str:
     """Confirm a reporter's correction of where their case is."""
     where = mask_for_group(case_location(case))
     return f"已更正位置：工单 {case.number} 的位置改为{where}。发送“查询 {case.number}”可看进度。"
+
+
+def locations_corrected(cases: list[Case]) -> str:
+    """Confirm a reporter's correction of the building of several cases of one report."""
+    if len(cases) == 1:
+        return location_corrected(cases[0])
+    changes = "，".join(f"工单 {case.number} 改为{mask_for_group(case_location(case))}" for case in cases)
+    return f"已更正位置：{changes}。发送“查询”加工单号可看进度。"
+
+
+def places_kept(cases: list[Case]) -> str:
+    """Tell a reporter which cases of their report an address line left where they are, and why."""
+    return f"{_where_each(cases)}，不在某一栋楼内，位置未改。"
+
+
+def address_not_applied(cases: list[Case], location: Location) -> str:
+    """Tell a reporter that an address line changed none of their report's cases, none being in a building."""
+    where = mask_for_group(location.describe())
+    every = "都" if len(cases) > 1 else ""
+    return (
+        f"收到“{where}”。{_where_each(cases)}，{every}不在某一栋楼内，位置没有改动。"
+        "如果位置确实有误，请联系小区专员更正。"
+    )
+
+
+def report_buildings_differ(cases: list[Case], location: Location) -> str:
+    """Tell a reporter that a correction changed nothing, because their report's cases are in different buildings."""
+    where = mask_for_group(location.describe())
+    each = "，".join(f"工单 {case.number} 在{mask_for_group(case_location(case))}" for case in cases)
+    return (
+        f"您这次反映的问题在不同楼栋：{each}。无法判断哪一单应改为{where}，位置暂未更改。"
+        f"请联系小区专员，小区专员可以发送“改位置 工单号 {where}”更正。"
+    )
+
+
+def _where_each(cases: list[Case]) -> str:
+    """Name where each case is, 工单 0003 在东门, and a compound-wide matter as such."""
+    parts = []
+    for case in cases:
+        if case.category in COMPOUND_WIDE:
+            parts.append(f"工单 {case.number} 涉及全小区")
+        else:
+            parts.append(f"工单 {case.number} 在{mask_for_group(case_location(case))}")
+    return "，".join(parts)
 
 
 def location_unchanged(case: Case, location: Location, *, officer_notified: bool) -> str:

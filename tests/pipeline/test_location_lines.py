@@ -126,7 +126,20 @@ async def test_address_line_skips_fee_case(db_url):
 
         replies = await desk.say("是5栋的", sender="r1", at=later(1))
 
-        assert replies == []
+        assert len(replies) == 1
+        assert replies[0].startswith("收到“5栋”。工单 0001 涉及全小区，")
+        assert "位置没有改动" in replies[0]
+        assert (await desk.case(1)).building is None
+
+
+async def test_correction_skips_fee_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("物业费又涨了，也没开业主大会", sender="r1")
+
+        replies = await desk.say("不对，是5栋的", sender="r1", at=later(1))
+
+        assert len(replies) == 1
+        assert "工单 0001 涉及全小区" in replies[0]
         assert (await desk.case(1)).building is None
 
 
