@@ -178,7 +178,11 @@ def _read_row(line: int, cells: dict[str, str], today: date) -> tuple[ImportRow 
 
 def _import_phone(value: str) -> str:
     if "*" in value:
-        msg = f"手机号“{value}”已打码，无法导入；请填写完整手机号，或把该列留空以保留原号码"
+        # An empty cell clears the stored phone, so keeping it takes leaving the column out.
+        msg = (
+            f"手机号“{value}”已打码，无法导入。请填写完整手机号；要保留已登记的号码，"
+            "请从表头和各行中删去整个“手机号”列（只清空单元格会清除已登记的号码）"
+        )
         raise BadCommand(msg)
     return parse_phone(value)
 

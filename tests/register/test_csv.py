@@ -347,6 +347,31 @@ async def test_import_updates_and_clears(db_url, tmp_path):
     assert person.note == "腿脚不便"
 
 
+async def test_masked_export_reimport_keeps_phones(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    source = write_csv(tmp_path / "register.csv", FULL_HEADER, GOOD_ROWS[0])
+    await run_cli_async(["register-import", "--compound", "CHY", str(source)], db_url)
+    exported = tmp_path / "masked.csv"
+    await run_cli_async(["register-export", "--compound", "CHY", "--output", str(exported)], db_url)
+
+    code, _, err = await run_cli_async(["register-import", "--compound", "CHY", str(exported)], db_url)
+
+    assert code == 2
+    first = err.splitlines()[0]
+    assert first.startswith("第 2 行：手机号“138****5678”已打码，无法导入。")
+    assert "删去整个“手机号”列" in first
+    assert "留空以保留" not in first
+
+    # Removing the column, as the message advises, keeps the stored number.
+    without_phone = write_csv(
+        tmp_path / "edited.csv", "楼栋,单元,房号,姓名,关系,入住日期", "3,2,1002,张三,业主,2023-05-01"
+    )
+    code, _, _ = await run_cli_async(["register-import", "--compound", "CHY", str(without_phone)], db_url)
+    assert code == 0
+    [person] = await stored(db_url)
+    assert person.phone == "13812345678"
+
+
 async def test_import_unknown_compound(db_url, tmp_path):
     source = write_csv(tmp_path / "register.csv", FULL_HEADER, GOOD_ROWS[0])
 
