@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.os_errors import os_error_reason
 from bot.register_csv import export_register, read_register, write_register
 from bot.services import build_services
 from bot.settings import Settings
@@ -55,7 +56,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             sys.stderr.write(f"{args.file} 不是 UTF-8 编码，请在表格软件中另存为“CSV UTF-8”后重试\n")
             return 2
         except OSError as exc:
-            sys.stderr.write(f"无法读取住户档案文件 {args.file}（{exc.strerror or exc}），请检查文件权限后重试\n")
+            sys.stderr.write(f"无法读取住户档案文件 {args.file}（{os_error_reason(exc)}），请检查文件权限后重试\n")
             return 2
 
     services = await build_services(settings, classifier=_NoClassifier())
@@ -111,7 +112,7 @@ def _write_export(text: str, output: Path | None) -> int:
         descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
         # Left to main(), this would read as a database that cannot be opened.
-        sys.stderr.write(f"无法写入导出文件 {output}：{exc.strerror or exc}。请换一个可写的文件路径。\n")
+        sys.stderr.write(f"无法写入导出文件 {output}：{os_error_reason(exc)}。请换一个可写的文件路径。\n")
         return 2
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as file:
@@ -124,7 +125,7 @@ def _write_export(text: str, output: Path | None) -> int:
         if removed:
             output.unlink()
         note = "，已删除写了一半的文件" if removed else ""
-        sys.stderr.write(f"写入导出文件 {output} 失败（{exc.strerror or exc}）{note}\n")
+        sys.stderr.write(f"写入导出文件 {output} 失败（{os_error_reason(exc)}）{note}\n")
         return 2
     sys.stderr.write(f"已导出到 {output}\n")
     return 0

@@ -7,12 +7,14 @@ its own event loop, so these tests are plain functions.
 from __future__ import annotations
 
 import asyncio
+import errno
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.admin_checks import PLATFORMS
+from bot.os_errors import os_error_reason
 from models import Community, Compound, Identity, Member, Role, Street
 from models.db import create_engine
 from tests.cli.test_replay import run_cli
@@ -232,7 +234,8 @@ def test_export_to_missing_folder_reported(db_url, capsys, tmp_path: Path):
     code, _out, err = run_cli(["register-export", "--compound", "CHY", "--output", str(target)], db_url, capsys)
 
     assert code == 2
-    assert f"无法写入导出文件 {target}" in err
+    assert f"无法写入导出文件 {target}：文件或所在目录不存在。" in err
+    assert "No such file" not in err
     assert "数据库" not in err
     assert not target.parent.exists()
 
@@ -244,6 +247,19 @@ def test_export_to_full_disk_reported(db_url, capsys):
     code, _out, err = run_cli(["register-export", "--compound", "CHY", "--output", "/dev/full"], db_url, capsys)
 
     assert code == 2
-    assert "写入导出文件 /dev/full 失败" in err
+    assert "写入导出文件 /dev/full 失败（磁盘空间已满）" in err
     assert "已删除" not in err
     assert Path("/dev/full").is_char_device()
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (PermissionError(errno.EACCES, "Permission denied"), "没有权限"),
+        (OSError(errno.EROFS, "Read-only file system"), "所在的文件系统是只读的"),
+        (OSError(errno.EMFILE, "Too many open files"), "系统错误 EMFILE"),
+        (OSError("no number"), "系统错误"),
+    ],
+)
+def test_os_error_reason_in_chinese(error, reason):
+    assert os_error_reason(error) == reason
