@@ -96,6 +96,10 @@ async def _import(session: AsyncSession, compound: Compound, path: Path, text: s
         problems = f"（共 {len(errors)} 处）" if len(errors) > lines else ""
         sys.stderr.write(f"{path} 有 {lines} 行有误{problems}，未导入任何数据。请改正后重新导入。\n")
         return 2
+    if not rows:
+        # A file with a header alone is most likely the wrong file, not a wish to change nothing.
+        sys.stderr.write(f"{path} 中只有表头，没有住户数据，未导入任何数据。请在表头下方逐行填写住户后重新导入。\n")
+        return 2
     added = await write_register(session, compound, rows, utcnow())
     log.info("register import: compound=%s rows=%s added=%s", compound.id, len(rows), added)
     updated = len(rows) - added

@@ -240,6 +240,18 @@ def test_export_to_missing_folder_reported(db_url, capsys, tmp_path: Path):
     assert not target.parent.exists()
 
 
+def test_import_of_header_alone_rejected(db_url, capsys, tmp_path: Path):
+    run_cli(["compound-add", "翠湖苑", "--code", "CHY"], db_url, capsys)
+    source = tmp_path / "register.csv"
+    source.write_text("楼栋,单元,房号,姓名,关系\n\n", encoding="utf-8")
+
+    code, out, err = run_cli(["register-import", "--compound", "CHY", str(source)], db_url, capsys)
+
+    assert code == 2
+    assert out == ""
+    assert err == f"{source} 中只有表头，没有住户数据，未导入任何数据。请在表头下方逐行填写住户后重新导入。\n"
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 def test_export_to_full_disk_reported(db_url, capsys):
     run_cli(["compound-add", "翠湖苑", "--code", "CHY"], db_url, capsys)
