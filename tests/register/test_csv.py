@@ -227,6 +227,36 @@ def test_bad_header_rejected(header):
     assert errors[0].reason.startswith("表头应为")
 
 
+@pytest.mark.parametrize(
+    ("header", "detail"),
+    [
+        ("楼栋,单元,房号,姓名,关系,身份证", "不认识的列：身份证"),
+        ("楼栋,单元,房号,姓名", "缺少的列：关系"),
+        ("楼栋,单元,房号,姓名,关系,关系", "重复的列：关系"),
+        ("楼栋,单元,房号,姓名,,关系", "不认识的列：（空白列名）"),
+    ],
+)
+def test_bad_header_names_column(header, detail):
+    _rows, errors = read_register(csv_text(header, "3,2,1002,张三,业主"), today=TODAY)
+
+    assert errors[0].reason.endswith(f"。{detail}")
+
+
+def test_trailing_empty_columns_ignored():
+    rows, errors = read_register(
+        csv_text("楼栋,单元,房号,姓名,关系,,", "3,2,1002,张三,业主,,", "3,2,1002,李四,租户"), today=TODAY
+    )
+
+    assert errors == []
+    assert [row.entry.name for row in rows] == ["张三", "李四"]
+
+
+def test_trailing_filled_cell_still_rejected():
+    _rows, errors = read_register(csv_text("楼栋,单元,房号,姓名,关系,,", "3,2,1002,张三,业主,,x"), today=TODAY)
+
+    assert [error.reason for error in errors] == ["应有 5 列，实际 7 列"]
+
+
 def test_short_header_leaves_fields_alone():
     rows, errors = read_register(csv_text("楼栋,单元,房号,姓名,关系", "3,2,1002,张三,业主"), today=TODAY)
 
