@@ -242,6 +242,15 @@ def test_bad_header_names_column(header, detail):
     assert errors[0].reason.endswith(f"。{detail}")
 
 
+def test_phone_cell_with_country_code_read():
+    rows, errors = read_register(
+        csv_text("楼栋,单元,房号,姓名,关系,手机号", "3,2,1002,张三,业主,+86 138 1234 5678"), today=TODAY
+    )
+
+    assert errors == []
+    assert rows[0].entry.phone == "13812345678"
+
+
 def test_trailing_empty_columns_ignored():
     rows, errors = read_register(
         csv_text("楼栋,单元,房号,姓名,关系,,", "3,2,1002,张三,业主,,", "3,2,1002,李四,租户"), today=TODAY

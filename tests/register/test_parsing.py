@@ -229,5 +229,18 @@ def test_id_number_full_width_rejected():
         reject_id_number("１１０１０１１９９００３０７１２３４")
 
 
+@pytest.mark.parametrize("phone", ["+8613812345678", "008613812345678", "86-138-1234-5678", "+86-138-1234-5678"])
+def test_phone_with_country_code_read(phone):
+    entry = parse_entry(f"张三 业主 {phone}", today=TODAY)
+
+    assert entry.phone == "13812345678"
+
+
+@pytest.mark.parametrize("phone", ["+85213812345678", "+861381234567", "8613812345"])
+def test_phone_with_bad_country_code_rejected(phone):
+    with pytest.raises(BadCommand, match="无效"):
+        parse_entry(f"张三 业主 {phone}", today=TODAY)
+
+
 def test_phone_is_not_an_id_number():
     reject_id_number("13812345678")
