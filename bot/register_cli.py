@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.os_errors import os_error_reason
-from bot.register_csv import export_register, read_register, write_register
+from bot.register_csv import decode_register, export_register, read_register, write_register
 from bot.services import build_services
 from bot.settings import Settings
 from handlers.directory import compound_by_code
@@ -51,12 +51,15 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             sys.stderr.write(problem + "\n")
             return 2
         try:
-            text = args.file.read_text(encoding="utf-8-sig")  # noqa: ASYNC240
-        except UnicodeDecodeError:
-            sys.stderr.write(f"{args.file} 不是 UTF-8 编码，请在表格软件中另存为“CSV UTF-8”后重试\n")
-            return 2
+            data = args.file.read_bytes()  # noqa: ASYNC240
         except OSError as exc:
             sys.stderr.write(f"无法读取住户档案文件 {args.file}（{os_error_reason(exc)}），请检查文件权限后重试\n")
+            return 2
+        text = decode_register(data)
+        if text is None:
+            sys.stderr.write(
+                f"{args.file} 既不是 UTF-8 编码，也不是表头正确的 GBK 编码文件，请在表格软件中另存为“CSV UTF-8”后重试\n"
+            )
             return 2
 
     services = await build_services(settings, classifier=_NoClassifier())

@@ -14,7 +14,8 @@ the same dwelling, so 3号楼 and 3 are one building. Tags are separated by
 stored values stay. An empty cell in a column that is present clears the
 value. Rows update the living person of the same name at the dwelling, or
 add a new one. Empty columns after the last named one, which spreadsheet
-programs add, are ignored.
+programs add, are ignored. An import may also be GBK, which Excel writes
+for "CSV (逗号分隔)" on Chinese Windows.
 
 The export lists living people only. It masks phones unless asked for full
 phones, and leaves out 标签 and 备注 unless asked for tags.
@@ -86,6 +87,25 @@ def _export_cell(value: str) -> str:
 def _import_cell(value: str) -> str:
     value = value.strip()
     return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
+
+
+def decode_register(data: bytes) -> str | None:
+    """Decode an import file as UTF-8, or else as GB18030, or return None.
+
+    GB18030 is a superset of GBK, the encoding of Excel's plain CSV on Chinese
+    Windows. It decodes most byte strings, so its result counts only when
+    the first line then contains the required column names.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    header = {cell.strip() for cell in next(csv.reader(io.StringIO(text)), [])}
+    return text if set(REQUIRED) <= header else None
 
 
 def read_register(text: str, *, today: date) -> tuple[list[ImportRow], list[RowError]]:

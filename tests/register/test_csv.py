@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.register_csv import HEADER, read_register
+from bot.register_csv import HEADER, decode_register, read_register
 from handlers.register_address import DwellingAddress
 from models import Dwelling, Occupant
 from models.db import create_engine, create_sessionmaker
@@ -249,6 +249,36 @@ def test_phone_cell_with_country_code_read():
 
     assert errors == []
     assert rows[0].entry.phone == "13812345678"
+
+
+def test_gbk_file_decoded():
+    data = csv_text("楼栋,单元,房号,姓名,关系", "3,2,1002,张三,业主").encode("gbk")
+
+    text = decode_register(data)
+
+    assert text is not None
+    rows, errors = read_register(text, today=TODAY)
+    assert errors == []
+    assert rows[0].entry.name == "张三"
+
+
+def test_undecodable_file_rejected():
+    assert decode_register("name,phone\nJosé,1\n".encode("latin-1")) is None
+    assert decode_register(b"\xff\xfe\x00\x01") is None
+
+
+async def test_import_of_gbk_file(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    source = tmp_path / "register.csv"
+    source.write_bytes(csv_text(FULL_HEADER, GOOD_ROWS[0]).encode("gbk"))
+
+    code, out, err = await run_cli_async(["register-import", "--compound", "CHY", str(source)], db_url)
+
+    assert (code, err) == (0, "")
+    assert out == "已导入 翠湖苑 住户档案 1 行：新增 1 人，更新 0 人。\n"
+    [person] = await stored(db_url)
+    assert person.name == "张三"
+    assert person.note == "腿脚不便"
 
 
 def test_trailing_empty_columns_ignored():
