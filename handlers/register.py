@@ -65,7 +65,9 @@ _DATE = re.compile(r"^(?:入住)?([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,
 _NOTE_START = re.compile(r"备注[:：]?")
 # Spaces and dashes people type inside long numbers (138 1234 5678, 4301-...).
 _NUMBER_BREAKS = re.compile(r"[\s\-‐‑–—－]")
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# A leading 86 or 0086 is the country code that _MOBILE accepts, not a digit
+# that makes the number longer.
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:0086|86)?1[3-9]\d{9}(?!\d)")
 
 
 @dataclass(slots=True)

@@ -242,5 +242,11 @@ def test_phone_with_bad_country_code_rejected(phone):
         parse_entry(f"张三 业主 {phone}", today=TODAY)
 
 
+@pytest.mark.parametrize("note", ["电话+8613812345678", "电话 +86 138 1234 5678", "电话008613812345678"])
+def test_note_with_coded_phone_rejected(note):
+    with pytest.raises(BadCommand, match="备注里不写手机号"):
+        parse_entry(f"张三 业主 备注 {note}", today=TODAY)
+
+
 def test_phone_is_not_an_id_number():
     reject_id_number("13812345678")
