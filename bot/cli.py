@@ -366,12 +366,15 @@ async def _cases(settings: Settings, args: argparse.Namespace) -> int:
             if problem:
                 sys.stderr.write(problem + "\n")
                 return 2
-            cases = await list_cases(session, compound_code=args.compound, only_open=args.open, limit=args.limit)
+            # Fetching one case past the limit shows whether older cases are left out.
+            fetch = args.limit + 1 if args.limit else 0
+            cases = await list_cases(session, compound_code=args.compound, only_open=args.open, limit=fetch)
     finally:
         await services.close()
     # The listing is for operators, who are staff: phones and ID numbers are
     # masked as in every staff notice, and rooms are kept.
-    cases = [replace(case, text=mask_contacts(case.text)) for case in cases]
+    cut = bool(args.limit) and len(cases) > args.limit
+    cases = [replace(case, text=mask_contacts(case.text)) for case in cases[: args.limit or None]]
     zone = ZoneInfo(settings.timezone)
     if args.json:
         for case in cases:
@@ -379,7 +382,10 @@ async def _cases(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     header = ["工单", "小区", "类别", "紧急", "承办方", "状态", "立案时间", "内容"]
     sys.stdout.write(render_table(header, [_case_row(case, zone) for case in cases]))
-    sys.stdout.write(f"共 {len(cases)} 件\n")
+    if cut:
+        sys.stdout.write(f"列出最新的 {len(cases)} 件，另有更早的工单未列出；去掉 --limit 可列出全部\n")
+    else:
+        sys.stdout.write(f"共 {len(cases)} 件\n")
     return 0
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.os_errors import os_error_reason
 from bot.services import build_services
 from bot.settings import Settings
 from handlers.corrections import CLASSIFIED, NOT_A_CASE, RECATEGORIZED, export_corrections, write_corrections_csv
@@ -89,7 +90,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         written = write_corrections_csv(examples, args.output)
     except OSError as exc:
         # Left to main(), this would read as a database that cannot be opened.
-        sys.stderr.write(f"无法写入 {args.output}：{exc.strerror or exc}。请换一个可写的文件路径。\n")
+        sys.stderr.write(f"无法写入 {args.output}：{os_error_reason(exc)}。请换一个可写的文件路径。\n")
         return 2
 
     kinds = Counter(example.kind for example in examples)

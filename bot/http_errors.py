@@ -20,6 +20,7 @@ import logging
 
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMethod, HttpProcessingError
+from aiohttp.typedefs import Handler
 
 log = logging.getLogger("bot.http")
 
@@ -29,6 +30,29 @@ UNREADABLE_REQUEST = (
 )
 SERVER_FAILED = "服务器处理请求时出错，已记录日志。请稍后重试。"
 TIMED_OUT = "服务器处理请求超时，请稍后重试。"
+NOT_FOUND = "找不到这个网址，请检查网址是否写错，或使用系统提供的链接重新打开。"
+METHOD_NOT_ALLOWED = "这个网址不接受 {method} 请求，请使用系统提供的链接在浏览器中打开。"
+
+
+@web.middleware
+async def chinese_routing_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Replace the English 404 and 405 pages of aiohttp's router with plain Chinese text.
+
+    Only responses that still carry aiohttp's default text ("404: Not Found")
+    are replaced, so a handler that raises with its own text keeps it.
+    """
+    try:
+        return await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+        if exc.text != f"{exc.status}: {exc.reason}":
+            raise
+        if isinstance(exc, web.HTTPMethodNotAllowed):
+            text = METHOD_NOT_ALLOWED.format(method=request.method)
+        else:
+            text = NOT_FOUND
+        # The router lists the methods the path accepts in Allow, so the header is kept.
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return web.Response(status=exc.status, text=text, content_type="text/plain", headers=headers)
 
 
 class ChineseErrorRequestHandler(web.RequestHandler):

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.os_errors import os_error_reason
 from bot.settings import Settings
 from handlers.calendar import load_overrides
 from handlers.errors import ConfigError
@@ -54,7 +55,7 @@ def _data_dir_problems(data_dir: Path) -> list[str]:
         with tempfile.TemporaryFile(dir=data_dir):
             pass
     except OSError as exc:
-        return [f"DATA_DIR={data_dir} 无效：无法创建或写入（{exc.strerror or exc}）；应为本服务可以写入的目录"]
+        return [f"DATA_DIR={data_dir} 无效：无法创建或写入（{os_error_reason(exc)}）；应为本服务可以写入的目录"]
     return []
 
 
@@ -79,7 +80,7 @@ def _file_reason(exc: ValueError) -> str:
     if isinstance(cause, PermissionError):
         return "没有读取权限"
     if isinstance(cause, OSError):
-        return f"无法读取（{cause.strerror or cause}）"
+        return f"无法读取（{os_error_reason(cause)}）"
     if isinstance(cause, json.JSONDecodeError):
         return f"不是有效的 JSON（第 {cause.lineno} 行第 {cause.colno} 列）"
     if isinstance(exc, UnicodeDecodeError):

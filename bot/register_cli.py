@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.register_csv import export_register, read_register, write_register
+from bot.os_errors import os_error_reason
+from bot.register_csv import decode_register, export_register, read_register, write_register
 from bot.services import build_services
 from bot.settings import Settings
 from handlers.directory import compound_by_code
@@ -50,12 +51,15 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             sys.stderr.write(problem + "\n")
             return 2
         try:
-            text = args.file.read_text(encoding="utf-8-sig")  # noqa: ASYNC240
-        except UnicodeDecodeError:
-            sys.stderr.write(f"{args.file} 不是 UTF-8 编码，请在表格软件中另存为“CSV UTF-8”后重试\n")
-            return 2
+            data = args.file.read_bytes()  # noqa: ASYNC240
         except OSError as exc:
-            sys.stderr.write(f"无法读取住户档案文件 {args.file}（{exc.strerror or exc}），请检查文件权限后重试\n")
+            sys.stderr.write(f"无法读取住户档案文件 {args.file}（{os_error_reason(exc)}），请检查文件权限后重试\n")
+            return 2
+        text = decode_register(data)
+        if text is None:
+            sys.stderr.write(
+                f"{args.file} 既不是 UTF-8 编码，也不是表头正确的 GBK 编码文件，请在表格软件中另存为“CSV UTF-8”后重试\n"
+            )
             return 2
 
     services = await build_services(settings, classifier=_NoClassifier())
@@ -95,6 +99,10 @@ async def _import(session: AsyncSession, compound: Compound, path: Path, text: s
         problems = f"（共 {len(errors)} 处）" if len(errors) > lines else ""
         sys.stderr.write(f"{path} 有 {lines} 行有误{problems}，未导入任何数据。请改正后重新导入。\n")
         return 2
+    if not rows:
+        # A file with a header alone is most likely the wrong file, not a wish to change nothing.
+        sys.stderr.write(f"{path} 中只有表头，没有住户数据，未导入任何数据。请在表头下方逐行填写住户后重新导入。\n")
+        return 2
     added = await write_register(session, compound, rows, utcnow())
     log.info("register import: compound=%s rows=%s added=%s", compound.id, len(rows), added)
     updated = len(rows) - added
@@ -111,7 +119,7 @@ def _write_export(text: str, output: Path | None) -> int:
         descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
         # Left to main(), this would read as a database that cannot be opened.
-        sys.stderr.write(f"无法写入导出文件 {output}：{exc.strerror or exc}。请换一个可写的文件路径。\n")
+        sys.stderr.write(f"无法写入导出文件 {output}：{os_error_reason(exc)}。请换一个可写的文件路径。\n")
         return 2
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as file:
@@ -124,7 +132,7 @@ def _write_export(text: str, output: Path | None) -> int:
         if removed:
             output.unlink()
         note = "，已删除写了一半的文件" if removed else ""
-        sys.stderr.write(f"写入导出文件 {output} 失败（{exc.strerror or exc}）{note}\n")
+        sys.stderr.write(f"写入导出文件 {output} 失败（{os_error_reason(exc)}）{note}\n")
         return 2
     sys.stderr.write(f"已导出到 {output}\n")
     return 0

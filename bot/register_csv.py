@@ -13,7 +13,9 @@ the same dwelling, so 3号楼 and 3 are one building. Tags are separated by
 手机号, 入住日期, 标签 and 备注 may be left out of the header, and then the
 stored values stay. An empty cell in a column that is present clears the
 value. Rows update the living person of the same name at the dwelling, or
-add a new one.
+add a new one. Empty columns after the last named one, which spreadsheet
+programs add, are ignored. An import may also be GBK, which Excel writes
+for "CSV (逗号分隔)" on Chinese Windows.
 
 The export lists living people only. It masks phones unless asked for full
 phones, and leaves out 标签 and 备注 unless asked for tags.
@@ -87,6 +89,25 @@ def _import_cell(value: str) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
 
 
+def decode_register(data: bytes) -> str | None:
+    """Decode an import file as UTF-8, or else as GB18030, or return None.
+
+    GB18030 is a superset of GBK, the encoding of Excel's plain CSV on Chinese
+    Windows. It decodes most byte strings, so its result counts only when
+    the first line then contains the required column names.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    header = {cell.strip() for cell in next(csv.reader(io.StringIO(text)), [])}
+    return text if set(REQUIRED) <= header else None
+
+
 def read_register(text: str, *, today: date) -> tuple[list[ImportRow], list[RowError]]:
     """Check every row of an import file; return the rows and every error found.
 
@@ -94,11 +115,9 @@ def read_register(text: str, *, today: date) -> tuple[list[ImportRow], list[RowE
     current date in the bot's time zone; a later move-in date is an error.
     """
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
-    header = [cell.strip() for cell in next(reader, [])]
-    unknown = [name for name in header if name not in HEADER]
-    missing = [name for name in REQUIRED if name not in header]
-    if unknown or missing or len(set(header)) != len(header):
-        reason = f"表头应为 {','.join(HEADER)}（{'、'.join(OPTIONAL)} 可省略），实际为 {','.join(header)}"
+    header = _trim_blank_tail([cell.strip() for cell in next(reader, [])])
+    reason = _header_problem(header)
+    if reason is not None:
         return [], [RowError(1, reason)]
 
     rows: list[ImportRow] = []
@@ -107,6 +126,9 @@ def read_register(text: str, *, today: date) -> tuple[list[ImportRow], list[RowE
     for line, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue
+        # Spreadsheet programs write a comma for each empty column past the data.
+        if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header) :]):
+            cells = cells[: len(header)]
         if len(cells) != len(header):
             errors.append(RowError(line, f"应有 {len(header)} 列，实际 {len(cells)} 列"))
             continue
@@ -121,6 +143,31 @@ def read_register(text: str, *, today: date) -> tuple[list[ImportRow], list[RowE
         seen[key] = line
         rows.append(row)
     return rows, errors
+
+
+def _trim_blank_tail(cells: list[str]) -> list[str]:
+    """Drop the empty cells at the end of a header, which spreadsheet programs add after the last column."""
+    while cells and not cells[-1]:
+        cells = cells[:-1]
+    return cells
+
+
+def _header_problem(header: list[str]) -> str | None:
+    """Describe what is wrong with an import header, naming each unknown, missing or repeated column."""
+    unknown = [name or "（空白列名）" for name in header if name not in HEADER]
+    missing = [name for name in REQUIRED if name not in header]
+    repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
+    if not (unknown or missing or repeated):
+        return None
+    details = []
+    if unknown:
+        details.append(f"不认识的列：{'、'.join(unknown)}")
+    if missing:
+        details.append(f"缺少的列：{'、'.join(missing)}")
+    if repeated:
+        details.append(f"重复的列：{'、'.join(repeated)}")
+    expected = f"表头应为 {','.join(HEADER)}（{'、'.join(OPTIONAL)} 可省略），实际为 {','.join(header)}"
+    return f"{expected}。{'；'.join(details)}"
 
 
 def _read_row(line: int, cells: dict[str, str], today: date) -> tuple[ImportRow | None, list[str]]:
@@ -178,7 +225,11 @@ def _read_row(line: int, cells: dict[str, str], today: date) -> tuple[ImportRow 
 
 def _import_phone(value: str) -> str:
     if "*" in value:
-        msg = f"手机号“{value}”已打码，无法导入；请填写完整手机号，或把该列留空以保留原号码"
+        # An empty cell clears the stored phone, so keeping it takes leaving the column out.
+        msg = (
+            f"手机号“{value}”已打码，无法导入。请填写完整手机号；要保留已登记的号码，"
+            "请从表头和各行中删去整个“手机号”列（只清空单元格会清除已登记的号码）"
+        )
         raise BadCommand(msg)
     return parse_phone(value)
 

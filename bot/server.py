@@ -14,7 +14,7 @@ from bot.adapters.registry import start_adapters
 from bot.adapters.wecom_archive.records import PLATFORM as ARCHIVE_PLATFORM
 from bot.dashboard import add_dashboard_routes
 from bot.health import HealthCheck
-from bot.http_errors import ChineseErrorAppRunner
+from bot.http_errors import ChineseErrorAppRunner, chinese_routing_errors
 from bot.listen import ListenError, bind_sockets
 from bot.log_redaction import PathAccessLogger, install_token_redaction
 from bot.preflight import check_run_settings
@@ -37,7 +37,7 @@ RUNNER_OPTIONS = {"access_log_class": PathAccessLogger}
 
 def build_web_app(services: Services) -> web.Application:
     """Create the aiohttp application with the routes every deployment has."""
-    app = web.Application(client_max_size=services.settings.http_max_body_bytes)
+    app = web.Application(client_max_size=services.settings.http_max_body_bytes, middlewares=[chinese_routing_errors])
     app[SERVICES_KEY] = services
     install_token_redaction(services.settings.dashboard_token.get_secret_value())
     app.router.add_get("/healthz", HealthCheck(services.quick_engine).handle)

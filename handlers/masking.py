@@ -9,7 +9,10 @@ from nlp.numbers import PARKING_SPACE, ROOM_MARKER, is_quantity
 # Mainland mobile numbers: 11 digits starting with 1[3-9], possibly split by
 # spaces or dashes. Chinese input methods in full-width mode type the digits
 # as １３８…, which \d matches but [3-9] does not, so both forms are listed.
-_PHONE = re.compile(r"(?<!\d)([1１][3-9３-９]\d)[\s\-－]?(\d{4})[\s\-－]?(\d{4})(?!\d)")
+# The number may follow the country code (+86, 86 or 0086) with no break.
+_PHONE = re.compile(
+    r"(?:(?<!\d)|(?<=(?<!\d)86)|(?<=(?<!\d)0086))([1１][3-9３-９]\d)[\s\-－]?(\d{4})[\s\-－]?(\d{4})(?!\d)"
+)
 # Landline numbers: an area code (010, 02x or a four-digit one such as 0571),
 # perhaps in brackets, then seven or eight digits, split or not. The area
 # code's leading 0 keeps dates, rooms and case numbers (at most six digits) out.

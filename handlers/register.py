@@ -57,14 +57,17 @@ MAX_NAME_LENGTH = 20
 NAME_SEPARATORS = frozenset("·・•-'’.")
 MAX_NOTE_LENGTH = 200
 
-_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+# The country code, as contact lists and exports write it (+86, 0086 or 86), may come first.
+_MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$")
 # A date as officers type it: 2023-05-01, 2023/5/1, 2023.5.1 or 2023年5月1日,
 # optionally after the word 入住.
 _DATE = re.compile(r"^(?:入住)?([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
 _NOTE_START = re.compile(r"备注[:：]?")
 # Spaces and dashes people type inside long numbers (138 1234 5678, 4301-...).
 _NUMBER_BREAKS = re.compile(r"[\s\-‐‑–—－]")
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# A leading 86 or 0086 is the country code that _MOBILE accepts, not a digit
+# that makes the number longer.
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:0086|86)?1[3-9]\d{9}(?!\d)")
 
 
 @dataclass(slots=True)
@@ -125,11 +128,12 @@ def parse_phone(text: str) -> str:
 def full_mobile(text: str) -> str | None:
     """Return the 11 digits of a text that is a whole mainland mobile number, or None.
 
-    Spaces, dashes and full-width digits are allowed, so 138 1234 5678
-    gives the number stored for 13812345678.
+    Spaces, dashes, full-width digits and the country code are allowed, so
+    138 1234 5678 and +86 138-1234-5678 give the number stored for 13812345678.
     """
     digits = re.sub(r"[\s-]", "", fold(text))
-    return digits if _MOBILE.match(digits) else None
+    match = _MOBILE.match(digits)
+    return match.group(1) if match else None
 
 
 def parse_date(text: str) -> date:
@@ -316,7 +320,7 @@ def parse_entry(text: str, *, today: date) -> OccupantEntry:
             tags.append(word)
         elif _DATE.match(word):
             entry.moved_in_on = parse_moved_in(word, today)
-        elif re.fullmatch(r"[0-9\s-]+", word):
+        elif re.fullmatch(r"\+?[0-9-]+", word):
             entry.phone = parse_phone(word)
         else:
             msg = (

@@ -31,6 +31,7 @@ PERIODS: dict[str, str] = {
     "last_quarter": "上季度",
     "custom": "自定义",
 }
+ALL_PERIODS = ("本月", "上月", "本季度", "上季度", "自定义")
 _SORT_BY_NAME = {name: key for key, name in SORT_NAMES.items()}
 ALLOWED_KEYS = frozenset({"period", "start", "end", "street", "community", "sort", "token"})
 # Characters that no form field sends: control characters, and the lone
@@ -44,6 +45,14 @@ _UNREADABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 class InvalidQuery(ValueError):
     """A query parameter is invalid; the message is Chinese and shown to the user."""
+
+
+class PeriodNotOffered(InvalidQuery):
+    """A known period that the page does not offer, such as 本月 on the quarterly assessment."""
+
+    def __init__(self, period_name: str) -> None:
+        super().__init__(period_name)
+        self.period_name = period_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +73,14 @@ def parse_query(
     *,
     keys: frozenset[str] = ALLOWED_KEYS,
     default_period: str = "本月",
+    periods: tuple[str, ...] = ALL_PERIODS,
 ) -> DashboardQuery:
-    """Read the period, filters and sort order of a dashboard request; `keys` are the parameters allowed.
+    """Read the period, filters and sort order of a dashboard request.
+
+    `keys` are the parameters allowed and `periods` the period names the page offers.
 
     Raises:
+        PeriodNotOffered: The period is known but not in `periods`.
         InvalidQuery: A parameter is unknown, repeated, malformed or out of range.
     """
     if len(query_string) > MAX_QUERY_CHARS:
@@ -89,8 +102,12 @@ def parse_query(
     word = query.get("period", "").strip() or default_period
     period_name = PERIODS.get(word)
     if period_name is None:
-        msg = f"“{word[:20]}”不是可用的时段，可选：本月、上月、本季度、上季度、自定义（另填起止日期）。"
+        choices = "、".join(f"{name}（另填起止日期）" if name == "自定义" else name for name in periods)
+        msg = f"“{word[:20]}”不是可用的时段，可选：{choices}。"
         raise InvalidQuery(msg)
+    # Checked before the dates, so 自定义 on a page without it is not asked for a start date.
+    if period_name not in periods:
+        raise PeriodNotOffered(period_name)
     # Other periods ignore start and end, because the form keeps sending the
     # dates of an earlier custom query after the user picks 本月.
     if period_name == "自定义":

@@ -14,7 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dashboard.access import Access, Viewer, check_access, request_token
 from bot.dashboard.pages import DENIALS, PRIVATE_HEADERS, ErrorPage, html_error, html_page, json_error, last_day, link
-from bot.dashboard.params import ALLOWED_KEYS, PERIODS, DashboardQuery, InvalidQuery, parse_query
+from bot.dashboard.params import (
+    ALL_PERIODS,
+    ALLOWED_KEYS,
+    PERIODS,
+    DashboardQuery,
+    InvalidQuery,
+    PeriodNotOffered,
+    parse_query,
+)
 from bot.dashboard.payload import assessment_payload, report_payload
 from bot.dashboard.scope import OutOfScope, area_choices, narrow
 from bot.services import Services
@@ -73,16 +81,18 @@ async def _checked(request: web.Request, *, quarters_only: bool) -> CheckedReque
     # A query string with raw non-ASCII bytes gets here only under aiohttp's
     # pure-Python parser. The C parser rejects it (`curl "...?period=自定义"`),
     # and bot.http_errors responds with the service's own plain-text 400.
+    periods = QUARTERS if quarters_only else ALL_PERIODS
     try:
-        default_period = QUARTERS[0] if quarters_only else "本月"
-        query = parse_query(request.query, request.query_string, now, zone, keys=keys, default_period=default_period)
+        query = parse_query(
+            request.query, request.query_string, now, zone, keys=keys, default_period=periods[0], periods=periods
+        )
+    except PeriodNotOffered as exc:
+        msg = f"物业服务企业考核按季度进行，时段请选“本季度”或“上季度”，不能选“{exc.period_name}”。"
+        log.info("dashboard request %s rejected with 400: period %s", request.path, exc.period_name)
+        return ErrorPage(400, "查询条件有误", msg)
     except InvalidQuery as exc:
         log.info("dashboard request %s rejected with 400: %s", request.path, exc)
         return ErrorPage(400, "查询条件有误", str(exc))
-    if quarters_only and query.period_name not in QUARTERS:
-        msg = f"物业服务企业考核按季度进行，时段请选“本季度”或“上季度”，不能选“{query.period_name}”。"
-        log.info("dashboard request %s rejected with 400: period %s", request.path, query.period_name)
-        return ErrorPage(400, "查询条件有误", msg)
     token, from_query = request_token(request)
     return CheckedRequest(services, viewer, query, now, token if from_query else "")
 
@@ -217,9 +227,7 @@ async def property_json(request: web.Request) -> web.Response:
     if isinstance(result, ErrorPage):
         return json_error(result)
     checked, assessment, _streets, _communities = result
-    return web.json_response(
-        assessment_payload(assessment, checked.query.period_name), headers=PRIVATE_HEADERS
-    )
+    return web.json_response(assessment_payload(assessment, checked.query.period_name), headers=PRIVATE_HEADERS)
 
 
 def _property_link(checked: CheckedRequest) -> str:

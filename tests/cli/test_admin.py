@@ -145,3 +145,20 @@ async def test_cases_limit_keeps_newest(db_url, tmp_path):
     assert [json.loads(line)["number"] for line in newest[1].splitlines()] == ["0003", "0002"]
     assert [json.loads(line)["number"] for line in every[1].splitlines()] == ["0001", "0002", "0003"]
     assert negative[0] == 2
+
+
+async def test_cases_limit_notes_cut(db_url, tmp_path):
+    log = write_log(
+        tmp_path / "chat.csv",
+        [
+            "2026-03-02 07:21,翠湖苑业主群,陈先生,3栋电梯又坏了",
+            "2026-03-02 09:10,翠湖苑业主群,刘姐,东门路灯不亮了",
+        ],
+    )
+    await run_cli_async(["replay", str(log), "--quiet"], db_url)
+
+    cut = await run_cli_async(["cases", "--limit", "1"], db_url)
+    whole = await run_cli_async(["cases", "--limit", "2"], db_url)
+
+    assert cut[1].splitlines()[-1] == "列出最新的 1 件，另有更早的工单未列出；去掉 --limit 可列出全部"
+    assert whole[1].splitlines()[-1] == "共 2 件"

@@ -7,12 +7,14 @@ its own event loop, so these tests are plain functions.
 from __future__ import annotations
 
 import asyncio
+import errno
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.admin_checks import PLATFORMS
+from bot.os_errors import os_error_reason
 from models import Community, Compound, Identity, Member, Role, Street
 from models.db import create_engine
 from tests.cli.test_replay import run_cli
@@ -232,9 +234,22 @@ def test_export_to_missing_folder_reported(db_url, capsys, tmp_path: Path):
     code, _out, err = run_cli(["register-export", "--compound", "CHY", "--output", str(target)], db_url, capsys)
 
     assert code == 2
-    assert f"无法写入导出文件 {target}" in err
+    assert f"无法写入导出文件 {target}：文件或所在目录不存在。" in err
+    assert "No such file" not in err
     assert "数据库" not in err
     assert not target.parent.exists()
+
+
+def test_import_of_header_alone_rejected(db_url, capsys, tmp_path: Path):
+    run_cli(["compound-add", "翠湖苑", "--code", "CHY"], db_url, capsys)
+    source = tmp_path / "register.csv"
+    source.write_text("楼栋,单元,房号,姓名,关系\n\n", encoding="utf-8")
+
+    code, out, err = run_cli(["register-import", "--compound", "CHY", str(source)], db_url, capsys)
+
+    assert code == 2
+    assert out == ""
+    assert err == f"{source} 中只有表头，没有住户数据，未导入任何数据。请在表头下方逐行填写住户后重新导入。\n"
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
@@ -244,6 +259,19 @@ def test_export_to_full_disk_reported(db_url, capsys):
     code, _out, err = run_cli(["register-export", "--compound", "CHY", "--output", "/dev/full"], db_url, capsys)
 
     assert code == 2
-    assert "写入导出文件 /dev/full 失败" in err
+    assert "写入导出文件 /dev/full 失败（磁盘空间已满）" in err
     assert "已删除" not in err
     assert Path("/dev/full").is_char_device()
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (PermissionError(errno.EACCES, "Permission denied"), "没有权限"),
+        (OSError(errno.EROFS, "Read-only file system"), "所在的文件系统是只读的"),
+        (OSError(errno.EMFILE, "Too many open files"), "系统错误 EMFILE"),
+        (OSError("no number"), "系统错误"),
+    ],
+)
+def test_os_error_reason_in_chinese(error, reason):
+    assert os_error_reason(error) == reason

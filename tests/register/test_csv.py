@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.register_csv import HEADER, read_register
+from bot.register_csv import HEADER, decode_register, read_register
 from handlers.register_address import DwellingAddress
 from models import Dwelling, Occupant
 from models.db import create_engine, create_sessionmaker
@@ -227,6 +227,75 @@ def test_bad_header_rejected(header):
     assert errors[0].reason.startswith("表头应为")
 
 
+@pytest.mark.parametrize(
+    ("header", "detail"),
+    [
+        ("楼栋,单元,房号,姓名,关系,身份证", "不认识的列：身份证"),
+        ("楼栋,单元,房号,姓名", "缺少的列：关系"),
+        ("楼栋,单元,房号,姓名,关系,关系", "重复的列：关系"),
+        ("楼栋,单元,房号,姓名,,关系", "不认识的列：（空白列名）"),
+    ],
+)
+def test_bad_header_names_column(header, detail):
+    _rows, errors = read_register(csv_text(header, "3,2,1002,张三,业主"), today=TODAY)
+
+    assert errors[0].reason.endswith(f"。{detail}")
+
+
+def test_phone_cell_with_country_code_read():
+    rows, errors = read_register(
+        csv_text("楼栋,单元,房号,姓名,关系,手机号", "3,2,1002,张三,业主,+86 138 1234 5678"), today=TODAY
+    )
+
+    assert errors == []
+    assert rows[0].entry.phone == "13812345678"
+
+
+def test_gbk_file_decoded():
+    data = csv_text("楼栋,单元,房号,姓名,关系", "3,2,1002,张三,业主").encode("gbk")
+
+    text = decode_register(data)
+
+    assert text is not None
+    rows, errors = read_register(text, today=TODAY)
+    assert errors == []
+    assert rows[0].entry.name == "张三"
+
+
+def test_undecodable_file_rejected():
+    assert decode_register("name,phone\nJosé,1\n".encode("latin-1")) is None
+    assert decode_register(b"\xff\xfe\x00\x01") is None
+
+
+async def test_import_of_gbk_file(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    source = tmp_path / "register.csv"
+    source.write_bytes(csv_text(FULL_HEADER, GOOD_ROWS[0]).encode("gbk"))
+
+    code, out, err = await run_cli_async(["register-import", "--compound", "CHY", str(source)], db_url)
+
+    assert (code, err) == (0, "")
+    assert out == "已导入 翠湖苑 住户档案 1 行：新增 1 人，更新 0 人。\n"
+    [person] = await stored(db_url)
+    assert person.name == "张三"
+    assert person.note == "腿脚不便"
+
+
+def test_trailing_empty_columns_ignored():
+    rows, errors = read_register(
+        csv_text("楼栋,单元,房号,姓名,关系,,", "3,2,1002,张三,业主,,", "3,2,1002,李四,租户"), today=TODAY
+    )
+
+    assert errors == []
+    assert [row.entry.name for row in rows] == ["张三", "李四"]
+
+
+def test_trailing_filled_cell_still_rejected():
+    _rows, errors = read_register(csv_text("楼栋,单元,房号,姓名,关系,,", "3,2,1002,张三,业主,,x"), today=TODAY)
+
+    assert [error.reason for error in errors] == ["应有 5 列，实际 7 列"]
+
+
 def test_short_header_leaves_fields_alone():
     rows, errors = read_register(csv_text("楼栋,单元,房号,姓名,关系", "3,2,1002,张三,业主"), today=TODAY)
 
@@ -345,6 +414,31 @@ async def test_import_updates_and_clears(db_url, tmp_path):
     assert person.tags == []
     assert person.phone == "13812345678"
     assert person.note == "腿脚不便"
+
+
+async def test_masked_export_reimport_keeps_phones(db_url, tmp_path):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY"], db_url)
+    source = write_csv(tmp_path / "register.csv", FULL_HEADER, GOOD_ROWS[0])
+    await run_cli_async(["register-import", "--compound", "CHY", str(source)], db_url)
+    exported = tmp_path / "masked.csv"
+    await run_cli_async(["register-export", "--compound", "CHY", "--output", str(exported)], db_url)
+
+    code, _, err = await run_cli_async(["register-import", "--compound", "CHY", str(exported)], db_url)
+
+    assert code == 2
+    first = err.splitlines()[0]
+    assert first.startswith("第 2 行：手机号“138****5678”已打码，无法导入。")
+    assert "删去整个“手机号”列" in first
+    assert "留空以保留" not in first
+
+    # Removing the column, as the message advises, keeps the stored number.
+    without_phone = write_csv(
+        tmp_path / "edited.csv", "楼栋,单元,房号,姓名,关系,入住日期", "3,2,1002,张三,业主,2023-05-01"
+    )
+    code, _, _ = await run_cli_async(["register-import", "--compound", "CHY", str(without_phone)], db_url)
+    assert code == 0
+    [person] = await stored(db_url)
+    assert person.phone == "13812345678"
 
 
 async def test_import_unknown_compound(db_url, tmp_path):

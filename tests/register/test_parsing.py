@@ -229,5 +229,24 @@ def test_id_number_full_width_rejected():
         reject_id_number("１１０１０１１９９００３０７１２３４")
 
 
+@pytest.mark.parametrize("phone", ["+8613812345678", "008613812345678", "86-138-1234-5678", "+86-138-1234-5678"])
+def test_phone_with_country_code_read(phone):
+    entry = parse_entry(f"张三 业主 {phone}", today=TODAY)
+
+    assert entry.phone == "13812345678"
+
+
+@pytest.mark.parametrize("phone", ["+85213812345678", "+861381234567", "8613812345"])
+def test_phone_with_bad_country_code_rejected(phone):
+    with pytest.raises(BadCommand, match="无效"):
+        parse_entry(f"张三 业主 {phone}", today=TODAY)
+
+
+@pytest.mark.parametrize("note", ["电话+8613812345678", "电话 +86 138 1234 5678", "电话008613812345678"])
+def test_note_with_coded_phone_rejected(note):
+    with pytest.raises(BadCommand, match="备注里不写手机号"):
+        parse_entry(f"张三 业主 备注 {note}", today=TODAY)
+
+
 def test_phone_is_not_an_id_number():
     reject_id_number("13812345678")
