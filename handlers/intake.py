@@ -93,6 +93,9 @@ log = logging.getLogger("handlers.intake")
 
 # The same phrases opening a longer message: "我也是，楼上每天半夜噪音".
 _ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|我家也|我们家也|同样)")
+# Marks that only ever second a report, unlike "我也是", which also replies to a
+# greeting ("我也是，早上好"). Whatever small talk follows them, the line joins.
+_AGREEMENT_PREFIX = re.compile(r"^\s*(?:(?:同楼|同单元|本楼|我家|我们家|楼上)?\s*\+\s*1|同上|附议|顶一下)")
 # Words that open a self-correction before the right address:
 # "不对，是6栋的", "搞错了，是6栋", "应该是6栋的", "不是5栋，是6栋的".
 _CORRECTION_PREFIX = re.compile(
@@ -425,6 +428,8 @@ class Pipeline:
         if len(findings) == 1:
             findings = [replace(findings[0], text=message.text.strip())]
         if not findings:
+            if _AGREEMENT_PREFIX.match(folded):
+                return await self._me_too(session, raw, message, chat, member, now)
             return IntakeResult(outcome=MessageOutcome.IGNORED)
         if len(findings) == 1 and not me_too:
             own = await own_case_for_detail(
