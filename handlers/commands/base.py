@@ -55,6 +55,9 @@ _UNKNOWN_VERB = re.compile(
     re.DOTALL,
 )
 _CHINESE_WORD = re.compile(r"[\u4e00-\u9fff]+")
+# A case number that opens the arguments with a punctuation mark after it,
+# in folded text, where ， and 、 became "," and 。 became ".".
+_GLUED_PUNCTUATION = re.compile(r"\s*(?:工单(?:编?号)?\s*)?#?\d{1,4}([,.;:!?])")
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -268,7 +271,22 @@ def _command(spec: CommandSpec, text: str, folded: str, rest_at: int) -> ParsedC
     # fold_characters maps one character to one, so an index into the folded
     # text is the same index into the text as typed.
     text, folded = _unwrap_case_numbers(text, folded, rest_at)
+    text, folded = _detach_case_number(text, folded, rest_at)
     return ParsedCommand(spec, folded[rest_at:].split(), text[rest_at:].strip())
+
+
+def _detach_case_number(text: str, folded: str, start: int) -> tuple[str, str]:
+    """Replace the punctuation mark right after the leading case number with a space.
+
+    Chinese input methods type a comma where a space belongs, as in
+    "升级 0002，物业三天没人来", which would otherwise read
+    "0002,物业三天没人来" as the case number. Both texts change at one index.
+    """
+    glued = _GLUED_PUNCTUATION.match(folded, start)
+    if glued is None:
+        return text, folded
+    index = glued.start(1)
+    return text[:index] + " " + text[index + 1 :], folded[:index] + " " + folded[index + 1 :]
 
 
 def _unwrap_case_numbers(text: str, folded: str, start: int) -> tuple[str, str]:
