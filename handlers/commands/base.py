@@ -120,6 +120,10 @@ class CommandSpec:
         audience: The lowest level that may use it; 帮助 lists it from there up.
         personal: Its arguments are personal data (phones, health tags), so
             the stored raw message keeps only the verb once it has run.
+        glued: The arguments that may follow the verb with no space between
+            (统计本月, 工单列表超时), matched against the whole folded rest.
+            Other text glued to a verb is no command, because 统计一下 or
+            列表里 is ordinary talk.
     """
 
     name: str
@@ -129,6 +133,7 @@ class CommandSpec:
     example: str
     audience: Level = Level.RESIDENT
     personal: bool = False
+    glued: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +265,8 @@ class CommandRegistry:
             if not text.startswith(verb):
                 continue
             rest = text[len(verb) :]
-            if rest and not _AFTER_VERB.match(rest):
+            glued = self._by_verb[verb].glued
+            if rest and not _AFTER_VERB.match(rest) and not (glued and glued.fullmatch(rest)):
                 continue
             slips = _LEADING_SLIPS.match(rest)
             return self._by_verb[verb], len(verb) + (slips.end() if slips else 0)
