@@ -316,12 +316,14 @@ _CASE_NUMBER = r"(?:工单(?:编?号)?|[#＃])?\d{4}|(?:工单(?:编?号)?|[#＃
 _ONE_CASE_NUMBER = re.compile(rf"^(?:{_CASE_NUMBER})$")
 _TWO_CASE_NUMBERS = re.compile(rf"^({_CASE_NUMBER})[,，、和]({_CASE_NUMBER})$")
 # Words residents write after a case number when they ask how it is going:
-# 0007进度, 0007的进展, 0007情况怎么样了. `ask` contains at least one of them.
+# 0007进度, 0007的进展, 0007情况怎么样了, 0007有人管吗, 0007修好了没.
+# `ask` contains at least one of them.
 _PROGRESS_WORDS = (
     r"(?P<ask>(?:的)?(?:处理)?(?:进度|进展|情况|状态)?"
-    r"(?:怎么样了?|怎样了?|如何了?|咋样了?|到哪了|呢)?)[?？。.．!！~～…]*"
+    r"(?:怎么样了?|怎样了?|如何了?|咋样了?|到哪了|呢|"
+    r"有人(?:管|处理|跟进|理)(?:了?吗|了没有?|没有?)|(?:修|弄|解决|办)?好?了(?:吗|没有?))?)[?？。.．!！~～…]*"
 )
-_ASKING = re.compile(r"进度|进展|情况|状态|样|如何|到哪")
+_ASKING = re.compile(r"进度|进展|情况|状态|样|如何|到哪|吗|没")
 PROGRESS_SUFFIX = re.compile(rf"号?{_PROGRESS_WORDS}$")
 # A line that is only a case number and such words: 0007进度怎么样了.
 _PROGRESS_QUESTION = re.compile(rf"^(?P<number>{_CASE_NUMBER})号?{_PROGRESS_WORDS}$")
