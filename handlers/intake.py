@@ -94,11 +94,15 @@ from nlp.subjects import subjects
 
 log = logging.getLogger("handlers.intake")
 
+# A neighbour who smells or hears the same thing: "我也闻到了", "我家也听到了".
+_SENSED_TOO = r"(?:我|我家|我们|我们家)也(?:闻到|听到)了?"
 # The same phrases opening a longer message: "我也是，楼上每天半夜噪音".
-_ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|我家也|我们家也|同样)")
+_ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|{_SENSED_TOO}|我家也|我们家也|同样)")
 # Marks that only ever second a report, unlike "我也是", which also replies to a
 # greeting ("我也是，早上好"). Whatever small talk follows them, the line joins.
-_AGREEMENT_PREFIX = re.compile(r"^\s*(?:(?:同楼|同单元|本楼|我家|我们家|楼上)?\s*\+\s*1|同上|附议|顶一下)")
+_AGREEMENT_PREFIX = re.compile(
+    rf"^\s*(?:(?:同楼|同单元|本楼|我家|我们家|楼上)?\s*\+\s*1|同上|附议|顶一下|{_SENSED_TOO})"
+)
 # Words that open a self-correction before the right address:
 # "不对，是6栋的", "搞错了，是6栋", "应该是6栋的", "不是5栋，是6栋的".
 _CORRECTION_PREFIX = re.compile(

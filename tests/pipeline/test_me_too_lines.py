@@ -116,3 +116,14 @@ async def test_greeting_after_me_too_stays_chat(db_url):
 
         assert desk.results[-1].outcome == MessageOutcome.IGNORED
         assert (await desk.case(1)).reporter_count == 1
+
+
+async def test_smelled_too_joins_urgent_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("各位注意！！7栋楼道有很大的煤气味，谁家没关阀门？？", sender="r1")
+        placed = await desk.say("我也闻到了 7栋2单元", sender="r2", at=later(1))
+        await desk.say("我家也闻到了", sender="r3", at=later(2))
+
+        assert await count_cases(desk) == 1
+        assert any("已有工单 0001" in text for text in placed)
+        assert (await desk.case(1)).reporter_count == 3
