@@ -56,8 +56,8 @@ _UNKNOWN_VERB = re.compile(
 )
 _CHINESE_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # A case number that opens the arguments with a punctuation mark after it,
-# in folded text, where ， and 、 became "," and 。 became ".".
-_GLUED_PUNCTUATION = re.compile(r"\s*(?:工单(?:编?号)?\s*)?#?\d{1,4}([,.;:!?])")
+# maybe after spaces, in folded text, where ， and 、 became "," and 。 became ".".
+_GLUED_PUNCTUATION = re.compile(r"\s*(?:工单(?:编?号)?\s*)?#?\d{1,4}\s*([,.;:!?])")
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
 
 

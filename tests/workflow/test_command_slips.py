@@ -183,6 +183,16 @@ async def test_note_after_punctuation_split(db_url, mark):
         assert (await desk.case(1)).outcome_note == "已换管"
 
 
+async def test_note_after_spaced_comma(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("受理 0001", sender="wang", chat_id=STAFF_GROUP)
+
+        await desk.say("办结 0001 ，已张贴禁烟提示", sender="wang", chat_id=STAFF_GROUP)
+
+        assert (await desk.case(1)).outcome_note == "已张贴禁烟提示"
+
+
 async def test_escalate_after_comma(db_url):
     async with open_desk(db_url) as desk:
         await desk.say(LEAK, sender="r1")
