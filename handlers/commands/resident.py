@@ -43,6 +43,14 @@ _RATING_WORDS |= {
 _RATING_WORDS["不太满意"] = Rating.UNSATISFIED
 # The marks that end a chat line: 满意！, 5分。
 _TRAILING_MARKS = re.compile(r"[。.．!！~～…]+$")
+# A rating with a comment after a punctuation mark and no space, in folded
+# text: 不满意，还是有人抽 or 4分,师傅来得快. Longer words first, so 不满意 is
+# not read as 满意.
+_GLUED_RATING = re.compile(
+    r"^("
+    + "|".join(sorted(map(re.escape, _RATING_WORDS), key=len, reverse=True))
+    + r"|[1-5]分?)([,.;:!?~…]+)(?=\S)"
+)
 
 
 async def add_info(ctx: CommandContext) -> list[Reply]:
@@ -215,6 +223,18 @@ async def _leave_case(ctx: CommandContext, case: Case, joined: CaseReporter) -> 
     return [reply_here(ctx, text, case_id=case.id)]
 
 
+def _detach_glued_comment(ctx: CommandContext) -> None:
+    """Replace the punctuation marks between a rating and its comment (不满意，还是有人抽) with a space."""
+    glued = _GLUED_RATING.match(ctx.args[1]) if len(ctx.args) > 1 else None
+    if glued is None:
+        return
+    # Folding maps one character to one, so the offsets hold in the typed rest too.
+    start = [word.start() for word in re.finditer(r"\S+", ctx.rest)][1]
+    rating_end, comment_start = start + glued.end(1), start + glued.end(2)
+    ctx.rest = f"{ctx.rest[:rating_end]} {ctx.rest[comment_start:]}"
+    ctx.args[1:2] = [glued.group(1), ctx.args[1][glued.end(2) :]]
+
+
 def parse_rating(words: list[str]) -> tuple[Rating, int | None, int]:
     """Read 满意 / 基本满意 / 不满意, or a score of 1-5 (also written 4分 or ５).
 
@@ -245,6 +265,7 @@ async def rate(ctx: CommandContext) -> list[Reply]:
     case = await case_by_number(ctx, compound, number)
     if not await is_reporter(ctx.session, ctx.member, case):
         raise deny(access, "rate", f"抱歉，只有工单 {case.number} 的反映人可以评价。")
+    _detach_glued_comment(ctx)
     rating, score, used = parse_rating(ctx.args[1:])
     comment = text_after(ctx, 1 + used)
     replaced = await _replace_earlier_ratings(ctx, case)
