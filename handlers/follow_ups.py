@@ -10,7 +10,6 @@ the first case urgent instead.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import replies as texts
+from handlers.case_questions import named_case_numbers
 from handlers.cases import fill_location, follow_merges, record_event
 from handlers.limits import current_table, deadlines_for
 from handlers.messages import InboundMessage, PartyTarget, Reply, chat_target
@@ -42,9 +42,6 @@ OWN_DETAIL_WINDOW = timedelta(minutes=15)
 REPORT_LEANING = 0.25
 # The sender's newest cases in the window that a line is compared with.
 _CANDIDATES = 5
-# A case number in normalised text: 工单8, #8, or four digits with a leading
-# zero (0008), which no flat or building number has.
-_CASE_NUMBER = re.compile(r"(?:工单|#)\s*(\d{1,4})(?!\d)|(?<![\d.])(0\d{3})(?!\d)")
 
 
 class OwnCase(NamedTuple):
@@ -88,7 +85,7 @@ async def own_case_for_detail(
     text = normalize(finding.text)
     if opens_topic(text):
         return None
-    named = {int(found[0] or found[1]) for found in _CASE_NUMBER.findall(text)}
+    named = named_case_numbers(text)
     candidates = await session.scalars(
         select(Case)
         .where(

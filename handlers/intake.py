@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import onboarding_texts
 from handlers import replies as texts
+from handlers.case_questions import asks_about_own_cases, ended_case_hint, named_case
 from handlers.cases import (
     NUDGE_COUNTS,
     add_reporter,
@@ -37,6 +38,7 @@ from handlers.commands import CommandContext, CommandRegistry
 from handlers.commands import report as report_command
 from handlers.commands.base import reply_here
 from handlers.commands.register import STAFF_CHAT_COMMANDS, asks_for_own_record
+from handlers.commands.resident import NO_CASES_TEXT, reported_cases, reported_cases_text
 from handlers.directory import chat_for, member_for
 from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
 from handlers.errors import DomainError
@@ -64,7 +66,7 @@ from handlers.onboarding import (
 from handlers.onboarding_lines import asks_how_to_use, read_line
 from handlers.outbox import Outbox, QueuedReplies
 from handlers.pending_note import pending_note
-from handlers.permissions import Level, access_for, holds_staff_role
+from handlers.permissions import Level, access_for, holds_staff_role, is_reporter
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
 from handlers.register_address import MAX_BUILDING_NUMBER
 from handlers.register_notices import care_notices
@@ -97,11 +99,19 @@ from nlp.findings import PLACES_IN_BUILDING, Finding, Location, carry_places
 from nlp.labels import COMPOUND_WIDE
 from nlp.locate import extract_location, has_only_address_words, is_bare_address
 from nlp.normalize import normalize as normalize_text
+from nlp.subjects import subjects
 
 log = logging.getLogger("handlers.intake")
 
+# A neighbour who smells or hears the same thing: "我也闻到了", "我家也听到了".
+_SENSED_TOO = r"(?:我|我家|我们|我们家)也(?:闻到|听到)了?"
 # The same phrases opening a longer message: "我也是，楼上每天半夜噪音".
-_ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|我家也|我们家也|同样)")
+_ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|{_SENSED_TOO}|我家也|我们家也|同样)")
+# Marks that only ever second a report, unlike "我也是", which also replies to a
+# greeting ("我也是，早上好"). Whatever small talk follows them, the line joins.
+_AGREEMENT_PREFIX = re.compile(
+    rf"^\s*(?:(?:同楼|同单元|本楼|我家|我们家|楼上)?\s*\+\s*1|同上|附议|顶一下|{_SENSED_TOO})"
+)
 # Words that open a self-correction before the right address:
 # "不对，是6栋的", "搞错了，是6栋", "应该是6栋的", "不是5栋，是6栋的".
 _CORRECTION_PREFIX = re.compile(
@@ -364,6 +374,12 @@ class Pipeline:
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[hint])
         if message.is_private and chat.compound_id is None:
             await carry_home(session, chat, member, now)
+        if asks_about_own_cases(message.text):
+            # Before the onboarding, because a resident who reported in a
+            # group may ask in a private chat that names no home yet.
+            asked = await self._own_cases_asked(session, message, chat, member)
+            if asked is not None:
+                return asked
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
             line = read_line(message.text, self.classifier.classify(message.text), self.triage_threshold)
@@ -445,6 +461,8 @@ class Pipeline:
         if len(findings) == 1:
             findings = [replace(findings[0], text=message.text.strip())]
         if not findings:
+            if _AGREEMENT_PREFIX.match(folded):
+                return await self._me_too(session, raw, message, chat, member, now)
             return IntakeResult(outcome=MessageOutcome.IGNORED)
         if len(findings) == 1 and not me_too:
             own = await own_case_for_detail(
@@ -452,11 +470,45 @@ class Pipeline:
             )
             if own is not None:
                 return await self._add_detail(session, raw, message, own, member, findings[0], now)
+        named = await named_case(session, compound, message.text) if len(findings) == 1 else None
+        if named is not None and named.status in CaseStatus.open_statuses():
+            return await self._join(session, raw, message, named, member, now, findings[0], detail=True)
+        if named is not None:
+            return await self._ended_case_chased(session, message, named, member)
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
         return await self._open_or_join(
             session, raw, message, chat, compound, member, findings, now, me_too=me_too is not None
         )
+
+    async def _own_cases_asked(
+        self, session: AsyncSession, message: InboundMessage, chat: ChatGroup, member: Member
+    ) -> IntakeResult | None:
+        """Reply to "我的电梯工单怎么样了" with the sender's cases, or return None when they have none.
+
+        Such a line opens no case. As with "0007进度怎么样了", a residents'
+        group gets the reply only when the line @-mentions the bot, since
+        neighbours may be talking among themselves. A sender with no cases
+        who names a thing (电梯) may have reported it elsewhere, by phone for
+        example, so the line goes on to the classifier.
+        """
+        cases = await reported_cases(session, member)
+        if not cases and subjects(normalize_text(message.text)):
+            return None
+        replies = []
+        if message.is_private or message.mentions_bot:
+            listing = reported_cases_text(cases, member, chat) if cases else NO_CASES_TEXT
+            replies.append(Reply(chat_target(message), listing, audience="reporter", reply_to=message.message_id))
+        return IntakeResult(outcome=MessageOutcome.IGNORED, replies=replies)
+
+    async def _ended_case_chased(
+        self, session: AsyncSession, message: InboundMessage, case: Case, member: Member
+    ) -> IntakeResult:
+        """Point a reporter who chases an ended case to 重开; anyone else's line opens nothing."""
+        replies = []
+        if await is_reporter(session, member, case):
+            replies.append(Reply(chat_target(message), ended_case_hint(case), case.id, "group", message.message_id))
+        return IntakeResult(outcome=MessageOutcome.IGNORED, replies=replies)
 
     async def _add_detail(
         self,

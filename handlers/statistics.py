@@ -63,6 +63,14 @@ _SPOKEN_PERIODS = {
 }
 
 
+# A period word as parse_period reads it, for 统计本月 typed with no space.
+PERIOD_WORD = re.compile(
+    r"今天|本周|上周|本月|上月|本季度|上季度|今年|"
+    + "|".join(_SPOKEN_PERIODS)
+    + r"|最?近\d+天|\d{4}[-年/.]\d{1,2}月?|\d{1,2}月"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """A half-open span of time [start, end) and how people call it."""

@@ -55,6 +55,9 @@ _UNKNOWN_VERB = re.compile(
     re.DOTALL,
 )
 _CHINESE_WORD = re.compile(r"[\u4e00-\u9fff]+")
+# A case number that opens the arguments with a punctuation mark after it,
+# maybe after spaces, in folded text, where ， and 、 became "," and 。 became ".".
+_GLUED_PUNCTUATION = re.compile(r"\s*(?:工单(?:编?号)?\s*)?#?\d{1,4}\s*([,.;:!?])")
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -117,6 +120,10 @@ class CommandSpec:
         audience: The lowest level that may use it; 帮助 lists it from there up.
         personal: Its arguments are personal data (phones, health tags), so
             the stored raw message keeps only the verb once it has run.
+        glued: The arguments that may follow the verb with no space between
+            (统计本月, 工单列表超时), matched against the whole folded rest.
+            Other text glued to a verb is no command, because 统计一下 or
+            列表里 is ordinary talk.
     """
 
     name: str
@@ -126,6 +133,7 @@ class CommandSpec:
     example: str
     audience: Level = Level.RESIDENT
     personal: bool = False
+    glued: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +265,8 @@ class CommandRegistry:
             if not text.startswith(verb):
                 continue
             rest = text[len(verb) :]
-            if rest and not _AFTER_VERB.match(rest):
+            glued = self._by_verb[verb].glued
+            if rest and not _AFTER_VERB.match(rest) and not (glued and glued.fullmatch(rest)):
                 continue
             slips = _LEADING_SLIPS.match(rest)
             return self._by_verb[verb], len(verb) + (slips.end() if slips else 0)
@@ -268,7 +277,22 @@ def _command(spec: CommandSpec, text: str, folded: str, rest_at: int) -> ParsedC
     # fold_characters maps one character to one, so an index into the folded
     # text is the same index into the text as typed.
     text, folded = _unwrap_case_numbers(text, folded, rest_at)
+    text, folded = _detach_case_number(text, folded, rest_at)
     return ParsedCommand(spec, folded[rest_at:].split(), text[rest_at:].strip())
+
+
+def _detach_case_number(text: str, folded: str, start: int) -> tuple[str, str]:
+    """Replace the punctuation mark right after the leading case number with a space.
+
+    Chinese input methods type a comma where a space belongs, as in
+    "升级 0002，物业三天没人来", which would otherwise read
+    "0002,物业三天没人来" as the case number. Both texts change at one index.
+    """
+    glued = _GLUED_PUNCTUATION.match(folded, start)
+    if glued is None:
+        return text, folded
+    index = glued.start(1)
+    return text[:index] + " " + text[index + 1 :], folded[:index] + " " + folded[index + 1 :]
 
 
 def _unwrap_case_numbers(text: str, folded: str, start: int) -> tuple[str, str]:
@@ -292,12 +316,14 @@ _CASE_NUMBER = r"(?:工单(?:编?号)?|[#＃])?\d{4}|(?:工单(?:编?号)?|[#＃
 _ONE_CASE_NUMBER = re.compile(rf"^(?:{_CASE_NUMBER})$")
 _TWO_CASE_NUMBERS = re.compile(rf"^({_CASE_NUMBER})[,，、和]({_CASE_NUMBER})$")
 # Words residents write after a case number when they ask how it is going:
-# 0007进度, 0007的进展, 0007情况怎么样了. `ask` contains at least one of them.
+# 0007进度, 0007的进展, 0007情况怎么样了, 0007有人管吗, 0007修好了没.
+# `ask` contains at least one of them.
 _PROGRESS_WORDS = (
     r"(?P<ask>(?:的)?(?:处理)?(?:进度|进展|情况|状态)?"
-    r"(?:怎么样了?|怎样了?|如何了?|咋样了?|到哪了|呢)?)[?？。.．!！~～…]*"
+    r"(?:怎么样了?|怎样了?|如何了?|咋样了?|到哪了|呢|"
+    r"有人(?:管|处理|跟进|理)(?:了?吗|了没有?|没有?)|(?:修|弄|解决|办)?好?了(?:吗|没有?))?)[?？。.．!！~～…]*"
 )
-_ASKING = re.compile(r"进度|进展|情况|状态|样|如何|到哪")
+_ASKING = re.compile(r"进度|进展|情况|状态|样|如何|到哪|吗|没")
 PROGRESS_SUFFIX = re.compile(rf"号?{_PROGRESS_WORDS}$")
 # A line that is only a case number and such words: 0007进度怎么样了.
 _PROGRESS_QUESTION = re.compile(rf"^(?P<number>{_CASE_NUMBER})号?{_PROGRESS_WORDS}$")

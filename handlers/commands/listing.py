@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -124,4 +125,5 @@ SPEC = CommandSpec(
     help="列出未办结、超时或待分类的工单",
     example="工单列表 超时",
     audience=Level.PARTY,
+    glued=re.compile("|".join(word for word in FILTERS if word and not word.isascii())),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import workflow
 from handlers.cases import follow_merges, record_event
@@ -24,9 +25,10 @@ from handlers.replies import (
     update_for_reporter,
 )
 from handlers.workflow import RATING_LABELS, Rating, rating_for_score, status_label
-from models import Attachment, Case, CaseEvent, CaseReporter, CaseStatus, ChatKind, RawMessage
+from models import Attachment, Case, CaseEvent, CaseReporter, CaseStatus, ChatGroup, ChatKind, Member, RawMessage
 
 MY_CASES_SHOWN = 10
+NO_CASES_TEXT = "您目前没有反映过的工单。在小区群里描述问题即可登记。"
 RATED_EVENT = workflow.Action.RATE.value
 RATING_REPLACED_EVENT = "rating_replaced"
 _RATING_WORDS = {label: rating for rating, label in RATING_LABELS.items()}
@@ -41,6 +43,14 @@ _RATING_WORDS |= {
 _RATING_WORDS["不太满意"] = Rating.UNSATISFIED
 # The marks that end a chat line: 满意！, 5分。
 _TRAILING_MARKS = re.compile(r"[。.．!！~～…]+$")
+# A rating with a comment after a punctuation mark and no space, in folded
+# text: 不满意，还是有人抽 or 4分,师傅来得快. Longer words first, so 不满意 is
+# not read as 满意.
+_GLUED_RATING = re.compile(
+    r"^("
+    + "|".join(sorted(map(re.escape, _RATING_WORDS), key=len, reverse=True))
+    + r"|[1-5]分?)([,.;:!?~…]+)(?=\S)"
+)
 
 
 async def add_info(ctx: CommandContext) -> list[Reply]:
@@ -213,6 +223,18 @@ async def _leave_case(ctx: CommandContext, case: Case, joined: CaseReporter) -> 
     return [reply_here(ctx, text, case_id=case.id)]
 
 
+def _detach_glued_comment(ctx: CommandContext) -> None:
+    """Replace the punctuation marks between a rating and its comment (不满意，还是有人抽) with a space."""
+    glued = _GLUED_RATING.match(ctx.args[1]) if len(ctx.args) > 1 else None
+    if glued is None:
+        return
+    # Folding maps one character to one, so the offsets hold in the typed rest too.
+    start = [word.start() for word in re.finditer(r"\S+", ctx.rest)][1]
+    rating_end, comment_start = start + glued.end(1), start + glued.end(2)
+    ctx.rest = f"{ctx.rest[:rating_end]} {ctx.rest[comment_start:]}"
+    ctx.args[1:2] = [glued.group(1), ctx.args[1][glued.end(2) :]]
+
+
 def parse_rating(words: list[str]) -> tuple[Rating, int | None, int]:
     """Read 满意 / 基本满意 / 不满意, or a score of 1-5 (also written 4分 or ５).
 
@@ -243,6 +265,7 @@ async def rate(ctx: CommandContext) -> list[Reply]:
     case = await case_by_number(ctx, compound, number)
     if not await is_reporter(ctx.session, ctx.member, case):
         raise deny(access, "rate", f"抱歉，只有工单 {case.number} 的反映人可以评价。")
+    _detach_glued_comment(ctx)
     rating, score, used = parse_rating(ctx.args[1:])
     comment = text_after(ctx, 1 + used)
     replaced = await _replace_earlier_ratings(ctx, case)
@@ -295,32 +318,42 @@ async def _replace_earlier_ratings(ctx: CommandContext, case: Case) -> bool:
 
 async def my_cases(ctx: CommandContext) -> list[Reply]:
     """我的工单: the cases the sender reported, newest first."""
-    cases = list(
-        await ctx.session.scalars(
+    cases = await reported_cases(ctx.session, ctx.member)
+    if not cases:
+        return [reply_here(ctx, NO_CASES_TEXT)]
+    return [reply_here(ctx, reported_cases_text(cases, ctx.member, ctx.chat))]
+
+
+async def reported_cases(session: AsyncSession, member: Member) -> list[Case]:
+    """Return the newest MY_CASES_SHOWN cases the member reported or joined, newest first."""
+    return list(
+        await session.scalars(
             select(Case)
             .join(CaseReporter, CaseReporter.case_id == Case.id)
-            .where(CaseReporter.member_id == ctx.member.id)
+            .where(CaseReporter.member_id == member.id)
             .order_by(Case.opened_at.desc(), Case.id.desc())
             .limit(MY_CASES_SHOWN)
         )
     )
-    if not cases:
-        return [reply_here(ctx, "您目前没有反映过的工单。在小区群里描述问题即可登记。")]
+
+
+def reported_cases_text(cases: list[Case], member: Member, chat: ChatGroup) -> str:
+    """Build the 我的工单 listing of a member's `cases` as read in `chat`."""
     lines = ["您反映的工单："]
     # Numbers restart in each compound, so they need the name once the cases
     # span several, or lie in another compound than this chat's.
     compound_ids = {case.compound_id for case in cases}
-    named = len(compound_ids) > 1 or (ctx.chat.compound_id is not None and compound_ids != {ctx.chat.compound_id})
+    named = len(compound_ids) > 1 or (chat.compound_id is not None and compound_ids != {chat.compound_id})
     for case in cases:
-        if ctx.chat.kind == ChatKind.PRIVATE:
+        if chat.kind == ChatKind.PRIVATE:
             # A co-reporter reads the first reporter's words, phone masked.
-            summary = mask_for_private_chat(case.summary, full_phone=case.reporter_id == ctx.member.id)
+            summary = mask_for_private_chat(case.summary, full_phone=case.reporter_id == member.id)
         else:
             summary = mask_for_group(case.summary)
         number = f"{case.compound.name} {case.number}" if named else case.number
         lines.append(f"· {number} {case_title(case)} {status_label(case)} {short_summary(summary, 20)}")
     lines.append("发送“查询 工单号”可看详细进度。")
-    return [reply_here(ctx, "\n".join(lines))]
+    return "\n".join(lines)
 
 
 SPECS = (

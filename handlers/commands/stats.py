@@ -9,7 +9,14 @@ from handlers.commands.base import CommandContext, CommandSpec, reply_here
 from handlers.commands.common import command_access, staff_compounds
 from handlers.messages import Reply
 from handlers.permissions import Level, deny
-from handlers.statistics import CompoundStatistics, PartyFigures, compound_statistics, parse_period, rate
+from handlers.statistics import (
+    PERIOD_WORD,
+    CompoundStatistics,
+    PartyFigures,
+    compound_statistics,
+    parse_period,
+    rate,
+)
 from models import OUTCOME_LABELS, CaseOutcome, Compound
 
 RATE_DEFINITIONS = (
@@ -133,4 +140,5 @@ SPEC = CommandSpec(
     help="查看小区某一时段的工单统计",
     example="统计 本月",
     audience=Level.PARTY,
+    glued=PERIOD_WORD,
 )

@@ -30,15 +30,33 @@ from models import Case, CaseEvent, CaseStatus
 from nlp.labels import CATEGORY_LABELS, CHAT
 
 _BY_LABEL = {label: key for key, label in CATEGORY_LABELS.items()}
+# Short names officers type that begin no label: 物业费 is 物业收费, 群租 is
+# 违建群租. A short name that begins a label (设施, 噪音) is read as a prefix.
+_SHORT_NAMES = {
+    "物业费": "fees",
+    "收费": "fees",
+    "报修": "repair",
+    "卫生": "sanitation",
+    "垃圾": "sanitation",
+    "消防": "safety",
+    "纠纷": "neighbor",
+    "公共收益": "fund",
+    "群租": "illegal_use",
+    "水电": "utilities",
+    "停水": "utilities",
+    "停电": "utilities",
+    "咨询": "policy",
+    "关爱": "care",
+}
 
 
 def _key_for_word(word: str) -> str | None:
-    """Find the category key a word names: a label, a key, or a prefix of exactly one label.
+    """Find the category key a word names: a label, a short name, a key, or a prefix of exactly one label.
 
     Raises:
         BadCommand: The word is a prefix of several labels, so the officer has to pick one.
     """
-    key = _BY_LABEL.get(word, word.lower())
+    key = _BY_LABEL.get(word) or _SHORT_NAMES.get(word) or word.lower()
     if key in CATEGORY_LABELS:
         return key
     matches = [candidate for candidate, label in CATEGORY_LABELS.items() if label.startswith(word)]

@@ -95,3 +95,35 @@ async def test_dog_complaint_joins_dog_case(db_url):
         assert await count_cases(desk) == 1
         assert desk.results[-1].outcome == MessageOutcome.ATTACHED
         assert (await desk.case(1)).reporter_count == 2
+
+
+async def test_plus_one_with_comment_joins(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("12栋1单元电梯又停了！！我妈腿脚不好下不去", sender="r1")
+        replies = await desk.say("+1 早上我也是走楼梯下来的", sender="r2", at=later(1))
+        await desk.say("同上 这都第三次了", sender="r3", at=later(2))
+
+        assert await count_cases(desk) == 1
+        assert desk.results[-2].outcome == MessageOutcome.ATTACHED
+        assert any("已有工单 0001" in text for text in replies)
+        assert (await desk.case(1)).reporter_count == 3
+
+
+async def test_greeting_after_me_too_stays_chat(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("12栋1单元电梯又停了！！我妈腿脚不好下不去", sender="r1")
+        await desk.say("我也是，早上好", sender="r2", at=later(1))
+
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+        assert (await desk.case(1)).reporter_count == 1
+
+
+async def test_smelled_too_joins_urgent_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("各位注意！！7栋楼道有很大的煤气味，谁家没关阀门？？", sender="r1")
+        placed = await desk.say("我也闻到了 7栋2单元", sender="r2", at=later(1))
+        await desk.say("我家也闻到了", sender="r3", at=later(2))
+
+        assert await count_cases(desk) == 1
+        assert any("已有工单 0001" in text for text in placed)
+        assert (await desk.case(1)).reporter_count == 3

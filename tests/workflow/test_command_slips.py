@@ -171,6 +171,38 @@ async def test_note_glued_to_number_split(db_url):
         assert case.rating == Rating.BASIC
 
 
+@pytest.mark.parametrize("mark", ["，", "、", "。", "：", ",", "；"])
+async def test_note_after_punctuation_split(db_url, mark):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say(f"受理 0001{mark}马上派人", sender="wang", chat_id=STAFF_GROUP)
+
+        resolved = await desk.say(f"办结0001{mark}已换管", sender="wang", chat_id=STAFF_GROUP)
+
+        assert resolved[0].startswith("工单 0001 已办结")
+        assert (await desk.case(1)).outcome_note == "已换管"
+
+
+async def test_note_after_spaced_comma(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+        await desk.say("受理 0001", sender="wang", chat_id=STAFF_GROUP)
+
+        await desk.say("办结 0001 ，已张贴禁烟提示", sender="wang", chat_id=STAFF_GROUP)
+
+        assert (await desk.case(1)).outcome_note == "已张贴禁烟提示"
+
+
+async def test_escalate_after_comma(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say("升级 0001，物业三天没人来", sender="officer", chat_id=STAFF_GROUP)
+
+        assert not any("不是有效的工单号" in text for text in replies)
+        assert any(e.kind == "escalated" for e in await desk.events(1))
+
+
 @pytest.mark.parametrize("command", ["恢复计时 0001", "挂起 0001 等待配件"])
 async def test_clock_commands_on_resolved_case(db_url, command):
     async with open_desk(db_url) as desk:

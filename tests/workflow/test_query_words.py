@@ -109,3 +109,25 @@ async def test_bare_question_silent_in_group(db_url):
         assert replies == []
         assert desk.results[-1].outcome == MessageOutcome.COMMAND
         assert await desk.case(2) is None
+
+
+async def test_chasing_question_answered_with_mention(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        for minute, line in enumerate(["0001有人管吗？？", "0001修好了没", "工单0001处理了吗"], start=5):
+            addressed = replace(message(f"@物业机器人 {line}", sender="r1", at=later(minute)), mentions_bot=True)
+            replies = await desk.send(addressed)
+
+            assert len(replies) == 1, line
+            assert replies[0].startswith("工单 0001"), line
+
+
+async def test_chasing_question_silent_unaddressed(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say("0001有人管吗", sender="r1", at=later(5))
+
+        assert replies == []
+        assert desk.results[-1].outcome == MessageOutcome.COMMAND

@@ -164,3 +164,24 @@ async def test_rating_as_residents_write_it(db_url, text, rating, status):
         case = await desk.case(1)
         assert case.rating == rating
         assert case.status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "rating", "comment"),
+    [
+        ("评价 0001 不满意，还是在滴水", "unsatisfied", "还是在滴水"),
+        ("评价 0001 满意！师傅很负责", "satisfied", "师傅很负责"),
+        ("评价 0001 4分，来得很快", "satisfied", "来得很快"),
+    ],
+)
+async def test_rating_comment_after_comma(db_url, text, rating, comment):
+    async with open_desk(db_url) as desk:
+        await resolved_leak(desk)
+
+        replies = await desk.say(text, sender="r1")
+
+        case = await desk.case(1)
+        rated = [e for e in await desk.events(1) if e.kind == "rated"]
+        assert not any("不是有效的评价" in r for r in replies)
+        assert case.rating == rating
+        assert comment in (rated[-1].note or "")

@@ -247,3 +247,14 @@ async def test_merged_deadline_keeps_later_pause(db_url):
         await desk.say("改类 0002 邻里纠纷", sender="officer", chat_id=STAFF_GROUP, at=later(7 * DAY + 60))
 
         assert (await desk.case(2)).resolve_due_at.astimezone(SHANGHAI) == datetime(2026, 3, 14, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(("word", "category"), [("物业费", "fees"), ("群租", "illegal_use"), ("停水", "utilities")])
+async def test_short_category_names(db_url, word, category):
+    async with open_desk(db_url) as desk:
+        await desk.say(LEAK, sender="r1")
+
+        replies = await desk.say(f"改类 0001 {word}", sender="officer", chat_id=STAFF_GROUP, at=later(10))
+
+        assert "不是已知的类别" not in replies[0]
+        assert (await desk.case(1)).category == category

@@ -201,3 +201,20 @@ async def test_stats_command_reads_spoken_period(db_url):
         assert "上月" in last_month[0]
         assert "不是可用的统计时段" not in last_month[0]
         assert bad_month == ["“2026-13”不是有效的月份：月份须在1到12之间，例如 2026-03。"]
+
+
+@pytest.mark.parametrize(("command", "label"), [("统计本月", "本月"), ("统计上个月", "上月"), ("统计近7天", "近7天")])
+async def test_stats_period_without_space(db_url, command, label):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say(command, sender="officer", chat_id=STAFF_GROUP)
+
+        assert len(replies) == 1
+        assert f"{label}工单统计" in replies[0]
+
+
+@pytest.mark.parametrize("line", ["统计一下明天谁去开会", "统计今天的快递"])
+async def test_stats_word_in_talk_not_command(db_url, line):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say(line, sender="officer", chat_id=STAFF_GROUP)
+
+        assert replies == []

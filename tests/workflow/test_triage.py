@@ -159,3 +159,12 @@ async def test_detail_in_triage_reaches_party_after_triage(db_url):
         assert len(party_after) == 1
         assert party_after[0].startswith("【新工单】")
         assert "补充信息：垃圾已经堆到楼道口了" in party_after[0]
+
+
+async def test_listing_filter_without_space(db_url):
+    async with open_desk(db_url, triage_threshold=1.0) as desk:
+        await desk.say(UNCLEAR, sender="r1")
+
+        listing = await desk.say("工单列表待分类", sender="officer", chat_id=STAFF_GROUP)
+
+        assert listing[0].startswith("阳光花园待分类工单")
