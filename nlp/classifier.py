@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nlp.clauses import clause_spans, strip_connective, topic_spans
-from nlp.cues import COURTESY, ME_TOO, WORRY, Cues, find_cues, find_danger
+from nlp.cues import BARE_QUESTION, COURTESY, ME_TOO, WORRY, Cues, find_cues, find_danger
 from nlp.features import cue_features
 from nlp.findings import Finding, Location, carry_places
 from nlp.labels import CHAT, COMPOUND_WIDE, EXTERNAL_SENSITIVE
@@ -157,8 +157,9 @@ class Classifier:
         normalized = normalize(text)
         # A bare "+1" joins the case under discussion, and bare thanks close a
         # conversation, so neither raises anything new. Neither does a line
-        # that only names a thing ("垃圾") and no fault of it.
-        if not normalized or ME_TOO.match(normalized) or COURTESY.match(normalized) or is_bare_thing(normalized):
+        # that only names a thing ("垃圾") and no fault of it, or a question
+        # that names nothing ("怎么用").
+        if not normalized or _says_nothing_new(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
         # A bare link (dropped by normalize), a Latin word ("help") or
         # punctuation carries no Chinese for the model to read, and its guess
@@ -370,6 +371,15 @@ class Classifier:
             # One part may contain "还有人被困" while another part names the danger.
             danger=(find_danger(analysis.text) or find_danger(whole_text)) if urgent else None,
         )
+
+
+def _says_nothing_new(normalized: str) -> bool:
+    return bool(
+        ME_TOO.match(normalized)
+        or COURTESY.match(normalized)
+        or BARE_QUESTION.match(normalized)
+        or is_bare_thing(normalized)
+    )
 
 
 def _another_problem(clause: str, pieces: list[str]) -> bool:

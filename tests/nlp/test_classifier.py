@@ -428,6 +428,19 @@ def test_leak_reaching_my_flat_too_opens_a_case(classifier: Classifier) -> None:
     assert findings[0].actionable
 
 
+@pytest.mark.parametrize("text", ["怎么用", "这事怎么办啊", "在哪里？", "多少钱", "有人知道吗", "什么情况", "那我找谁"])
+def test_question_naming_nothing_is_chat(classifier: Classifier, text: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == ["chat"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("怎么交物业费", "fees"), ("电梯怎么了", "repair"), ("为什么又停水了", "utilities")],
+)
+def test_question_naming_a_subject_is_read(classifier: Classifier, text: str, category: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == [category]
+
+
 @pytest.mark.parametrize("text", ["垃圾", "垃圾！", "电梯?"])
 def test_bare_thing_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in classifier.classify(text)] == ["chat"]
