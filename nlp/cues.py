@@ -414,7 +414,7 @@ _COURTESY_WORDS = (
 COURTESY = re.compile(rf"^[\s\W_]*(?:{_COURTESY_WORDS}[\s\W_]*)+$")
 
 # A question with no subject ("怎么用", "在哪里", "多少钱", "有人知道吗")
-# answers or asks about something said before it. Alone it names nothing
+# replies to an earlier message. Alone it names nothing
 # that anyone could be asked to fix.
 _BARE_QUESTION_WORDS = (
     r"(?:怎么|咋|如何)(?:用|弄|搞|办|整|回事|说|处理|申请|交|报)|(?:什么|啥|啥子)(?:情况|意思|时候|事|东西)|"
@@ -422,7 +422,7 @@ _BARE_QUESTION_WORDS = (
     r"(?:有人|有没有人|谁)(?:知道|晓得|清楚)(?:吗|不|么)?|真的吗|是真的吗|是吗|然后呢|咋了|怎么了"
 )
 # Each word is an atomic group, so a failed match cannot backtrack through
-# the ways of splitting a run of words ("那我" is one word or two); longer
+# the ways of splitting a run of words ("那我" is one word or two). Longer
 # words come first, so "这事" is not taken as "这".
 BARE_QUESTION = re.compile(
     rf"^[\s\W_]*(?>这个|那个|这事|那我|我们|问一下|这|那|我|大家|请问|问下|到底|究竟|应该|该|要|得|能|可以|"
