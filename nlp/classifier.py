@@ -55,12 +55,14 @@ _CHINESE = re.compile(r"[\u3400-\u9fff]")
 MAX_LIST_CLAUSES = 5
 MAX_LIST_CLAUSE_CHARS = 15
 # Clauses that give the place of the problem before them ("就在我家窗户底下"),
-# the firm's reply to it ("物业说管不了"), the damage it did ("天花板都泡坏了")
+# the firm's reply to it ("物业说管不了"), the damage it did ("天花板都泡坏了",
+# "砸坏了一辆车")
 # or what it keeps residents from doing ("窗户都不敢开", "晚上睡不着",
 # "车都出不去"). They raise nothing new, even when they name a thing.
 _CONTINUES_LIST_CLAUSE = re.compile(
     r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归|都(?:被)?(?:泡|湿|淹|烂|发霉|霉|裂|掉)"
     r"|不敢|没法|睡不着|受不了|[开出进]不(?:了|去|来)"
+    r"|^(?:还|都|差点|直接)?(?:把.{1,6})?砸(?:坏|伤|到|中|瘪|烂|碎|了)"
 )
 
 

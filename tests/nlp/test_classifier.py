@@ -93,6 +93,7 @@ def test_clear_problems_get_their_category(
         "有个老人倒在单元门口不动了",
         "楼下那个人倒在花坛边起不来",
         "12栋的天然气管子有异味 好像漏了",
+        "燃气管子嘶嘶响 一股臭鸡蛋味",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -243,6 +244,7 @@ def test_list_of_problems_gives_one_finding_each(classifier: Classifier) -> None
         "楼道里有煤气味，大家别开灯",
         "楼上1202天天往下滴水，天花板都泡坏了",
         "卫生间漏水好几天了，墙都发霉了",
+        "3号楼外墙瓷砖掉下来了 砸坏了一辆车",
         "楼下烧烤店油烟太大了 窗户都不敢开",
         "东门的道闸又坏了 车都出不去",
         "楼道堆满杂物 消防车进不来",
