@@ -67,9 +67,7 @@ def test_chit_chat_is_one_chat_finding(classifier: Classifier, text: str) -> Non
         ("维修基金怎么申请使用", "fund"),
     ],
 )
-def test_clear_problems_get_their_category(
-    classifier: Classifier, text: str, category: str
-) -> None:
+def test_clear_problems_get_their_category(classifier: Classifier, text: str, category: str) -> None:
     assert classifier.classify(text)[0].category == category
 
 
@@ -94,6 +92,10 @@ def test_clear_problems_get_their_category(
         "楼下那个人倒在花坛边起不来",
         "12栋的天然气管子有异味 好像漏了",
         "燃气管子嘶嘶响 一股臭鸡蛋味",
+        "6栋1单元 楼道里有股焦味 好像电线烧了",
+        "小区池塘有个小孩掉进去了",
+        "有人掉井里了",
+        "电梯里困了好几个人",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -109,6 +111,7 @@ def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
         "楼道老有人给电动车充电",
         "门口那条路挖开快一个月了 晚上骑车差点摔了",
         "电梯坏了好几天 里面有人贴小广告",
+        "物业能不能把小区门口那个坑填一下,好几个人摔了",
     ],
 )
 def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None:
@@ -118,7 +121,17 @@ def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None
 
 
 @pytest.mark.parametrize(
-    "text", ["火锅店着火了吗哈哈", "困死了", "困了困了 睡觉", "这家奶茶店火了 天天排队", "困了一天了 终于下班"]
+    "text",
+    [
+        "火锅店着火了吗哈哈",
+        "困死了",
+        "困了困了 睡觉",
+        "这家奶茶店火了 天天排队",
+        "困了一天了 终于下班",
+        "我家猫从楼上掉下来了,还好没事",
+        "手机掉到水里了",
+        "钥匙掉进水沟了",
+    ],
 )
 def test_alarming_chatter_is_not_urgent(classifier: Classifier, text: str) -> None:
     findings = classifier.classify(text)
@@ -205,9 +218,7 @@ def test_nlp_imports_no_other_layer() -> None:
         ("楼上住户天天半夜剁骨头，咚咚的，孩子都被吵醒好几次", "noise"),
     ],
 )
-def test_one_problem_in_clauses_is_one_finding(
-    classifier: Classifier, text: str, category: str
-) -> None:
+def test_one_problem_in_clauses_is_one_finding(classifier: Classifier, text: str, category: str) -> None:
     findings = classifier.classify(text)
     assert len(findings) == 1
     assert findings[0].category == category
