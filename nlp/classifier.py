@@ -18,7 +18,7 @@ from nlp.locate import extract_location, is_bare_address
 from nlp.model import LinearModel, Scores
 from nlp.normalize import normalize
 from nlp.segment import Segmenter
-from nlp.subjects import is_bare_thing, names_only_known_subjects, names_other_subject, subjects
+from nlp.subjects import is_bare_thing, names_new_subject, names_only_known_subjects, names_other_subject, subjects
 
 logger = logging.getLogger("nlp")
 
@@ -63,6 +63,11 @@ _CONTINUES_LIST_CLAUSE = re.compile(
     r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归|都(?:被)?(?:泡|湿|淹|烂|发霉|霉|裂|掉)"
     r"|不敢|没法|睡不着|受不了|[开出进]不(?:了|去|来)"
     r"|^(?:还|都|差点|直接)?(?:把.{1,6})?砸(?:坏|伤|到|中|瘪|烂|碎|了)"
+)
+# A request ("能不能挪个地方", "麻烦尽快处理") wants the problem before it
+# dealt with, unless it names a thing of its own ("能不能把楼道灯也修一下").
+_REQUEST_CLAUSE = re.compile(
+    r"^(?:物业|业委会|社区|你们|您|大家)?(?:能不能|能否|可不可以|可否|麻烦|请|希望|求求?|赶紧|尽快|快点|早点)"
 )
 
 
@@ -244,6 +249,9 @@ class Classifier:
             clause_index = int(probabilities.argmax())
             if clause_index == self._chat_index or probabilities[clause_index] < self.thresholds["list_clause"]:
                 return None
+            if topics and _REQUEST_CLAUSE.match(clause) and not names_new_subject(clause, ",".join(topics[-1][1])):
+                topics[-1][1].append(clause)
+                continue
             # A clause about the very things of the topic before it, at the
             # same place, describes that problem further ("有人把楼道当仓库,
             # 堆满纸箱"), whichever category it leans to alone. A compound-wide

@@ -256,6 +256,8 @@ def test_list_of_problems_gives_one_finding_each(classifier: Classifier) -> None
         "楼上1202天天往下滴水，天花板都泡坏了",
         "卫生间漏水好几天了，墙都发霉了",
         "3号楼外墙瓷砖掉下来了 砸坏了一辆车",
+        "垃圾分类站臭死了 能不能挪个地方",
+        "家里老人行动不便 能不能上门办理",
         "楼下烧烤店油烟太大了 窗户都不敢开",
         "东门的道闸又坏了 车都出不去",
         "楼道堆满杂物 消防车进不来",
@@ -463,3 +465,8 @@ def test_renovation_noise_and_rubble_are_two_findings(classifier: Classifier) ->
     findings = classifier.classify("楼上装修太吵了 而且楼道里堆满了建筑垃圾")
     assert [finding.category for finding in findings] == ["noise", "sanitation"]
     assert findings[1].text == "楼道里堆满了建筑垃圾"
+
+
+def test_request_naming_another_thing_is_another_problem(classifier: Classifier) -> None:
+    findings = classifier.classify("楼道灯坏了 希望小区多装几个充电桩")
+    assert [finding.category for finding in findings] == ["repair", "suggestion"]
