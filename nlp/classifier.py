@@ -56,13 +56,14 @@ MAX_LIST_CLAUSES = 5
 MAX_LIST_CLAUSE_CHARS = 15
 # Clauses that give the place of the problem before them ("就在我家窗户底下"),
 # the firm's reply to it ("物业说管不了"), the damage it did ("天花板都泡坏了",
-# "砸坏了一辆车")
-# or what it keeps residents from doing ("窗户都不敢开", "晚上睡不着",
-# "车都出不去"). They raise nothing new, even when they name a thing.
+# "砸坏了一辆车"), a question to a party about it ("业委会知道吗") or what it
+# keeps residents from doing ("窗户都不敢开", "晚上睡不着", "车都出不去").
+# They raise nothing new, even when they name a thing.
 _CONTINUES_LIST_CLAUSE = re.compile(
     r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归|都(?:被)?(?:泡|湿|淹|烂|发霉|霉|裂|掉)"
     r"|不敢|没法|睡不着|受不了|[开出进]不(?:了|去|来)"
     r"|^(?:还|都|差点|直接)?(?:把.{1,6})?砸(?:坏|伤|到|中|瘪|烂|碎|了)"
+    r"|^(?:业委会|物业|社区|街道|居委会|管家|领导|有关部门)(?:的人)?(?:知道吗|知不知道|晓得吗|管不管|管吗|不管吗|在干嘛|干嘛去了|人呢|呢|怎么说)"
 )
 # A request ("能不能挪个地方", "麻烦尽快处理") wants the problem before it
 # dealt with, unless it names a thing of its own ("能不能把楼道灯也修一下").
@@ -349,9 +350,10 @@ class Classifier:
         return analysis.scores.urgent_probability >= self.thresholds["urgent"]
 
     def _is_chat(self, analysis: _Analysis, urgent: bool) -> bool:
-        """Confirm a chat argmax: danger now is never chatter, and complaint
-        wording needs a confident chat score to be dismissed."""
-        if urgent:
+        """Confirm a chat argmax: danger now is never chatter, nor is a fault
+        of a named thing, and complaint wording needs a confident chat score
+        to be dismissed."""
+        if urgent or _names_a_fault(analysis):
             return False
         p_chat = float(analysis.scores.category_probabilities[self._chat_index])
         if p_chat < self.thresholds["chat"]:
@@ -381,6 +383,22 @@ class Classifier:
             # One part may contain "还有人被困" while another part names the danger.
             danger=(find_danger(analysis.text) or find_danger(whole_text)) if urgent else None,
         )
+
+
+# Words for a thing that stopped working. With a thing residents report
+# ("我家马桶堵了", "我家跳闸了") they make a report, however chatty the rest.
+# A bare 灯 is as often a router's or a phone's light, and a notice or a joke
+# ("停水通知", "哈哈") reports nothing.
+_FAULT = re.compile(
+    r"坏了|坏掉|堵了|堵住|堵死|不通|漏水|渗水|没电|跳闸|停电|停水|没水|不亮|不出水|打不开|关不上|锁不上|不转|失灵|裂了|脱落"
+)
+_VAGUE_SUBJECTS = frozenset({"灯"})
+
+
+def _names_a_fault(analysis: _Analysis) -> bool:
+    if analysis.cues.notice or analysis.cues.defuse or _FAULT.search(analysis.text) is None:
+        return False
+    return bool(subjects(analysis.text) - _VAGUE_SUBJECTS)
 
 
 def _says_nothing_new(normalized: str) -> bool:

@@ -258,6 +258,7 @@ def test_list_of_problems_gives_one_finding_each(classifier: Classifier) -> None
         "3号楼外墙瓷砖掉下来了 砸坏了一辆车",
         "垃圾分类站臭死了 能不能挪个地方",
         "家里老人行动不便 能不能上门办理",
+        "物业费凭啥又涨，业委会知道吗？？",
         "楼下烧烤店油烟太大了 窗户都不敢开",
         "东门的道闸又坏了 车都出不去",
         "楼道堆满杂物 消防车进不来",
@@ -470,3 +471,15 @@ def test_renovation_noise_and_rubble_are_two_findings(classifier: Classifier) ->
 def test_request_naming_another_thing_is_another_problem(classifier: Classifier) -> None:
     findings = classifier.classify("楼道灯坏了 希望小区多装几个充电桩")
     assert [finding.category for finding in findings] == ["repair", "suggestion"]
+
+
+@pytest.mark.parametrize("text", ["我家厕所堵了", "我家马桶堵了", "我家跳闸了"])
+def test_fault_at_home_is_not_chat(classifier: Classifier, text: str) -> None:
+    assert classifier.classify(text)[0].actionable
+
+
+@pytest.mark.parametrize(
+    "text", ["群里谁懂电脑 我家路由器灯不亮了", "哈哈我家狗把沙发咬坏了", "【停水通知】明天上午停水"]
+)
+def test_fault_in_chatter_or_a_notice_is_chat(classifier: Classifier, text: str) -> None:
+    assert not classifier.classify(text)[0].actionable
