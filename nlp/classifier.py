@@ -369,9 +369,12 @@ class Classifier:
         category = self.model.categories[index]
         # The external head learns only from the categories whose route an
         # outside cause changes; on the others its output means nothing.
+        # A building of the compound places the problem inside it, unless
+        # the words name an outside cause there (a restaurant under 3栋).
         external = (
             category in EXTERNAL_SENSITIVE
             and analysis.scores.external_probability >= self.thresholds["external"]
+            and (location.building is None or analysis.cues.external)
         )
         return Finding(
             category=category,

@@ -483,3 +483,17 @@ def test_fault_at_home_is_not_chat(classifier: Classifier, text: str) -> None:
 )
 def test_fault_in_chatter_or_a_notice_is_chat(classifier: Classifier, text: str) -> None:
     assert not classifier.classify(text)[0].actionable
+
+
+@pytest.mark.parametrize(
+    ("text", "external"),
+    [
+        ("银杏苑3号楼北边路灯坏了，晚上好黑", False),
+        ("3栋楼下的饭店油烟太大", True),
+        ("5栋后面工地天天晚上施工", True),
+    ],
+)
+def test_building_places_a_problem_inside_unless_an_outside_cause_is_named(
+    classifier: Classifier, text: str, external: bool
+) -> None:
+    assert [finding.external for finding in classifier.classify(text)] == [external]
