@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nlp.clauses import clause_spans, strip_connective, topic_spans
-from nlp.cues import COURTESY, ME_TOO, WORRY, Cues, find_cues, find_danger
+from nlp.cues import BARE_QUESTION, COURTESY, ME_TOO, WORRY, Cues, find_cues, find_danger
 from nlp.features import cue_features
 from nlp.findings import Finding, Location, carry_places
 from nlp.labels import CHAT, COMPOUND_WIDE, EXTERNAL_SENSITIVE
@@ -18,7 +18,7 @@ from nlp.locate import extract_location, is_bare_address
 from nlp.model import LinearModel, Scores
 from nlp.normalize import normalize
 from nlp.segment import Segmenter
-from nlp.subjects import is_bare_thing, names_only_known_subjects, names_other_subject, subjects
+from nlp.subjects import is_bare_thing, names_new_subject, names_only_known_subjects, names_other_subject, subjects
 
 logger = logging.getLogger("nlp")
 
@@ -55,12 +55,20 @@ _CHINESE = re.compile(r"[\u3400-\u9fff]")
 MAX_LIST_CLAUSES = 5
 MAX_LIST_CLAUSE_CHARS = 15
 # Clauses that give the place of the problem before them ("就在我家窗户底下"),
-# the firm's reply to it ("物业说管不了"), the damage it did ("天花板都泡坏了")
-# or what it keeps residents from doing ("窗户都不敢开", "晚上睡不着",
-# "车都出不去"). They raise nothing new, even when they name a thing.
+# the firm's reply to it ("物业说管不了"), the damage it did ("天花板都泡坏了",
+# "砸坏了一辆车"), a question to a party about it ("业委会知道吗") or what it
+# keeps residents from doing ("窗户都不敢开", "晚上睡不着", "车都出不去").
+# They raise nothing new, even when they name a thing.
 _CONTINUES_LIST_CLAUSE = re.compile(
     r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归|都(?:被)?(?:泡|湿|淹|烂|发霉|霉|裂|掉)"
     r"|不敢|没法|睡不着|受不了|[开出进]不(?:了|去|来)"
+    r"|^(?:还|都|差点|直接)?(?:把.{1,6})?砸(?:坏|伤|到|中|瘪|烂|碎|了)"
+    r"|^(?:业委会|物业|社区|街道|居委会|管家|领导|有关部门)(?:的人)?(?:知道吗|知不知道|晓得吗|管不管|管吗|不管吗|在干嘛|干嘛去了|人呢|呢|怎么说)"
+)
+# A request ("能不能挪个地方", "麻烦尽快处理") wants the problem before it
+# dealt with, unless it names a thing of its own ("能不能把楼道灯也修一下").
+_REQUEST_CLAUSE = re.compile(
+    r"^(?:物业|业委会|社区|你们|您|大家)?(?:能不能|能否|可不可以|可否|麻烦|请|希望|求求?|赶紧|尽快|快点|早点)"
 )
 
 
@@ -157,8 +165,9 @@ class Classifier:
         normalized = normalize(text)
         # A bare "+1" joins the case under discussion, and bare thanks close a
         # conversation, so neither raises anything new. Neither does a line
-        # that only names a thing ("垃圾") and no fault of it.
-        if not normalized or ME_TOO.match(normalized) or COURTESY.match(normalized) or is_bare_thing(normalized):
+        # that only names a thing ("垃圾") and no fault of it, or a question
+        # that names nothing ("怎么用").
+        if not normalized or _says_nothing_new(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
         # A bare link (dropped by normalize), a Latin word ("help") or
         # punctuation carries no Chinese for the model to read, and its guess
@@ -241,6 +250,9 @@ class Classifier:
             clause_index = int(probabilities.argmax())
             if clause_index == self._chat_index or probabilities[clause_index] < self.thresholds["list_clause"]:
                 return None
+            if topics and _REQUEST_CLAUSE.match(clause) and not names_new_subject(clause, ",".join(topics[-1][1])):
+                topics[-1][1].append(clause)
+                continue
             # A clause about the very things of the topic before it, at the
             # same place, describes that problem further ("有人把楼道当仓库,
             # 堆满纸箱"), whichever category it leans to alone. A compound-wide
@@ -338,9 +350,10 @@ class Classifier:
         return analysis.scores.urgent_probability >= self.thresholds["urgent"]
 
     def _is_chat(self, analysis: _Analysis, urgent: bool) -> bool:
-        """Confirm a chat argmax: danger now is never chatter, and complaint
-        wording needs a confident chat score to be dismissed."""
-        if urgent:
+        """Confirm a chat argmax: danger now is never chatter, nor is a fault
+        of a named thing, and complaint wording needs a confident chat score
+        to be dismissed."""
+        if urgent or _names_a_fault(analysis):
             return False
         p_chat = float(analysis.scores.category_probabilities[self._chat_index])
         if p_chat < self.thresholds["chat"]:
@@ -356,9 +369,12 @@ class Classifier:
         category = self.model.categories[index]
         # The external head learns only from the categories whose route an
         # outside cause changes; on the others its output means nothing.
+        # A building of the compound places the problem inside it, unless
+        # the words name an outside cause there (a restaurant under 3栋).
         external = (
             category in EXTERNAL_SENSITIVE
             and analysis.scores.external_probability >= self.thresholds["external"]
+            and (location.building is None or analysis.cues.external)
         )
         return Finding(
             category=category,
@@ -370,6 +386,31 @@ class Classifier:
             # One part may contain "还有人被困" while another part names the danger.
             danger=(find_danger(analysis.text) or find_danger(whole_text)) if urgent else None,
         )
+
+
+# Words for a thing that stopped working. With a thing residents report
+# ("我家马桶堵了", "我家跳闸了") they make a report, however chatty the rest.
+# A bare 灯 is as often a router's or a phone's light, and a notice or a joke
+# ("停水通知", "哈哈") reports nothing.
+_FAULT = re.compile(
+    r"坏了|坏掉|堵了|堵住|堵死|不通|漏水|渗水|没电|跳闸|停电|停水|没水|不亮|不出水|打不开|关不上|锁不上|不转|失灵|裂了|脱落"
+)
+_VAGUE_SUBJECTS = frozenset({"灯"})
+
+
+def _names_a_fault(analysis: _Analysis) -> bool:
+    if analysis.cues.notice or analysis.cues.defuse or _FAULT.search(analysis.text) is None:
+        return False
+    return bool(subjects(analysis.text) - _VAGUE_SUBJECTS)
+
+
+def _says_nothing_new(normalized: str) -> bool:
+    return bool(
+        ME_TOO.match(normalized)
+        or COURTESY.match(normalized)
+        or BARE_QUESTION.match(normalized)
+        or is_bare_thing(normalized)
+    )
 
 
 def _another_problem(clause: str, pieces: list[str]) -> bool:

@@ -67,9 +67,7 @@ def test_chit_chat_is_one_chat_finding(classifier: Classifier, text: str) -> Non
         ("维修基金怎么申请使用", "fund"),
     ],
 )
-def test_clear_problems_get_their_category(
-    classifier: Classifier, text: str, category: str
-) -> None:
+def test_clear_problems_get_their_category(classifier: Classifier, text: str, category: str) -> None:
     assert classifier.classify(text)[0].category == category
 
 
@@ -93,6 +91,11 @@ def test_clear_problems_get_their_category(
         "有个老人倒在单元门口不动了",
         "楼下那个人倒在花坛边起不来",
         "12栋的天然气管子有异味 好像漏了",
+        "燃气管子嘶嘶响 一股臭鸡蛋味",
+        "6栋1单元 楼道里有股焦味 好像电线烧了",
+        "小区池塘有个小孩掉进去了",
+        "有人掉井里了",
+        "电梯里困了好几个人",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -108,6 +111,7 @@ def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
         "楼道老有人给电动车充电",
         "门口那条路挖开快一个月了 晚上骑车差点摔了",
         "电梯坏了好几天 里面有人贴小广告",
+        "物业能不能把小区门口那个坑填一下,好几个人摔了",
     ],
 )
 def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None:
@@ -117,7 +121,17 @@ def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None
 
 
 @pytest.mark.parametrize(
-    "text", ["火锅店着火了吗哈哈", "困死了", "困了困了 睡觉", "这家奶茶店火了 天天排队", "困了一天了 终于下班"]
+    "text",
+    [
+        "火锅店着火了吗哈哈",
+        "困死了",
+        "困了困了 睡觉",
+        "这家奶茶店火了 天天排队",
+        "困了一天了 终于下班",
+        "我家猫从楼上掉下来了,还好没事",
+        "手机掉到水里了",
+        "钥匙掉进水沟了",
+    ],
 )
 def test_alarming_chatter_is_not_urgent(classifier: Classifier, text: str) -> None:
     findings = classifier.classify(text)
@@ -204,9 +218,7 @@ def test_nlp_imports_no_other_layer() -> None:
         ("楼上住户天天半夜剁骨头，咚咚的，孩子都被吵醒好几次", "noise"),
     ],
 )
-def test_one_problem_in_clauses_is_one_finding(
-    classifier: Classifier, text: str, category: str
-) -> None:
+def test_one_problem_in_clauses_is_one_finding(classifier: Classifier, text: str, category: str) -> None:
     findings = classifier.classify(text)
     assert len(findings) == 1
     assert findings[0].category == category
@@ -243,6 +255,10 @@ def test_list_of_problems_gives_one_finding_each(classifier: Classifier) -> None
         "楼道里有煤气味，大家别开灯",
         "楼上1202天天往下滴水，天花板都泡坏了",
         "卫生间漏水好几天了，墙都发霉了",
+        "3号楼外墙瓷砖掉下来了 砸坏了一辆车",
+        "垃圾分类站臭死了 能不能挪个地方",
+        "家里老人行动不便 能不能上门办理",
+        "物业费凭啥又涨，业委会知道吗？？",
         "楼下烧烤店油烟太大了 窗户都不敢开",
         "东门的道闸又坏了 车都出不去",
         "楼道堆满杂物 消防车进不来",
@@ -428,6 +444,19 @@ def test_leak_reaching_my_flat_too_opens_a_case(classifier: Classifier) -> None:
     assert findings[0].actionable
 
 
+@pytest.mark.parametrize("text", ["怎么用", "这事怎么办啊", "在哪里？", "多少钱", "有人知道吗", "什么情况", "那我找谁"])
+def test_question_naming_nothing_is_chat(classifier: Classifier, text: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == ["chat"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("怎么交物业费", "fees"), ("电梯怎么了", "repair"), ("为什么又停水了", "utilities")],
+)
+def test_question_naming_a_subject_is_read(classifier: Classifier, text: str, category: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == [category]
+
+
 @pytest.mark.parametrize("text", ["垃圾", "垃圾！", "电梯?"])
 def test_bare_thing_is_chat(classifier: Classifier, text: str) -> None:
     assert [finding.category for finding in classifier.classify(text)] == ["chat"]
@@ -437,3 +466,34 @@ def test_renovation_noise_and_rubble_are_two_findings(classifier: Classifier) ->
     findings = classifier.classify("楼上装修太吵了 而且楼道里堆满了建筑垃圾")
     assert [finding.category for finding in findings] == ["noise", "sanitation"]
     assert findings[1].text == "楼道里堆满了建筑垃圾"
+
+
+def test_request_naming_another_thing_is_another_problem(classifier: Classifier) -> None:
+    findings = classifier.classify("楼道灯坏了 希望小区多装几个充电桩")
+    assert [finding.category for finding in findings] == ["repair", "suggestion"]
+
+
+@pytest.mark.parametrize("text", ["我家厕所堵了", "我家马桶堵了", "我家跳闸了"])
+def test_fault_at_home_is_not_chat(classifier: Classifier, text: str) -> None:
+    assert classifier.classify(text)[0].actionable
+
+
+@pytest.mark.parametrize(
+    "text", ["群里谁懂电脑 我家路由器灯不亮了", "哈哈我家狗把沙发咬坏了", "【停水通知】明天上午停水"]
+)
+def test_fault_in_chatter_or_a_notice_is_chat(classifier: Classifier, text: str) -> None:
+    assert not classifier.classify(text)[0].actionable
+
+
+@pytest.mark.parametrize(
+    ("text", "external"),
+    [
+        ("银杏苑3号楼北边路灯坏了，晚上好黑", False),
+        ("3栋楼下的饭店油烟太大", True),
+        ("5栋后面工地天天晚上施工", True),
+    ],
+)
+def test_building_places_a_problem_inside_unless_an_outside_cause_is_named(
+    classifier: Classifier, text: str, external: bool
+) -> None:
+    assert [finding.external for finding in classifier.classify(text)] == [external]

@@ -129,7 +129,10 @@ def test_find_cues_chronic_matches_chronic_pattern() -> None:
         ("5栋2单元一股煤气味,很浓", DangerKind.GAS),
         ("7栋燃气管道有股怪味", DangerKind.GAS),
         ("天然气表那里味道很冲", DangerKind.GAS),
+        ("燃气管子嘶嘶响", DangerKind.GAS),
+        ("厨房一股臭鸡蛋味 是不是煤气漏了", DangerKind.GAS),
         ("楼下有人拿着刀追人", DangerKind.POLICE),
+        ("有个小孩掉河里了", DangerKind.POLICE),
         ("电梯里有个老人晕倒了", DangerKind.MEDICAL),
         ("3栋电梯困人了,里面有人在喊", DangerKind.LIFT),
         ("楼道漏电了,别碰扶手", DangerKind.ELECTRIC),
@@ -173,3 +176,13 @@ def test_worry_after_a_condition_is_not_urgent() -> None:
 @pytest.mark.parametrize("text", ["着火了怎么办", "厨房起火了咋办 快来人"])
 def test_fire_that_opens_the_message_stays_urgent(text: str) -> None:
     assert find_cues(text).urgent
+
+
+def test_rotten_egg_smell_alone_is_no_gas_leak() -> None:
+    # Drains smell of rotten eggs too: only a gas word makes it a leak.
+    assert find_danger("下水道一股臭鸡蛋味") is None
+
+
+
+def test_downpipe_is_nobody_in_the_water() -> None:
+    assert find_danger("屋顶落水管被挖烂了") is None
