@@ -68,6 +68,7 @@ from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, 
 from handlers.register_notices import care_notices
 from handlers.routing import unstaffed_notice
 from handlers.similarity import has_topic, same_topic
+from handlers.urgent_raise import raise_for_joined_line, raises_case
 from models import (
     Attachment,
     Case,
@@ -525,8 +526,9 @@ class Pipeline:
             result.located += opened.located
             result.categories.extend(opened.categories)
             result.routes.extend(opened.routes)
-            lines.extend(r.text for r in opened.replies if r.audience == "group")
-            result.replies.extend(r for r in opened.replies if r.audience != "group")
+            this_chat = chat_target(message)
+            lines.extend(r.text for r in opened.replies if _in_chat(r, this_chat))
+            result.replies.extend(r for r in opened.replies if not _in_chat(r, this_chat))
         if lines:
             _add_pending_note(result, answer, lines, private=private)
 
@@ -567,7 +569,7 @@ class Pipeline:
         result.categories.extend(opened.categories)
         result.routes.extend(opened.routes)
         for reply in opened.replies:
-            if reply.audience == "group":
+            if _in_chat(reply, chat_target(message)):
                 # The receipt goes to this chat, with the welcome.
                 _add_to_answer(result, raw, reply.text, private=True)
             else:
@@ -817,9 +819,11 @@ class Pipeline:
                 )
                 result.attached += joined.attached
                 result.located += joined.located
+                result.detailed += joined.detailed
                 result.case_ids.extend(joined.case_ids)
-                result.replies.extend(r for r in joined.replies if r.audience != "group")
-                group_lines.extend(r.text for r in joined.replies if r.audience == "group")
+                this_chat = chat_target(message)
+                result.replies.extend(r for r in joined.replies if not _in_chat(r, this_chat))
+                group_lines.extend(r.text for r in joined.replies if _in_chat(r, this_chat))
                 continue
             # An urgent case is never held back for triage: the best guess acts now.
             triage = finding.confidence < self.triage_threshold and not finding.urgent
@@ -971,7 +975,9 @@ class Pipeline:
         me-too line's own words often add what the first report left out.
         """
         added = await add_reporter(session, case, member, raw_message_id=raw.id, now=now)
-        if detail and finding is not None:
+        raising = finding is not None and raises_case(case, finding)
+        # A raising line is kept as the note of its urgent_raised event.
+        if detail and finding is not None and not raising:
             record_event(
                 session,
                 case,
@@ -987,7 +993,12 @@ class Pipeline:
         # may be another lift.
         own = finding is not None and case.reporter_id == member.id
         filled = own and fill_location(session, case, finding.location, member, now)
-        if not added:
+        if raising and finding is not None:
+            raised = await raise_for_joined_line(session, raw, message, case, member, finding, now, added=added)
+            result.replies.extend(raised)
+            if not added:
+                result.attached, result.detailed, result.located = 0, 1, int(filled)
+        elif not added:
             if filled:
                 result.attached, result.located = 0, 1
             text = texts.location_added(case) if filled else texts.already_reported(case)
@@ -1019,10 +1030,10 @@ def _advice_for_joiner(case: Case, finding: Finding | None) -> str:
     case this chat discussed in the last two hours, where the advice has
     usually just been posted. Repeating the advice for every neighbour who
     agrees would bury it. The caller asks only when the resident joins, so
-    each reporter is advised once.
+    each reporter is advised once. An urgent line that joins a routine
+    case makes it urgent instead (see handlers.urgent_raise), and that reply
+    carries the advice.
     """
-    # NOTE: an urgent line that joins a routine case (「电梯里有人被困」 after
-    # 「电梯坏了」) gets no advice, and the case stays routine.
     if finding is None or not finding.urgent or not case.urgent or not CaseStatus(case.status).is_open:
         return ""
     # The kind the first report named gives every reporter the same line. A
@@ -1137,6 +1148,11 @@ def _add_to_answer(result: IntakeResult, answer: RawMessage, note: str, *, priva
             return
     here = ChatTarget(answer.platform, answer.chat_id, answer.thread_id)
     result.replies.insert(0, Reply(here, note, result.case_ids[0], "reporter" if private else "group"))
+
+
+def _in_chat(reply: Reply, target: ChatTarget) -> bool:
+    """Tell whether a reply is to the chat a message came from, not to another group its reporters are in."""
+    return reply.audience == "group" and reply.target == target
 
 
 def _replies_to(reply: Reply, message: RawMessage) -> bool:
