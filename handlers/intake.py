@@ -256,22 +256,41 @@ class Pipeline:
                 text=texts.apology(),
                 reply_to=message.message_id,
             )
-            queued = await self._mark_failed(raw_id, apology)
+            queued = await self._mark_failed(raw_id, apology, self.failed_text(message.text))
             if queued is None:
                 return IntakeResult(outcome="duplicate", raw_id=raw_id, duplicate=True)
             result = IntakeResult(outcome=MessageOutcome.FAILED, raw_id=raw_id, replies=[apology])
         await self.outbox.send_queued(queued)
         return result
 
-    async def _mark_failed(self, raw_id: int, apology: Reply) -> QueuedReplies | None:
-        """Mark the message failed and queue the apology in one transaction; None when it was not pending."""
+    def failed_text(self, text: str) -> str | None:
+        """Return the text a failed message keeps in place of a personal command's, or None to keep its own.
+
+        A failed message never reached the checks that may read a command
+        word as a resident's report, so every line that parses as a personal
+        command (登记住户 with a phone number) loses its text.
+        """
+        parsed = self.commands.parse(text)
+        if parsed is None or not parsed.spec.personal:
+            return None
+        return _personal_placeholder(parsed.spec.verbs[0])
+
+    async def _mark_failed(self, raw_id: int, apology: Reply, text: str | None) -> QueuedReplies | None:
+        """Mark the message failed and queue the apology in one transaction; None when it was not pending.
+
+        A `text` replaces the stored text (see failed_text).
+        """
+        values: dict[str, object] = {"outcome": MessageOutcome.FAILED.value, "processed_at": utcnow()}
+        if text is not None:
+            values["text"] = text
+
         # Only while still pending: another process may have claimed and
         # processed the message since this transaction rolled back.
         async with self.sessionmaker() as session, session.begin():
             marked = await session.execute(
                 update(RawMessage)
                 .where(RawMessage.id == raw_id, RawMessage.outcome == MessageOutcome.PENDING.value)
-                .values(outcome=MessageOutcome.FAILED.value, processed_at=utcnow())
+                .values(**values)
             )
             if marked.rowcount != 1:
                 return None
@@ -339,9 +358,9 @@ class Pipeline:
                 # records must not keep it either.
                 result.replies = [replace(r, personal=True) for r in result.replies]
                 # After the savepoint, so a rejected command is redacted too.
-                # NOTE: a command that crashes rolls this back, and the raw
-                # message keeps the full text it was first stored with.
-                raw.text = f"{parsed.spec.verbs[0]}（内容含个人信息，未保存）"
+                # A command that crashes rolls this back, so _mark_failed
+                # redacts the text again.
+                raw.text = _personal_placeholder(parsed.spec.verbs[0])
             return result
         if self.commands.for_another_bot(message.text):
             # Another bot's command is neither ours nor a resident's report.
@@ -1148,6 +1167,11 @@ def _add_to_answer(result: IntakeResult, answer: RawMessage, note: str, *, priva
             return
     here = ChatTarget(answer.platform, answer.chat_id, answer.thread_id)
     result.replies.insert(0, Reply(here, note, result.case_ids[0], "reporter" if private else "group"))
+
+
+def _personal_placeholder(verb: str) -> str:
+    """Return the text a message keeps in place of a personal command's arguments."""
+    return f"{verb}（内容含个人信息，未保存）"
 
 
 def _in_chat(reply: Reply, target: ChatTarget) -> bool:
