@@ -95,30 +95,38 @@ async def _street_without_community(session: AsyncSession, name: str, street_nam
 
 
 async def _check_name_free(session: AsyncSession, name: str, community_name: str | None) -> None:
-    """Reject a second compound of the same name in one community.
+    """Reject a compound name that would not tell the new compound from an existing one.
 
     Bot replies and case listings name a compound by its name, and the
-    dashboard adds only its community, so two such compounds would look the
-    same. Compounds outside any community count as one group.
+    dashboard adds only its community, so two compounds of one name in one
+    community would look the same. A compound outside any community shows
+    no community at all, so its name must differ from every other compound's.
     """
-    query = select(Compound).where(Compound.name == name)
-    if community_name is None:
-        query = query.where(Compound.community_id.is_(None))
-    else:
-        query = query.join(Community, Compound.community_id == Community.id).where(Community.name == community_name)
-    existing = await session.scalar(query.limit(1))
-    if existing is None:
-        return
-    if community_name is None:
+    existing = list(await session.scalars(select(Compound).where(Compound.name == name).order_by(Compound.code)))
+    if community_name is not None:
+        same = next((c for c in existing if c.community is not None and c.community.name == community_name), None)
+        if same is None:
+            return
         msg = (
-            f"已有不属于任何社区的小区「{name}」（编码 {existing.code}）；"
-            "如果这是另一个小区，请用 --community 写明所属社区，或换一个能区分的名称"
-        )
-    else:
-        msg = (
-            f"社区「{community_name}」已有小区「{name}」（编码 {existing.code}），同一社区内小区名称不能重复；"
+            f"社区「{community_name}」已有小区「{name}」（编码 {same.code}），同一社区内小区名称不能重复；"
             "如果这是另一个小区，请换一个能区分的名称，例如加上期数或路名"
         )
+        raise ValueError(msg)
+    if not existing:
+        return
+    alone = next((c for c in existing if c.community is None), None)
+    if alone is not None:
+        msg = (
+            f"已有不属于任何社区的小区「{name}」（编码 {alone.code}）；"
+            "如果这是另一个小区，请用 --community 写明所属社区，或换一个能区分的名称"
+        )
+        raise ValueError(msg)
+    found = "、".join(f"{c.code}（{c.community.name}）" for c in existing if c.community is not None)
+    msg = (
+        f"已有名为「{name}」的小区：{found}。不写社区新建的同名小区，在回复和看板上都无法与它区分。"
+        "如果要建的小区就在其中，无需再建，在群里用它的编码绑定即可；"
+        "如果是另一个小区，请用 --community 写明它所属的社区，或换一个能区分的名称"
+    )
     raise ValueError(msg)
 
 
@@ -138,8 +146,9 @@ async def add_compound(
     Raises:
         ValueError: A name or the code is empty, too long or malformed. The
             code is taken, or the community already has a compound of this
-            name. A street is given without a community, or the community
-            already belongs to another street.
+            name, or no community is given and a compound of this name
+            exists anywhere. A street is given without a community, or the
+            community already belongs to another street.
     """
     name = place_name(name, "小区名称")
     code = None if code is None else checked_code(code)

@@ -20,10 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import replies as texts
 from handlers.case_questions import named_case_numbers
 from handlers.cases import fill_location, follow_merges, record_event
-from handlers.limits import current_table, deadlines_for
 from handlers.messages import InboundMessage, PartyTarget, Reply, chat_target
 from handlers.register_notices import care_notices
-from handlers.urgent_notices import urgent_notices_for_parties, urgent_notices_for_reporters
+from handlers.urgent_raise import raise_case
 from models import Case, CaseStatus, ChatGroup, Member, RawMessage
 from nlp.clauses import opens_topic
 from nlp.findings import Finding, Location
@@ -177,54 +176,22 @@ async def raise_to_urgent(
 ) -> tuple[list[Reply], bool]:
     """Make the sender's own case urgent for an urgent line about it; return the replies and whether it was placed.
 
-    The case gets the limits of an urgent case counted from now, unless its
-    own limits end sooner, and its acting party and the party branch hear
-    about it as they do about a case opened as urgent. A case awaiting
-    triage goes to the party of the classifier's guess now, because an
-    urgent case is never held back for triage, and the pair of lines read
-    as that guess. The group reply opens with what to do right now, for the
-    danger that the case's text and the line name together ("电梯又坏了" and
-    "人都困在里面了" name a lift). The co-reporters get the same advice in
-    the chats they reported from (see handlers.urgent_notices).
+    The group reply's advice is for the danger that the case's text and the
+    line name together ("电梯又坏了" and "人都困在里面了" name a lift). See
+    handlers.urgent_raise.raise_case for the limits and the notices.
     """
     case = own.case
     placed = fill_location(session, case, finding.location, member, now)
-    deadlines = deadlines_for(case.category, True, now)
-    left_triage = case.status == CaseStatus.TRIAGE
-    case.urgent = True
-    if left_triage:
-        # No party had the case, so its clock starts now, as 分类 starts it.
-        case.status = CaseStatus.NEW
-        case.response_due_at = case.first_response_due_at = deadlines.response_due
-        case.resolve_due_at = deadlines.resolve_due
-    else:
-        if case.acknowledged_at is None and (
-            case.response_due_at is None or deadlines.response_due < case.response_due_at
-        ):
-            case.response_due_at = deadlines.response_due
-        if case.resolve_due_at is None or deadlines.resolve_due < case.resolve_due_at:
-            case.resolve_due_at = deadlines.resolve_due
-    case.updated_at = now
-    data = {"raw_message_id": raw.id, "follow_up": True}
-    if left_triage:
-        data |= {"from": CaseStatus.TRIAGE.value, "to": CaseStatus.NEW.value}
-    record_event(session, case, "urgent_raised", actor=member, at=now, note=finding.text, data=data)
-
-    # An acknowledged case has met its response limit, so only the resolve limit is news.
-    if case.acknowledged_at is None:
-        phrase = deadlines.response_phrase
-    else:
-        phrase = f"{current_table().rule_for(case.category, True).resolve.phrase()}内办结"
-    danger = own.reading.danger or finding.danger
-    group = chat_target(message)
-    replies = [Reply(group, texts.urgent_raised_for_group(case, phrase, danger), case.id, "group", message.message_id)]
-    replies.extend(urgent_notices_for_parties(case, finding.text, phrase))
-    # The reply above gives this line's group the advice, so only the
-    # neighbours who joined the case from other chats are sent it, once per chat.
-    replies.extend(
-        await urgent_notices_for_reporters(
-            session, case, texts.emergency_advice(danger), exclude_member_ids={member.id}, replied_in=group
-        )
+    replies = await raise_case(
+        session,
+        case,
+        member,
+        note=finding.text,
+        danger=own.reading.danger or finding.danger,
+        group=chat_target(message),
+        reply_to=message.message_id,
+        data={"raw_message_id": raw.id, "follow_up": True},
+        now=now,
     )
     if placed:
         replies.extend(await care_notices(session, case, now))

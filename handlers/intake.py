@@ -80,6 +80,7 @@ from handlers.report_places import (
 )
 from handlers.routing import unstaffed_notice
 from handlers.similarity import has_topic, same_topic
+from handlers.urgent_raise import raise_for_joined_line, raises_case
 from models import (
     Attachment,
     Case,
@@ -276,22 +277,41 @@ class Pipeline:
                 text=texts.apology(),
                 reply_to=message.message_id,
             )
-            queued = await self._mark_failed(raw_id, apology)
+            queued = await self._mark_failed(raw_id, apology, self.failed_text(message.text))
             if queued is None:
                 return IntakeResult(outcome="duplicate", raw_id=raw_id, duplicate=True)
             result = IntakeResult(outcome=MessageOutcome.FAILED, raw_id=raw_id, replies=[apology])
         await self.outbox.send_queued(queued)
         return result
 
-    async def _mark_failed(self, raw_id: int, apology: Reply) -> QueuedReplies | None:
-        """Mark the message failed and queue the apology in one transaction; None when it was not pending."""
+    def failed_text(self, text: str) -> str | None:
+        """Return the text a failed message keeps in place of a personal command's, or None to keep its own.
+
+        A failed message never reached the checks that may read a command
+        word as a resident's report, so every line that parses as a personal
+        command (登记住户 with a phone number) loses its text.
+        """
+        parsed = self.commands.parse(text)
+        if parsed is None or not parsed.spec.personal:
+            return None
+        return _personal_placeholder(parsed.spec.verbs[0])
+
+    async def _mark_failed(self, raw_id: int, apology: Reply, text: str | None) -> QueuedReplies | None:
+        """Mark the message failed and queue the apology in one transaction; None when it was not pending.
+
+        A `text` replaces the stored text (see failed_text).
+        """
+        values: dict[str, object] = {"outcome": MessageOutcome.FAILED.value, "processed_at": utcnow()}
+        if text is not None:
+            values["text"] = text
+
         # Only while still pending: another process may have claimed and
         # processed the message since this transaction rolled back.
         async with self.sessionmaker() as session, session.begin():
             marked = await session.execute(
                 update(RawMessage)
                 .where(RawMessage.id == raw_id, RawMessage.outcome == MessageOutcome.PENDING.value)
-                .values(outcome=MessageOutcome.FAILED.value, processed_at=utcnow())
+                .values(**values)
             )
             if marked.rowcount != 1:
                 return None
@@ -359,9 +379,9 @@ class Pipeline:
                 # records must not keep it either.
                 result.replies = [replace(r, personal=True) for r in result.replies]
                 # After the savepoint, so a rejected command is redacted too.
-                # NOTE: a command that crashes rolls this back, and the raw
-                # message keeps the full text it was first stored with.
-                raw.text = f"{parsed.spec.verbs[0]}（内容含个人信息，未保存）"
+                # A command that crashes rolls this back, so _mark_failed
+                # redacts the text again.
+                raw.text = _personal_placeholder(parsed.spec.verbs[0])
             return result
         if self.commands.for_another_bot(message.text):
             # Another bot's command is neither ours nor a resident's report.
@@ -597,8 +617,9 @@ class Pipeline:
             result.located += opened.located
             result.categories.extend(opened.categories)
             result.routes.extend(opened.routes)
-            lines.extend(r.text for r in opened.replies if r.audience == "group")
-            result.replies.extend(r for r in opened.replies if r.audience != "group")
+            this_chat = chat_target(message)
+            lines.extend(r.text for r in opened.replies if _in_chat(r, this_chat))
+            result.replies.extend(r for r in opened.replies if not _in_chat(r, this_chat))
         if lines:
             _add_pending_note(result, answer, lines, private=private)
 
@@ -639,7 +660,7 @@ class Pipeline:
         result.categories.extend(opened.categories)
         result.routes.extend(opened.routes)
         for reply in opened.replies:
-            if reply.audience == "group":
+            if _in_chat(reply, chat_target(message)):
                 # The receipt goes to this chat, with the welcome.
                 _add_to_answer(result, raw, reply.text, private=True)
             else:
@@ -903,9 +924,11 @@ class Pipeline:
                 )
                 result.attached += joined.attached
                 result.located += joined.located
+                result.detailed += joined.detailed
                 result.case_ids.extend(joined.case_ids)
-                result.replies.extend(r for r in joined.replies if r.audience != "group")
-                group_lines.extend(r.text for r in joined.replies if r.audience == "group")
+                this_chat = chat_target(message)
+                result.replies.extend(r for r in joined.replies if not _in_chat(r, this_chat))
+                group_lines.extend(r.text for r in joined.replies if _in_chat(r, this_chat))
                 continue
             # An urgent case is never held back for triage: the best guess acts now.
             triage = finding.confidence < self.triage_threshold and not finding.urgent
@@ -1057,7 +1080,9 @@ class Pipeline:
         me-too line's own words often add what the first report left out.
         """
         added = await add_reporter(session, case, member, raw_message_id=raw.id, now=now)
-        if detail and finding is not None:
+        raising = finding is not None and raises_case(case, finding)
+        # A raising line is kept as the note of its urgent_raised event.
+        if detail and finding is not None and not raising:
             record_event(
                 session,
                 case,
@@ -1073,7 +1098,12 @@ class Pipeline:
         # may be another lift.
         own = finding is not None and case.reporter_id == member.id
         filled = own and fill_location(session, case, finding.location, member, now)
-        if not added:
+        if raising and finding is not None:
+            raised = await raise_for_joined_line(session, raw, message, case, member, finding, now, added=added)
+            result.replies.extend(raised)
+            if not added:
+                result.attached, result.detailed, result.located = 0, 1, int(filled)
+        elif not added:
             if filled:
                 result.attached, result.located = 0, 1
             text = texts.location_added(case) if filled else texts.already_reported(case)
@@ -1105,10 +1135,10 @@ def _advice_for_joiner(case: Case, finding: Finding | None) -> str:
     case this chat discussed in the last two hours, where the advice has
     usually just been posted. Repeating the advice for every neighbour who
     agrees would bury it. The caller asks only when the resident joins, so
-    each reporter is advised once.
+    each reporter is advised once. An urgent line that joins a routine
+    case makes it urgent instead (see handlers.urgent_raise), and that reply
+    carries the advice.
     """
-    # NOTE: an urgent line that joins a routine case (「电梯里有人被困」 after
-    # 「电梯坏了」) gets no advice, and the case stays routine.
     if finding is None or not finding.urgent or not case.urgent or not CaseStatus(case.status).is_open:
         return ""
     # The kind the first report named gives every reporter the same line. A
@@ -1184,6 +1214,16 @@ def _add_to_answer(result: IntakeResult, answer: RawMessage, note: str, *, priva
             return
     here = ChatTarget(answer.platform, answer.chat_id, answer.thread_id)
     result.replies.insert(0, Reply(here, note, result.case_ids[0], "reporter" if private else "group"))
+
+
+def _personal_placeholder(verb: str) -> str:
+    """Return the text a message keeps in place of a personal command's arguments."""
+    return f"{verb}（内容含个人信息，未保存）"
+
+
+def _in_chat(reply: Reply, target: ChatTarget) -> bool:
+    """Tell whether a reply is to the chat a message came from, not to another group its reporters are in."""
+    return reply.audience == "group" and reply.target == target
 
 
 def _replies_to(reply: Reply, message: RawMessage) -> bool:

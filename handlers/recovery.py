@@ -149,11 +149,16 @@ async def _count_attempt(pipeline: Pipeline, raw: RawMessage) -> bool:
 async def _give_up(pipeline: Pipeline, raw: RawMessage) -> None:
     here = ChatTarget(raw.platform, raw.chat_id, raw.thread_id)
     apology = Reply(here, texts.apology(), reply_to=raw.platform_message_id)
+    values: dict[str, object] = {"outcome": MessageOutcome.FAILED.value, "processed_at": utcnow()}
+    text = pipeline.failed_text(raw.text)
+    if text is not None:
+        values["text"] = text
+
     async with pipeline.sessionmaker() as session, session.begin():
         marked = await session.execute(
             update(RawMessage)
             .where(RawMessage.id == raw.id, RawMessage.outcome == MessageOutcome.PENDING.value)
-            .values(outcome=MessageOutcome.FAILED.value, processed_at=utcnow())
+            .values(**values)
         )
         if marked.rowcount != 1:
             return

@@ -42,6 +42,18 @@ async def test_duplicate_code_rejected(db_url):
     assert "已被使用" in err
 
 
+async def test_same_name_without_community_exits_2(db_url):
+    await run_cli_async(["compound-add", "翠湖苑", "--code", "CHY", "--community", "东湖社区"], db_url)
+
+    code, out, err = await run_cli_async(["compound-add", "翠湖苑"], db_url)
+    _code, listing, _err = await run_cli_async(["compounds"], db_url)
+
+    assert code == 2
+    assert out == ""
+    assert "已有名为「翠湖苑」的小区：CHY（东湖社区）" in err
+    assert listing.count("翠湖苑") == 1
+
+
 async def test_community_kept_on_its_street(db_url):
     await run_cli_async(
         ["compound-add", "松园", "--code", "SY1", "--community", "松园社区", "--street", "南湖街道"], db_url

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.admin_checks import PLATFORMS
 from bot.os_errors import os_error_reason
-from models import Community, Compound, Identity, Member, Role, Street
+from models import Community, Compound, Identity, Member, Party, Role, Street
 from models.db import create_engine
 from tests.cli.test_replay import run_cli
 
@@ -82,6 +82,49 @@ def test_duplicate_name_without_community_rejected(db_url, capsys):
     assert "已有不属于任何社区的小区「翠湖苑」（编码 CHY）" in err
     assert "--community" in err
     assert count_rows(db_url, Compound) == 1
+
+
+def test_bare_name_taken_in_community_rejected(db_url, capsys):
+    setup = ["compound-add", "翠湖苑", "--code", "CHY", "--community", "东湖社区", "--street", "东湖街道"]
+    run_cli(setup, db_url, capsys)
+    parties = count_rows(db_url, Party)
+
+    code, out, err = run_cli(["compound-add", "翠湖苑"], db_url, capsys)
+    padded, _out, padded_err = run_cli(["compound-add", " 翠湖苑 ", "--code", "CHY2"], db_url, capsys)
+
+    assert code == 2
+    assert out == ""
+    assert "已有名为「翠湖苑」的小区：CHY（东湖社区）" in err
+    assert "无需再建" in err
+    assert "请用 --community 写明它所属的社区" in err
+    assert padded == 2
+    assert "CHY（东湖社区）" in padded_err
+    assert compound_rows(db_url) == [("CHY", "翠湖苑", "东湖社区")]
+    assert count_rows(db_url, Party) == parties
+    assert count_rows(db_url, Community) == 1
+    assert count_rows(db_url, Street) == 1
+
+
+def test_bare_name_lists_every_community(db_url, capsys):
+    run_cli(["compound-add", "翠湖苑", "--code", "CHY", "--community", "东湖社区"], db_url, capsys)
+    run_cli(["compound-add", "翠湖苑", "--code", "CHY2", "--community", "西湖社区"], db_url, capsys)
+
+    code, _out, err = run_cli(["compound-add", "翠湖苑"], db_url, capsys)
+
+    assert code == 2
+    assert "已有名为「翠湖苑」的小区：CHY（东湖社区）、CHY2（西湖社区）" in err
+    assert count_rows(db_url, Compound) == 2
+
+
+def test_rejected_bare_name_added_with_community(db_url, capsys):
+    run_cli(["compound-add", "翠湖苑", "--code", "CHY", "--community", "东湖社区"], db_url, capsys)
+    run_cli(["compound-add", "翠湖苑"], db_url, capsys)
+
+    code, out, err = run_cli(["compound-add", "翠湖苑", "--code", "CHY2", "--community", "西湖社区"], db_url, capsys)
+
+    assert code == 0, err
+    assert "编码 CHY2" in out
+    assert compound_rows(db_url) == [("CHY", "翠湖苑", "东湖社区"), ("CHY2", "翠湖苑", "西湖社区")]
 
 
 def test_street_alone_names_missing_community(db_url, capsys):

@@ -256,6 +256,52 @@ async def test_message_that_keeps_crashing_is_given_up(db_url, monkeypatch):
     assert group_texts(console) == [apology()]
 
 
+async def test_given_up_register_keeps_no_personal_data(db_url, monkeypatch):
+    setup, _ = await make_services(db_url)
+    await make_compound(setup)
+    registering = message("登记住户 3栋2单元1002 张三 业主 13812345678", message_id="wx-81")
+    await crashed_with(db_url, registering)
+    services, _console = await make_services(db_url)
+    pipeline = services.pipeline
+
+    async def process_dies(*args, **kwargs):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(pipeline, "process", process_dies)
+    for _ in range(MAX_RECOVERY_ATTEMPTS):
+        with pytest.raises(SystemExit):
+            await process_pending(pipeline, grace=GRACE)
+    monkeypatch.undo()
+    counts = await process_pending(pipeline, grace=GRACE)
+
+    assert counts.gave_up == 1
+    (raw,) = await raw_rows(services)
+    assert raw.outcome == MessageOutcome.FAILED
+    assert raw.text == "登记住户（内容含个人信息，未保存）"
+
+
+async def test_given_up_report_keeps_its_text(db_url, monkeypatch):
+    setup, _ = await make_services(db_url)
+    await make_compound(setup)
+    await crashed_with(db_url, message("4栋电梯异响", message_id="wx-82"))
+    services, _console = await make_services(db_url)
+    pipeline = services.pipeline
+
+    async def process_dies(*args, **kwargs):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(pipeline, "process", process_dies)
+    for _ in range(MAX_RECOVERY_ATTEMPTS):
+        with pytest.raises(SystemExit):
+            await process_pending(pipeline, grace=GRACE)
+    monkeypatch.undo()
+    await process_pending(pipeline, grace=GRACE)
+
+    (raw,) = await raw_rows(services)
+    assert raw.outcome == MessageOutcome.FAILED
+    assert raw.text == "4栋电梯异响"
+
+
 async def test_given_up_apology_survives_kill(db_url, monkeypatch):
     setup, _ = await make_services(db_url)
     await make_compound(setup)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from handlers.directory import member_for
 from handlers.permissions import grant_role
-from models import Community, Compound, Delivery, Dwelling, Occupant, RawMessage, RoleKind
+from models import Community, Compound, Delivery, Dwelling, MessageOutcome, Occupant, RawMessage, RoleKind
 from tests.helpers import later
 from tests.workflow.desk import STAFF_GROUP, Desk, open_desk
 
@@ -178,6 +178,25 @@ async def test_raw_message_keeps_no_personal_data(db_url):
             texts = list(await session.scalars(select(RawMessage.text)))
 
         assert texts == ["登记住户（内容含个人信息，未保存）"] * 2
+
+
+async def test_crashed_register_keeps_no_personal_data(db_url, monkeypatch):
+    async def save_fails(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("handlers.commands.register.save_occupant", save_fails)
+    async with open_desk(db_url) as desk:
+        replies = await officer(desk, ZHANG)
+
+        async with desk.services.sessionmaker() as session:
+            (raw,) = await session.scalars(select(RawMessage))
+
+        assert desk.results[-1].outcome == MessageOutcome.FAILED
+        assert len(replies) == 1
+        assert "13812345678" not in replies[0]
+        assert raw.outcome == MessageOutcome.FAILED
+        assert raw.text == "登记住户（内容含个人信息，未保存）"
+        assert await count(desk, Occupant) == 0
 
 
 async def test_resident_group_refused_without_data(db_url):
