@@ -96,6 +96,8 @@ def test_clear_problems_get_their_category(classifier: Classifier, text: str, ca
         "小区池塘有个小孩掉进去了",
         "有人掉井里了",
         "电梯里困了好几个人",
+        "3栋电梯停在5楼，有人被关在里面了",
+        "电梯停了 有人关在里面",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:

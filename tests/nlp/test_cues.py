@@ -135,6 +135,7 @@ def test_find_cues_chronic_matches_chronic_pattern() -> None:
         ("有个小孩掉河里了", DangerKind.POLICE),
         ("电梯里有个老人晕倒了", DangerKind.MEDICAL),
         ("3栋电梯困人了,里面有人在喊", DangerKind.LIFT),
+        ("电梯停在5楼,有人被关在里面了", DangerKind.LIFT),
         ("楼道漏电了,别碰扶手", DangerKind.ELECTRIC),
         ("9栋水管爆了,水漫到一楼大厅", DangerKind.FLOOD),
         ("楼上空调外机摇摇欲坠", DangerKind.FALLING),
