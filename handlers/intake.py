@@ -95,7 +95,7 @@ from models import (
     utcnow,
 )
 from models.db import storage_unavailable
-from nlp.cues import ME_TOO, ME_TOO_PHRASES, find_danger
+from nlp.cues import AGREEMENT_MARKS, ME_TOO, ME_TOO_PHRASES, find_danger
 from nlp.findings import PLACES_IN_BUILDING, Finding, Location, carry_places
 from nlp.labels import COMPOUND_WIDE
 from nlp.locate import extract_location, has_only_address_words, is_bare_address
@@ -110,9 +110,7 @@ _SENSED_TOO = r"(?:我|我家|我们|我们家)也(?:闻到|听到)了?"
 _ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|{_SENSED_TOO}|我家也|我们家也|同样)")
 # Marks that only ever second a report, unlike "我也是", which also replies to a
 # greeting ("我也是，早上好"). Whatever small talk follows them, the line joins.
-_AGREEMENT_PREFIX = re.compile(
-    rf"^\s*(?:(?:同楼|同单元|本楼|我家|我们家|楼上)?\s*\+\s*1|同上|附议|顶一下|{_SENSED_TOO})"
-)
+_AGREEMENT_PREFIX = re.compile(rf"^\s*(?:{AGREEMENT_MARKS}|{_SENSED_TOO})")
 # Words that open a self-correction before the right address:
 # "不对，是6栋的", "搞错了，是6栋", "应该是6栋的", "不是5栋，是6栋的".
 _CORRECTION_PREFIX = re.compile(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nlp.clauses import clause_spans, strip_connective, topic_spans
-from nlp.cues import BARE_QUESTION, COURTESY, ME_TOO, WORRY, Cues, find_cues, find_danger
+from nlp.cues import AGREEMENT_MARKS, BARE_QUESTION, COURTESY, ME_TOO, WORRY, Cues, find_cues, find_danger
 from nlp.features import cue_features
 from nlp.findings import Finding, Location, carry_places
 from nlp.labels import CHAT, COMPOUND_WIDE, EXTERNAL_SENSITIVE
@@ -61,7 +61,7 @@ MAX_LIST_CLAUSE_CHARS = 15
 # They raise nothing new, even when they name a thing.
 _CONTINUES_LIST_CLAUSE = re.compile(
     r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归|都(?:被)?(?:泡|湿|淹|烂|发霉|霉|裂|掉)"
-    r"|不敢|没法|睡不着|受不了|[开出进]不(?:了|去|来)"
+    r"|不敢|没法|睡不着|受不了|[开出进上下]不(?:了|去|来)"
     r"|^(?:还|都|差点|直接)?(?:把.{1,6})?砸(?:坏|伤|到|中|瘪|烂|碎|了)"
     r"|^(?:业委会|物业|社区|街道|居委会|管家|领导|有关部门)(?:的人)?(?:知道吗|知不知道|晓得吗|管不管|管吗|不管吗|在干嘛|干嘛去了|人呢|呢|怎么说)"
 )
@@ -404,12 +404,29 @@ def _names_a_fault(analysis: _Analysis) -> bool:
     return bool(subjects(analysis.text) - _VAGUE_SUBJECTS)
 
 
+# Marks that second the report under discussion ("+1", "同上"). What follows
+# them often only presses it ("同上，物业赶紧的") or tells what it does to the
+# sender ("+1，家里老人也下不去"), and then the line raises nothing new.
+_AGREEMENT = re.compile(rf"^\s*(?:{AGREEMENT_MARKS})[\s\W_]*")
+
+
+def _only_seconds(normalized: str) -> bool:
+    agreement = _AGREEMENT.match(normalized)
+    if agreement is None:
+        return False
+    rest = normalized[agreement.end() :]
+    if not rest or subjects(rest) or find_cues(rest).urgent:
+        return False
+    return bool(_CONTINUES_LIST_CLAUSE.search(rest) or _REQUEST_CLAUSE.match(rest))
+
+
 def _says_nothing_new(normalized: str) -> bool:
     return bool(
         ME_TOO.match(normalized)
         or COURTESY.match(normalized)
         or BARE_QUESTION.match(normalized)
         or is_bare_thing(normalized)
+        or _only_seconds(normalized)
     )
 
 

@@ -499,3 +499,13 @@ def test_building_places_a_problem_inside_unless_an_outside_cause_is_named(
     classifier: Classifier, text: str, external: bool
 ) -> None:
     assert [finding.external for finding in classifier.classify(text)] == [external]
+
+
+@pytest.mark.parametrize("text", ["同上，家里老人也下不去", "+1，物业赶紧的", "附议 能不能快点"])
+def test_agreement_that_presses_the_report_is_chat(classifier: Classifier, text: str) -> None:
+    assert [finding.category for finding in classifier.classify(text)] == ["chat"]
+
+
+@pytest.mark.parametrize("text", ["+1 楼道灯也坏了", "同上 里面还有人被困"])
+def test_agreement_with_a_problem_of_its_own_is_read(classifier: Classifier, text: str) -> None:
+    assert classifier.classify(text)[0].actionable

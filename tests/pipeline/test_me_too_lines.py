@@ -127,3 +127,14 @@ async def test_smelled_too_joins_urgent_case(db_url):
         assert await count_cases(desk) == 1
         assert any("已有工单 0001" in text for text in placed)
         assert (await desk.case(1)).reporter_count == 3
+
+
+async def test_plus_one_that_presses_the_report_joins_it(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("12栋1单元电梯又停了！！", sender="r1")
+        await desk.say("同上，家里老人也下不去", sender="r2", at=later(1))
+        await desk.say("+1，物业赶紧的", sender="r3", at=later(2))
+
+        assert await count_cases(desk) == 1
+        assert desk.results[-1].outcome == MessageOutcome.ATTACHED
+        assert (await desk.case(1)).reporter_count == 3
