@@ -167,7 +167,7 @@ class Classifier:
         # conversation, so neither raises anything new. Neither does a line
         # that only names a thing ("垃圾") and no fault of it, or a question
         # that names nothing ("怎么用").
-        if not normalized or _says_nothing_new(normalized):
+        if not normalized or _is_filler_line(normalized):
             return [Finding(category=CHAT, confidence=1.0, text=text)]
         # A bare link (dropped by normalize), a Latin word ("help") or
         # punctuation carries no Chinese for the model to read, and its guess
@@ -405,12 +405,12 @@ def _names_a_fault(analysis: _Analysis) -> bool:
 
 
 # Marks that second the report under discussion ("+1", "同上"). What follows
-# them often only presses it ("同上，物业赶紧的") or tells what it does to the
+# them often only presses it ("同上，物业赶紧的") or describes its effect on the
 # sender ("+1，家里老人也下不去"), and then the line raises nothing new.
 _AGREEMENT = re.compile(rf"^\s*(?:{AGREEMENT_MARKS})[\s\W_]*")
 
 
-def _only_seconds(normalized: str) -> bool:
+def _is_bare_agreement(normalized: str) -> bool:
     agreement = _AGREEMENT.match(normalized)
     if agreement is None:
         return False
@@ -420,13 +420,13 @@ def _only_seconds(normalized: str) -> bool:
     return bool(_CONTINUES_LIST_CLAUSE.search(rest) or _REQUEST_CLAUSE.match(rest))
 
 
-def _says_nothing_new(normalized: str) -> bool:
+def _is_filler_line(normalized: str) -> bool:
     return bool(
         ME_TOO.match(normalized)
         or COURTESY.match(normalized)
         or BARE_QUESTION.match(normalized)
         or is_bare_thing(normalized)
-        or _only_seconds(normalized)
+        or _is_bare_agreement(normalized)
     )
 
 

@@ -415,7 +415,7 @@ ME_TOO_PHRASES = (
 # ways of splitting a long run of phrases and blow up.
 ME_TOO = re.compile(rf"^\s*+(?>{ME_TOO_PHRASES}(?:[^\w+]|_)*+)+[\s\W_]*$")
 
-# Marks that only ever second a report, unlike "我也是", which also answers a
+# Marks that only ever second a report, unlike "我也是", which also replies to a
 # greeting ("我也是，早上好").
 AGREEMENT_MARKS = r"(?:同楼|同单元|本楼|我家|我们家|楼上)?\s*\+\s*1|同上|附议|顶一下"
 
