@@ -56,13 +56,14 @@ MAX_LIST_CLAUSES = 5
 MAX_LIST_CLAUSE_CHARS = 15
 # Clauses that give the place of the problem before them ("就在我家窗户底下"),
 # the firm's reply to it ("物业说管不了"), the damage it did ("天花板都泡坏了",
-# "砸坏了一辆车"), a question to a party about it ("业委会知道吗") or what it
-# keeps residents from doing ("窗户都不敢开", "晚上睡不着", "车都出不去").
+# "砸坏了一辆车"), its sound ("咚咚咚的"), a question to a party about it
+# ("业委会知道吗") or what it keeps residents from doing ("窗户都不敢开",
+# "晚上睡不着", "车都出不去").
 # They raise nothing new, even when they name a thing.
 _CONTINUES_LIST_CLAUSE = re.compile(
     r"^(?:就|也|都|还)?在|管不了|不管|没人管|不处理|不理|没反应|没办法|不归|都(?:被)?(?:泡|湿|淹|烂|发霉|霉|裂|掉)"
     r"|不敢|没法|睡不着|受不了|[开出进上下]不(?:了|去|来)"
-    r"|^(?:还|都|差点|直接)?(?:把.{1,6})?砸(?:坏|伤|到|中|瘪|烂|碎|了)"
+    r"|^(?:还|都|差点|直接)?(?:把.{1,6})?砸(?:坏|伤|到|中|瘪|烂|碎|了)|^[咚哐砰嗡轰咣嘭噔]{2,}"
     r"|^(?:业委会|物业|社区|街道|居委会|管家|领导|有关部门)(?:的人)?(?:知道吗|知不知道|晓得吗|管不管|管吗|不管吗|在干嘛|干嘛去了|人呢|呢|怎么说)"
 )
 # A request ("能不能挪个地方", "麻烦尽快处理") wants the problem before it

@@ -98,6 +98,7 @@ def test_clear_problems_get_their_category(classifier: Classifier, text: str, ca
         "电梯里困了好几个人",
         "3栋电梯停在5楼，有人被关在里面了",
         "电梯停了 有人关在里面",
+        "小区南门外面的马路上有人被车撞了",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -133,6 +134,9 @@ def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None
         "我家猫从楼上掉下来了,还好没事",
         "手机掉到水里了",
         "钥匙掉进水沟了",
+        "刚才看到新闻说有个小区电梯坠落了 太吓人了",
+        "这天气热得要着火了",
+        "我家煤气灶打不着火 有没有师傅",
     ],
 )
 def test_alarming_chatter_is_not_urgent(classifier: Classifier, text: str) -> None:
@@ -261,6 +265,7 @@ def test_list_of_problems_gives_one_finding_each(classifier: Classifier) -> None
         "垃圾分类站臭死了 能不能挪个地方",
         "家里老人行动不便 能不能上门办理",
         "物业费凭啥又涨，业委会知道吗？？",
+        "楼上邻居家的孩子天天在家跑跳 咚咚咚的",
         "楼下烧烤店油烟太大了 窗户都不敢开",
         "东门的道闸又坏了 车都出不去",
         "楼道堆满杂物 消防车进不来",
