@@ -480,13 +480,13 @@ def test_request_naming_another_thing_is_another_problem(classifier: Classifier)
     assert [finding.category for finding in findings] == ["repair", "suggestion"]
 
 
-@pytest.mark.parametrize("text", ["我家厕所堵了", "我家马桶堵了", "我家跳闸了"])
+@pytest.mark.parametrize("text", ["我家厕所堵了", "我家马桶堵了", "我家跳闸了", "3栋一单元602楼上吵"])
 def test_fault_at_home_is_not_chat(classifier: Classifier, text: str) -> None:
     assert classifier.classify(text)[0].actionable
 
 
 @pytest.mark.parametrize(
-    "text", ["群里谁懂电脑 我家路由器灯不亮了", "哈哈我家狗把沙发咬坏了", "【停水通知】明天上午停水"]
+    "text", ["群里谁懂电脑 我家路由器灯不亮了", "哈哈我家狗把沙发咬坏了", "【停水通知】明天上午停水", "你们别吵了"]
 )
 def test_fault_in_chatter_or_a_notice_is_chat(classifier: Classifier, text: str) -> None:
     assert not classifier.classify(text)[0].actionable
