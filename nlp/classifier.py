@@ -389,14 +389,15 @@ class Classifier:
         )
 
 
-# Words for a thing that stopped working, or for noise from next door. With a
-# thing residents report ("我家马桶堵了", "我家跳闸了", "602楼上吵") they make
-# a report, however chatty the rest.
+# Words for a thing that stopped working, for noise from next door or for wasps
+# and snakes. With a thing residents report ("我家马桶堵了", "我家跳闸了",
+# "602楼上吵", "树上有马蜂窝") they make a report, however chatty the rest.
 # A bare 灯 is as often a router's or a phone's light, and a notice or a joke
 # ("停水通知", "哈哈") reports nothing.
 _FAULT = re.compile(
     r"坏了|坏掉|堵了|堵住|堵死|不通|漏水|渗水|没电|跳闸|停电|停水|没水|不亮|不出水|打不开|关不上|锁不上|不转|失灵|裂了|脱落"
     r"|(?:楼上|楼下|隔壁|对门)(?:又|天天|一直|总是|太|好)?吵|吵得"
+    r"|有(?:个|条|一条|一个|好多|很多|好几条)?(?:马蜂窝|蜂窝|马蜂|黄蜂|胡蜂|蛇)"
 )
 _VAGUE_SUBJECTS = frozenset({"灯"})
 

@@ -480,8 +480,11 @@ def test_request_naming_another_thing_is_another_problem(classifier: Classifier)
     assert [finding.category for finding in findings] == ["repair", "suggestion"]
 
 
-@pytest.mark.parametrize("text", ["我家厕所堵了", "我家马桶堵了", "我家跳闸了", "3栋一单元602楼上吵"])
-def test_fault_at_home_is_not_chat(classifier: Classifier, text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["我家厕所堵了", "我家马桶堵了", "我家跳闸了", "3栋一单元602楼上吵", "楼下的树上有马蜂窝", "3栋门口有条蛇"],
+)
+def test_named_fault_is_not_chat(classifier: Classifier, text: str) -> None:
     assert classifier.classify(text)[0].actionable
 
 
