@@ -11,10 +11,10 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.os_errors import os_error_reason
 from bot.services import build_services
 from bot.settings import Settings
 from handlers.corrections import CLASSIFIED, NOT_A_CASE, RECATEGORIZED, export_corrections, write_corrections_csv
+from nlp.os_errors import os_error_reason
 
 COMMANDS = ("corrections-export",)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -12,11 +12,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.os_errors import os_error_reason
 from bot.settings import Settings
 from handlers.calendar import load_overrides
 from handlers.errors import ConfigError
 from handlers.limits import load_rules
+from nlp.os_errors import os_error_reason
 
 
 def check_run_settings(settings: Settings) -> None:

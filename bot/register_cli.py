@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.os_errors import os_error_reason
 from bot.register_csv import decode_register, export_register, read_register, write_register
 from bot.services import build_services
 from bot.settings import Settings
 from handlers.directory import compound_by_code
 from models import Compound, utcnow
+from nlp.os_errors import os_error_reason
 
 COMMANDS = ("register-import", "register-export")
 

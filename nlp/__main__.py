@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from nlp.argparse_zh import ChineseArgumentParser
+from nlp.os_errors import os_error_reason
 from nlp.train import DATA_DIR, MODEL_PATH, train_files, training_files
 
 logger = logging.getLogger("nlp")
@@ -34,20 +35,28 @@ def _evaluate(args: argparse.Namespace) -> int:
     logger.info("evaluating on %d examples from %s", len(examples), args.file)
     try:
         classifier = Classifier.load(args.model)
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, KeyError, EOFError) as exc:
-        # The cause (bad gzip data, JSON or format version) means nothing to
-        # an operator who passed the wrong file, so only the log keeps it.
-        logger.debug("model %s not loaded", args.model, exc_info=True)
-        msg = f"{args.model} 不是可用的模型文件，请给出 python -m nlp train 写出的 .json.gz 文件"
-        raise _CommandError(msg) from exc
+    except OSError as exc:
+        # Bad gzip data raises an OSError without an errno. One with an errno
+        # (a missing file, a directory, no permission) is about the path, and main() names it.
+        if exc.errno is not None:
+            raise
+        raise _model_error(args.model, exc) from exc
+    except (ValueError, KeyError, EOFError) as exc:
+        raise _model_error(args.model, exc) from exc
     report = evaluate_examples(examples, classifier, baselines=not args.no_baselines)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, sort_keys=True))
     else:
         print(format_report(report))
     return 0
+
+
+def _model_error(model: str | None, cause: Exception) -> _CommandError:
+    # The cause (bad gzip data, JSON or format version) means nothing to an
+    # operator who passed the wrong file, so only the log keeps it.
+    logger.debug("model %s not loaded", model, exc_info=cause)
+    msg = f"{model} 不是可用的模型文件，请给出 python -m nlp train 写出的 .json.gz 文件"
+    return _CommandError(msg)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"找不到文件：{exc.filename}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"无法读写文件 {exc.filename}：{exc.strerror or exc}", file=sys.stderr)
+        # strerror is the C library's English text, so the reason comes from the errno.
+        target = f"文件 {exc.filename}" if exc.filename else "文件"
+        print(f"无法读写{target}：{os_error_reason(exc)}", file=sys.stderr)
         return 2
     except UnicodeDecodeError:
         print("CSV 文件不是 UTF-8 编码，请在表格软件中另存为“CSV UTF-8”后重试", file=sys.stderr)

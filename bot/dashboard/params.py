@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from multidict import MultiMapping
 
+from bot.dashboard.quarters import QUARTER_FORMS, InvalidQuarter, parse_quarter
 from handlers.district_report import SORT_KEYS, SORT_NAMES
 from handlers.statistics import Period, parse_period
 
@@ -58,7 +59,8 @@ class PeriodNotOffered(InvalidQuery):
 @dataclass(frozen=True, slots=True)
 class DashboardQuery:
     period: Period
-    # The period's name as the form shows it: 本月, 上月, 本季度, 上季度 or 自定义.
+    # The period's name as the form sends it: 本月, 上月, 本季度, 上季度, 自定义,
+    # or a quarter's code such as 2026Q1.
     period_name: str
     street_id: int | None
     community_id: int | None
@@ -74,10 +76,13 @@ def parse_query(
     keys: frozenset[str] = ALLOWED_KEYS,
     default_period: str = "本月",
     periods: tuple[str, ...] = ALL_PERIODS,
+    any_quarter: bool = False,
 ) -> DashboardQuery:
     """Read the period, filters and sort order of a dashboard request.
 
-    `keys` are the parameters allowed and `periods` the period names the page offers.
+    `keys` are the parameters allowed and `periods` the period names the page
+    offers. With `any_quarter`, a past or current quarter named by year and
+    number (2026Q1, 2026年第一季度) is a period too.
 
     Raises:
         PeriodNotOffered: The period is known but not in `periods`.
@@ -100,22 +105,7 @@ def parse_query(
             raise InvalidQuery(msg)
 
     word = query.get("period", "").strip() or default_period
-    period_name = PERIODS.get(word)
-    if period_name is None:
-        choices = "、".join(f"{name}（另填起止日期）" if name == "自定义" else name for name in periods)
-        msg = f"“{word[:20]}”不是可用的时段，可选：{choices}。"
-        raise InvalidQuery(msg)
-    # Checked before the dates, so 自定义 on a page without it is not asked for a start date.
-    if period_name not in periods:
-        raise PeriodNotOffered(period_name)
-    # Other periods ignore start and end, because the form keeps sending the
-    # dates of an earlier custom query after the user picks 本月.
-    if period_name == "自定义":
-        period = _custom_period(query.get("start", ""), query.get("end", ""), zone)
-    elif period_name in ("本季度", "上季度"):
-        period = quarter_period(now, zone, previous=period_name == "上季度")
-    else:
-        period = parse_period(period_name, now, zone)
+    period_name, period = _read_period(query, word, now, zone, periods, any_quarter=any_quarter)
 
     sort = query.get("sort", "").strip() or "index"
     # A person editing the address may type the heading (响应率) for its key.
@@ -131,6 +121,42 @@ def parse_query(
         community_id=_optional_id(query, "community", "社区"),
         sort=sort,
     )
+
+
+def _read_period(
+    query: MultiMapping[str],
+    word: str,
+    now: datetime,
+    zone: ZoneInfo,
+    periods: tuple[str, ...],
+    *,
+    any_quarter: bool,
+) -> tuple[str, Period]:
+    period_name = PERIODS.get(word)
+    if period_name is None and any_quarter:
+        try:
+            quarter = parse_quarter(word, now, zone)
+        except InvalidQuarter as exc:
+            raise InvalidQuery(str(exc)) from None
+        if quarter is not None:
+            return quarter
+    if period_name is None:
+        choices = "、".join(f"{name}（另填起止日期）" if name == "自定义" else name for name in periods)
+        if any_quarter:
+            choices += f"，或某一季度，如 {QUARTER_FORMS}"
+        msg = f"“{word[:20]}”不是可用的时段，可选：{choices}。"
+        raise InvalidQuery(msg)
+
+    # Checked before the dates, so 自定义 on a page without it is not asked for a start date.
+    if period_name not in periods:
+        raise PeriodNotOffered(period_name)
+    # Other periods ignore start and end, because the form keeps sending the
+    # dates of an earlier custom query after the user picks 本月.
+    if period_name == "自定义":
+        return period_name, _custom_period(query.get("start", ""), query.get("end", ""), zone)
+    if period_name in ("本季度", "上季度"):
+        return period_name, quarter_period(now, zone, previous=period_name == "上季度")
+    return period_name, parse_period(period_name, now, zone)
 
 
 def quarter_period(now: datetime, zone: ZoneInfo, *, previous: bool = False) -> Period:

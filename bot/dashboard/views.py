@@ -24,6 +24,7 @@ from bot.dashboard.params import (
     parse_query,
 )
 from bot.dashboard.payload import assessment_payload, report_payload
+from bot.dashboard.quarters import QUARTER_FORMS, recent_quarters
 from bot.dashboard.scope import OutOfScope, area_choices, narrow
 from bot.services import Services
 from handlers.district_report import build_report
@@ -39,6 +40,8 @@ CLOCK_KEY = web.AppKey("dashboard_clock", Callable[[], datetime])
 SERVICES_KEY = web.AppKey("dashboard_services", Services)
 
 QUARTERS = ("本季度", "上季度")
+# Quarters before 上季度 that the assessment page offers in its period select.
+RECENT_QUARTERS = 6
 FAILED = ErrorPage(500, "看板暂时无法生成", "生成数据时出错，已记录日志。请稍后重试，或联系管理员查看服务日志。")
 
 
@@ -84,10 +87,20 @@ async def _checked(request: web.Request, *, quarters_only: bool) -> CheckedReque
     periods = QUARTERS if quarters_only else ALL_PERIODS
     try:
         query = parse_query(
-            request.query, request.query_string, now, zone, keys=keys, default_period=periods[0], periods=periods
+            request.query,
+            request.query_string,
+            now,
+            zone,
+            keys=keys,
+            default_period=periods[0],
+            periods=periods,
+            any_quarter=quarters_only,
         )
     except PeriodNotOffered as exc:
-        msg = f"物业服务企业考核按季度进行，时段请选“本季度”或“上季度”，不能选“{exc.period_name}”。"
+        msg = (
+            f"物业服务企业考核按季度进行，时段请选“本季度”“上季度”或某一季度（如 {QUARTER_FORMS}），"
+            f"不能选“{exc.period_name}”。"
+        )
         log.info("dashboard request %s rejected with 400: period %s", request.path, exc.period_name)
         return ErrorPage(400, "查询条件有误", msg)
     except InvalidQuery as exc:
@@ -189,7 +202,7 @@ async def ranking_html(request: web.Request) -> web.Response:
     return html_page(
         "dashboard.html",
         **_page_values(checked, report, streets, communities),
-        periods=list(dict.fromkeys(PERIODS.values())),
+        periods=[(name, name) for name in dict.fromkeys(PERIODS.values())],
         sort_link=lambda key: link("/dashboard", checked.query, token, sort=key),
         json_link=link("/dashboard.json", checked.query, token),
         property_link=_property_link(checked),
@@ -216,9 +229,9 @@ async def property_html(request: web.Request) -> web.Response:
     return html_page(
         "property.html",
         **_page_values(checked, assessment, streets, communities),
-        periods=QUARTERS,
+        periods=_quarter_choices(checked),
         json_link=link("/dashboard/property.json", checked.query, token),
-        ranking_link=link("/dashboard", checked.query, token),
+        ranking_link=_ranking_link(checked),
     )
 
 
@@ -228,6 +241,22 @@ async def property_json(request: web.Request) -> web.Response:
         return json_error(result)
     checked, assessment, _streets, _communities = result
     return web.json_response(assessment_payload(assessment, checked.query.period_name), headers=PRIVATE_HEADERS)
+
+
+def _quarter_choices(checked: CheckedRequest) -> list[tuple[str, str]]:
+    """List the period select's values and texts: 本季度, 上季度, then the quarters before them."""
+    zone = ZoneInfo(checked.services.settings.timezone)
+    choices = [(name, name) for name in QUARTERS] + recent_quarters(checked.now, zone, RECENT_QUARTERS)
+    # An older quarter typed into the address stays selected after the page loads.
+    if checked.query.period_name not in dict(choices):
+        choices.append((checked.query.period_name, checked.query.period.label))
+    return choices
+
+
+def _ranking_link(checked: CheckedRequest) -> str:
+    # The ranking takes no quarter codes, so a named quarter goes as its dates.
+    period_name = checked.query.period_name if checked.query.period_name in QUARTERS else "自定义"
+    return link("/dashboard", checked.query, checked.link_token, period_name=period_name)
 
 
 def _property_link(checked: CheckedRequest) -> str:

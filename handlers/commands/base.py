@@ -58,7 +58,11 @@ _CHINESE_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # A case number that opens the arguments with a punctuation mark after it,
 # maybe after spaces, in folded text, where ， and 、 became "," and 。 became ".".
 _GLUED_PUNCTUATION = re.compile(r"\s*(?:工单(?:编?号)?\s*)?#?\d{1,4}\s*([,.;:!?])")
-_SLASH = re.compile(r"^/([A-Za-z_]+)(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
+# A slash command: its name, the bot it is addressed to, then the arguments
+# after a space (group 3) or glued to the name (group 4, as in /stats本月).
+# Telegram usernames contain only Latin letters, digits and _, which is where
+# an addressee ends when arguments are glued to it.
+_SLASH = re.compile(r"^/([A-Za-z_]+)(?:@([A-Za-z0-9_]+))?(?:\s+(.*)|(.+))?$", re.DOTALL)
 
 
 @dataclass(slots=True)
@@ -198,6 +202,8 @@ class CommandRegistry:
             text = f"评价 {number} {word} {text[rating_first.start(3) :]}".strip()
             folded = fold_characters(text)
         slash = _SLASH.match(folded)
+        if slash and slash.group(4) is not None:
+            return self._parse_glued_slash(slash, text, folded)
         if slash:
             name, addressee = slash.group(1).lower(), slash.group(2)
             if addressee and self.bot_username and addressee.lower() != self.bot_username.lower():
@@ -211,6 +217,26 @@ class CommandRegistry:
         if spec is None:
             return self._parse_unknown_verb(folded) or self._parse_progress_question(folded)
         return _command(spec, text, folded, rest_at)
+
+    def _parse_glued_slash(self, slash: re.Match[str], text: str, folded: str) -> ParsedCommand | None:
+        """Read a slash command with its arguments glued on (/stats本月, /case0034).
+
+        The glued text must pass the check a Chinese verb's does, so /stats本月
+        runs but /home/user, a path pasted into the chat, stays a message. An
+        unknown name with Chinese glued on (/list超时) gets the unknown-command
+        hint, because a slash, a Latin name and Chinese text are rarely typed by accident.
+        """
+        name, addressee = slash.group(1).lower(), slash.group(2)
+        if addressee and self.bot_username and addressee.lower() != self.bot_username.lower():
+            return None
+        spec = self._by_name.get(name)
+        rest = slash.group(4)
+        if spec is None and _CHINESE_WORD.match(rest):
+            return ParsedCommand(UNKNOWN, [name], text[slash.start(4) :].strip())
+        if spec is None or not _takes_glued(spec, rest):
+            return None
+        slips = _LEADING_SLIPS.match(rest)
+        return _command(spec, text, folded, slash.start(4) + (slips.end() if slips else 0))
 
     def _parse_progress_question(self, folded: str) -> ParsedCommand | None:
         """Read "0007进度怎么样了" as a question about case 0007; a number alone is no question."""
@@ -265,12 +291,16 @@ class CommandRegistry:
             if not text.startswith(verb):
                 continue
             rest = text[len(verb) :]
-            glued = self._by_verb[verb].glued
-            if rest and not _AFTER_VERB.match(rest) and not (glued and glued.fullmatch(rest)):
+            if rest and not _takes_glued(self._by_verb[verb], rest):
                 continue
             slips = _LEADING_SLIPS.match(rest)
             return self._by_verb[verb], len(verb) + (slips.end() if slips else 0)
         return None, 0
+
+
+def _takes_glued(spec: CommandSpec, rest: str) -> bool:
+    """Tell whether text right after a verb or slash name, with no space, starts the command's arguments."""
+    return bool(_AFTER_VERB.match(rest)) or bool(spec.glued and spec.glued.fullmatch(rest))
 
 
 def _command(spec: CommandSpec, text: str, folded: str, rest_at: int) -> ParsedCommand:

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.admin_checks import PLATFORMS
-from bot.os_errors import os_error_reason
 from models import Community, Compound, Identity, Member, Party, Role, Street
 from models.db import create_engine
+from nlp.os_errors import os_error_reason
 from tests.cli.test_replay import run_cli
 
 

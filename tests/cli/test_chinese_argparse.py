@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import inspect
 import os
 import re
@@ -12,6 +13,7 @@ import sys
 
 import pytest
 
+import nlp.__main__ as nlp_main
 from bot.cli import build_parser as build_bot_parser
 from nlp.__main__ import build_parser as build_nlp_parser
 from nlp.argparse_zh import PHRASES, ChineseArgumentParser, display_width, wrap
@@ -198,6 +200,57 @@ def test_nlp_missing_file_rejected(tmp_path):
 
     assert code == 2
     assert err == f"找不到文件：{tmp_path / 'none.csv'}\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("evaluate", "{dir}", "--no-baselines"),
+        ("evaluate", "{csv}", "--model", "{dir}", "--no-baselines"),
+        ("train", "--data", "{dir}"),
+    ],
+)
+def test_nlp_directory_as_file_rejected(tmp_path, command):
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("text,category,urgency,route\n电梯坏了,repair,normal,property\n", encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    args = [arg.format(dir=folder, csv=labelled) for arg in command]
+
+    code, _out, err = run("nlp", *args)
+
+    assert code == 2
+    assert err == f"无法读写文件 {folder}：这是一个目录，不是文件\n"
+
+
+def test_nlp_permission_error_in_chinese(tmp_path, monkeypatch, capsys):
+    # Under root, chmod cannot deny a read, so the test raises the error directly.
+    output = tmp_path / "model.json.gz"
+
+    def denied(_paths, path):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(nlp_main, "train_files", denied)
+
+    code = nlp_main.main(["train", "--data", str(tmp_path / "a.csv"), "--output", str(output)])
+
+    assert code == 2
+    assert capsys.readouterr().err == f"无法读写文件 {output}：没有权限\n"
+
+
+def test_nlp_help_imports_no_other_layer():
+    # A fresh interpreter, because this test process imports every layer.
+    probe = (
+        "import sys, contextlib, io\n"
+        "import nlp.__main__ as cli\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['--help'])\n"
+        "layers = {'bot', 'handlers', 'models', 'scheduler'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in layers))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+
+    assert result.stdout.strip() == "[]"
 
 
 def test_nlp_wrong_model_file_rejected(tmp_path):

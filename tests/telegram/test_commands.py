@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from models import MessageOutcome
 from tests.telegram.fake_bot_api import BOT_USERNAME
 from tests.telegram.updates import OFFICER, SUPERGROUP, group_message, next_message_id, update
@@ -98,3 +100,51 @@ async def test_help_shows_slash_forms(telegram):
     reply = telegram.api.sent_to(SUPERGROUP)[-1]
     assert "可用指令如下（也可以发送斜杠指令）：" in reply
     assert "· 查询（/case）：" in reply
+
+
+@pytest.mark.parametrize(
+    ("glued", "spaced"),
+    [("/stats本月", "/stats 本月"), ("/cases超时", "/cases 超时"), (f"/stats@{BOT_USERNAME}上个月", "/stats 上月")],
+)
+async def test_glued_argument_matches_spaced(telegram, glued, spaced):
+    await telegram.make_officer(await telegram.bind(SUPERGROUP))
+    await open_case(telegram)
+
+    await telegram.deliver(update(group_message(glued, sender=OFFICER)))
+    await telegram.deliver(update(group_message(spaced, sender=OFFICER)))
+
+    replies = telegram.api.sent_to(SUPERGROUP)
+    assert len(replies) == 3
+    assert replies[1] == replies[2]
+
+
+async def test_glued_stats_reply_names_period(telegram):
+    await telegram.make_officer(await telegram.bind(SUPERGROUP))
+
+    await telegram.deliver(update(group_message("/stats本月", sender=OFFICER)))
+
+    replies = telegram.api.sent_to(SUPERGROUP)
+    assert len(replies) == 1
+    assert "本月工单统计" in replies[0]
+
+
+async def test_glued_unknown_name_gets_hint(telegram):
+    await telegram.bind(SUPERGROUP)
+
+    await telegram.deliver(update(group_message("/list超时", sender=OFFICER)))
+
+    replies = telegram.api.sent_to(SUPERGROUP)
+    assert replies == ["没有“/list”这个指令。发送“帮助”或 /help 查看可用指令。"]
+
+
+@pytest.mark.parametrize("text", ["/home/wang/照片", "/stats一下大家的意见", "/stats@OtherBot本月"])
+async def test_glued_text_not_command(telegram, text):
+    await telegram.bind(SUPERGROUP)
+    message_id = next_message_id()
+
+    await telegram.deliver(update(group_message(text, sender=OFFICER, message_id=message_id)))
+
+    assert telegram.api.sent_to(SUPERGROUP) == []
+    raw = await telegram.raw(SUPERGROUP, message_id)
+    assert raw is not None
+    assert raw.outcome != MessageOutcome.COMMAND

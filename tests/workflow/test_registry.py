@@ -71,3 +71,27 @@ async def test_slash_form_runs_same_command(db_url):
         assert (await desk.case(1)).status == "acknowledged"
         assert any("已响应，正在处理" in r for r in acknowledged)
         assert unknown == ["没有“/fix”这个指令。发送“帮助”或 /help 查看可用指令。"]
+
+
+def test_slash_glued_argument_like_verb():
+    registry = build_registry("OurBot")
+    pairs = [
+        ("统计本月", "/stats本月"),
+        ("统计近7天", "/stats近7天"),
+        ("查询0034", "/case0034"),
+        ("查询：0034", "/case：0034"),
+        ("查询工单0034", "/case工单0034"),
+        ("工单列表超时", "/cases@OurBot超时"),
+    ]
+    for chinese, slash in pairs:
+        by_verb, by_slash = registry.parse(chinese), registry.parse(slash)
+        assert by_verb is not None, chinese
+        assert by_slash is not None, slash
+        assert by_verb.spec is by_slash.spec, slash
+        assert by_verb.args == by_slash.args, slash
+
+
+def test_slash_glued_talk_not_command():
+    registry = build_registry("OurBot")
+    for text in ("/home/wang", "/stats一下", "/cases里有什么", "/case@OtherBot0034"):
+        assert registry.parse(text) is None, text

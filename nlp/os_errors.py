@@ -1,6 +1,8 @@
 """Chinese reasons for the file errors that commands report to the person running them.
 
 OSError.strerror is the C library's English text, such as "No such file or directory".
+The module is in nlp, the lowest layer, so `python -m bot` and `python -m nlp`
+share it without nlp importing bot.
 """
 
 from __future__ import annotations
