@@ -13,17 +13,10 @@ from dataclasses import replace
 from handlers import onboarding_texts
 from handlers.messages import ChatTarget, Reply
 from handlers.onboarding import invalid_building
-from handlers.register_address import MAX_BUILDING_NUMBER
+from handlers.register_address import MAX_BUILDING_NUMBER, is_valid_building
 from nlp.findings import Finding
 
 log = logging.getLogger(__name__)
-
-
-def is_valid_building(building: str | None) -> bool:
-    """Tell whether a case may store a building: none, a letter (A座), or 1 to MAX_BUILDING_NUMBER."""
-    if building is None or not building.isdigit():
-        return True
-    return 1 <= int(building) <= MAX_BUILDING_NUMBER
 
 
 def drop_invalid_buildings(findings: list[Finding], text: str) -> tuple[list[Finding], str | None]:

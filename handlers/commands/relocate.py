@@ -22,7 +22,7 @@ from handlers.messages import Reply
 from handlers.onboarding import invalid_building
 from handlers.onboarding_texts import building_bounds
 from handlers.permissions import Level, require_officer
-from handlers.register_address import MAX_BUILDING_NUMBER
+from handlers.register_address import MAX_BUILDING_NUMBER, is_valid_building
 from handlers.register_notices import care_notices
 from handlers.replies import (
     TRIAGE_HOLDER,
@@ -32,7 +32,6 @@ from handlers.replies import (
     update_for_party,
     update_for_reporter,
 )
-from handlers.report_building import is_valid_building
 from handlers.workflow import Action, apply_transition, check_transition, status_label
 from models import Case, CaseEvent, CaseStatus, ChatKind, Member
 from nlp.findings import Location
