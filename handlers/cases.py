@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.limits import Deadlines, deadlines_for
+from handlers.register_address import is_valid_building
 from handlers.routing import party_for, route_for
 from models import Case, CaseEvent, CaseReporter, CaseStatus, Compound, Member
 from nlp.findings import Finding, Location
@@ -76,7 +77,7 @@ def fill_location(session: AsyncSession, case: Case, location: Location, actor: 
     the message does not name stays as the case has it: "1502楼上吵", then
     "是13栋的", is about 13栋1502室.
     """
-    if case.building is not None or location.building is None:
+    if case.building is not None or location.building is None or not is_valid_building(location.building):
         return False
     case.building = location.building
     case.unit = location.unit or case.unit
@@ -94,7 +95,7 @@ def correct_location(session: AsyncSession, case: Case, location: Location, acto
     A unit or room that the correction does not name is kept, because
     "不对，是13栋的" corrects the building of 1502室, not the flat.
     """
-    if location.building is None or location.building == case.building:
+    if location.building is None or location.building == case.building or not is_valid_building(location.building):
         return False
     before = Location(case.building, case.unit, case.room, case.place).describe()
     case.building = location.building
@@ -131,7 +132,8 @@ async def open_case(
         route=route,
         party_id=party.id if party else None,
         external=finding.external,
-        building=finding.location.building,
+        # Building 0 or one over MAX_BUILDING_NUMBER is a typo, so the case opens without a building.
+        building=finding.location.building if is_valid_building(finding.location.building) else None,
         unit=finding.location.unit,
         room=finding.location.room,
         place=finding.location.place,

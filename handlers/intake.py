@@ -70,6 +70,7 @@ from handlers.permissions import Level, access_for, holds_staff_role, is_reporte
 from handlers.rawstore import claim_pending, message_from_raw, raw_message_for, stored_outcome
 from handlers.register_address import MAX_BUILDING_NUMBER
 from handlers.register_notices import care_notices
+from handlers.report_building import add_building_note, drop_invalid_buildings
 from handlers.report_places import (
     ReportCorrection,
     cases_of_report,
@@ -495,9 +496,13 @@ class Pipeline:
             return await self._ended_case_chased(session, message, named, member)
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
-        return await self._open_or_join(
+        findings, wrong_building = drop_invalid_buildings(findings, message.text)
+        result = await self._open_or_join(
             session, raw, message, chat, compound, member, findings, now, me_too=me_too is not None
         )
+        if wrong_building is not None:
+            result.replies = add_building_note(result.replies, chat_target(message), wrong_building, message.message_id)
+        return result
 
     async def _own_cases_asked(
         self, session: AsyncSession, message: InboundMessage, chat: ChatGroup, member: Member

@@ -107,4 +107,14 @@ def invalid_building(number: str, maximum: int, example: str = EXAMPLE) -> str:
     `example` shows what to send instead: the compound and building while
     the resident names their home, only the address in a bound chat.
     """
-    return f"楼栋号“{number}”无效，应为 1 到 {maximum} 之间的数字。请重新发送，{example}。"
+    return f"{building_bounds(number, maximum)}请重新发送，{example}。"
+
+
+def building_bounds(number: str, maximum: int) -> str:
+    """Return the sentence that rejects a building number and gives the accepted range."""
+    return f"楼栋号“{number}”无效，应为 1 到 {maximum} 之间的数字。"
+
+
+def building_not_recorded(number: str, maximum: int) -> str:
+    """Return the line added to a report's receipt when the building it named was dropped as invalid."""
+    return f"{building_bounds(number, maximum)}工单暂未记录楼栋，请回复正确的楼栋，例如“不对，是3栋的”。"

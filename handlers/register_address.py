@@ -35,6 +35,13 @@ _CHINESE_DIGITS = str.maketrans("零〇一二两三四五六七八九", "0012234
 _ROOM_HINT = "请写3到4位数字，可带“室”，例如 1002、1002室"
 
 
+def is_valid_building(building: str | None) -> bool:
+    """Tell whether a case may store a building: none, a letter (A座), or 1 to MAX_BUILDING_NUMBER."""
+    if building is None or not building.isdigit():
+        return True
+    return 1 <= int(building) <= MAX_BUILDING_NUMBER
+
+
 @dataclass(frozen=True, slots=True)
 class DwellingAddress:
     """A dwelling as typed, before it is looked up: building, unit ("" for none) and room."""

@@ -129,11 +129,15 @@ def correct_report(
 ) -> ReportCorrection | None:
     """Move the cases of a report with several problems from the building it named to the corrected one.
 
-    Only the cases at the report's building move. A case that neighbours
+    The cases at the report's building move. A case that neighbours
     joined stays, and the liaison officer is asked to check it, as for a
-    report with one problem (see disputed_location). When the report's
-    cases are in different buildings, the line cannot tell which one was
-    wrong, so nothing moves and the reply lists where each case is.
+    report with one problem (see disputed_location). A case that named no
+    building and no place outside the buildings (「楼上天天半夜拖椅子，另外5栋电梯坏了」)
+    takes the corrected building too, by the rule of place_awaiting: the
+    report named one building, and the line names the one the resident meant.
+    When the report's cases are in different buildings, the line cannot
+    tell which one was wrong, so nothing moves and the reply lists where
+    each case is.
 
     Returns None when the cases are already at that building, or when no
     case has a building yet, so the line names the building for the first
@@ -161,6 +165,9 @@ def correct_report(
             notes.extend(disputed[1:])
         elif correct_location(session, case, location, member, now):
             moved.append(case)
+    moved += place_awaiting(session, report, location, member, now)
+    moved.sort(key=lambda case: case.seq)
+
     if moved:
         lines.insert(0, texts.locations_corrected(moved))
         kept = [case for case in report if keeps_place(case, len(report))]

@@ -38,8 +38,9 @@ _SAME_SPOT_GROUPS = (
     ("西门", "西大门"),
     ("南门", "南大门"),
     ("北门", "北大门"),
-    ("负一楼", "负一层", "B1"),
-    ("负二楼", "负二层", "B2"),
+    ("负一楼", "负一层", "B1", "地下车库B1"),
+    ("负二楼", "负二层", "B2", "地下车库B2"),
+    ("负三楼", "负三层", "B3", "地下车库B3"),
     ("楼顶", "天台", "屋顶"),
     ("花园", "小花园"),
     ("中心广场", "广场"),
@@ -52,7 +53,10 @@ _SAME_SPOT_GROUPS = (
 _SPOT = {name: group[0] for group in _SAME_SPOT_GROUPS for name in group}
 # Spots that are part of a larger one: a report about 负一楼 may be about the
 # same leak as one about 地下车库, but 负一楼 and 负二楼 are two places.
-_PART_OF = {"负一楼": "地下车库", "负二楼": "地下车库", "B3": "地下车库"}
+# nlp.locate stores a garage named with its level as 地下车库B1 to B3, in its
+# level's group. So reports at B1 and B2 of the garage conflict, and a report
+# at the garage without a level conflicts with neither.
+_PART_OF = {"负一楼": "地下车库", "负二楼": "地下车库", "负三楼": "地下车库"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,12 @@ _PLACES = sorted(
 # positions that contain one of the places' first characters.
 _PLACE = re.compile("|".join(map(re.escape, _PLACES)))
 _GARAGE_LEVEL = re.compile(r"(?<![A-Za-z])([Bb][1-3])(?:层|车库|区)?")
+# A garage named with its level, the level before or after the garage word:
+# 地下车库B2, 地库负二层, B1层车库, 车库的负一楼.
+_GARAGE_WORD = "(?:地下车库|地下停车场|停车场|车库|地库)"
+_LEVEL_WORD = r"(?<![A-Za-z])(?:[Bb]([1-3])|负([一二三1-3]))(?:层|楼)?"
+_GARAGE_WITH_LEVEL = re.compile(rf"{_GARAGE_WORD}\s?的?\s?{_LEVEL_WORD}|{_LEVEL_WORD}\s?的?\s?{_GARAGE_WORD}")
+_LEVEL_DIGITS = {"一": "1", "二": "2", "三": "3"}
 # Every room and flat triple ends in three digits or more. "\d\d\d" rather
 # than "\d{3}", because re skips in C to a class but not to a repeat.
 _THREE_DIGITS = re.compile(r"\d\d\d")
@@ -212,6 +218,9 @@ def extract_location(text: str) -> Location:
             match = _ROOM_MARKED.search(text)
         room = match.group(1) if match else _bare_room(text, address_ends)
 
+    garage = _garage_level(text) if place is None else None
+    if garage is not None:
+        place = garage
     match = _PLACE.search(text) if place is None else None
     if match:
         place = match.group(0)
@@ -223,6 +232,22 @@ def extract_location(text: str) -> Location:
     if building is None and unit is None and room is None and place is None:
         return _EMPTY_LOCATION
     return Location(building=building, unit=unit, room=room, place=place)
+
+
+def _garage_level(text: str) -> str | None:
+    """Return the garage with its level (地下车库B2), or None when the text names no garage level.
+
+    Every spelling of one level gives one place, so 地库负二层, 地下车库b2 and
+    B2层车库 are the same spot to the duplicate rules, and B1 and B2 are two.
+    A level implies the underground garage, so 车库 and 停车场 become 地下车库.
+    """
+    if "库" not in text and "停车场" not in text:
+        return None
+    match = _GARAGE_WITH_LEVEL.search(text)
+    if match is None:
+        return None
+    level = next(group for group in match.groups() if group is not None)
+    return f"地下车库B{_LEVEL_DIGITS.get(level, level)}"
 
 
 def _bare_room(text: str, address_ends: list[int]) -> str | None:

@@ -19,7 +19,10 @@ from handlers.commands.common import case_by_number, case_number_argument, comma
 from handlers.errors import BadCommand
 from handlers.masking import mask_for_group
 from handlers.messages import Reply
+from handlers.onboarding import invalid_building
+from handlers.onboarding_texts import building_bounds
 from handlers.permissions import Level, require_officer
+from handlers.register_address import MAX_BUILDING_NUMBER, is_valid_building
 from handlers.register_notices import care_notices
 from handlers.replies import (
     TRIAGE_HOLDER,
@@ -112,13 +115,22 @@ def _location_argument(ctx: CommandContext, case: Case) -> Location:
     """Read the location that the text after the case number names.
 
     Raises:
-        BadCommand: The text is missing or names no building, unit, room or place.
+        BadCommand: The text is missing, names no building, unit, room or
+            place, or names a building no building can have (0栋, 1000栋).
     """
     text = text_after(ctx, 1)
     if not text:
         msg = f"请写上正确的位置，例如：改位置 {case.number} 5栋2单元1002室"
         raise BadCommand(msg)
     location = extract_location(normalize(text))
+    # Before the empty check, because the location patterns leave 1000栋 out.
+    wrong = invalid_building(text)
+    if wrong is None and not is_valid_building(location.building):
+        wrong = location.building
+    if wrong is not None:
+        msg = f"{building_bounds(wrong, MAX_BUILDING_NUMBER)}请重新发送，例如：改位置 {case.number} 5栋2单元1002室"
+        raise BadCommand(msg)
+
     if location.is_empty:
         quoted = text if len(text) <= _QUOTED_CHARS else text[: _QUOTED_CHARS - 1] + "…"
         msg = (
@@ -126,6 +138,7 @@ def _location_argument(ctx: CommandContext, case: Case) -> Location:
             f"例如：改位置 {case.number} 5栋2单元1002室，或 改位置 {case.number} 东门"
         )
         raise BadCommand(msg)
+
     return location
 
 

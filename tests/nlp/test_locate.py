@@ -44,6 +44,27 @@ def test_extract_location_table(text: str, expected: Location) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("地下车库b2漏水", Location(place="地下车库B2")),
+        ("地下车库B2有积水", Location(place="地下车库B2")),
+        ("地库负二层漏水", Location(place="地下车库B2")),
+        ("地下车库负二层的灯坏了", Location(place="地下车库B2")),
+        ("B1层车库漏水", Location(place="地下车库B1")),
+        ("负一楼车库有人飞线充电", Location(place="地下车库B1")),
+        ("车库的负一楼没灯", Location(place="地下车库B1")),
+        ("地下停车场B3进水了", Location(place="地下车库B3")),
+        ("8栋车库B1漏水", Location(building="8", place="地下车库B1")),
+        ("地下车库漏水", Location(place="地下车库")),
+        ("负二层漏水", Location(place="负二层")),
+        ("地下车库B1-023车位被人占了", Location(place="B1-023号车位")),
+    ],
+)
+def test_garage_level_kept_in_place(text: str, expected: Location) -> None:
+    assert extract_location(normalize(text)) == expected
+
+
+@pytest.mark.parametrize(
     ("numeral", "value"), [("三", 3), ("十", 10), ("十二", 12), ("二十三", 23), ("一百零五", 105)]
 )
 def test_chinese_to_int(numeral: str, value: int) -> None:
@@ -110,6 +131,7 @@ def test_character_before_number(text: str, expected: Location) -> None:
         (Location(building="8", place="地下车库"), Location(place="车库")),
         (Location(place="地库"), Location(place="地下停车场")),
         (Location(place="天台"), Location(place="楼顶")),
+        (Location(place="地下车库B2"), Location(place="B2")),
         (Location(place="小区门口"), Location(place="大门口")),
     ],
 )
@@ -124,6 +146,7 @@ def test_names_of_one_spot_overlap(first: Location, second: Location) -> None:
         (Location(place="东门"), Location(place="西门")),
         (Location(place="地下车库"), Location(place="车棚")),
         (Location(place="负一层"), Location(place="负二层")),
+        (Location(place="地下车库B1"), Location(place="地下车库B2")),
         (Location(place="楼下"), Location(place="楼下")),
         (Location(building="3", place="车库"), Location(building="5", place="地下车库")),
     ],
@@ -139,6 +162,8 @@ def test_other_spots_do_not_overlap(first: Location, second: Location) -> None:
         (Location(place="南门"), Location(place="地下车库")),
         (Location(place="小区大门"), Location(place="北门")),
         (Location(place="负一楼"), Location(place="负二层")),
+        (Location(place="地下车库B1"), Location(place="地下车库B2")),
+        (Location(place="地下车库B2"), Location(place="负三层")),
         (Location(building="3", place="东门"), Location(building="3", place="花园")),
         (Location(building="3"), Location(building="5")),
         (Location(room="1102"), Location(room="1202")),
@@ -156,6 +181,9 @@ def test_other_spots_conflict(first: Location, second: Location) -> None:
         (Location(place="地下车库"), Location(place="车库")),
         (Location(place="负一层"), Location(place="地下车库")),
         (Location(place="B1"), Location(place="负一楼")),
+        (Location(place="地下车库B2"), Location(place="车库")),
+        (Location(place="地下车库B3"), Location(place="地下车库")),
+        (Location(place="地下车库B2"), Location(place="负二层")),
         (Location(place="楼道"), Location(place="楼梯间")),
         (Location(place="楼下"), Location(place="门口")),
         (Location(building="3"), Location(place="东门")),

@@ -144,3 +144,32 @@ async def test_correction_sends_care_notice_per_case(db_url):
         assert desk.last_to_user("officer") == [
             "【关怀提示】阳光花园 工单 0001（6栋2单元1002室）：该户登记有独居老人，上门处理时请留意，必要时提醒承办方。"
         ]
+
+
+async def test_correction_places_case_without_building(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼上天天半夜拖椅子，另外5栋电梯坏了", sender="r1")
+        noise, lift = await desk.case(1), await desk.case(2)
+        assert noise.building is None
+        assert lift.building == "5"
+
+        replies = await desk.say("不对，是6栋的", sender="r1", at=later(1))
+
+        noise, lift = await desk.case(1), await desk.case(2)
+        assert lift.building == "6"
+        # The resident named one building for the report, so the flat above
+        # is in the building they correct it to.
+        assert noise.building == "6"
+        assert replies[0].startswith("已更正位置：工单 0001 改为6栋，工单 0002 改为6栋。")
+        assert desk.results[-1].case_ids == [noise.id, lift.id]
+
+
+async def test_correction_leaves_outside_case_without_building(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("东门道闸坏了，另外5栋电梯坏了", sender="r1")
+
+        await desk.say("不对，是6栋的", sender="r1", at=later(1))
+
+        gate, lift = await desk.case(1), await desk.case(2)
+        assert lift.building == "6"
+        assert (gate.building, gate.place) == (None, "东门")

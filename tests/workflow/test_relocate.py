@@ -101,6 +101,26 @@ async def test_case_without_place_gets_one(db_url):
         assert (await desk.events(1))[-1].note == "补充为“8栋”"
 
 
+async def test_garage_level_set(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("地下车库漏水了", sender="r1")
+        assert await location(desk, 1) == (None, None, None, "地下车库")
+
+        replies = await desk.say("改位置 0001 地下车库负二层", sender="officer", chat_id=STAFF_GROUP, at=later(10))
+
+        assert await location(desk, 1) == (None, None, None, "地下车库B2")
+        assert "位置由“地下车库”更正为“地下车库B2”" in replies[0]
+
+
+async def test_garage_level_spellings_same(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("地库负二层漏水了", sender="r1")
+
+        replies = await desk.say("改位置 0001 地下车库B2", sender="officer", chat_id=STAFF_GROUP, at=later(10))
+
+        assert replies[0] == "工单 0001 的位置已是“地下车库B2”，无需更改。"
+
+
 async def test_triage_case_tells_no_party(db_url):
     async with open_desk(db_url, triage_threshold=1.0) as desk:
         await desk.say(LEAK, sender="r1")
@@ -214,6 +234,13 @@ async def test_other_forms_relocate(db_url, command):
         ("改位置 0001 5栋", "wang", "只有小区专员、党组织书记或社区、街道工作人员可以更正工单位置"),
         ("改位置 0002 5栋", "officer", "工单 0002 当前状态为“已合并”，不能更正位置。该工单已并入其他工单"),
         ("改位置 0002 就在那边", "officer", "不能更正位置"),
+        (
+            "改位置 0001 0栋2单元",
+            "officer",
+            "楼栋号“0”无效，应为 1 到 999 之间的数字。请重新发送，例如：改位置 0001 5栋",
+        ),
+        ("改位置 0001 零栋", "officer", "楼栋号“零”无效，应为 1 到 999 之间的数字。"),
+        ("改位置 0001 1000号楼", "officer", "楼栋号“1000”无效，应为 1 到 999 之间的数字。"),
     ],
 )
 async def test_relocate_rejected(db_url, command, sender, expected):
