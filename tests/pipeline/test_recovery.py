@@ -229,12 +229,8 @@ async def test_unavailable_database_leaves_message_pending(db_url, monkeypatch):
     assert counts.processed == 1
 
 
-async def test_message_that_keeps_crashing_is_given_up(db_url, monkeypatch):
-    setup, _ = await make_services(db_url)
-    await make_compound(setup)
-    await crashed_with(db_url, message("4栋电梯异响", message_id="wx-80"))
-    services, console = await make_services(db_url)
-    pipeline = services.pipeline
+async def crash_every_attempt(pipeline, monkeypatch) -> None:
+    """Run every recovery pass the limit allows with a process that dies mid-way."""
 
     async def process_dies(*args, **kwargs):
         # A process killed mid-way never commits, so the pass finds the message pending again.
@@ -245,6 +241,16 @@ async def test_message_that_keeps_crashing_is_given_up(db_url, monkeypatch):
         with pytest.raises(SystemExit):
             await process_pending(pipeline, grace=GRACE)
     monkeypatch.undo()
+
+
+async def test_message_that_keeps_crashing_is_given_up(db_url, monkeypatch):
+    setup, _ = await make_services(db_url)
+    await make_compound(setup)
+    await crashed_with(db_url, message("4栋电梯异响", message_id="wx-80"))
+    services, console = await make_services(db_url)
+    pipeline = services.pipeline
+
+    await crash_every_attempt(pipeline, monkeypatch)
     counts = await process_pending(pipeline, grace=GRACE)
 
     assert counts.gave_up == 1
@@ -264,14 +270,7 @@ async def test_given_up_register_keeps_no_personal_data(db_url, monkeypatch):
     services, _console = await make_services(db_url)
     pipeline = services.pipeline
 
-    async def process_dies(*args, **kwargs):
-        raise SystemExit("killed")
-
-    monkeypatch.setattr(pipeline, "process", process_dies)
-    for _ in range(MAX_RECOVERY_ATTEMPTS):
-        with pytest.raises(SystemExit):
-            await process_pending(pipeline, grace=GRACE)
-    monkeypatch.undo()
+    await crash_every_attempt(pipeline, monkeypatch)
     counts = await process_pending(pipeline, grace=GRACE)
 
     assert counts.gave_up == 1
@@ -287,14 +286,7 @@ async def test_given_up_report_keeps_its_text(db_url, monkeypatch):
     services, _console = await make_services(db_url)
     pipeline = services.pipeline
 
-    async def process_dies(*args, **kwargs):
-        raise SystemExit("killed")
-
-    monkeypatch.setattr(pipeline, "process", process_dies)
-    for _ in range(MAX_RECOVERY_ATTEMPTS):
-        with pytest.raises(SystemExit):
-            await process_pending(pipeline, grace=GRACE)
-    monkeypatch.undo()
+    await crash_every_attempt(pipeline, monkeypatch)
     await process_pending(pipeline, grace=GRACE)
 
     (raw,) = await raw_rows(services)
@@ -309,14 +301,7 @@ async def test_given_up_apology_survives_kill(db_url, monkeypatch):
     services, console = await make_services(db_url)
     pipeline = services.pipeline
 
-    async def process_dies(*args, **kwargs):
-        raise SystemExit("killed")
-
-    monkeypatch.setattr(pipeline, "process", process_dies)
-    for _ in range(MAX_RECOVERY_ATTEMPTS):
-        with pytest.raises(SystemExit):
-            await process_pending(pipeline, grace=GRACE)
-    monkeypatch.undo()
+    await crash_every_attempt(pipeline, monkeypatch)
     with killed_after_commit(marked_failed), pytest.raises(ProcessKilled):
         await process_pending(pipeline, grace=GRACE)
     assert console.sent == []
