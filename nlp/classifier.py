@@ -291,9 +291,11 @@ class Classifier:
             analysis = self._analyse(piece)
             probabilities = analysis.scores.category_probabilities
             piece_index = int(probabilities.argmax())
-            confident = (
-                piece_index != self._chat_index
-                and probabilities[piece_index] >= self.thresholds["clause"]
+            # Danger now after a connective ("对了刚才看到5栋在冒烟") is its own
+            # problem however unsure its category, so that it is not handled
+            # as part of the routine matter before it.
+            confident = piece_index != self._chat_index and (
+                probabilities[piece_index] >= self.thresholds["clause"] or analysis.cues.urgent
             )
             if not topics:
                 topics.append((piece_index if confident else index, [piece]))

@@ -99,6 +99,9 @@ def test_clear_problems_get_their_category(classifier: Classifier, text: str, ca
         "3栋电梯停在5楼，有人被关在里面了",
         "电梯停了 有人关在里面",
         "小区南门外面的马路上有人被车撞了",
+        "我家老人在卫生间滑倒了 头上流了好多血 怎么办",
+        "小孩从滑梯上摔下来 胳膊好像断了",
+        "家里燃气报警器一直响 怎么回事",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -137,6 +140,8 @@ def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None
         "刚才看到新闻说有个小区电梯坠落了 太吓人了",
         "这天气热得要着火了",
         "我家煤气灶打不着火 有没有师傅",
+        "老人出门注意别滑倒",
+        "爬了十八层 腿都断了",
     ],
 )
 def test_alarming_chatter_is_not_urgent(classifier: Classifier, text: str) -> None:
@@ -517,3 +522,9 @@ def test_agreement_that_presses_the_report_is_chat(classifier: Classifier, text:
 @pytest.mark.parametrize("text", ["+1 楼道灯也坏了", "同上 里面还有人被困"])
 def test_agreement_with_a_problem_of_its_own_is_read(classifier: Classifier, text: str) -> None:
     assert classifier.classify(text)[0].actionable
+
+
+def test_unsure_danger_after_a_connective_is_its_own_finding(classifier: Classifier) -> None:
+    findings = classifier.classify("明天业委会开会讨论停车费的事 大家有空来 对了刚才路过5栋看到二楼窗户在冒烟")
+    assert [finding.urgent for finding in findings] == [False, True]
+    assert findings[1].location.building == "5"
