@@ -98,6 +98,8 @@ def test_clear_problems_get_their_category(classifier: Classifier, text: str, ca
         "电梯里困了好几个人",
         "3栋电梯停在5楼，有人被关在里面了",
         "电梯停了 有人关在里面",
+        "着火了要打119啊",
+        "3栋电梯里有人被困了，按警铃没人应",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -133,6 +135,9 @@ def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None
         "我家猫从楼上掉下来了,还好没事",
         "手机掉到水里了",
         "钥匙掉进水沟了",
+        "大家注意，电梯里被困了要按警铃",
+        "被困电梯时记得按警铃",
+        "着火时要走楼梯，不要坐电梯",
     ],
 )
 def test_alarming_chatter_is_not_urgent(classifier: Classifier, text: str) -> None:

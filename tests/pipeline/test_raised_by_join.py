@@ -78,6 +78,25 @@ async def test_alarming_chat_keeps_case_routine(db_url, line: str):
         assert await raised_events(desk, 1) == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("大家注意，电梯里被困了要按警铃", id="if-trapped"),
+        pytest.param("被困电梯时记得按警铃", id="when-trapped"),
+    ],
+)
+async def test_safety_advice_keeps_case_routine(db_url, line: str):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+        replies = await desk.say(line, sender="r2", at=later(3))
+
+        case = await desk.case(1)
+        assert not case.urgent
+        assert raised_for_firm(desk) == []
+        assert not any(LIFT_ADVICE in text for text in replies)
+        assert await raised_events(desk, 1) == []
+
+
 async def test_urgent_case_not_raised_twice(db_url):
     async with open_desk(db_url) as desk:
         await desk.say(LIFT, sender="r1")
