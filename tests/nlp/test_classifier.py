@@ -161,6 +161,23 @@ def test_another_building_opens_a_second_finding(classifier: Classifier) -> None
     assert all(finding.category == "repair" for finding in findings)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["5栋电梯坏了，另外5栋楼道灯也不亮", "5栋电梯里有人被困了！另外5栋1单元楼道灯也不亮"],
+)
+def test_another_thing_after_connective_at_same_building(classifier: Classifier, text: str) -> None:
+    findings = classifier.classify(text)
+    assert len(findings) == 2
+    assert [finding.location.building for finding in findings] == ["5", "5"]
+    assert findings[1].location.place == "楼道"
+    assert not findings[1].urgent
+
+
+def test_same_thing_after_connective_stays_one_finding(classifier: Classifier) -> None:
+    findings = classifier.classify("5栋电梯坏了，还有5栋电梯按钮也没反应")
+    assert len(findings) == 1
+
+
 @pytest.mark.parametrize("text", ["楼下垃圾桶满了没人倒", "单元门口的垃圾两天没人收了"])
 def test_rubbish_in_the_compound_is_the_firms(classifier: Classifier, text: str) -> None:
     finding = classifier.classify(text)[0]
