@@ -168,3 +168,18 @@ async def test_other_group_told_in_its_own_chat(db_url):
         assert advice == LIFT_ADVICE
         assert "已改为紧急工单" in news
         assert "本群反映过此问题的居民请注意安全" in news
+
+
+async def test_other_problem_in_raising_line_opened(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯坏了", sender="r1")
+        replies = await desk.say("5栋电梯里有人被困了！另外5栋楼道灯也不亮", sender="r2", at=later(3))
+
+        assert (await desk.case(1)).urgent
+        lamp = await desk.case(2)
+        assert not lamp.urgent
+        assert lamp.building == "5"
+        (group,) = desk.last_to_group()
+        assert group == replies[0]
+        assert "已改为紧急工单" in group
+        assert "已登记：工单 0002（设施报修）「5栋楼道灯也不亮」" in group
