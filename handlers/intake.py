@@ -395,9 +395,7 @@ class Pipeline:
         if asks_about_own_cases(message.text):
             # Before the onboarding, because a resident who reported in a
             # group may ask in a private chat that names no home yet.
-            asked = await self._own_cases_asked(session, message, chat, member)
-            if asked is not None:
-                return asked
+            return await self._own_cases_asked(session, message, chat, member)
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
             line = read_line(message.text, self.classifier.classify(message.text), self.triage_threshold)
@@ -501,20 +499,25 @@ class Pipeline:
 
     async def _own_cases_asked(
         self, session: AsyncSession, message: InboundMessage, chat: ChatGroup, member: Member
-    ) -> IntakeResult | None:
-        """Reply to "我的电梯工单怎么样了" with the sender's cases, or return None when they have none.
+    ) -> IntakeResult:
+        """Reply to "我的电梯工单怎么样了" with the sender's cases, or tell them that they have none.
 
         Such a line opens no case. As with "0007进度怎么样了", a residents'
         group gets the reply only when the line @-mentions the bot, since
         neighbours may be talking among themselves. A sender with no cases
-        who names a thing (电梯) may have reported it elsewhere, by phone for
-        example, so the line goes on to the classifier.
+        who names a thing (电梯) believes a case about it exists, perhaps
+        reported by phone, so the group tells them there is none and how to
+        report. Opening a case would hand the firm a question with no fault in it.
         """
         cases = await reported_cases(session, member)
-        if not cases and subjects(normalize_text(message.text)):
-            return None
+        names_thing = (
+            not cases
+            and chat.kind == ChatKind.RESIDENT_GROUP
+            and chat.compound_id is not None
+            and bool(subjects(normalize_text(message.text)))
+        )
         replies = []
-        if message.is_private or message.mentions_bot:
+        if message.is_private or message.mentions_bot or names_thing:
             listing = reported_cases_text(cases, member, chat) if cases else NO_CASES_TEXT
             replies.append(Reply(chat_target(message), listing, audience="reporter", reply_to=message.message_id))
         return IntakeResult(outcome=MessageOutcome.IGNORED, replies=replies)

@@ -92,3 +92,14 @@ async def test_private_question_before_home_lists_cases(db_url):
         assert replies[0].startswith("您反映的工单：")
         assert "已记下" not in replies[0]
         assert await count_cases(desk) == 1
+
+
+async def test_thing_question_without_cases_opens_nothing(db_url):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say("我的电梯工单怎么样了", sender="r1")
+        leak = await desk.say("我报的漏水工单怎么还没人处理", sender="r2", at=later(1))
+
+        assert replies == ["您目前没有反映过的工单。在小区群里描述问题即可登记。"]
+        assert leak == replies
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+        assert await count_cases(desk) == 0
