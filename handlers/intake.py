@@ -24,7 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import onboarding_texts
 from handlers import replies as texts
-from handlers.case_questions import asks_about_own_cases, ended_case_hint, named_case
+from handlers.case_questions import (
+    asks_about_own_cases,
+    case_not_found_text,
+    ended_case_hint,
+    missing_case_number,
+    named_case,
+)
 from handlers.cases import (
     NUDGE_COUNTS,
     add_reporter,
@@ -491,6 +497,11 @@ class Pipeline:
             return await self._join(session, raw, message, named, member, now, findings[0], detail=True)
         if named is not None:
             return await self._ended_case_chased(session, message, named, member)
+        missing = await missing_case_number(session, compound, message.text) if len(findings) == 1 else None
+        if missing is not None:
+            audience = "reporter" if message.is_private else "group"
+            reply = Reply(chat_target(message), case_not_found_text(missing), None, audience, message.message_id)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[reply])
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
         return await self._open_or_join(
