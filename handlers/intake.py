@@ -795,6 +795,11 @@ class Pipeline:
             text = "\n".join(texts.location_added(c) for c in placed)
         elif unplaced is not None:
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[unplaced])
+        elif location.building == case.building and correcting:
+            # "不对，是9栋的" about a case at 9栋: silence would leave the
+            # resident unsure whether the bot read the line.
+            reply = Reply(group, texts.location_already(case), case.id, "group", message.message_id)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[reply])
         elif location.building == case.building:
             return None
         elif len(report) > 1 or (not correcting and case.building is None):
