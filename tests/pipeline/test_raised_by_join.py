@@ -7,7 +7,7 @@ import pytest
 from handlers.directory import bind_chat, chat_for
 from models import Compound, MessageOutcome
 from tests.helpers import later
-from tests.workflow.desk import Desk, open_desk
+from tests.workflow.desk import STAFF_GROUP, Desk, open_desk
 
 LIFT = "3栋电梯坏了"
 TRAPPED = "电梯里有人被困"
@@ -183,3 +183,16 @@ async def test_other_problem_in_raising_line_opened(db_url):
         assert group == replies[0]
         assert "已改为紧急工单" in group
         assert "已登记：工单 0002（设施报修）「5栋楼道灯也不亮」" in group
+
+
+async def test_new_party_told_why_case_is_urgent(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+        await desk.say(TRAPPED, sender="r2", at=later(3))
+
+        await desk.say("改类 0001 安全隐患", sender="officer", chat_id=STAFF_GROUP, at=later(5))
+
+        (notice,) = [text for text in desk.last_to_user("officer") if text.startswith("【新工单】")]
+        assert notice.startswith("【新工单】阳光花园 工单 0001（安全隐患·紧急）")
+        assert "内容：3栋电梯坏了" in notice
+        assert notice.endswith("紧急情况：电梯里有人被困")
