@@ -196,3 +196,14 @@ async def test_new_party_told_why_case_is_urgent(db_url):
         assert notice.startswith("【新工单】阳光花园 工单 0001（安全隐患·紧急）")
         assert "内容：3栋电梯坏了" in notice
         assert notice.endswith("紧急情况：电梯里有人被困")
+
+
+async def test_assigned_party_told_why_case_is_urgent(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+        await desk.say(TRAPPED, sender="r2", at=later(3))
+
+        await desk.say("转派 0001 党组织", sender="officer", chat_id=STAFF_GROUP, at=later(5))
+
+        (notice,) = [text for text in desk.last_to_user("officer") if text.startswith("【派单】")]
+        assert notice.endswith("紧急情况：电梯里有人被困")
