@@ -1014,8 +1014,9 @@ class Pipeline:
         "我也是，楼上每天半夜噪音" two minutes after "楼上又在拖椅子蹦迪" shares
         no word with it, yet the resident reports it as the same trouble. The
         case must be the one this chat discussed last within
-        CONVERSATION_WINDOW, still open, of the finding's category, and at
-        no conflicting place. A me-too line about another category
+        CONVERSATION_WINDOW, still open, of the finding's category unless
+        the line reports a danger now and names no thing, and at no
+        conflicting place. A me-too line about another category
         ("我也是，电梯也坏了") is a problem of its own.
         """
         anchor = min(now, message.sent_at)
@@ -1023,7 +1024,10 @@ class Pipeline:
         if case is None:
             return None
         case = await follow_merges(session, case)
-        if case.status not in CaseStatus.open_statuses() or case.category != finding.category:
+        # A danger now that names no thing ("同上，里面有人被困了！") can only
+        # be about the case under discussion, whatever category its words lean to.
+        bare_danger = finding.urgent and not subjects(normalize_text(finding.text))
+        if case.status not in CaseStatus.open_statuses() or (case.category != finding.category and not bare_danger):
             return None
         if Location(case.building, case.unit, case.room, case.place).conflicts(finding.location):
             return None

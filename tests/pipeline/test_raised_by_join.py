@@ -207,3 +207,16 @@ async def test_assigned_party_told_why_case_is_urgent(db_url):
 
         (notice,) = [text for text in desk.last_to_user("officer") if text.startswith("【派单】")]
         assert notice.endswith("紧急情况：电梯里有人被困")
+
+
+async def test_agreement_with_bare_danger_raises_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯也坏了", sender="r1")
+        replies = await desk.say("同上，里面有人被困了！", sender="r2", at=later(1))
+
+        case = await desk.case(1)
+        assert case.urgent
+        assert case.reporter_count == 2
+        assert replies[0].startswith(LIFT_ADVICE)
+        assert "已改为紧急工单" in replies[0]
+        assert desk.results[-1].opened == 0
