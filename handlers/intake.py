@@ -46,7 +46,7 @@ from handlers.commands.base import reply_here
 from handlers.commands.register import STAFF_CHAT_COMMANDS, asks_for_own_record
 from handlers.commands.resident import NO_CASES_TEXT, reported_cases, reported_cases_text
 from handlers.directory import chat_for, member_for
-from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
+from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate, trapped_in_case_lift
 from handlers.errors import DomainError
 from handlers.follow_ups import OwnCase, own_case_for_detail, raise_to_urgent, record_detail
 from handlers.messages import (
@@ -1277,7 +1277,8 @@ def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
 
     A case with no building takes a finding that names one only from its own
     reporter, who is placing it. From anyone else, "6栋楼道灯坏了" may be
-    another building's lamp than the one in "楼道灯坏了".
+    another building's lamp than the one in "楼道灯坏了". "里面有人被困了！"
+    names no thing, yet is about a lift case (see handlers.duplicates.trapped_in_case_lift).
     """
     if case.building is None and finding.location.building is not None and case.reporter_id != reporter.id:
         return False
@@ -1290,7 +1291,8 @@ def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
         and case.place is not None
         and case.place == finding.location.place
     )
-    return placing or same_topic(case.summary, finding.text) or not has_topic(finding.text)
+    trapped = trapped_in_case_lift(case, finding)
+    return placing or trapped or same_topic(case.summary, finding.text) or not has_topic(finding.text)
 
 
 def _out_of_range_building(text: str, folded: str) -> str | None:

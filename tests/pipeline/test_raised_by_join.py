@@ -220,3 +220,23 @@ async def test_agreement_with_bare_danger_raises_case(db_url):
         assert replies[0].startswith(LIFT_ADVICE)
         assert "已改为紧急工单" in replies[0]
         assert desk.results[-1].opened == 0
+
+
+async def test_trapped_without_lift_word_raises_lift_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯坏了", sender="r1")
+        replies = await desk.say("里面有人被困了！", sender="r2", at=later(1))
+
+        assert (await desk.case(1)).urgent
+        assert replies[0].startswith(LIFT_ADVICE)
+        assert "已改为紧急工单" in replies[0]
+        assert desk.results[-1].opened == 0
+
+
+async def test_fire_after_lift_report_opens_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯坏了", sender="r1")
+        await desk.say("着火了！快来人", sender="r2", at=later(1))
+
+        assert not (await desk.case(1)).urgent
+        assert desk.results[-1].opened == 1
