@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cases import follow_merges
+from handlers.similarity import has_topic
 from handlers.workflow import FALSE_ALARM_ADVICE, status_label
 from models import Case, CaseOutcome, Compound
 from nlp.normalize import normalize
@@ -58,6 +59,27 @@ async def named_case(session: AsyncSession, compound: Compound, text: str) -> Ca
     if case is None:
         return None
     return await follow_merges(session, case)
+
+
+async def missing_case_number(session: AsyncSession, compound: Compound, text: str) -> int | None:
+    """Return the one case number a chasing line names when `compound` has no such case, else None.
+
+    "0009怎么还没修好" names no thing, so with no case 0009 it would join
+    whichever case the duplicate rules pick. A line that names a thing
+    ("停水通知说0800开始，到现在还没来水") is read as a report, because its
+    number may be a time.
+    """
+    numbers = named_case_numbers(text)
+    if len(numbers) != 1 or has_topic(text):
+        return None
+    number = numbers.pop()
+    found = await session.scalar(select(Case.id).where(Case.compound_id == compound.id, Case.seq == number))
+    return number if found is None else None
+
+
+def case_not_found_text(number: int) -> str:
+    """Tell a resident that the case number they chase does not exist in their compound."""
+    return f"没有找到工单 {number:04d}，请核对工单号。发送“我的工单”可查看您反映过的工单。"
 
 
 def ended_case_hint(case: Case) -> str:

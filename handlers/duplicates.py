@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.similarity import has_topic, same_matter, same_topic, similar
 from models import Case, CaseStatus, Compound
+from nlp.cues import DangerKind
 from nlp.findings import Finding, Location
 from nlp.labels import COMPOUND_WIDE
 from nlp.normalize import normalize
@@ -172,6 +173,17 @@ def _matches(
     ):
         return True
 
+    # Someone trapped, reported right after a lift report in the same chat
+    # without naming a thing ("里面有人被困了！"), is in that lift, whatever
+    # category the words lean to alone.
+    if (
+        trapped_in_case_lift(case, finding)
+        and chat_group_id is not None
+        and case.chat_group_id == chat_group_id
+        and case.opened_at >= now - QUICK_REPLY_WINDOW
+    ):
+        return True
+
     # A quick reply in the same chat at the report's place that names no
     # other thing ("是的是的 东门那边好几盏都不亮") agrees with the report,
     # while "5栋门禁也坏了" after "5栋电梯坏了" names a thing of its own.
@@ -207,6 +219,16 @@ def _matches(
         if same_category and similar(case.summary, finding.text, threshold=0.3):
             return True
     return similar(case.summary, finding.text, threshold=0.6)
+
+
+def trapped_in_case_lift(case: Case, finding: Finding) -> bool:
+    """Tell whether a finding reports someone trapped without naming a thing or place, and the case is a lift's."""
+    return (
+        finding.danger is DangerKind.LIFT
+        and finding.location.is_empty
+        and not subjects(normalize(finding.text))
+        and "电梯" in subjects(normalize(case.summary))
+    )
 
 
 def _kept_apart(

@@ -24,7 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import onboarding_texts
 from handlers import replies as texts
-from handlers.case_questions import asks_about_own_cases, ended_case_hint, named_case
+from handlers.case_questions import (
+    asks_about_own_cases,
+    case_not_found_text,
+    ended_case_hint,
+    missing_case_number,
+    named_case,
+)
 from handlers.cases import (
     NUDGE_COUNTS,
     add_reporter,
@@ -40,7 +46,7 @@ from handlers.commands.base import reply_here
 from handlers.commands.register import STAFF_CHAT_COMMANDS, asks_for_own_record
 from handlers.commands.resident import NO_CASES_TEXT, reported_cases, reported_cases_text
 from handlers.directory import chat_for, member_for
-from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate
+from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate, trapped_in_case_lift
 from handlers.errors import DomainError
 from handlers.follow_ups import OwnCase, own_case_for_detail, raise_to_urgent, record_detail
 from handlers.messages import (
@@ -396,9 +402,7 @@ class Pipeline:
         if asks_about_own_cases(message.text):
             # Before the onboarding, because a resident who reported in a
             # group may ask in a private chat that names no home yet.
-            asked = await self._own_cases_asked(session, message, chat, member)
-            if asked is not None:
-                return asked
+            return await self._own_cases_asked(session, message, chat, member)
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
             line = read_line(message.text, self.classifier.classify(message.text), self.triage_threshold)
@@ -494,6 +498,11 @@ class Pipeline:
             return await self._join(session, raw, message, named, member, now, findings[0], detail=True)
         if named is not None:
             return await self._ended_case_chased(session, message, named, member)
+        missing = await missing_case_number(session, compound, message.text) if len(findings) == 1 else None
+        if missing is not None:
+            audience = "reporter" if message.is_private else "group"
+            reply = Reply(chat_target(message), case_not_found_text(missing), None, audience, message.message_id)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[reply])
         if message.is_private:
             findings = await _with_home_building(session, message, findings)
         findings, wrong_building = drop_invalid_buildings(findings, message.text)
@@ -506,20 +515,25 @@ class Pipeline:
 
     async def _own_cases_asked(
         self, session: AsyncSession, message: InboundMessage, chat: ChatGroup, member: Member
-    ) -> IntakeResult | None:
-        """Reply to "我的电梯工单怎么样了" with the sender's cases, or return None when they have none.
+    ) -> IntakeResult:
+        """Reply to "我的电梯工单怎么样了" with the sender's cases, or tell them that they have none.
 
         Such a line opens no case. As with "0007进度怎么样了", a residents'
         group gets the reply only when the line @-mentions the bot, since
         neighbours may be talking among themselves. A sender with no cases
-        who names a thing (电梯) may have reported it elsewhere, by phone for
-        example, so the line goes on to the classifier.
+        who names a thing (电梯) believes a case about it exists, perhaps
+        reported by phone, so the group tells them there is none and how to
+        report. Opening a case would hand the firm a question with no fault in it.
         """
         cases = await reported_cases(session, member)
-        if not cases and subjects(normalize_text(message.text)):
-            return None
+        names_thing = (
+            not cases
+            and chat.kind == ChatKind.RESIDENT_GROUP
+            and chat.compound_id is not None
+            and bool(subjects(normalize_text(message.text)))
+        )
         replies = []
-        if message.is_private or message.mentions_bot:
+        if message.is_private or message.mentions_bot or names_thing:
             listing = reported_cases_text(cases, member, chat) if cases else NO_CASES_TEXT
             replies.append(Reply(chat_target(message), listing, audience="reporter", reply_to=message.message_id))
         return IntakeResult(outcome=MessageOutcome.IGNORED, replies=replies)
@@ -786,6 +800,11 @@ class Pipeline:
             text = "\n".join(texts.location_added(c) for c in placed)
         elif unplaced is not None:
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[unplaced])
+        elif location.building == case.building and correcting:
+            # "不对，是9栋的" about a case at 9栋: silence would leave the
+            # resident unsure whether the bot read the line.
+            reply = Reply(group, texts.location_already(case), case.id, "group", message.message_id)
+            return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[reply])
         elif location.building == case.building:
             return None
         elif len(report) > 1 or (not correcting and case.building is None):
@@ -1000,8 +1019,9 @@ class Pipeline:
         "我也是，楼上每天半夜噪音" two minutes after "楼上又在拖椅子蹦迪" shares
         no word with it, yet the resident reports it as the same trouble. The
         case must be the one this chat discussed last within
-        CONVERSATION_WINDOW, still open, of the finding's category, and at
-        no conflicting place. A me-too line about another category
+        CONVERSATION_WINDOW, still open, of the finding's category unless
+        the line reports a danger now and names no thing, and at no
+        conflicting place. A me-too line about another category
         ("我也是，电梯也坏了") is a problem of its own.
         """
         anchor = min(now, message.sent_at)
@@ -1009,7 +1029,10 @@ class Pipeline:
         if case is None:
             return None
         case = await follow_merges(session, case)
-        if case.status not in CaseStatus.open_statuses() or case.category != finding.category:
+        # A danger now that names no thing ("同上，里面有人被困了！") can only
+        # be about the case under discussion, whatever category its words lean to.
+        bare_danger = finding.urgent and not subjects(normalize_text(finding.text))
+        if case.status not in CaseStatus.open_statuses() or (case.category != finding.category and not bare_danger):
             return None
         if Location(case.building, case.unit, case.room, case.place).conflicts(finding.location):
             return None
@@ -1259,7 +1282,8 @@ def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
 
     A case with no building takes a finding that names one only from its own
     reporter, who is placing it. From anyone else, "6栋楼道灯坏了" may be
-    another building's lamp than the one in "楼道灯坏了".
+    another building's lamp than the one in "楼道灯坏了". "里面有人被困了！"
+    names no thing, yet is about a lift case (see handlers.duplicates.trapped_in_case_lift).
     """
     if case.building is None and finding.location.building is not None and case.reporter_id != reporter.id:
         return False
@@ -1272,7 +1296,8 @@ def _about_same_problem(case: Case, finding: Finding, reporter: Member) -> bool:
         and case.place is not None
         and case.place == finding.location.place
     )
-    return placing or same_topic(case.summary, finding.text) or not has_topic(finding.text)
+    trapped = trapped_in_case_lift(case, finding)
+    return placing or trapped or same_topic(case.summary, finding.text) or not has_topic(finding.text)
 
 
 def _out_of_range_building(text: str, folded: str) -> str | None:

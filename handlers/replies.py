@@ -197,6 +197,12 @@ def location_corrected(case: Case) -> str:
     return f"已更正位置：工单 {case.number} 的位置改为{where}。发送“查询 {case.number}”可看进度。"
 
 
+def location_already(case: Case) -> str:
+    """Tell a reporter whose correction names the building their case already has that nothing changed."""
+    where = mask_for_group(case_location(case))
+    return f"工单 {case.number} 登记的位置就是{where}，无需更正。发送“查询 {case.number}”可看进度。"
+
+
 def locations_corrected(cases: list[Case]) -> str:
     """Confirm a reporter's correction of the building of several cases of one report."""
     if len(cases) == 1:

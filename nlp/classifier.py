@@ -318,6 +318,12 @@ class Classifier:
     def _is_new_topic(index: int, piece: str, topics: list[tuple[int, list[str]]]) -> bool:
         if all(index != topic_index for topic_index, _ in topics):
             return True
+        same_category = [" ".join(pieces) for topic_index, pieces in topics if topic_index == index]
+        # A connective before another thing opens a second problem even at the
+        # same building: "5栋电梯坏了,另外5栋楼道灯也不亮". A part cut at a
+        # building name alone ("5栋的,电梯按钮也不亮") has no such word.
+        if strip_connective(piece) != piece and all(names_other_subject(piece, topic) for topic in same_category):
+            return True
         place = extract_location(piece)
         if place.is_empty:
             return False

@@ -353,7 +353,12 @@ _DURATION = re.compile(_DURATIONS)
 # A danger imagined rather than seen: "这要是着火了拿啥灭".
 HYPOTHETICAL = _any_of(
     r"要是|万一|假如|如果|倘若|若|如发生|一旦|的话|请问|咨询|担心|担忧|隐患"
-    r"|怕.{0,4}(?:哪天|以后)|早晚"
+    r"|怕.{0,4}(?:哪天|以后)|早晚",
+    # What to do when a danger comes, as safety advice to everyone:
+    # "被困电梯时记得按警铃", "被困了要按警铃". A call after 了 ("着火了要打119")
+    # may be an alarm, so only the steps a victim takes count there.
+    r"(?:时|的时候)(?:一定|千万)?(?:要|就|请|记得|应该|别|不要|切勿)(?:按|走|捂|躲|开|关|打|拨|报|用|坐|乘|慌|跑|撤|等)",
+    r"了(?:一定|千万)?(?:要|就|记得|应该)(?:按|走|捂|躲|开窗|关)",
 )
 # A question about what a fire or an accident would lead to, after a
 # described condition ("楼道堆满纸箱 着火了咋办"), is a worry about one to come.

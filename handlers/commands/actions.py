@@ -16,6 +16,7 @@ from handlers.commands.common import (
     sender_accounts,
     text_after,
     unstaffed_warning,
+    urgent_reasons,
 )
 from handlers.commands.outside import hand_outside, split_target
 from handlers.commands.timers import end_pause_on_resolve
@@ -198,7 +199,8 @@ async def assign(ctx: CommandContext) -> list[Reply]:
         detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
         party_note=update_for_party(
             case, "派单", f"{reason + '。' if reason else ''}回复“受理 {case.number}”确认受理。"
-        ),
+        )
+        + await urgent_reasons(ctx, case),
     )
 
 

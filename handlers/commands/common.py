@@ -19,12 +19,13 @@ from handlers.errors import BadCommand, NotFound
 from handlers.masking import mask_for_group
 from handlers.messages import Reply
 from handlers.permissions import Access, Level, access_for, deny, holds_staff_role
-from handlers.replies import unstaffed_phrase
+from handlers.replies import staff_summary, unstaffed_phrase
 from handlers.routing import unstaffed_party
 from handlers.updates import announce, case_groups, reporter_accounts
 from models import (
     PARTY_ROLES,
     Case,
+    CaseEvent,
     CaseReporter,
     ChatKind,
     Community,
@@ -353,6 +354,21 @@ async def reporter_name(ctx: CommandContext, case: Case) -> str:
         return ""
     reporter = await ctx.session.get(Member, case.reporter_id)
     return reporter.display_name if reporter is not None else ""
+
+
+async def urgent_reasons(ctx: CommandContext, case: Case) -> str:
+    """Return the lines that made a routine case urgent, for the new-case notice of a party it moves to.
+
+    A case raised by 「电梯里有人被困」 keeps the first report as its
+    content, so without these lines the new party would not learn why the
+    case is urgent.
+    """
+    notes = await ctx.session.scalars(
+        select(CaseEvent.note)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "urgent_raised", CaseEvent.note != "")
+        .order_by(CaseEvent.at, CaseEvent.id)
+    )
+    return "".join(f"\n紧急情况：{staff_summary(note, 200)}" for note in notes)
 
 
 async def case_number_argument(ctx: CommandContext, usage: str, *, one_case_verb: str | None = None) -> str:

@@ -17,6 +17,7 @@ from handlers.commands.common import (
     respond,
     text_after,
     unstaffed_warning,
+    urgent_reasons,
 )
 from handlers.corrections import append_after_commit
 from handlers.limits import deadlines_for
@@ -80,7 +81,7 @@ async def _announce_hand_on(ctx: CommandContext, case: Case, result: Recategoriz
         ),
         group_note=update_for_group(case, f"类别由“{old}”更正为“{new}”，已转{party_name(case)}处理，{phrase}。"),
         detail=update_for_reporter(case, f"类别已由“{old}”更正为“{new}”，已转由{party_name(case)}处理，{phrase}。"),
-        party_note=opened_for_party(case, await reporter_name(ctx, case), phrase),
+        party_note=opened_for_party(case, await reporter_name(ctx, case), phrase) + await urgent_reasons(ctx, case),
     )
     if previous is not None:
         note = (

@@ -102,6 +102,8 @@ def test_clear_problems_get_their_category(classifier: Classifier, text: str, ca
         "我家老人在卫生间滑倒了 头上流了好多血 怎么办",
         "小孩从滑梯上摔下来 胳膊好像断了",
         "家里燃气报警器一直响 怎么回事",
+        "着火了要打119啊",
+        "3栋电梯里有人被困了，按警铃没人应",
     ],
 )
 def test_danger_now_is_urgent(classifier: Classifier, text: str) -> None:
@@ -142,6 +144,9 @@ def test_chronic_danger_is_not_urgent(classifier: Classifier, text: str) -> None
         "我家煤气灶打不着火 有没有师傅",
         "老人出门注意别滑倒",
         "爬了十八层 腿都断了",
+        "大家注意，电梯里被困了要按警铃",
+        "被困电梯时记得按警铃",
+        "着火时要走楼梯，不要坐电梯",
     ],
 )
 def test_alarming_chatter_is_not_urgent(classifier: Classifier, text: str) -> None:
@@ -163,6 +168,23 @@ def test_another_building_opens_a_second_finding(classifier: Classifier) -> None
     assert len(findings) == 2
     assert buildings == ["3", "5"]
     assert all(finding.category == "repair" for finding in findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["5栋电梯坏了，另外5栋楼道灯也不亮", "5栋电梯里有人被困了！另外5栋1单元楼道灯也不亮"],
+)
+def test_another_thing_after_connective_at_same_building(classifier: Classifier, text: str) -> None:
+    findings = classifier.classify(text)
+    assert len(findings) == 2
+    assert [finding.location.building for finding in findings] == ["5", "5"]
+    assert findings[1].location.place == "楼道"
+    assert not findings[1].urgent
+
+
+def test_same_thing_after_connective_stays_one_finding(classifier: Classifier) -> None:
+    findings = classifier.classify("5栋电梯坏了，还有5栋电梯按钮也没反应")
+    assert len(findings) == 1
 
 
 @pytest.mark.parametrize("text", ["楼下垃圾桶满了没人倒", "单元门口的垃圾两天没人收了"])

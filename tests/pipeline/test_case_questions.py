@@ -92,3 +92,34 @@ async def test_private_question_before_home_lists_cases(db_url):
         assert replies[0].startswith("您反映的工单：")
         assert "已记下" not in replies[0]
         assert await count_cases(desk) == 1
+
+
+async def test_thing_question_without_cases_opens_nothing(db_url):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say("我的电梯工单怎么样了", sender="r1")
+        leak = await desk.say("我报的漏水工单怎么还没人处理", sender="r2", at=later(1))
+
+        assert replies == ["您目前没有反映过的工单。在小区群里描述问题即可登记。"]
+        assert leak == replies
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+        assert await count_cases(desk) == 0
+
+
+async def test_chase_of_missing_number_joins_nothing(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+
+        replies = await desk.say("0009怎么还没修好", sender="r2", at=later(2))
+
+        assert replies == ["没有找到工单 0009，请核对工单号。发送“我的工单”可查看您反映过的工单。"]
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+        assert (await desk.case(1)).reporter_count == 1
+        assert await count_cases(desk) == 1
+
+
+async def test_time_in_report_is_no_case_number(db_url):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say("停水通知说0800开始，到现在3栋还没来水", sender="r1")
+
+        assert replies[0].startswith("已登记：工单 0001")
+        assert await count_cases(desk) == 1

@@ -7,7 +7,7 @@ import pytest
 from handlers.directory import bind_chat, chat_for
 from models import Compound, MessageOutcome
 from tests.helpers import later
-from tests.workflow.desk import Desk, open_desk
+from tests.workflow.desk import STAFF_GROUP, Desk, open_desk
 
 LIFT = "3栋电梯坏了"
 TRAPPED = "电梯里有人被困"
@@ -75,6 +75,25 @@ async def test_alarming_chat_keeps_case_routine(db_url, line: str):
         assert case.reporter_count == 2
         assert raised_for_firm(desk) == []
         assert not any("紧急" in text for text in replies)
+        assert await raised_events(desk, 1) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("大家注意，电梯里被困了要按警铃", id="if-trapped"),
+        pytest.param("被困电梯时记得按警铃", id="when-trapped"),
+    ],
+)
+async def test_safety_advice_keeps_case_routine(db_url, line: str):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+        replies = await desk.say(line, sender="r2", at=later(3))
+
+        case = await desk.case(1)
+        assert not case.urgent
+        assert raised_for_firm(desk) == []
+        assert not any(LIFT_ADVICE in text for text in replies)
         assert await raised_events(desk, 1) == []
 
 
@@ -149,3 +168,75 @@ async def test_other_group_told_in_its_own_chat(db_url):
         assert advice == LIFT_ADVICE
         assert "已改为紧急工单" in news
         assert "本群反映过此问题的居民请注意安全" in news
+
+
+async def test_other_problem_in_raising_line_opened(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯坏了", sender="r1")
+        replies = await desk.say("5栋电梯里有人被困了！另外5栋楼道灯也不亮", sender="r2", at=later(3))
+
+        assert (await desk.case(1)).urgent
+        lamp = await desk.case(2)
+        assert not lamp.urgent
+        assert lamp.building == "5"
+        (group,) = desk.last_to_group()
+        assert group == replies[0]
+        assert "已改为紧急工单" in group
+        assert "已登记：工单 0002（设施报修）「5栋楼道灯也不亮」" in group
+
+
+async def test_new_party_told_why_case_is_urgent(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+        await desk.say(TRAPPED, sender="r2", at=later(3))
+
+        await desk.say("改类 0001 安全隐患", sender="officer", chat_id=STAFF_GROUP, at=later(5))
+
+        (notice,) = [text for text in desk.last_to_user("officer") if text.startswith("【新工单】")]
+        assert notice.startswith("【新工单】阳光花园 工单 0001（安全隐患·紧急）")
+        assert "内容：3栋电梯坏了" in notice
+        assert notice.endswith("紧急情况：电梯里有人被困")
+
+
+async def test_assigned_party_told_why_case_is_urgent(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+        await desk.say(TRAPPED, sender="r2", at=later(3))
+
+        await desk.say("转派 0001 党组织", sender="officer", chat_id=STAFF_GROUP, at=later(5))
+
+        (notice,) = [text for text in desk.last_to_user("officer") if text.startswith("【派单】")]
+        assert notice.endswith("紧急情况：电梯里有人被困")
+
+
+async def test_agreement_with_bare_danger_raises_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯也坏了", sender="r1")
+        replies = await desk.say("同上，里面有人被困了！", sender="r2", at=later(1))
+
+        case = await desk.case(1)
+        assert case.urgent
+        assert case.reporter_count == 2
+        assert replies[0].startswith(LIFT_ADVICE)
+        assert "已改为紧急工单" in replies[0]
+        assert desk.results[-1].opened == 0
+
+
+async def test_trapped_without_lift_word_raises_lift_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯坏了", sender="r1")
+        replies = await desk.say("里面有人被困了！", sender="r2", at=later(1))
+
+        assert (await desk.case(1)).urgent
+        assert replies[0].startswith(LIFT_ADVICE)
+        assert "已改为紧急工单" in replies[0]
+        assert desk.results[-1].opened == 0
+
+
+async def test_fire_after_lift_report_opens_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯坏了", sender="r1")
+        await desk.say("着火了！快来人", sender="r2", at=later(1))
+
+        assert not (await desk.case(1)).urgent
+        assert desk.results[-1].opened == 1

@@ -173,3 +173,23 @@ async def test_correction_leaves_outside_case_without_building(db_url):
         gate, lift = await desk.case(1), await desk.case(2)
         assert lift.building == "6"
         assert (gate.building, gate.place) == (None, "东门")
+
+
+async def test_correction_to_same_building_answered(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("9栋电梯坏了", sender="r1")
+
+        replies = await desk.say("不对，是9栋的", sender="r1", at=later(1))
+
+        assert replies == ["工单 0001 登记的位置就是9栋，无需更正。发送“查询 0001”可看进度。"]
+        assert desk.results[-1].outcome == MessageOutcome.IGNORED
+        assert [event.kind for event in await desk.events(1)].count("location_corrected") == 0
+
+
+async def test_bare_address_of_same_building_stays_quiet(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("9栋电梯坏了", sender="r1")
+
+        replies = await desk.say("9栋", sender="r1", at=later(1))
+
+        assert replies == []
