@@ -240,3 +240,13 @@ async def test_fire_after_lift_report_opens_own_case(db_url):
 
         assert not (await desk.case(1)).urgent
         assert desk.results[-1].opened == 1
+
+
+async def test_agreement_with_fire_opens_own_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("5栋电梯坏了", sender="r1")
+        await desk.say("同上，着火了！", sender="r2", at=later(1))
+
+        assert not (await desk.case(1)).urgent
+        assert desk.results[-1].opened == 1
+        assert (await desk.case(2)).urgent
