@@ -156,11 +156,8 @@ def names_other_subject(clause: str, topic: str) -> bool:
         clause: Normalised text of the later clause.
         topic: Normalised text of the clauses before it about one problem.
     """
-    known = subjects(topic)
-    named = subjects(clause)
-    if not known or not named:
-        return False
-    return not any(_one_problem(subject, other) for subject in named for other in known)
+    belongs = _belongs_to_topic(clause, topic)
+    return bool(belongs) and not any(belongs)
 
 
 def names_only_known_subjects(clause: str, topic: str) -> bool:
@@ -174,11 +171,20 @@ def names_only_known_subjects(clause: str, topic: str) -> bool:
         clause: Normalised text of the later clause.
         topic: Normalised text of the clauses before it about one problem.
     """
+    belongs = _belongs_to_topic(clause, topic)
+    return bool(belongs) and all(belongs)
+
+
+def _belongs_to_topic(clause: str, topic: str) -> list[bool]:
+    """Return, for each subject a clause names, whether it is part of one problem with a subject of the topic.
+
+    The list is empty when either text names no subject.
+    """
     known = subjects(topic)
     named = subjects(clause)
     if not known or not named:
-        return False
-    return all(any(_one_problem(subject, other) for other in known) for subject in named)
+        return []
+    return [any(_one_problem(subject, other) for other in known) for subject in named]
 
 
 # Subjects that alone name a fault or a danger ("漏水", "停电", "煤气"), so a
