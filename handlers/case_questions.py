@@ -15,6 +15,8 @@ from handlers.cases import follow_merges
 from handlers.similarity import has_topic
 from handlers.workflow import FALSE_ALARM_ADVICE, status_label
 from models import Case, CaseOutcome, Compound
+from nlp.classifier import names_a_fault
+from nlp.cues import find_cues
 from nlp.normalize import normalize
 
 # The word for a case, as residents write it.
@@ -24,6 +26,8 @@ _STATUS_QUESTION = re.compile(
     r"怎么样|怎样了|咋样|如何了|进度|进展|到哪|有人(?:管|处理|跟进|理|看)|处理了?(?:吗|没)|"
     r"怎么(?:还)?没|还没|什么时候|啥时候|多久|有(?:没有|无)?(?:回音|回复|消息|下文)"
 )
+# The words before 工单 that name the case ("我报的漏水工单").
+_NAMED_CASE = re.compile(r"[^,.!?;\s]{0,8}(?:工单|报修单)")
 # A case number in normalised text: 工单8, #8, or four digits with a leading
 # zero (0008), which no flat or building number has.
 CASE_NUMBER = re.compile(r"(?:工单|#)\s*(\d{1,4})(?!\d)|(?<![\d.])(0\d{3})(?!\d)")
@@ -37,7 +41,13 @@ def asks_about_own_cases(text: str) -> bool:
     folded = normalize(text)
     if CASE_NUMBER.search(folded):
         return False
-    return bool(_CASE_WORD.search(folded) and _STATUS_QUESTION.search(folded))
+    if not (_CASE_WORD.search(folded) and _STATUS_QUESTION.search(folded)):
+        return False
+    # A line that also reports a danger or a fault ("工单怎么还没人处理，电梯里
+    # 有人被困了") is a report. The words naming the case ("我报的漏水工单")
+    # do not count as one.
+    rest = _NAMED_CASE.sub("", folded)
+    return not (find_cues(rest).hazard or names_a_fault(rest))
 
 
 def named_case_numbers(text: str) -> set[int]:

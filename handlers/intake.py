@@ -401,7 +401,7 @@ class Pipeline:
             return IntakeResult(outcome=MessageOutcome.IGNORED, replies=[hint])
         if message.is_private and chat.compound_id is None:
             await carry_home(session, chat, member, now)
-        if asks_about_own_cases(message.text):
+        if asks_about_own_cases(message.text) and chat.kind != ChatKind.STAFF_GROUP:
             # Before the onboarding, because a resident who reported in a
             # group may ask in a private chat that names no home yet.
             return await self._own_cases_asked(session, message, chat, member)

@@ -410,10 +410,15 @@ _FAULT = re.compile(
 _VAGUE_SUBJECTS = frozenset({"灯"})
 
 
+def names_a_fault(text: str) -> bool:
+    """Tell whether a normalised text names a fault of a thing residents report ("我家马桶堵了")."""
+    return _FAULT.search(text) is not None and bool(subjects(text) - _VAGUE_SUBJECTS)
+
+
 def _names_a_fault(analysis: _Analysis) -> bool:
-    if analysis.cues.notice or analysis.cues.defuse or _FAULT.search(analysis.text) is None:
+    if analysis.cues.notice or analysis.cues.defuse:
         return False
-    return bool(subjects(analysis.text) - _VAGUE_SUBJECTS)
+    return names_a_fault(analysis.text)
 
 
 # Marks that second the report under discussion ("+1", "同上"). What follows

@@ -123,3 +123,22 @@ async def test_time_in_report_is_no_case_number(db_url):
 
         assert replies[0].startswith("已登记：工单 0001")
         assert await count_cases(desk) == 1
+
+
+async def test_case_question_with_danger_is_a_report(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+
+        replies = await desk.say("工单怎么还没人处理，电梯里有人被困了！", sender="r2", at=later(30))
+
+        assert desk.results[-1].outcome != MessageOutcome.IGNORED
+        assert replies[0].startswith("被困人员请按电梯警铃")
+
+
+async def test_case_question_with_another_fault_is_a_report(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+
+        await desk.say("我的工单怎么还没处理，现在楼道灯也坏了", sender="r1", at=later(60 * 24))
+
+        assert await count_cases(desk) == 2
