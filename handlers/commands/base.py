@@ -57,7 +57,8 @@ _UNKNOWN_VERB = re.compile(
 _CHINESE_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # A case number that opens the arguments with a punctuation mark after it,
 # maybe after spaces, in folded text, where ， and 、 became "," and 。 became ".".
-_GLUED_PUNCTUATION = re.compile(r"\s*(?:工单(?:编?号)?\s*)?#?\d{1,4}\s*([,.;:!?])")
+# A point before a digit belongs to a month or a decimal (统计 2026.03).
+_GLUED_PUNCTUATION = re.compile(r"\s*(?:工单(?:编?号)?\s*)?#?\d{1,4}\s*([,;:!?]|\.(?!\d))")
 # A slash command: its name, the bot it is addressed to, then the arguments
 # after a space (group 3) or glued to the name (group 4, as in /stats本月).
 # Telegram usernames contain only Latin letters, digits and _, which is where

@@ -212,6 +212,15 @@ async def test_stats_period_without_space(db_url, command, label):
         assert f"{label}工单统计" in replies[0]
 
 
+@pytest.mark.parametrize("command", ["统计 2026.03", "统计2026.03"])
+async def test_stats_month_with_a_point(db_url, command):
+    async with open_desk(db_url) as desk:
+        replies = await desk.say(command, sender="officer", chat_id=STAFF_GROUP)
+
+        assert len(replies) == 1
+        assert "2026年3月工单统计" in replies[0]
+
+
 @pytest.mark.parametrize("line", ["统计一下明天谁去开会", "统计今天的快递"])
 async def test_stats_word_in_talk_not_command(db_url, line):
     async with open_desk(db_url) as desk:
