@@ -221,6 +221,33 @@ def _matches(
     return similar(case.summary, finding.text, threshold=0.6)
 
 
+# The categories a danger that names no thing can be about. A fire, gas, an
+# injury or violence is an emergency of its own ("我也是，着火了！"), which
+# its own case brings to the party branch. A cry with no kind ("救命") fits any.
+_BARE_DANGER_CATEGORIES = {
+    DangerKind.LIFT: frozenset({"repair"}),
+    DangerKind.FLOOD: frozenset({"repair", "neighbor", "utilities"}),
+    DangerKind.ELECTRIC: frozenset({"repair", "safety", "utilities"}),
+    DangerKind.FALLING: frozenset({"repair", "safety", "neighbor"}),
+}
+
+
+def bare_danger_fits(case: Case, finding: Finding) -> bool:
+    """Tell whether a danger now that names no thing ("同上，里面有人被困了！") can be about a case.
+
+    Someone trapped fits only a lift case, and water pouring out only a case
+    where water can come from.
+    """
+    if not finding.urgent or subjects(normalize(finding.text)):
+        return False
+    if finding.danger is None:
+        return True
+    categories = _BARE_DANGER_CATEGORIES.get(finding.danger)
+    if categories is None or case.category not in categories:
+        return False
+    return finding.danger is not DangerKind.LIFT or "电梯" in subjects(normalize(case.summary))
+
+
 def trapped_in_case_lift(case: Case, finding: Finding) -> bool:
     """Tell whether a finding reports someone trapped without naming a thing or place, and the case is a lift's."""
     return (

@@ -46,7 +46,7 @@ from handlers.commands.base import reply_here
 from handlers.commands.register import STAFF_CHAT_COMMANDS, asks_for_own_record
 from handlers.commands.resident import NO_CASES_TEXT, reported_cases, reported_cases_text
 from handlers.directory import chat_for, member_for
-from handlers.duplicates import CONVERSATION_WINDOW, find_duplicate, trapped_in_case_lift
+from handlers.duplicates import CONVERSATION_WINDOW, bare_danger_fits, find_duplicate, trapped_in_case_lift
 from handlers.errors import DomainError
 from handlers.follow_ups import OwnCase, own_case_for_detail, raise_to_urgent, record_detail
 from handlers.messages import (
@@ -102,7 +102,7 @@ from models import (
     utcnow,
 )
 from models.db import storage_unavailable
-from nlp.cues import AGREEMENT_MARKS, ME_TOO, ME_TOO_PHRASES, DangerKind, find_danger
+from nlp.cues import AGREEMENT_MARKS, ME_TOO, ME_TOO_PHRASES, find_danger
 from nlp.findings import PLACES_IN_BUILDING, Finding, Location, carry_places
 from nlp.labels import COMPOUND_WIDE
 from nlp.locate import extract_location, has_only_address_words, is_bare_address
@@ -118,8 +118,6 @@ _ME_TOO_PREFIX = re.compile(rf"^\s*(?:{ME_TOO_PHRASES}|{_SENSED_TOO}|我家也|�
 # Marks that only ever second a report, unlike "我也是", which also replies to a
 # greeting ("我也是，早上好"). Whatever small talk follows them, the line joins.
 _AGREEMENT_PREFIX = re.compile(rf"^\s*(?:{AGREEMENT_MARKS}|{_SENSED_TOO})")
-# Dangers that never belong to a case about another thing.
-_OWN_EMERGENCIES = frozenset({DangerKind.FIRE, DangerKind.GAS, DangerKind.MEDICAL, DangerKind.POLICE})
 # Words that open a self-correction before the right address:
 # "不对，是6栋的", "搞错了，是6栋", "应该是6栋的", "不是5栋，是6栋的".
 _CORRECTION_PREFIX = re.compile(
@@ -1031,15 +1029,10 @@ class Pipeline:
         if case is None:
             return None
         case = await follow_merges(session, case)
-        # A danger now that names no thing ("同上，里面有人被困了！") can only
-        # be about the case under discussion, whatever category its words lean
-        # to. A fire, gas, an injury or violence is an emergency of its own
-        # ("我也是，着火了！"), which its own case brings to the party branch.
-        bare_danger = (
-            finding.urgent
-            and finding.danger not in _OWN_EMERGENCIES
-            and not subjects(normalize_text(finding.text))
-        )
+        # A danger now that names no thing ("同上，里面有人被困了！") is about
+        # the case under discussion when it fits it, whatever category its
+        # words lean to.
+        bare_danger = bare_danger_fits(case, finding)
         if case.status not in CaseStatus.open_statuses() or (case.category != finding.category and not bare_danger):
             return None
         if Location(case.building, case.unit, case.room, case.place).conflicts(finding.location):

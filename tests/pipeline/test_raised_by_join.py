@@ -250,3 +250,12 @@ async def test_agreement_with_fire_opens_own_case(db_url):
         assert not (await desk.case(1)).urgent
         assert desk.results[-1].opened == 1
         assert (await desk.case(2)).urgent
+
+
+async def test_agreement_with_trapped_person_leaves_noise_case(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say("楼上天天半夜拖椅子", sender="r1")
+        await desk.say("同上，里面有人被困了！", sender="r2", at=later(1))
+
+        assert not (await desk.case(1)).urgent
+        assert desk.results[-1].opened == 1
