@@ -162,7 +162,8 @@ async def not_our_duty(ctx: CommandContext) -> list[Reply]:
             detail=update_for_reporter(case, f"已转由{party.name}处理。", reason),
             party_note=update_for_party(
                 case, "转交工单", f"{previous}：{reason}。回复“受理 {case.number}”确认受理。"
-            ),
+            )
+            + await urgent_reasons(ctx, case),
             branch_note=update_for_party(case, "转交工单", f"{previous}转交{party.name}：{reason}"),
         )
     return await hand_outside(ctx, case, rest)

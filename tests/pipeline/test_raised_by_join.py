@@ -259,3 +259,14 @@ async def test_agreement_with_trapped_person_leaves_noise_case(db_url):
 
         assert not (await desk.case(1)).urgent
         assert desk.results[-1].opened == 1
+
+
+async def test_party_handed_the_case_told_why_it_is_urgent(db_url):
+    async with open_desk(db_url) as desk:
+        await desk.say(LIFT, sender="r1")
+        await desk.say(TRAPPED, sender="r2", at=later(3))
+
+        await desk.say("非本方职责 0001 转业委会 电梯由业委会另行委托维保", sender="wang", at=later(5))
+
+        (notice,) = [text for text in desk.last_to_user("chen") if text.startswith("【转交工单】")]
+        assert notice.endswith("紧急情况：电梯里有人被困")
