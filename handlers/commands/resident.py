@@ -28,7 +28,7 @@ from handlers.workflow import RATING_LABELS, Rating, rating_for_score, status_la
 from models import Attachment, Case, CaseEvent, CaseReporter, CaseStatus, ChatGroup, ChatKind, Member, RawMessage
 
 MY_CASES_SHOWN = 10
-NO_CASES_TEXT = "您目前没有反映过的工单。在小区群里描述问题即可登记。"
+NO_CASES_TEXT = "您目前没有反映过的工单。直接发消息描述遇到的问题即可登记。"
 RATED_EVENT = workflow.Action.RATE.value
 RATING_REPLACED_EVENT = "rating_replaced"
 _RATING_WORDS = {label: rating for rating, label in RATING_LABELS.items()}

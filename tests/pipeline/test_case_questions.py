@@ -78,7 +78,7 @@ async def test_case_question_without_cases_opens_nothing(db_url):
         in_private = await desk.say("我报的工单有人管吗", sender="r1", private=True, at=later(1))
 
         assert in_group == []
-        assert in_private == ["您目前没有反映过的工单。在小区群里描述问题即可登记。"]
+        assert in_private == ["您目前没有反映过的工单。直接发消息描述遇到的问题即可登记。"]
         assert await count_cases(desk) == 0
 
 
@@ -99,7 +99,7 @@ async def test_thing_question_without_cases_opens_nothing(db_url):
         replies = await desk.say("我的电梯工单怎么样了", sender="r1")
         leak = await desk.say("我报的漏水工单怎么还没人处理", sender="r2", at=later(1))
 
-        assert replies == ["您目前没有反映过的工单。在小区群里描述问题即可登记。"]
+        assert replies == ["您目前没有反映过的工单。直接发消息描述遇到的问题即可登记。"]
         assert leak == replies
         assert desk.results[-1].outcome == MessageOutcome.IGNORED
         assert await count_cases(desk) == 0
