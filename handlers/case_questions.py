@@ -1,7 +1,7 @@
-"""Lines in which residents ask how their own cases are going instead of reporting a problem.
+"""Questions from residents about the progress of their own cases, as opposed to reports.
 
 "我的电梯工单怎么样了" names a lift, so the classifier reads it as a repair,
-yet the resident asks about a case that exists and reports nothing new.
+yet it is a question about an existing case and reports nothing new.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ CASE_NUMBER = re.compile(r"(?:工单|#)\s*(\d{1,4})(?!\d)|(?<![\d.])(0\d{3})(?!\
 
 
 def asks_about_own_cases(text: str) -> bool:
-    """Tell whether a line asks about the sender's cases without naming one by number.
+    """Tell whether a line is a question about the sender's cases that names no case number.
 
     A line with a number is left to the number's case (see named_case_numbers).
     """

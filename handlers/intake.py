@@ -402,7 +402,7 @@ class Pipeline:
         if asks_about_own_cases(message.text) and chat.kind != ChatKind.STAFF_GROUP:
             # Before the onboarding, because a resident who reported in a
             # group may ask in a private chat that names no home yet.
-            return await self._own_cases_asked(session, message, chat, member)
+            return await self._reply_own_cases(session, message, chat, member)
         if message.is_private and chat.compound_id is None:
             # No officer binds a private chat, so the resident names their compound.
             line = read_line(message.text, self.classifier.classify(message.text), self.triage_threshold)
@@ -513,7 +513,7 @@ class Pipeline:
             result.replies = add_building_note(result.replies, chat_target(message), wrong_building, message.message_id)
         return result
 
-    async def _own_cases_asked(
+    async def _reply_own_cases(
         self, session: AsyncSession, message: InboundMessage, chat: ChatGroup, member: Member
     ) -> IntakeResult:
         """Reply to "我的电梯工单怎么样了" with the sender's cases, or tell them that they have none.
@@ -522,7 +522,7 @@ class Pipeline:
         group gets the reply only when the line @-mentions the bot, since
         neighbours may be talking among themselves. A sender with no cases
         who names a thing (电梯) believes a case about it exists, perhaps
-        reported by phone, so the group tells them there is none and how to
+        reported by phone, so the group reply states that there is none and how to
         report. Opening a case would hand the firm a question with no fault in it.
         """
         cases = await reported_cases(session, member)

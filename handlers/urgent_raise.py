@@ -1,9 +1,9 @@
 """Making an open routine case urgent when a resident reports a danger about it now.
 
-Its reporter's follow-up ("人都困在里面了" after "电梯又坏了", see
-handlers.follow_ups) and a neighbour's report that joins it ("电梯里有人被困",
-see handlers.intake) both come here, so the case gets the same limits and its
-parties and reporters hear of it the same way for either line.
+Two lines come here: its reporter's follow-up ("人都困在里面了" after
+"电梯又坏了", see handlers.follow_ups) and a neighbour's report that joins it
+("电梯里有人被困", see handlers.intake). Either way the case gets the same
+limits, and its parties and reporters get the same notices.
 """
 
 from __future__ import annotations

@@ -530,9 +530,7 @@ def test_fault_in_chatter_or_a_notice_is_chat(classifier: Classifier, text: str)
         ("5栋后面工地天天晚上施工", True),
     ],
 )
-def test_building_places_a_problem_inside_unless_an_outside_cause_is_named(
-    classifier: Classifier, text: str, external: bool
-) -> None:
+def test_building_keeps_problem_inside(classifier: Classifier, text: str, external: bool) -> None:
     assert [finding.external for finding in classifier.classify(text)] == [external]
 
 
@@ -542,11 +540,11 @@ def test_agreement_that_presses_the_report_is_chat(classifier: Classifier, text:
 
 
 @pytest.mark.parametrize("text", ["+1 楼道灯也坏了", "同上 里面还有人被困"])
-def test_agreement_with_a_problem_of_its_own_is_read(classifier: Classifier, text: str) -> None:
+def test_agreement_with_new_problem_read(classifier: Classifier, text: str) -> None:
     assert classifier.classify(text)[0].actionable
 
 
-def test_unsure_danger_after_a_connective_is_its_own_finding(classifier: Classifier) -> None:
+def test_danger_after_connective_split(classifier: Classifier) -> None:
     findings = classifier.classify("明天业委会开会讨论停车费的事 大家有空来 对了刚才路过5栋看到二楼窗户在冒烟")
     assert [finding.urgent for finding in findings] == [False, True]
     assert findings[1].location.building == "5"

@@ -261,7 +261,7 @@ async def test_agreement_with_trapped_person_leaves_noise_case(db_url):
         assert desk.results[-1].opened == 1
 
 
-async def test_party_handed_the_case_told_why_it_is_urgent(db_url):
+async def test_handed_party_told_urgency(db_url):
     async with open_desk(db_url) as desk:
         await desk.say(LIFT, sender="r1")
         await desk.say(TRAPPED, sender="r2", at=later(3))
